@@ -1,0 +1,90 @@
+"""Canonical orders, their lines and the stock reservations made for them."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import peewee
+
+from models.base import BaseModel, MoneyField, utc_now
+from models.inventory import Product, Stock, Warehouse
+from models.partners import Partner
+from models.states import ORDER_TRANSITIONS
+
+CHANNELS = ("api", "portal", "file", "shopify", "woocommerce", "email", "phone")
+_STATUS_LIST = ", ".join(f"'{s}'" for s in ORDER_TRANSITIONS)
+
+
+class Order(BaseModel):
+    channel = peewee.CharField(max_length=32)
+    external_ref = peewee.CharField(max_length=128)
+    customer = peewee.ForeignKeyField(Partner, backref="orders", on_delete="RESTRICT")
+    placed_by = peewee.ForeignKeyField(Partner, null=True, backref="placed_orders", on_delete="SET NULL")
+    currency = peewee.CharField(max_length=3)
+    subtotal = MoneyField(default=0)
+    shipping_total = MoneyField(default=0)
+    total = MoneyField(default=0)
+    status = peewee.CharField(max_length=32, default="received")
+    priority = peewee.IntegerField(default=0)  # higher goes first
+    ship_to_name = peewee.CharField(max_length=200)
+    ship_to_phone = peewee.CharField(max_length=64, default="")
+    ship_to_email = peewee.CharField(max_length=254, default="")
+    ship_to_address = peewee.TextField()
+    ship_to_city = peewee.CharField(max_length=128)
+    ship_to_region = peewee.CharField(max_length=64)
+    ship_to_postcode = peewee.CharField(max_length=32, default="")
+    ship_to_country = peewee.CharField(max_length=2)
+    requested_delivery_date = peewee.DateField(null=True)
+    notes = peewee.TextField(default="")
+    status_reason = peewee.TextField(default="")
+    created_at = peewee.DateTimeField(default=utc_now)
+    status_changed_at = peewee.DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = (
+            (("channel", "external_ref"), True),
+            (("status", "status_changed_at"), False),
+            (("customer", "status"), False),
+            (("placed_by", "created_at"), False),
+        )
+        constraints = [peewee.SQL(f"CHECK (status IN ({_STATUS_LIST}))")]
+
+    @classmethod
+    def in_status_since(cls, statuses: tuple[str, ...], before: datetime) -> peewee.ModelSelect:
+        """Orders in one of ``statuses`` whose status last changed before ``before``."""
+        return cls.select().where(cls.status.in_(statuses), cls.status_changed_at < before)
+
+
+class OrderLine(BaseModel):
+    order = peewee.ForeignKeyField(Order, backref="lines", on_delete="CASCADE")
+    line_no = peewee.IntegerField()
+    product = peewee.ForeignKeyField(Product, backref="order_lines", on_delete="RESTRICT")
+    sku = peewee.CharField(max_length=64)
+    quantity = peewee.IntegerField()
+    unit_price = MoneyField()
+    line_total = MoneyField()
+
+    class Meta:
+        indexes = ((("order", "line_no"), True),)
+        constraints = [peewee.Check("quantity > 0"), peewee.Check("unit_price >= 0")]
+
+
+RESERVATION_STATUSES = ("active", "fulfilled", "released")
+
+
+class Reservation(BaseModel):
+    """Units of an order line held in one warehouse; the ``active`` ones add up to Stock.reserved."""
+
+    order_line = peewee.ForeignKeyField(OrderLine, backref="reservations", on_delete="CASCADE")
+    warehouse = peewee.ForeignKeyField(Warehouse, backref="reservations", on_delete="RESTRICT")
+    stock = peewee.ForeignKeyField(Stock, backref="reservations", on_delete="RESTRICT")
+    quantity = peewee.IntegerField()
+    status = peewee.CharField(max_length=16, default="active")
+    created_at = peewee.DateTimeField(default=utc_now)
+    updated_at = peewee.DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = (
+            (("order_line", "warehouse"), True),
+            (("stock", "status"), False),
+        )
+        constraints = [peewee.Check("quantity > 0")]

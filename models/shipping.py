@@ -1,0 +1,68 @@
+"""Shipments, their lines, carrier waybills (one per shipment) and tracking events."""
+from __future__ import annotations
+
+import peewee
+
+from models.base import BaseModel, utc_now
+from models.inventory import Warehouse
+from models.orders import Order, OrderLine
+
+
+class Shipment(BaseModel):
+    order = peewee.ForeignKeyField(Order, backref="shipments", on_delete="CASCADE")
+    warehouse = peewee.ForeignKeyField(Warehouse, backref="shipments", on_delete="RESTRICT")
+    wave = peewee.IntegerField(default=1)  # a later wave ships what a backorder released
+    status = peewee.CharField(max_length=32, default="ready")
+    weight_kg = peewee.DecimalField(max_digits=10, decimal_places=3, auto_round=True, default=0)
+    carrier = peewee.CharField(max_length=32, default="sandbox")
+    created_at = peewee.DateTimeField(default=utc_now)
+    status_changed_at = peewee.DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = (
+            (("order", "warehouse", "wave"), True),
+            (("status", "status_changed_at"), False),
+        )
+
+
+class ShipmentLine(BaseModel):
+    shipment = peewee.ForeignKeyField(Shipment, backref="lines", on_delete="CASCADE")
+    order_line = peewee.ForeignKeyField(OrderLine, backref="shipment_lines", on_delete="RESTRICT")
+    quantity = peewee.IntegerField()
+
+    class Meta:
+        indexes = ((("shipment", "order_line"), True),)
+        constraints = [peewee.Check("quantity > 0")]
+
+
+class Waybill(BaseModel):
+    """The carrier's consignment for a shipment. The row is committed as ``requested`` before the
+    carrier is called, and its idempotency key is sent with every attempt."""
+
+    shipment = peewee.ForeignKeyField(Shipment, backref="waybills", unique=True, on_delete="CASCADE")
+    carrier = peewee.CharField(max_length=32)
+    idempotency_key = peewee.CharField(max_length=64, unique=True)
+    status = peewee.CharField(max_length=16, default="requested")  # requested, issued, failed, cancelled
+    waybill_number = peewee.CharField(max_length=64, null=True, unique=True)
+    tracking_url = peewee.CharField(max_length=500, default="")
+    attempts = peewee.IntegerField(default=0)
+    last_error = peewee.TextField(default="")
+    requested_at = peewee.DateTimeField(default=utc_now)
+    issued_at = peewee.DateTimeField(null=True)
+
+
+class TrackingEvent(BaseModel):
+    shipment = peewee.ForeignKeyField(Shipment, backref="tracking_events", on_delete="CASCADE")
+    carrier = peewee.CharField(max_length=32)
+    carrier_event_id = peewee.CharField(max_length=128)
+    code = peewee.CharField(max_length=32)  # picked_up, in_transit, out_for_delivery, delivered, exception…
+    description = peewee.TextField(default="")
+    location = peewee.CharField(max_length=200, default="")
+    occurred_at = peewee.DateTimeField()
+    received_at = peewee.DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = (
+            (("carrier", "carrier_event_id"), True),
+            (("shipment", "occurred_at"), False),
+        )

@@ -1,0 +1,31 @@
+"""The pipeline stages as data: which queue and actor take an order on from each status."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.outbox import OutboxMessage, enqueue_after_commit
+
+
+@dataclass(frozen=True)
+class Stage:
+    queue_name: str
+    actor_name: str
+
+    def nudge(self, *args) -> OutboxMessage:
+        """Write this stage's message to the outbox; call inside the transaction that made the change."""
+        return enqueue_after_commit(self.queue_name, self.actor_name, *args)
+
+
+INTAKE = Stage("oms_intake", "intake_orders")
+REVIEW = Stage("oms_review", "review_orders")
+ALLOCATION = Stage("oms_allocation", "allocate_orders")
+SHIPPING = Stage("oms_shipping", "create_shipments")
+WAYBILLS = Stage("oms_carrier", "request_waybills")
+
+# The stage that moves an order on from each working status (see models.states.ORDER_WORKING_STATES).
+STAGE_FOR_ORDER_STATUS = {
+    "received": INTAKE,
+    "reviewing": REVIEW,
+    "approved": ALLOCATION,
+    "allocated": SHIPPING,
+}

@@ -1,0 +1,19 @@
+"""Every table of the OMS, in creation order: what migrations are generated from."""
+from models.audit import StatusChange
+from models.inventory import Lane, Product, Stock, Warehouse
+from models.orders import Order, OrderLine, Reservation
+from models.outbox import OutboxMessage
+from models.partners import ApiToken, Partner, User
+from models.purchasing import AdvanceShippingNotice, AdvanceShippingNoticeLine, PurchaseOrder, PurchaseOrderLine
+from models.returns import ReturnLine, ReturnRequest
+from models.shipping import Shipment, ShipmentLine, TrackingEvent, Waybill
+
+ALL_TABLES = [
+    Partner, User, ApiToken,
+    Product, Warehouse, Lane, Stock,
+    Order, OrderLine, Reservation,
+    Shipment, ShipmentLine, Waybill, TrackingEvent,
+    ReturnRequest, ReturnLine,
+    PurchaseOrder, PurchaseOrderLine, AdvanceShippingNotice, AdvanceShippingNoticeLine,
+    StatusChange, OutboxMessage,
+]

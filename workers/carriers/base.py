@@ -1,0 +1,81 @@
+"""What every carrier adapter offers the shipping stage, and the values it exchanges.
+
+Contract of a ``Carrier`` (a real carrier is one module implementing it plus one line in the registry):
+
+- ``create_waybill(request)`` books a shipment and returns the waybill. ``request.idempotency_key`` is sent so
+  that a retry with the same key returns the same waybill instead of booking a second one; use one key per
+  shipment attempt and keep it across retries. Reusing a key for another reference is rejected.
+- ``find_waybill(reference)`` returns the live (not cancelled) waybill most recently issued for our reference,
+  or None. After ``CarrierAmbiguous`` from ``create_waybill`` call it before creating again: the first request
+  may have booked the shipment.
+- ``cancel_waybill(waybill_number)`` cancels; cancelling an already cancelled waybill is not an error.
+- ``fetch_tracking(waybill_number)`` returns the tracking events so far, oldest first.
+
+Errors (all from models.errors), for every method:
+
+- ``CarrierUnavailable``: the request certainly did not take effect (connection refused, DNS failure, connect
+  timeout, 5xx). Retry later.
+- ``CarrierAmbiguous`` (a ``CarrierUnavailable``): the request was sent but no usable answer came back (read
+  timeout, reset, truncated or unreadable reply). It may have taken effect. Retry after ``find_waybill``.
+- ``CarrierRejected``: the carrier refused this request (4xx: invalid address, unknown waybill, too late to
+  cancel, key reused). Retrying the same request will not help.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class ShipTo:
+    name: str
+    address: str
+    city: str
+    region: str
+    postcode: str
+    country: str
+    phone: str = ""
+
+
+@dataclass(frozen=True)
+class WaybillRequest:
+    reference: str
+    idempotency_key: str
+    ship_to: ShipTo
+    weight_kg: Decimal
+    parcels: int = 1
+    service_level: str = "standard"
+    callback_url: str | None = None
+
+
+@dataclass(frozen=True)
+class IssuedWaybill:
+    waybill_number: str
+    carrier: str
+    tracking_url: str
+    reference: str
+
+
+@dataclass(frozen=True)
+class TrackingUpdate:
+    """One tracking event; event_id is the carrier's and is what makes applying it twice harmless."""
+
+    event_id: str
+    waybill_number: str
+    code: str
+    description: str
+    location: str
+    occurred_at: datetime  # UTC-aware
+
+
+class Carrier(Protocol):
+    name: str
+
+    def create_waybill(self, request: WaybillRequest) -> IssuedWaybill: ...
+
+    def find_waybill(self, reference: str) -> IssuedWaybill | None: ...
+
+    def cancel_waybill(self, waybill_number: str) -> None: ...
+
+    def fetch_tracking(self, waybill_number: str) -> list[TrackingUpdate]: ...

@@ -1,0 +1,133 @@
+"""Adapter for the sandbox carrier (portal/carrier_sandbox.py); the model for real carrier adapters."""
+
+from datetime import datetime, timezone
+from typing import Any
+
+import requests
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+from models.errors import CarrierAmbiguous, CarrierRejected, CarrierUnavailable
+from workers.carriers.base import IssuedWaybill, TrackingUpdate, WaybillRequest
+
+_SNIPPET_CHARS = 300
+
+
+class SandboxCarrier:
+    name = "sandbox"
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        connect_timeout: float = 3.05,
+        read_timeout: float = 10.0,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (connect_timeout, read_timeout)
+        self.session = session or requests.Session()
+
+    def create_waybill(self, request: WaybillRequest) -> IssuedWaybill:
+        body = {
+            "reference": request.reference,
+            "service_level": request.service_level,
+            "ship_to": {
+                "name": request.ship_to.name,
+                "address": request.ship_to.address,
+                "city": request.ship_to.city,
+                "region": request.ship_to.region,
+                "postcode": request.ship_to.postcode,
+                "country": request.ship_to.country,
+                "phone": request.ship_to.phone,
+            },
+            "weight_kg": str(request.weight_kg),
+            "parcels": request.parcels,
+            "callback_url": request.callback_url,
+        }
+        headers = {"Idempotency-Key": request.idempotency_key}
+        data = self._call("POST", "/waybills", json=body, headers=headers)
+        return self._issued(data, "POST /waybills")
+
+    def find_waybill(self, reference: str) -> IssuedWaybill | None:
+        data = self._call("GET", "/waybills", params={"reference": reference})
+        live = [w for w in self._field(data, "waybills", "GET /waybills") if w.get("status") != "cancelled"]
+        # The list is in issue order: the last live one is the current booking.
+        return self._issued(live[-1], "GET /waybills") if live else None
+
+    def cancel_waybill(self, waybill_number: str) -> None:
+        self._call("DELETE", f"/waybills/{waybill_number}")
+
+    def fetch_tracking(self, waybill_number: str) -> list[TrackingUpdate]:
+        what = f"GET /waybills/{waybill_number}/events"
+        data = self._call("GET", f"/waybills/{waybill_number}/events")
+        try:
+            return [
+                TrackingUpdate(
+                    event_id=e["event_id"],
+                    waybill_number=e["waybill_number"],
+                    code=e["code"],
+                    description=e.get("description", ""),
+                    location=e.get("location", ""),
+                    occurred_at=datetime.fromisoformat(e["occurred_at"]).astimezone(timezone.utc),
+                )
+                for e in self._field(data, "events", what)
+            ]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CarrierAmbiguous(f"sandbox carrier sent unreadable events for {what}: {exc!r}") from exc
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Send one request and return its JSON, translating every failure into a carrier error."""
+        what = f"{method} {path}"
+        try:
+            response = self.session.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
+        # ConnectTimeout is also a ConnectionError and a Timeout: it must be caught before both.
+        except requests.ConnectTimeout as exc:
+            raise CarrierUnavailable(f"sandbox carrier did not accept a connection for {what}: {exc}") from exc
+        except requests.ReadTimeout as exc:
+            raise CarrierAmbiguous(f"sandbox carrier did not answer {what} in time: {exc}") from exc
+        except requests.ConnectionError as exc:
+            if _never_sent(exc):
+                raise CarrierUnavailable(f"sandbox carrier unreachable for {what}: {exc}") from exc
+            raise CarrierAmbiguous(f"connection lost during {what}: {exc}") from exc
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
+            raise CarrierAmbiguous(f"sandbox carrier sent a broken reply to {what}: {exc}") from exc
+
+        snippet = response.text[:_SNIPPET_CHARS]
+        if response.status_code >= 500:
+            raise CarrierUnavailable(f"sandbox carrier answered {response.status_code} to {what}: {snippet}")
+        if response.status_code >= 400:
+            raise CarrierRejected(f"sandbox carrier refused {what} ({response.status_code}): {snippet}")
+        try:
+            return response.json()
+        except ValueError as exc:
+            # A 2xx we cannot read may still have booked the waybill.
+            raise CarrierAmbiguous(
+                f"sandbox carrier answered {response.status_code} to {what} with no JSON: {snippet}"
+            ) from exc
+
+    @staticmethod
+    def _field(data: Any, key: str, what: str) -> list:
+        if not isinstance(data, dict) or not isinstance(data.get(key), list):
+            raise CarrierAmbiguous(f"sandbox carrier reply to {what} has no {key!r} list: {str(data)[:200]}")
+        return data[key]
+
+    @staticmethod
+    def _issued(data: Any, what: str) -> IssuedWaybill:
+        try:
+            return IssuedWaybill(
+                waybill_number=data["waybill_number"],
+                carrier=data.get("carrier", "sandbox"),
+                tracking_url=data["tracking_url"],
+                reference=data["reference"],
+            )
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise CarrierAmbiguous(f"sandbox carrier reply to {what} lacks {exc}: {str(data)[:200]}") from exc
+
+
+def _never_sent(exc: requests.ConnectionError) -> bool:
+    """True when the connection itself failed (refused, DNS), so the carrier never saw the request."""
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    # NameResolutionError is a NewConnectionError too.
+    return isinstance(reason, NewConnectionError)
