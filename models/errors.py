@@ -29,11 +29,19 @@ class ValidationFailed(OMSError):
         self.messages = messages
 
 
+class TransientError(OMSError):
+    """Raised when a failure may clear on its own (a service down, stock moving): worth retrying."""
+
+
+class StockMoved(TransientError):
+    """Raised when stock changed between planning and reserving; the plan is made again."""
+
+
 class CarrierError(OMSError):
     """Raised when a carrier call fails; base of the carrier errors."""
 
 
-class CarrierUnavailable(CarrierError):
+class CarrierUnavailable(CarrierError, TransientError):
     """Raised when the carrier could not be reached or answered 5xx: worth retrying."""
 
 
@@ -47,3 +55,20 @@ class CarrierRejected(CarrierError):
 
 class SignatureInvalid(OMSError):
     """Raised when a signed webhook body does not match its signature or is outside the replay window."""
+
+
+class InvariantViolated(OMSError):
+    """Raised when stored data breaks an invariant (e.g. a reservation larger than the stock it holds)."""
+
+
+class BatchItemsFailed(OMSError):
+    """Raised when some ids of a batch message failed for good; the rest of the batch was processed."""
+
+
+class RowRejected(OMSError):
+    """Raised when one row of a master data file cannot be written; names the field and why."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message

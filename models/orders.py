@@ -38,6 +38,7 @@ class Order(BaseModel):
     status_reason = peewee.TextField(default="")
     created_at = peewee.DateTimeField(default=utc_now)
     status_changed_at = peewee.DateTimeField(default=utc_now)
+    redriven_at = peewee.DateTimeField(null=True)  # last time the sweeper re-sent its stage message
 
     class Meta:
         indexes = (

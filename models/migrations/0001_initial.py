@@ -1,5 +1,5 @@
 """Initial schema: every table of the OMS (a frozen copy, independent of the live models)."""
-# Generated from a schema diff on 2026-11-28 03:20.
+# Generated from a schema diff on 2026-11-28 03:25.
 from peewee import *
 
 
@@ -59,6 +59,7 @@ def up(migrator, db):
         status_reason = TextField(default='')
         created_at = DateTimeField()
         status_changed_at = DateTimeField()
+        redriven_at = DateTimeField(null=True)
         class Meta:
             database = db
             table_name = 'order'

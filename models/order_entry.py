@@ -1,0 +1,85 @@
+"""Placing a canonical order: one transaction writes the order, its lines, its audit row and the intake nudge."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import peewee
+
+from models.base import CENT
+from models.db import database
+from models.errors import ValidationFailed
+from models.inventory import Product
+from models.orders import Order, OrderLine
+from models.partners import Partner
+from models.stages import INTAKE
+from models.transitions import record_creation
+
+
+def place_order(data: dict, *, actor: str, placed_by: Partner | None = None) -> tuple[Order, bool]:
+    """Store a validated order body (schemas.orders.OrderSchema); return (order, created).
+
+    The same channel + external_ref again returns the existing order with created=False, even
+    when two requests race: the unique index decides and the loser reads the winner's row.
+    """
+    existing = _existing(data)
+    if existing is not None:
+        return existing, False
+    try:
+        with database.atomic():
+            return _create(data, actor=actor, placed_by=placed_by), True
+    except peewee.IntegrityError:
+        existing = _existing(data)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _existing(data: dict) -> Order | None:
+    return Order.get_or_none(Order.channel == data["channel"], Order.external_ref == data["external_ref"])
+
+
+def _create(data: dict, *, actor: str, placed_by: Partner | None) -> Order:
+    customer = _buyer(data["customer_code"], placed_by)
+    products = _products([line["sku"] for line in data["lines"]])
+    ship_to = data["ship_to"]
+    order = Order.create(
+        channel=data["channel"], external_ref=data["external_ref"], customer=customer,
+        placed_by=placed_by, currency=data["currency"], priority=data.get("priority", 0),
+        ship_to_name=ship_to["name"], ship_to_phone=ship_to.get("phone", ""),
+        ship_to_email=ship_to.get("email", ""), ship_to_address=ship_to["address"],
+        ship_to_city=ship_to["city"], ship_to_region=ship_to["region"],
+        ship_to_postcode=ship_to.get("postcode", ""), ship_to_country=ship_to["country"].upper(),
+        requested_delivery_date=data.get("requested_delivery_date"), notes=data.get("notes", ""),
+    )
+    rows, subtotal = [], Decimal("0")
+    for line_no, line in enumerate(data["lines"], start=1):
+        product = products[line["sku"]]
+        price = line.get("unit_price")
+        price = product.unit_price if price is None else price
+        line_total = (price * line["quantity"]).quantize(CENT)
+        subtotal += line_total
+        rows.append({"order": order.id, "line_no": line_no, "product": product.id, "sku": product.sku,
+                     "quantity": line["quantity"], "unit_price": price, "line_total": line_total})
+    OrderLine.insert_many(rows).execute()
+    Order.update(subtotal=subtotal, total=subtotal).where(Order.id == order.id).execute()
+    order.subtotal = order.total = subtotal
+    record_creation("order", order.id, "received", actor=actor, reason=f"placed via {data['channel']}")
+    INTAKE.nudge([order.id])
+    return order
+
+
+def _buyer(code: str, placed_by: Partner | None) -> Partner:
+    customer = Partner.get_or_none(Partner.code == code)
+    if customer is None or not customer.is_buyer:
+        raise ValidationFailed({"customer_code": [f"unknown customer {code!r}"]})
+    if placed_by is not None and customer.id != placed_by.id and customer.distributor_id != placed_by.id:
+        raise ValidationFailed({"customer_code": [f"customer {code!r} is not served by {placed_by.code}"]})
+    return customer
+
+
+def _products(skus: list[str]) -> dict[str, Product]:
+    found = {p.sku: p for p in Product.select().where(Product.sku.in_(skus), Product.active == True)}  # noqa: E712
+    unknown = {i: {"sku": [f"unknown SKU {sku!r}"]} for i, sku in enumerate(skus) if sku not in found}
+    if unknown:
+        raise ValidationFailed({"lines": unknown})
+    return found

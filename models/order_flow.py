@@ -1,0 +1,140 @@
+"""The order pipeline steps: each loads one order by id, applies a rule, and persists the result with
+the next stage's outbox row in one transaction. Every step is safe to run twice."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import peewee
+
+from models.allocation_rules import LineDemand, SourceOption, plan_first_fit
+from models.db import database, lock_for_update
+from models.errors import StockMoved
+from models.inventory import Lane, Product, Stock, Warehouse
+from models.orders import Order, OrderLine, Reservation
+from models.partners import Partner
+from models.review_rules import APPROVE, HOLD, ReviewFacts, review_order
+from models.shipping import Shipment, ShipmentLine, Waybill
+from models.stages import ALLOCATION, REVIEW, SHIPPING, WAYBILLS
+from models.transitions import transition
+
+# Approved but not yet invoiced (shipping posts the receivable): these count against credit.
+OPEN_EXPOSURE_STATES = ("approved", "partially_allocated", "backordered", "allocated")
+
+
+def _locked_order(order_id: int) -> Order | None:
+    return lock_for_update(Order.select().where(Order.id == order_id)).first()
+
+
+def start_review(order_id: int, *, actor: str) -> bool:
+    """received → reviewing, and nudge the review stage."""
+    with database.atomic():
+        if not transition("order", order_id, "reviewing", actor=actor, expected="received"):
+            return False
+        REVIEW.nudge([order_id])
+    return True
+
+
+def review(order_id: int, *, actor: str) -> str | None:
+    """Decide approve/hold/reject for an order in review; returns the outcome or None if not in review."""
+    with database.atomic():
+        order = _locked_order(order_id)
+        if order is None or order.status != "reviewing":
+            return None
+        # Locking the customer serializes reviews of one customer, so two orders cannot both
+        # squeeze under the same credit limit.
+        customer = lock_for_update(Partner.select().where(Partner.id == order.customer_id)).get()
+        open_value = (Order.select(peewee.fn.COALESCE(peewee.fn.SUM(Order.total), 0))
+                      .where(Order.customer == customer, Order.status.in_(OPEN_EXPOSURE_STATES),
+                             Order.id != order.id).scalar())
+        decision = review_order(ReviewFacts(
+            order_total=order.total, credit_limit=customer.credit_limit,
+            outstanding_balance=customer.outstanding_balance, open_orders_value=Decimal(str(open_value)),
+            customer_blocked=customer.blocked,
+        ))
+        target = {APPROVE: "approved", HOLD: "on_hold"}.get(decision.outcome, "rejected")
+        transition("order", order.id, target, actor=actor, reason=decision.summary(), expected="reviewing")
+        if target == "approved":
+            ALLOCATION.nudge([order.id])
+    return decision.outcome
+
+
+def allocate(order_id: int, *, actor: str, attempts: int = 3) -> str | None:
+    """Reserve stock for an approved order from the first warehouse that fills it, else backorder."""
+    for _ in range(attempts):
+        try:
+            return _allocate_once(order_id, actor=actor)
+        except StockMoved:
+            continue
+    raise StockMoved(f"order {order_id}: stock kept moving while reserving; will retry")
+
+
+def _allocate_once(order_id: int, *, actor: str) -> str | None:
+    with database.atomic():
+        order = _locked_order(order_id)
+        if order is None or order.status != "approved":
+            return None
+        lines = list(order.lines.order_by(OrderLine.line_no))
+        sources, stock_rows = _sources_for(order, lines)
+        plan = plan_first_fit([LineDemand(line.id, line.product_id, line.quantity) for line in lines], sources)
+        if not plan.complete:
+            transition("order", order.id, "backordered", actor=actor, reason=plan.explanation, expected="approved")
+            return "backordered"
+        for pick in sorted(plan.picks, key=lambda p: stock_rows[(p.warehouse_id, p.product_id)].id):
+            stock = stock_rows[(pick.warehouse_id, pick.product_id)]
+            reserved = (Stock.update(reserved=Stock.reserved + pick.quantity)
+                        .where(Stock.id == stock.id, Stock.on_hand - Stock.reserved >= pick.quantity).execute())
+            if not reserved:
+                raise StockMoved(f"stock {stock.id} moved")
+            Reservation.create(order_line=pick.line_id, warehouse=pick.warehouse_id, stock=stock.id,
+                               quantity=pick.quantity)
+        transition("order", order.id, "allocated", actor=actor, reason=plan.explanation, expected="approved")
+        SHIPPING.nudge([order.id])
+    return "allocated"
+
+
+def _sources_for(order: Order, lines: list[OrderLine]) -> tuple[list[SourceOption], dict]:
+    """Candidate warehouses with a lane to the order's region, their stock rows locked in id order."""
+    lanes = list(Lane.select(Lane, Warehouse).join(Warehouse)
+                 .where(Lane.region == order.ship_to_region, Warehouse.active == True))  # noqa: E712
+    product_ids = [line.product_id for line in lines]
+    rows = list(lock_for_update(Stock.select().where(
+        Stock.warehouse.in_([lane.warehouse_id for lane in lanes]), Stock.product.in_(product_ids))
+        .order_by(Stock.id))) if lanes else []
+    stock_rows = {(row.warehouse_id, row.product_id): row for row in rows}
+    sources = [SourceOption(
+        warehouse_id=lane.warehouse_id, warehouse_code=lane.warehouse.code, cost=lane.cost,
+        lead_time_days=lane.lead_time_days,
+        available={pid: stock_rows[(lane.warehouse_id, pid)].available
+                   for pid in product_ids if (lane.warehouse_id, pid) in stock_rows},
+    ) for lane in lanes]
+    return sources, stock_rows
+
+
+def create_shipments(order_id: int, *, actor: str) -> list[int]:
+    """One shipment per warehouse holding active reservations; returns the shipments still needing a waybill."""
+    with database.atomic():
+        order = _locked_order(order_id)
+        if order is None or order.status != "allocated":
+            return []
+        reservations = list(Reservation.select(Reservation, OrderLine, Product).join(OrderLine).join(Product)
+                            .where(OrderLine.order == order.id, Reservation.status == "active"))
+        by_warehouse: dict[int, list[Reservation]] = {}
+        for reservation in reservations:
+            by_warehouse.setdefault(reservation.warehouse_id, []).append(reservation)
+        pending = []
+        for warehouse_id, held in sorted(by_warehouse.items()):
+            shipment, created = Shipment.get_or_create(order=order.id, warehouse=warehouse_id, wave=1)
+            if created:
+                ShipmentLine.insert_many([{"shipment": shipment.id, "order_line": r.order_line_id,
+                                           "quantity": r.quantity} for r in held]).execute()
+                weight = sum((r.order_line.product.weight_kg * r.quantity for r in held), Decimal("0"))
+                Shipment.update(weight_kg=weight).where(Shipment.id == shipment.id).execute()
+            if shipment.status == "ready" and not _has_issued_waybill(shipment.id):
+                pending.append(shipment.id)
+        if pending:
+            WAYBILLS.nudge(pending)
+    return pending
+
+
+def _has_issued_waybill(shipment_id: int) -> bool:
+    return Waybill.select().where(Waybill.shipment == shipment_id, Waybill.status == "issued").exists()

@@ -1,0 +1,28 @@
+"""Loading one order with everything its page and its API resource show, in a fixed number of queries."""
+from __future__ import annotations
+
+import peewee
+
+from models.audit import StatusChange
+from models.inventory import Warehouse
+from models.orders import Order, OrderLine, Reservation
+from models.partners import Partner
+from models.shipping import Shipment, TrackingEvent, Waybill
+
+
+def load_order_view(order_id: int) -> Order | None:
+    """The order with ``loaded_lines`` (with reservations), ``loaded_shipments`` (with waybills and
+    tracking events) and ``loaded_audit`` attached."""
+    order = (Order.select(Order, Partner).join(Partner, on=(Order.customer == Partner.id))
+             .where(Order.id == order_id).first())
+    if order is None:
+        return None
+    lines = OrderLine.select().where(OrderLine.order == order_id).order_by(OrderLine.line_no)
+    reservations = Reservation.select(Reservation, Warehouse).join(Warehouse).order_by(Reservation.id)
+    order.loaded_lines = list(peewee.prefetch(lines, reservations))
+    shipments = (Shipment.select(Shipment, Warehouse).join(Warehouse)
+                 .where(Shipment.order == order_id).order_by(Shipment.id))
+    events = TrackingEvent.select().order_by(TrackingEvent.occurred_at, TrackingEvent.id)
+    order.loaded_shipments = list(peewee.prefetch(shipments, Waybill.select(), events))
+    order.loaded_audit = list(StatusChange.trail("order", order_id))
+    return order

@@ -1,0 +1,33 @@
+"""Re-driving orders stuck in a working state: the safety net behind the outbox for lost messages."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from models.base import utc_now
+from models.db import database
+from models.orders import Order
+from models.stages import STAGE_FOR_ORDER_STATUS
+
+CHUNK = 500
+
+
+def redrive_stuck_orders(older_than: timedelta) -> dict[str, int]:
+    """Nudge again every order whose working status is older than ``older_than`` (once per such period).
+
+    Steps are idempotent, so a nudge for an order that was only slow costs one no-op.
+    Returns how many orders were re-driven per status.
+    """
+    cutoff = utc_now() - older_than
+    counts: dict[str, int] = {}
+    for status, stage in STAGE_FOR_ORDER_STATUS.items():
+        stuck = Order.in_status_since((status,), cutoff).where(
+            Order.redriven_at.is_null() | (Order.redriven_at < cutoff))
+        ids = [row.id for row in stuck.select(Order.id).order_by(Order.id).limit(CHUNK * 10)]
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start:start + CHUNK]
+            with database.atomic():
+                Order.update(redriven_at=utc_now()).where(Order.id.in_(chunk)).execute()
+                stage.nudge(chunk)
+        if ids:
+            counts[status] = len(ids)
+    return counts

@@ -1,0 +1,93 @@
+"""JSON API under /api/v1: bearer-token order intake and reads, and the carriers' tracking webhook."""
+from __future__ import annotations
+
+import time
+from functools import wraps
+
+from flask import Blueprint, current_app, g, jsonify, request
+from marshmallow import ValidationError
+
+from models.access import can_see_order
+from models.errors import PermissionDenied, SignatureInvalid, ValidationFailed
+from models.order_entry import place_order
+from models.order_views import load_order_view
+from models.partners import ApiToken
+from models.tracking import record_tracking_events
+from models.webhook_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_body
+from schemas.order_resource import order_out
+from schemas.orders import order_schema
+from schemas.tracking import tracking_events_schema
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _error(status: int, message: str, **extra):
+    return jsonify({"error": message, **extra}), status
+
+
+@bp.errorhandler(ValidationError)
+def _invalid_body(exc: ValidationError):
+    return _error(422, "validation failed", errors=exc.messages)
+
+
+@bp.errorhandler(ValidationFailed)
+def _invalid_data(exc: ValidationFailed):
+    return _error(422, str(exc), errors=exc.messages)
+
+
+@bp.errorhandler(PermissionDenied)
+def _forbidden(exc: PermissionDenied):
+    return _error(403, str(exc))
+
+
+def token_required(view):
+    """Resolve ``Authorization: Bearer <token>`` to ``g.api_user`` or answer 401."""
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        user = ApiToken.user_for(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
+        if user is None:
+            return _error(401, "missing or invalid bearer token")
+        g.api_user = user
+        return view(*args, **kwargs)
+    return wrapper
+
+
+@bp.post("/orders")
+@token_required
+def create_order():
+    user = g.api_user
+    if not (user.is_ops or user.role == "distributor"):
+        raise PermissionDenied(f"role {user.role} may not place orders")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _error(400, "expected a JSON object body with Content-Type: application/json")
+    data = order_schema.load(body)
+    placed_by = user.partner if user.role == "distributor" else None
+    order, created = place_order(data, actor=f"api:{user.email}", placed_by=placed_by)
+    payload = {"id": order.id, "status": order.status, "external_ref": order.external_ref,
+               "channel": order.channel, "created": created}
+    return jsonify(payload), 202 if created else 200
+
+
+@bp.get("/orders/<int:order_id>")
+@token_required
+def get_order(order_id: int):
+    if not can_see_order(g.api_user, order_id):
+        return _error(404, f"order {order_id} not found")
+    return jsonify(order_out.dump(load_order_view(order_id)))
+
+
+@bp.post("/carriers/<carrier>/events")
+def carrier_events(carrier: str):
+    settings = current_app.config["OMS_SETTINGS"]
+    body = request.get_data()
+    try:
+        verify_body(settings.carrier_webhook_secret, request.headers.get(TIMESTAMP_HEADER),
+                    request.headers.get(SIGNATURE_HEADER), body, now=time.time())
+    except SignatureInvalid as exc:
+        return _error(401, str(exc))
+    events = tracking_events_schema.loads(body or b"{}")["events"]
+    result = record_tracking_events(carrier, events, actor=f"carrier:{carrier}")
+    return jsonify({"stored": result.stored, "duplicates": result.duplicates,
+                    "unknown_waybills": result.unknown_waybills})

@@ -1,0 +1,62 @@
+"""The Flask application factory: settings, database per request, login, CSRF and blueprints."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from models.config import Settings, load_settings
+from models.db import bind_database, database
+from models.partners import User
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message_category = "info"
+csrf = CSRFProtect()
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):
+    from portal.auth import PortalUser  # a wrapper that gives flask-login what it needs
+
+    user = User.get_or_none(User.id == int(user_id), User.active == True)  # noqa: E712
+    return PortalUser(user) if user else None
+
+
+def create_app(settings: Settings | None = None, *, test_config: dict | None = None) -> Flask:
+    """Build the portal: defaults, then settings, then extensions and blueprints."""
+    settings = settings or load_settings()
+    app = Flask(__name__)
+    app.config.from_mapping(
+        SECRET_KEY=settings.secret_key,
+        OMS_SETTINGS=settings,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        MAX_CONTENT_LENGTH=50 * 1024 * 1024,
+    )
+    if test_config:
+        app.config.update(test_config)
+    bind_database(settings.database_url)
+    _open_database_per_request(app)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+
+    from portal import api, auth, health, ops
+
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(ops.bp)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # bearer tokens and signed webhooks, not cookies
+    return app
+
+
+def _open_database_per_request(app: Flask) -> None:
+    @app.before_request
+    def _connect() -> None:
+        database.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc) -> None:
+        if not database.is_closed():
+            database.close()

@@ -1,0 +1,411 @@
+"""A fake carrier HTTP service for dev, demo and tests: idempotent waybills, injected faults, signed webhooks.
+
+Run it alone with ``python -m portal.carrier_sandbox --port 8765`` (settings from OMS_SANDBOX_* variables).
+"""
+
+import argparse
+import json
+import logging
+import math
+import os
+import random
+import socket
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import requests
+from flask import Blueprint, Flask, current_app, jsonify, request
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from models.errors import ConfigError
+from models.webhook_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_body
+
+logger = logging.getLogger(__name__)
+
+SERVICE_LEVELS = ("economy", "standard", "express")
+SHIP_TO_FIELDS = ("name", "address", "city", "region", "postcode", "country")
+WALK_CODES = ("picked_up", "in_transit", "out_for_delivery", "delivered")
+EVENT_DESCRIPTIONS = {
+    "picked_up": "Picked up from the shipper",
+    "in_transit": "In transit between hubs",
+    "out_for_delivery": "Out for delivery",
+    "delivered": "Delivered",
+    "delivery_failed": "Delivery attempt failed",
+    "returned_to_sender": "Returned to the shipper",
+}
+WEBHOOK_TIMEOUT = (2, 5)
+WEBHOOK_BACKOFF_SECONDS = (0.1, 0.3, 0.9)  # one retry after each pause
+
+
+def _utc_now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _validate_waybill(body: Any) -> tuple[dict, dict]:
+    """Return (clean fields, errors) for a POST /waybills body."""
+    if not isinstance(body, dict):
+        return {}, {"_body": "expected a JSON object"}
+    errors: dict[str, Any] = {}
+    clean: dict[str, Any] = {}
+
+    reference = body.get("reference")
+    if not isinstance(reference, str) or not reference.strip():
+        errors["reference"] = "required: a non-empty string"
+    clean["reference"] = reference
+    level = body.get("service_level") or "standard"
+    if level not in SERVICE_LEVELS:
+        errors["service_level"] = f"one of {', '.join(SERVICE_LEVELS)}"
+    clean["service_level"] = level
+
+    ship_to = body.get("ship_to")
+    if not isinstance(ship_to, dict):
+        errors["ship_to"] = "required: an object with " + ", ".join(SHIP_TO_FIELDS)
+    else:
+        missing = {
+            f: "required" for f in SHIP_TO_FIELDS if not isinstance(ship_to.get(f), str) or not ship_to[f].strip()
+        }
+        if not isinstance(ship_to.get("phone") or "", str):
+            missing["phone"] = "a string"
+        if missing:
+            errors["ship_to"] = missing
+        clean["ship_to"] = {f: ship_to.get(f) for f in SHIP_TO_FIELDS} | {"phone": ship_to.get("phone") or ""}
+
+    weight = body.get("weight_kg")
+    try:
+        if isinstance(weight, bool) or not isinstance(weight, (int, float, str)):
+            raise InvalidOperation
+        clean["weight_kg"] = Decimal(str(weight).strip())
+        if not clean["weight_kg"].is_finite() or clean["weight_kg"] <= 0:
+            raise InvalidOperation
+    except InvalidOperation:
+        errors["weight_kg"] = "required: a positive number of kilograms"
+
+    parcels = body.get("parcels", 1)
+    if isinstance(parcels, bool) or not isinstance(parcels, int) or not 1 <= parcels <= 999:
+        errors["parcels"] = "an integer from 1 to 999"
+    clean["parcels"] = parcels
+
+    callback_url = body.get("callback_url")
+    if callback_url is not None and (
+        not isinstance(callback_url, str) or not callback_url.startswith(("http://", "https://"))
+    ):
+        errors["callback_url"] = "an http:// or https:// URL"
+    clean["callback_url"] = callback_url
+    return clean, errors
+
+
+def post_event(callback_url: str, event: dict, secret: str) -> bool:
+    """POST one signed event to callback_url, retrying a few times; True once a 2xx came back."""
+    body = json.dumps({"events": [event]}).encode()
+    for pause in (*WEBHOOK_BACKOFF_SECONDS, None):
+        timestamp = int(time.time())
+        headers = {
+            "Content-Type": "application/json",
+            TIMESTAMP_HEADER: str(timestamp),
+            SIGNATURE_HEADER: sign_body(secret, timestamp, body),
+        }
+        try:
+            response = requests.post(callback_url, data=body, headers=headers, timeout=WEBHOOK_TIMEOUT)
+            if 200 <= response.status_code < 300:
+                return True
+            problem = f"answered {response.status_code}: {response.text[:200]}"
+        except requests.RequestException as exc:
+            problem = repr(exc)
+        if pause is None:
+            break
+        time.sleep(pause)
+    logger.warning("giving up on event %s to %s: %s", event["event_id"], callback_url, problem)
+    return False
+
+
+class SandboxState:
+    """Every waybill, idempotency key and event the sandbox has seen; all access under one lock."""
+
+    def __init__(self, *, webhook_secret: str, delivery_seconds: float, fault_rates: dict[str, float],
+                 timeout_sleep_seconds: float, seed: int | None) -> None:
+        self.webhook_secret = webhook_secret
+        self.delivery_seconds = delivery_seconds
+        self.fault_rates = fault_rates  # checked in this order against one roll: 5xx, timeout, lost_reply
+        self.timeout_sleep_seconds = timeout_sleep_seconds
+        self.lock = threading.Lock()
+        self.stopped = threading.Event()
+        self.fault_dice = random.Random(seed)
+        # Separate generator so waybill numbers do not shift the fault sequence.
+        self.number_dice = random.Random(None if seed is None else seed + 1)
+        self.waybills: dict[str, dict] = {}  # insertion order is issue order
+        self.numbers_by_key: dict[str, str] = {}
+        self.events: dict[str, list[dict]] = {}
+
+    def stop(self) -> None:
+        """Stop delivery walks and pending fault sleeps (for tests and shutdown)."""
+        self.stopped.set()
+
+    def roll_fault(self) -> str | None:
+        """The fault to inject into this request, if any."""
+        with self.lock:
+            roll = self.fault_dice.random()
+        threshold = 0.0
+        for fault, rate in self.fault_rates.items():
+            threshold += rate
+            if roll < threshold:
+                return fault
+        return None
+
+    def create(self, key: str, fields: dict, host_url: str) -> tuple[dict, bool]:
+        """Return (waybill, created); the same key returns the waybill it first created."""
+        with self.lock:
+            number = self.numbers_by_key.get(key)
+            if number is not None:
+                return dict(self.waybills[number]), False
+            while number is None or number in self.waybills:
+                number = "SBX" + "".join(self.number_dice.choices("0123456789", k=10))
+            waybill = {
+                "waybill_number": number,
+                "carrier": "sandbox",
+                "reference": fields["reference"],
+                "service_level": fields["service_level"],
+                "tracking_url": f"{host_url}track/{number}",
+                "status": "created",
+                "created_at": _utc_now_iso(),
+                "ship_to": fields["ship_to"],
+                "weight_kg": str(fields["weight_kg"]),
+                "parcels": fields["parcels"],
+                "callback_url": fields["callback_url"],
+            }
+            self.waybills[number] = waybill
+            self.numbers_by_key[key] = number
+            self.events[number] = []
+            return dict(waybill), True
+
+    def record_event(self, number: str, code: str, description: str | None = None) -> dict | None:
+        """Append an event and move the status on; None when the waybill is cancelled."""
+        with self.lock:
+            waybill = self.waybills[number]
+            if waybill["status"] == "cancelled":
+                return None
+            event = {
+                "event_id": str(uuid.uuid4()),
+                "waybill_number": number,
+                "reference": waybill["reference"],
+                "code": code,
+                "description": description or EVENT_DESCRIPTIONS[code],
+                "location": "Sandbox depot" if code == "picked_up" else waybill["ship_to"]["city"],
+                "occurred_at": _utc_now_iso(),
+            }
+            self.events[number].append(event)
+            waybill["status"] = code
+            return event
+
+    def walk(self, number: str, callback_url: str | None) -> None:
+        """Move a waybill through the usual events, spread over delivery_seconds."""
+        step = self.delivery_seconds / len(WALK_CODES)
+        for code in WALK_CODES:
+            if self.stopped.wait(step):
+                return
+            event = self.record_event(number, code)
+            if event is None:
+                return
+            if callback_url:
+                post_event(callback_url, event, self.webhook_secret)
+
+
+def _error(status: int, message: str):
+    return jsonify({"error": message}), status
+
+
+def _state() -> SandboxState:
+    return current_app.extensions["carrier_sandbox"]
+
+
+def _drop_reply() -> bool:
+    """Close the client connection without answering; False when the server gives no access to the socket."""
+    sock = request.environ.get("werkzeug.socket")
+    if sock is None:
+        return False
+    # Werkzeug's write of the response then fails with a broken pipe and it drops the connection quietly.
+    sock.shutdown(socket.SHUT_RDWR)
+    return True
+
+
+sandbox_api = Blueprint("carrier_sandbox", __name__)
+
+
+@sandbox_api.post("/waybills")
+def create_waybill():
+    state = _state()
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if not key:
+        return _error(400, "the Idempotency-Key header is required")
+    fields, errors = _validate_waybill(request.get_json(silent=True))
+    if errors:
+        return jsonify({"errors": errors}), 422
+    fault = state.roll_fault()
+    if fault == "5xx":
+        return _error(503, "sandbox fault: service unavailable")
+    if fault == "timeout":
+        state.stopped.wait(state.timeout_sleep_seconds)
+        return _error(504, "sandbox fault: timed out")
+    waybill, created = state.create(key, fields, request.host_url)
+    if waybill["reference"] != fields["reference"]:
+        return _error(409, f"Idempotency-Key already used for reference {waybill['reference']!r}")
+    if created and state.delivery_seconds > 0:
+        number = waybill["waybill_number"]
+        threading.Thread(
+            target=state.walk, args=(number, waybill["callback_url"]), name=f"sandbox-walk-{number}", daemon=True
+        ).start()
+    if fault == "lost_reply":
+        if not _drop_reply():
+            state.stopped.wait(state.timeout_sleep_seconds)
+        return _error(504, "sandbox fault: reply lost")
+    return jsonify(waybill), 201 if created else 200
+
+
+@sandbox_api.get("/waybills")
+def list_waybills():
+    state, reference = _state(), request.args.get("reference")
+    with state.lock:
+        found = [dict(w) for w in state.waybills.values() if reference is None or w["reference"] == reference]
+    return jsonify({"waybills": found})
+
+
+@sandbox_api.get("/waybills/<number>")
+def get_waybill(number: str):
+    state = _state()
+    with state.lock:
+        waybill = state.waybills.get(number)
+        return jsonify(waybill) if waybill else _error(404, f"no waybill {number}")
+
+
+@sandbox_api.delete("/waybills/<number>")
+def cancel_waybill(number: str):
+    state = _state()
+    with state.lock:
+        waybill = state.waybills.get(number)
+        if waybill is None:
+            return _error(404, f"no waybill {number}")
+        if waybill["status"] not in ("created", "cancelled"):
+            return _error(409, f"waybill {number} is {waybill['status']} and can no longer be cancelled")
+        waybill["status"] = "cancelled"
+        return jsonify(waybill)
+
+
+@sandbox_api.get("/waybills/<number>/events")
+@sandbox_api.get("/track/<number>")
+def list_events(number: str):
+    state = _state()
+    with state.lock:
+        if number not in state.events:
+            return _error(404, f"no waybill {number}")
+        return jsonify({"events": list(state.events[number])})
+
+
+@sandbox_api.post("/waybills/<number>/events")
+def add_event(number: str):
+    """Test hook: record one event now and post it to the callback before answering."""
+    state = _state()
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    code, description = body.get("code"), body.get("description")
+    errors = {}
+    if code not in EVENT_DESCRIPTIONS:
+        errors["code"] = f"one of {', '.join(EVENT_DESCRIPTIONS)}"
+    if not isinstance(description or "", str):
+        errors["description"] = "a string"
+    if errors:
+        return jsonify({"errors": errors}), 422
+    with state.lock:
+        waybill = state.waybills.get(number)
+    if waybill is None:
+        return _error(404, f"no waybill {number}")
+    event = state.record_event(number, code, description)
+    if event is None:
+        return _error(409, f"waybill {number} is cancelled")
+    callback_url = waybill["callback_url"]
+    delivered = post_event(callback_url, event, state.webhook_secret) if callback_url else None
+    return jsonify({"event": event, "delivered": delivered}), 201
+
+
+@sandbox_api.get("/healthz")
+def healthz():
+    return jsonify({"status": "ok"})
+
+
+def create_sandbox_app(
+    *,
+    webhook_secret: str,
+    delivery_seconds: float = 0.0,
+    fault_5xx_rate: float = 0.0,
+    fault_timeout_rate: float = 0.0,
+    fault_lost_reply_rate: float = 0.0,
+    timeout_sleep_seconds: float = 15.0,
+    seed: int | None = None,
+) -> Flask:
+    """Build the sandbox carrier app; its state is in app.extensions["carrier_sandbox"]."""
+    if not webhook_secret:
+        raise ConfigError("webhook_secret must not be empty")
+    rates = {"5xx": fault_5xx_rate, "timeout": fault_timeout_rate, "lost_reply": fault_lost_reply_rate}
+    for fault, rate in rates.items():
+        if not 0.0 <= rate <= 1.0:
+            raise ConfigError(f"fault_{fault}_rate must be between 0 and 1, got {rate!r}")
+    for name, seconds in (("delivery_seconds", delivery_seconds), ("timeout_sleep_seconds", timeout_sleep_seconds)):
+        if not (math.isfinite(seconds) and seconds >= 0):
+            raise ConfigError(f"{name} must be a number >= 0, got {seconds!r}")
+    app = Flask(__name__)
+    app.extensions["carrier_sandbox"] = SandboxState(
+        webhook_secret=webhook_secret, delivery_seconds=delivery_seconds, fault_rates=rates,
+        timeout_sleep_seconds=timeout_sleep_seconds, seed=seed,
+    )
+    app.register_blueprint(sandbox_api)
+    return app
+
+
+def _env_float(name: str, default: float, *, high: float | None) -> float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value >= 0 and (high is None or value <= high)):
+        limit = f"between 0 and {high:g}" if high is not None else "a number >= 0"
+        raise ConfigError(f"{name} must be {limit}, got {raw!r}")
+    return value
+
+
+def sandbox_settings_from_env() -> dict:
+    """Keyword arguments for create_sandbox_app from the OMS_SANDBOX_* and OMS_CARRIER_WEBHOOK_SECRET variables."""
+    secret = os.environ.get("OMS_CARRIER_WEBHOOK_SECRET", "sandbox-secret")
+    if not secret:
+        raise ConfigError("OMS_CARRIER_WEBHOOK_SECRET is set but empty")
+    return {
+        "webhook_secret": secret,
+        "delivery_seconds": _env_float("OMS_SANDBOX_DELIVERY_SECONDS", 0.0, high=None),
+        "fault_5xx_rate": _env_float("OMS_SANDBOX_5XX_RATE", 0.0, high=1.0),
+        "fault_timeout_rate": _env_float("OMS_SANDBOX_TIMEOUT_RATE", 0.0, high=1.0),
+        "fault_lost_reply_rate": _env_float("OMS_SANDBOX_LOST_REPLY_RATE", 0.0, high=1.0),
+    }
+
+
+def make_sandbox_server(host: str, port: int, **settings: Any) -> BaseWSGIServer:
+    """A threaded server for the sandbox; the caller runs serve_forever() (in a thread) and shutdown()."""
+    return make_server(host, port, create_sandbox_app(**settings), threaded=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run the sandbox carrier.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO)
+    server = make_sandbox_server(args.host, args.port, **sandbox_settings_from_env())
+    logger.info("sandbox carrier on http://%s:%s/", args.host, server.server_port)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""The `oms` command: run the system (all-in-one or one role per process) and administer it."""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+
+from portal.cli_support import cli_context
+
+
+@click.group(help="Relay OMS: order management for manufacturers and wholesalers.")
+def main() -> None:
+    logging.basicConfig(level=os.environ.get("OMS_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pika").setLevel(logging.WARNING)
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending schema migrations."""
+    from models.migrate import upgrade_database
+
+    with cli_context():
+        applied = upgrade_database()
+    click.echo("applied: " + ", ".join(applied) if applied else "database is up to date")
+
+
+@main.group()
+def user() -> None:
+    """Portal users."""
+
+
+@user.command("create")
+@click.argument("email")
+@click.option("--role", required=True, help="ops_admin, ops_agent, credit_controller, supplier or distributor")
+@click.option("--partner", "partner_code", help="code of the supplier or distributor the user works for")
+@click.option("--password", help="generated and printed when omitted")
+def user_create(email: str, role: str, partner_code: str | None, password: str | None) -> None:
+    """Create (or reset) a portal user."""
+    from models.accounts import create_user
+    from models.errors import ValidationFailed
+
+    with cli_context():
+        try:
+            created, clear = create_user(email, role, partner_code=partner_code, password=password)
+        except ValidationFailed as exc:
+            raise click.ClickException(_messages(exc))
+    click.echo(f"user {created.email} ({created.role})" + ("" if password else f" password: {clear}"))
+
+
+@main.group()
+def token() -> None:
+    """API tokens."""
+
+
+@token.command("create")
+@click.argument("email")
+def token_create(email: str) -> None:
+    """Issue an API token for a user; prints the token alone on stdout."""
+    from models.partners import ApiToken, User
+
+    with cli_context():
+        found = User.get_or_none(User.email == email.strip().lower(), User.active == True)  # noqa: E712
+        if found is None:
+            raise click.ClickException(f"no active user {email!r}; create it with `oms user create`")
+        click.echo(ApiToken.issue(found))
+
+
+@main.command()
+def check() -> None:
+    """Check the stock, reservation, waybill and audit invariants; exit 1 on any violation."""
+    from models.invariants import run_checks
+
+    with cli_context():
+        results = run_checks()
+    failed = False
+    for name, violations in results.items():
+        click.echo(f"{'FAIL' if violations else 'ok  '} {name}")
+        for violation in violations[:50]:
+            click.echo(f"     {violation}")
+        failed = failed or bool(violations)
+    sys.exit(1 if failed else 0)
+
+
+def _messages(exc) -> str:
+    return "; ".join(f"{field}: {', '.join(map(str, msgs)) if isinstance(msgs, list) else msgs}"
+                     for field, msgs in exc.messages.items())
+
+
+def _register_commands() -> None:
+    from portal.cli_master_data import import_command, seed_command
+    from portal.cli_run import carrier_sandbox, portal, relay, up, worker
+
+    for command in (up, portal, worker, relay, carrier_sandbox, import_command, seed_command):
+        main.add_command(command)
+
+
+_register_commands()

@@ -1,0 +1,27 @@
+"""What every `oms` command needs: settings loaded and the database bound and connected."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+import click
+
+from models.config import Settings, load_settings
+from models.db import bind_database, database
+from models.errors import ConfigError
+
+
+@contextmanager
+def cli_context() -> Iterator[Settings]:
+    """Load settings (a bad OMS_* value stops the command with its message) and hold a connection."""
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    bind_database(settings.database_url)
+    database.connect(reuse_if_open=True)
+    try:
+        yield settings
+    finally:
+        if not database.is_closed():
+            database.close()

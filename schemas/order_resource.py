@@ -1,0 +1,103 @@
+"""The order resource as the API returns it (dump only)."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+
+class ReservationOut(Schema):
+    warehouse = fields.Function(lambda r: r.warehouse.code)
+    quantity = fields.Integer()
+    status = fields.String()
+
+
+class LineOut(Schema):
+    line_no = fields.Integer()
+    sku = fields.String()
+    quantity = fields.Integer()
+    unit_price = fields.Decimal(as_string=True)
+    line_total = fields.Decimal(as_string=True)
+    reservations = fields.Method("_reservations")
+
+    def _reservations(self, line) -> list:
+        return ReservationOut(many=True).dump(line.reservations)
+
+
+class TrackingEventOut(Schema):
+    code = fields.String()
+    description = fields.String()
+    location = fields.String()
+    occurred_at = fields.DateTime(format="iso")
+
+
+class ShipmentOut(Schema):
+    id = fields.Integer()
+    warehouse = fields.Function(lambda s: s.warehouse.code)
+    status = fields.String()
+    weight_kg = fields.Decimal(as_string=True)
+    carrier = fields.String()
+    waybill_number = fields.Method("_waybill_number")
+    waybill_status = fields.Method("_waybill_status")
+    tracking_url = fields.Method("_tracking_url")
+    tracking_events = fields.Method("_events")
+
+    @staticmethod
+    def _waybill(shipment):
+        return next(iter(shipment.waybills), None)
+
+    def _waybill_number(self, shipment):
+        waybill = self._waybill(shipment)
+        return waybill.waybill_number if waybill else None
+
+    def _waybill_status(self, shipment):
+        waybill = self._waybill(shipment)
+        return waybill.status if waybill else None
+
+    def _tracking_url(self, shipment):
+        waybill = self._waybill(shipment)
+        return waybill.tracking_url if waybill else None
+
+    def _events(self, shipment) -> list:
+        return TrackingEventOut(many=True).dump(sorted(shipment.tracking_events, key=lambda e: e.occurred_at))
+
+
+class AuditOut(Schema):
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    actor = fields.String()
+    reason = fields.String()
+    at = fields.DateTime(format="iso")
+
+
+class OrderOut(Schema):
+    id = fields.Integer()
+    channel = fields.String()
+    external_ref = fields.String()
+    customer_code = fields.Function(lambda o: o.customer.code)
+    currency = fields.String()
+    subtotal = fields.Decimal(as_string=True)
+    total = fields.Decimal(as_string=True)
+    status = fields.String()
+    status_reason = fields.String()
+    priority = fields.Integer()
+    ship_to = fields.Function(lambda o: {
+        "name": o.ship_to_name, "phone": o.ship_to_phone, "email": o.ship_to_email, "address": o.ship_to_address,
+        "city": o.ship_to_city, "region": o.ship_to_region, "postcode": o.ship_to_postcode,
+        "country": o.ship_to_country})
+    requested_delivery_date = fields.Date(allow_none=True)
+    notes = fields.String()
+    created_at = fields.DateTime(format="iso")
+    lines = fields.Method("_lines")
+    shipments = fields.Method("_shipments")
+    audit_trail = fields.Method("_audit")
+
+    def _lines(self, order) -> list:
+        return LineOut(many=True).dump(order.loaded_lines)
+
+    def _shipments(self, order) -> list:
+        return ShipmentOut(many=True).dump(order.loaded_shipments)
+
+    def _audit(self, order) -> list:
+        return AuditOut(many=True).dump(order.loaded_audit)
+
+
+order_out = OrderOut()

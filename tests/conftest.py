@@ -1,0 +1,133 @@
+"""Fixtures for the three backends the OMS runs on: SQLite (embedded), PostgreSQL and RabbitMQ.
+
+A service-backed fixture skips with the reason when the service is not reachable, unless
+OMS_REQUIRE_SERVICES=1 (CI), where it fails instead: CI must never pass by skipping.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import tempfile
+import uuid
+from urllib.parse import urlparse
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# Tests own their environment: no developer's OMS_* setting may leak in. This runs before any
+# test module imports workers.broker, which reads the settings once per process.
+for _name in [n for n in os.environ if n.startswith("OMS_") and not n.startswith(("OMS_TEST_", "OMS_REQUIRE"))]:
+    del os.environ[_name]
+os.environ["OMS_DATA_DIR"] = tempfile.mkdtemp(prefix="oms-tests-")
+os.environ["OMS_SECRET_KEY"] = "test-secret"
+os.environ["OMS_CARRIER_URL"] = f"http://127.0.0.1:{free_port()}"
+os.environ["OMS_PORTAL_URL"] = f"http://127.0.0.1:{free_port()}"
+os.environ["OMS_CARRIER_WEBHOOK_SECRET"] = "test-webhook-secret"
+
+from models.config import load_settings
+from models.db import bind_database, database
+from models.migrate import upgrade_database
+
+POSTGRES_URL = os.environ.get("OMS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+RABBITMQ_URL = os.environ.get("OMS_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+
+
+def services_required() -> bool:
+    return os.environ.get("OMS_REQUIRE_SERVICES") == "1"
+
+
+def unavailable(what: str, why: str) -> None:
+    message = f"{what} not reachable ({why}); start it or set OMS_TEST_*_URL"
+    if services_required():
+        pytest.fail(message + " — OMS_REQUIRE_SERVICES=1 forbids skipping", pytrace=False)
+    pytest.skip(message)
+
+
+def _reachable(url: str, default_port: int) -> str | None:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=2):
+            return None
+    except OSError as exc:
+        return str(exc)
+
+
+def settings_for(tmp_path, **overrides):
+    env = {name: value for name, value in os.environ.items() if name.startswith("OMS_")}
+    env["OMS_DATA_DIR"] = str(tmp_path / "data")
+    env.update(overrides)
+    return load_settings(env)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'oms.sqlite3'}"
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    why = _reachable(POSTGRES_URL, 5432)
+    if why:
+        unavailable("PostgreSQL", why)
+    import psycopg2
+
+    name = f"oms_test_{uuid.uuid4().hex[:12]}"
+    admin = psycopg2.connect(POSTGRES_URL)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    parsed = urlparse(POSTGRES_URL)
+    url = parsed._replace(path=f"/{name}").geturl()
+    try:
+        yield url
+    finally:
+        if not database.is_closed() and database.obj is not None and database.obj.database == name:
+            database.close()
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def rabbitmq_url() -> str:
+    why = _reachable(RABBITMQ_URL, 5672)
+    if why:
+        unavailable("RabbitMQ", why)
+    return RABBITMQ_URL
+
+
+def _migrated(url: str):
+    db = bind_database(url)
+    db.connect(reuse_if_open=True)
+    upgrade_database()
+    return db
+
+
+@pytest.fixture
+def db(sqlite_url):
+    """A migrated SQLite database bound to the shared proxy (the embedded default)."""
+    handle = _migrated(sqlite_url)
+    yield handle
+    handle.close()
+
+
+@pytest.fixture
+def pg_db(postgres_url):
+    """A migrated PostgreSQL database bound to the shared proxy."""
+    handle = _migrated(postgres_url)
+    yield handle
+    handle.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def any_db(request):
+    """Runs the test once on SQLite and once on PostgreSQL."""
+    name = "db" if request.param == "sqlite" else "pg_db"
+    return request.getfixturevalue(name)

@@ -1,0 +1,47 @@
+"""Small builders of master data and order bodies for tests (all on the bound test database)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from models.inventory import Lane, Product, Stock, Warehouse
+from models.partners import Partner
+
+
+def make_world(*, on_hand: int = 100, credit_limit: str | None = "10000.00") -> dict:
+    """Two warehouses (EAST cheap to region R1, WEST), a supplier, two products, a customer, a distributor."""
+    supplier = Partner.create(code="SUP1", name="Supplier One", kind="supplier", lead_time_days=5)
+    distributor = Partner.create(code="DIST1", name="Distributor One", kind="distributor", region="R1",
+                                 credit_limit=Decimal("50000"))
+    customer = Partner.create(code="CUST1", name="Customer One", kind="customer", region="R1",
+                              credit_limit=None if credit_limit is None else Decimal(credit_limit),
+                              distributor=distributor, email="buyer@example.com")
+    east = Warehouse.create(code="EAST", name="East DC", region="R1", address="1 East Road")
+    west = Warehouse.create(code="WEST", name="West DC", region="R2", address="9 West Road")
+    Lane.create(warehouse=east, region="R1", cost=Decimal("5.00"), lead_time_days=1)
+    Lane.create(warehouse=west, region="R1", cost=Decimal("9.00"), lead_time_days=3)
+    Lane.create(warehouse=west, region="R2", cost=Decimal("4.00"), lead_time_days=1)
+    widget = Product.create(sku="WIDGET", name="Widget", unit_price=Decimal("10.00"), weight_kg=Decimal("0.5"),
+                            supplier=supplier)
+    gadget = Product.create(sku="GADGET", name="Gadget", unit_price=Decimal("25.50"), weight_kg=Decimal("1.2"),
+                            supplier=supplier)
+    for warehouse in (east, west):
+        for product in (widget, gadget):
+            Stock.create(warehouse=warehouse, product=product, on_hand=on_hand)
+    return {"supplier": supplier, "distributor": distributor, "customer": customer,
+            "east": east, "west": west, "widget": widget, "gadget": gadget}
+
+
+def order_body(external_ref: str = "PO-1", *, customer_code: str = "CUST1", region: str = "R1",
+               lines: list[dict] | None = None, channel: str = "api") -> dict:
+    """A JSON order body as POST /api/v1/orders takes it."""
+    return {
+        "channel": channel,
+        "external_ref": external_ref,
+        "customer_code": customer_code,
+        "currency": "USD",
+        "ship_to": {"name": "Ada Buyer", "phone": "+1 555 0100", "address": "12 Main St", "city": "Springfield",
+                    "region": region, "postcode": "12345", "country": "US"},
+        "lines": lines or [{"sku": "WIDGET", "quantity": 2, "unit_price": "10.00"},
+                           {"sku": "GADGET", "quantity": 1}],
+        "notes": "",
+    }

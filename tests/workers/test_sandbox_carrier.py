@@ -1,0 +1,187 @@
+import socket
+import threading
+from dataclasses import asdict, replace
+from datetime import timezone
+from decimal import Decimal
+
+import pytest
+import requests
+from urllib3.exceptions import MaxRetryError, NameResolutionError
+
+from models.errors import CarrierAmbiguous, CarrierRejected, CarrierUnavailable, ConfigError
+from portal.carrier_sandbox import make_sandbox_server
+from workers.carriers import carrier_for
+from workers.carriers.base import ShipTo, WaybillRequest
+from workers.carriers.sandbox import SandboxCarrier
+
+SHIP_TO = ShipTo(name="Acme Ltd", address="1 Main St", city="Springfield", region="IL", postcode="62701",
+                 country="US")
+
+
+def waybill_request(reference: str = "SO-1", key: str = "SO-1/1", **overrides) -> WaybillRequest:
+    fields = {"reference": reference, "idempotency_key": key, "ship_to": SHIP_TO, "weight_kg": Decimal("2.50")}
+    return WaybillRequest(**(fields | overrides))
+
+
+@pytest.fixture
+def sandbox():
+    """Start sandbox servers in threads; returns their base URL."""
+    servers = []
+
+    def start(**settings) -> str:
+        server = make_sandbox_server("127.0.0.1", 0, webhook_secret="s", **settings)
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_port}/"
+
+    yield start
+    for server in servers:
+        server.app.extensions["carrier_sandbox"].stop()
+        server.shutdown()
+        server.server_close()
+
+
+def assert_not_ambiguous(raised: pytest.ExceptionInfo) -> None:
+    # CarrierAmbiguous is a CarrierUnavailable: "certainly not sent" must be the plain class.
+    assert type(raised.value) is CarrierUnavailable
+
+
+def test_registry():
+    carrier = carrier_for("sandbox", base_url="http://127.0.0.1:1")
+    assert isinstance(carrier, SandboxCarrier) and carrier.name == "sandbox"
+    with pytest.raises(ConfigError, match="unknown carrier 'pigeon'"):
+        carrier_for("pigeon", base_url="http://127.0.0.1:1")
+
+
+def test_create_is_idempotent_and_findable(sandbox):
+    url = sandbox()
+    carrier = SandboxCarrier(url)
+    issued = carrier.create_waybill(waybill_request())
+    assert issued.waybill_number.startswith("SBX") and issued.carrier == "sandbox" and issued.reference == "SO-1"
+    assert issued.tracking_url.endswith(f"/track/{issued.waybill_number}")
+    assert carrier.create_waybill(waybill_request()) == issued
+    assert len(requests.get(url + "waybills", timeout=3).json()["waybills"]) == 1
+    assert carrier.find_waybill("SO-1") == issued
+    assert carrier.find_waybill("SO-404") is None
+
+
+def test_create_sends_every_field(sandbox):
+    url = sandbox()
+    request = waybill_request(parcels=3, service_level="express", callback_url="http://127.0.0.1:9/hook",
+                              ship_to=replace(SHIP_TO, phone="555"))
+    number = SandboxCarrier(url).create_waybill(request).waybill_number
+    stored = requests.get(f"{url}waybills/{number}", timeout=3).json()
+    assert stored["ship_to"] == asdict(SHIP_TO) | {"phone": "555"}
+    assert (stored["weight_kg"], stored["parcels"], stored["service_level"], stored["callback_url"]) == (
+        "2.50", 3, "express", "http://127.0.0.1:9/hook")
+
+
+def test_cancel_and_find_skips_cancelled(sandbox):
+    carrier = SandboxCarrier(sandbox())
+    first = carrier.create_waybill(waybill_request(key="k1"))
+    carrier.cancel_waybill(first.waybill_number)
+    carrier.cancel_waybill(first.waybill_number)  # already cancelled: not an error
+    assert carrier.find_waybill("SO-1") is None
+    second = carrier.create_waybill(waybill_request(key="k2"))
+    assert carrier.find_waybill("SO-1") == second != first
+
+
+def test_cancel_after_pickup_and_unknown_waybill_rejected(sandbox):
+    url = sandbox()
+    carrier = SandboxCarrier(url)
+    number = carrier.create_waybill(waybill_request()).waybill_number
+    requests.post(f"{url}waybills/{number}/events", json={"code": "picked_up"}, timeout=3).raise_for_status()
+    with pytest.raises(CarrierRejected, match="409"):
+        carrier.cancel_waybill(number)
+    with pytest.raises(CarrierRejected, match="404"):
+        carrier.cancel_waybill("SBX0000000000")
+
+
+def test_fetch_tracking(sandbox):
+    url = sandbox()
+    carrier = SandboxCarrier(url)
+    number = carrier.create_waybill(waybill_request()).waybill_number
+    assert carrier.fetch_tracking(number) == []
+    for code in ("picked_up", "in_transit"):
+        requests.post(f"{url}waybills/{number}/events", json={"code": code}, timeout=3).raise_for_status()
+    updates = carrier.fetch_tracking(number)
+    assert [u.code for u in updates] == ["picked_up", "in_transit"]
+    assert all(u.waybill_number == number and u.event_id and u.description for u in updates)
+    assert all(u.occurred_at.tzinfo == timezone.utc for u in updates)
+    assert updates[0].occurred_at <= updates[1].occurred_at
+    with pytest.raises(CarrierRejected, match="404"):
+        carrier.fetch_tracking("SBX0000000000")
+
+
+def test_refused_connection_is_unavailable():
+    # A bound socket that does not listen: connecting to it is refused, and no other test can take the port.
+    with socket.socket() as placeholder:
+        placeholder.bind(("127.0.0.1", 0))
+        carrier = SandboxCarrier(f"http://127.0.0.1:{placeholder.getsockname()[1]}")
+        with pytest.raises(CarrierUnavailable) as raised:
+            carrier.create_waybill(waybill_request())
+    assert_not_ambiguous(raised)
+
+
+def test_5xx_is_unavailable_with_status_and_body(sandbox):
+    carrier = SandboxCarrier(sandbox(fault_5xx_rate=1.0))
+    with pytest.raises(CarrierUnavailable, match="503.*service unavailable") as raised:
+        carrier.create_waybill(waybill_request())
+    assert_not_ambiguous(raised)
+
+
+def test_timeout_is_ambiguous(sandbox):
+    carrier = SandboxCarrier(sandbox(fault_timeout_rate=1.0, timeout_sleep_seconds=2), read_timeout=0.5)
+    with pytest.raises(CarrierAmbiguous):
+        carrier.create_waybill(waybill_request())
+    assert carrier.find_waybill("SO-1") is None
+
+
+def test_lost_reply_is_ambiguous_and_find_recovers_it(sandbox):
+    url = sandbox(fault_lost_reply_rate=1.0)
+    carrier = SandboxCarrier(url)
+    with pytest.raises(CarrierAmbiguous):
+        carrier.create_waybill(waybill_request())
+    found = carrier.find_waybill("SO-1")
+    assert found is not None and found.reference == "SO-1"
+    assert [w["waybill_number"] for w in requests.get(url + "waybills", timeout=3).json()["waybills"]] == [
+        found.waybill_number
+    ]
+
+
+def test_invalid_request_is_rejected_with_the_carriers_message(sandbox):
+    carrier = SandboxCarrier(sandbox())
+    with pytest.raises(CarrierRejected, match="422.*weight_kg"):
+        carrier.create_waybill(waybill_request(weight_kg=Decimal("0")))
+    carrier.create_waybill(waybill_request(reference="SO-1", key="k"))
+    with pytest.raises(CarrierRejected, match="409"):
+        carrier.create_waybill(waybill_request(reference="SO-2", key="k"))
+
+
+class RaisingSession:
+    """Stands in for requests.Session: records the timeout and raises the given exception."""
+
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+        self.timeouts: list = []
+
+    def request(self, method, url, *, timeout=None, **kwargs):
+        self.timeouts.append(timeout)
+        raise self.exc
+
+
+@pytest.mark.parametrize("exc, expected", [
+    (requests.ConnectTimeout("connect timed out"), CarrierUnavailable),
+    (requests.ReadTimeout("read timed out"), CarrierAmbiguous),
+    (requests.exceptions.ChunkedEncodingError("truncated"), CarrierAmbiguous),
+    (requests.ConnectionError("reset by peer"), CarrierAmbiguous),
+    (requests.ConnectionError(MaxRetryError(None, "/waybills", NameResolutionError(
+        "carrier.invalid", None, socket.gaierror("Name or service not known")))), CarrierUnavailable),
+])
+def test_exception_mapping(exc, expected):
+    session = RaisingSession(exc)
+    carrier = SandboxCarrier("http://carrier.invalid", connect_timeout=1.5, read_timeout=7, session=session)
+    with pytest.raises(CarrierUnavailable) as raised:
+        carrier.create_waybill(waybill_request())
+    assert type(raised.value) is expected
+    assert session.timeouts == [(1.5, 7)]

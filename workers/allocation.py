@@ -1,0 +1,14 @@
+"""Allocation stage: reserve stock for approved orders, or backorder them."""
+import dramatiq
+
+from models.order_flow import allocate
+from models.stages import ALLOCATION
+from workers.batch import run_for_each
+from workers.options import DATABASE_STAGE
+
+ACTOR = f"worker:{ALLOCATION.actor_name}"
+
+
+@dramatiq.actor(queue_name=ALLOCATION.queue_name, actor_name=ALLOCATION.actor_name, **DATABASE_STAGE)
+def allocate_orders(order_ids: list[int]) -> None:
+    run_for_each(order_ids, lambda order_id: allocate(order_id, actor=ACTOR), what="allocation of order")

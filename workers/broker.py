@@ -1,0 +1,35 @@
+"""Builds the broker from settings and installs it before any actor is declared.
+
+``OMS_BROKER_URL=amqp://…`` selects RabbitMQ with publisher confirms (a publish that RabbitMQ has
+not confirmed raises, so the relay keeps the outbox row); unset, an in-process broker serves the
+embedded all-in-one mode, where the outbox and the sweeper make up for its lack of durability.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import dramatiq
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import default_middleware
+
+from models.config import Settings, load_settings
+from models.db import bind_database
+from workers.middleware import DatabaseConnection
+
+
+@lru_cache(maxsize=1)
+def current_settings() -> Settings:
+    return load_settings()
+
+
+def build_broker(settings: Settings) -> dramatiq.Broker:
+    bind_database(settings.database_url)
+    middleware = [m() for m in default_middleware] + [DatabaseConnection()]
+    if settings.uses_rabbitmq:
+        return RabbitmqBroker(url=settings.broker_url, confirm_delivery=True, middleware=middleware)
+    return StubBroker(middleware=middleware)
+
+
+broker = build_broker(current_settings())
+dramatiq.set_broker(broker)

@@ -1,0 +1,20 @@
+"""Retry and time limits per kind of work, sized to what each stage waits on."""
+from models.errors import BatchItemsFailed, CarrierRejected
+
+# Database-only stages: a transient failure (lock timeout, failover) clears within seconds.
+DATABASE_STAGE = {
+    "max_retries": 6,
+    "min_backoff": 500,        # ms
+    "max_backoff": 30_000,     # ms
+    "time_limit": 120_000,     # ms: a batch of orders, each its own transaction
+    "throws": (BatchItemsFailed,),
+}
+
+# Carrier calls: outages last minutes; each attempt is bounded by the requests timeouts.
+CARRIER_STAGE = {
+    "max_retries": 10,
+    "min_backoff": 2_000,
+    "max_backoff": 300_000,
+    "time_limit": 300_000,
+    "throws": (BatchItemsFailed, CarrierRejected),
+}
