@@ -51,13 +51,16 @@ def plan_first_fit(lines: Sequence[LineDemand], sources: Sequence[SourceOption])
     """Ship the whole order from the first warehouse (in preference order) that can fill every line."""
     if not sources:
         return AllocationPlan((), "no warehouse ships to this region")
+    demand: dict[int, int] = {}
+    for line in lines:  # two lines of one product draw on the same free stock
+        demand[line.product_id] = demand.get(line.product_id, 0) + line.quantity
     considered = []
     for source in source_order(sources):
-        short = [line for line in lines if source.available.get(line.product_id, 0) < line.quantity]
+        short = [pid for pid, quantity in demand.items() if source.available.get(pid, 0) < quantity]
         if not short:
             picks = tuple(Pick(line.line_id, line.product_id, source.warehouse_id, line.quantity) for line in lines)
             considered.append(f"{source.warehouse_code}: fills all lines (lane cost {source.cost}, "
                               f"{source.lead_time_days} d)")
             return AllocationPlan(picks, "; ".join(considered))
-        considered.append(f"{source.warehouse_code}: short on {len(short)} line(s)")
+        considered.append(f"{source.warehouse_code}: short on {len(short)} product(s)")
     return AllocationPlan((), "no single warehouse can fill the order: " + "; ".join(considered))

@@ -25,6 +25,11 @@ class MoneyField(peewee.DecimalField):
         kwargs.setdefault("auto_round", True)
         super().__init__(*args, **kwargs)
 
+    def python_value(self, value):
+        # SQLite hands NUMERIC back as a float; quantizing restores the exact cents.
+        value = super().python_value(value)
+        return value.quantize(CENT) if value is not None else None
+
 
 class BaseModel(peewee.Model):
     class Meta:

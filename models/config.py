@@ -5,6 +5,7 @@ ConfigError naming the variable, so a bad setting fails at start rather than mid
 """
 from __future__ import annotations
 
+import math
 import os
 import secrets
 from dataclasses import dataclass
@@ -69,7 +70,7 @@ def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
     url = env.get("OMS_DATABASE_URL")
     if not url:
         return f"sqlite:///{data_dir / 'oms.sqlite3'}"
-    scheme = urlparse(url).scheme.split("+")[0]
+    scheme = urlparse(url).scheme
     if scheme not in SQL_SCHEMES:
         raise ConfigError(
             f"OMS_DATABASE_URL={url!r}: unsupported scheme {scheme!r}; "
@@ -106,7 +107,7 @@ def _number(env: Mapping[str, str], name: str, default, kind, *, minimum):
         value = kind(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r}: expected a {kind.__name__}") from None
-    if value < minimum:
+    if not math.isfinite(value) or value < minimum:
         raise ConfigError(f"{name}={raw!r}: must be at least {minimum}")
     return value
 

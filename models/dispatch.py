@@ -80,12 +80,12 @@ def record_waybill(shipment_id: int, *, waybill_number: str, tracking_url: str, 
         if shipment is None:
             return False
         order = lock_for_update(Order.select().where(Order.id == shipment.order_id)).get()
-        (Waybill.update(status="issued", waybill_number=waybill_number, tracking_url=tracking_url,
-                        issued_at=utc_now(), last_error="")
-         .where(Waybill.shipment == shipment_id, Waybill.status != "issued").execute())
         if not transition("shipment", shipment_id, "dispatched", actor=actor,
                           reason=f"waybill {waybill_number}", expected="ready"):
-            return False
+            return False  # already dispatched by a duplicate run, or cancelled meanwhile
+        (Waybill.update(status="issued", waybill_number=waybill_number, tracking_url=tracking_url,
+                        issued_at=utc_now(), last_error="")
+         .where(Waybill.shipment == shipment_id).execute())
         _consume_reservations(shipment)
         if not Shipment.select().where(Shipment.order == order.id, Shipment.status.in_(("ready", "failed"))).exists():
             if transition("order", order.id, "shipped", actor=actor, reason="all shipments dispatched",

@@ -41,6 +41,7 @@ def _existing(data: dict) -> Order | None:
 def _create(data: dict, *, actor: str, placed_by: Partner | None) -> Order:
     customer = _buyer(data["customer_code"], placed_by)
     products = _products([line["sku"] for line in data["lines"]])
+    _prices_in_currency(data, products)
     ship_to = data["ship_to"]
     order = Order.create(
         channel=data["channel"], external_ref=data["external_ref"], customer=customer,
@@ -75,6 +76,16 @@ def _buyer(code: str, placed_by: Partner | None) -> Partner:
     if placed_by is not None and customer.id != placed_by.id and customer.distributor_id != placed_by.id:
         raise ValidationFailed({"customer_code": [f"customer {code!r} is not served by {placed_by.code}"]})
     return customer
+
+
+def _prices_in_currency(data: dict, products: dict[str, Product]) -> None:
+    """A catalogue price applies only in its own currency; we do not convert."""
+    missing = {i: {"unit_price": [f"required: the catalogue price of {line['sku']} is in "
+                                  f"{products[line['sku']].currency}, the order in {data['currency']}"]}
+               for i, line in enumerate(data["lines"])
+               if line.get("unit_price") is None and products[line["sku"]].currency != data["currency"]}
+    if missing:
+        raise ValidationFailed({"lines": missing})
 
 
 def _products(skus: list[str]) -> dict[str, Product]:

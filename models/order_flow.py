@@ -7,6 +7,7 @@ from decimal import Decimal
 import peewee
 
 from models.allocation_rules import LineDemand, SourceOption, plan_first_fit
+from models.base import CENT
 from models.db import database, lock_for_update
 from models.errors import StockMoved
 from models.inventory import Lane, Product, Stock, Warehouse
@@ -48,7 +49,7 @@ def review(order_id: int, *, actor: str) -> str | None:
                              Order.id != order.id).scalar())
         decision = review_order(ReviewFacts(
             order_total=order.total, credit_limit=customer.credit_limit,
-            outstanding_balance=customer.outstanding_balance, open_orders_value=Decimal(str(open_value)),
+            outstanding_balance=customer.outstanding_balance, open_orders_value=Decimal(str(open_value)).quantize(CENT),
             customer_blocked=customer.blocked,
         ))
         target = {APPROVE: "approved", HOLD: "on_hold"}.get(decision.outcome, "rejected")

@@ -11,8 +11,8 @@ from models.shipping import Shipment, TrackingEvent, Waybill
 
 
 def load_order_view(order_id: int) -> Order | None:
-    """The order with ``loaded_lines`` (with reservations), ``loaded_shipments`` (with waybills and
-    tracking events) and ``loaded_audit`` attached."""
+    """The order with ``loaded_lines`` (with reservations), ``loaded_shipments`` (each with ``waybill``
+    or None, and its tracking events) and ``loaded_audit`` attached: five queries whatever the size."""
     order = (Order.select(Order, Partner).join(Partner, on=(Order.customer == Partner.id))
              .where(Order.id == order_id).first())
     if order is None:
@@ -20,9 +20,10 @@ def load_order_view(order_id: int) -> Order | None:
     lines = OrderLine.select().where(OrderLine.order == order_id).order_by(OrderLine.line_no)
     reservations = Reservation.select(Reservation, Warehouse).join(Warehouse).order_by(Reservation.id)
     order.loaded_lines = list(peewee.prefetch(lines, reservations))
-    shipments = (Shipment.select(Shipment, Warehouse).join(Warehouse)
-                 .where(Shipment.order == order_id).order_by(Shipment.id))
+    shipments = (Shipment.select(Shipment, Warehouse, Waybill).join(Warehouse).switch(Shipment)
+                 .join(Waybill, peewee.JOIN.LEFT_OUTER, attr="waybill")
+                 .where(Shipment.order == order_id).order_by(Shipment.wave, Shipment.id))
     events = TrackingEvent.select().order_by(TrackingEvent.occurred_at, TrackingEvent.id)
-    order.loaded_shipments = list(peewee.prefetch(shipments, Waybill.select(), events))
+    order.loaded_shipments = list(peewee.prefetch(shipments, events))
     order.loaded_audit = list(StatusChange.trail("order", order_id))
     return order

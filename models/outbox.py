@@ -59,7 +59,7 @@ def mark_sent(message_ids: list[int]) -> None:
     OutboxMessage.update(sent_at=utc_now(), claimed_until=None).where(OutboxMessage.id.in_(message_ids)).execute()
 
 
-def release_claim(message: OutboxMessage, error: str) -> None:
-    """Give a message back after a failed publish so the next pass retries it."""
+def release_claims(messages: list[OutboxMessage], error: str) -> None:
+    """Give messages back after a failed publish so the next pass retries them."""
     (OutboxMessage.update(claimed_until=None, claim_token=None, last_error=error[:2000])
-     .where(OutboxMessage.id == message.id).execute())
+     .where(OutboxMessage.id.in_([m.id for m in messages])).execute())

@@ -1,6 +1,7 @@
 """JSON API under /api/v1: bearer-token order intake and reads, and the carriers' tracking webhook."""
 from __future__ import annotations
 
+import json
 import time
 from functools import wraps
 
@@ -8,9 +9,11 @@ from flask import Blueprint, current_app, g, jsonify, request
 from marshmallow import ValidationError
 
 from models.access import can_see_order
+from models.cancellation import cancel_order
 from models.errors import PermissionDenied, SignatureInvalid, ValidationFailed
 from models.order_entry import place_order
 from models.order_views import load_order_view
+from models.orders import Order
 from models.partners import ApiToken
 from models.tracking import record_tracking_events
 from models.webhook_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_body
@@ -78,6 +81,22 @@ def get_order(order_id: int):
     return jsonify(order_out.dump(load_order_view(order_id)))
 
 
+@bp.post("/orders/<int:order_id>/cancel")
+@token_required
+def cancel(order_id: int):
+    """Cancel an order that has not shipped; its reservations are released."""
+    if not can_see_order(g.api_user, order_id):
+        return _error(404, f"order {order_id} not found")
+    if not (g.api_user.is_ops or g.api_user.role == "distributor"):
+        raise PermissionDenied(f"role {g.api_user.role} may not cancel orders")
+    body = request.get_json(silent=True) or {}
+    reason = str(body.get("reason") or "cancelled via API")[:500]
+    if not cancel_order(order_id, actor=f"api:{g.api_user.email}", reason=reason):
+        status = Order.select(Order.status).where(Order.id == order_id).scalar()
+        return _error(409, f"order {order_id} is {status} and can no longer be cancelled")
+    return jsonify({"id": order_id, "status": "cancelled"})
+
+
 @bp.post("/carriers/<carrier>/events")
 def carrier_events(carrier: str):
     settings = current_app.config["OMS_SETTINGS"]
@@ -87,7 +106,11 @@ def carrier_events(carrier: str):
                     request.headers.get(SIGNATURE_HEADER), body, now=time.time())
     except SignatureInvalid as exc:
         return _error(401, str(exc))
-    events = tracking_events_schema.loads(body or b"{}")["events"]
+    try:
+        payload = json.loads(body or b"{}")
+    except ValueError:
+        return _error(400, "the body is not JSON")
+    events = tracking_events_schema.load(payload)["events"]
     result = record_tracking_events(carrier, events, actor=f"carrier:{carrier}")
     return jsonify({"stored": result.stored, "duplicates": result.duplicates,
                     "unknown_waybills": result.unknown_waybills})

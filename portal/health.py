@@ -25,11 +25,9 @@ def _database_state() -> dict:
     try:
         database.execute_sql("SELECT 1")
         pending = pending_migrations()
+        if pending:
+            return {"status": "error", "engine": type(database.obj).__name__, "pending_migrations": pending}
         unsent = OutboxMessage.unsent().count()
     except Exception as exc:  # noqa: BLE001 - reported, not raised: this is the health page
         return {"status": "error", "error": str(exc)[:300]}
-    state = {"status": "ok" if not pending else "error", "engine": type(database.obj).__name__,
-             "outbox_unsent": unsent}
-    if pending:
-        state["pending_migrations"] = pending
-    return state
+    return {"status": "ok", "engine": type(database.obj).__name__, "outbox_unsent": unsent}

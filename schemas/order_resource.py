@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
+from schemas.fields import UtcDateTime
+
 
 class ReservationOut(Schema):
     warehouse = fields.Function(lambda r: r.warehouse.code)
@@ -26,7 +28,7 @@ class TrackingEventOut(Schema):
     code = fields.String()
     description = fields.String()
     location = fields.String()
-    occurred_at = fields.DateTime(format="iso")
+    occurred_at = UtcDateTime(format="iso")
 
 
 class ShipmentOut(Schema):
@@ -40,21 +42,14 @@ class ShipmentOut(Schema):
     tracking_url = fields.Method("_tracking_url")
     tracking_events = fields.Method("_events")
 
-    @staticmethod
-    def _waybill(shipment):
-        return next(iter(shipment.waybills), None)
-
     def _waybill_number(self, shipment):
-        waybill = self._waybill(shipment)
-        return waybill.waybill_number if waybill else None
+        return shipment.waybill.waybill_number if shipment.waybill else None
 
     def _waybill_status(self, shipment):
-        waybill = self._waybill(shipment)
-        return waybill.status if waybill else None
+        return shipment.waybill.status if shipment.waybill else None
 
     def _tracking_url(self, shipment):
-        waybill = self._waybill(shipment)
-        return waybill.tracking_url if waybill else None
+        return shipment.waybill.tracking_url if shipment.waybill else None
 
     def _events(self, shipment) -> list:
         return TrackingEventOut(many=True).dump(sorted(shipment.tracking_events, key=lambda e: e.occurred_at))
@@ -65,7 +60,7 @@ class AuditOut(Schema):
     to_status = fields.String()
     actor = fields.String()
     reason = fields.String()
-    at = fields.DateTime(format="iso")
+    at = UtcDateTime(format="iso")
 
 
 class OrderOut(Schema):
@@ -85,7 +80,7 @@ class OrderOut(Schema):
         "country": o.ship_to_country})
     requested_delivery_date = fields.Date(allow_none=True)
     notes = fields.String()
-    created_at = fields.DateTime(format="iso")
+    created_at = UtcDateTime(format="iso")
     lines = fields.Method("_lines")
     shipments = fields.Method("_shipments")
     audit_trail = fields.Method("_audit")

@@ -9,6 +9,7 @@ import os
 import socket
 import tempfile
 import uuid
+from contextlib import contextmanager
 from urllib.parse import urlparse
 
 import pytest
@@ -70,9 +71,9 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'oms.sqlite3'}"
 
 
-@pytest.fixture
-def postgres_url():
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+@contextmanager
+def fresh_postgres_database():
+    """Create an empty PostgreSQL database, yield its URL, drop it afterwards."""
     why = _reachable(POSTGRES_URL, 5432)
     if why:
         unavailable("PostgreSQL", why)
@@ -83,16 +84,21 @@ def postgres_url():
     admin.autocommit = True
     with admin.cursor() as cur:
         cur.execute(f'CREATE DATABASE "{name}"')
-    parsed = urlparse(POSTGRES_URL)
-    url = parsed._replace(path=f"/{name}").geturl()
     try:
-        yield url
+        yield urlparse(POSTGRES_URL)._replace(path=f"/{name}").geturl()
     finally:
-        if not database.is_closed() and database.obj is not None and database.obj.database == name:
+        if database.obj is not None and getattr(database.obj, "database", None) == name and not database.is_closed():
             database.close()
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture
+def postgres_url():
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture
@@ -126,8 +132,27 @@ def pg_db(postgres_url):
     handle.close()
 
 
+@pytest.fixture(scope="module")
+def module_pg():
+    """One migrated PostgreSQL database per test module: a fresh one per test costs a second or two."""
+    with fresh_postgres_database() as url:
+        handle = _migrated(url)
+        yield handle
+        handle.close()
+
+
+@pytest.fixture
+def pg_rolled_back(module_pg):
+    """The module's PostgreSQL database bound to the proxy, inside a transaction rolled back after the
+    test (the code's own atomic() blocks become savepoints). For tests on one connection only."""
+    database.initialize(module_pg)
+    module_pg.connect(reuse_if_open=True)
+    with module_pg.atomic() as txn:
+        yield module_pg
+        txn.rollback()
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def any_db(request):
-    """Runs the test once on SQLite and once on PostgreSQL."""
-    name = "db" if request.param == "sqlite" else "pg_db"
-    return request.getfixturevalue(name)
+    """Runs the test once on SQLite and once on PostgreSQL (rolled back after the test)."""
+    return request.getfixturevalue("db" if request.param == "sqlite" else "pg_rolled_back")

@@ -14,7 +14,7 @@ from datetime import timedelta
 import dramatiq
 
 from models.db import connection
-from models.outbox import claim_batch, mark_sent, release_claim
+from models.outbox import claim_batch, mark_sent, release_claims
 from models.sweeper import redrive_stuck_orders
 
 logger = logging.getLogger(__name__)
@@ -26,15 +26,18 @@ def relay_once(broker: dramatiq.Broker, *, batch: int = BATCH) -> int:
     """Publish one batch of unsent outbox rows; returns how many were published."""
     with connection():
         published = []
+        claimed = claim_batch(batch, LEASE)
         try:
-            for row in claim_batch(batch, LEASE):
+            for position, row in enumerate(claimed):
                 message = dramatiq.Message(queue_name=row.queue_name, actor_name=row.actor_name,
                                            args=tuple(row.args), kwargs={}, options={})
                 try:
                     broker.enqueue(message)
                 except Exception as exc:  # noqa: BLE001 - kept in the outbox and retried next pass
                     logger.warning("outbox %s not published: %r", row.id, exc)
-                    release_claim(row, repr(exc))
+                    # Give back this row and the rest of the batch, so the next pass retries them
+                    # at once instead of after the lease.
+                    release_claims(claimed[position:], repr(exc))
                     break
                 published.append(row.id)
         finally:

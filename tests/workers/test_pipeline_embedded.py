@@ -8,7 +8,9 @@ import dramatiq
 import pytest
 
 from models.accounts import create_user
+from models.inventory import Stock
 from models.invariants import run_checks
+from models.order_flow import allocate, create_shipments, review, start_review
 from models.orders import Order, OrderLine, Reservation
 from models.outbox import OutboxMessage
 from models.partners import ApiToken
@@ -194,3 +196,23 @@ def test_tracking_events_from_the_sandbox_deliver_the_order(app, api, worker):
     codes = [e["code"] for e in resource["shipments"][0]["tracking_events"]]
     assert codes == ["picked_up", "in_transit", "out_for_delivery", "delivered"]
     assert resource["shipments"][0]["status"] == "delivered"
+
+
+def test_cancelling_an_allocated_order_releases_its_stock(api, app, world):
+    post, get = api
+    order_id = post(order_body("CANCEL-1")).get_json()["id"]
+    for step in (start_review, review, allocate):  # the stages, without the shipping that would follow
+        step(order_id, actor="test")
+    assert get(order_id).get_json()["status"] == "allocated"
+    assert sum(s.reserved for s in Stock.select()) == 3
+    client = app.test_client()
+    token = ApiToken.issue(create_user("agent@example.com", "ops_agent", password="secret-pass-2")[0])
+    answer = client.post(f"/api/v1/orders/{order_id}/cancel", json={"reason": "customer called"},
+                         headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200
+    assert sum(s.reserved for s in Stock.select()) == 0
+    assert Reservation.select().where(Reservation.status == "released").count() == 2
+    again = client.post(f"/api/v1/orders/{order_id}/cancel", headers={"Authorization": f"Bearer {token}"})
+    assert again.status_code == 409
+    assert create_shipments(order_id, actor="test") == []  # a late shipping message finds nothing to ship
+    assert all(not v for v in run_checks().values()), run_checks()

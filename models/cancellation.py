@@ -1,0 +1,33 @@
+"""Cancelling an order before it ships: the status change and the release of its stock, together."""
+from __future__ import annotations
+
+from models.base import utc_now
+from models.db import database, lock_for_update
+from models.inventory import Stock
+from models.orders import Order, OrderLine, Reservation
+from models.shipping import Shipment
+from models.states import sources_of
+from models.transitions import transition
+
+
+def cancel_order(order_id: int, *, actor: str, reason: str) -> bool:
+    """Cancel an order that has not shipped; active reservations go back to available stock.
+
+    Returns False when the order is already cancelled, shipped or otherwise past cancelling.
+    """
+    with database.atomic():
+        order = lock_for_update(Order.select().where(Order.id == order_id)).first()
+        if order is None or order.status not in sources_of("order", "cancelled"):
+            return False
+        if Shipment.select().where(Shipment.order == order_id, Shipment.status == "dispatched").exists():
+            return False  # part of it already left a warehouse
+        held = list(lock_for_update(Reservation.select().join(OrderLine).where(
+            OrderLine.order == order_id, Reservation.status == "active").order_by(Reservation.stock)))
+        for reservation in held:
+            (Stock.update(reserved=Stock.reserved - reservation.quantity, updated_at=utc_now())
+             .where(Stock.id == reservation.stock_id).execute())
+            Reservation.update(status="released", updated_at=utc_now()).where(Reservation.id == reservation.id).execute()
+        for shipment_id in [s.id for s in Shipment.select(Shipment.id).where(
+                Shipment.order == order_id, Shipment.status.in_(("ready", "failed")))]:
+            transition("shipment", shipment_id, "cancelled", actor=actor, reason=reason)
+        return transition("order", order_id, "cancelled", actor=actor, reason=reason, expected=order.status)

@@ -1,0 +1,69 @@
+"""`oms import KIND FILE` and `oms seed demo`: master data into the database from CSV or the demo world."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from models.demo_data import demo_is_needed, seed_demo
+from models.errors import OMSError, ValidationFailed
+from models.master_data import import_master_data
+from portal.cli_support import cli_context
+from schemas.master_data import KINDS
+
+
+@click.command("import")
+@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_command(kind: str, file: Path) -> None:
+    """Create or update KIND records from the CSV FILE (examples in deploy/examples/master-data).
+
+    Import in the order suppliers, customers, warehouses, lanes, products, stock so every code a row
+    names exists. Bad rows are listed and skipped; the good rows are kept. Exit code 1 if any row failed.
+    """
+    with cli_context():
+        report = import_master_data(kind, file, actor="cli")
+    click.echo(f"{kind}: created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
+               f"errors {len(report.errors)}")
+    for error in report.errors:
+        click.echo(f"row {error.row}, {error.field}: {error.message}", err=True)
+    if report.errors:
+        raise click.exceptions.Exit(1)
+
+
+@click.group("seed")
+def seed_command() -> None:
+    """Fill the database with sample data."""
+
+
+@seed_command.command("demo")
+@click.option("--password", default="demo-pass-123", show_default=True,
+              help="Password of every demo login (at least 8 characters).")
+def seed_demo_command(password: str) -> None:
+    """Seed an empty database with warehouses, a catalogue, stock, buyers and one login per role."""
+    with cli_context():
+        if not demo_is_needed():
+            click.echo("The database already has partners; demo data is only seeded into an empty database.",
+                       err=True)
+            raise click.exceptions.Exit(1)
+        try:
+            seed = seed_demo(password=password)
+        except OMSError as exc:
+            raise click.ClickException(_describe(exc)) from None
+    click.echo(f"Seeded {seed.warehouses} warehouses, {seed.lanes} lanes, {seed.suppliers} suppliers, "
+               f"{seed.products} products, {seed.stock_rows} stock rows, {seed.distributors} distributors, "
+               f"{seed.customers} customers.")
+    click.echo(_table(("email", "role", "password"), seed.logins))
+
+
+def _describe(exc: OMSError) -> str:
+    if isinstance(exc, ValidationFailed):
+        return "; ".join(f"{name}: {', '.join(map(str, messages))}" for name, messages in exc.messages.items())
+    return str(exc)
+
+
+def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+    lines = [headers, tuple("-" * width for width in widths), *rows]
+    return "\n".join("  ".join(str(cell).ljust(width) for cell, width in zip(line, widths)).rstrip()
+                     for line in lines)

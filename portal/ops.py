@@ -1,0 +1,302 @@
+"""The order desk for ops staff and distributors: order list, order page, hold decisions, order entry."""
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import peewee
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from marshmallow import ValidationError
+from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from models.access import Customer, orderable_customers, visible_orders
+from models.base import utc_now
+from models.db import database
+from models.errors import ValidationFailed
+from models.order_entry import place_order
+from models.order_views import load_order_view
+from models.orders import Order
+from models.partners import OPS_ROLES, Partner
+from models.stages import ALLOCATION
+from models.states import ORDER_TRANSITIONS
+from models.transitions import transition
+from portal.auth import PortalUser, role_required
+from schemas.orders import CURRENCIES, order_schema
+
+bp = Blueprint("ops", __name__)
+
+PAGE_SIZE = 50
+ORDER_STATUSES = tuple(ORDER_TRANSITIONS)
+HOLD_DECIDERS = ("ops_admin", "credit_controller")
+LINE_ROWS = 10
+SHIP_TO_FIELDS = ("name", "phone", "email", "address", "city", "region", "postcode", "country")
+
+order_desk = role_required(*OPS_ROLES, "distributor")
+# --- who sees which orders -------------------------------------------------------------------
+
+def visible_order_or_404(user: PortalUser, order_id: int) -> Order:
+    """The order with its customer, or 404 whether it is missing or someone else's."""
+    order = visible_orders(user, Order, Customer).where(Order.id == order_id).first()
+    if order is None:
+        abort(404)
+    return order
+
+
+def searched(query: peewee.ModelSelect, search: str) -> peewee.ModelSelect:
+    if not search:
+        return query
+    return query.where(Order.external_ref.contains(search) | Customer.code.contains(search))
+
+
+# --- order list ------------------------------------------------------------------------------
+
+@bp.get("/")
+def index() -> ResponseReturnValue:
+    """Send signed-in users to the order list and everyone else to sign in."""
+    return redirect(url_for("ops.orders") if current_user.is_authenticated else url_for("auth.login"))
+
+
+@bp.get("/orders")
+@order_desk
+def orders() -> ResponseReturnValue:
+    """Newest orders first, filtered by status and a search on reference or customer code, 50 a page."""
+    status = request.args.get("status", "all")
+    status = status if status in ORDER_STATUSES else "all"
+    search = request.args.get("q", "").strip()[:128]
+    before = request.args.get("before", type=int)
+    query = searched(visible_orders(current_user, Order, Customer), search)
+    if status != "all":
+        query = query.where(Order.status == status)
+    if before:
+        query = query.where(Order.id < before)
+    rows = list(query.order_by(Order.id.desc()).limit(PAGE_SIZE + 1))
+    page, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    counts = dict(searched(visible_orders(current_user, Order.status, peewee.fn.COUNT(Order.id)), search)
+                  .group_by(Order.status).tuples())
+    return render_template("ops/orders.html", orders=page, counts=counts, total=sum(counts.values()),
+                           statuses=ORDER_STATUSES, status=status, search=search, before=before,
+                           next_before=page[-1].id if more else None)
+
+
+# --- one order -------------------------------------------------------------------------------
+
+class ReleaseForm(FlaskForm):
+    comment = TextAreaField("Comment", validators=[Optional(), Length(max=2000)])
+
+
+class RejectForm(FlaskForm):
+    comment = TextAreaField("Reason", validators=[DataRequired("Give a reason to reject."), Length(max=2000)])
+
+
+@bp.get("/orders/<int:order_id>")
+@order_desk
+def order_detail(order_id: int) -> ResponseReturnValue:
+    """Everything about one order: lines, reservations, shipments, tracking and its audit trail."""
+    visible_order_or_404(current_user, order_id)
+    order = load_order_view(order_id)
+    can_decide = order.status == "on_hold" and current_user.role in HOLD_DECIDERS
+    return render_template("ops/order_detail.html", order=order, lines=order.loaded_lines,
+                           shipments=order.loaded_shipments, trail=order.loaded_audit, can_decide=can_decide,
+                           release_form=ReleaseForm(prefix="release"), reject_form=RejectForm(prefix="reject"))
+
+
+@bp.post("/orders/<int:order_id>/release")
+@role_required(*HOLD_DECIDERS)
+def release_order(order_id: int) -> ResponseReturnValue:
+    """Take an order off hold and hand it to allocation, in one transaction."""
+    order = visible_order_or_404(current_user, order_id)
+    form = ReleaseForm(prefix="release")
+    if not form.validate_on_submit():
+        return _refused(order, form)
+    with database.atomic():
+        released = transition("order", order.id, "approved", actor=current_user.email,
+                              reason=form.comment.data or "", expected="on_hold")
+        if released:
+            ALLOCATION.nudge([order.id])
+    _flash_decision(order, released, "released to allocation")
+    return redirect(url_for("ops.order_detail", order_id=order.id))
+
+
+@bp.post("/orders/<int:order_id>/reject")
+@role_required(*HOLD_DECIDERS)
+def reject_order(order_id: int) -> ResponseReturnValue:
+    """Reject an order on hold, with the reason given."""
+    order = visible_order_or_404(current_user, order_id)
+    form = RejectForm(prefix="reject")
+    if not form.validate_on_submit():
+        return _refused(order, form)
+    rejected = transition("order", order.id, "rejected", actor=current_user.email,
+                          reason=form.comment.data, expected="on_hold")
+    _flash_decision(order, rejected, "rejected")
+    return redirect(url_for("ops.order_detail", order_id=order.id))
+
+
+def _refused(order: Order, form: FlaskForm):
+    for message in form.comment.errors:
+        flash(message, "error")
+    return redirect(url_for("ops.order_detail", order_id=order.id))
+
+
+def _flash_decision(order: Order, moved: bool, done: str) -> None:
+    if moved:
+        flash(f"Order {order.id} {done}.", "success")
+    else:
+        status = Order.select(Order.status).where(Order.id == order.id).scalar()
+        flash(f"Order {order.id} is no longer on hold (now {status}); nothing changed.", "error")
+
+
+# --- order entry -----------------------------------------------------------------------------
+
+class LineForm(Form):
+    sku = StringField("SKU")
+    quantity = StringField("Quantity")
+    unit_price = StringField("Unit price")
+
+
+class OrderEntryForm(FlaskForm):
+    customer_code = SelectField("Customer")
+    external_ref = StringField("External reference")
+    currency = SelectField("Currency", choices=CURRENCIES, default="USD")
+    ship_to_name = StringField("Name")
+    ship_to_phone = StringField("Phone")
+    ship_to_email = StringField("Email")
+    ship_to_address = TextAreaField("Address")
+    ship_to_city = StringField("City")
+    ship_to_region = StringField("Region")
+    ship_to_postcode = StringField("Postcode")
+    ship_to_country = StringField("Country (2 letters)")
+    requested_delivery_date = StringField("Requested delivery date")
+    notes = TextAreaField("Notes")
+    lines = FieldList(FormField(LineForm), min_entries=LINE_ROWS, max_entries=LINE_ROWS)
+
+
+@bp.route("/orders/new", methods=["GET", "POST"])
+@order_desk
+def new_order() -> ResponseReturnValue:
+    """Take an order by phone (ops) or from a distributor: validate with the order schema, then place it."""
+    form = OrderEntryForm()
+    form.customer_code.choices = customer_choices(current_user)
+    channel = "phone" if current_user.is_ops else "portal"
+    if request.method == "GET":
+        form.external_ref.data = f"{channel.upper()}-{utc_now():%Y%m%d-%H%M%S}"
+        return render_template("ops/order_new.html", form=form, problems=[])
+    if not form.validate_on_submit():
+        return render_template("ops/order_new.html", form=form, problems=[]), 422
+    body, rows = order_body_from(form, channel)
+    placed_by = None if current_user.is_ops else Partner.get_by_id(current_user.partner_id)
+    try:
+        order, created = place_order(order_schema.load(body), actor=current_user.email, placed_by=placed_by)
+    except (ValidationError, ValidationFailed) as exc:
+        problems = attach_errors(form, exc.messages, rows)
+        return render_template("ops/order_new.html", form=form, problems=problems), 422
+    if created:
+        flash(f"Order {order.id} received.", "success")
+    elif visible_orders(current_user, Order.id).where(Order.id == order.id).exists():
+        flash(f"Order {order.id} already exists for {order.external_ref}; nothing new was placed.", "info")
+    else:  # the reference is taken by an order this user may not see: do not show it
+        form.external_ref.errors = ["already used; choose another reference"]
+        return render_template("ops/order_new.html", form=form, problems=[]), 422
+    return redirect(url_for("ops.order_detail", order_id=order.id))
+
+
+def customer_choices(user: PortalUser) -> list[tuple[str, str]]:
+    return [(p.code, f"{p.code} — {p.name}") for p in orderable_customers(user).order_by(Partner.code)]
+
+
+def order_body_from(form: OrderEntryForm, channel: str) -> tuple[dict, list[int]]:
+    """The order body as schemas.orders.OrderSchema takes it, and the form row of each body line."""
+    rows = [i for i, entry in enumerate(form.lines.entries) if any(_text(f) for f in entry.form)]
+    ship_to = {key: _text(form[f"ship_to_{key}"]) for key in SHIP_TO_FIELDS}
+    body = {
+        "channel": channel,
+        "customer_code": form.customer_code.data,
+        "currency": form.currency.data,
+        "ship_to": {key: value for key, value in ship_to.items() if value},  # blank: the schema's default
+        "lines": [_line_body(form.lines.entries[i].form) for i in rows],
+        "requested_delivery_date": _text(form.requested_delivery_date) or None,
+        "notes": _text(form.notes),
+    }
+    if _text(form.external_ref):
+        body["external_ref"] = _text(form.external_ref)
+    return body, rows
+
+
+def _line_body(row: LineForm) -> dict:
+    line = {"sku": _text(row.sku)}
+    quantity = _text(row.quantity)
+    if quantity:
+        try:
+            line["quantity"] = int(quantity)
+        except ValueError:
+            line["quantity"] = quantity  # the schema says what is wrong with it
+    if _text(row.unit_price):
+        line["unit_price"] = _text(row.unit_price)
+    return line
+
+
+def _text(field) -> str:
+    return (field.data or "").strip()
+
+
+def attach_errors(form: OrderEntryForm, messages: dict, rows: list[int]) -> list[str]:
+    """Put schema or model messages next to their fields and line rows; return those that fit nowhere."""
+    problems: list[str] = []
+    for key, value in messages.items():
+        if key == "ship_to" and isinstance(value, dict):
+            for name, errors in value.items():
+                _attach(form, f"ship_to_{name}", errors, problems)
+        elif key == "lines" and isinstance(value, dict):
+            for index, errors in value.items():
+                _attach_line(form, rows, index, errors, problems)
+        elif key == "lines":
+            problems.extend(f"Lines: {message}" for message in _flatten(value))
+        else:
+            _attach(form, key, value, problems)
+    return problems
+
+
+def _attach_line(form: OrderEntryForm, rows: list[int], index, errors, problems: list[str]) -> None:
+    try:
+        row_no = rows[int(index)]
+    except (ValueError, IndexError):
+        problems.extend(_flatten(errors))
+        return
+    if not isinstance(errors, dict):
+        problems.extend(f"Line {row_no + 1}: {message}" for message in _flatten(errors))
+        return
+    for name, row_errors in errors.items():
+        _attach(form.lines.entries[row_no].form, name, row_errors, problems, label=f"Line {row_no + 1}")
+
+
+def _attach(form: Form, name: str, errors, problems: list[str], *, label: str = "") -> None:
+    field = form._fields.get(name) if name else None
+    messages = _flatten(errors)
+    if field is None:
+        prefix = " ".join(part for part in (label, name.strip("_").replace("_", " ")) if part)
+        problems.extend(f"{prefix}: {message}" if prefix else message for message in messages)
+    else:
+        field.errors = [*field.errors, *messages]
+
+
+def _flatten(errors) -> list[str]:
+    if isinstance(errors, dict):
+        return [message for value in errors.values() for message in _flatten(value)]
+    if isinstance(errors, (list, tuple)):
+        return [message for value in errors for message in _flatten(value)]
+    return [str(errors)]
+
+
+@bp.app_template_filter("utc")
+def format_utc(value: datetime | None) -> str:
+    """A naive UTC timestamp as "2024-05-01 14:03 UTC"."""
+    return f"{value:%Y-%m-%d %H:%M} UTC" if value else ""
+
+
+@bp.app_template_filter("money")
+def format_money(value) -> str:
+    """An amount with two decimals ("1,234.50"); SQLite can read NUMERIC back as 45.5."""
+    return "" if value is None else f"{Decimal(str(value)):,.2f}"

@@ -1,0 +1,106 @@
+import pytest
+
+from models.accounts import authenticate
+from models.demo_data import demo_is_needed, seed_demo
+from models.errors import OMSError, ValidationFailed
+from models.inventory import Lane, Product, Stock, Warehouse
+from models.partners import ROLES, Partner, User
+
+
+@pytest.fixture
+def seeded(db):
+    return seed_demo(password="demo-pass-123")
+
+
+def test_counts(seeded):
+    assert (seeded.suppliers, seeded.products, seeded.distributors, seeded.customers) == (2, 50, 2, 20)
+    assert Product.select().count() == 50
+    assert Partner.select().where(Partner.kind == "customer").count() == 20
+    assert Partner.select().where(Partner.kind == "distributor").count() == 2
+    assert Partner.select().where(Partner.kind == "supplier").count() == 2
+    assert seeded.stock_rows == Stock.select().count() == 50 * seeded.warehouses
+
+
+def test_warehouses_in_distinct_regions_with_a_lane_to_every_region(seeded):
+    regions = [warehouse.region for warehouse in Warehouse.select()]
+    assert len(regions) >= 3 and len(set(regions)) == len(regions)
+    assert all(warehouse.address for warehouse in Warehouse.select())
+    assert seeded.lanes == Lane.select().count() == len(regions) ** 2
+    for warehouse in Warehouse.select():
+        lanes = {lane.region: lane for lane in warehouse.lanes}
+        assert set(lanes) == set(regions)
+        home = lanes.pop(warehouse.region)
+        assert all(home.cost < lane.cost and home.lead_time_days < lane.lead_time_days for lane in lanes.values())
+
+
+def test_every_product_has_valid_stock_in_every_warehouse(seeded):
+    warehouses = Warehouse.select().count()
+    for product in Product.select():
+        rows = list(product.stock)
+        assert len(rows) == warehouses
+        assert all(0 <= row.reserved <= row.on_hand for row in rows)
+    on_hand = [row.on_hand for row in Stock.select()]
+    assert 0 in on_hand and max(on_hand) > 0
+
+
+def test_catalogue_is_varied(seeded):
+    products = list(Product.select())
+    assert len({product.sku for product in products}) == 50
+    assert all(2 <= product.unit_price <= 500 and product.weight_kg > 0 for product in products)
+    assert any(product.dropship for product in products) and not all(product.dropship for product in products)
+    assert {product.supplier.kind for product in products} == {"supplier"}
+
+
+def test_customers_have_a_spread_of_credit_terms(seeded):
+    customers = list(Partner.select().where(Partner.kind == "customer"))
+    regions = {warehouse.region for warehouse in Warehouse.select()}
+    assert all(customer.region in regions and "@" in customer.email for customer in customers)
+    assert any(customer.credit_limit is None for customer in customers)
+    assert any(customer.credit_limit is not None and customer.credit_limit <= 500 for customer in customers)
+    assert sum(customer.blocked for customer in customers) == 1
+    assert {customer.payment_terms_days for customer in customers} == {0, 30, 60}
+    assert any(customer.outstanding_balance > 0 for customer in customers)
+    served = [customer for customer in customers if customer.distributor_id]
+    assert len(served) >= 2 and all(customer.distributor.kind == "distributor" for customer in served)
+
+
+def test_one_login_per_role_that_authenticates(seeded):
+    assert sorted(role for _, role, _ in seeded.logins) == sorted(ROLES)
+    assert User.select().count() == len(ROLES)
+    for email, role, password in seeded.logins:
+        user = authenticate(email, password)
+        assert user is not None and user.role == role
+        assert authenticate(email, "wrong-password") is None
+    assert User.get(User.email == "supplier@relay.example").partner.kind == "supplier"
+    assert User.get(User.email == "distributor@relay.example").partner.kind == "distributor"
+
+
+def test_seeding_twice_is_refused(seeded):
+    assert not demo_is_needed()
+    with pytest.raises(OMSError):
+        seed_demo()
+    assert Product.select().count() == 50
+
+
+def test_empty_database_needs_the_demo(db):
+    assert demo_is_needed()
+
+
+def test_same_world_every_time(db):
+    seed_demo()
+    first = list(Product.select(Product.sku, Product.unit_price, Product.weight_kg).order_by(Product.sku).tuples())
+    with db.atomic():
+        for model in (User, Stock, Lane, Product, Warehouse):
+            model.delete().execute()
+        Partner.update(distributor=None).execute()
+        Partner.delete().execute()
+    seed_demo()
+    assert list(Product.select(Product.sku, Product.unit_price, Product.weight_kg)
+                .order_by(Product.sku).tuples()) == first
+
+
+def test_a_failure_leaves_the_database_empty(db):
+    with pytest.raises(ValidationFailed):
+        seed_demo(password="short")  # the first login refuses it, after every other row was written
+    assert demo_is_needed()
+    assert Product.select().count() == Warehouse.select().count() == 0

@@ -1,0 +1,99 @@
+"""Portal fixtures: an app on a migrated SQLite file with master data, a client, users of every role."""
+from __future__ import annotations
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from models.accounts import create_user
+from models.db import database
+from models.migrate import upgrade_database
+from models.order_entry import place_order
+from models.partners import Partner
+from models.transitions import transition
+from portal.app import create_app
+from schemas.orders import order_schema
+from tests.conftest import settings_for
+from tests.factories import make_world, order_body
+
+PASSWORD = "correct-horse-1"
+# role -> (email, partner code)
+USERS = {
+    "ops_admin": ("admin@relay.test", None),
+    "ops_agent": ("agent@relay.test", None),
+    "credit_controller": ("credit@relay.test", None),
+    "distributor": ("dist1@relay.test", "DIST1"),
+    "supplier": ("sup1@relay.test", "SUP1"),
+}
+
+
+def build_app(tmp_path, sqlite_url, **test_config):
+    app = create_app(settings_for(tmp_path, OMS_DATABASE_URL=sqlite_url),
+                     test_config={"TESTING": True, **test_config})
+    database.connect(reuse_if_open=True)
+    upgrade_database()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    """Hash test passwords with few rounds: scrypt's deliberate slowness would dominate the suite."""
+    monkeypatch.setattr("models.accounts.generate_password_hash",
+                        lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"))
+
+
+@pytest.fixture
+def app(tmp_path, sqlite_url):
+    """The portal on a fresh database holding make_world(), a second distributor and a user per role."""
+    app = build_app(tmp_path, sqlite_url, WTF_CSRF_ENABLED=False)
+    make_world()
+    Partner.create(code="DIST2", name="Distributor Two", kind="distributor", region="R2")
+    Partner.create(code="CUST2", name="Customer Two", kind="customer", region="R2",
+                   distributor=Partner.get(Partner.code == "DIST2"))
+    for role, (email, partner) in USERS.items():
+        create_user(email, role, partner_code=partner, password=PASSWORD)
+    create_user("dist2@relay.test", "distributor", partner_code="DIST2", password=PASSWORD)
+    yield app
+    if not database.is_closed():
+        database.close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class AuthActions:
+    def __init__(self, client) -> None:
+        self._client = client
+
+    def login(self, email: str, password: str = PASSWORD, **kwargs):
+        return self._client.post("/login", data={"email": email, "password": password}, **kwargs)
+
+    def login_as(self, role: str):
+        """Sign in as the fixture user of ``role`` and check it worked."""
+        response = self.login(USERS[role][0])
+        assert response.status_code == 302, response.text
+        return response
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client) -> AuthActions:
+    return AuthActions(client)
+
+
+def place(external_ref: str, *, customer_code: str = "CUST1", placed_by: str | None = None,
+          channel: str = "api", region: str = "R1"):
+    """Place an order straight through the model, as another channel would."""
+    partner = Partner.get(Partner.code == placed_by) if placed_by else None
+    body = order_body(external_ref, customer_code=customer_code, channel=channel, region=region)
+    order, created = place_order(order_schema.load(body), actor="test", placed_by=partner)
+    assert created
+    return order
+
+
+def put_on_hold(order_id: int) -> None:
+    assert transition("order", order_id, "reviewing", actor="test")
+    assert transition("order", order_id, "on_hold", actor="test", reason="credit limit exceeded")

@@ -1,0 +1,174 @@
+"""The pipeline on the production stack: PostgreSQL, RabbitMQ, `oms worker` and `oms relay` as real
+processes, the sandbox carrier, and the portal receiving tracking events over HTTP."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import dramatiq
+import pika
+import pytest
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+
+from models.accounts import create_user
+from models.invariants import run_checks
+from models.orders import Order, OrderLine, Reservation
+from models.outbox import OutboxMessage
+from models.partners import ApiToken
+from models.shipping import Shipment, Waybill
+from models.stages import STAGE_FOR_ORDER_STATUS, WAYBILLS
+from portal.app import create_app
+from tests.conftest import settings_for
+from tests.factories import make_world, order_body
+from tests.pipeline_support import running_portal, running_sandbox, sandbox_waybills, wait_until
+
+pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
+QUEUES = [stage.queue_name for stage in STAGE_FOR_ORDER_STATUS.values()] + [WAYBILLS.queue_name]
+
+
+def _delete_queues(url: str) -> None:
+    """Start from empty queues: leftovers of an aborted run must not reach this database."""
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    channel = connection.channel()
+    for queue in QUEUES:
+        for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
+            channel.queue_delete(name)
+    connection.close()
+
+
+def _queue_depth(url: str) -> int:
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    channel = connection.channel()
+    depth = 0
+    for queue in QUEUES:
+        try:
+            depth += channel.queue_declare(queue, passive=True).method.message_count
+        except pika.exceptions.ChannelClosedByBroker:
+            channel = connection.channel()
+    connection.close()
+    return depth
+
+
+class Stack:
+    """`oms worker` and `oms relay` processes for one test database."""
+
+    def __init__(self, env: dict, log_dir: Path) -> None:
+        self.env, self.log_dir, self.procs = env, log_dir, {}
+
+    def start(self, name: str, *args: str) -> None:
+        log = open(self.log_dir / f"{name}.log", "ab")
+        self.procs[name] = subprocess.Popen([sys.executable, "-m", "portal.cli", *args], cwd=ROOT, env=self.env,
+                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        proc = self.procs.pop(name)
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout=30)
+
+    def stop_all(self) -> None:
+        for name in list(self.procs):
+            self.kill(name, signal.SIGTERM)
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in self.log_dir.glob("*.log"))
+
+
+@pytest.fixture
+def stack(pg_db, postgres_url, rabbitmq_url, tmp_path):
+    _delete_queues(rabbitmq_url)
+    env = dict(os.environ, OMS_DATABASE_URL=postgres_url, OMS_BROKER_URL=rabbitmq_url,
+               OMS_DATA_DIR=str(tmp_path / "data"), OMS_STUCK_AFTER_SECONDS="3", OMS_SWEEP_INTERVAL_SECONDS="1",
+               OMS_RELAY_INTERVAL_SECONDS="0.05", OMS_WORKER_PROCESSES="2", OMS_WORKER_THREADS="4",
+               PYTHONPATH=str(ROOT))
+    running = Stack(env, tmp_path)
+    yield running
+    running.stop_all()
+    print(running.logs())
+
+
+@pytest.fixture
+def api(tmp_path, postgres_url, pg_db):
+    app = create_app(settings_for(tmp_path, OMS_DATABASE_URL=postgres_url), test_config={"TESTING": True})
+    make_world(on_hand=1000)
+    user, _ = create_user("ops@example.com", "ops_admin", password="secret-pass-1")
+    token = ApiToken.issue(user)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    client.post_order = lambda body: client.post("/api/v1/orders", json=body, headers=headers)
+    client.order = lambda order_id: client.get(f"/api/v1/orders/{order_id}", headers=headers).get_json()
+    client.flask_app = app
+    return client
+
+
+def _statuses(ids) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for order in Order.select(Order.status).where(Order.id.in_(ids)):
+        counts[order.status] = counts.get(order.status, 0) + 1
+    return counts
+
+
+def _all_in(ids, status: str) -> bool:
+    return _statuses(ids) == {status: len(ids)}
+
+
+def _assert_one_effect_each(ids, carrier_url) -> None:
+    lines = OrderLine.select().where(OrderLine.order.in_(ids)).count()
+    assert Reservation.select().count() == lines
+    shipments = Shipment.select().where(Shipment.order.in_(ids)).count()
+    assert shipments == len(ids)
+    assert Waybill.select().where(Waybill.status == "issued").count() == shipments
+    assert len(sandbox_waybills(carrier_url)) == shipments
+    assert all(not v for v in run_checks().values()), run_checks()
+
+
+def test_orders_reach_shipped_then_delivered_on_rabbitmq_and_postgres(stack, api):
+    with running_sandbox(delivery_seconds=1.0) as carrier_url, running_portal(api.flask_app):
+        stack.start("worker", "worker")
+        stack.start("relay", "relay")
+        ids = [api.post_order(order_body(f"RMQ-{n}")).get_json()["id"] for n in range(20)]
+        wait_until(lambda: _all_in(ids, "shipped") or _all_in(ids, "delivered") or
+                   _statuses(ids).keys() <= {"shipped", "delivered"}, timeout=60, what="all shipped")
+        resource = api.order(ids[0])
+        assert resource["shipments"][0]["waybill_number"].startswith("SBX")
+        wait_until(lambda: _all_in(ids, "delivered"), timeout=60, what="all delivered")
+        _assert_one_effect_each(ids, carrier_url)
+
+
+def test_every_message_delivered_twice_changes_nothing(stack, api, rabbitmq_url):
+    with running_sandbox() as carrier_url:
+        stack.start("worker", "worker")
+        stack.start("relay", "relay")
+        ids = [api.post_order(order_body(f"TWICE-{n}")).get_json()["id"] for n in range(10)]
+        wait_until(lambda: _all_in(ids, "shipped"), timeout=60, what="all shipped")
+        # Deliver every stage message of the whole run a second time, straight to RabbitMQ.
+        publisher = RabbitmqBroker(url=rabbitmq_url, confirm_delivery=True)
+        for row in OutboxMessage.select().order_by(OutboxMessage.id):
+            publisher.enqueue(dramatiq.Message(queue_name=row.queue_name, actor_name=row.actor_name,
+                                               args=tuple(row.args), kwargs={}, options={}))
+        publisher.close()
+        wait_until(lambda: _queue_depth(rabbitmq_url) == 0, timeout=30, what="queues drained")
+        time.sleep(1.0)  # let the last in-flight duplicates finish
+        assert _all_in(ids, "shipped")
+        _assert_one_effect_each(ids, carrier_url)
+
+
+def test_killed_workers_and_lost_messages_strand_no_order(stack, api, rabbitmq_url):
+    with running_sandbox(fault_5xx_rate=0.2, fault_lost_reply_rate=0.2, seed=7) as carrier_url:
+        stack.start("relay", "relay")
+        ids = [api.post_order(order_body(f"KILL-{n}")).get_json()["id"] for n in range(20)]
+        # No worker yet: the relay publishes, then RabbitMQ "loses" the messages.
+        wait_until(lambda: not OutboxMessage.unsent().exists(), timeout=20, what="outbox published")
+        _delete_queues(rabbitmq_url)
+        stack.start("worker", "worker")
+        time.sleep(1.5)
+        stack.kill("worker")  # SIGKILL mid-flight: unacked messages go back to the queue
+        stack.start("worker", "worker")
+        # The sweeper (in the relay, stuck after 3 s) re-drives the lost ones.
+        wait_until(lambda: _all_in(ids, "shipped"), timeout=120, what="all shipped after crashes")
+        _assert_one_effect_each(ids, carrier_url)
