@@ -17,12 +17,13 @@ from models.access import Customer, orderable_customers, visible_orders
 from models.base import utc_now
 from models.db import database
 from models.errors import ValidationFailed
+from models.cancellation import cancel_order
 from models.order_entry import place_order
 from models.order_views import load_order_view
 from models.orders import Order
 from models.partners import OPS_ROLES, Partner
 from models.stages import ALLOCATION
-from models.states import ORDER_TRANSITIONS
+from models.states import ORDER_TRANSITIONS, sources_of
 from models.transitions import transition
 from portal.auth import PortalUser, role_required
 from schemas.orders import CURRENCIES, order_schema
@@ -32,6 +33,8 @@ bp = Blueprint("ops", __name__)
 PAGE_SIZE = 50
 ORDER_STATUSES = tuple(ORDER_TRANSITIONS)
 HOLD_DECIDERS = ("ops_admin", "credit_controller")
+CANCELLERS = (*OPS_ROLES, "distributor")
+CANCELLABLE = sources_of("order", "cancelled")
 LINE_ROWS = 10
 SHIP_TO_FIELDS = ("name", "phone", "email", "address", "city", "region", "postcode", "country")
 
@@ -99,8 +102,10 @@ def order_detail(order_id: int) -> ResponseReturnValue:
     visible_order_or_404(current_user, order_id)
     order = load_order_view(order_id)
     can_decide = order.status == "on_hold" and current_user.role in HOLD_DECIDERS
+    can_cancel = order.status in CANCELLABLE and current_user.role in CANCELLERS
     return render_template("ops/order_detail.html", order=order, lines=order.loaded_lines,
                            shipments=order.loaded_shipments, trail=order.loaded_audit, can_decide=can_decide,
+                           can_cancel=can_cancel, cancel_form=CancelForm(prefix="cancel"),
                            release_form=ReleaseForm(prefix="release"), reject_form=RejectForm(prefix="reject"))
 
 
@@ -132,6 +137,23 @@ def reject_order(order_id: int) -> ResponseReturnValue:
     rejected = transition("order", order.id, "rejected", actor=current_user.email,
                           reason=form.comment.data, expected="on_hold")
     _flash_decision(order, rejected, "rejected")
+    return redirect(url_for("ops.order_detail", order_id=order.id))
+
+
+class CancelForm(FlaskForm):
+    comment = TextAreaField("Reason", validators=[DataRequired("Give a reason to cancel."), Length(max=500)])
+
+
+@bp.post("/orders/<int:order_id>/cancel")
+@role_required(*CANCELLERS)
+def cancel(order_id: int) -> ResponseReturnValue:
+    """Cancel an order that has not shipped; its reserved stock becomes available again."""
+    order = visible_order_or_404(current_user, order_id)
+    form = CancelForm(prefix="cancel")
+    if not form.validate_on_submit():
+        return _refused(order, form)
+    cancelled = cancel_order(order.id, actor=current_user.email, reason=form.comment.data)
+    _flash_decision(order, cancelled, "cancelled; its reservations were released")
     return redirect(url_for("ops.order_detail", order_id=order.id))
 
 

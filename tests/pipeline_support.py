@@ -56,3 +56,41 @@ def running_portal(app) -> Iterator[str]:
 
 def sandbox_waybills(carrier_url: str) -> list[dict]:
     return requests.get(f"{carrier_url}/waybills", timeout=5).json()["waybills"]
+
+
+def in_process_broker():
+    from workers.actors import broker
+
+    return broker.broker
+
+
+class Lost:
+    """A broker stand-in that accepts every message and loses it (a broker restart without durability)."""
+
+    def enqueue(self, message, **kwargs):
+        return message
+
+
+class Twice:
+    """A broker stand-in for the relay that delivers every message twice."""
+
+    def enqueue(self, message, **kwargs):
+        in_process_broker().enqueue(message)
+        return in_process_broker().enqueue(message.copy())
+
+
+def drain(worker, *, via=None, rounds: int = 30) -> None:
+    """Relay and process on the in-process broker until the outbox is empty and every queue idle."""
+    from models.outbox import OutboxMessage
+    from workers.relay import relay_once
+
+    broker = in_process_broker()
+    for _ in range(rounds):
+        relay_once(via or broker)
+        for queue in list(broker.queues):
+            if not queue.endswith((".DQ", ".XQ")):
+                broker.join(queue, fail_fast=True)
+        worker.join()
+        if not OutboxMessage.unsent().exists():
+            return
+    raise AssertionError("pipeline did not go quiet")

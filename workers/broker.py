@@ -14,7 +14,6 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import default_middleware
 
 from models.config import Settings, load_settings
-from models.db import bind_database
 from workers.middleware import DatabaseConnection
 
 
@@ -24,8 +23,7 @@ def current_settings() -> Settings:
 
 
 def build_broker(settings: Settings) -> dramatiq.Broker:
-    bind_database(settings.database_url)
-    middleware = [m() for m in default_middleware] + [DatabaseConnection()]
+    middleware = [m() for m in default_middleware] + [DatabaseConnection(settings.database_url)]
     if settings.uses_rabbitmq:
         return RabbitmqBroker(url=settings.broker_url, confirm_delivery=True, middleware=middleware)
     return StubBroker(middleware=middleware)

@@ -3,13 +3,24 @@ from __future__ import annotations
 
 import dramatiq
 
-from models.db import database
+from models.db import bind_database, database
 
 
 class DatabaseConnection(dramatiq.Middleware):
-    """Open the connection before an actor runs and close it after, even when the actor failed."""
+    """Bind the database in each worker process; open the connection before an actor runs and close
+    it after, even when the actor failed."""
+
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
+
+    def after_process_boot(self, broker) -> None:
+        # Worker processes started by the dramatiq CLI; inside `oms up` the database is bound already.
+        if database.obj is None:
+            bind_database(self.database_url)
 
     def before_process_message(self, broker, message) -> None:
+        if database.obj is None:
+            bind_database(self.database_url)
         database.connect(reuse_if_open=True)
 
     def after_process_message(self, broker, message, *, result=None, exception=None) -> None:

@@ -19,39 +19,11 @@ from models.sweeper import redrive_stuck_orders
 from portal.app import create_app
 from tests.conftest import settings_for
 from tests.factories import make_world, order_body
-from tests.pipeline_support import running_portal, running_sandbox, sandbox_waybills, wait_until
+from tests.pipeline_support import Lost, Twice, drain, running_portal, running_sandbox, sandbox_waybills, wait_until
 from workers.actors import broker as broker_module
 from workers.relay import relay_once
 
 broker = broker_module.broker
-
-
-class Lost:
-    """A broker stand-in that accepts every message and loses it (a broker restart without durability)."""
-
-    def enqueue(self, message, **kwargs):
-        return message
-
-
-class Twice:
-    """A broker stand-in for the relay that delivers every message twice."""
-
-    def enqueue(self, message, **kwargs):
-        broker.enqueue(message)
-        return broker.enqueue(message.copy())
-
-
-def drain(worker: dramatiq.Worker, *, via=None, rounds: int = 30) -> None:
-    """Relay and process until the outbox is empty and every queue idle."""
-    for _ in range(rounds):
-        relay_once(via or broker)
-        for queue in list(broker.queues):
-            if not queue.endswith((".DQ", ".XQ")):
-                broker.join(queue, fail_fast=True)
-        worker.join()
-        if not OutboxMessage.unsent().exists():
-            return
-    raise AssertionError("pipeline did not go quiet")
 
 
 @pytest.fixture
