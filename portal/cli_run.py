@@ -39,7 +39,7 @@ def up(host: str, port: int, demo: bool) -> None:
     threads.append(_start_relay(broker.broker, settings, stop))
     server = _portal_server(settings, host, port)
     _announce(settings, host, port, logins, sandbox is not None)
-    signal.signal(signal.SIGTERM, lambda *_: server.close())
+    _stop_on_signals()
     try:
         server.run()
     except KeyboardInterrupt:
@@ -66,7 +66,11 @@ def portal(host: str, port: int, threads: int) -> None:
         pass
     server = _portal_server(settings, host, port, threads=threads)
     click.echo(f"portal on http://{host}:{port}")
-    server.run()
+    _stop_on_signals()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        server.close()
 
 
 @click.command()
@@ -124,6 +128,16 @@ def carrier_sandbox(host: str | None, port: int | None) -> None:
         server.serve_forever()
     except KeyboardInterrupt:
         server.shutdown()
+
+
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM both unwind the main thread as KeyboardInterrupt, so shutdown runs once,
+    in order, outside any signal handler (even when started in the background with SIGINT ignored)."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _seed_demo() -> list[tuple[str, str, str]]:
