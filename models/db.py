@@ -1,11 +1,14 @@
 """The one database handle: a proxy filled from OMS_DATABASE_URL by ``bind_database``."""
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from typing import Iterator
 
 import peewee
 from playhouse.db_url import connect as connect_url
+from playhouse.db_url import parse as parse_url
+from playhouse.pool import PooledSqliteDatabase
 
 database = peewee.DatabaseProxy()
 
@@ -19,12 +22,60 @@ SQLITE_PRAGMAS = {
 }
 
 
+# Connections are pooled: a worker "closes" its connection after every message and a request after
+# every response, and reopening each time (TCP and auth on PostgreSQL; pragmas and a WAL checkpoint
+# on SQLite) cost more than the work itself.
+POOL = {"max_connections": 64, "stale_timeout": 300, "timeout": 30}
+
+
+class SerializedSqliteDatabase(PooledSqliteDatabase):
+    """Pooled SQLite with one writing transaction per process at a time, queued on a Python lock.
+
+    SQLite admits one writer anyway; queueing here hands the write lock over the moment it is free,
+    where SQLite's busy handler sleeps in growing steps (up to 100 ms) between attempts. Other
+    processes still meet at SQLite's own lock (IMMEDIATE + busy_timeout).
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._writer = threading.Lock()
+        self._holder = threading.local()
+
+    def begin(self, lock_type=None) -> None:
+        self._writer.acquire()
+        self._holder.holds = True
+        try:
+            super().begin(lock_type)
+        except BaseException:
+            self._release_writer()
+            raise
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._release_writer()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._release_writer()
+
+    def _release_writer(self) -> None:
+        if getattr(self._holder, "holds", False):
+            self._holder.holds = False
+            self._writer.release()
+
+
 def bind_database(url: str) -> peewee.Database:
     """Open (lazily) the database at ``url`` and point the shared proxy at it."""
     if url.startswith("sqlite"):
-        db = connect_url(url, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=30)
+        db = SerializedSqliteDatabase(parse_url(url)["database"], pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
+                                      check_same_thread=False, **POOL)
     else:
-        db = connect_url(url, autoconnect=True)
+        scheme, rest = url.split("://", 1)
+        db = connect_url(f"{scheme.split('+')[0]}+pool://{rest}", autoconnect=True, **POOL)
     database.initialize(db)
     return db
 

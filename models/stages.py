@@ -22,6 +22,8 @@ ALLOCATION = Stage("oms_allocation", "allocate_orders")
 SHIPPING = Stage("oms_shipping", "create_shipments")
 WAYBILLS = Stage("oms_carrier", "request_waybills")
 
+ALL_STAGES = (INTAKE, REVIEW, ALLOCATION, SHIPPING, WAYBILLS)
+
 # The stage that moves an order on from each working status (see models.states.ORDER_WORKING_STATES).
 STAGE_FOR_ORDER_STATUS = {
     "received": INTAKE,

@@ -1,7 +1,11 @@
-"""Reachability of the configured broker, for the health page (without publishing anything)."""
+"""Reachability of the configured broker and its dead letters, for the health page (publishes nothing)."""
 from __future__ import annotations
 
 import pika
+
+from models.stages import ALL_STAGES
+
+QUEUES = [stage.queue_name for stage in ALL_STAGES]
 
 
 def broker_state(broker_url: str) -> dict:
@@ -12,7 +16,27 @@ def broker_state(broker_url: str) -> dict:
         params.socket_timeout = 2
         params.blocked_connection_timeout = 2
         connection = pika.BlockingConnection(params)
-        connection.close()
+        try:
+            depths = _depths(connection)
+        finally:
+            connection.close()
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable" here
         return {"status": "error", "kind": "rabbitmq", "error": repr(exc)[:300]}
-    return {"status": "ok", "kind": "rabbitmq"}
+    return {"status": "ok", "kind": "rabbitmq", "queued": {q: d[0] for q, d in depths.items()},
+            "dead_letters": {q: d[1] for q, d in depths.items()}}
+
+
+def _depths(connection) -> dict[str, tuple[int, int]]:
+    """(ready messages, dead letters) per stage queue; a queue not declared yet counts as empty."""
+    depths = {}
+    channel = connection.channel()
+    for queue in QUEUES:
+        counts = []
+        for name in (queue, f"{queue}.XQ"):
+            try:
+                counts.append(channel.queue_declare(name, passive=True).method.message_count)
+            except pika.exceptions.ChannelClosedByBroker:  # 404: not declared yet
+                channel = connection.channel()
+                counts.append(0)
+        depths[queue] = tuple(counts)
+    return depths

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from models.db import database
+from models.db import database, is_sqlite
 from models.migrate import pending_migrations
 from models.outbox import OutboxMessage
 from portal.broker_probe import broker_state
@@ -26,8 +26,8 @@ def _database_state() -> dict:
         database.execute_sql("SELECT 1")
         pending = pending_migrations()
         if pending:
-            return {"status": "error", "engine": type(database.obj).__name__, "pending_migrations": pending}
+            return {"status": "error", "engine": "sqlite" if is_sqlite() else "postgresql", "pending_migrations": pending}
         unsent = OutboxMessage.unsent().count()
     except Exception as exc:  # noqa: BLE001 - reported, not raised: this is the health page
         return {"status": "error", "error": str(exc)[:300]}
-    return {"status": "ok", "engine": type(database.obj).__name__, "outbox_unsent": unsent}
+    return {"status": "ok", "engine": "sqlite" if is_sqlite() else "postgresql", "outbox_unsent": unsent}

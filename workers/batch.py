@@ -16,8 +16,12 @@ def run_for_each(ids: Iterable[int], step: Callable[[int], object], *, what: str
     retryable: Exception | None = None
     failed: list[str] = []
     for item_id in ids:
+        if isinstance(item_id, bool) or not isinstance(item_id, int):
+            # A malformed message can never succeed: fail it for good so it lands with the dead letters.
+            failed.append(f"{item_id!r}: not an id")
+            continue
         try:
-            step(int(item_id))
+            step(item_id)
         except TransientError as exc:
             logger.warning("%s %s failed, will retry: %s", what, item_id, exc)
             retryable = retryable or exc

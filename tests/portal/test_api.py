@@ -324,7 +324,7 @@ def test_healthz_reports_database_and_in_process_broker(api):
     response = api.client.get("/healthz")
     assert response.status_code == 200
     assert response.json == {"status": "ok",
-                             "database": {"status": "ok", "engine": "SqliteDatabase", "outbox_unsent": 0},
+                             "database": {"status": "ok", "engine": "sqlite", "outbox_unsent": 0},
                              "broker": {"status": "ok", "kind": "in-process"}}
     post_order(api)
     assert api.client.get("/healthz").json["database"]["outbox_unsent"] == 1

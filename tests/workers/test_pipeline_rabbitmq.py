@@ -3,6 +3,7 @@ processes, the sandbox carrier, and the portal receiving tracking events over HT
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 import signal
 import subprocess
 import sys
@@ -20,7 +21,7 @@ from models.orders import Order, OrderLine, Reservation
 from models.outbox import OutboxMessage
 from models.partners import ApiToken
 from models.shipping import Shipment, Waybill
-from models.stages import STAGE_FOR_ORDER_STATUS, WAYBILLS
+from models.stages import ALL_STAGES
 from portal.app import create_app
 from tests.conftest import settings_for
 from tests.factories import make_world, order_body
@@ -29,7 +30,7 @@ from tests.pipeline_support import running_portal, running_sandbox, sandbox_wayb
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
-QUEUES = [stage.queue_name for stage in STAGE_FOR_ORDER_STATUS.values()] + [WAYBILLS.queue_name]
+QUEUES = [stage.queue_name for stage in ALL_STAGES]
 
 
 def _delete_queues(url: str) -> None:
@@ -172,3 +173,22 @@ def test_killed_workers_and_lost_messages_strand_no_order(stack, api, rabbitmq_u
         # The sweeper (in the relay, stuck after 3 s) re-drives the lost ones.
         wait_until(lambda: _all_in(ids, "shipped"), timeout=120, what="all shipped after crashes")
         _assert_one_effect_each(ids, carrier_url)
+
+
+def test_poison_message_ends_in_the_dead_letter_queue_shown_by_healthz(stack, api, rabbitmq_url):
+    stack.start("worker", "worker")
+    publisher = RabbitmqBroker(url=rabbitmq_url, confirm_delivery=True)
+    publisher.enqueue(dramatiq.Message(queue_name="oms_intake", actor_name="intake_orders",
+                                       args=(["not-an-order-id"],), kwargs={}, options={}))
+    publisher.close()
+    health = {}
+
+    def dead_lettered() -> bool:
+        health.update(api.get("/healthz").get_json())
+        return health["broker"]["dead_letters"]["oms_intake"] == 1
+
+    # The app under test runs on the in-process broker; ask it about RabbitMQ through its settings.
+    api.flask_app.config["OMS_SETTINGS"] = replace(api.flask_app.config["OMS_SETTINGS"], broker_url=rabbitmq_url)
+    wait_until(dead_lettered, timeout=30, what="the poison message in oms_intake.XQ")
+    assert health["broker"]["kind"] == "rabbitmq"
+    assert health["broker"]["queued"]["oms_intake"] == 0
