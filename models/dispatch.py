@@ -48,7 +48,8 @@ def prepare_waybill(shipment_id: int, *, carrier: str) -> WaybillJob | None:
                 waybill = Waybill.get(Waybill.shipment == shipment_id)
         if waybill.status == "issued":
             return None
-        Waybill.update(attempts=Waybill.attempts + 1).where(Waybill.id == waybill.id).execute()
+        (Waybill.update(attempts=Waybill.attempts + 1, last_attempt_at=utc_now())
+         .where(Waybill.id == waybill.id).execute())
     order = shipment.order
     return WaybillJob(
         shipment_id=shipment_id,

@@ -46,6 +46,7 @@ class Waybill(BaseModel):
     waybill_number = peewee.CharField(max_length=64, null=True, unique=True)
     tracking_url = peewee.CharField(max_length=500, default="")
     attempts = peewee.IntegerField(default=0)
+    last_attempt_at = peewee.DateTimeField(null=True)
     last_error = peewee.TextField(default="")
     requested_at = peewee.DateTimeField(default=utc_now)
     issued_at = peewee.DateTimeField(null=True)

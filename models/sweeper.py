@@ -6,6 +6,7 @@ from datetime import timedelta
 from models.base import utc_now
 from models.db import database
 from models.orders import Order
+from models.shipping import Shipment, Waybill
 from models.stages import STAGE_FOR_ORDER_STATUS
 
 CHUNK = 500
@@ -22,6 +23,11 @@ def redrive_stuck_orders(older_than: timedelta) -> dict[str, int]:
     for status, stage in STAGE_FOR_ORDER_STATUS.items():
         stuck = Order.in_status_since((status,), cutoff).where(
             Order.redriven_at.is_null() | (Order.redriven_at < cutoff))
+        if status == "allocated":
+            # A shipment whose carrier call is in its retry backoff is busy, not stuck.
+            retrying = (Shipment.select(Shipment.order).join(Waybill)
+                        .where(Waybill.status == "requested", Waybill.last_attempt_at >= cutoff))
+            stuck = stuck.where(Order.id.not_in(retrying))
         ids = [row.id for row in stuck.select(Order.id).order_by(Order.id).limit(CHUNK * 10)]
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start:start + CHUNK]

@@ -4,6 +4,8 @@ import dramatiq
 import pytest
 
 from models.base import utc_now
+from models.dispatch import prepare_waybill
+from models.order_flow import allocate, create_shipments, review, start_review
 from models.order_entry import place_order
 from models.orders import Order
 from models.outbox import OutboxMessage, enqueue_after_commit
@@ -156,3 +158,15 @@ def test_redrive_counts_per_status_and_nudges_in_one_message(db):
     last_intake = OutboxMessage.select().where(OutboxMessage.actor_name == "intake_orders") \
         .order_by(OutboxMessage.id.desc()).get()
     assert last_intake.args == [received]
+
+
+def test_sweeper_leaves_an_order_whose_carrier_call_is_retrying(db):
+    make_world()
+    order, _ = place_order(order_schema.load(order_body("RETRYING-1")), actor="test")
+    for step in (start_review, review, allocate, create_shipments):
+        step(order.id, actor="test")
+    [shipment] = order.shipments
+    Order.update(status_changed_at=utc_now() - timedelta(hours=1)).execute()
+    prepare_waybill(shipment.id, carrier="sandbox")  # asked the carrier just now; it failed and will retry
+    assert redrive_stuck_orders(timedelta(minutes=5)) == {}
+    assert redrive_stuck_orders(timedelta(seconds=-1)) == {"allocated": 1}  # last attempt older than the age
