@@ -90,6 +90,7 @@ def stack(pg_db, postgres_url, rabbitmq_url, tmp_path):
     running = Stack(env, tmp_path)
     yield running
     running.stop_all()
+    _delete_queues(rabbitmq_url)  # leave no test message (or dead letter) on the shared broker
     print(running.logs())
 
 
