@@ -15,7 +15,8 @@ from models.stages import INTAKE
 from models.transitions import record_creation
 
 
-def place_order(data: dict, *, actor: str, placed_by: Partner | None = None) -> tuple[Order, bool]:
+def place_order(data: dict, *, actor: str, placed_by: Partner | None = None,
+                source_batch: int | None = None, source_message: int | None = None) -> tuple[Order, bool]:
     """Store a validated order body (schemas.orders.OrderSchema); return (order, created).
 
     The same channel + external_ref again returns the existing order with created=False, even
@@ -26,7 +27,8 @@ def place_order(data: dict, *, actor: str, placed_by: Partner | None = None) -> 
         return existing, False
     try:
         with database.atomic():
-            return _create(data, actor=actor, placed_by=placed_by), True
+            return _create(data, actor=actor, placed_by=placed_by,
+                           source={"source_batch": source_batch, "source_message": source_message}), True
     except peewee.IntegrityError:
         existing = _existing(data)
         if existing is None:
@@ -38,7 +40,7 @@ def _existing(data: dict) -> Order | None:
     return Order.get_or_none(Order.channel == data["channel"], Order.external_ref == data["external_ref"])
 
 
-def _create(data: dict, *, actor: str, placed_by: Partner | None) -> Order:
+def _create(data: dict, *, actor: str, placed_by: Partner | None, source: dict) -> Order:
     customer = _buyer(data["customer_code"], placed_by)
     products = _products([line["sku"] for line in data["lines"]])
     _prices_in_currency(data, products)
@@ -51,6 +53,7 @@ def _create(data: dict, *, actor: str, placed_by: Partner | None) -> Order:
         ship_to_city=ship_to["city"], ship_to_region=ship_to["region"],
         ship_to_postcode=ship_to.get("postcode", ""), ship_to_country=ship_to["country"].upper(),
         requested_delivery_date=data.get("requested_delivery_date"), notes=data.get("notes", ""),
+        submitted_by=actor, **source,
     )
     rows, subtotal = [], Decimal("0")
     for line_no, line in enumerate(data["lines"], start=1):

@@ -6,6 +6,7 @@ from datetime import datetime
 import peewee
 
 from models.base import BaseModel, MoneyField, utc_now
+from models.intake import ImportBatch, IntakeMessage
 from models.inventory import Product, Stock, Warehouse
 from models.partners import Partner
 from models.states import ORDER_TRANSITIONS
@@ -36,6 +37,9 @@ class Order(BaseModel):
     requested_delivery_date = peewee.DateField(null=True)
     notes = peewee.TextField(default="")
     status_reason = peewee.TextField(default="")
+    submitted_by = peewee.CharField(max_length=254, default="")  # user email, token owner or channel
+    source_batch = peewee.ForeignKeyField(ImportBatch, null=True, backref="orders", on_delete="SET NULL")
+    source_message = peewee.ForeignKeyField(IntakeMessage, null=True, backref="orders", on_delete="SET NULL")
     created_at = peewee.DateTimeField(default=utc_now)
     status_changed_at = peewee.DateTimeField(default=utc_now)
     redriven_at = peewee.DateTimeField(null=True)  # last time the sweeper re-sent its stage message
@@ -58,7 +62,8 @@ class Order(BaseModel):
 class OrderLine(BaseModel):
     order = peewee.ForeignKeyField(Order, backref="lines", on_delete="CASCADE")
     line_no = peewee.IntegerField()
-    product = peewee.ForeignKeyField(Product, backref="order_lines", on_delete="RESTRICT")
+    # NULL while the SKU is unknown (a marketplace order held for ops to match it).
+    product = peewee.ForeignKeyField(Product, null=True, backref="order_lines", on_delete="RESTRICT")
     sku = peewee.CharField(max_length=64)
     quantity = peewee.IntegerField()
     unit_price = MoneyField()

@@ -1,5 +1,6 @@
 """Every table of the OMS, in creation order: what migrations are generated from."""
 from models.audit import StatusChange
+from models.intake import ColumnMapping, ImportBatch, ImportRowError, IntakeMessage, SalesChannel
 from models.inventory import Lane, Product, Stock, Warehouse
 from models.orders import Order, OrderLine, Reservation
 from models.outbox import OutboxMessage
@@ -16,4 +17,5 @@ ALL_TABLES = [
     ReturnRequest, ReturnLine,
     PurchaseOrder, PurchaseOrderLine, AdvanceShippingNotice, AdvanceShippingNoticeLine,
     StatusChange, OutboxMessage,
+    ImportBatch, ImportRowError, ColumnMapping, SalesChannel, IntakeMessage,
 ]

@@ -74,6 +74,9 @@ class OrderOut(Schema):
     status = fields.String()
     status_reason = fields.String()
     priority = fields.Integer()
+    submitted_by = fields.String()
+    source_batch_id = fields.Integer(allow_none=True)
+    source_message_id = fields.Integer(allow_none=True)
     ship_to = fields.Function(lambda o: {
         "name": o.ship_to_name, "phone": o.ship_to_phone, "email": o.ship_to_email, "address": o.ship_to_address,
         "city": o.ship_to_city, "region": o.ship_to_region, "postcode": o.ship_to_postcode,

@@ -343,4 +343,4 @@ def test_healthz_is_503_on_an_unmigrated_database(tmp_path):
 
 def test_healthz_names_pending_migrations(tmp_path):
     response = unmigrated_app(tmp_path).test_client().get("/healthz")
-    assert response.json["database"].get("pending_migrations") == ["0001_initial", "0002_waybill_last_attempt"]
+    assert response.json["database"].get("pending_migrations") == ["0001_initial", "0002_waybill_last_attempt", "0003_order_intake"]

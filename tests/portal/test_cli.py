@@ -26,7 +26,7 @@ def world(db):
 
 def test_db_upgrade_applies_then_reports_up_to_date(oms):
     first = oms("db", "upgrade")
-    assert (first.exit_code, first.stdout) == (0, "applied: 0001_initial, 0002_waybill_last_attempt\n")
+    assert (first.exit_code, first.stdout) == (0, "applied: 0001_initial, 0002_waybill_last_attempt, 0003_order_intake\n")
     again = oms("db", "upgrade")
     assert (again.exit_code, again.stdout) == (0, "database is up to date\n")
 
