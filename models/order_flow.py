@@ -51,6 +51,7 @@ def review(order_id: int, *, actor: str) -> str | None:
             order_total=order.total, credit_limit=customer.credit_limit,
             outstanding_balance=customer.outstanding_balance, open_orders_value=Decimal(str(open_value)).quantize(CENT),
             customer_blocked=customer.blocked,
+            unmatched_skus=tuple(line.sku for line in order.lines.where(OrderLine.product.is_null())),
         ))
         target = {APPROVE: "approved", HOLD: "on_hold"}.get(decision.outcome, "rejected")
         transition("order", order.id, target, actor=actor, reason=decision.summary(), expected="reviewing")

@@ -14,6 +14,7 @@ class ReviewFacts:
     outstanding_balance: Decimal
     open_orders_value: Decimal  # this customer's approved orders not yet invoiced, excluding this one
     customer_blocked: bool
+    unmatched_skus: tuple[str, ...] = ()  # lines whose SKU is not in the catalogue yet
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,14 @@ def review_order(facts: ReviewFacts) -> ReviewDecision:
     """Reject a blocked customer; hold an order that takes exposure over the credit limit; else approve."""
     if facts.customer_blocked:
         return ReviewDecision(REJECT, (ReviewReason("customer_blocked", "the customer is blocked"),))
-    reasons = tuple(r for r in (_credit_exposure(facts),) if r is not None)
+    reasons = tuple(r for r in (_unmatched_skus(facts), _credit_exposure(facts)) if r is not None)
     return ReviewDecision(HOLD if reasons else APPROVE, reasons)
+
+
+def _unmatched_skus(facts: ReviewFacts) -> ReviewReason | None:
+    if not facts.unmatched_skus:
+        return None
+    return ReviewReason("unknown_sku", f"SKU not in the catalogue: {', '.join(facts.unmatched_skus)}")
 
 
 def _credit_exposure(facts: ReviewFacts) -> ReviewReason | None:

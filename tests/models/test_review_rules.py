@@ -51,3 +51,16 @@ def test_summary(decision, summary):
 
 def test_blocked_summary_from_review():
     assert review_order(facts(blocked=True)).summary() == "customer_blocked: the customer is blocked"
+
+
+def test_unmatched_sku_holds_the_order_with_the_skus_named():
+    from decimal import Decimal
+
+    from models.review_rules import HOLD, ReviewFacts, review_order
+
+    decision = review_order(ReviewFacts(order_total=Decimal("10"), credit_limit=None, outstanding_balance=Decimal("0"),
+                                        open_orders_value=Decimal("0"), customer_blocked=False,
+                                        unmatched_skus=("TEA-OOL-250", "CUP-CER-6")))
+    assert decision.outcome == HOLD
+    assert [r.code for r in decision.reasons] == ["unknown_sku"]
+    assert "TEA-OOL-250, CUP-CER-6" in decision.reasons[0].message
