@@ -32,6 +32,12 @@ class Settings:
     sweep_interval_seconds: float
     worker_processes: int
     worker_threads: int
+    import_max_bytes: int
+    import_max_rows: int
+    smtp_url: str  # outbound relay, smtp://host:port; "" logs mails instead of sending them
+    mail_from: str
+    mail_intake_host: str
+    mail_intake_port: int
 
     @property
     def uses_sqlite(self) -> bool:
@@ -63,6 +69,12 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sweep_interval_seconds=_number(env, "OMS_SWEEP_INTERVAL_SECONDS", 30.0, float, minimum=0.1),
         worker_processes=_number(env, "OMS_WORKER_PROCESSES", 2, int, minimum=1),
         worker_threads=_number(env, "OMS_WORKER_THREADS", 4, int, minimum=1),
+        import_max_bytes=_number(env, "OMS_IMPORT_MAX_BYTES", 50 * 1024 * 1024, int, minimum=1),
+        import_max_rows=_number(env, "OMS_IMPORT_MAX_ROWS", 1_000_000, int, minimum=1),
+        smtp_url=_smtp_url(env),
+        mail_from=env.get("OMS_MAIL_FROM") or "orders@relay-oms.local",
+        mail_intake_host=env.get("OMS_MAIL_INTAKE_HOST") or "127.0.0.1",
+        mail_intake_port=_number(env, "OMS_MAIL_INTAKE_PORT", 2525, int, minimum=1),
     )
 
 
@@ -88,6 +100,13 @@ def _broker_url(env: Mapping[str, str]) -> str:
             f"OMS_BROKER_URL={url!r}: expected amqp://user:password@host:5672/vhost, "
             "or leave it unset for the in-process broker"
         )
+    return url
+
+
+def _smtp_url(env: Mapping[str, str]) -> str:
+    url = env.get("OMS_SMTP_URL", "")
+    if url and (urlparse(url).scheme not in ("smtp", "smtps") or not urlparse(url).hostname):
+        raise ConfigError(f"OMS_SMTP_URL={url!r}: expected smtp://host:port (or smtps://), or unset to log mails")
     return url
 
 

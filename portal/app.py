@@ -41,13 +41,13 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from portal import api, auth, health, ops
+    from portal import api, api_channels, api_intake, auth, batches, health, intake_queue, ops
 
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(ops.bp)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(api.bp)
-    csrf.exempt(api.bp)  # bearer tokens and signed webhooks, not cookies
+    for blueprint in (auth.bp, ops.bp, batches.bp, intake_queue.bp, health.bp):
+        app.register_blueprint(blueprint)
+    for blueprint in (api.bp, api_intake.bp, api_channels.bp):
+        app.register_blueprint(blueprint)
+        csrf.exempt(blueprint)  # bearer tokens and signed webhooks, not cookies
     return app
 
 

@@ -1,0 +1,4 @@
+"""(being written)"""
+from flask import Blueprint
+
+bp = Blueprint("api_channels", __name__, url_prefix="/api/v1")
