@@ -14,36 +14,61 @@ from datetime import timedelta
 import dramatiq
 
 from models.db import connection
-from models.outbox import claim_batch, mark_sent, release_claims
+from models.outbox import OutboxMessage, claim_batch, mark_sent, release_claims
 from models.sweeper import redrive_stuck_orders
 
 logger = logging.getLogger(__name__)
 BATCH = 200
+MAX_IDS = 500
 LEASE = timedelta(seconds=60)
 
 
 def relay_once(broker: dramatiq.Broker, *, batch: int = BATCH) -> int:
-    """Publish one batch of unsent outbox rows; returns how many were published."""
+    """Publish one batch of unsent outbox rows; returns how many rows were published."""
     with connection():
-        published = []
+        published: list[int] = []
         claimed = claim_batch(batch, LEASE)
+        groups = coalesce(claimed)
         try:
-            for position, row in enumerate(claimed):
-                message = dramatiq.Message(queue_name=row.queue_name, actor_name=row.actor_name,
-                                           args=tuple(row.args), kwargs={}, options={})
+            for position, (message, rows) in enumerate(groups):
                 try:
                     broker.enqueue(message)
                 except Exception as exc:  # noqa: BLE001 - kept in the outbox and retried next pass
-                    logger.warning("outbox %s not published: %r", row.id, exc)
-                    # Give back this row and the rest of the batch, so the next pass retries them
+                    logger.warning("outbox %s not published: %r", [row.id for row in rows], exc)
+                    # Give back these rows and the rest of the batch, so the next pass retries them
                     # at once instead of after the lease.
-                    release_claims(claimed[position:], repr(exc))
+                    release_claims([row for _, later in groups[position:] for row in later], repr(exc))
                     break
-                published.append(row.id)
+                published.extend(row.id for row in rows)
         finally:
             if published:
                 mark_sent(published)
     return len(published)
+
+
+def coalesce(rows: list[OutboxMessage]) -> list[tuple[dramatiq.Message, list[OutboxMessage]]]:
+    """One message per row, except that rows nudging the same actor with a list of ids are merged
+    (up to MAX_IDS ids): under load a stage then takes orders in batches, not one message each."""
+    groups: list[tuple[dramatiq.Message, list[OutboxMessage]]] = []
+    open_batches: dict[tuple[str, str], tuple[list[int], list[OutboxMessage]]] = {}
+    for row in rows:
+        args = row.args
+        if len(args) == 1 and isinstance(args[0], list) and all(isinstance(i, int) for i in args[0]):
+            key = (row.queue_name, row.actor_name)
+            ids, members = open_batches.get(key, (None, None))
+            if ids is None or len(ids) + len(args[0]) > MAX_IDS:
+                ids, members = [], []
+                open_batches[key] = (ids, members)
+                groups.append((_message(row, (ids,)), members))
+            ids.extend(args[0])
+            members.append(row)
+        else:
+            groups.append((_message(row, tuple(args)), [row]))
+    return groups
+
+
+def _message(row: OutboxMessage, args: tuple) -> dramatiq.Message:
+    return dramatiq.Message(queue_name=row.queue_name, actor_name=row.actor_name, args=args, kwargs={}, options={})
 
 
 def run_relay(broker: dramatiq.Broker, stop: threading.Event, *, interval: float,

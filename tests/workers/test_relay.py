@@ -62,7 +62,8 @@ def test_relay_respects_the_batch_size(db):
     assert relay_once(broker, batch=2) == 2
     assert unsent() == written[2:]
     assert relay_once(broker, batch=10) == 3
-    assert [m.args[0] for m in broker.enqueued] == [[0], [1], [2], [3], [4]]
+    # Rows nudging one actor are merged per pass: each pass is one message here.
+    assert [m.args[0] for m in broker.enqueued] == [[0, 1], [2, 3, 4]]
 
 
 def test_failed_publish_keeps_the_row_with_its_error_until_the_next_pass(db):
@@ -77,22 +78,45 @@ def test_failed_publish_keeps_the_row_with_its_error_until_the_next_pass(db):
     assert unsent() == []
 
 
+STAGES = [("oms_intake", "intake_orders"), ("oms_review", "review_orders"), ("oms_allocation", "allocate_orders")]
+
+
+def alternating(count: int) -> list[int]:
+    """Rows for alternating actors, so that each is its own message (same-actor rows are merged)."""
+    return [enqueue_after_commit(*STAGES[n % len(STAGES)], [n]).id for n in range(count)]
+
+
 def test_rows_published_before_a_failure_stay_sent(db):
-    written = [enqueue_after_commit("oms_intake", "intake_orders", [n]).id for n in range(2)]
+    written = alternating(2)
     assert relay_once(RecordingBroker(fail_on=(2,))) == 1
     assert unsent() == [written[1]]
 
 
 def test_rows_after_a_failure_are_retried_on_the_next_pass_in_order(db):
-    written = [enqueue_after_commit("oms_intake", "intake_orders", [n]).id for n in range(3)]
+    written = alternating(3)
     assert relay_once(RecordingBroker(fail_on=(2,))) == 1
     assert unsent() == written[1:]
     assert all("broker unreachable" in OutboxMessage.get_by_id(i).last_error for i in written[1:])
-    enqueue_after_commit("oms_intake", "intake_orders", [3])
+    enqueue_after_commit(*STAGES[1], [3])
     broker = RecordingBroker()
     assert relay_once(broker) == 3
-    assert [m.args[0] for m in broker.enqueued] == [[1], [2], [3]]
+    assert [(m.actor_name, m.args[0]) for m in broker.enqueued] == [("review_orders", [1, 3]), ("allocate_orders", [2])]
     assert unsent() == []
+
+
+def test_coalesce_merges_id_lists_per_actor_in_order_and_caps_the_batch(db, monkeypatch):
+    from workers import relay
+
+    monkeypatch.setattr(relay, "MAX_IDS", 3)
+    enqueue_after_commit("oms_intake", "intake_orders", [1, 2])
+    enqueue_after_commit("oms_review", "review_orders", [9])
+    enqueue_after_commit("oms_intake", "intake_orders", [3])
+    enqueue_after_commit("oms_intake", "intake_orders", [4])  # would make 4 ids: starts a new message
+    enqueue_after_commit("oms_review", "review_orders", [10], "a note")  # not a bare id list: alone
+    broker = RecordingBroker()
+    assert relay_once(broker) == 5
+    assert broker.sent() == [("oms_intake", "intake_orders", ([1, 2, 3],)), ("oms_review", "review_orders", ([9],)),
+                             ("oms_intake", "intake_orders", ([4],)), ("oms_review", "review_orders", ([10], "a note"))]
 
 
 # --- sweeper -------------------------------------------------------------------------------------
