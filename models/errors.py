@@ -72,3 +72,11 @@ class RowRejected(OMSError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+class SkuMatchRefused(ValidationFailed):
+    """Raised when an order line cannot be matched to a catalogue SKU (unknown SKU, already matched, not on hold)."""
+
+
+class ImportRefused(OMSError):
+    """Raised when a whole order file is refused (too big, too many rows, unreadable, wrong columns or type)."""

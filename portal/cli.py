@@ -96,10 +96,12 @@ def _messages(exc) -> str:
 
 def _register_commands() -> None:
     from portal.cli_bench import bench
+    from portal.cli_channels import channel_command
     from portal.cli_master_data import import_command, seed_command
     from portal.cli_run import carrier_sandbox, portal, relay, up, worker
 
-    for command in (up, portal, worker, relay, carrier_sandbox, import_command, seed_command, bench):
+    for command in (up, portal, worker, relay, carrier_sandbox, import_command, seed_command, bench,
+                    channel_command):
         main.add_command(command)
 
 

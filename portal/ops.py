@@ -16,12 +16,13 @@ from wtforms.validators import DataRequired, Length, Optional
 from models.access import Customer, orderable_customers, visible_orders
 from models.base import utc_now
 from models.db import database
-from models.errors import ValidationFailed
+from models.errors import NotFound, ValidationFailed
 from models.cancellation import cancel_order
 from models.order_entry import place_order
 from models.order_views import load_order_view
 from models.orders import Order
 from models.partners import OPS_ROLES, Partner
+from models.sku_matching import match_line_sku, unmatched_lines
 from models.stages import ALLOCATION
 from models.states import ORDER_TRANSITIONS, sources_of
 from models.transitions import transition
@@ -95,6 +96,10 @@ class RejectForm(FlaskForm):
     comment = TextAreaField("Reason", validators=[DataRequired("Give a reason to reject."), Length(max=2000)])
 
 
+class MatchSkuForm(FlaskForm):
+    sku = StringField("Match to SKU", validators=[DataRequired("Give the catalogue SKU."), Length(max=64)])
+
+
 @bp.get("/orders/<int:order_id>")
 @order_desk
 def order_detail(order_id: int) -> ResponseReturnValue:
@@ -103,9 +108,11 @@ def order_detail(order_id: int) -> ResponseReturnValue:
     order = load_order_view(order_id)
     can_decide = order.status == "on_hold" and current_user.role in HOLD_DECIDERS
     can_cancel = order.status in CANCELLABLE and current_user.role in CANCELLERS
+    can_match = order.status == "on_hold" and current_user.role in OPS_ROLES
     return render_template("ops/order_detail.html", order=order, lines=order.loaded_lines,
                            shipments=order.loaded_shipments, trail=order.loaded_audit, can_decide=can_decide,
                            can_cancel=can_cancel, cancel_form=CancelForm(prefix="cancel"),
+                           can_match=can_match, match_form=MatchSkuForm(prefix="match"),
                            release_form=ReleaseForm(prefix="release"), reject_form=RejectForm(prefix="reject"))
 
 
@@ -117,12 +124,39 @@ def release_order(order_id: int) -> ResponseReturnValue:
     form = ReleaseForm(prefix="release")
     if not form.validate_on_submit():
         return _refused(order, form)
+    waiting = unmatched_lines(order.id)
+    if waiting:  # allocation cannot reserve a line without a product
+        flash(f"Order {order.id} cannot be released: match line(s) "
+              f"{', '.join(str(line.line_no) for line in waiting)} to a catalogue SKU first.", "error")
+        return redirect(url_for("ops.order_detail", order_id=order.id))
     with database.atomic():
         released = transition("order", order.id, "approved", actor=current_user.email,
                               reason=form.comment.data or "", expected="on_hold")
         if released:
             ALLOCATION.nudge([order.id])
     _flash_decision(order, released, "released to allocation")
+    return redirect(url_for("ops.order_detail", order_id=order.id))
+
+
+@bp.post("/orders/<int:order_id>/lines/<int:line_id>/match")
+@role_required(*OPS_ROLES)
+def match_line(order_id: int, line_id: int) -> ResponseReturnValue:
+    """Point a held order's unknown-SKU line at a catalogue SKU, keeping the price paid."""
+    order = visible_order_or_404(current_user, order_id)
+    form = MatchSkuForm(prefix="match")
+    if not form.validate_on_submit():
+        for message in form.sku.errors:
+            flash(message, "error")
+        return redirect(url_for("ops.order_detail", order_id=order.id))
+    try:
+        match_line_sku(order.id, line_id, form.sku.data, actor=current_user.email)
+    except NotFound:
+        abort(404)
+    except ValidationFailed as exc:
+        for message in _flatten(exc.messages):
+            flash(message, "error")
+    else:
+        flash(f"Line matched to {form.sku.data.strip()}.", "success")
     return redirect(url_for("ops.order_detail", order_id=order.id))
 
 
