@@ -1,4 +1,64 @@
-"""(being written)"""
-from flask import Blueprint
+"""JSON API for order files: POST /api/v1/orders/import and the batches it creates."""
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, g, jsonify, request, stream_with_context
+
+from models.errors import ImportRefused, PermissionDenied
+from models.order_import.reports import batch_for, batch_payload, errors_csv_lines
+from models.order_import import import_order_file
+from portal.api import token_required
 
 bp = Blueprint("api_intake", __name__, url_prefix="/api/v1")
+
+
+def _error(status: int, message: str, **extra):
+    return jsonify({"error": message, **extra}), status
+
+
+@bp.errorhandler(PermissionDenied)
+def _forbidden(exc: PermissionDenied):
+    return _error(403, str(exc))
+
+
+@bp.post("/orders/import")
+@token_required
+def import_orders():
+    """Import a CSV or XLSX order file sent as multipart field ``file``; ?channel=email for mailed files."""
+    user = g.api_user
+    if not (user.is_ops or user.role == "distributor"):
+        raise PermissionDenied(f"role {user.role} may not import orders")
+    settings = current_app.config["OMS_SETTINGS"]
+    if request.content_length is not None and request.content_length > settings.import_max_bytes:
+        return _error(413, f"the upload is larger than the limit of {settings.import_max_bytes} bytes")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _error(400, "send the order file as multipart/form-data field 'file'")
+    channel = request.args.get("channel", "file")
+    if channel not in ("file", "email"):
+        return _error(400, "channel must be 'file' or 'email'")
+    try:
+        result = import_order_file(upload.stream, upload.filename, settings=settings, submitted_by=user.email,
+                                   distributor=user.partner if user.role == "distributor" else None,
+                                   channel=channel)
+    except ImportRefused as exc:
+        return _error(422, str(exc))
+    return jsonify(result.as_dict())
+
+
+@bp.get("/imports/<int:batch_id>")
+@token_required
+def get_batch(batch_id: int):
+    batch = batch_for(g.api_user, batch_id)
+    if batch is None:
+        return _error(404, f"import batch {batch_id} not found")
+    return jsonify(batch_payload(batch))
+
+
+@bp.get("/imports/<int:batch_id>/errors.csv")
+@token_required
+def get_batch_errors(batch_id: int):
+    batch = batch_for(g.api_user, batch_id)
+    if batch is None:
+        return _error(404, f"import batch {batch_id} not found")
+    return Response(stream_with_context(errors_csv_lines(batch.id)), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=import-{batch.id}-errors.csv"})

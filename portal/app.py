@@ -32,7 +32,8 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
         OMS_SETTINGS=settings,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        MAX_CONTENT_LENGTH=50 * 1024 * 1024,
+        # A little above the import limit, so an oversized upload meets the import's own clear 413.
+        MAX_CONTENT_LENGTH=settings.import_max_bytes + 1024 * 1024,
     )
     if test_config:
         app.config.update(test_config)

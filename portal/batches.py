@@ -1,4 +1,106 @@
-"""(being written)"""
-from flask import Blueprint
+"""Order file imports in the portal: upload, the list of batches, one batch with its errors and orders,
+its error report, and a distributor's column mapping."""
+from __future__ import annotations
+
+import json
+
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, stream_with_context,
+                   url_for)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import TextAreaField
+from wtforms.validators import Length
+
+from models.base import utc_now
+from models.errors import ImportRefused
+from models.intake import ColumnMapping, ImportBatch
+from models.order_import import import_order_file
+from models.order_import.columns import parse_mapping_lines
+from models.order_import.reports import batch_errors, batch_for, errors_csv_lines, visible_batches
+from models.orders import Order
+from models.partners import OPS_ROLES, Partner
+from portal.auth import role_required
+from schemas.order_rows import IMPORT_FIELDS
 
 bp = Blueprint("batches", __name__)
+
+PAGE_SIZE = 50
+ORDERS_SHOWN = 200
+import_desk = role_required(*OPS_ROLES, "distributor")
+
+
+class UploadForm(FlaskForm):
+    file = FileField("Order file (CSV or XLSX)", validators=[FileRequired("Choose a file to import.")])
+
+
+class MappingForm(FlaskForm):
+    lines = TextAreaField("Column mapping", validators=[Length(max=20_000)])
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+@import_desk
+def imports() -> ResponseReturnValue:
+    """Upload an order file; below, the batches this user may see, newest first."""
+    form = UploadForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        distributor = Partner.get_by_id(current_user.partner_id) if current_user.is_distributor else None
+        try:
+            result = import_order_file(upload.stream, upload.filename, settings=current_app.config["OMS_SETTINGS"],
+                                       submitted_by=current_user.email, distributor=distributor)
+        except ImportRefused as exc:
+            flash(f"{upload.filename} was refused: {exc}", "error")
+            return redirect(url_for("batches.imports"))
+        flash(f"{upload.filename}: {result.orders_accepted} orders accepted, {result.orders_rejected} rejected, "
+              f"{result.orders_duplicate} already imported.", "success" if not result.errors else "error")
+        return redirect(url_for("batches.batch_detail", batch_id=result.batch_id))
+    batches = list(visible_batches(current_user).order_by(ImportBatch.id.desc()).limit(PAGE_SIZE))
+    return render_template("batches/list.html", form=form, batches=batches)
+
+
+@bp.get("/imports/<int:batch_id>")
+@import_desk
+def batch_detail(batch_id: int) -> ResponseReturnValue:
+    """One batch: its counts, its row errors and the orders it created with their live status."""
+    batch = batch_for(current_user, batch_id) or abort(404)
+    orders = list(Order.select(Order.id, Order.external_ref, Order.status, Order.total, Order.currency)
+                  .where(Order.source_batch == batch.id).order_by(Order.id).limit(ORDERS_SHOWN))
+    return render_template("batches/detail.html", batch=batch, errors=batch_errors(batch.id), orders=orders,
+                           orders_shown=ORDERS_SHOWN)
+
+
+@bp.get("/imports/<int:batch_id>/errors.csv")
+@import_desk
+def batch_errors_csv(batch_id: int) -> ResponseReturnValue:
+    batch = batch_for(current_user, batch_id) or abort(404)
+    return Response(stream_with_context(errors_csv_lines(batch.id)), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename=import-{batch.id}-errors.csv"})
+
+
+@bp.route("/imports/mapping", methods=["GET", "POST"])
+@role_required("distributor")
+def mapping() -> ResponseReturnValue:
+    """A distributor's own headers → canonical fields, one "their header = field" a line."""
+    saved = ColumnMapping.get_or_none(ColumnMapping.distributor == current_user.partner_id)
+    form = MappingForm()
+    problem = None
+    if form.validate_on_submit():
+        try:
+            parsed = parse_mapping_lines(form.lines.data or "")
+        except ValueError as exc:
+            problem = str(exc)
+        else:
+            payload = json.dumps(parsed, ensure_ascii=False)
+            if saved is None:
+                ColumnMapping.create(distributor=current_user.partner_id, mapping_json=payload)
+            else:
+                ColumnMapping.update(mapping_json=payload, updated_at=utc_now()).where(
+                    ColumnMapping.id == saved.id).execute()
+            flash(f"Column mapping saved ({len(parsed)} columns).", "success")
+            return redirect(url_for("batches.mapping"))
+    elif not form.is_submitted() and saved is not None:
+        form.lines.data = "\n".join(f"{theirs} = {field}" for theirs, field in saved.mapping.items())
+    return render_template("batches/mapping.html", form=form, problem=problem, fields=IMPORT_FIELDS), \
+        422 if problem else 200

@@ -96,13 +96,16 @@ def _messages(exc) -> str:
 
 def _register_commands() -> None:
     from portal.cli_bench import bench
+    from portal.cli_bench_intake import bench_intake
     from portal.cli_channels import channel_command
+    from portal.mail_intake import mail_intake_command
     from portal.cli_master_data import import_command, seed_command
     from portal.cli_run import carrier_sandbox, portal, relay, up, worker
 
     for command in (up, portal, worker, relay, carrier_sandbox, import_command, seed_command, bench,
-                    channel_command):
+                    channel_command, mail_intake_command):
         main.add_command(command)
+    bench.add_command(bench_intake)
 
 
 _register_commands()

@@ -31,6 +31,7 @@ def up(host: str, port: int, demo: bool) -> None:
     stop = threading.Event()
     threads = []
     sandbox = _start_sandbox(settings.carrier_url)
+    mail = _start_mail_intake(settings)
     from workers.actors import broker  # noqa: F401 - declares every actor on the configured broker
     from dramatiq import Worker
 
@@ -38,7 +39,7 @@ def up(host: str, port: int, demo: bool) -> None:
     worker.start()
     threads.append(_start_relay(broker.broker, settings, stop))
     server = _portal_server(settings, host, port)
-    _announce(settings, host, port, logins, sandbox is not None)
+    _announce(settings, host, port, logins, sandbox is not None, mail)
     _stop_on_signals()
     try:
         server.run()
@@ -51,6 +52,8 @@ def up(host: str, port: int, demo: bool) -> None:
         worker.stop(timeout=10_000)
         if sandbox is not None:
             sandbox.shutdown()
+        if mail is not None:
+            mail.stop()
         for thread in threads:
             thread.join(timeout=10)
     click.echo("stopped")
@@ -165,6 +168,18 @@ def _start_sandbox(carrier_url: str):
     return server
 
 
+def _start_mail_intake(settings):
+    """The SMTP order intake, when its port is free (a second `oms up` on one machine goes without)."""
+    from portal.mail_intake import start_mail_intake
+
+    try:
+        return start_mail_intake(settings)
+    except (OSError, RuntimeError) as exc:
+        logger.warning("mail intake not started on %s:%s: %s", settings.mail_intake_host,
+                       settings.mail_intake_port, exc)
+        return None
+
+
 def _start_relay(broker, settings, stop: threading.Event) -> threading.Thread:
     from workers.relay import run_relay
 
@@ -187,12 +202,14 @@ def _reachable_host(host: str) -> str:
     return "127.0.0.1" if host in ("0.0.0.0", "::") else host
 
 
-def _announce(settings, host: str, port: int, logins, sandbox_running: bool) -> None:
+def _announce(settings, host: str, port: int, logins, sandbox_running: bool, mail) -> None:
     click.echo("")
     click.echo(f"Relay OMS is running at http://{_reachable_host(host)}:{port}/")
     click.echo(f"  database: {settings.database_url}")
     click.echo(f"  broker:   {settings.broker_url or 'in-process'}")
     click.echo(f"  carrier:  {settings.carrier_url}" + (" (sandbox in this process)" if sandbox_running else ""))
+    if mail is not None:
+        click.echo(f"  mail:     order files mailed to smtp://{mail.hostname}:{mail.port} are imported")
     for email, role, password in logins:
         click.echo(f"  login {email:<28} {role:<18} password: {password}")
     click.echo("Ctrl-C stops everything.")

@@ -1,0 +1,71 @@
+"""A temporary SQLite file holding checked rows keyed by external_ref between the two passes.
+
+Why a spill and not a dict of orders: the rows of one external_ref may be anywhere in the file, so an
+order is complete only at the end of the file; keeping every order in memory until then grows with the
+file (a 1M-line file would hold ~1M row objects). The spill keeps memory flat: pass 1 appends rows,
+pass 2 reads them back grouped by external_ref in the order their first row appeared.
+"""
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+from itertools import groupby
+from typing import Iterator
+
+INSERT_EVERY = 5000
+
+
+class RowSpill:
+    def __init__(self, directory: str | None = None) -> None:
+        handle, self.path = tempfile.mkstemp(prefix="oms-import-", suffix=".sqlite3", dir=directory)
+        os.close(handle)
+        self._db = sqlite3.connect(self.path)
+        self._db.executescript("""
+            PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -16000;
+            CREATE TABLE line (ref TEXT, row INTEGER, header TEXT, product_id INTEGER, sku TEXT,
+                               quantity INTEGER, unit_price TEXT, bad INTEGER);
+            CREATE TABLE problem (row INTEGER, ref TEXT, field TEXT, message TEXT);
+        """)
+        self._lines: list[tuple] = []
+        self._problems: list[tuple] = []
+        self.problem_count = 0
+
+    def add_line(self, ref: str, row: int, header: str | None, product_id: int | None, sku: str | None,
+                 quantity: int | None, unit_price: str | None, bad: bool) -> None:
+        self._lines.append((ref, row, header, product_id, sku, quantity, unit_price, bad))
+        if len(self._lines) >= INSERT_EVERY:
+            self._flush()
+
+    def add_problem(self, row: int, ref: str, field: str, message: str) -> None:
+        self._problems.append((row, ref, field, message))
+        self.problem_count += 1
+        if len(self._problems) >= INSERT_EVERY:
+            self._flush()
+
+    def orders(self) -> Iterator[tuple[str, list[tuple]]]:
+        """(external_ref, its lines in file order), orders in the order of their first row."""
+        self._flush()
+        self._db.execute("CREATE INDEX line_ref ON line (ref, row)")
+        cursor = self._db.execute("""
+            SELECT l.ref, l.row, l.header, l.product_id, l.sku, l.quantity, l.unit_price, l.bad
+            FROM line l JOIN (SELECT ref, MIN(row) AS first FROM line GROUP BY ref) f ON f.ref = l.ref
+            ORDER BY f.first, l.row""")
+        for ref, lines in groupby(cursor, key=lambda line: line[0]):
+            yield ref, list(lines)
+
+    def problems(self) -> Iterator[tuple[int, str, str, str]]:
+        self._flush()
+        yield from self._db.execute("SELECT row, ref, field, message FROM problem ORDER BY row, rowid")
+
+    def _flush(self) -> None:
+        if self._lines:
+            self._db.executemany("INSERT INTO line VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._lines)
+            self._lines = []
+        if self._problems:
+            self._db.executemany("INSERT INTO problem VALUES (?, ?, ?, ?)", self._problems)
+            self._problems = []
+
+    def close(self) -> None:
+        self._db.close()
+        os.unlink(self.path)
