@@ -10,14 +10,16 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
-from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from models.access import Customer, orderable_customers, visible_orders
 from models.base import utc_now
 from models.db import database
-from models.errors import NotFound, ValidationFailed
+from models.errors import NotFound, OMSError, ValidationFailed
 from models.cancellation import cancel_order
+from models.inventory import Product
+from models.mail_intake import mark_converted
 from models.order_entry import place_order
 from models.order_views import load_order_view
 from models.orders import Order
@@ -228,6 +230,7 @@ class OrderEntryForm(FlaskForm):
     requested_delivery_date = StringField("Requested delivery date")
     notes = TextAreaField("Notes")
     lines = FieldList(FormField(LineForm), min_entries=LINE_ROWS, max_entries=LINE_ROWS)
+    source_message = HiddenField()  # the unparsed mail this order is keyed in from, if any
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
@@ -239,24 +242,41 @@ def new_order() -> ResponseReturnValue:
     channel = "phone" if current_user.is_ops else "portal"
     if request.method == "GET":
         form.external_ref.data = f"{channel.upper()}-{utc_now():%Y%m%d-%H%M%S}"
-        return render_template("ops/order_new.html", form=form, problems=[])
+        if current_user.is_ops:
+            form.source_message.data = request.args.get("source_message", type=int) or ""
+        return _entry_page(form, [])
     if not form.validate_on_submit():
-        return render_template("ops/order_new.html", form=form, problems=[]), 422
+        return _entry_page(form, []), 422
     body, rows = order_body_from(form, channel)
     placed_by = None if current_user.is_ops else Partner.get_by_id(current_user.partner_id)
     try:
         order, created = place_order(order_schema.load(body), actor=current_user.email, placed_by=placed_by)
     except (ValidationError, ValidationFailed) as exc:
         problems = attach_errors(form, exc.messages, rows)
-        return render_template("ops/order_new.html", form=form, problems=problems), 422
+        return _entry_page(form, problems), 422
+    if created and current_user.is_ops and (form.source_message.data or "").isdigit():
+        try:
+            mark_converted(int(form.source_message.data), order_id=order.id, user=current_user.user)
+        except OMSError as exc:  # the order stands; only the link to the mail could not be made
+            flash(f"Order placed, but mail {form.source_message.data} was not marked converted: {exc}", "error")
     if created:
         flash(f"Order {order.id} received.", "success")
     elif visible_orders(current_user, Order.id).where(Order.id == order.id).exists():
         flash(f"Order {order.id} already exists for {order.external_ref}; nothing new was placed.", "info")
     else:  # the reference is taken by an order this user may not see: do not show it
         form.external_ref.errors = ["already used; choose another reference"]
-        return render_template("ops/order_new.html", form=form, problems=[]), 422
+        return _entry_page(form, []), 422
     return redirect(url_for("ops.order_detail", order_id=order.id))
+
+
+SKU_SUGGESTIONS = 5000  # a datalist beyond this is more weight than help; the field still takes any SKU
+
+
+def _entry_page(form: "OrderEntryForm", problems: list[str]) -> str:
+    """The order entry form, with the catalogue as type-ahead suggestions for the SKU fields."""
+    products = (Product.select(Product.sku, Product.name, Product.unit_price, Product.currency)
+                .where(Product.active == True).order_by(Product.sku).limit(SKU_SUGGESTIONS))  # noqa: E712
+    return render_template("ops/order_new.html", form=form, problems=problems, products=products)
 
 
 def customer_choices(user: PortalUser) -> list[tuple[str, str]]:

@@ -128,3 +128,25 @@ def test_partners_may_not_see_the_queue(client, auth, settings, role):
 
 def test_signed_out_users_are_sent_to_sign_in(client):
     assert client.get("/intake").status_code == 302
+
+
+def test_keying_in_an_unparsed_mail_links_the_order_and_marks_the_mail_converted(client, auth, tmp_path):
+    from models.intake import IntakeMessage
+    from models.orders import Order
+
+    intake = IntakeMessage.create(message_id="<phone-me@example.com>", mail_from="stranger@example.com",
+                                  subject="please send 2 widgets", body_text="2 widgets to 12 Main St")
+    auth.login_as("ops_agent")
+    form = client.get(f"/orders/new?source_message={intake.id}")
+    assert f'name="source_message" type="hidden" value="{intake.id}"' in form.text
+    assert '<datalist id="catalogue-skus">' in form.text and 'value="WIDGET"' in form.text
+    body = {"customer_code": "CUST1", "external_ref": "MAIL-KEYED-1", "currency": "USD", "ship_to_name": "Ada",
+            "ship_to_address": "12 Main St", "ship_to_city": "Springfield", "ship_to_region": "R1",
+            "ship_to_country": "US", "lines-0-sku": "WIDGET", "lines-0-quantity": "2", "source_message": intake.id}
+    answer = client.post("/orders/new", data=body)
+    assert answer.status_code == 302, answer.text
+    order = Order.get(Order.external_ref == "MAIL-KEYED-1")
+    assert order.source_message_id == intake.id and order.submitted_by == "agent@relay.test"
+    assert IntakeMessage.get_by_id(intake.id).status == "converted"
+    page = client.get(f"/orders/{order.id}").text
+    assert f"mail {intake.id}" in page and "agent@relay.test" in page
