@@ -18,8 +18,10 @@ _STATUS_LIST = ", ".join(f"'{s}'" for s in ORDER_TRANSITIONS)
 class Order(BaseModel):
     channel = peewee.CharField(max_length=32)
     external_ref = peewee.CharField(max_length=128)
-    customer = peewee.ForeignKeyField(Partner, backref="orders", on_delete="RESTRICT")
-    placed_by = peewee.ForeignKeyField(Partner, null=True, backref="placed_orders", on_delete="SET NULL")
+    # Indexed by the composite indexes below, which lead with these columns.
+    customer = peewee.ForeignKeyField(Partner, backref="orders", on_delete="RESTRICT", index=False)
+    placed_by = peewee.ForeignKeyField(Partner, null=True, backref="placed_orders", on_delete="SET NULL",
+                                       index=False)
     currency = peewee.CharField(max_length=3)
     subtotal = MoneyField(default=0)
     shipping_total = MoneyField(default=0)
@@ -60,7 +62,7 @@ class Order(BaseModel):
 
 
 class OrderLine(BaseModel):
-    order = peewee.ForeignKeyField(Order, backref="lines", on_delete="CASCADE")
+    order = peewee.ForeignKeyField(Order, backref="lines", on_delete="CASCADE", index=False)  # see (order, line_no)
     line_no = peewee.IntegerField()
     # NULL while the SKU is unknown (a marketplace order held for ops to match it).
     product = peewee.ForeignKeyField(Product, null=True, backref="order_lines", on_delete="RESTRICT")

@@ -22,8 +22,11 @@ COLUMNS = ("external_ref", "customer_code", "sku", "quantity", "unit_price", "cu
 @click.command("intake")
 @click.option("--lines", "line_count", default=100_000, show_default=True, type=click.IntRange(min=1))
 @click.option("--keep", is_flag=True, help="keep the temporary folder (database, CSV) and print its path")
-def bench_intake(line_count: int, keep: bool) -> None:
-    """Import a generated CSV of LINES order lines (3 a order) into a fresh temporary SQLite demo world."""
+@click.option("--database-url", default=None,
+              help="an empty database to seed and import into (e.g. PostgreSQL) instead of a temporary SQLite file")
+def bench_intake(line_count: int, keep: bool, database_url: str | None) -> None:
+    """Import a generated CSV of LINES order lines (3 a order) into a fresh demo world: a temporary SQLite
+    file, or the empty database at --database-url."""
     from models.config import load_settings
     from models.db import bind_database, database
     from models.demo_data import seed_demo
@@ -33,7 +36,7 @@ def bench_intake(line_count: int, keep: bool) -> None:
     folder = Path(tempfile.mkdtemp(prefix="oms-bench-intake-"))
     try:
         settings = load_settings({**os.environ, "OMS_DATA_DIR": str(folder / "data"),
-                                  "OMS_DATABASE_URL": f"sqlite:///{folder / 'oms.sqlite3'}",
+                                  "OMS_DATABASE_URL": database_url or f"sqlite:///{folder / 'oms.sqlite3'}",
                                   "OMS_IMPORT_MAX_ROWS": str(max(line_count, 1_000_000)),
                                   "OMS_IMPORT_MAX_BYTES": str(1 << 40)})
         bind_database(settings.database_url)

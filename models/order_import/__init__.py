@@ -99,8 +99,8 @@ def _import_stored(path: Path, batch: ImportBatch, *, settings, distributor: Par
             columns = canonical_columns(table.header, mapping)
             customers = _customers()
             checker = RowChecker(customers, _products(),
-                                 (distributor.id, distributor.code) if distributor else None)
-            rows = _check_rows(table.rows, columns, checker, spill, settings.import_max_rows)
+                                 (distributor.id, distributor.code) if distributor else None, columns)
+            rows = _check_rows(table.rows, checker, spill, settings.import_max_rows)
         finally:
             table.close()
         result = ImportResult(batch_id=batch.id)
@@ -113,29 +113,27 @@ def _import_stored(path: Path, batch: ImportBatch, *, settings, distributor: Par
         spill.close()
 
 
-def _check_rows(rows: Iterator[tuple[int, list[str]]], columns: list[tuple[int, str]], checker: RowChecker,
-                spill: RowSpill, max_rows: int) -> int:
+def _check_rows(rows: Iterator[tuple[int, list[str]]], checker: RowChecker, spill: RowSpill,
+                max_rows: int) -> int:
     """Pass 1: check each non-blank row and spill it; refuses the file as soon as it has too many rows."""
     count = 0
+    check, add_line = checker.check_cells, spill.add_line
     for row_no, cells in rows:
-        width = len(cells)
-        row = {name: value for index, name in columns
-               if index < width and (value := cells[index].strip())}
-        if not row:
+        checked = check(row_no, cells)
+        if checked is None:
             continue  # blank lines and the empty rows spreadsheets leave at the end
         count += 1
         if count > max_rows:
             raise ImportRefused(f"the file has more than {max_rows} rows; split it")
-        ref = row.get("external_ref", "")
-        checked = checker.check(row_no, row)
-        if isinstance(checked, list):
-            for problem in checked:
+        if len(checked) == 2:
+            ref, problems = checked
+            for problem in problems:
                 spill.add_problem(problem.row, problem.external_ref, problem.field, problem.message)
             if ref:
-                spill.add_line(ref, row_no, None, None, None, None, None, True)
+                add_line(ref, row_no, None, None, None, None, None, True)
         else:
-            spill.add_line(ref, row_no, checked.header, checked.product_id, checked.sku, checked.quantity,
-                           str(checked.unit_price), False)
+            ref, header, product_id, sku, quantity, unit_price = checked
+            add_line(ref, row_no, header, product_id, sku, quantity, str(unit_price), False)
     return count
 
 
@@ -143,19 +141,35 @@ def _create_orders(spill: RowSpill, source: Provenance, result: ImportResult,
                    customers: dict[str, Customer]) -> None:
     """Pass 2: one order at a time from the spill; good ones written a chunk at a time."""
     chunk: list[PlannedOrder] = []
+    # Orders share few distinct headers and prices: parse each text once (bounded, read-only results).
+    headers: dict[str, dict[str, str]] = {}
+    prices: dict[str, Decimal] = {}
     for ref, lines in spill.orders():
         if any(line[7] for line in lines):
             result.orders_rejected += 1
             continue
+        first = lines[0][2]
+        if any(line[2] != first for line in lines):  # the same header may have several ids: compare texts
+            lines = [(*line[:2], spill.header_text(line[2]), *line[3:]) for line in lines]
+            first = lines[0][2]
+        else:
+            first = spill.header_text(first)
         problems = order_problems(ref, lines)
         if problems:
             for problem in problems:
                 spill.add_problem(problem.row, problem.external_ref, problem.field, problem.message)
             result.orders_rejected += 1
             continue
-        header = header_values(lines[0][2])
+        header = headers.get(first)
+        if header is None:
+            if len(headers) >= 4096:
+                headers.clear()
+            header = headers[first] = header_values(first)
+        if len(prices) >= 50_000:
+            prices.clear()
         chunk.append(PlannedOrder(external_ref=ref, customer_id=customers[header["customer_code"]].id,
-                                  header=header, lines=[(line[3], line[4], line[5], Decimal(line[6]))
+                                  header=header, lines=[(line[3], line[4], line[5], prices.get(line[6])
+                                                         or prices.setdefault(line[6], Decimal(line[6])))
                                                         for line in lines]))
         if len(chunk) >= writing.ORDERS_PER_CHUNK:
             _write(chunk, source, result)

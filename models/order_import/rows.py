@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from operator import itemgetter
 
 from marshmallow import ValidationError, missing
 from marshmallow.fields import Field
@@ -45,15 +46,6 @@ class Product:
     currency: str
 
 
-@dataclass(frozen=True)
-class CheckedLine:
-    header: str  # the order's validated header fields joined by SEPARATOR, compared across rows
-    product_id: int
-    sku: str
-    quantity: int
-    unit_price: Decimal
-
-
 class _FieldMemo:
     """A schema field's result (value, or error messages) by cell text; cleared when it grows too big."""
 
@@ -74,56 +66,97 @@ class _FieldMemo:
 
 
 class RowChecker:
-    """Checks one row at a time for one upload; ``distributor_id`` None means ops (any buyer)."""
+    """Checks one row at a time for one upload; ``distributor_id`` None means ops (any buyer).
+
+    A row arrives as the reader's list of cells; ``columns`` says which cell holds which field. The
+    header fields of a row are memoised together on their raw cells (an order repeats them on each of
+    its lines), with the customer check, so a typical row costs four field look-ups and one dict hit.
+    """
 
     def __init__(self, customers: dict[str, Customer], products: dict[str, Product],
-                 distributor: tuple[int, str] | None) -> None:
+                 distributor: tuple[int, str] | None, columns: list[tuple[int, str]]) -> None:
         self.customers, self.products, self.distributor = customers, products, distributor
         self._line_memos = [(name, _FieldMemo(field)) for name, field in _FIELDS if name not in HEADER_FIELDS]
         self._header_memos = [(name, _FieldMemo(_row_schema.fields[name])) for name in HEADER_FIELDS]
-        self._headers: dict[tuple, tuple[dict, dict, str]] = {}
+        self._headers: dict[tuple, _Header] = {}
+        index_of = {name: index for index, name in columns}
+        # An absent column reads the cell just past the last mapped one, "" once a row is padded to it.
+        absent = max((index for index, _ in columns), default=-1) + 1
+        line_names = [name for name, _ in self._line_memos]
+        self._absent = absent if len(index_of) < len(line_names) + len(HEADER_FIELDS) else None
+        self._width = absent
+        self._line_cells = itemgetter(*[index_of.get(name, absent) for name in line_names])
+        self._header_cells = itemgetter(*[index_of.get(name, absent) for name in HEADER_FIELDS])
+        self._ref_at, self._sku_at = line_names.index("external_ref"), line_names.index("sku")
+        self._quantity_at, self._price_at = line_names.index("quantity"), line_names.index("unit_price")
+        self._padding = [""] * (absent + 1)
 
-    def check(self, row_no: int, row: dict[str, str]) -> CheckedLine | list[RowProblem]:
-        ref = row.get("external_ref", "")
-        header, header_messages, header_key = self._header(tuple(row.get(name, missing) for name in HEADER_FIELDS))
-        values, messages = dict(header), dict(header_messages)
-        for name, memo in self._line_memos:
-            value, errors = memo.load(row.get(name, missing))
+    def check_cells(self, row_no: int, cells: list[str]):
+        """None for a blank row; else (ref, problems) for a bad row, or (ref, header key, product id,
+        sku, quantity, unit price) for a good one."""
+        if self._absent is not None:  # cut, so that an unmapped column there does not show through
+            cells = cells[:self._absent]
+            cells += self._padding[len(cells):]
+        elif len(cells) < self._width:
+            cells = cells + self._padding[len(cells):self._width]
+        header = self._headers.get(raw := self._header_cells(cells))
+        if header is None:
+            header = self._header(raw)
+        texts = [cell.strip() for cell in self._line_cells(cells)]
+        if header.blank and not any(texts):
+            return None
+        ref = texts[self._ref_at]
+        loaded = [memo.load(text or missing) for (_, memo), text in zip(self._line_memos, texts)]
+        if header.messages or header.customer_problem or any(errors for _, errors in loaded):
+            return ref, self._problems(row_no, ref, header, loaded)
+        sku, price = loaded[self._sku_at][0], loaded[self._price_at][0]
+        product = self.products.get(sku)
+        if product is None or (price is None and product.currency != header.values["currency"]):
+            return ref, self._problems(row_no, ref, header, loaded)
+        return (ref, header.key, product.id, product.sku, loaded[self._quantity_at][0],
+                product.unit_price if price is None else price)
+
+    def _problems(self, row_no: int, ref: str, header: _Header, loaded: list[tuple]) -> list[RowProblem]:
+        """The row's problems, field by field in schema order, as a whole-row check reports them."""
+        values, messages = dict(header.values), dict(header.messages)
+        for (name, _), (value, errors) in zip(self._line_memos, loaded):
             if errors:
                 messages[name] = errors
             values[name] = value
         if not messages:
             messages = self._references(values)
-        if messages:
-            return [RowProblem(row_no, ref, field, "; ".join(_flat(text))) for field, text in messages.items()]
-        product = self.products[values["sku"]]
-        price = product.unit_price if values["unit_price"] is None else values["unit_price"]
-        return CheckedLine(header=header_key, product_id=product.id, sku=product.sku,
-                           quantity=values["quantity"], unit_price=price)
+        return [RowProblem(row_no, ref, field, "; ".join(_flat(text))) for field, text in messages.items()]
 
-    def _header(self, cells: tuple) -> tuple[dict, dict, str]:
+    def _header(self, raw: tuple) -> _Header:
         """The order header fields of a row (values, messages, joined key), memoised on its cells."""
-        found = self._headers.get(cells)
-        if found is None:
-            values, messages = {}, {}
-            for (name, memo), text in zip(self._header_memos, cells):
-                values[name], errors = memo.load(text)
-                if errors:
-                    messages[name] = errors
-            found = (values, messages, "" if messages else _header_key(values))
-            if len(self._headers) >= HEADER_CACHE_LIMIT:
-                self._headers.clear()
-            self._headers[cells] = found
+        values, messages, blank = {}, {}, True
+        for (name, memo), cell in zip(self._header_memos, raw):
+            text = cell.strip()
+            blank = blank and not text
+            values[name], errors = memo.load(text or missing)
+            if errors:
+                messages[name] = errors
+        customer_problem = None if messages else self._customer_problem(values["customer_code"])
+        found = _Header(values, messages, "" if messages else _header_key(values), blank, customer_problem)
+        if len(self._headers) >= HEADER_CACHE_LIMIT:
+            self._headers.clear()
+        self._headers[raw] = found
         return found
+
+    def _customer_problem(self, code: str) -> str | None:
+        customer = self.customers.get(code)
+        if customer is None:
+            return f"unknown customer {code!r}"
+        if self.distributor and self.distributor[0] not in (customer.id, customer.distributor_id):
+            return f"customer {code!r} is not served by {self.distributor[1]}"
+        return None
 
     def _references(self, values: dict) -> dict[str, str]:
         """Customer known and orderable by this uploader, SKU known, a price in the order's currency."""
         code, sku = values["customer_code"], values["sku"]
-        customer = self.customers.get(code)
-        if customer is None:
-            return {"customer_code": f"unknown customer {code!r}"}
-        if self.distributor and self.distributor[0] not in (customer.id, customer.distributor_id):
-            return {"customer_code": f"customer {code!r} is not served by {self.distributor[1]}"}
+        problem = self._customer_problem(code)
+        if problem:
+            return {"customer_code": problem}
         product = self.products.get(sku)
         if product is None:
             return {"sku": f"unknown SKU {sku!r}"}
@@ -131,6 +164,15 @@ class RowChecker:
             return {"unit_price": f"required: the catalogue price of {sku} is in {product.currency}, "
                                   f"the order in {values['currency']}"}
         return {}
+
+
+@dataclass(frozen=True)
+class _Header:
+    values: dict
+    messages: dict
+    key: str  # the validated header fields joined by SEPARATOR, compared across an order's rows
+    blank: bool  # every header cell empty
+    customer_problem: str | None
 
 
 def order_problems(ref: str, lines: list[tuple]) -> list[RowProblem]:

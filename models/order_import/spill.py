@@ -13,7 +13,8 @@ import tempfile
 from itertools import groupby
 from typing import Iterator
 
-INSERT_EVERY = 5000
+INSERT_EVERY = 20_000
+HEADER_IDS = 4096  # header texts remembered for their id; a header seen again after that gets a new id
 
 
 class RowSpill:
@@ -23,19 +24,51 @@ class RowSpill:
         self._db = sqlite3.connect(self.path)
         self._db.executescript("""
             PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -16000;
-            CREATE TABLE line (ref TEXT, row INTEGER, header TEXT, product_id INTEGER, sku TEXT,
+            CREATE TABLE line (ref TEXT, row INTEGER, header INTEGER, product_id INTEGER, sku TEXT,
                                quantity INTEGER, unit_price TEXT, bad INTEGER);
+            CREATE TABLE header (id INTEGER PRIMARY KEY, text TEXT);
             CREATE TABLE problem (row INTEGER, ref TEXT, field TEXT, message TEXT);
         """)
         self._lines: list[tuple] = []
         self._problems: list[tuple] = []
         self.problem_count = 0
+        # An order's header text (~150 bytes) repeats on each of its lines: lines carry a small id of it
+        # instead, which keeps the file, the pass-2 sort and the rows read back small. Equal ids mean
+        # equal texts; different ids may still hold equal texts (see header_text).
+        self._header_ids: dict[str, int] = {}
+        self._headers: list[tuple[int, str]] = []
+        self._header_count = 0
+        self._texts: dict[int, str] = {}
 
     def add_line(self, ref: str, row: int, header: str | None, product_id: int | None, sku: str | None,
                  quantity: int | None, unit_price: str | None, bad: bool) -> None:
+        """Spill a row; ``header`` is the order's header text, stored as the id ``header_text`` reads."""
+        if header is not None:
+            header_id = self._header_ids.get(header)
+            if header_id is None:
+                header_id = self._new_header(header)
+            header = header_id
         self._lines.append((ref, row, header, product_id, sku, quantity, unit_price, bad))
         if len(self._lines) >= INSERT_EVERY:
             self._flush()
+
+    def _new_header(self, text: str) -> int:
+        if len(self._header_ids) >= HEADER_IDS:
+            self._header_ids.clear()
+        self._header_count += 1
+        self._header_ids[text] = self._header_count
+        self._headers.append((self._header_count, text))
+        return self._header_count
+
+    def header_text(self, header_id: int) -> str:
+        """The header text of a line read back by ``orders``."""
+        text = self._texts.get(header_id)
+        if text is None:
+            (text,) = self._db.execute("SELECT text FROM header WHERE id = ?", (header_id,)).fetchone()
+            if len(self._texts) >= HEADER_IDS:
+                self._texts.clear()
+            self._texts[header_id] = text
+        return text
 
     def add_problem(self, row: int, ref: str, field: str, message: str) -> None:
         self._problems.append((row, ref, field, message))
@@ -44,7 +77,8 @@ class RowSpill:
             self._flush()
 
     def orders(self) -> Iterator[tuple[str, list[tuple]]]:
-        """(external_ref, its lines in file order), orders in the order of their first row."""
+        """(external_ref, its lines in file order), orders in the order of their first row; a line is
+        (ref, row, header id, product_id, sku, quantity, unit_price, bad)."""
         self._flush()
         self._db.execute("CREATE INDEX line_ref ON line (ref, row)")
         cursor = self._db.execute("""
@@ -59,6 +93,9 @@ class RowSpill:
         yield from self._db.execute("SELECT row, ref, field, message FROM problem ORDER BY row, rowid")
 
     def _flush(self) -> None:
+        if self._headers:
+            self._db.executemany("INSERT INTO header VALUES (?, ?)", self._headers)
+            self._headers = []
         if self._lines:
             self._db.executemany("INSERT INTO line VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._lines)
             self._lines = []

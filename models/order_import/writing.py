@@ -2,6 +2,7 @@
 lines, their audit rows and one intake nudge; refs already on file are counted as duplicates."""
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,7 +18,11 @@ from models.orders import Order, OrderLine
 from models.stages import INTAKE
 
 ORDERS_PER_CHUNK = 500
-ROWS_PER_INSERT = 1000  # keeps every INSERT under SQLite's and PostgreSQL's bound-parameter limits
+# Bound values per INSERT: a chunk's orders, and its lines, then go in one statement each (a statement
+# costs a round of parsing, planning and, on PostgreSQL, a round trip). PostgreSQL takes up to 65535;
+# SQLite says its own limit (32766 since 3.32, 999 before), which _insert respects.
+VALUES_PER_INSERT = 30_000
+ZERO = Decimal(0)
 
 ORDER_FIELDS = [Order.channel, Order.external_ref, Order.customer, Order.placed_by, Order.currency,
                 Order.subtotal, Order.shipping_total, Order.total, Order.status, Order.priority,
@@ -68,18 +73,22 @@ def _write_new(orders: list[PlannedOrder], source: Provenance) -> ChunkOutcome:
     if not fresh:
         return ChunkOutcome(0, 0, len(orders))
     now = utc_now()
+    # One timestamp for the whole chunk: on SQLite, convert it once as the driver would for each value.
+    stamp = sqlite3.adapt(now) if isinstance(database.obj, peewee.SqliteDatabase) else now
+    line_totals = [[(price * quantity).quantize(CENT) for _, _, quantity, price in order.lines] for order in fresh]
     with database.atomic():
-        ids = dict(_insert(Order, ORDER_FIELDS, [_order_row(order, source, now) for order in fresh],
+        ids = dict(_insert(Order, ORDER_FIELDS, [_order_row(order, totals, source, stamp)
+                                                 for order, totals in zip(fresh, line_totals)],
                            returning=(Order.external_ref, Order.id)))
-        line_rows = [(ids[order.external_ref], line_no, product_id, sku, quantity, price,
-                      (price * quantity).quantize(CENT))
-                     for order in fresh
-                     for line_no, (product_id, sku, quantity, price) in enumerate(order.lines, start=1)]
-        _insert(OrderLine, LINE_FIELDS, line_rows)
         order_ids = [ids[order.external_ref] for order in fresh]
+        line_rows = [(order_id, line_no, product_id, sku, quantity, price, total)
+                     for order_id, order, totals in zip(order_ids, fresh, line_totals)
+                     for line_no, (product_id, sku, quantity, price), total
+                     in zip(range(1, len(totals) + 1), order.lines, totals)]
+        _insert(OrderLine, LINE_FIELDS, line_rows)
         reason = f"imported from batch {source.batch_id} via {source.channel}"
         _insert(StatusChange, AUDIT_FIELDS,
-                [("order", order_id, None, "received", source.submitted_by, reason, now) for order_id in order_ids])
+                [("order", order_id, None, "received", source.submitted_by, reason, stamp) for order_id in order_ids])
         INTAKE.nudge(order_ids)
     return ChunkOutcome(len(fresh), len(line_rows), len(orders) - len(fresh))
 
@@ -92,19 +101,19 @@ def _taken_refs(channel: str, refs: list[str]) -> set[str]:
     return {ref for (ref,) in database.execute_sql(sql, [channel, *refs]).fetchall()}
 
 
-def _order_row(order: PlannedOrder, source: Provenance, now) -> tuple:
+def _order_row(order: PlannedOrder, line_totals: list[Decimal], source: Provenance, now) -> tuple:
     head = order.header
-    subtotal = sum(((price * quantity).quantize(CENT) for _, _, quantity, price in order.lines), Decimal("0"))
+    subtotal = sum(line_totals, ZERO)
     delivery = date.fromisoformat(head["requested_delivery_date"]) if head["requested_delivery_date"] else None
     return (source.channel, order.external_ref, order.customer_id, source.placed_by_id, head["currency"],
-            subtotal, Decimal("0"), subtotal, "received", 0,
+            subtotal, ZERO, subtotal, "received", 0,
             head["ship_to_name"], head["ship_to_phone"], "", head["ship_to_address"],
             head["ship_to_city"], head["ship_to_region"], head["ship_to_postcode"], head["ship_to_country"],
             delivery, head["notes"], "", source.submitted_by, source.batch_id, now, now)
 
 
 def _insert(model: type[peewee.Model], fields: list, rows: list[tuple], returning: tuple = ()) -> list[tuple]:
-    """A multi-row INSERT per ROWS_PER_INSERT rows, its SQL built once per size; the ``returning``
+    """A multi-row INSERT per VALUES_PER_INSERT values, its SQL built once per size; the ``returning``
     columns of the new rows come back (SQLite ≥ 3.35 and PostgreSQL both know RETURNING).
 
     Why not Model.insert_many: peewee builds its SQL value by value, which profiled at ~60% of a
@@ -112,7 +121,7 @@ def _insert(model: type[peewee.Model], fields: list, rows: list[tuple], returnin
     int, Decimal to the cent, date, datetime), which sqlite3 (with peewee's adapters) and psycopg2 bind
     as they are, so field.db_value is not called per value either.
     """
-    step = max(1, ROWS_PER_INSERT * 7 // len(fields))
+    step = max(1, _values_per_insert() // len(fields))
     returned: list[tuple] = []
     for start in range(0, len(rows), step):
         part = rows[start:start + step]
@@ -121,6 +130,13 @@ def _insert(model: type[peewee.Model], fields: list, rows: list[tuple], returnin
         if returning:
             returned.extend(cursor.fetchall())
     return returned
+
+
+def _values_per_insert() -> int:
+    connection = database.connection()
+    if isinstance(connection, sqlite3.Connection):
+        return min(VALUES_PER_INSERT, connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    return VALUES_PER_INSERT
 
 
 @lru_cache(maxsize=64)
