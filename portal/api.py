@@ -24,23 +24,30 @@ from schemas.tracking import tracking_events_schema
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
-def _error(status: int, message: str, **extra):
+def api_error(status: int, message: str, **extra):
+    """The JSON error body every API endpoint answers with."""
     return jsonify({"error": message, **extra}), status
+
+
+def require_order_desk(user, doing: str) -> None:
+    """Ops roles and distributors work with orders; anyone else is refused with 403."""
+    if not (user.is_ops or user.role == "distributor"):
+        raise PermissionDenied(f"role {user.role} may not {doing}")
 
 
 @bp.errorhandler(ValidationError)
 def _invalid_body(exc: ValidationError):
-    return _error(422, "validation failed", errors=exc.messages)
+    return api_error(422, "validation failed", errors=exc.messages)
 
 
 @bp.errorhandler(ValidationFailed)
 def _invalid_data(exc: ValidationFailed):
-    return _error(422, str(exc), errors=exc.messages)
+    return api_error(422, str(exc), errors=exc.messages)
 
 
 @bp.errorhandler(PermissionDenied)
-def _forbidden(exc: PermissionDenied):
-    return _error(403, str(exc))
+def forbidden(exc: PermissionDenied):
+    return api_error(403, str(exc))
 
 
 def token_required(view):
@@ -50,7 +57,7 @@ def token_required(view):
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         user = ApiToken.user_for(token.strip()) if scheme.lower() == "bearer" and token.strip() else None
         if user is None:
-            return _error(401, "missing or invalid bearer token")
+            return api_error(401, "missing or invalid bearer token")
         g.api_user = user
         return view(*args, **kwargs)
     return wrapper
@@ -60,11 +67,10 @@ def token_required(view):
 @token_required
 def create_order():
     user = g.api_user
-    if not (user.is_ops or user.role == "distributor"):
-        raise PermissionDenied(f"role {user.role} may not place orders")
+    require_order_desk(user, "place orders")
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        return _error(400, "expected a JSON object body with Content-Type: application/json")
+        return api_error(400, "expected a JSON object body with Content-Type: application/json")
     data = order_schema.load(body)
     placed_by = user.partner if user.role == "distributor" else None
     order, created = place_order(data, actor=f"api:{user.email}", placed_by=placed_by)
@@ -77,7 +83,7 @@ def create_order():
 @token_required
 def get_order(order_id: int):
     if not can_see_order(g.api_user, order_id):
-        return _error(404, f"order {order_id} not found")
+        return api_error(404, f"order {order_id} not found")
     return jsonify(order_out.dump(load_order_view(order_id)))
 
 
@@ -86,14 +92,13 @@ def get_order(order_id: int):
 def cancel(order_id: int):
     """Cancel an order that has not shipped; its reservations are released."""
     if not can_see_order(g.api_user, order_id):
-        return _error(404, f"order {order_id} not found")
-    if not (g.api_user.is_ops or g.api_user.role == "distributor"):
-        raise PermissionDenied(f"role {g.api_user.role} may not cancel orders")
+        return api_error(404, f"order {order_id} not found")
+    require_order_desk(g.api_user, "cancel orders")
     body = request.get_json(silent=True) or {}
     reason = str(body.get("reason") or "cancelled via API")[:500]
     if not cancel_order(order_id, actor=f"api:{g.api_user.email}", reason=reason):
         status = Order.select(Order.status).where(Order.id == order_id).scalar()
-        return _error(409, f"order {order_id} is {status} and can no longer be cancelled")
+        return api_error(409, f"order {order_id} is {status} and can no longer be cancelled")
     return jsonify({"id": order_id, "status": "cancelled"})
 
 
@@ -105,11 +110,11 @@ def carrier_events(carrier: str):
         verify_body(settings.carrier_webhook_secret, request.headers.get(TIMESTAMP_HEADER),
                     request.headers.get(SIGNATURE_HEADER), body, now=time.time())
     except SignatureInvalid as exc:
-        return _error(401, str(exc))
+        return api_error(401, str(exc))
     try:
         payload = json.loads(body or b"{}")
     except ValueError:
-        return _error(400, "the body is not JSON")
+        return api_error(400, "the body is not JSON")
     events = tracking_events_schema.load(payload)["events"]
     result = record_tracking_events(carrier, events, actor=f"carrier:{carrier}")
     return jsonify({"stored": result.stored, "duplicates": result.duplicates,

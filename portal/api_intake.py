@@ -6,18 +6,12 @@ from flask import Blueprint, Response, current_app, g, jsonify, request, stream_
 from models.errors import ImportRefused, PermissionDenied
 from models.order_import.reports import batch_for, batch_payload, errors_csv_lines
 from models.order_import import import_order_file
-from portal.api import token_required
+from portal.api import api_error, forbidden, require_order_desk, token_required
 
 bp = Blueprint("api_intake", __name__, url_prefix="/api/v1")
 
 
-def _error(status: int, message: str, **extra):
-    return jsonify({"error": message, **extra}), status
-
-
-@bp.errorhandler(PermissionDenied)
-def _forbidden(exc: PermissionDenied):
-    return _error(403, str(exc))
+bp.register_error_handler(PermissionDenied, forbidden)
 
 
 @bp.post("/orders/import")
@@ -25,23 +19,22 @@ def _forbidden(exc: PermissionDenied):
 def import_orders():
     """Import a CSV or XLSX order file sent as multipart field ``file``; ?channel=email for mailed files."""
     user = g.api_user
-    if not (user.is_ops or user.role == "distributor"):
-        raise PermissionDenied(f"role {user.role} may not import orders")
+    require_order_desk(user, "import orders")
     settings = current_app.config["OMS_SETTINGS"]
     if request.content_length is not None and request.content_length > settings.import_max_bytes:
-        return _error(413, f"the upload is larger than the limit of {settings.import_max_bytes} bytes")
+        return api_error(413, f"the upload is larger than the limit of {settings.import_max_bytes} bytes")
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _error(400, "send the order file as multipart/form-data field 'file'")
+        return api_error(400, "send the order file as multipart/form-data field 'file'")
     channel = request.args.get("channel", "file")
     if channel not in ("file", "email"):
-        return _error(400, "channel must be 'file' or 'email'")
+        return api_error(400, "channel must be 'file' or 'email'")
     try:
         result = import_order_file(upload.stream, upload.filename, settings=settings, submitted_by=user.email,
                                    distributor=user.partner if user.role == "distributor" else None,
                                    channel=channel)
     except ImportRefused as exc:
-        return _error(422, str(exc))
+        return api_error(422, str(exc))
     return jsonify(result.as_dict())
 
 
@@ -50,7 +43,7 @@ def import_orders():
 def get_batch(batch_id: int):
     batch = batch_for(g.api_user, batch_id)
     if batch is None:
-        return _error(404, f"import batch {batch_id} not found")
+        return api_error(404, f"import batch {batch_id} not found")
     return jsonify(batch_payload(batch))
 
 
@@ -59,6 +52,6 @@ def get_batch(batch_id: int):
 def get_batch_errors(batch_id: int):
     batch = batch_for(g.api_user, batch_id)
     if batch is None:
-        return _error(404, f"import batch {batch_id} not found")
+        return api_error(404, f"import batch {batch_id} not found")
     return Response(stream_with_context(errors_csv_lines(batch.id)), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=import-{batch.id}-errors.csv"})
