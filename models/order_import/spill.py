@@ -1,9 +1,11 @@
-"""A temporary SQLite file holding checked rows keyed by external_ref between the two passes.
+"""Checked rows keyed by external_ref between the two passes: in memory for ordinary files, in a
+temporary SQLite file once a file is large.
 
-Why a spill and not a dict of orders: the rows of one external_ref may be anywhere in the file, so an
-order is complete only at the end of the file; keeping every order in memory until then grows with the
-file (a 1M-line file would hold ~1M row objects). The spill keeps memory flat: pass 1 appends rows,
-pass 2 reads them back grouped by external_ref in the order their first row appeared.
+Why a spill and not only a dict of orders: the rows of one external_ref may be anywhere in the file, so
+an order is complete only at the end of the file; keeping every order in memory until then grows with
+the file (a 1M-line file would hold ~1M row objects). Up to IN_MEMORY_LINES lines a dict is cheaper
+than the file (no inserts, no sort); past that the rows move to the file and memory stays flat.
+Pass 2 reads orders back grouped by external_ref in the order their first row appeared.
 """
 from __future__ import annotations
 
@@ -14,21 +16,18 @@ from itertools import groupby
 from typing import Iterator
 
 INSERT_EVERY = 20_000
+IN_MEMORY_LINES = 150_000  # roughly 50 MB of rows; beyond it they go to the temporary file
 HEADER_IDS = 4096  # header texts remembered for their id; a header seen again after that gets a new id
 
 
 class RowSpill:
     def __init__(self, directory: str | None = None) -> None:
-        handle, self.path = tempfile.mkstemp(prefix="oms-import-", suffix=".sqlite3", dir=directory)
-        os.close(handle)
-        self._db = sqlite3.connect(self.path)
-        self._db.executescript("""
-            PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -16000;
-            CREATE TABLE line (ref TEXT, row INTEGER, header INTEGER, product_id INTEGER, sku TEXT,
-                               quantity INTEGER, unit_price TEXT, bad INTEGER);
-            CREATE TABLE header (id INTEGER PRIMARY KEY, text TEXT);
-            CREATE TABLE problem (row INTEGER, ref TEXT, field TEXT, message TEXT);
-        """)
+        self._directory = directory
+        self._db: sqlite3.Connection | None = None  # opened when the rows outgrow memory
+        self.path = ""
+        self._by_ref: dict[str, list[tuple]] = {}  # in memory: first-appearance order, lines in file order
+        self._memory_lines = 0
+        self._all_problems: list[tuple] = []
         self._lines: list[tuple] = []
         self._problems: list[tuple] = []
         self.problem_count = 0
@@ -40,6 +39,24 @@ class RowSpill:
         self._header_count = 0
         self._texts: dict[int, str] = {}
 
+    def _open_file(self) -> None:
+        """Move everything held in memory to a temporary SQLite file and keep spilling there."""
+        handle, self.path = tempfile.mkstemp(prefix="oms-import-", suffix=".sqlite3", dir=self._directory)
+        os.close(handle)
+        self._db = sqlite3.connect(self.path)
+        self._db.executescript("""
+            PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -16000;
+            CREATE TABLE line (ref TEXT, row INTEGER, header INTEGER, product_id INTEGER, sku TEXT,
+                               quantity INTEGER, unit_price TEXT, bad INTEGER);
+            CREATE TABLE header (id INTEGER PRIMARY KEY, text TEXT);
+            CREATE TABLE problem (row INTEGER, ref TEXT, field TEXT, message TEXT);
+        """)
+        self._lines = [line for lines in self._by_ref.values() for line in lines]
+        self._problems, self._all_problems = self._all_problems, []
+        self._headers = list(self._texts.items())
+        self._by_ref, self._texts = {}, {}
+        self._flush()
+
     def add_line(self, ref: str, row: int, header: str | None, product_id: int | None, sku: str | None,
                  quantity: int | None, unit_price: str | None, bad: bool) -> None:
         """Spill a row; ``header`` is the order's header text, stored as the id ``header_text`` reads."""
@@ -48,7 +65,14 @@ class RowSpill:
             if header_id is None:
                 header_id = self._new_header(header)
             header = header_id
-        self._lines.append((ref, row, header, product_id, sku, quantity, unit_price, bad))
+        line = (ref, row, header, product_id, sku, quantity, unit_price, bad)
+        if self._db is None:
+            self._by_ref.setdefault(ref, []).append(line)
+            self._memory_lines += 1
+            if self._memory_lines > IN_MEMORY_LINES:
+                self._open_file()
+            return
+        self._lines.append(line)
         if len(self._lines) >= INSERT_EVERY:
             self._flush()
 
@@ -57,13 +81,16 @@ class RowSpill:
             self._header_ids.clear()
         self._header_count += 1
         self._header_ids[text] = self._header_count
-        self._headers.append((self._header_count, text))
+        if self._db is None:
+            self._texts[self._header_count] = text  # in memory every header text is kept
+        else:
+            self._headers.append((self._header_count, text))
         return self._header_count
 
     def header_text(self, header_id: int) -> str:
         """The header text of a line read back by ``orders``."""
         text = self._texts.get(header_id)
-        if text is None:
+        if text is None and self._db is not None:
             (text,) = self._db.execute("SELECT text FROM header WHERE id = ?", (header_id,)).fetchone()
             if len(self._texts) >= HEADER_IDS:
                 self._texts.clear()
@@ -71,14 +98,20 @@ class RowSpill:
         return text
 
     def add_problem(self, row: int, ref: str, field: str, message: str) -> None:
-        self._problems.append((row, ref, field, message))
         self.problem_count += 1
+        if self._db is None:
+            self._all_problems.append((row, ref, field, message))
+            return
+        self._problems.append((row, ref, field, message))
         if len(self._problems) >= INSERT_EVERY:
             self._flush()
 
     def orders(self) -> Iterator[tuple[str, list[tuple]]]:
         """(external_ref, its lines in file order), orders in the order of their first row; a line is
         (ref, row, header id, product_id, sku, quantity, unit_price, bad)."""
+        if self._db is None:
+            yield from self._by_ref.items()
+            return
         self._flush()
         self._db.execute("CREATE INDEX line_ref ON line (ref, row)")
         cursor = self._db.execute("""
@@ -89,6 +122,9 @@ class RowSpill:
             yield ref, list(lines)
 
     def problems(self) -> Iterator[tuple[int, str, str, str]]:
+        if self._db is None:
+            yield from sorted(self._all_problems, key=lambda problem: problem[0])  # stable: file order within a row
+            return
         self._flush()
         yield from self._db.execute("SELECT row, ref, field, message FROM problem ORDER BY row, rowid")
 
@@ -104,5 +140,6 @@ class RowSpill:
             self._problems = []
 
     def close(self) -> None:
-        self._db.close()
-        os.unlink(self.path)
+        if self._db is not None:
+            self._db.close()
+            os.unlink(self.path)

@@ -8,7 +8,7 @@ import pytest
 from models.audit import StatusChange
 from models.errors import ImportRefused
 from models.intake import ColumnMapping, ImportBatch, ImportRowError
-from models.order_import import import_order_file, writing
+from models.order_import import import_order_file, spill, writing
 from models.order_import.decoding import detect_encoding
 from models.orders import Order, OrderLine
 from models.outbox import OutboxMessage
@@ -70,7 +70,9 @@ def test_clean_file_creates_orders_lines_audit_and_one_nudge_per_chunk(world, se
     assert len(batch.sha256) == 64 and batch.size_bytes == len(text.encode())
 
 
-def test_row_errors_reject_whole_orders_and_keep_the_rest(world, settings):
+@pytest.mark.parametrize("in_memory_lines", [150_000, 3], ids=["in-memory", "spilled-to-file"])
+def test_row_errors_reject_whole_orders_and_keep_the_rest(world, settings, monkeypatch, in_memory_lines):
+    monkeypatch.setattr(spill, "IN_MEMORY_LINES", in_memory_lines)  # 3: the rows move to the file mid-way
     rows = [HEADER,
             line("OK-1"),
             line("BAD-QTY", qty="2.5"), line("BAD-QTY", sku="GADGET"),
