@@ -48,6 +48,10 @@ def portal(tmp_path, sqlite_url):
 
 def place_phone_order(page, url: str, reference: str) -> None:
     page.goto(f"{url}/orders/new")
+    page.fill("#customer-search", "distributor one")  # narrows the list and picks the first match
+    assert page.eval_on_selector('select[name="customer_code"]', "s => s.value") == "DIST1"
+    assert page.eval_on_selector('option[value="CUST1"]', "o => o.hidden")
+    page.fill("#customer-search", "cust")
     page.select_option('select[name="customer_code"]', "CUST1")
     page.fill('input[name="external_ref"]', reference)
     for field, value in {"ship_to_name": "Dock 4", "ship_to_phone": "+1 555 0101", "ship_to_address": "4 Pier St",
