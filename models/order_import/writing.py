@@ -13,7 +13,7 @@ import peewee
 
 from models.audit import StatusChange
 from models.base import CENT, utc_now
-from models.db import database
+from models.db import database, is_sqlite
 from models.orders import Order, OrderLine
 from models.stages import INTAKE
 
@@ -74,7 +74,7 @@ def _write_new(orders: list[PlannedOrder], source: Provenance) -> ChunkOutcome:
         return ChunkOutcome(0, 0, len(orders))
     now = utc_now()
     # One timestamp for the whole chunk: on SQLite, convert it once as the driver would for each value.
-    stamp = sqlite3.adapt(now) if isinstance(database.obj, peewee.SqliteDatabase) else now
+    stamp = sqlite3.adapt(now) if is_sqlite() else now
     line_totals = [[(price * quantity).quantize(CENT) for _, _, quantity, price in order.lines] for order in fresh]
     with database.atomic():
         ids = dict(_insert(Order, ORDER_FIELDS, [_order_row(order, totals, source, stamp)
