@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import sys
 import threading
 from datetime import timedelta
@@ -11,7 +10,7 @@ from urllib.parse import urlparse
 
 import click
 
-from portal.cli_support import cli_context
+from portal.cli_support import cli_context, stop_on_signals
 
 logger = logging.getLogger("oms")
 
@@ -40,7 +39,7 @@ def up(host: str, port: int, demo: bool) -> None:
     threads.append(_start_relay(broker.broker, settings, stop))
     server = _portal_server(settings, host, port)
     _announce(settings, host, port, logins, sandbox is not None, mail)
-    _stop_on_signals()
+    stop_on_signals()
     try:
         server.run()
     except KeyboardInterrupt:
@@ -69,7 +68,7 @@ def portal(host: str, port: int, threads: int) -> None:
         pass
     server = _portal_server(settings, host, port, threads=threads)
     click.echo(f"portal on http://{host}:{port}")
-    _stop_on_signals()
+    stop_on_signals()
     try:
         server.run()
     except KeyboardInterrupt:
@@ -104,7 +103,7 @@ def relay() -> None:
     from workers.actors import broker
 
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop_on_signals()
     thread = _start_relay(broker.broker, settings, stop)
     click.echo("relay running; Ctrl-C to stop")
     try:
@@ -131,16 +130,6 @@ def carrier_sandbox(host: str | None, port: int | None) -> None:
         server.serve_forever()
     except KeyboardInterrupt:
         server.shutdown()
-
-
-def _stop_on_signals() -> None:
-    """Ctrl-C and SIGTERM both unwind the main thread as KeyboardInterrupt, so shutdown runs once,
-    in order, outside any signal handler (even when started in the background with SIGINT ignored)."""
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, interrupt)
-    signal.signal(signal.SIGTERM, interrupt)
 
 
 def _seed_demo() -> list[tuple[str, str, str]]:

@@ -1,6 +1,7 @@
 """What every `oms` command needs: settings loaded and the database bound and connected."""
 from __future__ import annotations
 
+import signal
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -25,3 +26,13 @@ def cli_context() -> Iterator[Settings]:
     finally:
         if not database.is_closed():
             database.close()
+
+
+def stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM both unwind the main thread as KeyboardInterrupt, so shutdown runs once,
+    in order, outside any signal handler (even when started in the background with SIGINT ignored)."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, interrupt)
+    signal.signal(signal.SIGTERM, interrupt)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import threading
 
 import click
@@ -12,7 +11,7 @@ from aiosmtpd.controller import Controller
 from models.config import Settings
 from models.db import connection
 from models.mail_intake import IntakeOutcome, receive_mail
-from portal.cli_support import cli_context
+from portal.cli_support import cli_context, stop_on_signals
 
 logger = logging.getLogger("oms.mail")
 
@@ -62,11 +61,9 @@ def mail_intake_command(host: str | None, port: int | None) -> None:
     with cli_context() as settings:
         controller = start_mail_intake(settings, hostname=host, port=port)
         click.echo(f"mail intake listening on {controller.hostname}:{controller.port}")
-        stopping = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+        stop_on_signals()
         try:
-            while not stopping.wait(1):
-                pass
+            threading.Event().wait()  # until Ctrl-C or SIGTERM arrives as KeyboardInterrupt
         except KeyboardInterrupt:
             pass
         finally:
