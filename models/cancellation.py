@@ -16,7 +16,7 @@ def cancel_order(order_id: int, *, actor: str, reason: str) -> bool:
     Returns False when the order is already cancelled, shipped or otherwise past cancelling.
     """
     with database.atomic():
-        order = lock_for_update(Order.select().where(Order.id == order_id)).first()
+        order = Order.locked(order_id)
         if order is None or order.status not in sources_of("order", "cancelled"):
             return False
         if Shipment.select().where(Shipment.order == order_id, Shipment.status == "dispatched").exists():

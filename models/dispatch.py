@@ -80,7 +80,7 @@ def record_waybill(shipment_id: int, *, waybill_number: str, tracking_url: str, 
         shipment = Shipment.get_or_none(Shipment.id == shipment_id)
         if shipment is None:
             return False
-        order = lock_for_update(Order.select().where(Order.id == shipment.order_id)).get()
+        order = Order.locked(shipment.order_id)
         if not transition("shipment", shipment_id, "dispatched", actor=actor,
                           reason=f"waybill {waybill_number}", expected="ready"):
             return False  # already dispatched by a duplicate run, or cancelled meanwhile

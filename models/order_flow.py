@@ -22,10 +22,6 @@ from models.transitions import transition
 OPEN_EXPOSURE_STATES = ("approved", "partially_allocated", "backordered", "allocated")
 
 
-def _locked_order(order_id: int) -> Order | None:
-    return lock_for_update(Order.select().where(Order.id == order_id)).first()
-
-
 def start_review(order_id: int, *, actor: str) -> bool:
     """received → reviewing, and nudge the review stage."""
     with database.atomic():
@@ -38,7 +34,7 @@ def start_review(order_id: int, *, actor: str) -> bool:
 def review(order_id: int, *, actor: str) -> str | None:
     """Decide approve/hold/reject for an order in review; returns the outcome or None if not in review."""
     with database.atomic():
-        order = _locked_order(order_id)
+        order = Order.locked(order_id)
         if order is None or order.status != "reviewing":
             return None
         # Locking the customer serializes reviews of one customer, so two orders cannot both
@@ -72,7 +68,7 @@ def allocate(order_id: int, *, actor: str, attempts: int = 3) -> str | None:
 
 def _allocate_once(order_id: int, *, actor: str) -> str | None:
     with database.atomic():
-        order = _locked_order(order_id)
+        order = Order.locked(order_id)
         if order is None or order.status != "approved":
             return None
         lines = list(order.lines.order_by(OrderLine.line_no))
@@ -115,7 +111,7 @@ def _sources_for(order: Order, lines: list[OrderLine]) -> tuple[list[SourceOptio
 def create_shipments(order_id: int, *, actor: str) -> list[int]:
     """One shipment per warehouse holding active reservations; returns the shipments still needing a waybill."""
     with database.atomic():
-        order = _locked_order(order_id)
+        order = Order.locked(order_id)
         if order is None or order.status != "allocated":
             return []
         reservations = list(Reservation.select(Reservation, OrderLine, Product).join(OrderLine).join(Product)

@@ -7,6 +7,7 @@ import peewee
 
 from models.base import BaseModel, MoneyField, utc_now
 from models.intake import ImportBatch, IntakeMessage
+from models.db import lock_for_update
 from models.inventory import Product, Stock, Warehouse
 from models.partners import Partner
 from models.states import ORDER_TRANSITIONS
@@ -54,6 +55,15 @@ class Order(BaseModel):
             (("placed_by", "created_at"), False),
         )
         constraints = [peewee.SQL(f"CHECK (status IN ({_STATUS_LIST}))")]
+
+    @classmethod
+    def locked(cls, order_id: int) -> "Order | None":
+        """The order, row-locked until the transaction ends (PostgreSQL); call inside ``atomic()``.
+
+        Every step that changes an order takes this lock first, so the order row is always the first
+        lock taken and steps on one order queue instead of deadlocking.
+        """
+        return lock_for_update(cls.select().where(cls.id == order_id)).first()
 
     @classmethod
     def in_status_since(cls, statuses: tuple[str, ...], before: datetime) -> peewee.ModelSelect:

@@ -7,7 +7,7 @@ import peewee
 
 from models.audit import StatusChange
 from models.base import CENT
-from models.db import database, lock_for_update
+from models.db import database
 from models.errors import NotFound, SkuMatchRefused
 from models.inventory import Product
 from models.orders import Order, OrderLine
@@ -27,7 +27,7 @@ def match_line_sku(order_id: int, line_id: int, sku: str, *, actor: str) -> None
     """
     sku = (sku or "").strip()
     with database.atomic():
-        order = lock_for_update(Order.select().where(Order.id == order_id)).first()
+        order = Order.locked(order_id)
         line = OrderLine.get_or_none(OrderLine.id == line_id, OrderLine.order == order_id)
         if order is None or line is None:
             raise NotFound(f"order {order_id} has no line {line_id}")
