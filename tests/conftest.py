@@ -6,19 +6,31 @@ OMS_REQUIRE_SERVICES=1 (CI), where it fails instead: CI must never pass by skipp
 from __future__ import annotations
 
 import os
+import random
 import socket
 import tempfile
 import uuid
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port free now and outside the kernel's ephemeral range, so that no outgoing connection (to
+    PostgreSQL, RabbitMQ, ...) can take it before the test's server binds it."""
+    ranges = Path("/proc/sys/net/ipv4/ip_local_port_range")
+    low = int(ranges.read_text().split()[0]) if ranges.exists() else 32768
+    for _ in range(200):
+        port = random.randrange(max(1024, low - 12000), low)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
 
 
 # Tests own their environment: no developer's OMS_* setting may leak in. This runs before any
