@@ -1,0 +1,176 @@
+"""Order review settings: which rules run, their thresholds and per-customer credit overrides."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from types import MappingProxyType
+from typing import Any
+
+RULE_CODES = ("customer_blocked", "credit_limit", "overdue", "amount", "stock", "ship_to", "duplicate", "unknown_sku")
+CENT = Decimal("0.01")
+_THRESHOLDS = ("amount_hold_threshold", "amount_senior_threshold")
+_COUNTS = ("duplicate_window_minutes", "overdue_grace_days", "hold_max_age_days")
+_OVERRIDE_KEYS = frozenset({"bypass", "temporary_limit", "expires_at", "note"})
+
+
+def money_text(amount: Decimal) -> str:
+    """An amount with two decimals, as messages and documents show money."""
+    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+@dataclass(frozen=True)
+class CreditOverride:
+    """A customer's credit arrangement for a while: skip the credit checks, use another limit, or both."""
+
+    bypass: bool = False  # skip credit_limit and overdue checks while active
+    temporary_limit: Decimal | None = None  # replaces the customer's credit limit while active
+    expires_at: datetime | None = None  # naive UTC; None = no expiry
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.bypass, bool):
+            raise TypeError(f"bypass: must be true or false, got {self.bypass!r}")
+        if self.temporary_limit is not None:
+            _check_money("temporary_limit", self.temporary_limit)
+        if self.expires_at is not None and not isinstance(self.expires_at, datetime):
+            raise TypeError(f"expires_at: must be a date and time, got {self.expires_at!r}")
+        if self.expires_at is not None and self.expires_at.tzinfo is not None:
+            # review clocks are naive UTC; comparing them with an aware time would raise
+            utc = self.expires_at.astimezone(UTC).replace(tzinfo=None)
+            object.__setattr__(self, "expires_at", utc)
+        if not isinstance(self.note, str):
+            raise TypeError(f"note: must be text, got {self.note!r}")
+
+    def active(self, now: datetime) -> bool:
+        return self.expires_at is None or now < self.expires_at
+
+    def to_document(self) -> dict:
+        return {
+            "bypass": self.bypass,
+            "temporary_limit": None if self.temporary_limit is None else money_text(self.temporary_limit),
+            "expires_at": None if self.expires_at is None else self.expires_at.isoformat(),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class RuleSettings:
+    enabled: frozenset[str] = frozenset(RULE_CODES)  # rule switches by RULE_CODES name
+    amount_hold_threshold: Decimal | None = Decimal("25000.00")  # a total strictly above holds "amount"
+    amount_senior_threshold: Decimal | None = Decimal("100000.00")  # strictly above holds "amount_senior"
+    duplicate_window_minutes: int = 60
+    overdue_grace_days: int = 0
+    hold_max_age_days: int = 0  # 0 = never; read by the sweeper, not by review
+    overrides: Mapping[str, CreditOverride] = field(default_factory=dict)  # by customer code
+
+    def __post_init__(self) -> None:
+        # frozen all the way down: a caller's set or dict changed later must not change the settings
+        object.__setattr__(self, "enabled", frozenset(self.enabled))
+        object.__setattr__(self, "overrides", MappingProxyType(dict(self.overrides)))
+        unknown = sorted(str(name) for name in self.enabled if name not in RULE_CODES)
+        if unknown:
+            raise ValueError(f"enabled: unknown rule {', '.join(unknown)}; the rules are {', '.join(RULE_CODES)}")
+        for key in _THRESHOLDS:
+            if getattr(self, key) is not None:
+                _check_money(key, getattr(self, key))
+        hold, senior = self.amount_hold_threshold, self.amount_senior_threshold
+        if hold is not None and senior is not None and senior < hold:
+            raise ValueError(f"amount_senior_threshold: {senior} is below amount_hold_threshold {hold}")
+        for key in _COUNTS:
+            value = getattr(self, key)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{key}: must be a whole number, 0 or more, got {value!r}")
+        for code, override in self.overrides.items():
+            if not isinstance(override, CreditOverride):
+                raise TypeError(f"overrides.{code}: must be a CreditOverride, got {override!r}")
+
+    def override_for(self, customer_code: str, now: datetime) -> CreditOverride | None:
+        """The customer's override if it is active at `now`."""
+        override = self.overrides.get(customer_code)
+        return override if override is not None and override.active(now) else None
+
+    def to_document(self) -> dict:
+        return {
+            "enabled": sorted(self.enabled),
+            **{key: None if getattr(self, key) is None else money_text(getattr(self, key)) for key in _THRESHOLDS},
+            **{key: getattr(self, key) for key in _COUNTS},
+            "overrides": {code: self.overrides[code].to_document() for code in sorted(self.overrides)},
+        }
+
+    @classmethod
+    def from_document(cls, document: Mapping[str, Any]) -> RuleSettings:
+        """Settings from `to_document`'s form; missing keys take the defaults, bad values raise ValueError."""
+        _expect("settings", document, Mapping, "an object")
+        _refuse_unknown_keys("", document, {"enabled", "overrides", *_THRESHOLDS, *_COUNTS})
+        values: dict[str, Any] = {}
+        if "enabled" in document:
+            enabled = document["enabled"]
+            if not isinstance(enabled, list) or not all(isinstance(name, str) for name in enabled):
+                raise ValueError(f"enabled: must be a list of rule names, got {enabled!r}")
+            values["enabled"] = frozenset(enabled)
+        for key in _THRESHOLDS:
+            if key in document:
+                values[key] = _parse_money(key, document[key])
+        for key in _COUNTS:
+            if key in document:
+                values[key] = document[key]  # checked by __post_init__
+        if "overrides" in document:
+            overrides = document["overrides"]
+            _expect("overrides", overrides, Mapping, "an object by customer code")
+            values["overrides"] = {code: _parse_override(code, value) for code, value in overrides.items()}
+        return cls(**values)
+
+
+def _check_money(key: str, value: object) -> None:
+    if not isinstance(value, Decimal) or not value.is_finite() or value < 0 or value != value.quantize(CENT):
+        raise ValueError(f"{key}: must be an amount of 0 or more in whole cents, got {value!r}")
+
+
+def _parse_money(key: str, value: object) -> Decimal | None:
+    if value is None:
+        return None
+    _expect(key, value, (str, int), 'an amount as text such as "123.45"')
+    try:
+        return Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValueError(f"{key}: not an amount: {value!r}") from None
+
+
+def _parse_override(code: str, document: object) -> CreditOverride:
+    key = f"overrides.{code}"
+    _expect(key, document, Mapping, "an object")
+    _refuse_unknown_keys(f"{key}.", document, _OVERRIDE_KEYS)
+    expires_at = document.get("expires_at")
+    if expires_at is not None:
+        try:
+            expires_at = datetime.fromisoformat(expires_at)
+        except (TypeError, ValueError):
+            raise ValueError(f"{key}.expires_at: not an ISO date and time: {expires_at!r}") from None
+    try:
+        return CreditOverride(
+            bypass=document.get("bypass", False),
+            temporary_limit=_parse_money(f"{key}.temporary_limit", document.get("temporary_limit")),
+            expires_at=expires_at,
+            note=document.get("note", ""),
+        )
+    except (TypeError, ValueError) as error:
+        message = str(error)
+        raise ValueError(message if message.startswith(key) else f"{key}.{message}") from None
+
+
+def _expect(key: str, value: object, kinds: type | tuple[type, ...], what: str) -> None:
+    # a document comes from outside: every bad value in it, of whatever type, is a ValueError to the caller
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        raise ValueError(f"{key}: must be {what}, got {value!r}")  # noqa: TRY004
+
+
+def _refuse_unknown_keys(prefix: str, document: Mapping[str, Any], known: set[str] | frozenset[str]) -> None:
+    # a misspelt key silently taking its default would change review without anyone noticing
+    unknown = sorted(str(key) for key in document if key not in known)
+    if unknown:
+        raise ValueError(f"{prefix}{unknown[0]}: not a review setting; known keys are {', '.join(sorted(known))}")
+
+
+DEFAULT_SETTINGS = RuleSettings()
