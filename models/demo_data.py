@@ -12,6 +12,7 @@ from models.db import database
 from models.errors import OMSError
 from models.inventory import Lane, Product, Stock, Warehouse
 from models.partners import Partner
+from models.receivables import set_opening_balance
 
 SEED = 42
 INSERT_CHUNK = 100
@@ -85,7 +86,10 @@ def seed_demo(*, password: str = "demo-pass-123") -> DemoSeed:
                                         "email": f"orders@{code.lower()}.example", "credit_limit": limit,
                                         "payment_terms_days": terms} for code, name, region, limit, terms
                                        in DISTRIBUTORS])
-        customers = _seed_partners(_customer_rows(rng, distributors))
+        rows = _customer_rows(rng, distributors)
+        openings = {row["code"]: row.pop("outstanding_balance") for row in rows}
+        customers = _seed_partners(rows)
+        _seed_opening_balances(openings)
         logins = _seed_logins(password, supplier_code=SUPPLIERS[0][0], distributor_code=DISTRIBUTORS[0][0])
     return DemoSeed(warehouses=len(warehouses), lanes=Lane.select().count(), suppliers=len(suppliers),
                     products=len(products), stock_rows=stock_rows, distributors=len(distributors),
@@ -172,6 +176,13 @@ def _customer_rows(rng: random.Random, distributors: dict[str, int]) -> list[dic
             "distributor": distributor_for_region.get(region) if index % 4 == 0 else None,
         })
     return rows
+
+
+def _seed_opening_balances(openings: dict[str, Decimal]) -> None:
+    """Each opening balance as the customer's opening invoice, which also sets its outstanding balance."""
+    owing = [code for code, amount in openings.items() if amount > 0]
+    for customer in list(Partner.select().where(Partner.code.in_(owing)).order_by(Partner.id)):
+        set_opening_balance(customer, openings[customer.code])
 
 
 def _seed_logins(password: str, *, supplier_code: str, distributor_code: str) -> list[tuple[str, str, str]]:

@@ -15,7 +15,7 @@ from models.base import utc_now
 from models.db import database, lock_for_update
 from models.errors import InvariantViolated
 from models.orders import Order, Reservation
-from models.partners import Partner
+from models.receivables import issue_invoice
 from models.shipping import Shipment, ShipmentLine, Waybill
 from models.inventory import Stock
 from models.transitions import transition
@@ -91,9 +91,7 @@ def record_waybill(shipment_id: int, *, waybill_number: str, tracking_url: str, 
         if not Shipment.select().where(Shipment.order == order.id, Shipment.status.in_(("ready", "failed"))).exists():
             if transition("order", order.id, "shipped", actor=actor, reason="all shipments dispatched",
                           expected=("allocated", "partially_allocated")):
-                # Shipping posts the receivable; issue of a proper invoice replaces this later.
-                (Partner.update(outstanding_balance=Partner.outstanding_balance + order.total)
-                 .where(Partner.id == order.customer_id).execute())
+                issue_invoice(order, actor=actor)  # the receivable: it raises the outstanding balance
     return True
 
 

@@ -1,11 +1,16 @@
 """The invariants `oms check` proves on a live database; each returns human-readable violations."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 import peewee
 
 from models.audit import StatusChange
+from models.base import CENT
 from models.inventory import Product, Stock, Warehouse
 from models.orders import Order, OrderLine, Reservation
+from models.partners import Partner
+from models.receivables import ZERO, Invoice, Payment, PaymentApplication
 from models.shipping import Shipment, Waybill
 
 
@@ -43,6 +48,45 @@ def orders_have_audit_trail() -> list[str]:
     return [f"order {o.id} has no audit trail" for o in Order.select(Order.id).where(~peewee.fn.EXISTS(trail))]
 
 
+def receivables_add_up() -> list[str]:
+    """Balance = open invoices less unapplied credit; an invoice's paid and a payment's amount = their applications."""
+    owed: dict[int, Decimal] = {}
+    for customer_id, due in (Invoice.select(Invoice.customer, peewee.fn.SUM(Invoice.amount - Invoice.paid))
+                             .group_by(Invoice.customer).tuples()):
+        owed[customer_id] = owed.get(customer_id, ZERO) + _cents(due)
+    for customer_id, credit in (Payment.select(Payment.customer, peewee.fn.SUM(Payment.unapplied))
+                                .group_by(Payment.customer).tuples()):
+        owed[customer_id] = owed.get(customer_id, ZERO) - _cents(credit)
+    balances = Partner.select(Partner.id, Partner.code, Partner.outstanding_balance).where(
+        (Partner.outstanding_balance != 0) | Partner.id.in_(list(owed) or [0]))
+    problems = [f"customer {p.code}: outstanding balance {p.outstanding_balance} but open invoices less credit "
+                f"come to {owed.get(p.id, ZERO)}" for p in balances if p.outstanding_balance != owed.get(p.id, ZERO)]
+    # ROUND: on SQLite NUMERIC sums are floats, a cent off by 1e-15 is still the same cent
+    applied = peewee.fn.COALESCE(peewee.fn.SUM(PaymentApplication.amount), 0)
+    invoices = (Invoice.select(Invoice.number, Invoice.paid, applied.alias("applied"))
+                .join(PaymentApplication, peewee.JOIN.LEFT_OUTER, on=(PaymentApplication.invoice == Invoice.id))
+                .group_by(Invoice.id, Invoice.number, Invoice.paid)
+                .having(peewee.fn.ROUND(Invoice.paid - applied, 2) != 0))
+    problems += [f"invoice {i.number}: paid {i.paid} but applications total {_cents(i.applied)}" for i in invoices]
+    misfiled = Invoice.select(Invoice.number, Invoice.status, Invoice.paid, Invoice.amount).where(
+        ((Invoice.status == "paid") & (Invoice.paid != Invoice.amount))
+        | ((Invoice.status == "open") & (Invoice.paid == Invoice.amount) & (Invoice.amount > 0)))
+    problems += [f"invoice {i.number}: {i.status} with {i.paid} of {i.amount} paid" for i in misfiled]
+    payments = (Payment.select(Payment.id, Payment.reference, Payment.amount, Payment.unapplied,
+                               applied.alias("applied"))
+                .join(PaymentApplication, peewee.JOIN.LEFT_OUTER, on=(PaymentApplication.payment == Payment.id))
+                .group_by(Payment.id, Payment.reference, Payment.amount, Payment.unapplied)
+                .having(peewee.fn.ROUND(Payment.amount - Payment.unapplied - applied, 2) != 0))
+    problems += [f"payment {p.id} ({p.reference}): amount {p.amount} but applied {_cents(p.applied)} plus "
+                 f"unapplied {p.unapplied}" for p in payments]
+    return problems
+
+
+def _cents(value) -> Decimal:
+    # Aggregates skip the field conversion: SQLite hands NUMERIC sums back as floats.
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
 def reserved_lines_not_overcommitted() -> list[str]:
     held = (Reservation.select(Reservation.order_line, peewee.fn.SUM(Reservation.quantity).alias("held"))
             .where(Reservation.status != "released").group_by(Reservation.order_line))
@@ -58,6 +102,7 @@ CHECKS = {
     "no order line reserved beyond its quantity": reserved_lines_not_overcommitted,
     "every shipped order has one issued waybill per shipment": shipped_orders_have_waybills,
     "every order has an audit trail": orders_have_audit_trail,
+    "receivables add up to each customer's outstanding balance": receivables_add_up,
 }
 
 

@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from typing import IO, Callable, Union
 
 import peewee
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 
 from models.base import utc_now
 from models.db import database
 from models.errors import RowRejected, ValidationFailed
 from models.inventory import Lane, Product, Stock, Warehouse
 from models.partners import Partner, User
+from models.receivables import set_opening_balance
 from schemas.master_data import KINDS, REQUIRED_HEADERS, ROW_SCHEMAS, header_key
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,10 @@ class _Kind:
     values: Callable[[dict, Codes], dict]  # column values of a row; raises RowRejected
     check: Callable[[peewee.Model, dict], None] = lambda current, values: None  # may refuse an update
     update: Callable[[peewee.Model, dict], None] | None = None  # replaces the plain UPDATE by id
+    # Values that are not plain columns: taken out before the row is written, then handed to
+    # ``after_write(row_id, values)``, which returns whether it changed anything.
+    derived: tuple[str, ...] = ()
+    after_write: Callable[[int, dict], bool] | None = None
 
 
 def import_master_data(kind: str, path_or_stream: Source, *, actor: str = "cli") -> ImportReport:
@@ -84,11 +89,11 @@ def import_master_data(kind: str, path_or_stream: Source, *, actor: str = "cli")
     if kind not in KINDS:
         raise ValidationFailed({"kind": [f"unknown kind {kind!r}; one of {', '.join(KINDS)}"]})
     report = ImportReport(kind)
-    parsed = _parse(kind, path_or_stream, report)
+    parsed = read_csv_rows(path_or_stream, REQUIRED_HEADERS[kind], report)
     if parsed is None:
         return report
     spec = _KINDS[kind]
-    rows = _without_duplicates(spec, _validated(kind, parsed, report), report)
+    rows = _without_duplicates(spec, load_rows(ROW_SCHEMAS[kind], parsed, report), report)
     for batch in _passes(kind, rows):
         _write(spec, batch, report)
     report.errors.sort(key=lambda error: error.row)
@@ -97,7 +102,7 @@ def import_master_data(kind: str, path_or_stream: Source, *, actor: str = "cli")
     return report
 
 
-def _parse(kind: str, source: Source, report: ImportReport) -> list[tuple[int, dict]] | None:
+def read_csv_rows(source: Source, required: tuple[str, ...], report: ImportReport) -> list[tuple[int, dict]] | None:
     """Rows of the file as (line, {header: cell}); None, with the reason reported, if the file is unusable."""
     text = _read_text(source, report)
     if text is None:
@@ -105,7 +110,7 @@ def _parse(kind: str, source: Source, report: ImportReport) -> list[tuple[int, d
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         headers = [header_key(name) for name in next(reader, [])]
-        if not _headers_usable(kind, headers, report):
+        if not _headers_usable(required, headers, report):
             return None
         rows, start = [], reader.line_num + 1
         for cells in reader:
@@ -135,8 +140,8 @@ def _read_text(source: Source, report: ImportReport) -> str | None:
         return None
 
 
-def _headers_usable(kind: str, headers: list[str], report: ImportReport) -> bool:
-    missing = [name for name in REQUIRED_HEADERS[kind] if name not in headers]
+def _headers_usable(required: tuple[str, ...], headers: list[str], report: ImportReport) -> bool:
+    missing = [name for name in required if name not in headers]
     if missing:
         report.reject(HEADER_ROW, "header", f"missing columns: {', '.join(missing)}")
         return False
@@ -147,8 +152,9 @@ def _headers_usable(kind: str, headers: list[str], report: ImportReport) -> bool
     return True
 
 
-def _validated(kind: str, parsed: list[tuple[int, dict]], report: ImportReport) -> list[_Row]:
-    schema, rows = ROW_SCHEMAS[kind], []
+def load_rows(schema: Schema, parsed: list[tuple[int, dict]], report: ImportReport) -> list[_Row]:
+    """The rows the schema loads; every message of the others reported with its line and field."""
+    rows = []
     for line, cells in parsed:
         try:
             rows.append(_Row(line, schema.load(cells)))
@@ -208,20 +214,24 @@ def _write(spec: _Kind, rows: list[_Row], report: ImportReport) -> None:
 
 def _upsert(spec: _Kind, values: dict, current: peewee.Model | None) -> str:
     """Write one row; return which ImportReport counter it adds to."""
+    derived = {name: values[name] for name in spec.derived}
+    values = {name: value for name, value in values.items() if name not in derived}
     if current is None:
-        spec.model.insert(values).execute()
+        row_id = spec.model.insert(values).execute()
+        if spec.after_write:
+            spec.after_write(row_id, derived)
         return "created"
     spec.check(current, values)
     changes = {name: value for name, value in values.items() if _stored(current, name) != value}
-    if not changes:
-        return "unchanged"
-    if "updated_at" in spec.model._meta.fields:
-        changes["updated_at"] = utc_now()
-    if spec.update:
-        spec.update(current, changes)
-    else:
-        spec.model.update(changes).where(spec.model.id == current.id).execute()
-    return "updated"
+    if changes:
+        if "updated_at" in spec.model._meta.fields:
+            changes["updated_at"] = utc_now()
+        if spec.update:
+            spec.update(current, changes)
+        else:
+            spec.model.update(changes).where(spec.model.id == current.id).execute()
+    derived_changed = spec.after_write(current.id, derived) if spec.after_write else False
+    return "updated" if changes or derived_changed else "unchanged"
 
 
 def _stored(row: peewee.Model, name: str):
@@ -290,6 +300,14 @@ def _customer_values(data: dict, codes: Codes) -> dict:
     return {name: data[name] for name in fields} | {"distributor": distributor}
 
 
+def _write_opening_balance(partner_id: int, derived: dict) -> bool:
+    """The outstanding_balance column is the opening balance: kept as the customer's opening invoice."""
+    try:
+        return set_opening_balance(Partner.get_by_id(partner_id), derived["outstanding_balance"])
+    except ValidationFailed as exc:
+        raise RowRejected("outstanding_balance", "; ".join(exc.messages["outstanding_balance"])) from None
+
+
 def _check_partner_kind(current: Partner, values: dict) -> None:
     """Refuse turning a supplier into a buyer (or back), or a distributor that still serves others into a customer."""
     if current.kind == values["kind"]:
@@ -336,7 +354,8 @@ def _update_stock(current: Stock, changes: dict) -> None:
 _KINDS = {
     "suppliers": _Kind(Partner, ("code",), ("code",), (), _supplier_values, check=_check_partner_kind),
     "customers": _Kind(Partner, ("code",), ("code",), ("distributor_code",), _customer_values,
-                       check=_check_partner_kind),
+                       check=_check_partner_kind, derived=("outstanding_balance",),
+                       after_write=_write_opening_balance),
     "products": _Kind(Product, ("sku",), ("sku",), ("supplier_code",), _product_values),
     "warehouses": _Kind(Warehouse, ("code",), ("code",), (), _warehouse_values),
     "lanes": _Kind(Lane, ("warehouse", "region"), ("warehouse_code", "region"), ("warehouse_code",), _lane_values),

@@ -8,21 +8,26 @@ import click
 from models.demo_data import demo_is_needed, seed_demo
 from models.errors import OMSError, ValidationFailed
 from models.master_data import import_master_data
+from models.payment_import import import_payments
 from portal.cli_support import cli_context
 from schemas.master_data import KINDS
 
 
 @click.command("import")
-@click.argument("kind", type=click.Choice(KINDS))
+@click.argument("kind", type=click.Choice((*KINDS, "payments")))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(kind: str, file: Path) -> None:
     """Create or update KIND records from the CSV FILE (examples in deploy/examples/master-data).
 
     Import in the order suppliers, customers, warehouses, lanes, products, stock so every code a row
-    names exists. Bad rows are listed and skipped; the good rows are kept. Exit code 1 if any row failed.
+    names exists; payments once their customers exist (a payment reference already recorded is skipped).
+    Bad rows are listed and skipped; the good rows are kept. Exit code 1 if any row failed.
     """
     with cli_context():
-        report = import_master_data(kind, file, actor="cli")
+        if kind == "payments":
+            report = import_payments(file, actor="cli")
+        else:
+            report = import_master_data(kind, file, actor="cli")
     click.echo(f"{kind}: created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
                f"errors {len(report.errors)}")
     for error in report.errors:

@@ -3,8 +3,10 @@ import pytest
 from models.accounts import authenticate
 from models.demo_data import demo_is_needed, seed_demo
 from models.errors import OMSError, ValidationFailed
+from models.invariants import receivables_add_up
 from models.inventory import Lane, Product, Stock, Warehouse
 from models.partners import ROLES, Partner, User
+from models.receivables import Invoice, Payment, PaymentApplication
 
 
 @pytest.fixture
@@ -64,6 +66,13 @@ def test_customers_have_a_spread_of_credit_terms(seeded):
     assert len(served) >= 2 and all(customer.distributor.kind == "distributor" for customer in served)
 
 
+def test_opening_balances_are_opening_invoices(seeded):
+    owing = list(Partner.select().where(Partner.outstanding_balance > 0))
+    invoices = {invoice.number: invoice.amount for invoice in Invoice.select().where(Invoice.order.is_null())}
+    assert owing and invoices == {f"OPEN-{customer.code}": customer.outstanding_balance for customer in owing}
+    assert receivables_add_up() == []
+
+
 def test_one_login_per_role_that_authenticates(seeded):
     assert sorted(role for _, role, _ in seeded.logins) == sorted(ROLES)
     assert User.select().count() == len(ROLES)
@@ -90,7 +99,7 @@ def test_same_world_every_time(db):
     seed_demo()
     first = list(Product.select(Product.sku, Product.unit_price, Product.weight_kg).order_by(Product.sku).tuples())
     with db.atomic():
-        for model in (User, Stock, Lane, Product, Warehouse):
+        for model in (PaymentApplication, Payment, Invoice, User, Stock, Lane, Product, Warehouse):
             model.delete().execute()
         Partner.update(distributor=None).execute()
         Partner.delete().execute()

@@ -5,9 +5,12 @@ import pytest
 
 from models.accounts import create_user
 from models.errors import ValidationFailed
+from models.invariants import receivables_add_up
 from models.inventory import Lane, Product, Stock, Warehouse
 from models.master_data import ImportReport, RowError, import_master_data
 from models.partners import Partner
+from models.payments import record_payment
+from models.receivables import Invoice
 from tests.factories import make_world
 
 SUPPLIERS = """code,name,email,lead_time_days
@@ -59,6 +62,26 @@ def test_customers_name_distributors_anywhere_in_the_file(any_db):
     assert (two.credit_limit, two.payment_terms_days, two.blocked, two.distributor) == (None, 0, True, None)
     assert Partner.get(Partner.code == "C3").distributor.code == "D2"
     assert counts(run("customers", text)) == (0, 0, 5, 0)
+
+
+def test_outstanding_balance_is_kept_as_the_opening_invoice(any_db):
+    row = "C1,Customer One,customer,,,east,1000.00,30,{},no\n"
+    assert counts(run("customers", CUSTOMERS_HEADER + row.format("250.50"))) == (1, 0, 0, 0)
+    customer = Partner.get(Partner.code == "C1")
+    opening = Invoice.get(Invoice.number == "OPEN-C1")
+    assert (opening.amount, opening.customer_id, customer.outstanding_balance) == (
+        Decimal("250.50"), customer.id, Decimal("250.50"))
+    record_payment(customer, amount=Decimal("100.00"), currency="USD", reference="BANK-1", method="cheque",
+                   actor="test")
+    assert counts(run("customers", CUSTOMERS_HEADER + row.format("250.50"))) == (0, 0, 1, 0)
+    assert counts(run("customers", CUSTOMERS_HEADER + row.format("300.00"))) == (0, 1, 0, 0)
+    assert Partner.get(Partner.code == "C1").outstanding_balance == Decimal("200.00")
+
+    report = run("customers", CUSTOMERS_HEADER + row.format("99.00").replace("Customer One", "Renamed"))
+    assert report.errors == [RowError(2, "outstanding_balance",
+                                      "opening balance 99.00 is below the 100.00 already paid against OPEN-C1")]
+    assert Partner.get(Partner.code == "C1").name == "Customer One"  # the refused row undid itself whole
+    assert receivables_add_up() == []
 
 
 def test_bad_rows_reported_with_line_and_field_while_good_rows_land(any_db):

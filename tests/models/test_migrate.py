@@ -1,7 +1,10 @@
 """Versioned migrations: a database at an older version upgrades in place, keeping its rows."""
+from decimal import Decimal
+
 import pytest
 
 from models.db import bind_database, database
+from models.invariants import receivables_add_up
 from models.migrate import migration_runner, pending_migrations, upgrade_database
 
 
@@ -27,4 +30,24 @@ def test_an_older_database_upgrades_in_place_and_keeps_its_rows(empty_url):
     assert {"submitted_by", "source_batch_id"} <= {c.name for c in database.get_columns("order")}
     assert [c.null for c in database.get_columns("order_line") if c.name == "product_id"] == [True]
     assert database.execute_sql("SELECT code FROM warehouse").fetchall() == [("OLD",)]
+    database.close()
+
+
+def test_outstanding_balances_become_opening_invoices(empty_url):
+    bind_database(empty_url)
+    database.connect(reuse_if_open=True)
+    migration_runner().up("0004_drop_redundant_indexes")
+    for code, terms, balance in (("OWES", 30, "120.50"), ("EVEN", 30, "0"), ("CREDIT", 0, "-10.25")):
+        database.execute_sql("INSERT INTO partner (code, name, kind, email, region, payment_terms_days, "
+                             "outstanding_balance, blocked, created_at, updated_at) VALUES "
+                             f"('{code}', '{code}', 'customer', '', 'r', {terms}, {balance}, false, "
+                             "'2026-01-01 00:00:00', '2026-01-01 00:00:00')")
+    upgrade_database()
+    invoices = database.execute_sql("SELECT number, amount, paid, status, order_id FROM invoice").fetchall()
+    assert [(n, Decimal(str(a)), Decimal(str(p)), s, o) for n, a, p, s, o in invoices] == [
+        ("OPEN-OWES", Decimal("120.50"), Decimal(0), "open", None)]
+    payments = database.execute_sql("SELECT reference, amount, unapplied FROM payment").fetchall()
+    assert [(r, Decimal(str(a)), Decimal(str(u))) for r, a, u in payments] == [
+        ("OPENING-CREDIT", Decimal("10.25"), Decimal("10.25"))]
+    assert receivables_add_up() == []
     database.close()

@@ -1,0 +1,71 @@
+"""JSON API for receivables: POST /api/v1/payments and GET /api/v1/customers/<code>/receivables."""
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+from marshmallow import ValidationError
+
+from models.base import utc_now
+from models.errors import PermissionDenied, ValidationFailed
+from models.partners import Partner
+from models.payments import BUYER_KINDS, customer_by_code, record_payment
+from models.receivables import Invoice, Payment, applications_of, overdue_position
+from portal.api import api_error, forbidden, token_required
+from schemas.payments import payment_out, payment_schema, receivables_out
+
+bp = Blueprint("api_payments", __name__, url_prefix="/api/v1")
+
+# Money in moves credit exposure and can release held orders: the roles that decide credit.
+PAYMENT_ROLES = ("ops_admin", "credit_controller")
+
+bp.register_error_handler(PermissionDenied, forbidden)
+
+
+@bp.errorhandler(ValidationError)
+def _invalid_body(exc: ValidationError):
+    return api_error(422, "validation failed", errors=exc.messages)
+
+
+@bp.errorhandler(ValidationFailed)
+def _invalid_data(exc: ValidationFailed):
+    return api_error(422, str(exc), errors=exc.messages)
+
+
+@bp.post("/payments")
+@token_required
+def create_payment():
+    """Record a payment (once per customer and reference) and apply it to the oldest invoices due."""
+    user = g.api_user
+    if user.role not in PAYMENT_ROLES:
+        raise PermissionDenied(f"role {user.role} may not record payments; an ops_admin or credit_controller may")
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return api_error(400, "expected a JSON object body with Content-Type: application/json")
+    data = payment_schema.load(body)
+    customer = customer_by_code(data["customer_code"])
+    payment, created = record_payment(customer, amount=data["amount"], currency=data["currency"],
+                                      reference=data["reference"], method=data["method"],
+                                      received_on=data["received_on"], actor=f"api:{user.email}")
+    payload = {"id": payment.id, "customer_code": customer.code, "amount": payment.amount,
+               "unapplied": payment.unapplied, "currency": payment.currency, "reference": payment.reference,
+               "method": payment.method, "received_on": payment.received_on,
+               "applied": [{"invoice": number, "amount": amount} for number, amount in applications_of(payment.id)],
+               "orders_rechecked": list(payment.orders_rechecked)}
+    return jsonify(payment_out.dump(payload)), 201 if created else 200
+
+
+@bp.get("/customers/<code>/receivables")
+@token_required
+def get_receivables(code: str):
+    """The customer's outstanding and overdue amounts, open invoices and last 20 payments."""
+    user = g.api_user
+    if not user.is_ops:
+        raise PermissionDenied(f"role {user.role} may not read receivables")
+    customer = Partner.get_or_none(Partner.code == code, Partner.kind.in_(BUYER_KINDS))
+    if customer is None:
+        return api_error(404, f"customer {code!r} not found")
+    overdue_amount, overdue_days = overdue_position(customer.id, utc_now().date())
+    payload = {"customer_code": customer.code, "outstanding": customer.outstanding_balance,
+               "overdue_amount": overdue_amount, "overdue_days": overdue_days,
+               "open_invoices": list(Invoice.open_for(customer.id)),
+               "payments": list(Payment.latest_for(customer.id))}
+    return jsonify(receivables_out.dump(payload))
