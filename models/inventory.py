@@ -16,6 +16,7 @@ class Product(BaseModel):
     supplier = peewee.ForeignKeyField(Partner, null=True, backref="products", on_delete="SET NULL")
     dropship = peewee.BooleanField(default=False)
     reorder_point = peewee.IntegerField(default=0)
+    allow_backorders = peewee.BooleanField(default=True)
     active = peewee.BooleanField(default=True)
     created_at = peewee.DateTimeField(default=utc_now)
     updated_at = peewee.DateTimeField(default=utc_now)

@@ -13,13 +13,12 @@ from models.errors import StockMoved
 from models.inventory import Lane, Product, Stock, Warehouse
 from models.orders import Order, OrderLine, Reservation
 from models.partners import Partner
-from models.review_rules import APPROVE, HOLD, ReviewFacts, review_order
+from models.review_facts import load_review_facts
+from models.review_rules import APPROVE, HOLD, review_order
+from models.reviews import current_rule_set, record_review
 from models.shipping import Shipment, ShipmentLine, Waybill
 from models.stages import ALLOCATION, REVIEW, SHIPPING, WAYBILLS
 from models.transitions import transition
-
-# Approved but not yet invoiced (shipping posts the receivable): these count against credit.
-OPEN_EXPOSURE_STATES = ("approved", "partially_allocated", "backordered", "allocated")
 
 
 def start_review(order_id: int, *, actor: str) -> bool:
@@ -32,7 +31,8 @@ def start_review(order_id: int, *, actor: str) -> bool:
 
 
 def review(order_id: int, *, actor: str) -> str | None:
-    """Decide approve/hold/reject for an order in review; returns the outcome or None if not in review."""
+    """Decide approve/hold/reject for an order in review under the rule set in force; returns the
+    outcome, or None if the order is not in review."""
     with database.atomic():
         order = Order.locked(order_id)
         if order is None or order.status != "reviewing":
@@ -40,15 +40,9 @@ def review(order_id: int, *, actor: str) -> str | None:
         # Locking the customer serializes reviews of one customer, so two orders cannot both
         # squeeze under the same credit limit.
         customer = lock_for_update(Partner.select().where(Partner.id == order.customer_id)).get()
-        open_value = (Order.select(peewee.fn.COALESCE(peewee.fn.SUM(Order.total), 0))
-                      .where(Order.customer == customer, Order.status.in_(OPEN_EXPOSURE_STATES),
-                             Order.id != order.id).scalar())
-        decision = review_order(ReviewFacts(
-            order_total=order.total, credit_limit=customer.credit_limit,
-            outstanding_balance=customer.outstanding_balance, open_orders_value=Decimal(str(open_value)).quantize(CENT),
-            customer_blocked=customer.blocked,
-            unmatched_skus=tuple(line.sku for line in order.lines.where(OrderLine.product.is_null())),
-        ))
+        rule_set = current_rule_set()
+        decision = review_order(load_review_facts(order, customer, rule_set.settings), rule_set.settings)
+        record_review(order.id, decision, rule_set, actor=actor)
         target = {APPROVE: "approved", HOLD: "on_hold"}.get(decision.outcome, "rejected")
         transition("order", order.id, target, actor=actor, reason=decision.summary(), expected="reviewing")
         if target == "approved":

@@ -28,6 +28,7 @@ class Partner(BaseModel):
     payment_terms_days = peewee.IntegerField(default=30)
     outstanding_balance = MoneyField(default=0)
     blocked = peewee.BooleanField(default=False)
+    allow_backorders = peewee.BooleanField(default=True)  # False: a line no source can fill is held at review
     lead_time_days = peewee.IntegerField(null=True)  # suppliers
     created_at = peewee.DateTimeField(default=utc_now)
     updated_at = peewee.DateTimeField(default=utc_now)

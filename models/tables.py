@@ -6,6 +6,8 @@ from models.orders import Order, OrderLine, Reservation
 from models.outbox import OutboxMessage
 from models.partners import ApiToken, Partner, User
 from models.purchasing import AdvanceShippingNotice, AdvanceShippingNoticeLine, PurchaseOrder, PurchaseOrderLine
+from models.receivables import Invoice, Payment, PaymentApplication
+from models.reviews import OrderReview, ReviewRuleSet
 from models.returns import ReturnLine, ReturnRequest
 from models.shipping import Shipment, ShipmentLine, TrackingEvent, Waybill
 
@@ -18,4 +20,6 @@ ALL_TABLES = [
     PurchaseOrder, PurchaseOrderLine, AdvanceShippingNotice, AdvanceShippingNoticeLine,
     StatusChange, OutboxMessage,
     ImportBatch, ImportRowError, ColumnMapping, SalesChannel, IntakeMessage,
+    Invoice, Payment, PaymentApplication,
+    ReviewRuleSet, OrderReview,
 ]

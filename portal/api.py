@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import time
 from functools import wraps
+from typing import Callable
 
 from flask import Blueprint, current_app, g, jsonify, request
 from marshmallow import ValidationError
@@ -11,10 +12,12 @@ from marshmallow import ValidationError
 from models.access import can_see_order
 from models.cancellation import cancel_order
 from models.errors import PermissionDenied, SignatureInvalid, ValidationFailed
+from models.hold_decisions import reject_held_order, release_held_order
 from models.order_entry import place_order
 from models.order_views import load_order_view
 from models.orders import Order
 from models.partners import ApiToken
+from models.review_rules import HOLD_DECIDERS
 from models.tracking import record_tracking_events
 from models.webhook_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_body
 from schemas.order_resource import order_out
@@ -22,6 +25,8 @@ from schemas.orders import order_schema
 from schemas.tracking import tracking_events_schema
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+MAX_COMMENT = 2000  # as the portal's decision forms allow
 
 
 def api_error(status: int, message: str, **extra):
@@ -100,6 +105,44 @@ def cancel(order_id: int):
         status = Order.select(Order.status).where(Order.id == order_id).scalar()
         return api_error(409, f"order {order_id} is {status} and can no longer be cancelled")
     return jsonify({"id": order_id, "status": "cancelled"})
+
+
+@bp.post("/orders/<int:order_id>/release")
+@token_required
+def release(order_id: int):
+    """Release an order on hold to allocation; body ``{"comment": "..."}`` (optional)."""
+    return _decide_hold(order_id, release_held_order, "release")
+
+
+@bp.post("/orders/<int:order_id>/reject")
+@token_required
+def reject(order_id: int):
+    """Reject an order on hold; body ``{"comment": "..."}`` with the reason (required)."""
+    return _decide_hold(order_id, reject_held_order, "reject")
+
+
+def _decide_hold(order_id: int, decide: Callable[..., bool], doing: str):
+    user = g.api_user
+    if not can_see_order(user, order_id):
+        return api_error(404, f"order {order_id} not found")
+    if user.role not in HOLD_DECIDERS:
+        raise PermissionDenied(f"role {user.role} may not {doing} held orders")
+    body = request.get_json(silent=True)
+    body = {} if body is None else body  # no body: no comment
+    comment = body.get("comment", "") if isinstance(body, dict) else None
+    if not isinstance(comment, str):
+        return api_error(400, 'expected a JSON object body such as {"comment": "..."}')
+    if len(comment) > MAX_COMMENT:
+        return api_error(422, "validation failed", errors={"comment": [f"at most {MAX_COMMENT} characters"]})
+    if not _on_hold(order_id) or not decide(order_id, actor=f"api:{user.email}", role=user.role,
+                                            comment=comment):
+        status = Order.select(Order.status).where(Order.id == order_id).scalar()
+        return api_error(409, f"order {order_id} is {status}, not on hold")
+    return jsonify(order_out.dump(load_order_view(order_id)))
+
+
+def _on_hold(order_id: int) -> bool:
+    return Order.select().where(Order.id == order_id, Order.status == "on_hold").exists()
 
 
 @bp.post("/carriers/<carrier>/events")

@@ -15,27 +15,25 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from models.access import Customer, orderable_customers, visible_orders
 from models.base import utc_now
-from models.db import database
-from models.errors import NotFound, OMSError, ValidationFailed
+from models.errors import NotFound, OMSError, PermissionDenied, ValidationFailed
 from models.cancellation import cancel_order
+from models.hold_decisions import hold_codes, reject_held_order, release_held_order
 from models.inventory import Product
 from models.mail_intake import mark_converted
 from models.order_entry import place_order
 from models.order_views import load_order_view
 from models.orders import Order
 from models.partners import OPS_ROLES, Partner
-from models.sku_matching import match_line_sku, unmatched_lines
-from models.stages import ALLOCATION
+from models.review_rules import HOLD_DECIDERS, may_release
+from models.sku_matching import match_line_sku
 from models.states import ORDER_TRANSITIONS, sources_of
-from models.transitions import transition
-from portal.auth import PortalUser, role_required
+from portal.auth import PortalUser, is_local_path, role_required
 from schemas.orders import CURRENCIES, order_schema
 
 bp = Blueprint("ops", __name__)
 
 PAGE_SIZE = 50
 ORDER_STATUSES = tuple(ORDER_TRANSITIONS)
-HOLD_DECIDERS = ("ops_admin", "credit_controller")
 CANCELLERS = (*OPS_ROLES, "distributor")
 CANCELLABLE = sources_of("order", "cancelled")
 LINE_ROWS = 10
@@ -105,14 +103,17 @@ class MatchSkuForm(FlaskForm):
 @bp.get("/orders/<int:order_id>")
 @order_desk
 def order_detail(order_id: int) -> ResponseReturnValue:
-    """Everything about one order: lines, reservations, shipments, tracking and its audit trail."""
+    """Everything about one order: lines, reservations, shipments, tracking, reviews and its audit trail."""
     visible_order_or_404(current_user, order_id)
     order = load_order_view(order_id)
-    can_decide = order.status == "on_hold" and current_user.role in HOLD_DECIDERS
+    on_hold = order.status == "on_hold"
+    codes = hold_codes(order.id) if on_hold else ()
     can_cancel = order.status in CANCELLABLE and current_user.role in CANCELLERS
-    can_match = order.status == "on_hold" and current_user.role in OPS_ROLES
+    can_match = on_hold and current_user.role in OPS_ROLES
     return render_template("ops/order_detail.html", order=order, lines=order.loaded_lines,
-                           shipments=order.loaded_shipments, trail=order.loaded_audit, can_decide=can_decide,
+                           shipments=order.loaded_shipments, trail=order.loaded_audit,
+                           reviews=order.loaded_reviews[::-1], hold_codes=codes,
+                           can_decide=on_hold and may_release(codes, current_user.role),
                            can_cancel=can_cancel, cancel_form=CancelForm(prefix="cancel"),
                            can_match=can_match, match_form=MatchSkuForm(prefix="match"),
                            release_form=ReleaseForm(prefix="release"), reject_form=RejectForm(prefix="reject"))
@@ -121,23 +122,18 @@ def order_detail(order_id: int) -> ResponseReturnValue:
 @bp.post("/orders/<int:order_id>/release")
 @role_required(*HOLD_DECIDERS)
 def release_order(order_id: int) -> ResponseReturnValue:
-    """Take an order off hold and hand it to allocation, in one transaction."""
+    """Take an order off hold and hand it to allocation; who may depends on why it was held."""
     order = visible_order_or_404(current_user, order_id)
     form = ReleaseForm(prefix="release")
     if not form.validate_on_submit():
         return _refused(order, form)
-    waiting = unmatched_lines(order.id)
-    if waiting:  # allocation cannot reserve a line without a product
-        flash(f"Order {order.id} cannot be released: match line(s) "
-              f"{', '.join(str(line.line_no) for line in waiting)} to a catalogue SKU first.", "error")
-        return redirect(url_for("ops.order_detail", order_id=order.id))
-    with database.atomic():
-        released = transition("order", order.id, "approved", actor=current_user.email,
-                              reason=form.comment.data or "", expected="on_hold")
-        if released:
-            ALLOCATION.nudge([order.id])
+    try:
+        released = release_held_order(order.id, actor=current_user.email, role=current_user.role,
+                                      comment=form.comment.data or "")
+    except (PermissionDenied, ValidationFailed) as exc:
+        return _decision_refused(order, exc, "released")
     _flash_decision(order, released, "released to allocation")
-    return redirect(url_for("ops.order_detail", order_id=order.id))
+    return redirect(_back_to(order))
 
 
 @bp.post("/orders/<int:order_id>/lines/<int:line_id>/match")
@@ -170,10 +166,13 @@ def reject_order(order_id: int) -> ResponseReturnValue:
     form = RejectForm(prefix="reject")
     if not form.validate_on_submit():
         return _refused(order, form)
-    rejected = transition("order", order.id, "rejected", actor=current_user.email,
-                          reason=form.comment.data, expected="on_hold")
+    try:
+        rejected = reject_held_order(order.id, actor=current_user.email, role=current_user.role,
+                                     comment=form.comment.data)
+    except (PermissionDenied, ValidationFailed) as exc:
+        return _decision_refused(order, exc, "rejected")
     _flash_decision(order, rejected, "rejected")
-    return redirect(url_for("ops.order_detail", order_id=order.id))
+    return redirect(_back_to(order))
 
 
 class CancelForm(FlaskForm):
@@ -196,7 +195,20 @@ def cancel(order_id: int) -> ResponseReturnValue:
 def _refused(order: Order, form: FlaskForm):
     for message in form.comment.errors:
         flash(message, "error")
-    return redirect(url_for("ops.order_detail", order_id=order.id))
+    return redirect(_back_to(order))
+
+
+def _decision_refused(order: Order, exc: OMSError, verb: str):
+    messages = _flatten(exc.messages) if isinstance(exc, ValidationFailed) else [str(exc)]
+    for message in messages:
+        flash(f"Order {order.id} cannot be {verb}: {message}", "error")
+    return redirect(_back_to(order))
+
+
+def _back_to(order: Order) -> str:
+    """Where a decision form came from (the hold queue, say) when that is a path here, else the order page."""
+    target = request.form.get("next") or request.args.get("next")
+    return target if is_local_path(target) else url_for("ops.order_detail", order_id=order.id)
 
 
 def _flash_decision(order: Order, moved: bool, done: str) -> None:

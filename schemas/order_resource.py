@@ -87,6 +87,7 @@ class OrderOut(Schema):
     lines = fields.Method("_lines")
     shipments = fields.Method("_shipments")
     audit_trail = fields.Method("_audit")
+    review = fields.Method("_review")
 
     def _lines(self, order) -> list:
         return LineOut(many=True).dump(order.loaded_lines)
@@ -96,6 +97,9 @@ class OrderOut(Schema):
 
     def _audit(self, order) -> list:
         return AuditOut(many=True).dump(order.loaded_audit)
+
+    def _review(self, order) -> list:
+        return [review.as_document() for review in order.loaded_reviews]
 
 
 order_out = OrderOut()

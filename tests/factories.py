@@ -45,3 +45,15 @@ def order_body(external_ref: str = "PO-1", *, customer_code: str = "CUST1", regi
                            {"sku": "GADGET", "quantity": 1}],
         "notes": "",
     }
+
+
+def allow_repeat_orders() -> None:
+    """Switch the suspected-duplicate review rule off, for tests that place identical orders on purpose
+    (pipeline mechanics, stock arithmetic) rather than test the review."""
+    from dataclasses import replace
+
+    from models.review_rules import DEFAULT_SETTINGS
+    from models.reviews import save_rule_set
+
+    save_rule_set(replace(DEFAULT_SETTINGS, enabled=DEFAULT_SETTINGS.enabled - {"duplicate"}), actor="test",
+                  note="identical orders on purpose")

@@ -14,6 +14,7 @@ from datetime import timedelta
 import dramatiq
 
 from models.db import connection
+from models.hold_decisions import cancel_stale_holds
 from models.outbox import OutboxMessage, claim_batch, mark_sent, release_claims
 from models.sweeper import redrive_stuck_orders
 
@@ -81,8 +82,11 @@ def run_relay(broker: dramatiq.Broker, stop: threading.Event, *, interval: float
             if time.monotonic() >= next_sweep:
                 with connection():
                     redriven = redrive_stuck_orders(stuck_after)
+                    expired = cancel_stale_holds()
                 if redriven:
                     logger.warning("re-drove stuck orders: %s", redriven)
+                if expired:
+                    logger.warning("cancelled orders left on hold too long: %s", expired)
                 next_sweep = time.monotonic() + sweep_interval
         except Exception:  # noqa: BLE001 - the relay must outlive a database or broker outage
             logger.exception("relay pass failed; retrying")

@@ -9,6 +9,8 @@ from models.db import database
 from models.migrate import upgrade_database
 from models.order_entry import place_order
 from models.partners import Partner
+from models.review_rules import CREDIT_ROLES, HOLD, ReviewDecision, ReviewReason
+from models.reviews import current_rule_set, record_review
 from models.transitions import transition
 from portal.app import create_app
 from schemas.orders import order_schema
@@ -95,5 +97,9 @@ def place(external_ref: str, *, customer_code: str = "CUST1", placed_by: str | N
 
 
 def put_on_hold(order_id: int) -> None:
+    """Hold the order as a review would for a credit limit breach (only credit roles may release it)."""
     assert transition("order", order_id, "reviewing", actor="test")
-    assert transition("order", order_id, "on_hold", actor="test", reason="credit limit exceeded")
+    decision = ReviewDecision(HOLD, (ReviewReason("credit_limit", "credit limit exceeded",
+                                                  release_roles=CREDIT_ROLES),))
+    record_review(order_id, decision, current_rule_set(), actor="test")
+    assert transition("order", order_id, "on_hold", actor="test", reason=decision.summary())

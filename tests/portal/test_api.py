@@ -10,7 +10,7 @@ from models.db import database
 from models.dispatch import prepare_waybill, record_waybill
 from models.migrate import migration_runner
 from models.order_flow import allocate, create_shipments, review, start_review
-from models.orders import Order
+from models.orders import Order, OrderLine
 from models.partners import ApiToken, Partner, User
 from models.shipping import Shipment, TrackingEvent
 from models.webhook_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_body
@@ -183,6 +183,7 @@ def test_get_order_returns_lines_shipments_and_audit_trail(api):
     assert [(a["from_status"], a["to_status"], a["actor"]) for a in body["audit_trail"]] == [
         (None, "received", "api:agent@relay.test")]
     assert body["ship_to"]["region"] == "R1"
+    assert body["review"] == []
 
 
 def test_get_order_shows_shipment_and_waybill_after_dispatch(api):
@@ -197,6 +198,7 @@ def test_get_order_shows_shipment_and_waybill_after_dispatch(api):
         ("EAST", "dispatched", WAYBILL, "issued")
     assert [a["to_status"] for a in body["audit_trail"]] == ["received", "reviewing", "approved", "allocated",
                                                             "shipped"]
+    assert [(r["outcome"], r["reasons"]) for r in body["review"]] == [("approve", [])]
 
 
 @pytest.mark.parametrize("viewer, visible", [
@@ -223,6 +225,99 @@ def test_get_unknown_order_or_without_token(api):
     assert api.client.get("/api/v1/orders/987654", headers=bearer(api.tokens["ops_agent"])).status_code == 404
     order_id = post_order(api).json["id"]
     assert api.client.get(f"/api/v1/orders/{order_id}").status_code == 401
+
+
+# --- POST /api/v1/orders/<id>/release and /reject ----------------------------------------------
+
+def held_order(api, *, customer_code: str = "CUST1", region: str = "R1", quantity: int = 1001) -> int:
+    """An order reviewed onto hold: 1,001 widgets (10,010.00) are over CUST1's 10,000.00 credit limit."""
+    body = order_body(f"HOLD-{customer_code}", customer_code=customer_code, region=region,
+                      lines=[{"sku": "WIDGET", "quantity": quantity, "unit_price": "10.00"}])
+    order_id = post_order(api, body).json["id"]
+    assert start_review(order_id, actor="test")
+    assert review(order_id, actor="test") == "hold"
+    return order_id
+
+
+def decide(api, order_id: int, action: str, as_user: str, body=None):
+    return api.client.post(f"/api/v1/orders/{order_id}/{action}", json=body, headers=bearer(api.tokens[as_user]))
+
+
+def test_credit_controller_releases_a_credit_hold(api):
+    order_id = held_order(api)
+    response = decide(api, order_id, "release", "credit_controller", {"comment": "prepaid by wire"})
+    assert response.status_code == 200
+    body = response.json
+    assert (body["id"], body["status"], body["status_reason"]) == (order_id, "approved", "released: prepaid by wire")
+    assert body["audit_trail"][-1]["actor"] == "api:credit@relay.test"
+    (decision,) = body["review"]
+    assert (decision["outcome"], decision["rule_set_version"], decision["actor"]) == ("hold", 1, "test")
+    assert decision["release_roles"] == ["ops_admin", "credit_controller"]
+    (reason,) = decision["reasons"]
+    assert (reason["code"], reason["numbers"]["limit"], reason["numbers"]["over_by"]) == (
+        "credit_limit", "10000.00", "10.00")
+    assert "exceeds the credit limit 10000.00 by 10.00" in reason["message"]
+
+
+def test_ops_agent_may_release_an_amount_hold_but_not_a_credit_hold(api):
+    amount_id = held_order(api, customer_code="CUST2", region="R2", quantity=2600)  # 26,000.00, no limit
+    assert decide(api, amount_id, "release", "ops_agent").status_code == 200
+    credit_id = held_order(api)
+    refused = decide(api, credit_id, "release", "ops_agent", {"comment": "ok"})
+    assert refused.status_code == 403
+    assert "credit_limit" in refused.json["error"]
+    assert decide(api, credit_id, "reject", "ops_agent", {"comment": "no"}).status_code == 403
+    assert Order.get_by_id(credit_id).status == "on_hold"
+
+
+@pytest.mark.parametrize("as_user, status", [("distributor", 403), ("supplier", 404), ("other_distributor", 404)])
+def test_who_may_not_see_or_decide(api, as_user, status):
+    order_id = held_order(api)
+    response = decide(api, order_id, "release", as_user)
+    assert response.status_code == status
+    if status == 404:
+        assert response.json == {"error": f"order {order_id} not found"}
+    assert Order.get_by_id(order_id).status == "on_hold"
+
+
+def test_unknown_order_is_404(api):
+    assert decide(api, 987654, "release", "credit_controller").status_code == 404
+
+
+@pytest.mark.parametrize("action", ["release", "reject"])
+def test_order_not_on_hold_is_409(api, action):
+    order_id = post_order(api).json["id"]
+    response = decide(api, order_id, action, "credit_controller", {"comment": "why not"})
+    assert response.status_code == 409
+    assert response.json == {"error": f"order {order_id} is received, not on hold"}
+
+
+def test_reject_needs_a_comment(api):
+    order_id = held_order(api)
+    for body in (None, {}, {"comment": "   "}):
+        response = decide(api, order_id, "reject", "credit_controller", body)
+        assert response.status_code == 422
+        assert response.json["errors"] == {"comment": ["give the reason for rejecting"]}
+    assert Order.get_by_id(order_id).status == "on_hold"
+    rejected = decide(api, order_id, "reject", "credit_controller", {"comment": "over limit, no prepayment"})
+    assert (rejected.status_code, rejected.json["status"]) == (200, "rejected")
+
+
+def test_release_with_an_unmatched_line_is_422(api):
+    order_id = held_order(api)
+    OrderLine.update(product=None).where(OrderLine.order == order_id).execute()
+    response = decide(api, order_id, "release", "credit_controller")
+    assert response.status_code == 422
+    assert response.json["errors"] == {"lines": ["match line(s) 1 to a catalogue SKU before releasing"]}
+    assert Order.get_by_id(order_id).status == "on_hold"
+
+
+def test_a_comment_that_is_not_text_is_400_and_one_too_long_422(api):
+    order_id = held_order(api)
+    assert decide(api, order_id, "release", "credit_controller", {"comment": 42}).status_code == 400
+    too_long = decide(api, order_id, "release", "credit_controller", {"comment": "x" * 2001})
+    assert (too_long.status_code, too_long.json["errors"]) == (422, {"comment": ["at most 2000 characters"]})
+    assert Order.get_by_id(order_id).status == "on_hold"
 
 
 # --- carrier webhook -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from models.shipping import Shipment, Waybill
 from models.sweeper import redrive_stuck_orders
 from portal.app import create_app
 from tests.conftest import settings_for
-from tests.factories import make_world, order_body
+from tests.factories import allow_repeat_orders, make_world, order_body
 from tests.pipeline_support import Lost, Twice, drain, running_portal, running_sandbox, sandbox_waybills, wait_until
 from workers.actors import broker as broker_module
 from workers.relay import relay_once
@@ -28,7 +28,9 @@ broker = broker_module.broker
 
 @pytest.fixture
 def world(db):
-    return make_world()
+    world = make_world()
+    allow_repeat_orders()  # pipeline mechanics: identical orders on purpose
+    return world
 
 
 @pytest.fixture(scope="module")

@@ -2,16 +2,10 @@
 processes, the sandbox carrier, and the portal receiving tracking events over HTTP."""
 from __future__ import annotations
 
-import os
-from dataclasses import replace
-import signal
-import subprocess
-import sys
 import time
-from pathlib import Path
+from dataclasses import replace
 
 import dramatiq
-import pika
 import pytest
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
@@ -21,83 +15,20 @@ from models.orders import Order, OrderLine, Reservation
 from models.outbox import OutboxMessage
 from models.partners import ApiToken
 from models.shipping import Shipment, Waybill
-from models.stages import ALL_STAGES
 from portal.app import create_app
 from tests.conftest import settings_for
-from tests.factories import make_world, order_body
+from tests.factories import allow_repeat_orders, make_world, order_body
 from tests.pipeline_support import running_portal, running_sandbox, sandbox_waybills, wait_until
+from tests.workers.conftest import delete_queues, queue_depth
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.slow]
-
-ROOT = Path(__file__).resolve().parents[2]
-QUEUES = [stage.queue_name for stage in ALL_STAGES]
-
-
-def _delete_queues(url: str) -> None:
-    """Start from empty queues: leftovers of an aborted run must not reach this database."""
-    connection = pika.BlockingConnection(pika.URLParameters(url))
-    channel = connection.channel()
-    for queue in QUEUES:
-        for name in (queue, f"{queue}.DQ", f"{queue}.XQ"):
-            channel.queue_delete(name)
-    connection.close()
-
-
-def _queue_depth(url: str) -> int:
-    connection = pika.BlockingConnection(pika.URLParameters(url))
-    channel = connection.channel()
-    depth = 0
-    for queue in QUEUES:
-        try:
-            depth += channel.queue_declare(queue, passive=True).method.message_count
-        except pika.exceptions.ChannelClosedByBroker:
-            channel = connection.channel()
-    connection.close()
-    return depth
-
-
-class Stack:
-    """`oms worker` and `oms relay` processes for one test database."""
-
-    def __init__(self, env: dict, log_dir: Path) -> None:
-        self.env, self.log_dir, self.procs = env, log_dir, {}
-
-    def start(self, name: str, *args: str) -> None:
-        log = open(self.log_dir / f"{name}.log", "ab")
-        self.procs[name] = subprocess.Popen([sys.executable, "-m", "portal.cli", *args], cwd=ROOT, env=self.env,
-                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
-        proc = self.procs.pop(name)
-        os.killpg(proc.pid, sig)
-        proc.wait(timeout=30)
-
-    def stop_all(self) -> None:
-        for name in list(self.procs):
-            self.kill(name, signal.SIGTERM)
-
-    def logs(self) -> str:
-        return "\n".join(f"--- {p.name}\n{p.read_text()[-3000:]}" for p in self.log_dir.glob("*.log"))
-
-
-@pytest.fixture
-def stack(pg_db, postgres_url, rabbitmq_url, tmp_path):
-    _delete_queues(rabbitmq_url)
-    env = dict(os.environ, OMS_DATABASE_URL=postgres_url, OMS_BROKER_URL=rabbitmq_url,
-               OMS_DATA_DIR=str(tmp_path / "data"), OMS_STUCK_AFTER_SECONDS="3", OMS_SWEEP_INTERVAL_SECONDS="1",
-               OMS_RELAY_INTERVAL_SECONDS="0.05", OMS_WORKER_PROCESSES="2", OMS_WORKER_THREADS="4",
-               PYTHONPATH=str(ROOT))
-    running = Stack(env, tmp_path)
-    yield running
-    running.stop_all()
-    _delete_queues(rabbitmq_url)  # leave no test message (or dead letter) on the shared broker
-    print(running.logs())
 
 
 @pytest.fixture
 def api(tmp_path, postgres_url, pg_db):
     app = create_app(settings_for(tmp_path, OMS_DATABASE_URL=postgres_url), test_config={"TESTING": True})
     make_world(on_hand=1000)
+    allow_repeat_orders()  # pipeline mechanics: identical orders on purpose
     user, _ = create_user("ops@example.com", "ops_admin", password="secret-pass-1")
     token = ApiToken.issue(user)
     client = app.test_client()
@@ -154,7 +85,7 @@ def test_every_message_delivered_twice_changes_nothing(stack, api, rabbitmq_url)
             publisher.enqueue(dramatiq.Message(queue_name=row.queue_name, actor_name=row.actor_name,
                                                args=tuple(row.args), kwargs={}, options={}))
         publisher.close()
-        wait_until(lambda: _queue_depth(rabbitmq_url) == 0, timeout=30, what="queues drained")
+        wait_until(lambda: queue_depth(rabbitmq_url) == 0, timeout=30, what="queues drained")
         time.sleep(1.0)  # let the last in-flight duplicates finish
         assert _all_in(ids, "shipped")
         _assert_one_effect_each(ids, carrier_url)
@@ -166,7 +97,7 @@ def test_killed_workers_and_lost_messages_strand_no_order(stack, api, rabbitmq_u
         ids = [api.post_order(order_body(f"KILL-{n}")).get_json()["id"] for n in range(20)]
         # No worker yet: the relay publishes, then RabbitMQ "loses" the messages.
         wait_until(lambda: not OutboxMessage.unsent().exists(), timeout=20, what="outbox published")
-        _delete_queues(rabbitmq_url)
+        delete_queues(rabbitmq_url)
         stack.start("worker", "worker")
         time.sleep(1.5)
         stack.kill("worker")  # SIGKILL mid-flight: unacked messages go back to the queue

@@ -1,0 +1,299 @@
+"""Ops pages for automatic review: the queue of held orders and the review rules with their versions."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime, time
+from decimal import Decimal
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from models.access import Customer
+from models.base import utc_now
+from models.hold_decisions import held_orders
+from models.orders import Order
+from models.partners import Partner
+from models.review_rules import (
+    HOLD_DECIDERS,
+    RULE_CODES,
+    CreditOverride,
+    RuleSettings,
+    may_release,
+)
+from models.reviews import (
+    ReviewRuleSet,
+    current_rule_set,
+    latest_reviews,
+    save_rule_set,
+)
+from portal.auth import ops_required, role_required
+
+bp = Blueprint("holds", __name__, url_prefix="/ops")
+
+PAGE_SIZE = 50
+VERSIONS_SHOWN = 50
+RULE_EDITORS = ("ops_admin", "credit_controller")
+# What review can hold an order for; customer_blocked is left out because it rejects instead.
+HOLD_REASONS = ("credit_limit", "overdue", "amount", "amount_senior", "stock", "ship_to_incomplete",
+                "ship_to_undeliverable", "suspected_duplicate", "unknown_sku")
+RULE_LABELS = {
+    "customer_blocked": "Blocked customer (rejects the order)",
+    "credit_limit": "Credit limit",
+    "overdue": "Overdue invoices",
+    "amount": "Large order amount",
+    "stock": "Stock that cannot be supplied",
+    "ship_to": "Ship-to incomplete or not served",
+    "duplicate": "Suspected duplicate",
+    "unknown_sku": "SKU not in the catalogue",
+}
+AMOUNT = Regexp(r"^\d{1,10}(\.\d{1,2})?$", message="an amount such as 25000 or 25000.00, or blank")
+
+
+# --- the hold queue --------------------------------------------------------------------------
+
+@bp.get("/holds")
+@ops_required
+def queue() -> ResponseReturnValue:
+    """Orders on hold, the longest waiting first, with why each is held and who may decide it."""
+    reason = request.args.get("reason", "")
+    reason = reason if reason in HOLD_REASONS else ""
+    page = max(request.args.get("page", 1, type=int), 1)
+    held = held_orders(reason or None)
+    rows = list(held.join(Customer, on=Order.customer).select_extend(Customer)
+                .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1))
+    orders, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    reviews = latest_reviews([order.id for order in orders])
+    entries = [_entry(order, reviews.get(order.id)) for order in orders]
+    return render_template("holds/queue.html", entries=entries, total=held.count(), reasons=HOLD_REASONS,
+                           reason=reason, page=page, more=more, now=utc_now())
+
+
+def _entry(order: Order, review) -> dict:
+    """One queue row; a hold put on by a person rather than by review has no reason codes."""
+    reasons = review.reasons if review is not None and review.outcome == "hold" else []
+    codes = tuple(item["code"] for item in reasons)
+    return {"order": order, "reasons": reasons, "codes": codes,
+            "may_decide": may_release(codes, current_user.role)}
+
+
+@bp.app_template_filter("who_decides")
+def who_decides(codes: Iterable[str]) -> str:
+    """The roles that may decide an order held for ``codes``, as a phrase: "a credit controller or ops admin"."""
+    codes = tuple(codes)
+    names = [role.replace("_", " ") for role in sorted(HOLD_DECIDERS) if may_release(codes, role)]
+    if not names:
+        return "nobody"
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return f"{'an' if listed[0] in 'aeiou' else 'a'} {listed}"
+
+
+@bp.app_template_filter("age")
+def held_for(since: datetime | None, now: datetime | None = None) -> str:
+    """How long ago ``since`` (naive UTC) was, coarsely: "3d 4h", "5h 12m", "8m"."""
+    if since is None:
+        return ""
+    minutes = max(int(((now or utc_now()) - since).total_seconds() // 60), 0)
+    days, hours = minutes // 1440, minutes % 1440 // 60
+    if days:
+        return f"{days}d {hours}h"
+    return f"{hours}h {minutes % 60}m" if hours else f"{minutes}m"
+
+
+# --- review rules ----------------------------------------------------------------------------
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RuleSettingsForm(FlaskForm):
+    base_version = HiddenField()  # the version the form was filled from, to catch a change in between
+    enabled = CheckboxesField("Rules in force", choices=[SelectChoice(code, RULE_LABELS[code]) for code in RULE_CODES])
+    amount_hold_threshold = StringField("Hold orders with a total above", validators=[Optional(), AMOUNT])
+    amount_senior_threshold = StringField("Senior review (credit roles) above", validators=[Optional(), AMOUNT])
+    duplicate_window_minutes = IntegerField("Duplicate window (minutes)",
+                                            validators=[InputRequired(), NumberRange(min=0, max=60 * 24 * 30)])
+    overdue_grace_days = IntegerField("Overdue grace (days)", validators=[InputRequired(), NumberRange(0, 3650)])
+    hold_max_age_days = IntegerField("Cancel holds undecided after (days, 0 = never)",
+                                     validators=[InputRequired(), NumberRange(0, 3650)])
+    note = StringField("Why this change", validators=[Length(max=300)])
+
+
+class OverrideForm(FlaskForm):
+    customer_code = StringField("Customer code", validators=[DataRequired("Give the customer code."),
+                                                             Length(max=32)])
+    bypass = BooleanField("Skip credit and overdue checks")
+    temporary_limit = StringField("Temporary credit limit", validators=[Optional(), AMOUNT])
+    expires_on = DateField("Expires on (from 00:00 UTC)", validators=[Optional()])
+    note = StringField("Note", validators=[Length(max=200)])
+
+
+@bp.get("/review-settings")
+@ops_required
+def review_settings() -> ResponseReturnValue:
+    """The rules in force, the form to change them (credit roles) and every earlier version."""
+    rule_set = current_rule_set()
+    form = RuleSettingsForm(formdata=None, data=_form_data(rule_set))
+    return _settings_page(rule_set, form, OverrideForm(formdata=None, prefix="override"))
+
+
+@bp.post("/review-settings")
+@role_required(*RULE_EDITORS)
+def save_review_settings() -> ResponseReturnValue:
+    """Save the rules as a new version when anything changed."""
+    rule_set = current_rule_set()
+    form = RuleSettingsForm()
+    override_form = OverrideForm(formdata=None, prefix="override")
+    if not form.validate_on_submit():
+        return _settings_page(rule_set, form, override_form), 422
+    if form.base_version.data != str(rule_set.version):
+        form.base_version.data = str(rule_set.version)  # saving again overwrites it on purpose
+        form.form_errors.append(f"The rules were changed to version {rule_set.version} by {rule_set.created_by} "
+                                f"while you edited; check the values below and save again.")
+        return _settings_page(rule_set, form, override_form), 409
+    old = rule_set.settings
+    try:
+        new = replace(old, enabled=frozenset(form.enabled.data or ()),
+                      amount_hold_threshold=_amount(form.amount_hold_threshold.data),
+                      amount_senior_threshold=_amount(form.amount_senior_threshold.data),
+                      duplicate_window_minutes=form.duplicate_window_minutes.data,
+                      overdue_grace_days=form.overdue_grace_days.data,
+                      hold_max_age_days=form.hold_max_age_days.data)
+    except ValueError as exc:
+        _attach_value_error(form, exc)
+        return _settings_page(rule_set, form, override_form), 422
+    return _save(old, new, (form.note.data or "").strip() or _changes(old, new))
+
+
+@bp.post("/review-settings/overrides")
+@role_required(*RULE_EDITORS)
+def save_override() -> ResponseReturnValue:
+    """Add or replace one customer's credit override, as a new version."""
+    rule_set = current_rule_set()
+    form = OverrideForm(prefix="override")
+    settings_form = RuleSettingsForm(formdata=None, data=_form_data(rule_set))
+    if form.validate_on_submit():
+        _check_override(form)
+    if form.errors:
+        return _settings_page(rule_set, settings_form, form), 422
+    code = form.customer_code.data.strip()
+    expires_on = form.expires_on.data
+    old = rule_set.settings
+    try:
+        override = CreditOverride(bypass=form.bypass.data, temporary_limit=_amount(form.temporary_limit.data),
+                                  expires_at=datetime.combine(expires_on, time.min) if expires_on else None,
+                                  note=(form.note.data or "").strip())
+    except ValueError as exc:
+        _attach_value_error(form, exc)
+        return _settings_page(rule_set, settings_form, form), 422
+    new = replace(old, overrides={**old.overrides, code: override})
+    return _save(old, new, f"override for {code} set" + (f": {override.note}" if override.note else ""))
+
+
+@bp.post("/review-settings/overrides/<code>/remove")
+@role_required(*RULE_EDITORS)
+def remove_override(code: str) -> ResponseReturnValue:
+    """Drop one customer's credit override, as a new version."""
+    old = current_rule_set().settings
+    if code not in old.overrides:
+        flash(f"There is no override for {code}.", "error")
+        return redirect(url_for("holds.review_settings"))
+    new = replace(old, overrides={key: value for key, value in old.overrides.items() if key != code})
+    return _save(old, new, f"override for {code} removed")
+
+
+def _save(old: RuleSettings, new: RuleSettings, note: str) -> ResponseReturnValue:
+    if new.to_document() == old.to_document():
+        flash("Nothing changed; no new version was made.", "info")
+    else:
+        saved = save_rule_set(new, actor=current_user.email, note=note)
+        flash(f"Review rules saved as version {saved.version}.", "success")
+    return redirect(url_for("holds.review_settings"))
+
+
+def _settings_page(rule_set: ReviewRuleSet, form: RuleSettingsForm, override_form: OverrideForm) -> str:
+    versions = ReviewRuleSet.select(ReviewRuleSet.id, ReviewRuleSet.created_by, ReviewRuleSet.created_at,
+                                    ReviewRuleSet.note).order_by(ReviewRuleSet.id.desc()).limit(VERSIONS_SHOWN)
+    settings = rule_set.settings
+    return render_template("holds/settings.html", rule_set=rule_set, settings=settings, form=form,
+                           override_form=override_form, overrides=sorted(settings.overrides.items()),
+                           versions=list(versions), may_edit=current_user.role in RULE_EDITORS,
+                           now=utc_now())
+
+
+def _form_data(rule_set: ReviewRuleSet) -> dict:
+    settings = rule_set.settings
+    return {"base_version": str(rule_set.version), "enabled": sorted(settings.enabled),
+            "amount_hold_threshold": _amount_text(settings.amount_hold_threshold),
+            "amount_senior_threshold": _amount_text(settings.amount_senior_threshold),
+            "duplicate_window_minutes": settings.duplicate_window_minutes,
+            "overdue_grace_days": settings.overdue_grace_days, "hold_max_age_days": settings.hold_max_age_days}
+
+
+def _check_override(form: OverrideForm) -> None:
+    code = (form.customer_code.data or "").strip()
+    if not Partner.select().where(Partner.code == code, Partner.kind.in_(("customer", "distributor"))).exists():
+        form.customer_code.errors.append(f"no customer with code {code}")
+    if not form.bypass.data and not form.temporary_limit.data:
+        form.temporary_limit.errors.append("give a temporary limit or tick the bypass; otherwise nothing changes")
+    if form.expires_on.data is not None and form.expires_on.data <= utc_now().date():
+        form.expires_on.errors.append("must be after today")
+
+
+def _attach_value_error(form: FlaskForm, exc: ValueError) -> None:
+    """Put a settings ValueError ("key: what is wrong") on the field it names, else on the whole form."""
+    key, _, message = str(exc).partition(": ")
+    name = {"expires_at": "expires_on"}.get(key.rsplit(".", 1)[-1], key.rsplit(".", 1)[-1])
+    field = form._fields.get(name)
+    if field is not None and message:
+        field.errors = [*field.errors, message]
+    else:
+        form.form_errors.append(str(exc))
+
+
+def _changes(old: RuleSettings, new: RuleSettings) -> str:
+    """What a save changed, for the version note when none is given."""
+    before, after = old.to_document(), new.to_document()
+    parts = []
+    turned_on, turned_off = set(new.enabled) - set(old.enabled), set(old.enabled) - set(new.enabled)
+    if turned_on:
+        parts.append(f"rules on: {', '.join(sorted(turned_on))}")
+    if turned_off:
+        parts.append(f"rules off: {', '.join(sorted(turned_off))}")
+    parts += [f"{key} {_shown(before[key])} → {_shown(after[key])}" for key in before
+              if key not in ("enabled", "overrides") and before[key] != after[key]]
+    return "; ".join(parts)
+
+
+def _shown(value) -> str:
+    return "off" if value is None else str(value)
+
+
+def _amount(text: str | None) -> Decimal | None:
+    """A form amount already matched by AMOUNT; blank is None (the threshold or limit is off)."""
+    return Decimal(text.strip()).quantize(Decimal("0.01")) if text and text.strip() else None
+
+
+def _amount_text(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:.2f}"
