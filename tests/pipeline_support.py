@@ -51,7 +51,13 @@ def running_portal(app) -> Iterator[str]:
     try:
         yield url
     finally:
-        server.close()
+        # Close every socket the loop watches, so the loop ends and the listening socket is really
+        # released before the next test binds the same port (a socket closed while the loop polls it
+        # lingers until the poll returns).
+        for channel in list(server._map.values()):
+            channel.close()
+        server.task_dispatcher.shutdown()
+        thread.join(timeout=10)
 
 
 def sandbox_waybills(carrier_url: str) -> list[dict]:
