@@ -49,6 +49,7 @@ class Stock(BaseModel):
     product = peewee.ForeignKeyField(Product, backref="stock", on_delete="RESTRICT")
     on_hand = peewee.IntegerField(default=0)
     reserved = peewee.IntegerField(default=0)
+    reorder_point = peewee.IntegerField(null=True)  # overrides the product's reorder point for this warehouse
     updated_at = peewee.DateTimeField(default=utc_now)
 
     class Meta:
@@ -62,3 +63,36 @@ class Stock(BaseModel):
     @property
     def available(self) -> int:
         return self.on_hand - self.reserved
+
+
+class StockMovement(BaseModel):
+    """One audited change of on-hand stock: adjustment, transfer, receipt, return or import, with its reason."""
+
+    warehouse = peewee.ForeignKeyField(Warehouse, backref="movements", on_delete="RESTRICT")
+    product = peewee.ForeignKeyField(Product, backref="movements", on_delete="RESTRICT")
+    kind = peewee.CharField(max_length=16)  # adjustment, transfer_out, transfer_in, receipt, return, import
+    quantity = peewee.IntegerField()  # signed change of on_hand
+    reason_code = peewee.CharField(max_length=32)
+    note = peewee.CharField(max_length=500, default="")
+    reference = peewee.CharField(max_length=64, default="")  # transfer id, purchase order, return...
+    actor = peewee.CharField(max_length=254)
+    at = peewee.DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = ((("product", "warehouse", "at"), False),)
+
+
+class StockAlert(BaseModel):
+    """A low-stock alert for a SKU in a warehouse: raised once when available falls below the reorder
+    point, cleared when it recovers; at most one open alert per warehouse and SKU."""
+
+    warehouse = peewee.ForeignKeyField(Warehouse, backref="alerts", on_delete="CASCADE")
+    product = peewee.ForeignKeyField(Product, backref="alerts", on_delete="CASCADE")
+    status = peewee.CharField(max_length=8, default="open")  # open, cleared
+    available = peewee.IntegerField()  # when raised
+    reorder_point = peewee.IntegerField()
+    raised_at = peewee.DateTimeField(default=utc_now)
+    cleared_at = peewee.DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("status", "raised_at"), False),)

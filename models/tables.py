@@ -1,7 +1,8 @@
 """Every table of the OMS, in creation order: what migrations are generated from."""
 from models.audit import StatusChange
 from models.intake import ColumnMapping, ImportBatch, ImportRowError, IntakeMessage, SalesChannel
-from models.inventory import Lane, Product, Stock, Warehouse
+from models.allocation_config import AllocationRuleSet
+from models.inventory import Lane, Product, Stock, StockAlert, StockMovement, Warehouse
 from models.orders import Order, OrderLine, Reservation
 from models.outbox import OutboxMessage
 from models.partners import ApiToken, Partner, User
@@ -22,4 +23,5 @@ ALL_TABLES = [
     ImportBatch, ImportRowError, ColumnMapping, SalesChannel, IntakeMessage,
     Invoice, Payment, PaymentApplication,
     ReviewRuleSet, OrderReview,
+    AllocationRuleSet, StockMovement, StockAlert,
 ]
