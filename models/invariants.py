@@ -7,7 +7,7 @@ import peewee
 
 from models.audit import StatusChange
 from models.base import CENT
-from models.inventory import Product, Stock, Warehouse
+from models.inventory import Product, Stock, StockAlert, Warehouse
 from models.orders import Order, OrderLine, Reservation
 from models.partners import Partner
 from models.receivables import ZERO, Invoice, Payment, PaymentApplication
@@ -96,6 +96,15 @@ def reserved_lines_not_overcommitted() -> list[str]:
             for row in held if row.held > lines.get(row.order_line_id, 0)]
 
 
+def one_open_alert_per_stock() -> list[str]:
+    rows = (StockAlert.select(Warehouse.code, Product.sku, peewee.fn.COUNT(StockAlert.id).alias("alerts"))
+            .join(Warehouse, on=(StockAlert.warehouse == Warehouse.id)).switch(StockAlert)
+            .join(Product, on=(StockAlert.product == Product.id))
+            .where(StockAlert.status == "open").group_by(Warehouse.code, Product.sku)
+            .having(peewee.fn.COUNT(StockAlert.id) > 1).tuples())
+    return [f"stock {code}/{sku}: {count} open low-stock alerts" for code, sku, count in rows]
+
+
 CHECKS = {
     "0 <= reserved <= on_hand": stock_within_bounds,
     "active reservations add up to stock.reserved": reservations_add_up,
@@ -103,6 +112,7 @@ CHECKS = {
     "every shipped order has one issued waybill per shipment": shipped_orders_have_waybills,
     "every order has an audit trail": orders_have_audit_trail,
     "receivables add up to each customer's outstanding balance": receivables_add_up,
+    "at most one open low-stock alert per warehouse and SKU": one_open_alert_per_stock,
 }
 
 

@@ -21,6 +21,7 @@ from models.errors import RowRejected, ValidationFailed
 from models.inventory import Lane, Product, Stock, Warehouse
 from models.partners import Partner, User
 from models.receivables import set_opening_balance
+from models.stock_moves import set_on_hand
 from schemas.master_data import KINDS, REQUIRED_HEADERS, ROW_SCHEMAS, header_key
 
 log = logging.getLogger(__name__)
@@ -342,13 +343,13 @@ def _stock_values(data: dict, codes: Codes) -> dict:
             "product": _resolve(codes, data, "sku", "product with SKU"), "on_hand": data["on_hand"]}
 
 
-def _update_stock(current: Stock, changes: dict) -> None:
-    """Set on_hand only while it stays at or above reserved, judged at the moment of writing."""
-    on_hand = changes["on_hand"]
-    written = Stock.update(changes).where(Stock.id == current.id, Stock.reserved <= on_hand).execute()
-    if not written:
-        reserved = Stock.select(Stock.reserved).where(Stock.id == current.id).scalar()
-        raise RowRejected("on_hand", f"on_hand {on_hand} below reserved {reserved}")
+def _write_on_hand(stock_id: int, derived: dict) -> bool:
+    """Set on_hand as a counted figure, never below reserved; the difference is an audited movement that
+    also nudges backorders and low-stock alerts."""
+    try:
+        return set_on_hand(stock_id, derived["on_hand"], actor="stock import") is not None
+    except ValidationFailed as exc:
+        raise RowRejected("on_hand", "; ".join(exc.messages["on_hand"])) from None
 
 
 _KINDS = {
@@ -360,5 +361,5 @@ _KINDS = {
     "warehouses": _Kind(Warehouse, ("code",), ("code",), (), _warehouse_values),
     "lanes": _Kind(Lane, ("warehouse", "region"), ("warehouse_code", "region"), ("warehouse_code",), _lane_values),
     "stock": _Kind(Stock, ("warehouse", "product"), ("warehouse_code", "sku"), ("warehouse_code", "sku"),
-                   _stock_values, update=_update_stock),
+                   _stock_values, derived=("on_hand",), after_write=_write_on_hand),
 }

@@ -21,8 +21,9 @@ REVIEW = Stage("oms_review", "review_orders")
 ALLOCATION = Stage("oms_allocation", "allocate_orders")
 SHIPPING = Stage("oms_shipping", "create_shipments")
 WAYBILLS = Stage("oms_carrier", "request_waybills")
+ALERT_MAILS = Stage("oms_notify", "mail_stock_alerts")  # low-stock mails, sent after the alert is committed
 
-ALL_STAGES = (INTAKE, REVIEW, ALLOCATION, SHIPPING, WAYBILLS)
+ALL_STAGES = (INTAKE, REVIEW, ALLOCATION, SHIPPING, WAYBILLS, ALERT_MAILS)
 
 # The stage that moves an order on from each working status (see models.states.ORDER_WORKING_STATES).
 STAGE_FOR_ORDER_STATUS = {

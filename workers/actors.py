@@ -2,7 +2,8 @@
 from workers import broker  # noqa: F401 - installs the broker before the actors are declared
 from workers.allocation import allocate_orders
 from workers.intake import intake_orders
+from workers.notifications import mail_stock_alerts
 from workers.review import review_orders
 from workers.shipping import create_shipments, request_waybills
 
-ACTORS = (intake_orders, review_orders, allocate_orders, create_shipments, request_waybills)
+ACTORS = (intake_orders, review_orders, allocate_orders, create_shipments, request_waybills, mail_stock_alerts)

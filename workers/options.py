@@ -18,3 +18,12 @@ CARRIER_STAGE = {
     "time_limit": 300_000,
     "throws": (BatchItemsFailed, CarrierRejected),
 }
+
+# Mail through the SMTP relay: a relay outage can last minutes; each attempt has the mailer's own timeout.
+MAIL_STAGE = {
+    "max_retries": 8,
+    "min_backoff": 5_000,
+    "max_backoff": 600_000,
+    "time_limit": 120_000,
+    "throws": (BatchItemsFailed,),
+}

@@ -1,0 +1,180 @@
+"""Inventory pages: stock per warehouse and SKU, adjustments and transfers, a SKU's movements, low-stock alerts.
+
+Ops roles see everything (ops admins and agents also change stock); a supplier sees its own SKUs, read only.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from models.errors import ValidationFailed
+from models.inventory import Product, Warehouse
+from models.partners import OPS_ROLES
+from models.stock_moves import (
+    MAX_NOTE,
+    MAX_QUANTITY,
+    REASON_CODES,
+    TRANSFER_REASON_CODES,
+    adjust_stock,
+    transfer_stock,
+)
+from models.stock_views import (
+    decode_cursor,
+    encode_cursor,
+    open_alerts,
+    recently_cleared_alerts,
+    sku_movements,
+    stock_positions,
+)
+from portal.auth import PortalUser, role_required
+
+bp = Blueprint("inventory", __name__, url_prefix="/ops")
+
+PAGE_SIZE = 50
+MOVEMENTS_PAGE = 100
+STOCK_EDITORS = ("ops_admin", "ops_agent")
+stock_readers = role_required(*OPS_ROLES, "supplier")
+stock_editors = role_required(*STOCK_EDITORS)
+
+
+class AdjustmentForm(FlaskForm):
+    warehouse = SelectField("Warehouse", validators=[DataRequired("Choose a warehouse.")])
+    sku = StringField("SKU", validators=[DataRequired("Give the SKU."), Length(max=64)])
+    quantity_change = IntegerField("Change (+ adds, − removes)", validators=[
+        InputRequired("Give the change in units."), NumberRange(-MAX_QUANTITY, MAX_QUANTITY)])
+    reason_code = SelectField("Reason", choices=[SelectChoice(code, label) for code, label in REASON_CODES.items()])
+    note = StringField("Note", validators=[Length(max=MAX_NOTE)])
+
+
+class TransferForm(FlaskForm):
+    from_warehouse = SelectField("From", validators=[DataRequired("Choose a warehouse.")])
+    to_warehouse = SelectField("To", validators=[DataRequired("Choose a warehouse.")])
+    sku = StringField("SKU", validators=[DataRequired("Give the SKU."), Length(max=64)])
+    quantity = IntegerField("Units", validators=[InputRequired("Give the units to move."),
+                                                 NumberRange(1, MAX_QUANTITY)])
+    reason_code = SelectField("Reason", choices=[SelectChoice(code, label)
+                                                   for code, label in TRANSFER_REASON_CODES.items()])
+    note = StringField("Note", validators=[Length(max=MAX_NOTE)])
+
+
+def supplier_scope(user: PortalUser) -> int | None:
+    """The supplier whose SKUs a user is limited to; None for ops, who see every SKU."""
+    return user.partner_id if user.role == "supplier" else None
+
+
+@bp.get("/inventory")
+@stock_readers
+def inventory() -> ResponseReturnValue:
+    """Stock per SKU and warehouse, filtered by SKU, warehouse and low stock, 50 a page."""
+    return _inventory_page(_forms())
+
+
+@bp.post("/inventory/adjustments")
+@stock_editors
+def adjust() -> ResponseReturnValue:
+    """Add or remove units of a SKU in one warehouse, with a reason."""
+    adjustment, transfer = _forms(posted="adjust")
+    if adjustment.validate_on_submit():
+        data = adjustment.data
+        try:
+            movement = adjust_stock(data["warehouse"], data["sku"].strip(), data["quantity_change"],
+                                    reason_code=data["reason_code"], note=data["note"] or "",
+                                    actor=current_user.email)
+        except ValidationFailed as exc:
+            _attach(adjustment, exc.messages)
+        else:
+            flash(f"{movement.quantity:+d} {data['sku'].strip()} in {data['warehouse']} "
+                  f"({REASON_CODES[movement.reason_code].lower()}).", "success")
+            return redirect(url_for("inventory.inventory", sku=data["sku"].strip()))
+    return _inventory_page((adjustment, transfer)), 422
+
+
+@bp.post("/inventory/transfers")
+@stock_editors
+def transfer() -> ResponseReturnValue:
+    """Move available units of a SKU from one warehouse to another."""
+    adjustment, transfer_form = _forms(posted="transfer")
+    if transfer_form.validate_on_submit():
+        data = transfer_form.data
+        try:
+            moved_out, _ = transfer_stock(data["from_warehouse"], data["to_warehouse"], data["sku"].strip(),
+                                          data["quantity"], reason_code=data["reason_code"],
+                                          note=data["note"] or "", actor=current_user.email)
+        except ValidationFailed as exc:
+            _attach(transfer_form, exc.messages)
+        else:
+            flash(f"Moved {data['quantity']} {data['sku'].strip()} from {data['from_warehouse']} to "
+                  f"{data['to_warehouse']} ({moved_out.reference}).", "success")
+            return redirect(url_for("inventory.inventory", sku=data["sku"].strip()))
+    return _inventory_page((adjustment, transfer_form)), 422
+
+
+@bp.get("/inventory/<sku>")
+@stock_readers
+def sku_history(sku: str) -> ResponseReturnValue:
+    """One SKU: its stock in every warehouse and its movements, newest first."""
+    product = Product.get_or_none(Product.sku == sku)
+    scope = supplier_scope(current_user)
+    if product is None or (scope is not None and product.supplier_id != scope):
+        abort(404)
+    positions, _ = stock_positions(sku=sku, supplier_id=scope, limit=PAGE_SIZE)
+    before = request.args.get("before", type=int)
+    movements, next_before = sku_movements(product.id, limit=MOVEMENTS_PAGE, before=before)
+    return render_template("inventory/sku.html", product=product, positions=positions, movements=movements,
+                           reasons={**REASON_CODES, **TRANSFER_REASON_CODES}, before=before,
+                           next_before=next_before)
+
+
+@bp.get("/alerts")
+@stock_readers
+def alerts() -> ResponseReturnValue:
+    """Open low-stock alerts, the oldest first, and those cleared recently."""
+    scope = supplier_scope(current_user)
+    return render_template("inventory/alerts.html", open_alerts=open_alerts(supplier_id=scope),
+                           cleared=recently_cleared_alerts(supplier_id=scope))
+
+
+def _forms(*, posted: str | None = None) -> tuple[AdjustmentForm, TransferForm]:
+    """Both forms with the warehouse choices; only the posted one reads the request."""
+    codes = [code for (code,) in Warehouse.select(Warehouse.code).order_by(Warehouse.code).tuples()]
+    sku = request.args.get("sku", "").strip()[:64]
+    adjustment = AdjustmentForm(prefix="adjust", **({} if posted == "adjust" else {"formdata": None, "sku": sku}))
+    transfer_form = TransferForm(prefix="transfer",
+                                 **({} if posted == "transfer" else {"formdata": None, "sku": sku}))
+    for field in (adjustment.warehouse, transfer_form.from_warehouse, transfer_form.to_warehouse):
+        field.choices = [SelectChoice("", "—")] + [SelectChoice(code, code) for code in codes]
+    return adjustment, transfer_form
+
+
+def _inventory_page(forms: tuple[AdjustmentForm, TransferForm]) -> str:
+    sku = request.args.get("sku", "").strip()[:64]
+    warehouse = request.args.get("warehouse", "").strip()[:64]
+    low = request.args.get("low") == "1"
+    try:
+        after = decode_cursor(request.args.get("after"), parts=2)
+    except ValidationFailed:
+        after = None  # a mangled link: start from the first page
+    positions, next_key = stock_positions(sku=sku or None, warehouse=warehouse or None,
+                                          supplier_id=supplier_scope(current_user), low_only=low,
+                                          limit=PAGE_SIZE, after=after)
+    adjustment, transfer_form = forms
+    return render_template("inventory/stock.html", positions=positions, sku=sku, warehouse=warehouse, low=low,
+                           warehouses=[choice.value for choice in adjustment.warehouse.choices if choice.value],
+                           after=after, next_after=encode_cursor(next_key),
+                           may_edit=current_user.role in STOCK_EDITORS,
+                           adjustment=adjustment, transfer=transfer_form)
+
+
+def _attach(form: FlaskForm, messages: dict) -> None:
+    """Show the model's messages next to the fields they name; others at the top of the form."""
+    for name, errors in messages.items():
+        field = form._fields.get(name)
+        errors = errors if isinstance(errors, list) else [str(errors)]
+        if field is None:
+            form.form_errors.extend(errors)
+        else:
+            field.errors = [*field.errors, *errors]
