@@ -1,6 +1,7 @@
 """Cancelling an order before it ships: the status change and the release of its stock, together."""
 from __future__ import annotations
 
+from models.backorders import stock_arrived
 from models.base import utc_now
 from models.db import database, lock_for_update
 from models.inventory import Stock
@@ -27,6 +28,9 @@ def cancel_order(order_id: int, *, actor: str, reason: str) -> bool:
             (Stock.update(reserved=Stock.reserved - reservation.quantity, updated_at=utc_now())
              .where(Stock.id == reservation.stock_id).execute())
             Reservation.update(status="released", updated_at=utc_now()).where(Reservation.id == reservation.id).execute()
+        if held:  # the released units may fill orders waiting for them
+            stock_arrived(sorted({row.product_id for row in Stock.select(Stock.product).where(
+                Stock.id.in_([reservation.stock_id for reservation in held]))}))
         for shipment_id in [s.id for s in Shipment.select(Shipment.id).where(
                 Shipment.order == order_id, Shipment.status.in_(("ready", "failed")))]:
             transition("shipment", shipment_id, "cancelled", actor=actor, reason=reason)

@@ -4,20 +4,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import peewee
-
-from models.allocation_rules import LineDemand, SourceOption, plan_first_fit
-from models.base import CENT
+from models.allocation_step import allocate  # noqa: F401 - the allocation stage's step
 from models.db import database, lock_for_update
-from models.errors import StockMoved
-from models.inventory import Lane, Product, Stock, Warehouse
+from models.inventory import Product
 from models.orders import Order, OrderLine, Reservation
 from models.partners import Partner
 from models.review_facts import load_review_facts
 from models.review_rules import APPROVE, HOLD, review_order
 from models.reviews import current_rule_set, record_review
 from models.shipping import Shipment, ShipmentLine, Waybill
-from models.stages import ALLOCATION, REVIEW, SHIPPING, WAYBILLS
+from models.stages import ALLOCATION, REVIEW, WAYBILLS
 from models.transitions import transition
 
 
@@ -48,58 +44,6 @@ def review(order_id: int, *, actor: str) -> str | None:
         if target == "approved":
             ALLOCATION.nudge([order.id])
     return decision.outcome
-
-
-def allocate(order_id: int, *, actor: str, attempts: int = 3) -> str | None:
-    """Reserve stock for an approved order from the first warehouse that fills it, else backorder."""
-    for _ in range(attempts):
-        try:
-            return _allocate_once(order_id, actor=actor)
-        except StockMoved:
-            continue
-    raise StockMoved(f"order {order_id}: stock kept moving while reserving; will retry")
-
-
-def _allocate_once(order_id: int, *, actor: str) -> str | None:
-    with database.atomic():
-        order = Order.locked(order_id)
-        if order is None or order.status != "approved":
-            return None
-        lines = list(order.lines.order_by(OrderLine.line_no))
-        sources, stock_rows = _sources_for(order, lines)
-        plan = plan_first_fit([LineDemand(line.id, line.product_id, line.quantity) for line in lines], sources)
-        if not plan.complete:
-            transition("order", order.id, "backordered", actor=actor, reason=plan.explanation, expected="approved")
-            return "backordered"
-        for pick in sorted(plan.picks, key=lambda p: stock_rows[(p.warehouse_id, p.product_id)].id):
-            stock = stock_rows[(pick.warehouse_id, pick.product_id)]
-            reserved = (Stock.update(reserved=Stock.reserved + pick.quantity)
-                        .where(Stock.id == stock.id, Stock.on_hand - Stock.reserved >= pick.quantity).execute())
-            if not reserved:
-                raise StockMoved(f"stock {stock.id} moved")
-            Reservation.create(order_line=pick.line_id, warehouse=pick.warehouse_id, stock=stock.id,
-                               quantity=pick.quantity)
-        transition("order", order.id, "allocated", actor=actor, reason=plan.explanation, expected="approved")
-        SHIPPING.nudge([order.id])
-    return "allocated"
-
-
-def _sources_for(order: Order, lines: list[OrderLine]) -> tuple[list[SourceOption], dict]:
-    """Candidate warehouses with a lane to the order's region, their stock rows locked in id order."""
-    lanes = list(Lane.select(Lane, Warehouse).join(Warehouse)
-                 .where(Lane.region == order.ship_to_region, Warehouse.active == True))  # noqa: E712
-    product_ids = [line.product_id for line in lines]
-    rows = list(lock_for_update(Stock.select().where(
-        Stock.warehouse.in_([lane.warehouse_id for lane in lanes]), Stock.product.in_(product_ids))
-        .order_by(Stock.id))) if lanes else []
-    stock_rows = {(row.warehouse_id, row.product_id): row for row in rows}
-    sources = [SourceOption(
-        warehouse_id=lane.warehouse_id, warehouse_code=lane.warehouse.code, cost=lane.cost,
-        lead_time_days=lane.lead_time_days,
-        available={pid: stock_rows[(lane.warehouse_id, pid)].available
-                   for pid in product_ids if (lane.warehouse_id, pid) in stock_rows},
-    ) for lane in lanes]
-    return sources, stock_rows
 
 
 def create_shipments(order_id: int, *, actor: str) -> list[int]:

@@ -46,7 +46,7 @@ class Order(BaseModel):
     created_at = peewee.DateTimeField(default=utc_now)
     status_changed_at = peewee.DateTimeField(default=utc_now)
     redriven_at = peewee.DateTimeField(null=True)  # last time the sweeper re-sent its stage message
-    allocation_json = peewee.TextField(default="")  # the last allocation plan with its explanation
+    allocation_json = peewee.TextField(null=True)  # the last allocation plan with its explanation
     # Set on the order that carries the quantities a ship-available allocation could not fill yet.
     backorder_of = peewee.ForeignKeyField("self", null=True, backref="backorders", on_delete="SET NULL")
 

@@ -16,6 +16,7 @@ import dramatiq
 from models.db import connection
 from models.hold_decisions import cancel_stale_holds
 from models.outbox import OutboxMessage, claim_batch, mark_sent, release_claims
+from models.stock_alerts import sweep_alerts
 from models.sweeper import redrive_stuck_orders
 
 logger = logging.getLogger(__name__)
@@ -83,6 +84,7 @@ def run_relay(broker: dramatiq.Broker, stop: threading.Event, *, interval: float
                 with connection():
                     redriven = redrive_stuck_orders(stuck_after)
                     expired = cancel_stale_holds()
+                    sweep_alerts()
                 if redriven:
                     logger.warning("re-drove stuck orders: %s", redriven)
                 if expired:

@@ -27,7 +27,7 @@ def up(migrator, db):
             table_name = 'product'
 
     migrator.migrate(
-        migrator.add_column('order', 'allocation_json', TextField(default='')),
+        migrator.add_column('order', 'allocation_json', TextField(null=True)),
         migrator.add_column('order', 'backorder_of_id',
                             ForeignKeyField(Order, field=Order.id, null=True, on_delete='SET NULL')),
         migrator.add_column('stock', 'reorder_point', IntegerField(null=True)),

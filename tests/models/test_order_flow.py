@@ -1,9 +1,12 @@
+import json
 from decimal import Decimal
 
 import peewee
 import pytest
 
+from models.allocation_config import AllocationSettings, save_allocation_settings
 from models.audit import StatusChange
+from models.backorders import stock_arrived
 from models.db import database
 from models.dispatch import prepare_waybill, record_waybill
 from models.inventory import Product, Stock, Warehouse
@@ -13,6 +16,7 @@ from models.order_flow import allocate, create_shipments, review, start_review
 from models.orders import Order, OrderLine, Reservation
 from models.outbox import OutboxMessage
 from models.partners import Partner
+from models.purchasing import PurchaseOrder
 from models.shipping import Shipment, Waybill
 from models.transitions import transition
 from schemas.orders import order_schema
@@ -182,7 +186,8 @@ def test_allocate_reserves_once_from_the_cheapest_lane(any_db):
     assert (stock("EAST", "WIDGET"), stock("EAST", "GADGET")) == ((100, 2), (100, 1))
     assert (stock("WEST", "WIDGET"), stock("WEST", "GADGET")) == ((100, 0), (100, 0))
     order = Order.get_by_id(order_id)
-    assert (order.status, order.status_reason) == ("allocated", "EAST: fills all lines (lane cost 5.00, 1 d)")
+    assert order.status == "allocated"
+    assert "Chosen: EAST, 1 shipment, cost 5.00, ETA 1 d. Runner-up: WEST" in order.status_reason
     assert nudges("create_shipments") == [[[order_id]]]
     assert clean()
 
@@ -194,8 +199,7 @@ def test_allocate_falls_to_west_when_east_is_short(any_db):
     assert allocate(order_id, actor=ACTOR) == "allocated"
     assert reservations(order_id) == [("WIDGET", "WEST", 2, "active"), ("GADGET", "WEST", 1, "active")]
     assert (stock("EAST", "WIDGET"), stock("WEST", "WIDGET"), stock("WEST", "GADGET")) == ((1, 0), (100, 2), (100, 1))
-    assert Order.get_by_id(order_id).status_reason == (
-        "EAST: short on 1 product(s); WEST: fills all lines (lane cost 9.00, 3 d)")
+    assert "Chosen: WEST, 1 shipment, cost 9.00" in Order.get_by_id(order_id).status_reason
     assert clean()
 
 
@@ -218,15 +222,25 @@ def test_reserved_stock_is_not_free_for_the_next_order(any_db):
     assert clean()
 
 
-@pytest.mark.parametrize("short, region, explanation", [
-    ({"EAST": "WIDGET", "WEST": "GADGET"}, "R1",
-     "no single warehouse can fill the order: EAST: short on 1 product(s); WEST: short on 1 product(s)"),
-    ({}, "R9", "no warehouse ships to this region"),
-])
-def test_backorder_when_no_single_warehouse_fills(any_db, short, region, explanation):
+def test_an_order_no_single_warehouse_fills_is_split_across_two(any_db):
     make_world()
-    for warehouse, sku in short.items():
-        set_on_hand(warehouse, sku, 0)
+    set_on_hand("EAST", "WIDGET", 0)
+    set_on_hand("WEST", "GADGET", 0)
+    order_id = approved()
+    assert allocate(order_id, actor=ACTOR) == "allocated"
+    assert reservations(order_id) == [("WIDGET", "WEST", 2, "active"), ("GADGET", "EAST", 1, "active")]
+    assert "Chosen: EAST + WEST, 2 shipments" in Order.get_by_id(order_id).status_reason
+    assert clean()
+
+
+@pytest.mark.parametrize("region, explanation", [
+    ("R1", "Ship complete: no plan fills every line"),
+    ("R9", "no warehouse or drop-ship supplier serves this region"),
+])
+def test_backorder_when_the_order_cannot_be_filled_whole(any_db, region, explanation):
+    make_world()
+    set_on_hand("EAST", "WIDGET", 1)  # one of the two widgets ordered is in stock
+    set_on_hand("WEST", "WIDGET", 0)
     order_id = placed(region=region)
     start_review(order_id, actor=ACTOR)
     if region == "R9":  # review holds an undeliverable ship-to; ops released it anyway
@@ -235,13 +249,59 @@ def test_backorder_when_no_single_warehouse_fills(any_db, short, region, explana
     else:
         assert review(order_id, actor=ACTOR) == "approve"
     assert allocate(order_id, actor=ACTOR) == "backordered"
-    assert allocate(order_id, actor=ACTOR) is None
+    assert allocate(order_id, actor=ACTOR) == "backordered"  # planned again, nothing changes
     order = Order.get_by_id(order_id)
-    assert (order.status, order.status_reason) == ("backordered", explanation)
+    assert order.status == "backordered" and explanation in order.status_reason
     assert reservations(order_id) == []
     assert Stock.select().where(Stock.reserved != 0).count() == 0
     assert nudges("create_shipments") == []
+    assert json.loads(order.allocation_json)["plan"]["shortfall"]
     assert clean()
+
+
+def test_stock_arriving_reallocates_a_backorder(any_db):
+    make_world()
+    set_on_hand("EAST", "WIDGET", 0)
+    set_on_hand("WEST", "WIDGET", 0)
+    order_id = approved()
+    assert allocate(order_id, actor=ACTOR) == "backordered"
+    OutboxMessage.delete().execute()
+    with database.atomic():
+        set_on_hand("EAST", "WIDGET", 5)
+        assert stock_arrived([Product.get(Product.sku == "WIDGET").id]) == [order_id]
+    assert nudges("allocate_orders") == [[[order_id]]]
+    assert allocate(order_id, actor=ACTOR) == "allocated"
+    assert reservations(order_id) == [("WIDGET", "EAST", 2, "active"), ("GADGET", "EAST", 1, "active")]
+
+
+def test_ship_available_splits_the_rest_into_a_linked_backorder(any_db):
+    make_world()
+    save_allocation_settings(AllocationSettings(by_customer={"CUST1": {"partial": "ship_available"}}),
+                             actor="ops")
+    set_on_hand("EAST", "WIDGET", 1)
+    set_on_hand("WEST", "WIDGET", 0)
+    order_id = approved()  # 2 widgets (10.00) + 1 gadget (25.50)
+    assert allocate(order_id, actor=ACTOR) == "allocated"
+    parent = Order.get_by_id(order_id)
+    [child] = Order.select().where(Order.backorder_of == order_id)
+    assert (child.status, child.external_ref, child.total) == ("backordered", "PO-1/BO1", Decimal("10.00"))
+    assert [(line.sku, line.quantity) for line in child.lines] == [("WIDGET", 1)]
+    assert parent.total == Decimal("35.50") and reservations(order_id) == [
+        ("WIDGET", "EAST", 1, "active"), ("GADGET", "EAST", 1, "active")]
+    assert clean()
+
+
+def test_drop_ship_lines_become_a_purchase_order_to_the_supplier(any_db):
+    world = make_world()
+    Product.update(dropship=True).where(Product.sku == "GADGET").execute()
+    set_on_hand("EAST", "GADGET", 0)
+    set_on_hand("WEST", "GADGET", 0)
+    order_id = approved()
+    assert allocate(order_id, actor=ACTOR) == "allocated"
+    [purchase] = PurchaseOrder.select().where(PurchaseOrder.sales_order == order_id)
+    assert (purchase.dropship, purchase.supplier_id, purchase.status) == (True, world["supplier"].id, "sent")
+    assert [(line.product.sku, line.quantity) for line in purchase.lines] == [("GADGET", 1)]
+    assert reservations(order_id) == [("WIDGET", "EAST", 2, "active")]
 
 
 # --- shipping ------------------------------------------------------------------------------------

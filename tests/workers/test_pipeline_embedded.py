@@ -153,11 +153,12 @@ def test_over_limit_order_is_held_and_blocked_customer_rejected(api, worker, wor
 
 def test_order_no_warehouse_can_fill_is_backordered(api, worker):
     post, get = api
-    order_id = post(order_body("HUGE-1", lines=[{"sku": "WIDGET", "quantity": 150}])).get_json()["id"]
+    # 100 widgets in each warehouse: 250 cannot be filled even split, and the default waits for complete
+    order_id = post(order_body("HUGE-1", lines=[{"sku": "WIDGET", "quantity": 250}])).get_json()["id"]
     drain(worker)
     resource = get(order_id).get_json()
     assert resource["status"] == "backordered"
-    assert "no single warehouse" in resource["status_reason"]
+    assert "Ship complete: no plan fills every line" in resource["status_reason"]
 
 
 def test_tracking_events_from_the_sandbox_deliver_the_order(app, api, worker):
