@@ -42,11 +42,26 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
     login_manager.init_app(app)
     csrf.init_app(app)
 
-    from portal import api, api_channels, api_intake, api_payments, auth, batches, health, holds, intake_queue, ops
+    from portal import (
+        allocation_settings,
+        api,
+        api_channels,
+        api_intake,
+        api_payments,
+        api_stock,
+        auth,
+        batches,
+        health,
+        holds,
+        intake_queue,
+        inventory,
+        ops,
+    )
 
-    for blueprint in (auth.bp, ops.bp, holds.bp, batches.bp, intake_queue.bp, health.bp):
+    for blueprint in (auth.bp, ops.bp, holds.bp, allocation_settings.bp, inventory.bp, batches.bp, intake_queue.bp,
+                      health.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (api.bp, api_intake.bp, api_channels.bp, api_payments.bp):
+    for blueprint in (api.bp, api_intake.bp, api_channels.bp, api_payments.bp, api_stock.bp):
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens and signed webhooks, not cookies
     return app
