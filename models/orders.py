@@ -1,6 +1,7 @@
 """Canonical orders, their lines and the stock reservations made for them."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import peewee
@@ -58,6 +59,11 @@ class Order(BaseModel):
             (("placed_by", "created_at"), False),
         )
         constraints = [peewee.SQL(f"CHECK (status IN ({_STATUS_LIST}))")]
+
+    @property
+    def allocation(self) -> dict | None:
+        """The last allocation plan with its explanation and routing notes, or None before allocation."""
+        return json.loads(self.allocation_json) if self.allocation_json else None
 
     @classmethod
     def locked(cls, order_id: int) -> "Order | None":

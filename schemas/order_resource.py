@@ -88,6 +88,7 @@ class OrderOut(Schema):
     shipments = fields.Method("_shipments")
     audit_trail = fields.Method("_audit")
     review = fields.Method("_review")
+    allocation = fields.Method("_allocation")
 
     def _lines(self, order) -> list:
         return LineOut(many=True).dump(order.loaded_lines)
@@ -100,6 +101,9 @@ class OrderOut(Schema):
 
     def _review(self, order) -> list:
         return [review.as_document() for review in order.loaded_reviews]
+
+    def _allocation(self, order) -> dict | None:
+        return order.allocation
 
 
 order_out = OrderOut()

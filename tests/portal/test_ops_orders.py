@@ -6,6 +6,7 @@ import pytest
 
 from models.audit import StatusChange
 from models.inventory import Stock, Warehouse
+from models.order_flow import allocate, review, start_review
 from models.orders import Order, OrderLine, Reservation
 from models.outbox import OutboxMessage
 from models.shipping import Shipment, TrackingEvent, Waybill
@@ -379,3 +380,13 @@ def test_users_fixture_covers_every_role():
     from models.partners import ROLES
 
     assert set(USERS) == set(ROLES)
+
+
+def test_order_page_explains_the_allocation(auth, client):
+    order = place("PO-PLAN")
+    for step in (start_review, review, allocate):
+        step(order.id, actor="test")
+    auth.login_as("ops_agent")
+    page = client.get(f"/orders/{order.id}").text
+    assert "<h2>Allocation</h2>" in page and "Chosen: EAST, 1 shipment" in page
+    assert "EAST: lane 5.00, 1 d, fills 2/2 lines" in page

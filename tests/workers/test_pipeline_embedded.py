@@ -78,6 +78,8 @@ def test_api_orders_reach_shipped_with_a_sandbox_waybill(api, worker):
         assert resource["status"] == "shipped", resource["audit_trail"]
         [shipment] = resource["shipments"]
         assert shipment["warehouse"] == "EAST"  # cheapest lane to R1 that can fill the order
+        assert resource["allocation"]["plan"]["chosen"]["sources"] == ["EAST"]
+        assert "Runner-up: WEST" in resource["allocation"]["plan"]["explanation"]
         assert shipment["waybill_number"].startswith("SBX")
         assert [a["to_status"] for a in resource["audit_trail"]] == [
             "received", "reviewing", "approved", "allocated", "shipped"]
