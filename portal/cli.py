@@ -96,6 +96,7 @@ def _messages(exc) -> str:
 
 def _register_commands() -> None:
     from portal.cli_bench import bench
+    from portal.cli_bench_allocation import bench_allocation
     from portal.cli_bench_intake import bench_intake
     from portal.cli_channels import channel_command
     from portal.mail_intake import mail_intake_command
@@ -106,6 +107,7 @@ def _register_commands() -> None:
                     channel_command, mail_intake_command):
         main.add_command(command)
     bench.add_command(bench_intake)
+    bench.add_command(bench_allocation)
 
 
 _register_commands()
