@@ -40,19 +40,26 @@ def require_order_desk(user, doing: str) -> None:
         raise PermissionDenied(f"role {user.role} may not {doing}")
 
 
-@bp.errorhandler(ValidationError)
 def _invalid_body(exc: ValidationError):
     return api_error(422, "validation failed", errors=exc.messages)
 
 
-@bp.errorhandler(ValidationFailed)
 def _invalid_data(exc: ValidationFailed):
     return api_error(422, str(exc), errors=exc.messages)
 
 
-@bp.errorhandler(PermissionDenied)
 def forbidden(exc: PermissionDenied):
     return api_error(403, str(exc))
+
+
+def answer_errors_as_json(blueprint: Blueprint) -> None:
+    """Bad bodies and failed validation answer 422, refused permissions 403, as JSON error bodies."""
+    blueprint.register_error_handler(ValidationError, _invalid_body)
+    blueprint.register_error_handler(ValidationFailed, _invalid_data)
+    blueprint.register_error_handler(PermissionDenied, forbidden)
+
+
+answer_errors_as_json(bp)
 
 
 def token_required(view):

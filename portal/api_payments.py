@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
-from marshmallow import ValidationError
 
 from models.base import utc_now
-from models.errors import PermissionDenied, ValidationFailed
+from models.errors import PermissionDenied
 from models.partners import Partner
 from models.payments import BUYER_KINDS, customer_by_code, record_payment
 from models.receivables import Invoice, Payment, applications_of, overdue_position
-from portal.api import api_error, forbidden, token_required
+from portal.api import answer_errors_as_json, api_error, token_required
 from schemas.payments import payment_out, payment_schema, receivables_out
 
 bp = Blueprint("api_payments", __name__, url_prefix="/api/v1")
@@ -17,17 +16,7 @@ bp = Blueprint("api_payments", __name__, url_prefix="/api/v1")
 # Money in moves credit exposure and can release held orders: the roles that decide credit.
 PAYMENT_ROLES = ("ops_admin", "credit_controller")
 
-bp.register_error_handler(PermissionDenied, forbidden)
-
-
-@bp.errorhandler(ValidationError)
-def _invalid_body(exc: ValidationError):
-    return api_error(422, "validation failed", errors=exc.messages)
-
-
-@bp.errorhandler(ValidationFailed)
-def _invalid_data(exc: ValidationFailed):
-    return api_error(422, str(exc), errors=exc.messages)
+answer_errors_as_json(bp)
 
 
 @bp.post("/payments")

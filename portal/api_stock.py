@@ -6,9 +6,8 @@ the units available per SKU over all warehouses (what it may order), never wareh
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
-from marshmallow import ValidationError
 
-from models.errors import PermissionDenied, ValidationFailed
+from models.errors import PermissionDenied
 from models.inventory import Stock
 from models.stock_moves import adjust_stock, transfer_stock
 from models.stock_views import (
@@ -17,7 +16,7 @@ from models.stock_views import (
     sku_availability,
     stock_positions,
 )
-from portal.api import api_error, forbidden, token_required
+from portal.api import answer_errors_as_json, api_error, token_required
 from schemas.stock import (
     adjustment_schema,
     movement_out,
@@ -31,17 +30,7 @@ bp = Blueprint("api_stock", __name__, url_prefix="/api/v1")
 
 STOCK_EDITORS = ("ops_admin", "ops_agent")
 
-bp.register_error_handler(PermissionDenied, forbidden)
-
-
-@bp.errorhandler(ValidationError)
-def _invalid_body(exc: ValidationError):
-    return api_error(422, "validation failed", errors=exc.messages)
-
-
-@bp.errorhandler(ValidationFailed)
-def _invalid_data(exc: ValidationFailed):
-    return api_error(422, str(exc), errors=exc.messages)
+answer_errors_as_json(bp)
 
 
 @bp.get("/stock")
