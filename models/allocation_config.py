@@ -6,25 +6,14 @@ import json
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
 
-import peewee
-
 from models.allocation_rules import PARTIALS, STRATEGIES, PlanPolicy
-from models.base import BaseModel, utc_now
 from models.routing_rules import RoutingRule, rules_from_document, rules_to_document
+from models.rule_set_versions import RuleSetVersion
 
 POLICY_KEYS = ("strategy", "cost_weight", "days_weight", "split_penalty", "allow_split", "allow_dropship", "partial")
 
 
-class AllocationRuleSet(BaseModel):
-    document_json = peewee.TextField()
-    created_by = peewee.CharField(max_length=254)
-    note = peewee.CharField(max_length=500, default="")
-    created_at = peewee.DateTimeField(default=utc_now)
-
-    @property
-    def version(self) -> int:
-        return self.id
-
+class AllocationRuleSet(RuleSetVersion):
     @property
     def settings(self) -> AllocationSettings:
         return AllocationSettings.from_document(json.loads(self.document_json))
@@ -100,12 +89,8 @@ def _policy_values(changes: dict, *, where: str) -> dict:
 
 def current_allocation_rules() -> AllocationRuleSet:
     """The allocation configuration in force; version 1 (defaults) comes from the migration."""
-    newest = AllocationRuleSet.select().order_by(AllocationRuleSet.id.desc()).first()
-    if newest is None:
-        newest = save_allocation_settings(AllocationSettings(), actor="system", note="defaults")
-    return newest
+    return AllocationRuleSet.in_force(AllocationSettings())
 
 
 def save_allocation_settings(settings: AllocationSettings, *, actor: str, note: str = "") -> AllocationRuleSet:
-    return AllocationRuleSet.create(document_json=json.dumps(settings.to_document(), sort_keys=True),
-                                    created_by=actor, note=note[:500])
+    return AllocationRuleSet.record(settings, actor=actor, note=note)

@@ -8,19 +8,11 @@ import peewee
 from models.base import BaseModel, utc_now
 from models.orders import Order
 from models.review_rules import DEFAULT_SETTINGS, ReviewDecision, RuleSettings
+from models.rule_set_versions import RuleSetVersion
 
 
-class ReviewRuleSet(BaseModel):
+class ReviewRuleSet(RuleSetVersion):
     """One version of the review configuration; the newest row is the one in force."""
-
-    document_json = peewee.TextField()
-    created_by = peewee.CharField(max_length=254)
-    note = peewee.CharField(max_length=500, default="")
-    created_at = peewee.DateTimeField(default=utc_now)
-
-    @property
-    def version(self) -> int:
-        return self.id
 
     @property
     def settings(self) -> RuleSettings:
@@ -57,18 +49,13 @@ class OrderReview(BaseModel):
 
 
 def current_rule_set() -> ReviewRuleSet:
-    """The rule set in force; the first call on a new database records the defaults as version 1."""
-    newest = ReviewRuleSet.select().order_by(ReviewRuleSet.id.desc()).first()
-    if newest is None:
-        newest = ReviewRuleSet.create(document_json=json.dumps(DEFAULT_SETTINGS.to_document(), sort_keys=True),
-                                      created_by="system", note="defaults")
-    return newest
+    """The rule set in force (version 1, the defaults, comes from the migration)."""
+    return ReviewRuleSet.in_force(DEFAULT_SETTINGS)
 
 
 def save_rule_set(settings: RuleSettings, *, actor: str, note: str = "") -> ReviewRuleSet:
     """Make ``settings`` the rule set in force as a new version."""
-    return ReviewRuleSet.create(document_json=json.dumps(settings.to_document(), sort_keys=True),
-                                created_by=actor, note=note[:500])
+    return ReviewRuleSet.record(settings, actor=actor, note=note)
 
 
 def record_review(order_id: int, decision: ReviewDecision, rule_set: ReviewRuleSet, *, actor: str) -> OrderReview:
