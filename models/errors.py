@@ -80,3 +80,7 @@ class SkuMatchRefused(ValidationFailed):
 
 class ImportRefused(OMSError):
     """Raised when a whole order file is refused (too big, too many rows, unreadable, wrong columns or type)."""
+
+
+class BodyNotAnObject(OMSError):
+    """Raised when an API request's body is not a JSON object."""

@@ -11,7 +11,7 @@ from marshmallow import ValidationError
 
 from models.access import can_see_order
 from models.cancellation import cancel_order
-from models.errors import PermissionDenied, SignatureInvalid, ValidationFailed
+from models.errors import BodyNotAnObject, PermissionDenied, SignatureInvalid, ValidationFailed
 from models.hold_decisions import reject_held_order, release_held_order
 from models.order_entry import place_order
 from models.order_views import load_order_view
@@ -52,8 +52,22 @@ def forbidden(exc: PermissionDenied):
     return api_error(403, str(exc))
 
 
+def _not_an_object(exc: BodyNotAnObject):
+    return api_error(400, str(exc))
+
+
+def json_object_body() -> dict:
+    """The request's JSON object body; BodyNotAnObject (400) for anything else."""
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BodyNotAnObject("expected a JSON object body with Content-Type: application/json")
+    return body
+
+
 def answer_errors_as_json(blueprint: Blueprint) -> None:
-    """Bad bodies and failed validation answer 422, refused permissions 403, as JSON error bodies."""
+    """A body that is not an object answers 400, bad bodies and failed validation 422, refused
+    permissions 403, as JSON error bodies."""
+    blueprint.register_error_handler(BodyNotAnObject, _not_an_object)
     blueprint.register_error_handler(ValidationError, _invalid_body)
     blueprint.register_error_handler(ValidationFailed, _invalid_data)
     blueprint.register_error_handler(PermissionDenied, forbidden)
@@ -80,10 +94,7 @@ def token_required(view):
 def create_order():
     user = g.api_user
     require_order_desk(user, "place orders")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return api_error(400, "expected a JSON object body with Content-Type: application/json")
-    data = order_schema.load(body)
+    data = order_schema.load(json_object_body())
     placed_by = user.partner if user.role == "distributor" else None
     order, created = place_order(data, actor=f"api:{user.email}", placed_by=placed_by)
     payload = {"id": order.id, "status": order.status, "external_ref": order.external_ref,

@@ -1,14 +1,14 @@
 """JSON API for receivables: POST /api/v1/payments and GET /api/v1/customers/<code>/receivables."""
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, g, jsonify
 
 from models.base import utc_now
 from models.errors import PermissionDenied
 from models.partners import Partner
 from models.payments import BUYER_KINDS, customer_by_code, record_payment
 from models.receivables import Invoice, Payment, applications_of, overdue_position
-from portal.api import answer_errors_as_json, api_error, token_required
+from portal.api import answer_errors_as_json, api_error, json_object_body, token_required
 from schemas.payments import payment_out, payment_schema, receivables_out
 
 bp = Blueprint("api_payments", __name__, url_prefix="/api/v1")
@@ -26,10 +26,7 @@ def create_payment():
     user = g.api_user
     if user.role not in PAYMENT_ROLES:
         raise PermissionDenied(f"role {user.role} may not record payments; an ops_admin or credit_controller may")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return api_error(400, "expected a JSON object body with Content-Type: application/json")
-    data = payment_schema.load(body)
+    data = payment_schema.load(json_object_body())
     customer = customer_by_code(data["customer_code"])
     payment, created = record_payment(customer, amount=data["amount"], currency=data["currency"],
                                       reference=data["reference"], method=data["method"],

@@ -16,7 +16,7 @@ from models.stock_views import (
     sku_availability,
     stock_positions,
 )
-from portal.api import answer_errors_as_json, api_error, token_required
+from portal.api import answer_errors_as_json, json_object_body, token_required
 from schemas.stock import (
     adjustment_schema,
     movement_out,
@@ -57,10 +57,7 @@ def list_stock():
 def create_adjustment():
     """Adjust on-hand stock: ``{warehouse, sku, quantity_change, reason_code, note}``; 201 with the movement."""
     _require_stock_editor("adjust stock")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return api_error(400, "expected a JSON object body with Content-Type: application/json")
-    data = adjustment_schema.load(body)
+    data = adjustment_schema.load(json_object_body())
     movement = adjust_stock(data["warehouse"], data["sku"], data["quantity_change"], reason_code=data["reason_code"],
                             note=data["note"], actor=f"api:{g.api_user.email}")
     return jsonify({"movement": movement_out.dump(movement), "stock": _stock_after(movement)}), 201
@@ -71,10 +68,7 @@ def create_adjustment():
 def create_transfer():
     """Move available units: ``{from_warehouse, to_warehouse, sku, quantity, reason_code, note}``; 201."""
     _require_stock_editor("transfer stock")
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return api_error(400, "expected a JSON object body with Content-Type: application/json")
-    data = transfer_schema.load(body)
+    data = transfer_schema.load(json_object_body())
     moved_out, moved_in = transfer_stock(data["from_warehouse"], data["to_warehouse"], data["sku"], data["quantity"],
                                          reason_code=data["reason_code"], note=data["note"],
                                          actor=f"api:{g.api_user.email}")
