@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 from decimal import Decimal
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -19,7 +19,6 @@ from models.allocation_config import (
     AllocationSettings,
     current_allocation_rules,
     policy_document,
-    save_allocation_settings,
 )
 from models.allocation_rules import STRATEGIES
 from models.inventory import Product, Warehouse
@@ -27,6 +26,7 @@ from models.orders import CHANNELS
 from models.partners import Partner
 from models.routing_rules import RouteAction, RouteFilter, RoutingRule
 from portal.auth import ops_required, role_required
+from portal.rule_set_pages import save_if_changed
 
 bp = Blueprint("allocation_settings", __name__, url_prefix="/ops")
 
@@ -214,11 +214,7 @@ def change_routing_rule(index: int, change: str) -> ResponseReturnValue:
 
 
 def _save(old: AllocationSettings, new: AllocationSettings, note: str) -> ResponseReturnValue:
-    if new.to_document() == old.to_document():
-        flash("Nothing changed; no new version was made.", "info")
-    else:
-        saved = save_allocation_settings(new, actor=current_user.email, note=note)
-        flash(f"Allocation rules saved as version {saved.version}.", "success")
+    save_if_changed(AllocationRuleSet, old, new, actor=current_user.email, note=note, what="Allocation rules")
     return redirect(url_for("allocation_settings.settings_page"))
 
 

@@ -45,9 +45,9 @@ from models.reviews import (
     ReviewRuleSet,
     current_rule_set,
     latest_reviews,
-    save_rule_set,
 )
 from portal.auth import ops_required, role_required
+from portal.rule_set_pages import save_if_changed
 
 bp = Blueprint("holds", __name__, url_prefix="/ops")
 
@@ -224,11 +224,7 @@ def remove_override(code: str) -> ResponseReturnValue:
 
 
 def _save(old: RuleSettings, new: RuleSettings, note: str) -> ResponseReturnValue:
-    if new.to_document() == old.to_document():
-        flash("Nothing changed; no new version was made.", "info")
-    else:
-        saved = save_rule_set(new, actor=current_user.email, note=note)
-        flash(f"Review rules saved as version {saved.version}.", "success")
+    save_if_changed(ReviewRuleSet, old, new, actor=current_user.email, note=note, what="Review rules")
     return redirect(url_for("holds.review_settings"))
 
 
