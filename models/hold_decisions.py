@@ -12,7 +12,7 @@ from models.db import database
 from models.errors import PermissionDenied, ValidationFailed
 from models.orders import Order
 from models.review_rules import CREDIT_ROLES, may_release
-from models.reviews import OrderReview, current_rule_set, latest_review
+from models.reviews import OrderReview, current_rule_set, latest_review, newest_review_ids
 from models.sku_matching import unmatched_lines
 from models.stages import ALLOCATION, REVIEW
 from models.transitions import transition
@@ -93,10 +93,8 @@ def held_orders(reason_code: str | None = None) -> peewee.ModelSelect:
     """Orders on hold, oldest hold first; with ``reason_code``, only those its latest review held for it."""
     query = Order.select().where(Order.status == "on_hold").order_by(Order.status_changed_at, Order.id)
     if reason_code:
-        newest = OrderReview.alias()
-        newest_ids = newest.select(peewee.fn.MAX(newest.id)).group_by(newest.order)
         query = query.where(Order.id.in_(OrderReview.select(OrderReview.order).where(
-            OrderReview.id.in_(newest_ids), OrderReview.codes.contains(f" {reason_code} "))))
+            OrderReview.id.in_(newest_review_ids()), OrderReview.codes.contains(f" {reason_code} "))))
     return query
 
 

@@ -74,10 +74,17 @@ def latest_reviews(order_ids: list[int]) -> dict[int, OrderReview]:
     """The newest review of each order, in one query."""
     if not order_ids:
         return {}
+    return {review.order_id: review for review in OrderReview.select().where(
+        OrderReview.id.in_(newest_review_ids(order_ids)))}
+
+
+def newest_review_ids(order_ids: list[int] | None = None) -> peewee.SelectQuery:
+    """A subquery of the newest review id of each order (of ``order_ids``, or of every order)."""
     newest = OrderReview.alias()
-    newest_ids = (newest.select(peewee.fn.MAX(newest.id)).where(newest.order.in_(order_ids))
-                  .group_by(newest.order))
-    return {review.order_id: review for review in OrderReview.select().where(OrderReview.id.in_(newest_ids))}
+    query = newest.select(peewee.fn.MAX(newest.id))
+    if order_ids is not None:
+        query = query.where(newest.order.in_(order_ids))
+    return query.group_by(newest.order)
 
 
 def reviews_of(order_id: int) -> list[OrderReview]:
