@@ -53,19 +53,26 @@ def adjust_stock(warehouse_code: str, sku: str, quantity_change: int, *, reason_
     product = _product(errors, sku)
     _raise_if(errors)
     with database.atomic():
-        stock = _locked_stock(warehouse.id, product.id)
-        if stock is None:
-            if quantity_change < 0:
-                raise ValidationFailed({"quantity_change": [
-                    f"{warehouse.code} holds no {product.sku} to take away"]})
-            stock = _new_stock(warehouse.id, product.id)
-        _change_on_hand(stock, quantity_change, "quantity_change", warehouse, product)
-        movement = StockMovement.create(warehouse=warehouse.id, product=product.id, kind="adjustment",
-                                        quantity=quantity_change, reason_code=reason_code, note=note,
-                                        actor=actor)
-        if quantity_change > 0:
-            stock_arrived([product.id])
-        evaluate_alerts([stock.id])
+        return move_on_hand(warehouse, product, quantity_change, field="quantity_change", kind="adjustment",
+                            reason_code=reason_code, note=note, actor=actor)
+
+
+def move_on_hand(warehouse: Warehouse, product: Product, change: int, *, field: str, kind: str,
+                 reason_code: str, actor: str, note: str = "", reference: str = "") -> StockMovement:
+    """Change on_hand of a SKU in a warehouse by ``change`` and record the movement; added units wake
+    backorders, and the row's low-stock alert is re-checked. Call inside ``atomic()``; ``field`` names
+    the input an error is reported against."""
+    stock = _locked_stock(warehouse.id, product.id)
+    if stock is None:
+        if change < 0:
+            raise ValidationFailed({field: [f"{warehouse.code} holds no {product.sku} to take away"]})
+        stock = _new_stock(warehouse.id, product.id)
+    _change_on_hand(stock, change, field, warehouse, product)
+    movement = StockMovement.create(warehouse=warehouse.id, product=product.id, kind=kind, quantity=change,
+                                    reason_code=reason_code, note=note, reference=reference, actor=actor)
+    if change > 0:
+        stock_arrived([product.id])
+    evaluate_alerts([stock.id])
     return movement
 
 
