@@ -1,4 +1,4 @@
-"""JSON API for stock: positions per warehouse and SKU, and ops adjustments and transfers.
+"""JSON API for stock: positions per warehouse and SKU, and ops adjustments, transfers and purchase-order receipts.
 
 Ops tokens see every position; a supplier token sees the SKUs it supplies; a distributor token sees only
 the units available per SKU over all warehouses (what it may order), never warehouse detail.
@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from models.errors import PermissionDenied
+from models.errors import NotFound, PermissionDenied, ValidationFailed
 from models.inventory import Stock
+from models.purchase_receipts import receive_purchase_order
+from models.purchasing import PurchaseOrder
 from models.stock_moves import adjust_stock, transfer_stock
 from models.stock_views import (
     decode_cursor,
@@ -16,13 +18,14 @@ from models.stock_views import (
     sku_availability,
     stock_positions,
 )
-from portal.api import answer_errors_as_json, json_object_body, token_required
+from portal.api import answer_errors_as_json, api_error, json_object_body, token_required
 from schemas.stock import (
     adjustment_schema,
     movement_out,
     sku_availability_out,
     stock_position_out,
     stock_query_schema,
+    receipt_schema,
     transfer_schema,
 )
 
@@ -74,6 +77,27 @@ def create_transfer():
                                          actor=f"api:{g.api_user.email}")
     return jsonify({"reference": moved_out.reference, "movements": movement_out.dump([moved_out, moved_in], many=True),
                     "stock": [_stock_after(moved_out), _stock_after(moved_in)]}), 201
+
+
+@bp.post("/purchase-orders/<number>/receipts")
+@token_required
+def receive_purchase(number: str):
+    """Receive units of a purchase order at its warehouse: ``{lines: [{sku, quantity}]}``; 201."""
+    _require_stock_editor("receive purchase orders")
+    data = receipt_schema.load(json_object_body())
+    quantities: dict[str, int] = {}
+    for line in data["lines"]:
+        if line["sku"] in quantities:
+            raise ValidationFailed({f"lines.{line['sku']}": ["the SKU is listed twice; give it once"]})
+        quantities[line["sku"]] = line["quantity"]
+    try:
+        movements = receive_purchase_order(number, quantities, actor=f"api:{g.api_user.email}")
+    except NotFound as exc:
+        return api_error(404, str(exc))
+    status = PurchaseOrder.select(PurchaseOrder.status).where(PurchaseOrder.number == number).scalar()
+    return jsonify({"purchase_order": number, "status": status,
+                    "movements": movement_out.dump(movements, many=True),
+                    "stock": [_stock_after(movement) for movement in movements]}), 201
 
 
 def _require_stock_editor(doing: str) -> None:

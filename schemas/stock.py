@@ -42,6 +42,15 @@ class TransferSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=MAX_NOTE))
 
 
+class ReceiptLineSchema(Schema):
+    sku = fields.String(required=True, validate=CODE)
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
+
+
+class ReceiptSchema(Schema):
+    lines = fields.List(fields.Nested(ReceiptLineSchema), required=True, validate=validate.Length(min=1))
+
+
 class StockPositionOut(Schema):
     sku = fields.String()
     warehouse = fields.String()
@@ -77,6 +86,7 @@ class MovementOut(Schema):
 stock_query_schema = StockQuerySchema()
 adjustment_schema = AdjustmentSchema()
 transfer_schema = TransferSchema()
+receipt_schema = ReceiptSchema()
 stock_position_out = StockPositionOut()
 sku_availability_out = SkuAvailabilityOut()
 movement_out = MovementOut()

@@ -190,3 +190,26 @@ def test_ops_transfer_available_stock(api):
     assert [s["on_hand"] for s in response.json["stock"]] == [60, 140]
     assert post(api, "ops_admin", "transfers", body | {"quantity": "5"}).json["errors"] == {
         "quantity": ["Not a valid integer."]}
+
+
+def receive(api, role: str, number: str, body):
+    return api.client.post(f"/api/v1/purchase-orders/{number}/receipts", json=body,
+                           headers={"Authorization": f"Bearer {api.tokens[role]}"})
+
+
+def test_receiving_a_purchase_order_over_the_api(api):
+    order = PurchaseOrder.create(number="PO-77", supplier=api.world["supplier"], status="confirmed",
+                                 warehouse=api.world["east"])
+    PurchaseOrderLine.create(purchase_order=order, product=api.world["widget"], quantity=30)
+    receipt = {"lines": [{"sku": "WIDGET", "quantity": 30}]}
+    assert receive(api, "supplier", "PO-77", receipt).status_code == 403
+    twice = receive(api, "ops_agent", "PO-77",
+                    {"lines": [{"sku": "WIDGET", "quantity": 1}, {"sku": "WIDGET", "quantity": 1}]})
+    assert twice.status_code == 422 and "lines.WIDGET" in twice.json["errors"]
+    answer = receive(api, "ops_agent", "PO-77", receipt)
+    assert answer.status_code == 201, answer.json
+    assert (answer.json["status"], answer.json["stock"][0]["on_hand"]) == ("received", 130)
+    assert answer.json["movements"][0]["kind"] == "receipt"
+    again = receive(api, "ops_agent", "PO-77", receipt)
+    assert again.status_code == 422 and "PO-77 is received" in again.json["errors"]["number"][0]
+    assert receive(api, "ops_agent", "NOPE", receipt).status_code == 404
