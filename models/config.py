@@ -38,6 +38,11 @@ class Settings:
     mail_from: str
     mail_intake_host: str
     mail_intake_port: int
+    carrier_timeout_seconds: float  # read timeout of one carrier call
+    waybill_max_attempts: int  # carrier attempts per shipment before it goes to the ops queue
+    carriers_file: str  # JSON carriers and selection rules; "" uses the bundled sandbox setup
+    tracking_poll_seconds: float  # how often carriers without webhooks are asked for events
+    track_lookups_per_minute: int  # public tracking page lookups per client
 
     @property
     def uses_sqlite(self) -> bool:
@@ -75,6 +80,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         mail_from=env.get("OMS_MAIL_FROM") or "orders@relay-oms.local",
         mail_intake_host=env.get("OMS_MAIL_INTAKE_HOST") or "127.0.0.1",
         mail_intake_port=_number(env, "OMS_MAIL_INTAKE_PORT", 2525, int, minimum=1),
+        carrier_timeout_seconds=_number(env, "OMS_CARRIER_TIMEOUT_SECONDS", 10.0, float, minimum=0.1),
+        waybill_max_attempts=_number(env, "OMS_WAYBILL_MAX_ATTEMPTS", 12, int, minimum=1),
+        carriers_file=_existing_file(env, "OMS_CARRIERS_FILE"),
+        tracking_poll_seconds=_number(env, "OMS_TRACKING_POLL_SECONDS", 300.0, float, minimum=1),
+        track_lookups_per_minute=_number(env, "OMS_TRACK_LOOKUPS_PER_MINUTE", 10, int, minimum=1),
     )
 
 
@@ -108,6 +118,13 @@ def _smtp_url(env: Mapping[str, str]) -> str:
     if url and (urlparse(url).scheme not in ("smtp", "smtps") or not urlparse(url).hostname):
         raise ConfigError(f"OMS_SMTP_URL={url!r}: expected smtp://host:port (or smtps://), or unset to log mails")
     return url
+
+
+def _existing_file(env: Mapping[str, str], name: str) -> str:
+    path = env.get(name, "")
+    if path and not Path(path).is_file():
+        raise ConfigError(f"{name}={path!r}: no such file")
+    return path
 
 
 def _http_url(env: Mapping[str, str], name: str, default: str) -> str:

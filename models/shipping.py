@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import peewee
 
-from models.base import BaseModel, utc_now
+from models.base import BaseModel, MoneyField, utc_now
 from models.inventory import Warehouse
 from models.orders import Order, OrderLine
 
@@ -15,6 +15,7 @@ class Shipment(BaseModel):
     status = peewee.CharField(max_length=32, default="ready")
     weight_kg = peewee.DecimalField(max_digits=10, decimal_places=3, auto_round=True, default=0)
     carrier = peewee.CharField(max_length=32, default="sandbox")
+    service_level = peewee.CharField(max_length=16, default="standard")  # economy, standard, express
     created_at = peewee.DateTimeField(default=utc_now)
     status_changed_at = peewee.DateTimeField(default=utc_now)
 
@@ -50,6 +51,25 @@ class Waybill(BaseModel):
     last_error = peewee.TextField(default="")
     requested_at = peewee.DateTimeField(default=utc_now)
     issued_at = peewee.DateTimeField(null=True)
+    service_level = peewee.CharField(max_length=16, default="standard")
+    quoted_price = MoneyField(null=True)
+    quoted_currency = peewee.CharField(max_length=3, default="")
+    choice_reason = peewee.CharField(max_length=500, default="")  # which rule or quote chose the carrier
+    tracking_mode = peewee.CharField(max_length=8, default="webhook")  # webhook, or poll for carriers without
+    next_poll_at = peewee.DateTimeField(null=True)  # when the polling actor asks the carrier next
+
+
+class CancelledWaybill(BaseModel):
+    """A booking ops cancelled at the carrier before pickup; the shipment's waybill row starts afresh."""
+
+    shipment = peewee.ForeignKeyField(Shipment, backref="cancelled_waybills", on_delete="CASCADE")
+    carrier = peewee.CharField(max_length=32)
+    waybill_number = peewee.CharField(max_length=64)
+    idempotency_key = peewee.CharField(max_length=64)
+    issued_at = peewee.DateTimeField(null=True)
+    cancelled_at = peewee.DateTimeField(default=utc_now)
+    cancelled_by = peewee.CharField(max_length=254)
+    reason = peewee.CharField(max_length=500, default="")
 
 
 class TrackingEvent(BaseModel):
@@ -67,3 +87,36 @@ class TrackingEvent(BaseModel):
             (("carrier", "carrier_event_id"), True),
             (("shipment", "occurred_at"), False),
         )
+
+
+class ShipmentEvent(BaseModel):
+    """An outbound event about a shipment (shipped, out for delivery, delivered, exception): once per kind,
+    mailed to the customer and readable by the order's channel from the events feed."""
+
+    order = peewee.ForeignKeyField(Order, backref="shipment_events", on_delete="CASCADE")
+    shipment = peewee.ForeignKeyField(Shipment, backref="events", on_delete="CASCADE", index=False)
+    kind = peewee.CharField(max_length=32)
+    payload_json = peewee.TextField()
+    created_at = peewee.DateTimeField(default=utc_now)
+    mailed_at = peewee.DateTimeField(null=True)
+    mail_error = peewee.TextField(default="")
+
+    class Meta:
+        indexes = ((("shipment", "kind"), True),)
+
+
+class ShipmentAlert(BaseModel):
+    """Something ops must look at: a carrier exception on a parcel, or a shipment the carrier keeps refusing."""
+
+    shipment = peewee.ForeignKeyField(Shipment, backref="alerts", on_delete="CASCADE")
+    order = peewee.ForeignKeyField(Order, backref="shipment_alerts", on_delete="CASCADE")
+    tracking_event = peewee.ForeignKeyField(TrackingEvent, null=True, unique=True, on_delete="CASCADE")
+    kind = peewee.CharField(max_length=32)  # failed_attempt, lost, returned_to_sender, exception, waybill_failed
+    message = peewee.TextField()
+    status = peewee.CharField(max_length=8, default="open")  # open, resolved
+    raised_at = peewee.DateTimeField(default=utc_now)
+    resolved_at = peewee.DateTimeField(null=True)
+    resolved_by = peewee.CharField(max_length=254, default="")
+
+    class Meta:
+        indexes = ((("status", "raised_at"), False),)

@@ -22,8 +22,10 @@ ALLOCATION = Stage("oms_allocation", "allocate_orders")
 SHIPPING = Stage("oms_shipping", "create_shipments")
 WAYBILLS = Stage("oms_carrier", "request_waybills")
 ALERT_MAILS = Stage("oms_notify", "mail_stock_alerts")  # low-stock mails, sent after the alert is committed
+SHIPMENT_MAILS = Stage("oms_notify", "mail_shipment_events")  # shipped / out for delivery / delivered mails
+TRACKING_POLLS = Stage("oms_carrier", "poll_tracking")  # carriers without webhooks, asked for their events
 
-ALL_STAGES = (INTAKE, REVIEW, ALLOCATION, SHIPPING, WAYBILLS, ALERT_MAILS)
+ALL_STAGES = (INTAKE, REVIEW, ALLOCATION, SHIPPING, WAYBILLS, ALERT_MAILS, SHIPMENT_MAILS, TRACKING_POLLS)
 
 # The stage that moves an order on from each working status (see models.states.ORDER_WORKING_STATES).
 STAGE_FOR_ORDER_STATUS = {

@@ -10,7 +10,9 @@ from models.purchasing import AdvanceShippingNotice, AdvanceShippingNoticeLine, 
 from models.receivables import Invoice, Payment, PaymentApplication
 from models.reviews import OrderReview, ReviewRuleSet
 from models.returns import ReturnLine, ReturnRequest
-from models.shipping import Shipment, ShipmentLine, TrackingEvent, Waybill
+from models.rate_limits import RateLimitWindow
+from models.shipping import (CancelledWaybill, Shipment, ShipmentAlert, ShipmentEvent, ShipmentLine, TrackingEvent,
+                             Waybill)
 
 ALL_TABLES = [
     Partner, User, ApiToken,
@@ -24,4 +26,5 @@ ALL_TABLES = [
     Invoice, Payment, PaymentApplication,
     ReviewRuleSet, OrderReview,
     AllocationRuleSet, StockMovement, StockAlert,
+    CancelledWaybill, ShipmentEvent, ShipmentAlert, RateLimitWindow,
 ]

@@ -46,6 +46,7 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
         allocation_settings,
         api,
         api_channels,
+        api_events,
         api_intake,
         api_payments,
         api_stock,
@@ -56,12 +57,15 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
         intake_queue,
         inventory,
         ops,
+        shipment_documents,
+        shipments,
+        tracking_page,
     )
 
     for blueprint in (auth.bp, ops.bp, holds.bp, allocation_settings.bp, inventory.bp, batches.bp, intake_queue.bp,
-                      health.bp):
+                      health.bp, shipments.bp, tracking_page.bp, shipment_documents.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (api.bp, api_intake.bp, api_channels.bp, api_payments.bp, api_stock.bp):
+    for blueprint in (api.bp, api_intake.bp, api_channels.bp, api_payments.bp, api_stock.bp, api_events.bp):
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens and signed webhooks, not cookies
     return app
