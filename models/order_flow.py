@@ -12,7 +12,8 @@ from models.partners import Partner
 from models.review_facts import load_review_facts
 from models.review_rules import APPROVE, HOLD, review_order
 from models.reviews import current_rule_set, record_review
-from models.shipping import Shipment, ShipmentLine, Waybill
+from models.carrier_rules import service_level_for
+from models.shipping import CancelledWaybill, Shipment, ShipmentLine, Waybill
 from models.stages import ALLOCATION, REVIEW, WAYBILLS
 from models.transitions import transition
 
@@ -59,18 +60,24 @@ def create_shipments(order_id: int, *, actor: str) -> list[int]:
             by_warehouse.setdefault(reservation.warehouse_id, []).append(reservation)
         pending = []
         for warehouse_id, held in sorted(by_warehouse.items()):
-            shipment, created = Shipment.get_or_create(order=order.id, warehouse=warehouse_id, wave=1)
+            shipment, created = Shipment.get_or_create(
+                order=order.id, warehouse=warehouse_id, wave=1,
+                defaults={"service_level": service_level_for(order.priority)})
             if created:
                 ShipmentLine.insert_many([{"shipment": shipment.id, "order_line": r.order_line_id,
                                            "quantity": r.quantity} for r in held]).execute()
                 weight = sum((r.order_line.product.weight_kg * r.quantity for r in held), Decimal("0"))
                 Shipment.update(weight_kg=weight).where(Shipment.id == shipment.id).execute()
-            if shipment.status == "ready" and not _has_issued_waybill(shipment.id):
+            if shipment.status == "ready" and _awaits_waybill(shipment.id):
                 pending.append(shipment.id)
         if pending:
             WAYBILLS.nudge(pending)
     return pending
 
 
-def _has_issued_waybill(shipment_id: int) -> bool:
-    return Waybill.select().where(Waybill.shipment == shipment_id, Waybill.status == "issued").exists()
+def _awaits_waybill(shipment_id: int) -> bool:
+    """No waybill issued yet, and not a shipment whose booking ops cancelled (it waits for them to book again)."""
+    waybill_status = Waybill.select(Waybill.status).where(Waybill.shipment == shipment_id).scalar()
+    if waybill_status is not None:
+        return waybill_status == "requested"
+    return not CancelledWaybill.select().where(CancelledWaybill.shipment == shipment_id).exists()

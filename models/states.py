@@ -11,7 +11,7 @@ ORDER_TRANSITIONS = MappingProxyType({
     "partially_allocated": ("allocated", "backordered", "shipped", "cancelled"),
     "backordered": ("allocated", "partially_allocated", "cancelled"),
     "allocated": ("shipped", "cancelled"),
-    "shipped": ("delivered",),
+    "shipped": ("delivered", "allocated"),  # back to allocated when ops cancel a waybill before pickup
     "delivered": (),
     "rejected": (),
     "cancelled": (),
@@ -26,7 +26,7 @@ ORDER_FINAL_STATES = tuple(s for s, nxt in ORDER_TRANSITIONS.items() if not nxt)
 SHIPMENT_TRANSITIONS = MappingProxyType({
     "ready": ("dispatched", "failed", "cancelled"),
     "failed": ("ready", "cancelled"),
-    "dispatched": ("in_transit", "delivered", "exception"),
+    "dispatched": ("in_transit", "delivered", "exception", "ready"),  # ready: waybill cancelled before pickup
     "in_transit": ("delivered", "exception"),
     "exception": ("in_transit", "delivered", "returned"),
     "delivered": (),

@@ -7,7 +7,8 @@ from datetime import datetime
 import peewee
 
 from models.db import database
-from models.shipping import Shipment, TrackingEvent, Waybill
+from models.shipment_events import record_shipment_event
+from models.shipping import Shipment, ShipmentAlert, TrackingEvent, Waybill
 from models.transitions import transition
 
 # Which shipment status each carrier event code leads to (codes not listed are stored only).
@@ -18,9 +19,15 @@ SHIPMENT_STATUS_FOR_EVENT = {
     "delivered": "delivered",
     "exception": "exception",
     "failed_attempt": "exception",
+    "delivery_failed": "exception",
     "lost": "exception",
     "returned_to_sender": "returned",
 }
+FINAL_SHIPMENT_STATES = ("delivered", "returned")
+# Events ops must look at: each raises a shipment alert (and the customer's "exception" event).
+EXCEPTION_CODES = ("exception", "failed_attempt", "delivery_failed", "lost", "returned_to_sender")
+# Events the customer hears about, by the shipment event kind they become.
+CUSTOMER_EVENT_FOR_CODE = {"out_for_delivery": "out_for_delivery", "delivered": "delivered"}
 
 
 @dataclass(frozen=True)
@@ -51,16 +58,29 @@ def record_tracking_events(carrier: str, events: list[CarrierEvent], *, actor: s
                 continue
             try:
                 with database.atomic():
-                    TrackingEvent.create(shipment=waybill.shipment_id, carrier=carrier,
-                                         carrier_event_id=event.event_id, code=event.code,
-                                         description=event.description, location=event.location,
-                                         occurred_at=event.occurred_at)
+                    stored = TrackingEvent.create(shipment=waybill.shipment_id, carrier=carrier,
+                                                  carrier_event_id=event.event_id, code=event.code,
+                                                  description=event.description, location=event.location,
+                                                  occurred_at=event.occurred_at)
             except peewee.IntegrityError:
                 result.duplicates += 1
                 continue
             result.stored += 1
             _apply(waybill.shipment_id, event, actor=actor)
+            _tell(waybill.shipment_id, stored, event)
     return result
+
+
+def _tell(shipment_id: int, stored: TrackingEvent, event: CarrierEvent) -> None:
+    """Raise the ops alert of an exception and write the customer's event, in the event's transaction."""
+    where = f" at {event.location}" if event.location else ""
+    if event.code in EXCEPTION_CODES:
+        order_id = Shipment.select(Shipment.order).where(Shipment.id == shipment_id).scalar()
+        ShipmentAlert.create(shipment=shipment_id, order=order_id, tracking_event=stored.id, kind=event.code,
+                             message=f"{event.code.replace('_', ' ')}{where}: {event.description}"[:2000])
+        record_shipment_event(shipment_id, "exception", detail=f"{event.description}{where}")
+    elif event.code in CUSTOMER_EVENT_FOR_CODE:
+        record_shipment_event(shipment_id, CUSTOMER_EVENT_FOR_CODE[event.code], detail=f"{event.description}{where}")
 
 
 def _apply(shipment_id: int, event: CarrierEvent, *, actor: str) -> None:
@@ -70,6 +90,8 @@ def _apply(shipment_id: int, event: CarrierEvent, *, actor: str) -> None:
     reason = f"carrier event {event.code}" + (f" at {event.location}" if event.location else "")
     if not transition("shipment", shipment_id, target, actor=actor, reason=reason):
         return
+    if target in FINAL_SHIPMENT_STATES:
+        Waybill.update(next_poll_at=None).where(Waybill.shipment == shipment_id).execute()
     if target == "delivered":
         order_id = Shipment.select(Shipment.order).where(Shipment.id == shipment_id).scalar()
         undelivered = Shipment.select().where(Shipment.order == order_id, Shipment.status != "delivered",

@@ -37,6 +37,11 @@ EVENT_DESCRIPTIONS = {
     "delivery_failed": "Delivery attempt failed",
     "returned_to_sender": "Returned to the shipper",
 }
+# Price = base + per kg, and transit days, per rate card and service level (what POST /quotes answers).
+RATE_CARDS = {
+    "parcel": {"economy": ("4.00", "0.80", 5), "standard": ("6.00", "0.80", 3), "express": ("12.00", "1.50", 1)},
+    "freight": {"economy": ("30.00", "0.20", 6), "standard": ("35.00", "0.25", 4)},
+}
 WEBHOOK_TIMEOUT = (2, 5)
 WEBHOOK_BACKOFF_SECONDS = (0.1, 0.3, 0.9)  # one retry after each pause
 
@@ -264,6 +269,28 @@ def create_waybill():
     return jsonify(waybill), 201 if created else 200
 
 
+@sandbox_api.post("/quotes")
+def quote():
+    """Price a parcel on a rate card; quotes never fail on purpose (only bookings get injected faults)."""
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    card = RATE_CARDS.get(body.get("rate_card") or "parcel")
+    level = body.get("service_level") or "standard"
+    try:
+        weight = Decimal(str(body.get("weight_kg")))
+        if not weight.is_finite() or weight <= 0:
+            raise InvalidOperation
+    except InvalidOperation:
+        return jsonify({"errors": {"weight_kg": "required: a positive number of kilograms"}}), 422
+    if card is None:
+        return jsonify({"errors": {"rate_card": f"one of {', '.join(RATE_CARDS)}"}}), 422
+    if level not in card:
+        return jsonify({"errors": {"service_level": f"one of {', '.join(card)}"}}), 422
+    base, per_kg, days = card[level]
+    price = (Decimal(base) + Decimal(per_kg) * weight).quantize(Decimal("0.01"))
+    return jsonify({"price": str(price), "currency": "USD", "transit_days": days, "service_level": level})
+
+
 @sandbox_api.get("/waybills")
 def list_waybills():
     state, reference = _state(), request.args.get("reference")
@@ -388,6 +415,8 @@ def sandbox_settings_from_env() -> dict:
         "fault_5xx_rate": _env_float("OMS_SANDBOX_5XX_RATE", 0.0, high=1.0),
         "fault_timeout_rate": _env_float("OMS_SANDBOX_TIMEOUT_RATE", 0.0, high=1.0),
         "fault_lost_reply_rate": _env_float("OMS_SANDBOX_LOST_REPLY_RATE", 0.0, high=1.0),
+        # "Slower than the client's timeout": a little longer than the read timeout the workers use.
+        "timeout_sleep_seconds": _env_float("OMS_CARRIER_TIMEOUT_SECONDS", 10.0, high=None) + 2.0,
     }
 
 

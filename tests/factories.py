@@ -57,3 +57,10 @@ def allow_repeat_orders() -> None:
 
     save_rule_set(replace(DEFAULT_SETTINGS, enabled=DEFAULT_SETTINGS.enabled - {"duplicate"}), actor="test",
                   note="identical orders on purpose")
+
+
+def sandbox_choice(parcel):
+    """A carrier choice for tests that book with the sandbox without asking the carrier rules."""
+    from models.dispatch import CarrierChoice
+
+    return CarrierChoice(carrier="sandbox", service_level=parcel.facts.service_level, reason="chosen by the test")

@@ -5,5 +5,7 @@ from workers.intake import intake_orders
 from workers.notifications import mail_stock_alerts
 from workers.review import review_orders
 from workers.shipping import create_shipments, request_waybills
+from workers.tracking import poll_tracking
 
-ACTORS = (intake_orders, review_orders, allocate_orders, create_shipments, request_waybills, mail_stock_alerts)
+ACTORS = (intake_orders, review_orders, allocate_orders, create_shipments, request_waybills, poll_tracking,
+          mail_stock_alerts)

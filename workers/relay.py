@@ -16,7 +16,10 @@ import dramatiq
 from models.db import connection
 from models.hold_decisions import cancel_stale_holds
 from models.outbox import OutboxMessage, claim_batch, mark_sent, release_claims
+from models.stages import MAX_BATCH_BY_ACTOR
+from models.rate_limits import forget_old_windows
 from models.stock_alerts import sweep_alerts
+from models.tracking_polls import schedule_due_polls
 from models.sweeper import redrive_stuck_orders
 
 logger = logging.getLogger(__name__)
@@ -49,8 +52,9 @@ def relay_once(broker: dramatiq.Broker, *, batch: int = BATCH) -> int:
 
 
 def coalesce(rows: list[OutboxMessage]) -> list[tuple[dramatiq.Message, list[OutboxMessage]]]:
-    """One message per row, except that rows nudging the same actor with a list of ids are merged
-    (up to MAX_IDS ids): under load a stage then takes orders in batches, not one message each."""
+    """One message per row, except that rows nudging the same actor with a list of ids are merged (up to
+    MAX_IDS ids, fewer for stages that call a carrier per id): under load a stage then takes orders in batches,
+    not one message each."""
     groups: list[tuple[dramatiq.Message, list[OutboxMessage]]] = []
     open_batches: dict[tuple[str, str], tuple[list[int], list[OutboxMessage]]] = {}
     for row in rows:
@@ -58,7 +62,8 @@ def coalesce(rows: list[OutboxMessage]) -> list[tuple[dramatiq.Message, list[Out
         if len(args) == 1 and isinstance(args[0], list) and all(isinstance(i, int) for i in args[0]):
             key = (row.queue_name, row.actor_name)
             ids, members = open_batches.get(key, (None, None))
-            if ids is None or len(ids) + len(args[0]) > MAX_IDS:
+            limit = min(MAX_IDS, MAX_BATCH_BY_ACTOR.get(row.actor_name, MAX_IDS))
+            if ids is None or len(ids) + len(args[0]) > limit:
                 ids, members = [], []
                 open_batches[key] = (ids, members)
                 groups.append((_message(row, (ids,)), members))
@@ -74,8 +79,9 @@ def _message(row: OutboxMessage, args: tuple) -> dramatiq.Message:
 
 
 def run_relay(broker: dramatiq.Broker, stop: threading.Event, *, interval: float,
-              sweep_interval: float, stuck_after: timedelta) -> None:
-    """Relay until ``stop`` is set; every ``sweep_interval`` also re-drive stuck orders."""
+              sweep_interval: float, stuck_after: timedelta, poll_every: timedelta = timedelta(minutes=5)) -> None:
+    """Relay until ``stop`` is set; every ``sweep_interval`` also re-drive stuck orders, expire holds,
+    check stock alerts and nudge the tracking polls that are due."""
     next_sweep = time.monotonic() + sweep_interval
     while not stop.is_set():
         try:
@@ -85,6 +91,8 @@ def run_relay(broker: dramatiq.Broker, stop: threading.Event, *, interval: float
                     redriven = redrive_stuck_orders(stuck_after)
                     expired = cancel_stale_holds()
                     sweep_alerts()
+                    schedule_due_polls(poll_every)
+                    forget_old_windows(older_than=timedelta(hours=1))
                 if redriven:
                     logger.warning("re-drove stuck orders: %s", redriven)
                 if expired:

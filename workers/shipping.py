@@ -1,22 +1,26 @@
-"""Shipping stage: shipments per warehouse, then one waybill per shipment from the carrier."""
+"""Shipping stage: shipments per warehouse, then one waybill per shipment from the carrier the rules choose."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 import dramatiq
 
-from models.dispatch import WaybillJob, fail_waybill, note_waybill_error, prepare_waybill, record_waybill
-from models.errors import CarrierAmbiguous, CarrierRejected, CarrierUnavailable
+from models.carrier_rules import Quote, decide_carrier, pick_cheapest
+from models.config import Settings
+from models.dispatch import (CarrierChoice, Parcel, WaybillJob, fail_waybill, note_waybill_error, prepare_waybill,
+                             record_waybill)
+from models.errors import CarrierAmbiguous, CarrierError, CarrierRejected, CarrierUnavailable
 from models.order_flow import create_shipments as create_order_shipments
 from models.stages import SHIPPING, WAYBILLS
 from workers.batch import run_for_each
 from workers.broker import current_settings
-from workers.carriers import carrier_for
-from workers.carriers.base import IssuedWaybill, ShipTo, WaybillRequest
+from workers.carriers import carrier_for, carrier_setup
+from workers.carriers.base import QuoteRequest, ShipTo, WaybillRequest
 from workers.options import CARRIER_STAGE, DATABASE_STAGE
 
 logger = logging.getLogger(__name__)
-CARRIER = "sandbox"
+ACTOR = f"worker:{WAYBILLS.actor_name}"
 
 
 @dramatiq.actor(queue_name=SHIPPING.queue_name, actor_name=SHIPPING.actor_name, **DATABASE_STAGE)
@@ -31,35 +35,65 @@ def request_waybills(shipment_ids: list[int]) -> None:
 
 
 def request_waybill(shipment_id: int) -> None:
-    """Ask the carrier once per shipment; on an ambiguous failure look the shipment up before asking again."""
-    actor = f"worker:{WAYBILLS.actor_name}"
-    job = prepare_waybill(shipment_id, carrier=CARRIER)
+    """Ask the chosen carrier once per shipment; on an ambiguous failure look the shipment up before asking
+    again; after the configured number of attempts the shipment waits for ops with the last error."""
+    settings = current_settings()
+    job = prepare_waybill(shipment_id, choose=lambda parcel: choose_carrier(parcel, settings))
     if job is None:
         return
-    settings = current_settings()
-    carrier = carrier_for(CARRIER, base_url=settings.carrier_url)
+    carrier, profile = carrier_for(job.carrier, settings), carrier_setup(settings).profile(job.carrier)
+    # A polled carrier is asked for its events; only webhook carriers are given our callback.
+    callback = f"{settings.portal_url}/api/v1/carriers/{job.carrier}/events" if profile.tracking == "webhook" else None
     try:
-        issued = carrier.create_waybill(_waybill_request(job, settings.portal_url))
-    except CarrierAmbiguous as exc:
-        issued = carrier.find_waybill(job.reference)
-        if issued is None:
-            note_waybill_error(shipment_id, str(exc))
-            raise
+        try:
+            issued = carrier.create_waybill(_waybill_request(job, callback))
+        except CarrierAmbiguous as exc:
+            issued = carrier.find_waybill(job.reference)
+            if issued is None:
+                raise exc from None
     except CarrierRejected as exc:
-        fail_waybill(shipment_id, str(exc), actor=actor)
-        raise
+        fail_waybill(shipment_id, f"{job.carrier} refused the shipment: {exc}", actor=ACTOR)
+        return
     except CarrierUnavailable as exc:
-        note_waybill_error(shipment_id, str(exc))
+        if job.attempt >= settings.waybill_max_attempts:
+            fail_waybill(shipment_id, f"gave up after {job.attempt} attempts; last error: {exc}", actor=ACTOR)
+            return
+        note_waybill_error(shipment_id, f"attempt {job.attempt}: {exc}")
         raise
-    _record(shipment_id, issued, actor)
+    poll_every = timedelta(seconds=settings.tracking_poll_seconds) if profile.tracking == "poll" else None
+    record_waybill(shipment_id, waybill_number=issued.waybill_number, tracking_url=issued.tracking_url,
+                   actor=ACTOR, poll_every=poll_every)
 
 
-def _record(shipment_id: int, issued: IssuedWaybill, actor: str) -> None:
-    record_waybill(shipment_id, waybill_number=issued.waybill_number, tracking_url=issued.tracking_url, actor=actor)
+def choose_carrier(parcel: Parcel, settings: Settings) -> CarrierChoice:
+    """The carrier the rules name, or the cheapest of the quotes of the carriers they leave to price."""
+    setup = carrier_setup(settings)
+    decision = decide_carrier(setup, parcel.facts)
+    if decision.carrier is None:
+        decision = pick_cheapest(_quotes(decision.quote_among, parcel, settings), reason=decision.reason)
+    profile, quote = setup.profile(decision.carrier), decision.quote
+    return CarrierChoice(carrier=profile.name, service_level=parcel.facts.service_level, reason=decision.reason,
+                         tracking_mode=profile.tracking, quoted_price=quote.price if quote else None,
+                         quoted_currency=quote.currency if quote else "")
 
 
-def _waybill_request(job: WaybillJob, portal_url: str) -> WaybillRequest:
+def _quotes(names: tuple[str, ...], parcel: Parcel, settings: Settings) -> list[Quote]:
+    """Quotes from every carrier that answers; none answering is an outage worth retrying."""
+    request = QuoteRequest(ship_to=ShipTo(**parcel.ship_to), weight_kg=parcel.facts.weight_kg,
+                           service_level=parcel.facts.service_level)
+    quotes, problems = [], []
+    for name in names:
+        try:
+            quotes.append(carrier_for(name, settings).quote(request))
+        except CarrierError as exc:
+            problems.append(f"{name}: {exc}")
+    if not quotes:
+        raise CarrierUnavailable("no carrier quoted: " + "; ".join(problems))
+    return quotes
+
+
+def _waybill_request(job: WaybillJob, callback_url: str | None) -> WaybillRequest:
     return WaybillRequest(
         reference=job.reference, idempotency_key=job.idempotency_key, ship_to=ShipTo(**job.ship_to),
-        weight_kg=job.weight_kg, callback_url=f"{portal_url}/api/v1/carriers/{CARRIER}/events",
+        weight_kg=job.weight_kg, service_level=job.service_level, callback_url=callback_url,
     )

@@ -21,7 +21,7 @@ from models.shipping import Shipment, Waybill
 from models.transitions import transition
 from schemas.orders import order_schema
 from tests import factories
-from tests.factories import allow_repeat_orders, order_body
+from tests.factories import allow_repeat_orders, order_body, sandbox_choice
 
 ACTOR = "worker:test"
 WAYBILL = "SBX0000000001"
@@ -55,7 +55,7 @@ def allocated(ref: str = "PO-1", **body) -> int:
 def shipped(ref: str = "PO-1", number: str = WAYBILL) -> int:
     order_id = allocated(ref)
     (shipment_id,) = create_shipments(order_id, actor=ACTOR)
-    assert prepare_waybill(shipment_id, carrier="sandbox") is not None
+    assert prepare_waybill(shipment_id, choose=sandbox_choice) is not None
     assert record_waybill(shipment_id, waybill_number=number, tracking_url="", actor=ACTOR)
     return order_id
 
@@ -325,14 +325,14 @@ def test_prepare_waybill_keeps_one_request_and_key(any_db):
     make_world()
     order_id = allocated()
     (shipment_id,) = create_shipments(order_id, actor=ACTOR)
-    first = prepare_waybill(shipment_id, carrier="sandbox")
-    again = prepare_waybill(shipment_id, carrier="sandbox")
+    first = prepare_waybill(shipment_id, choose=sandbox_choice)
+    again = prepare_waybill(shipment_id, choose=sandbox_choice)
     assert first.idempotency_key == again.idempotency_key
     assert first.reference.startswith(f"PO-1/S{shipment_id}-")
     assert (first.ship_to["region"], first.weight_kg) == ("R1", Decimal("2.200"))
     waybill = Waybill.get(Waybill.shipment == shipment_id)
     assert (Waybill.select().count(), waybill.status, waybill.attempts) == (1, "requested", 2)
-    assert prepare_waybill(987654, carrier="sandbox") is None
+    assert prepare_waybill(987654, choose=sandbox_choice) is None
 
 
 def test_record_waybill_dispatches_stock_and_posts_receivable_once(any_db):
@@ -340,7 +340,7 @@ def test_record_waybill_dispatches_stock_and_posts_receivable_once(any_db):
     order_id = allocated()
     total = Order.get_by_id(order_id).total
     (shipment_id,) = create_shipments(order_id, actor=ACTOR)
-    prepare_waybill(shipment_id, carrier="sandbox")
+    prepare_waybill(shipment_id, choose=sandbox_choice)
 
     assert record_waybill(shipment_id, waybill_number=WAYBILL, tracking_url="https://track/1", actor=ACTOR)
     assert (stock("EAST", "WIDGET"), stock("EAST", "GADGET")) == ((98, 0), (99, 0))
@@ -352,7 +352,7 @@ def test_record_waybill_dispatches_stock_and_posts_receivable_once(any_db):
     assert Partner.get_by_id(world["customer"].id).outstanding_balance == total == Decimal("45.50")
 
     assert record_waybill(shipment_id, waybill_number=WAYBILL, tracking_url="", actor=ACTOR) is False
-    assert prepare_waybill(shipment_id, carrier="sandbox") is None
+    assert prepare_waybill(shipment_id, choose=sandbox_choice) is None
     assert create_shipments(order_id, actor=ACTOR) == []
     assert stock("EAST", "WIDGET") == (98, 0)
     assert Partner.get_by_id(world["customer"].id).outstanding_balance == Decimal("45.50")

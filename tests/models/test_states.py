@@ -79,7 +79,7 @@ def test_cancel_refused_once_shipped_or_finished(state):
 @pytest.mark.parametrize("machine, target, sources", [
     ("order", "received", set()),
     ("return", "requested", set()),
-    ("shipment", "ready", {"failed"}),
+    ("shipment", "ready", {"failed", "dispatched"}),  # dispatched: waybill cancelled before pickup
     ("order", "cancelled", set(BEFORE_SHIPPED)),
     ("order", "reviewing", {"received", "on_hold"}),
     ("order", "shipped", {"allocated", "partially_allocated"}),

@@ -16,7 +16,7 @@ from models.shipping import Shipment, TrackingEvent
 from models.webhook_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_body
 from portal.app import create_app
 from tests.conftest import settings_for
-from tests.factories import make_world, order_body
+from tests.factories import make_world, order_body, sandbox_choice
 from tests.portal.conftest import build_app
 
 WAYBILL = "SBX0000000001"
@@ -328,7 +328,7 @@ def shipped_order(order_id: int) -> int:
     assert review(order_id, actor="test") == "approve"
     assert allocate(order_id, actor="test") == "allocated"
     (shipment_id,) = create_shipments(order_id, actor="test")
-    assert prepare_waybill(shipment_id, carrier="sandbox") is not None
+    assert prepare_waybill(shipment_id, choose=sandbox_choice) is not None
     assert record_waybill(shipment_id, waybill_number=WAYBILL, tracking_url="", actor="test")
     return shipment_id
 

@@ -301,11 +301,11 @@ def test_no_walk_by_default(sandbox, receiver):
 
 def test_settings_from_env_defaults(monkeypatch):
     for name in ("OMS_SANDBOX_5XX_RATE", "OMS_SANDBOX_TIMEOUT_RATE", "OMS_SANDBOX_LOST_REPLY_RATE",
-                 "OMS_SANDBOX_DELIVERY_SECONDS", "OMS_CARRIER_WEBHOOK_SECRET"):
+                 "OMS_SANDBOX_DELIVERY_SECONDS", "OMS_CARRIER_WEBHOOK_SECRET", "OMS_CARRIER_TIMEOUT_SECONDS"):
         monkeypatch.delenv(name, raising=False)
     assert sandbox_settings_from_env() == {
         "webhook_secret": "sandbox-secret", "delivery_seconds": 0.0, "fault_5xx_rate": 0.0,
-        "fault_timeout_rate": 0.0, "fault_lost_reply_rate": 0.0,
+        "fault_timeout_rate": 0.0, "fault_lost_reply_rate": 0.0, "timeout_sleep_seconds": 12.0,
     }
 
 
@@ -315,9 +315,10 @@ def test_settings_from_env_values(monkeypatch):
     monkeypatch.setenv("OMS_SANDBOX_LOST_REPLY_RATE", "1")
     monkeypatch.setenv("OMS_SANDBOX_DELIVERY_SECONDS", "30")
     monkeypatch.setenv("OMS_CARRIER_WEBHOOK_SECRET", "xyz")
+    monkeypatch.setenv("OMS_CARRIER_TIMEOUT_SECONDS", "1.5")  # a timeout fault answers later than the client waits
     settings = sandbox_settings_from_env()
     assert settings == {"webhook_secret": "xyz", "delivery_seconds": 30.0, "fault_5xx_rate": 0.1,
-                        "fault_timeout_rate": 0.2, "fault_lost_reply_rate": 1.0}
+                        "fault_timeout_rate": 0.2, "fault_lost_reply_rate": 1.0, "timeout_sleep_seconds": 3.5}
     create_sandbox_app(**settings)
 
 

@@ -12,7 +12,7 @@ from models.outbox import OutboxMessage, enqueue_after_commit
 from models.sweeper import redrive_stuck_orders
 from models.transitions import transition
 from schemas.orders import order_schema
-from tests.factories import make_world, order_body
+from tests.factories import make_world, order_body, sandbox_choice
 from workers.relay import relay_once
 
 AGE = timedelta(minutes=2)
@@ -191,6 +191,6 @@ def test_sweeper_leaves_an_order_whose_carrier_call_is_retrying(db):
         step(order.id, actor="test")
     [shipment] = order.shipments
     Order.update(status_changed_at=utc_now() - timedelta(hours=1)).execute()
-    prepare_waybill(shipment.id, carrier="sandbox")  # asked the carrier just now; it failed and will retry
+    prepare_waybill(shipment.id, choose=sandbox_choice)  # asked the carrier just now; it failed and will retry
     assert redrive_stuck_orders(timedelta(minutes=5)) == {}
     assert redrive_stuck_orders(timedelta(seconds=-1)) == {"allocated": 1}  # last attempt older than the age

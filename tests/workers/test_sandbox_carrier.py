@@ -8,10 +8,11 @@ import pytest
 import requests
 from urllib3.exceptions import MaxRetryError, NameResolutionError
 
+from models.config import load_settings
 from models.errors import CarrierAmbiguous, CarrierRejected, CarrierUnavailable, ConfigError
 from portal.carrier_sandbox import make_sandbox_server
 from workers.carriers import carrier_for
-from workers.carriers.base import ShipTo, WaybillRequest
+from workers.carriers.base import QuoteRequest, ShipTo, WaybillRequest
 from workers.carriers.sandbox import SandboxCarrier
 
 SHIP_TO = ShipTo(name="Acme Ltd", address="1 Main St", city="Springfield", region="IL", postcode="62701",
@@ -46,11 +47,36 @@ def assert_not_ambiguous(raised: pytest.ExceptionInfo) -> None:
     assert type(raised.value) is CarrierUnavailable
 
 
-def test_registry():
-    carrier = carrier_for("sandbox", base_url="http://127.0.0.1:1")
+def test_registry_builds_configured_carriers(tmp_path):
+    settings = load_settings({"OMS_DATA_DIR": str(tmp_path), "OMS_CARRIER_URL": "http://127.0.0.1:1"})
+    carrier = carrier_for("sandbox", settings)
     assert isinstance(carrier, SandboxCarrier) and carrier.name == "sandbox"
+    assert carrier.base_url == "http://127.0.0.1:1" and carrier.rate_card == "parcel"
+    freight = carrier_for("sandbox_freight", settings)
+    assert freight.name == "sandbox_freight" and freight.rate_card == "freight"
     with pytest.raises(ConfigError, match="unknown carrier 'pigeon'"):
-        carrier_for("pigeon", base_url="http://127.0.0.1:1")
+        carrier_for("pigeon", settings)
+
+
+def test_a_carriers_file_with_mistakes_names_each(tmp_path):
+    path = tmp_path / "carriers.json"
+    path.write_text('{"carriers": {"post": {"adapter": "pigeon", "base_url": "ftp://x"}}, '
+                    '"rules": [{"carrier": "nobody"}]}')
+    settings = load_settings({"OMS_DATA_DIR": str(tmp_path), "OMS_CARRIERS_FILE": str(path)})
+    with pytest.raises(ConfigError) as raised:
+        carrier_for("post", settings)
+    assert "carriers.post" in str(raised.value) and "rules[0]" in str(raised.value)
+
+
+def test_quotes_follow_the_rate_card(sandbox):
+    url = sandbox()
+    parcel = QuoteRequest(ship_to=waybill_request().ship_to, weight_kg=Decimal("10"), service_level="standard")
+    assert SandboxCarrier(url).quote(parcel).price == Decimal("14.00")  # 6.00 + 0.80 × 10
+    freight = SandboxCarrier(url, name="sandbox_freight", rate_card="freight").quote(parcel)
+    assert (freight.carrier, freight.price, freight.transit_days) == ("sandbox_freight", Decimal("37.50"), 4)
+    with pytest.raises(CarrierRejected, match="service_level"):
+        SandboxCarrier(url, rate_card="freight").quote(
+            QuoteRequest(ship_to=parcel.ship_to, weight_kg=Decimal("1"), service_level="express"))
 
 
 def test_create_is_idempotent_and_findable(sandbox):

@@ -2,6 +2,7 @@
 
 Contract of a ``Carrier`` (a real carrier is one module implementing it plus one line in the registry):
 
+- ``quote(request)`` prices a parcel (``QuoteRequest``) for a service level without booking anything.
 - ``create_waybill(request)`` books a shipment and returns the waybill. ``request.idempotency_key`` is sent so
   that a retry with the same key returns the same waybill instead of booking a second one; use one key per
   shipment attempt and keep it across retries. Reusing a key for another reference is rejected.
@@ -10,6 +11,10 @@ Contract of a ``Carrier`` (a real carrier is one module implementing it plus one
   may have booked the shipment.
 - ``cancel_waybill(waybill_number)`` cancels; cancelling an already cancelled waybill is not an error.
 - ``fetch_tracking(waybill_number)`` returns the tracking events so far, oldest first.
+
+A carrier is configured in the carriers setup (see models.carrier_rules): its adapter name, base URL, whether
+it posts tracking events to ``/api/v1/carriers/<name>/events`` (``webhook``) or must be asked (``poll``, the
+polling actor calls ``fetch_tracking``), its rate card and the service levels it offers.
 
 Errors (all from models.errors), for every method:
 
@@ -25,6 +30,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
+
+from models.carrier_rules import Quote
 
 
 @dataclass(frozen=True)
@@ -50,6 +57,13 @@ class WaybillRequest:
 
 
 @dataclass(frozen=True)
+class QuoteRequest:
+    ship_to: ShipTo
+    weight_kg: Decimal
+    service_level: str = "standard"
+
+
+@dataclass(frozen=True)
 class IssuedWaybill:
     waybill_number: str
     carrier: str
@@ -71,6 +85,8 @@ class TrackingUpdate:
 
 class Carrier(Protocol):
     name: str
+
+    def quote(self, request: QuoteRequest) -> Quote: ...
 
     def create_waybill(self, request: WaybillRequest) -> IssuedWaybill: ...
 

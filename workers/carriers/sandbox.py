@@ -1,45 +1,51 @@
 """Adapter for the sandbox carrier (portal/carrier_sandbox.py); the model for real carrier adapters."""
 
 from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
+from models.carrier_rules import Quote
 from models.errors import CarrierAmbiguous, CarrierRejected, CarrierUnavailable
-from workers.carriers.base import IssuedWaybill, TrackingUpdate, WaybillRequest
+from workers.carriers.base import IssuedWaybill, QuoteRequest, ShipTo, TrackingUpdate, WaybillRequest
 
 _SNIPPET_CHARS = 300
 
 
 class SandboxCarrier:
-    name = "sandbox"
-
     def __init__(
         self,
         base_url: str,
         *,
+        name: str = "sandbox",
+        rate_card: str = "",
         connect_timeout: float = 3.05,
         read_timeout: float = 10.0,
         session: requests.Session | None = None,
     ) -> None:
+        self.name = name
+        self.rate_card = rate_card or "parcel"
         self.base_url = base_url.rstrip("/")
         self.timeout = (connect_timeout, read_timeout)
         self.session = session or requests.Session()
+
+    def quote(self, request: QuoteRequest) -> Quote:
+        body = {"service_level": request.service_level, "ship_to": _ship_to(request.ship_to),
+                "weight_kg": str(request.weight_kg), "rate_card": self.rate_card}
+        data = self._call("POST", "/quotes", json=body)
+        try:
+            return Quote(carrier=self.name, price=Decimal(str(data["price"])), currency=data["currency"],
+                         transit_days=int(data["transit_days"]))
+        except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+            raise CarrierAmbiguous(f"sandbox carrier sent an unreadable quote: {str(data)[:200]}") from exc
 
     def create_waybill(self, request: WaybillRequest) -> IssuedWaybill:
         body = {
             "reference": request.reference,
             "service_level": request.service_level,
-            "ship_to": {
-                "name": request.ship_to.name,
-                "address": request.ship_to.address,
-                "city": request.ship_to.city,
-                "region": request.ship_to.region,
-                "postcode": request.ship_to.postcode,
-                "country": request.ship_to.country,
-                "phone": request.ship_to.phone,
-            },
+            "ship_to": _ship_to(request.ship_to),
             "weight_kg": str(request.weight_kg),
             "parcels": request.parcels,
             "callback_url": request.callback_url,
@@ -116,12 +122,17 @@ class SandboxCarrier:
         try:
             return IssuedWaybill(
                 waybill_number=data["waybill_number"],
-                carrier=data.get("carrier", "sandbox"),
+                carrier=data.get("carrier", "sandbox"),  # the sandbox's own name; callers keep theirs
                 tracking_url=data["tracking_url"],
                 reference=data["reference"],
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise CarrierAmbiguous(f"sandbox carrier reply to {what} lacks {exc}: {str(data)[:200]}") from exc
+
+
+def _ship_to(ship_to: ShipTo) -> dict:
+    return {"name": ship_to.name, "address": ship_to.address, "city": ship_to.city, "region": ship_to.region,
+            "postcode": ship_to.postcode, "country": ship_to.country, "phone": ship_to.phone}
 
 
 def _never_sent(exc: requests.ConnectionError) -> bool:
