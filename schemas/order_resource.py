@@ -37,6 +37,8 @@ class ShipmentOut(Schema):
     status = fields.String()
     weight_kg = fields.Decimal(as_string=True)
     carrier = fields.String()
+    service_level = fields.String()
+    dispatch_note_url = fields.Function(lambda s: f"/api/v1/shipments/{s.id}/dispatch-note.pdf")
     waybill_number = fields.Method("_waybill_number")
     waybill_status = fields.Method("_waybill_status")
     tracking_url = fields.Method("_tracking_url")

@@ -196,6 +196,9 @@ def test_get_order_shows_shipment_and_waybill_after_dispatch(api):
     (shipment,) = body["shipments"]
     assert (shipment["warehouse"], shipment["status"], shipment["waybill_number"], shipment["waybill_status"]) == \
         ("EAST", "dispatched", WAYBILL, "issued")
+    assert shipment["service_level"] == "standard"
+    note = api.client.get(shipment["dispatch_note_url"], headers=bearer(api.tokens["ops_agent"]))
+    assert note.status_code == 200 and note.data.startswith(b"%PDF")
     assert [a["to_status"] for a in body["audit_trail"]] == ["received", "reviewing", "approved", "allocated",
                                                             "shipped"]
     assert [(r["outcome"], r["reasons"]) for r in body["review"]] == [("approve", [])]
