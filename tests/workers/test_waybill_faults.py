@@ -3,7 +3,7 @@ processes on PostgreSQL and RabbitMQ book every shipment with a sandbox answerin
 5% lost replies; every shipment ends with one waybill, the carrier issued no other, and tracking events
 (posted to the portal for parcels, polled for freight) take every order to delivered.
 
-OMS_FAULT_TEST_SHIPMENTS sets the number of orders (one shipment each); CI runs 200, the issue's figure is 2000.
+OMS_TEST_FAULT_SHIPMENTS sets the number of orders (one shipment each); CI runs 200, the issue's figure is 2000.
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ from tests.pipeline_support import running_portal, running_sandbox, sandbox_wayb
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.slow]
 
-SHIPMENTS = int(os.environ.get("OMS_FAULT_TEST_SHIPMENTS", "200"))
+SHIPMENTS = int(os.environ.get("OMS_TEST_FAULT_SHIPMENTS", "200"))
 HEAVY_SHARE = 0.1  # freight parcels (≥ 30 kg): the polled carrier
 
 
