@@ -17,6 +17,7 @@ class Product(BaseModel):
     dropship = peewee.BooleanField(default=False)
     reorder_point = peewee.IntegerField(default=0)
     allow_backorders = peewee.BooleanField(default=True)
+    final_sale = peewee.BooleanField(default=False)  # never returnable
     active = peewee.BooleanField(default=True)
     created_at = peewee.DateTimeField(default=utc_now)
     updated_at = peewee.DateTimeField(default=utc_now)
@@ -50,6 +51,7 @@ class Stock(BaseModel):
     on_hand = peewee.IntegerField(default=0)
     reserved = peewee.IntegerField(default=0)
     reorder_point = peewee.IntegerField(null=True)  # overrides the product's reorder point for this warehouse
+    quarantined = peewee.IntegerField(default=0)  # returned damaged: kept apart, never on hand or available
     updated_at = peewee.DateTimeField(default=utc_now)
 
     class Meta:

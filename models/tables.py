@@ -9,7 +9,7 @@ from models.partners import ApiToken, Partner, User
 from models.purchasing import AdvanceShippingNotice, AdvanceShippingNoticeLine, PurchaseOrder, PurchaseOrderLine
 from models.receivables import Invoice, Payment, PaymentApplication
 from models.reviews import OrderReview, ReviewRuleSet
-from models.returns import ReturnLine, ReturnRequest
+from models.returns import OrderFeedback, Refund, ReturnLabel, ReturnLine, ReturnPhoto, ReturnRequest, ReturnRuleSet
 from models.rate_limits import RateLimitWindow
 from models.shipping import (CancelledWaybill, Shipment, ShipmentAlert, ShipmentEvent, ShipmentLine, TrackingEvent,
                              Waybill)
@@ -27,4 +27,5 @@ ALL_TABLES = [
     ReviewRuleSet, OrderReview,
     AllocationRuleSet, StockMovement, StockAlert,
     CancelledWaybill, ShipmentEvent, ShipmentAlert, RateLimitWindow,
+    ReturnRuleSet, ReturnLabel, Refund, ReturnPhoto, OrderFeedback,
 ]

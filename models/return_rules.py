@@ -1,0 +1,186 @@
+"""Return approval: which returns are approved at once and which go to a person, and why. Pure.
+
+Every rule that fires sends the return to the ops review queue with its figures; a return no rule stops is
+approved automatically. Requests that can never be valid (nothing delivered, more than delivered) are refused
+before the rules by the caller, with a validation error.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+REASONS = ("damaged", "defective", "wrong_item", "not_as_described", "no_longer_needed", "other")
+RESOLUTIONS = ("refund", "exchange")
+RULE_CODES = ("window", "refund_amount", "reason", "return_rate", "final_sale", "already_returned")
+APPROVE, REVIEW = "approve", "review"
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class ReturnSettings:
+    enabled: frozenset[str] = frozenset(RULE_CODES)
+    window_days: int = 30  # days after delivery, inclusive
+    max_auto_refund: Decimal = Decimal("1000.00")  # in the order's currency; above it a person decides
+    auto_approve_reasons: frozenset[str] = frozenset({"damaged", "defective", "wrong_item"})
+    max_return_rate: Decimal = Decimal("0.30")  # returns per delivered order; strictly above it a person decides
+    return_rate_min_orders: int = 5  # fewer delivered orders than this are too few to judge a rate
+    refund_on_approval_below: Decimal = Decimal("0.00")  # refunds strictly below are paid on approval; 0 = never
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "enabled", frozenset(self.enabled))
+        object.__setattr__(self, "auto_approve_reasons", frozenset(self.auto_approve_reasons))
+        problems = {}
+        if self.enabled - set(RULE_CODES):
+            problems["enabled"] = f"unknown rules {sorted(self.enabled - set(RULE_CODES))}; known: {RULE_CODES}"
+        if self.auto_approve_reasons - set(REASONS):
+            problems["auto_approve_reasons"] = f"unknown reasons; known: {', '.join(REASONS)}"
+        for name in ("window_days", "return_rate_min_orders"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 3650:
+                problems[name] = "a whole number from 0 to 3650"
+        for name in ("max_auto_refund", "refund_on_approval_below"):
+            value = getattr(self, name)
+            if not isinstance(value, Decimal) or not value.is_finite() or value < 0 or value != value.quantize(CENT):
+                problems[name] = "an amount of 0 or more with at most 2 decimals"
+        rate = self.max_return_rate
+        if not isinstance(rate, Decimal) or not rate.is_finite() or not 0 <= rate <= 1:
+            problems["max_return_rate"] = "a share from 0 to 1, e.g. 0.30"
+        if problems:
+            raise ValueError("; ".join(f"{k}: {v}" for k, v in problems.items()))
+
+    def to_document(self) -> dict:
+        return {"enabled": sorted(self.enabled), "window_days": self.window_days,
+                "max_auto_refund": str(self.max_auto_refund), "auto_approve_reasons": sorted(self.auto_approve_reasons),
+                "max_return_rate": str(self.max_return_rate), "return_rate_min_orders": self.return_rate_min_orders,
+                "refund_on_approval_below": str(self.refund_on_approval_below)}
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> ReturnSettings:
+        """Settings from a stored or submitted document; a bad value raises ValueError naming its field."""
+        def money(name: str) -> Decimal:
+            try:
+                return Decimal(str(document[name]))
+            except (InvalidOperation, KeyError) as exc:
+                raise ValueError(f"{name}: an amount such as 1000.00") from exc
+
+        def number(name: str) -> int:
+            try:
+                return int(document[name])
+            except (TypeError, ValueError, KeyError) as exc:
+                raise ValueError(f"{name}: a whole number") from exc
+
+        return cls(enabled=frozenset(document.get("enabled", RULE_CODES)), window_days=number("window_days"),
+                   max_auto_refund=money("max_auto_refund"),
+                   auto_approve_reasons=frozenset(document.get("auto_approve_reasons", ())),
+                   max_return_rate=money("max_return_rate"), return_rate_min_orders=number("return_rate_min_orders"),
+                   refund_on_approval_below=money("refund_on_approval_below"))
+
+
+DEFAULT_SETTINGS = ReturnSettings()
+
+
+@dataclass(frozen=True)
+class LineFacts:
+    sku: str
+    quantity: int  # asked to return now
+    final_sale: bool = False
+    returned_before: int = 0  # units of this line in earlier (not rejected) returns
+
+
+@dataclass(frozen=True)
+class ReturnFacts:
+    reason: str
+    resolution: str
+    requested_at: datetime  # naive UTC
+    delivered_at: datetime  # naive UTC: when the order's last shipment was delivered
+    refund_amount: Decimal  # value of the returned units, in the order's currency
+    currency: str
+    lines: tuple[LineFacts, ...]
+    customer_delivered_orders: int = 0
+    customer_returns: int = 0  # earlier returns of the customer, not counting this one
+
+
+@dataclass(frozen=True)
+class Reason:
+    code: str
+    message: str
+    numbers: dict
+
+
+@dataclass(frozen=True)
+class ReturnDecision:
+    outcome: str  # approve or review
+    reasons: tuple[Reason, ...]
+    refund_on_approval: bool  # pay the refund as soon as the return is approved
+
+    def reasons_document(self) -> list[dict]:
+        return [{"code": r.code, "message": r.message, "numbers": r.numbers} for r in self.reasons]
+
+
+def decide_return(facts: ReturnFacts, settings: ReturnSettings = DEFAULT_SETTINGS) -> ReturnDecision:
+    """Approve, or send to review with every rule that fired."""
+    fired = [reason for rule in _RULES if rule.__name__.removeprefix("_") in settings.enabled
+             for reason in [rule(facts, settings)] if reason is not None]
+    outcome = REVIEW if fired else APPROVE
+    early = (facts.resolution == "refund" and settings.refund_on_approval_below > 0
+             and facts.refund_amount < settings.refund_on_approval_below)
+    return ReturnDecision(outcome=outcome, reasons=tuple(fired), refund_on_approval=early)
+
+
+def _window(facts: ReturnFacts, settings: ReturnSettings) -> Reason | None:
+    age = facts.requested_at - facts.delivered_at
+    if age <= timedelta(days=settings.window_days):
+        return None
+    days = age.days
+    return Reason("window", f"requested {days} days after delivery; the return window is {settings.window_days} days",
+                  {"days_since_delivery": days, "window_days": settings.window_days})
+
+
+def _refund_amount(facts: ReturnFacts, settings: ReturnSettings) -> Reason | None:
+    if facts.refund_amount <= settings.max_auto_refund:
+        return None
+    return Reason("refund_amount", f"value {facts.refund_amount} {facts.currency} is above the automatic limit "
+                  f"{settings.max_auto_refund}", {"refund_amount": str(facts.refund_amount),
+                                                   "max_auto_refund": str(settings.max_auto_refund)})
+
+
+def _reason(facts: ReturnFacts, settings: ReturnSettings) -> Reason | None:
+    if facts.reason in settings.auto_approve_reasons:
+        return None
+    allowed = ", ".join(sorted(settings.auto_approve_reasons)) or "none"
+    return Reason("reason", f"reason {facts.reason.replace('_', ' ')} is not approved automatically "
+                  f"(automatic: {allowed})", {"reason": facts.reason})
+
+
+def _return_rate(facts: ReturnFacts, settings: ReturnSettings) -> Reason | None:
+    orders = facts.customer_delivered_orders
+    if orders < settings.return_rate_min_orders or orders == 0:
+        return None
+    rate = (Decimal(facts.customer_returns) / Decimal(orders)).quantize(Decimal("0.0001"))
+    if rate <= settings.max_return_rate:
+        return None
+    return Reason("return_rate", f"the customer returned {facts.customer_returns} of {orders} delivered orders "
+                  f"({rate:.0%}), above {settings.max_return_rate:.0%}",
+                  {"returns": facts.customer_returns, "delivered_orders": orders, "rate": str(rate),
+                   "max_return_rate": str(settings.max_return_rate)})
+
+
+def _final_sale(facts: ReturnFacts, settings: ReturnSettings) -> Reason | None:
+    skus = sorted({line.sku for line in facts.lines if line.final_sale})
+    if not skus:
+        return None
+    return Reason("final_sale", f"final-sale SKU {', '.join(skus)}", {"skus": skus})
+
+
+def _already_returned(facts: ReturnFacts, settings: ReturnSettings) -> Reason | None:
+    again = {line.sku: line.returned_before for line in facts.lines if line.returned_before > 0}
+    if not again:
+        return None
+    listed = ", ".join(f"{sku} ({units} already)" for sku, units in sorted(again.items()))
+    return Reason("already_returned", f"units of these lines were returned before: {listed}",
+                  {"returned_before": again})
+
+
+_RULES = (_window, _refund_amount, _reason, _return_rate, _final_sale, _already_returned)
