@@ -3,16 +3,27 @@ mailed to the customer (through the outbox) and offered to the order's channel i
 from __future__ import annotations
 
 import json
+import logging
+from urllib.parse import quote, urlencode
 
 import peewee
 
+from models.access import visible_orders
+from models.base import utc_now
+from models.config import Settings
 from models.db import database
+from models.mailer import send_mail
 from models.orders import Order
+from models.partners import User
 from models.shipping import Shipment, ShipmentEvent, Waybill
 from models.stages import SHIPMENT_MAILS
 
+logger = logging.getLogger(__name__)
+
 EVENT_KINDS = ("shipped", "out_for_delivery", "delivered", "exception")
 MAILED_KINDS = ("shipped", "out_for_delivery", "delivered")
+SUBJECT_ENDINGS = {"shipped": "has shipped", "out_for_delivery": "is out for delivery",
+                   "delivered": "has been delivered"}
 
 def record_shipment_event(shipment_id: int, kind: str, *, detail: str = "") -> bool:
     """Write the ``kind`` event of a shipment once (False if it exists) and nudge its customer mail.
@@ -39,3 +50,73 @@ def record_shipment_event(shipment_id: int, kind: str, *, detail: str = "") -> b
     if kind in MAILED_KINDS and shipment.order.ship_to_email:
         SHIPMENT_MAILS.nudge([event.id])
     return True
+
+
+def mail_shipment_event(event_id: int, settings: Settings) -> bool:
+    """Mail one event to the order's ship-to address; True if a mail went out. Call outside any transaction.
+
+    Delivery is at least once: the mail is sent before mailed_at is set, so a crash (or a redelivered
+    message racing this one) between the two sends it again; a lost mail would be worse. An SMTP failure is
+    stored in mail_error and re-raised so the actor retries.
+    """
+    event = (ShipmentEvent.select(ShipmentEvent, Order).join(Order)
+             .where(ShipmentEvent.id == event_id).first())
+    if event is None or event.mailed_at is not None or event.kind not in MAILED_KINDS:
+        return False
+    order = event.order
+    if not order.ship_to_email:
+        return False
+    subject, body = shipment_mail_text(event, order, settings)
+    unmailed = (ShipmentEvent.id == event_id) & ShipmentEvent.mailed_at.is_null()
+    try:
+        send_mail(settings, order.ship_to_email, subject, body)
+    except OSError as exc:  # smtplib's errors are OSErrors too
+        ShipmentEvent.update(mail_error=f"{type(exc).__name__}: {exc}"[:2000]).where(unmailed).execute()
+        raise
+    if not ShipmentEvent.update(mailed_at=utc_now(), mail_error="").where(unmailed).execute():
+        logger.info("shipment event %s was mailed twice (a concurrent delivery marked it first)", event_id)
+    return True
+
+
+def shipment_mail_text(event: ShipmentEvent, order: Order, settings: Settings) -> tuple[str, str]:
+    """The subject and plain-text body of the customer mail for a mailed event kind."""
+    payload = json.loads(event.payload_json)
+    ref = order.external_ref
+    carrier = payload.get("carrier") or "our carrier"
+    track_link = f"{settings.portal_url}/track?" + urlencode({"order": ref, "postcode": order.ship_to_postcode},
+                                                             quote_via=quote)
+    opening = {
+        "shipped": f"Your order {ref} has shipped with {carrier}.",
+        "out_for_delivery": f"Your order {ref} is out for delivery with {carrier} and should reach you today.",
+        "delivered": f"Your order {ref} has been delivered by {carrier}.",
+    }[event.kind]
+    lines = [f"Hello {order.ship_to_name},", "", opening, "", f"Carrier: {carrier}"]
+    if payload.get("waybill_number"):
+        lines.append(f"Waybill number: {payload['waybill_number']}")
+    if payload.get("tracking_url"):
+        lines.append(f"Carrier tracking: {payload['tracking_url']}")
+    lines.append(f"Follow your order on our tracking page: {track_link}")
+    if event.kind == "delivered":
+        lines += ["", ("If anything is missing or damaged, or you would like to return an item, contact our "
+                       f"support team by replying to this e-mail or writing to {settings.mail_from}.")]
+    lines += ["", "Thank you for your order."]
+    one_line_ref = " ".join(ref.split())  # a header may not hold a line break
+    return f"Your order {one_line_ref} {SUBJECT_ENDINGS[event.kind]}", "\n".join(lines) + "\n"
+
+
+def shipment_events_after(user: User, *, after: int, limit: int) -> list[dict]:
+    """The events ``user`` may see with an id above ``after``, oldest first: one keyset page of the feed."""
+    query = ShipmentEvent.select().where(ShipmentEvent.id > after).order_by(ShipmentEvent.id).limit(limit)
+    if not user.is_ops:
+        query = query.where(ShipmentEvent.order.in_(visible_orders(user, Order.id)))
+    events = []
+    for event in query:
+        payload = json.loads(event.payload_json)
+        events.append({
+            "id": event.id, "kind": event.kind, "order_id": event.order_id, "order_ref": payload.get("order_ref"),
+            "shipment_id": event.shipment_id, "carrier": payload.get("carrier"),
+            "waybill_number": payload.get("waybill_number"), "tracking_url": payload.get("tracking_url", ""),
+            "detail": payload.get("detail", ""),
+            "created_at": event.created_at.isoformat(timespec="milliseconds") + "Z",
+        })
+    return events

@@ -2,10 +2,10 @@
 from workers import broker  # noqa: F401 - installs the broker before the actors are declared
 from workers.allocation import allocate_orders
 from workers.intake import intake_orders
-from workers.notifications import mail_stock_alerts
+from workers.notifications import mail_shipment_events, mail_stock_alerts
 from workers.review import review_orders
 from workers.shipping import create_shipments, request_waybills
 from workers.tracking import poll_tracking
 
 ACTORS = (intake_orders, review_orders, allocate_orders, create_shipments, request_waybills, poll_tracking,
-          mail_stock_alerts)
+          mail_stock_alerts, mail_shipment_events)
