@@ -111,6 +111,8 @@ def decide_carrier(setup: CarrierSetup, parcel: ParcelFacts) -> CarrierDecision:
             continue
         why = f"rule {position} ({rule.describe()})"
         if rule.carrier != CHEAPEST:
+            if rule.carrier not in offering:
+                continue  # the named carrier does not offer this service level: the next rule decides
             return CarrierDecision(carrier=rule.carrier, reason=f"{why} names {rule.carrier}")
         among = tuple(name for name in (rule.among or offering) if name in offering)
         return _cheapest_or_only(among, f"{why}: cheapest quote", parcel)
@@ -218,15 +220,15 @@ def _parse_rule(where: str, raw: Any, names: set[str], errors: dict) -> CarrierR
         return None
     problems = []
     carrier = raw.get("carrier")
-    if carrier != CHEAPEST and carrier not in names:
+    if not isinstance(carrier, str) or (carrier != CHEAPEST and carrier not in names):
         problems.append(f"carrier must be 'cheapest' or one of {', '.join(sorted(names))}")
     among = raw.get("among", [])
-    if not isinstance(among, list) or any(name not in names for name in among):
+    if not isinstance(among, list) or any(not isinstance(name, str) or name not in names for name in among):
         problems.append("among must list configured carriers")
     when = raw.get("when", {})
     if not isinstance(when, dict):
-        errors[f"{where}.when"] = ["expected an object"]
-        return None
+        problems.append("when must be an object of conditions")
+        when = {}
     unknown = set(when) - {"regions", "countries", "service_levels", "min_weight_kg", "max_weight_kg"}
     if unknown:
         problems.append("unknown conditions: " + ", ".join(sorted(unknown)))

@@ -21,7 +21,7 @@ from models.inventory import Stock
 from models.orders import Order, Reservation
 from models.receivables import issue_invoice
 from models.shipment_events import record_shipment_event
-from models.shipping import Shipment, ShipmentAlert, ShipmentLine, Waybill
+from models.shipping import CancelledWaybill, Shipment, ShipmentAlert, ShipmentLine, Waybill
 from models.transitions import transition
 
 
@@ -78,6 +78,8 @@ def prepare_waybill(shipment_id: int, *, choose: Callable[[Parcel], CarrierChoic
     if shipment is None or shipment.status != "ready":
         return None
     if not Waybill.select().where(Waybill.shipment == shipment_id).exists():
+        if waits_for_ops(shipment):
+            return None  # a late message must not book what ops cancelled
         _open_waybill(shipment_id, choose(parcel_of(shipment, shipment.order)))
     with database.atomic():
         waybill = Waybill.get(Waybill.shipment == shipment_id)
@@ -95,6 +97,13 @@ def prepare_waybill(shipment_id: int, *, choose: Callable[[Parcel], CarrierChoic
         idempotency_key=waybill.idempotency_key, weight_kg=shipment.weight_kg, ship_to=parcel.ship_to,
         attempt=waybill.attempts + 1,
     )
+
+
+def waits_for_ops(shipment: Shipment) -> bool:
+    """True when ops cancelled the shipment's booking and have not asked for a new one since."""
+    cancelled = (CancelledWaybill.select(peewee.fn.MAX(CancelledWaybill.cancelled_at))
+                 .where(CancelledWaybill.shipment == shipment.id).scalar())
+    return cancelled is not None and (shipment.rebook_requested_at is None or shipment.rebook_requested_at < cancelled)
 
 
 def _open_waybill(shipment_id: int, choice: CarrierChoice) -> None:
@@ -140,7 +149,8 @@ def record_waybill(shipment_id: int, *, waybill_number: str, tracking_url: str, 
             return False  # already dispatched by a duplicate run, or cancelled meanwhile
         next_poll = utc_now() + poll_every if poll_every else None
         (Waybill.update(status="issued", waybill_number=waybill_number, tracking_url=tracking_url,
-                        issued_at=utc_now(), last_error="", next_poll_at=next_poll)
+                        issued_at=utc_now(), last_error="", next_poll_at=next_poll,
+                        tracking_mode="poll" if poll_every else "webhook")
          .where(Waybill.shipment == shipment_id).execute())
         _consume_reservations(shipment)
         record_shipment_event(shipment_id, "shipped")

@@ -13,7 +13,8 @@ from models.review_facts import load_review_facts
 from models.review_rules import APPROVE, HOLD, review_order
 from models.reviews import current_rule_set, record_review
 from models.carrier_rules import service_level_for
-from models.shipping import CancelledWaybill, Shipment, ShipmentLine, Waybill
+from models.dispatch import waits_for_ops
+from models.shipping import Shipment, ShipmentLine, Waybill
 from models.stages import ALLOCATION, REVIEW, WAYBILLS
 from models.transitions import transition
 
@@ -68,16 +69,16 @@ def create_shipments(order_id: int, *, actor: str) -> list[int]:
                                            "quantity": r.quantity} for r in held]).execute()
                 weight = sum((r.order_line.product.weight_kg * r.quantity for r in held), Decimal("0"))
                 Shipment.update(weight_kg=weight).where(Shipment.id == shipment.id).execute()
-            if shipment.status == "ready" and _awaits_waybill(shipment.id):
+            if shipment.status == "ready" and _awaits_waybill(shipment):
                 pending.append(shipment.id)
         if pending:
             WAYBILLS.nudge(pending)
     return pending
 
 
-def _awaits_waybill(shipment_id: int) -> bool:
+def _awaits_waybill(shipment: Shipment) -> bool:
     """No waybill issued yet, and not a shipment whose booking ops cancelled (it waits for them to book again)."""
-    waybill_status = Waybill.select(Waybill.status).where(Waybill.shipment == shipment_id).scalar()
+    waybill_status = Waybill.select(Waybill.status).where(Waybill.shipment == shipment.id).scalar()
     if waybill_status is not None:
         return waybill_status == "requested"
-    return not CancelledWaybill.select().where(CancelledWaybill.shipment == shipment_id).exists()
+    return not waits_for_ops(shipment)

@@ -15,7 +15,7 @@ from models.db import database
 from models.mailer import send_mail
 from models.orders import Order
 from models.partners import User
-from models.shipping import Shipment, ShipmentEvent, Waybill
+from models.shipping import CancelledWaybill, Shipment, ShipmentEvent, Waybill
 from models.stages import SHIPMENT_MAILS
 
 logger = logging.getLogger(__name__)
@@ -34,6 +34,7 @@ def record_shipment_event(shipment_id: int, kind: str, *, detail: str = "") -> b
         raise ValueError(f"unknown shipment event kind {kind!r}")
     shipment = (Shipment.select(Shipment, Order).join(Order).where(Shipment.id == shipment_id).get())
     waybill = Waybill.get_or_none(Waybill.shipment == shipment_id)
+    booking = CancelledWaybill.select().where(CancelledWaybill.shipment == shipment_id).count()
     payload = {
         "order_id": shipment.order_id, "order_ref": shipment.order.external_ref, "shipment_id": shipment_id,
         "kind": kind, "carrier": waybill.carrier if waybill else shipment.carrier,
@@ -44,7 +45,7 @@ def record_shipment_event(shipment_id: int, kind: str, *, detail: str = "") -> b
     try:
         with database.atomic():
             event = ShipmentEvent.create(order=shipment.order_id, shipment=shipment_id, kind=kind,
-                                         payload_json=json.dumps(payload))
+                                         booking=booking, payload_json=json.dumps(payload))
     except peewee.IntegrityError:
         return False
     if kind in MAILED_KINDS and shipment.order.ship_to_email:

@@ -16,6 +16,7 @@ class Shipment(BaseModel):
     weight_kg = peewee.DecimalField(max_digits=10, decimal_places=3, auto_round=True, default=0)
     carrier = peewee.CharField(max_length=32, default="sandbox")
     service_level = peewee.CharField(max_length=16, default="standard")  # economy, standard, express
+    rebook_requested_at = peewee.DateTimeField(null=True)  # ops asked for a new waybill after cancelling one
     created_at = peewee.DateTimeField(default=utc_now)
     status_changed_at = peewee.DateTimeField(default=utc_now)
 
@@ -90,19 +91,20 @@ class TrackingEvent(BaseModel):
 
 
 class ShipmentEvent(BaseModel):
-    """An outbound event about a shipment (shipped, out for delivery, delivered, exception): once per kind,
-    mailed to the customer and readable by the order's channel from the events feed."""
+    """An outbound event about a shipment (shipped, out for delivery, delivered, exception): once per kind and
+    booking (a waybill cancelled and booked again is shipped anew), mailed to the customer and readable by the order's channel from the events feed."""
 
     order = peewee.ForeignKeyField(Order, backref="shipment_events", on_delete="CASCADE")
     shipment = peewee.ForeignKeyField(Shipment, backref="events", on_delete="CASCADE", index=False)
     kind = peewee.CharField(max_length=32)
+    booking = peewee.IntegerField(default=0)  # how many bookings of the shipment were cancelled before this one
     payload_json = peewee.TextField()
     created_at = peewee.DateTimeField(default=utc_now)
     mailed_at = peewee.DateTimeField(null=True)
     mail_error = peewee.TextField(default="")
 
     class Meta:
-        indexes = ((("shipment", "kind"), True),)
+        indexes = ((("shipment", "kind", "booking"), True),)
 
 
 class ShipmentAlert(BaseModel):

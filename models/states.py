@@ -26,8 +26,8 @@ ORDER_FINAL_STATES = tuple(s for s, nxt in ORDER_TRANSITIONS.items() if not nxt)
 SHIPMENT_TRANSITIONS = MappingProxyType({
     "ready": ("dispatched", "failed", "cancelled"),
     "failed": ("ready", "cancelled"),
-    "dispatched": ("in_transit", "delivered", "exception", "ready"),  # ready: waybill cancelled before pickup
-    "in_transit": ("delivered", "exception"),
+    "dispatched": ("in_transit", "delivered", "exception", "returned", "ready"),  # ready: cancelled before pickup
+    "in_transit": ("delivered", "exception", "returned"),
     "exception": ("in_transit", "delivered", "returned"),
     "delivered": (),
     "returned": (),

@@ -77,8 +77,8 @@ def book_again(shipment_id: int, *, actor: str, carrier: str | None = None,
             raise NotFound(f"no shipment {shipment_id}")
         if shipment.status != "ready" or Waybill.select().where(Waybill.shipment == shipment_id).exists():
             raise InvalidTransition(f"shipment {shipment_id} is {shipment.status} with a booking under way")
-        if service_level:
-            Shipment.update(service_level=service_level).where(Shipment.id == shipment_id).execute()
+        Shipment.update(rebook_requested_at=utc_now(), service_level=service_level or shipment.service_level).where(
+            Shipment.id == shipment_id).execute()
         if carrier:
             Waybill.create(shipment=shipment_id, carrier=carrier, service_level=service_level or shipment.service_level,
                            idempotency_key=uuid.uuid4().hex, choice_reason=f"chosen by {actor}")

@@ -22,6 +22,7 @@ def up(migrator, db):
 
     migrator.migrate(
         migrator.add_column('shipment', 'service_level', CharField(max_length=16, default='standard')),
+        migrator.add_column('shipment', 'rebook_requested_at', DateTimeField(null=True)),
         migrator.add_column('waybill', 'service_level', CharField(max_length=16, default='standard')),
         migrator.add_column('waybill', 'quoted_price', DecimalField(max_digits=14, decimal_places=2, null=True)),
         migrator.add_column('waybill', 'quoted_currency', CharField(max_length=3, default='')),
@@ -48,6 +49,7 @@ def up(migrator, db):
         order = ForeignKeyField(Order, on_delete='CASCADE')
         shipment = ForeignKeyField(Shipment, on_delete='CASCADE')
         kind = CharField(max_length=32)
+        booking = IntegerField(default=0)
         payload_json = TextField()
         created_at = DateTimeField()
         mailed_at = DateTimeField(null=True)
@@ -55,7 +57,7 @@ def up(migrator, db):
         class Meta:
             database = db
             table_name = 'shipment_event'
-            indexes = ((('shipment', 'kind'), True), (('order',), False))
+            indexes = ((('shipment', 'kind', 'booking'), True), (('order',), False))
 
     class ShipmentAlert(Model):
         shipment = ForeignKeyField(Shipment, on_delete='CASCADE')
@@ -91,4 +93,5 @@ def down(migrator, db):
     migrator.migrate(*(migrator.drop_column('waybill', column) for column in
                        ('service_level', 'quoted_price', 'quoted_currency', 'choice_reason', 'tracking_mode',
                         'next_poll_at')),
+                     migrator.drop_column('shipment', 'rebook_requested_at'),
                      migrator.drop_column('shipment', 'service_level'))
