@@ -1,4 +1,251 @@
-"""Placeholder: filled in by its own change."""
-from flask import Blueprint
+"""Shipment pages: the ops list and shipping-problems queue, a distributor's shipments, one shipment's page,
+and what ops do to a booking (cancel the waybill, book again, retry a failed one, resolve an alert)."""
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from werkzeug.routing import BuildError
+from wtforms import SelectField, TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from models.base import utc_now
+from models.carrier_rules import SERVICE_LEVELS
+from models.errors import (
+    CarrierRejected,
+    CarrierUnavailable,
+    ConfigError,
+    InvalidTransition,
+    NotFound,
+    ValidationFailed,
+)
+from models.partners import OPS_ROLES
+from models.shipment_views import (
+    ShipmentFilters,
+    alert_shipment_id,
+    shipment_page,
+    shipping_problems,
+    visible_shipment,
+    warehouse_codes,
+)
+from models.states import SHIPMENT_TRANSITIONS
+from models.waybill_changes import (
+    book_again,
+    cancellable_waybill,
+    resolve_alert,
+    retry_failed_shipment,
+)
+from portal.auth import is_local_path, ops_required, role_required
+from workers.carriers import carrier_setup
+from workers.waybill_cancel import cancel_booking
 
 bp = Blueprint("shipments", __name__)
+
+BOOKING_ROLES = ("ops_admin", "ops_agent")
+SHIPMENT_STATUSES = tuple(SHIPMENT_TRANSITIONS)
+BY_THE_RULES = ""
+CANCELLED = "Waybill cancelled; the shipment is ready to book again; stock stays reserved"
+
+order_desk = role_required(*OPS_ROLES, "distributor")
+booking_desk = role_required(*BOOKING_ROLES)
+
+
+class CancelWaybillForm(FlaskForm):
+    reason = TextAreaField("Why cancel", validators=[DataRequired("Give a reason to cancel the waybill."),
+                                                     Length(max=500)])
+
+
+class BookWaybillForm(FlaskForm):
+    carrier = SelectField("Carrier")
+    service_level = SelectField("Service level", choices=SERVICE_LEVELS)
+
+
+def configured_carriers() -> tuple[str, ...]:
+    """The carrier names of the carriers setup in force."""
+    return tuple(carrier_setup(current_app.config["OMS_SETTINGS"]).carriers)
+
+
+# --- lists -----------------------------------------------------------------------------------
+
+@bp.get("/ops/shipments")
+@ops_required
+def ops_list() -> ResponseReturnValue:
+    """Every shipment, newest first, filtered by status, warehouse, carrier and order reference."""
+    return _list_page("shipments.ops_list", "Shipments")
+
+
+@bp.get("/shipments")
+@order_desk
+def my_shipments() -> ResponseReturnValue:
+    """The shipments of the orders the signed-in user may see (a distributor its own book)."""
+    return _list_page("shipments.my_shipments", "Shipments" if current_user.is_ops else "My shipments")
+
+
+def _list_page(endpoint: str, title: str) -> str:
+    status = request.args.get("status", "")
+    carriers = configured_carriers()
+    warehouses = warehouse_codes()
+    filters = ShipmentFilters(
+        status=status if status in SHIPMENT_STATUSES else "",
+        warehouse=_one_of(request.args.get("warehouse", ""), warehouses),
+        carrier=_one_of(request.args.get("carrier", ""), carriers),
+        search=request.args.get("q", "").strip()[:128])
+    before = request.args.get("before", type=int)
+    page = shipment_page(current_user, filters, before=before)
+    return render_template("shipments/list.html", page=page, filters=filters, before=before, endpoint=endpoint,
+                           title=title, statuses=SHIPMENT_STATUSES, carriers=carriers, warehouses=warehouses)
+
+
+def _one_of(value: str, allowed) -> str:
+    return value if value in allowed else ""
+
+
+@bp.get("/ops/shipments/problems")
+@ops_required
+def problems() -> ResponseReturnValue:
+    """Failed shipments to retry and open shipment alerts to resolve, the longest waiting first."""
+    return render_template("shipments/problems.html", problems=shipping_problems(), now=utc_now(),
+                           may_act=current_user.role in BOOKING_ROLES)
+
+
+# --- one shipment ----------------------------------------------------------------------------
+
+@bp.get("/ops/shipments/<int:shipment_id>")
+@order_desk
+def detail(shipment_id: int) -> ResponseReturnValue:
+    """One shipment: order, lines, waybill, tracking timeline, cancelled bookings, alerts and status history."""
+    shipment = visible_shipment(current_user, shipment_id)
+    if shipment is None:
+        abort(404)
+    may_act = current_user.role in BOOKING_ROLES
+    book_form = BookWaybillForm(formdata=None, prefix="book", service_level=shipment.service_level)
+    book_form.carrier.choices = _carrier_choices()
+    return render_template(
+        "shipments/detail.html", shipment=shipment, order=shipment.order, waybill=shipment.waybill,
+        internal=current_user.is_ops, may_act=may_act,
+        can_cancel=may_act and _is_cancellable(shipment.id),
+        can_book=may_act and shipment.status == "ready" and shipment.waybill is None,
+        can_retry=may_act and shipment.status == "failed",
+        cancel_form=CancelWaybillForm(formdata=None, prefix="cancel"), book_form=book_form,
+        dispatch_note_url=dispatch_note_url(shipment.id))
+
+
+def _is_cancellable(shipment_id: int) -> bool:
+    try:
+        cancellable_waybill(shipment_id)
+    except (InvalidTransition, NotFound):
+        return False
+    return True
+
+
+def _carrier_choices() -> list[tuple[str, str]]:
+    return [(BY_THE_RULES, "by the rules"), *((name, name) for name in configured_carriers())]
+
+
+def dispatch_note_url(shipment_id: int) -> str:
+    """The dispatch note PDF of the shipment (its route lives in portal.shipment_documents)."""
+    try:
+        return url_for("shipment_documents.ops_dispatch_note", shipment_id=shipment_id)
+    except BuildError:
+        return f"/ops/shipments/{shipment_id}/dispatch-note.pdf"
+
+
+# --- actions ---------------------------------------------------------------------------------
+
+@bp.post("/ops/shipments/<int:shipment_id>/cancel-waybill")
+@booking_desk
+def cancel_waybill(shipment_id: int) -> ResponseReturnValue:
+    """Cancel the waybill at the carrier before pickup; the shipment is ready again, its stock still reserved."""
+    form = CancelWaybillForm(prefix="cancel")
+    if not form.validate_on_submit():
+        _flash_errors(form)
+        return redirect(_back_to(shipment_id))
+    try:
+        recorded = cancel_booking(shipment_id, actor=current_user.email, reason=form.reason.data.strip(),
+                                  settings=current_app.config["OMS_SETTINGS"])
+    except NotFound:
+        abort(404)
+    except CarrierRejected as exc:
+        flash(f"The carrier refused: {exc}", "error")
+    except CarrierUnavailable:
+        flash("Carrier unreachable, try again", "error")
+    except (InvalidTransition, ConfigError) as exc:
+        flash(f"The waybill cannot be cancelled: {exc}", "error")
+    else:
+        if recorded:
+            flash(CANCELLED, "success")
+        else:
+            flash("The carrier cancelled the waybill, but the shipment changed meanwhile and was left as it is; "
+                  "check its history.", "error")
+    return redirect(_back_to(shipment_id))
+
+
+@bp.post("/ops/shipments/<int:shipment_id>/book")
+@booking_desk
+def book_waybill(shipment_id: int) -> ResponseReturnValue:
+    """Ask for a new waybill for a ready shipment whose booking was cancelled: a chosen carrier or the rules."""
+    form = BookWaybillForm(prefix="book")
+    form.carrier.choices = _carrier_choices()
+    if not form.validate_on_submit():
+        _flash_errors(form)
+        return redirect(_back_to(shipment_id))
+    try:
+        book_again(shipment_id, actor=current_user.email, carrier=form.carrier.data or None,
+                   service_level=form.service_level.data, carriers=configured_carriers())
+    except NotFound:
+        abort(404)
+    except ValidationFailed as exc:
+        for field, messages in exc.messages.items():
+            flash(f"{field}: {'; '.join(messages)}", "error")
+    except InvalidTransition as exc:
+        flash(f"Not booked: {exc}", "error")
+    else:
+        flash(f"Waybill requested from {form.carrier.data or 'the carrier the rules choose'}.", "success")
+    return redirect(_back_to(shipment_id))
+
+
+@bp.post("/ops/shipments/<int:shipment_id>/retry")
+@booking_desk
+def retry(shipment_id: int) -> ResponseReturnValue:
+    """Send a failed shipment to its carrier again, with the same idempotency key."""
+    if retry_failed_shipment(shipment_id, actor=current_user.email):
+        flash(f"Shipment {shipment_id} sent to the carrier again.", "success")
+    else:
+        flash(f"Shipment {shipment_id} is not failed (any more); nothing changed.", "error")
+    return redirect(_back_to(shipment_id))
+
+
+@bp.post("/ops/shipments/alerts/<int:alert_id>/resolve")
+@booking_desk
+def resolve(alert_id: int) -> ResponseReturnValue:
+    """Close an open shipment alert."""
+    shipment_id = alert_shipment_id(alert_id)
+    if shipment_id is None:
+        abort(404)
+    if resolve_alert(alert_id, actor=current_user.email):
+        flash(f"Alert {alert_id} resolved.", "success")
+    else:
+        flash(f"Alert {alert_id} was resolved already.", "info")
+    return redirect(_back_to(shipment_id))
+
+
+def _back_to(shipment_id: int) -> str:
+    """Where the form came from (the problems queue, say) when that is a path here, else the shipment page."""
+    target = request.form.get("next")
+    return target if is_local_path(target) else url_for("shipments.detail", shipment_id=shipment_id)
+
+
+def _flash_errors(form: FlaskForm) -> None:
+    for messages in form.errors.values():
+        for message in messages:
+            flash(message, "error")
