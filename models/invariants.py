@@ -11,6 +11,8 @@ from models.inventory import Product, Stock, StockAlert, Warehouse
 from models.orders import Order, OrderLine, Reservation
 from models.partners import Partner
 from models.receivables import ZERO, Invoice, Payment, PaymentApplication
+from models.refunds import CREDIT_NOTE, REFUNDABLE_STATES, refund_reference
+from models.returns import Refund, ReturnLine, ReturnRequest
 from models.shipping import Shipment, Waybill
 
 
@@ -82,6 +84,43 @@ def receivables_add_up() -> list[str]:
     return problems
 
 
+def refunds_add_up() -> list[str]:
+    """A refund is worth its return's lines and refund_amount; a credit note is one payment of that amount,
+    a payout none; only a return in a refundable state has a refund."""
+    refunds = list(Refund.select(Refund, ReturnRequest).join(ReturnRequest).order_by(Refund.id))
+    if not refunds:
+        return []
+    return_ids = [refund.return_request_id for refund in refunds]
+    values: dict[int, Decimal] = {}
+    for return_id, quantity, unit_price in (ReturnLine.select(ReturnLine.return_request, ReturnLine.quantity,
+                                                              ReturnLine.unit_price)
+                                            .where(ReturnLine.return_request.in_(return_ids)).tuples()):
+        values[return_id] = values.get(return_id, ZERO) + _cents(unit_price) * quantity
+    payments: dict[tuple[int, str], list[Decimal]] = {}
+    for customer_id, reference, amount in (Payment.select(Payment.customer, Payment.reference, Payment.amount)
+                                           .where(Payment.reference.in_([r.reference for r in refunds]))
+                                           .tuples()):
+        payments.setdefault((customer_id, reference), []).append(_cents(amount))
+    problems = []
+    for refund in refunds:
+        request, name = refund.return_request, f"refund {refund.id} ({refund.reference})"
+        value = values.get(request.id, ZERO)
+        if refund.amount != value or refund.amount != request.refund_amount:
+            problems.append(f"{name}: amount {refund.amount} but return {request.id} lines come to {value} and "
+                            f"its refund_amount is {request.refund_amount}")
+        if refund.reference != refund_reference(request.id):
+            problems.append(f"{name}: reference should be {refund_reference(request.id)}")
+        paid = payments.get((refund.customer_id, refund.reference), [])
+        paid_text = ", ".join(str(amount) for amount in paid) or "none"
+        if refund.method == CREDIT_NOTE and paid != [refund.amount]:
+            problems.append(f"{name}: a credit note of {refund.amount} but its payments are {paid_text}")
+        if refund.method != CREDIT_NOTE and paid:
+            problems.append(f"{name}: a {refund.method} but payments of {paid_text} carry its reference")
+        if request.status not in REFUNDABLE_STATES:
+            problems.append(f"{name}: return {request.id} is {request.status}, which is never refunded")
+    return problems
+
+
 def _cents(value) -> Decimal:
     # Aggregates skip the field conversion: SQLite hands NUMERIC sums back as floats.
     return Decimal(str(value or 0)).quantize(CENT)
@@ -112,6 +151,7 @@ CHECKS = {
     "every shipped order has one issued waybill per shipment": shipped_orders_have_waybills,
     "every order has an audit trail": orders_have_audit_trail,
     "receivables add up to each customer's outstanding balance": receivables_add_up,
+    "every refund matches its return and its credit note": refunds_add_up,
     "at most one open low-stock alert per warehouse and SKU": one_open_alert_per_stock,
 }
 

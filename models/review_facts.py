@@ -7,6 +7,7 @@ from decimal import Decimal
 import peewee
 
 from models.base import CENT, utc_now
+from models.exchange_orders import EXCHANGE_CHANNEL
 from models.inventory import Lane, Product, Stock, Warehouse
 from models.orders import Order, OrderLine
 from models.partners import Partner
@@ -93,11 +94,17 @@ def _region_served(region: str) -> bool:
 
 
 def _recent_orders(order: Order, window_minutes: int) -> tuple[RecentOrder, ...]:
-    """The customer's live orders placed within the window either side of this one, with their lines."""
+    """The customer's live orders placed within the window either side of this one, with their lines.
+
+    None for an exchange order, and never an exchange order: the replacement of a return repeats the
+    lines of the order it replaces without being a second order the customer sent.
+    """
+    if order.channel == EXCHANGE_CHANNEL:
+        return ()
     window = timedelta(minutes=window_minutes)
     others = list(Order.select(Order.id, Order.external_ref, Order.created_at)
                   .where(Order.customer == order.customer_id, Order.id != order.id,
-                         Order.status.not_in(DEAD_STATES),
+                         Order.status.not_in(DEAD_STATES), Order.channel != EXCHANGE_CHANNEL,
                          Order.created_at.between(order.created_at - window, order.created_at + window))
                   .order_by(Order.created_at.desc()).limit(RECENT_ORDERS_LIMIT))
     if not others:
