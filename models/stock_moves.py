@@ -76,6 +76,15 @@ def move_on_hand(warehouse: Warehouse, product: Product, change: int, *, field: 
     return movement
 
 
+def quarantine(warehouse: Warehouse, product: Product, quantity: int, *, actor: str, note: str = "",
+               reference: str = "") -> StockMovement:
+    """Keep returned units that cannot be sold apart from on-hand stock, with their movement. Call inside ``atomic()``."""
+    stock = _locked_stock(warehouse.id, product.id) or _new_stock(warehouse.id, product.id)
+    Stock.update(quarantined=Stock.quarantined + quantity, updated_at=utc_now()).where(Stock.id == stock.id).execute()
+    return StockMovement.create(warehouse=warehouse.id, product=product.id, kind="quarantine", quantity=quantity,
+                                reason_code="return", note=note, reference=reference, actor=actor)
+
+
 def transfer_stock(from_code: str, to_code: str, sku: str, quantity: int, *, reason_code: str, note: str = "",
                    actor: str) -> tuple[StockMovement, StockMovement]:
     """Move available units of ``sku`` from one warehouse to another; returns the (out, in) movements,

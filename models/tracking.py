@@ -7,6 +7,7 @@ from datetime import datetime
 import peewee
 
 from models.db import database
+from models.return_labels import is_return_label, mark_in_transit
 from models.shipment_events import record_shipment_event
 from models.shipping import Shipment, ShipmentAlert, TrackingEvent, Waybill
 from models.transitions import transition
@@ -24,6 +25,7 @@ SHIPMENT_STATUS_FOR_EVENT = {
     "returned_to_sender": "returned",
 }
 FINAL_SHIPMENT_STATES = ("delivered", "returned")
+RETURN_MOVING_CODES = ("picked_up", "in_transit", "out_for_delivery", "delivered")
 # Events ops must look at: each raises a shipment alert (and the customer's "exception" event).
 EXCEPTION_CODES = ("exception", "failed_attempt", "delivery_failed", "lost", "returned_to_sender")
 # Events the customer hears about, by the shipment event kind they become.
@@ -45,6 +47,7 @@ class TrackingResult:
     stored: int = 0
     duplicates: int = 0
     unknown_waybills: int = 0
+    return_events: int = 0  # events of reverse labels: they move returns, the warehouse receipt does the rest
 
 
 def record_tracking_events(carrier: str, events: list[CarrierEvent], *, actor: str) -> TrackingResult:
@@ -54,7 +57,12 @@ def record_tracking_events(carrier: str, events: list[CarrierEvent], *, actor: s
         with database.atomic():
             waybill = Waybill.get_or_none(Waybill.carrier == carrier, Waybill.waybill_number == event.waybill_number)
             if waybill is None:
-                result.unknown_waybills += 1
+                if is_return_label(event.waybill_number):
+                    if event.code in RETURN_MOVING_CODES:
+                        mark_in_transit(event.waybill_number, actor=actor)
+                    result.return_events += 1
+                else:
+                    result.unknown_waybills += 1
                 continue
             try:
                 with database.atomic():

@@ -1,0 +1,104 @@
+"""JSON API for returns: POST /api/v1/returns, GET /api/v1/returns/<id>, and the ops steps on a return."""
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+
+from models.access import can_see_order
+from models.errors import InvalidTransition, NotFound, PermissionDenied
+from models.return_flow import Inspected, inspect_return, receive_return
+from models.return_requests import RequestedLine, approve_return, reject_return, request_return
+from models.return_views import return_document, visible_return
+from portal.api import answer_errors_as_json, api_error, json_object_body, require_order_desk, token_required
+from schemas.returns import inspection_schema, return_decision_schema, return_request_schema
+
+bp = Blueprint("api_returns", __name__, url_prefix="/api/v1")
+answer_errors_as_json(bp)
+
+# Deciding on a return and handling the parcel at the warehouse are ops work.
+RETURN_DESK_ROLES = ("ops_admin", "ops_agent")
+
+
+@bp.errorhandler(NotFound)
+def _not_found(exc: NotFound):
+    return api_error(404, str(exc))
+
+
+@bp.errorhandler(InvalidTransition)
+def _conflict(exc: InvalidTransition):
+    return api_error(409, str(exc))
+
+
+@bp.post("/returns")
+@token_required
+def create_return():
+    """Ask for a refund or an exchange of delivered lines; answers with the decision and its reasons."""
+    user = g.api_user
+    require_order_desk(user, "request returns")
+    data = return_request_schema.load(json_object_body())
+    if not can_see_order(user, data["order_id"]):
+        raise NotFound(f"order {data['order_id']} not found")
+    request = request_return(
+        data["order_id"], resolution=data["resolution"], reason=data["reason"], comment=data["comment"],
+        lines=[RequestedLine(**line) for line in data["lines"]], via="api", actor=f"api:{user.email}")
+    document = return_document(visible_return(user, request.id))
+    return jsonify(document), 201
+
+
+@bp.get("/returns/<int:return_id>")
+@token_required
+def get_return(return_id: int):
+    return jsonify(return_document(visible_return(g.api_user, return_id)))
+
+
+@bp.post("/returns/<int:return_id>/approve")
+@token_required
+def approve(return_id: int):
+    note = _desk_body()["note"]
+    visible_return(g.api_user, return_id)
+    if not approve_return(return_id, actor=f"api:{g.api_user.email}", note=note):
+        raise InvalidTransition(f"return {return_id} is not waiting for a decision")
+    return jsonify(return_document(visible_return(g.api_user, return_id)))
+
+
+@bp.post("/returns/<int:return_id>/reject")
+@token_required
+def reject(return_id: int):
+    note = _desk_body()["note"]
+    visible_return(g.api_user, return_id)
+    if not reject_return(return_id, actor=f"api:{g.api_user.email}", note=note):
+        raise InvalidTransition(f"return {return_id} is not waiting for a decision")
+    return jsonify(return_document(visible_return(g.api_user, return_id)))
+
+
+@bp.post("/returns/<int:return_id>/receive")
+@token_required
+def receive(return_id: int):
+    _desk_body()
+    request = visible_return(g.api_user, return_id)
+    if not receive_return(return_id, actor=f"api:{g.api_user.email}"):
+        raise InvalidTransition(f"return {return_id} is {request.status}: it cannot be received now")
+    return jsonify(return_document(visible_return(g.api_user, return_id)))
+
+
+@bp.post("/returns/<int:return_id>/inspection")
+@token_required
+def inspect(return_id: int):
+    _require_desk()
+    data = inspection_schema.load(json_object_body())
+    request = visible_return(g.api_user, return_id)
+    inspected = [Inspected(line_id=line["line_id"], condition=line["condition"], note=line["note"])
+                 for line in data["lines"]]
+    if not inspect_return(return_id, inspected, actor=f"api:{g.api_user.email}"):
+        raise InvalidTransition(f"return {return_id} is {request.status}: only a received return is inspected")
+    return jsonify(return_document(visible_return(g.api_user, return_id)))
+
+
+def _require_desk() -> None:
+    if g.api_user.role not in RETURN_DESK_ROLES:
+        raise PermissionDenied(f"role {g.api_user.role} may not handle returns; ops_admin or ops_agent may")
+
+
+def _desk_body() -> dict:
+    """The optional {"note": ...} of a step; no body at all is an empty note."""
+    _require_desk()
+    return return_decision_schema.load(json_object_body() if request.get_data() else {})

@@ -1,0 +1,64 @@
+"""Returns stage: an approved return gets its replacement order and its reverse label; an inspected one is
+refunded or exchanged and closed."""
+from __future__ import annotations
+
+import dramatiq
+
+from models.errors import CarrierAmbiguous, CarrierRejected, CarrierUnavailable
+from models.return_flow import prepare_approved, settle_return
+from models.return_labels import fail_label, note_label_error, prepare_label, record_label, return_parcel
+from models.returns import ReturnRequest
+from models.stages import RETURNS
+from workers.batch import run_for_each
+from workers.broker import current_settings
+from workers.carriers import carrier_for
+from workers.carriers.base import ShipTo, WaybillRequest
+from workers.options import CARRIER_STAGE
+from workers.shipping import choose_carrier
+
+ACTOR = f"worker:{RETURNS.actor_name}"
+
+
+@dramatiq.actor(queue_name=RETURNS.queue_name, actor_name=RETURNS.actor_name, **CARRIER_STAGE)
+def advance_returns(return_ids: list[int]) -> None:
+    run_for_each(return_ids, advance_return, what="return")
+
+
+def advance_return(return_id: int) -> None:
+    """Take one return as far as it can go without a person."""
+    status = ReturnRequest.select(ReturnRequest.status).where(ReturnRequest.id == return_id).scalar()
+    if status == "approved":
+        prepare_approved(return_id, actor=ACTOR)
+        issue_label(return_id)
+    elif status == "inspected":
+        settle_return(return_id, actor=ACTOR)
+
+
+def issue_label(return_id: int) -> None:
+    """The reverse waybill, exactly once: the key is committed first and an unanswered call is looked up."""
+    settings = current_settings()
+    carrier_name = choose_carrier(return_parcel(return_id), settings).carrier
+    job = prepare_label(return_id, carrier=carrier_name)
+    if job is None:
+        return
+    carrier = carrier_for(job.carrier, settings)
+    request = WaybillRequest(reference=job.reference, idempotency_key=job.idempotency_key,
+                             ship_to=ShipTo(**job.ship_to), weight_kg=job.weight_kg, service_level="economy",
+                             callback_url=f"{settings.portal_url}/api/v1/carriers/{job.carrier}/events")
+    try:
+        try:
+            issued = carrier.create_waybill(request)
+        except CarrierAmbiguous as exc:
+            issued = carrier.find_waybill(job.reference)
+            if issued is None:
+                raise exc from None
+    except CarrierRejected as exc:
+        fail_label(return_id, f"{job.carrier} refused the return label: {exc}")
+        return
+    except CarrierUnavailable as exc:
+        if job.attempt >= settings.waybill_max_attempts:
+            fail_label(return_id, f"gave up after {job.attempt} attempts; last error: {exc}")
+            return
+        note_label_error(return_id, f"attempt {job.attempt}: {exc}")
+        raise
+    record_label(return_id, waybill_number=issued.waybill_number, tracking_url=issued.tracking_url, actor=ACTOR)
