@@ -420,3 +420,12 @@ def test_refused_only_when_no_candidate_offers_the_level(setup_, facts):
 @given(setups(named_carriers=True), parcels_st)
 def test_every_decision_is_bookable(setup_, facts):
     assert_bookable(setup_, facts)
+
+
+def test_the_deployment_example_parses():
+    import json
+    from pathlib import Path
+
+    document = json.loads((Path(__file__).parents[2] / "deploy/examples/carriers.json").read_text())
+    example = parse_setup(document, adapters=("sandbox",))
+    assert sorted(example.carriers) == ["freightco", "parcelco"] and example.profile("freightco").tracking == "poll"
