@@ -84,3 +84,13 @@ class ImportRefused(OMSError):
 
 class BodyNotAnObject(OMSError):
     """Raised when an API request's body is not a JSON object."""
+
+
+class RuleSetChanged(OMSError):
+    """Raised when settings are saved against a version that is no longer the one in force."""
+
+    def __init__(self, expected: int, current) -> None:
+        super().__init__(f"the rules are at version {current.version} (saved by {current.created_by}), "
+                         f"not {expected}")
+        self.expected = expected
+        self.current = current

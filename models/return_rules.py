@@ -33,7 +33,8 @@ class ReturnSettings:
         object.__setattr__(self, "auto_approve_reasons", frozenset(self.auto_approve_reasons))
         problems = {}
         if self.enabled - set(RULE_CODES):
-            problems["enabled"] = f"unknown rules {sorted(self.enabled - set(RULE_CODES))}; known: {RULE_CODES}"
+            unknown = sorted(map(str, self.enabled - set(RULE_CODES)))
+            problems["enabled"] = f"unknown rules {unknown}; known: {', '.join(RULE_CODES)}"
         if self.auto_approve_reasons - set(REASONS):
             problems["auto_approve_reasons"] = f"unknown reasons; known: {', '.join(REASONS)}"
         for name in ("window_days", "return_rate_min_orders"):
@@ -42,7 +43,7 @@ class ReturnSettings:
                 problems[name] = "a whole number from 0 to 3650"
         for name in ("max_auto_refund", "refund_on_approval_below"):
             value = getattr(self, name)
-            if not isinstance(value, Decimal) or not value.is_finite() or value < 0 or value != value.quantize(CENT):
+            if not _whole_cents(value):
                 problems[name] = "an amount of 0 or more with at most 2 decimals"
         rate = self.max_return_rate
         if not isinstance(rate, Decimal) or not rate.is_finite() or not 0 <= rate <= 1:
@@ -66,16 +67,33 @@ class ReturnSettings:
                 raise ValueError(f"{name}: an amount such as 1000.00") from exc
 
         def number(name: str) -> int:
+            value = document.get(name)
             try:
-                return int(document[name])
-            except (TypeError, ValueError, KeyError) as exc:
+                if isinstance(value, bool) or not isinstance(value, int | str):  # int(30.9) would be 30
+                    raise TypeError
+                return int(value)
+            except (TypeError, ValueError) as exc:
                 raise ValueError(f"{name}: a whole number") from exc
 
-        return cls(enabled=frozenset(document.get("enabled", RULE_CODES)), window_days=number("window_days"),
+        def names(name: str, default: tuple[str, ...]) -> frozenset[str]:
+            value = document.get(name, default)
+            if not isinstance(value, list | tuple) or not all(isinstance(item, str) for item in value):
+                raise ValueError(f"{name}: a list of names")
+            return frozenset(value)
+
+        return cls(enabled=names("enabled", RULE_CODES), window_days=number("window_days"),
                    max_auto_refund=money("max_auto_refund"),
-                   auto_approve_reasons=frozenset(document.get("auto_approve_reasons", ())),
+                   auto_approve_reasons=names("auto_approve_reasons", ()),
                    max_return_rate=money("max_return_rate"), return_rate_min_orders=number("return_rate_min_orders"),
                    refund_on_approval_below=money("refund_on_approval_below"))
+
+
+def _whole_cents(value: object) -> bool:
+    try:
+        return (isinstance(value, Decimal) and value.is_finite() and value >= 0
+                and value == value.quantize(CENT))
+    except InvalidOperation:  # more digits than the decimal context holds (1E+30): not an amount
+        return False
 
 
 DEFAULT_SETTINGS = ReturnSettings()
@@ -133,7 +151,7 @@ def _window(facts: ReturnFacts, settings: ReturnSettings) -> Reason | None:
     age = facts.requested_at - facts.delivered_at
     if age <= timedelta(days=settings.window_days):
         return None
-    days = age.days
+    days = -(-age // timedelta(days=1))  # whole days begun: 30 days and 1 second is day 31, past a 30-day window
     return Reason("window", f"requested {days} days after delivery; the return window is {settings.window_days} days",
                   {"days_since_delivery": days, "window_days": settings.window_days})
 
@@ -158,9 +176,10 @@ def _return_rate(facts: ReturnFacts, settings: ReturnSettings) -> Reason | None:
     orders = facts.customer_delivered_orders
     if orders < settings.return_rate_min_orders or orders == 0:
         return None
-    rate = (Decimal(facts.customer_returns) / Decimal(orders)).quantize(Decimal("0.0001"))
-    if rate <= settings.max_return_rate:
+    # compared exactly: a rounded rate would let 30001 of 100000 (0.30001) pass a 0.30 limit
+    if Decimal(facts.customer_returns) <= settings.max_return_rate * orders:
         return None
+    rate = (Decimal(facts.customer_returns) / Decimal(orders)).quantize(Decimal("0.0001"))
     return Reason("return_rate", f"the customer returned {facts.customer_returns} of {orders} delivered orders "
                   f"({rate:.0%}), above {settings.max_return_rate:.0%}",
                   {"returns": facts.customer_returns, "delivered_orders": orders, "rate": str(rate),

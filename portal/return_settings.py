@@ -1,0 +1,152 @@
+"""Ops page for the return approval rules: what each rule does, the version in force and its history, and
+the form that saves a change as a new version."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+
+from models.errors import ValidationFailed
+from models.return_rules import REASONS, RULE_CODES, ReturnSettings
+from models.return_settings import (
+    RuleSetChanged,
+    current_return_rules,
+    save_return_rules,
+    settings_from_form,
+    settings_of,
+)
+from models.returns import ReturnRuleSet
+from portal.auth import ops_required, role_required
+
+bp = Blueprint("return_settings", __name__)
+
+EDITORS = ("ops_admin", "credit_controller")  # as for the review rules: these rules decide refunds
+VERSIONS_SHOWN = 10
+NOTE_MAX = 300
+TEXT_FIELDS = ("window_days", "max_auto_refund", "max_return_rate", "return_rate_min_orders",
+               "refund_on_approval_below", "note", "expected_version")
+RULE_LABELS = {
+    "window": "Return window",
+    "refund_amount": "Refund value",
+    "reason": "Reason",
+    "return_rate": "Customer's return rate",
+    "final_sale": "Final-sale items",
+    "already_returned": "Returned before",
+}
+FIELD_LABELS = {
+    "enabled": "Rules in force",
+    "window_days": "Return window (days after delivery)",
+    "max_auto_refund": "Highest refund approved automatically",
+    "max_return_rate": "Highest customer return rate",
+    "return_rate_min_orders": "Judge the return rate from (delivered orders)",
+    "refund_on_approval_below": "Refund on approval below",
+    "auto_approve_reasons": "Reasons approved automatically",
+    "note": "Why this change",
+}
+REASON_LABELS = {reason: reason.replace("_", " ").capitalize() for reason in REASONS}
+
+
+@bp.get("/ops/return-settings")
+@ops_required
+def settings_page() -> ResponseReturnValue:
+    """The rules in force with what each does, the form to change them (editors) and the recent versions."""
+    rule_set, settings = current_return_rules()
+    return _page(rule_set, settings, _values_of(rule_set, settings))
+
+
+@bp.post("/ops/return-settings")
+@role_required(*EDITORS)
+def save_settings() -> ResponseReturnValue:
+    """Save the submitted rules as a new version when anything changed; 409 when another version came first."""
+    rule_set, old = current_return_rules()
+    values = _submitted()
+    note = values["note"].strip()
+    errors: dict[str, list[str]] = {}
+    try:
+        new = settings_from_form(request.form)
+    except ValidationFailed as exc:
+        errors.update(exc.messages)
+    if len(note) > NOTE_MAX:
+        errors["note"] = [f"at most {NOTE_MAX} characters"]
+    if errors:
+        return _page(rule_set, old, values, errors=errors), 422
+    if new == old:
+        flash("Nothing changed; no new version was made.", "info")
+        return redirect(url_for("return_settings.settings_page"))
+    expected = int(values["expected_version"]) if values["expected_version"].isdigit() else 0
+    try:
+        saved = save_return_rules(new, actor=current_user.email, note=note or describe_changes(old, new),
+                                  expected_version=expected)
+    except RuleSetChanged as exc:
+        current = exc.current
+        values["expected_version"] = str(current.version)  # saving again overwrites it, on purpose
+        problem = (f"The return rules were changed to version {current.version} by {current.created_by} while "
+                   f"you edited; check the values below and save again.")
+        return _page(current, settings_of(current), values, problem=problem), 409
+    flash(f"Return rules saved as version {saved.version}.", "success")
+    return redirect(url_for("return_settings.settings_page"))
+
+
+def describe_changes(old: ReturnSettings, new: ReturnSettings) -> str:
+    """What a save changed, for the version note when none is given."""
+    parts = []
+    for name, label in (("enabled", "rules"), ("auto_approve_reasons", "automatic reasons")):
+        added, removed = getattr(new, name) - getattr(old, name), getattr(old, name) - getattr(new, name)
+        parts += [f"{label} on: {', '.join(sorted(added))}"] if added else []
+        parts += [f"{label} off: {', '.join(sorted(removed))}"] if removed else []
+    before, after = old.to_document(), new.to_document()
+    parts += [f"{key} {before[key]} → {after[key]}" for key in before
+              if key not in ("enabled", "auto_approve_reasons") and getattr(old, key) != getattr(new, key)]
+    return "; ".join(parts)
+
+
+def rule_explanations(settings: ReturnSettings) -> list[dict]:
+    """Each rule with whether it runs and what it does under ``settings``; a rule that fires sends the
+    return to a person."""
+    reasons = ", ".join(REASON_LABELS[r].lower() for r in REASONS if r in settings.auto_approve_reasons)
+    rate = f"{settings.max_return_rate * 100:.2f}".rstrip("0").rstrip(".")
+    texts = {
+        "window": f"Asked for more than {settings.window_days} days after the order was delivered "
+                  f"(exactly {settings.window_days} days is still inside the window).",
+        "refund_amount": f"The refund value is above {settings.max_auto_refund:,.2f} in the order's currency "
+                         f"(exactly the limit is approved).",
+        "reason": f"The reason is not one approved automatically: {reasons}." if reasons else
+                  "No reason is approved automatically, so every return with this rule on goes to a person.",
+        "return_rate": f"The customer returned more than {rate}% of their delivered orders; judged only once "
+                       f"they have {settings.return_rate_min_orders} or more delivered orders.",
+        "final_sale": "A line is a final-sale SKU.",
+        "already_returned": "Units of a line were returned before (in a return that was not rejected).",
+    }
+    return [{"code": code, "label": RULE_LABELS[code], "text": texts[code], "on": code in settings.enabled}
+            for code in RULE_CODES]
+
+
+def _page(rule_set: ReturnRuleSet, settings: ReturnSettings, values: dict, *,
+          errors: dict[str, list[str]] | None = None, problem: str = "") -> str:
+    versions = (ReturnRuleSet.select(ReturnRuleSet.id, ReturnRuleSet.created_by, ReturnRuleSet.created_at,
+                                     ReturnRuleSet.note)
+                .order_by(ReturnRuleSet.id.desc()).limit(VERSIONS_SHOWN))
+    return render_template("ops/return_settings.html", rule_set=rule_set, settings=settings, values=values,
+                           errors=errors or {}, problem=problem, rules=rule_explanations(settings),
+                           reasons=[(reason, REASON_LABELS[reason]) for reason in REASONS],
+                           versions=list(versions), versions_shown=VERSIONS_SHOWN,
+                           labels=FIELD_LABELS,
+                           may_edit=current_user.role in EDITORS)
+
+
+def _values_of(rule_set: ReturnRuleSet, settings: ReturnSettings) -> dict:
+    """The form filled from the version in force."""
+    return {"window_days": str(settings.window_days), "max_auto_refund": f"{settings.max_auto_refund:.2f}",
+            "max_return_rate": str(settings.max_return_rate),
+            "return_rate_min_orders": str(settings.return_rate_min_orders),
+            "refund_on_approval_below": f"{settings.refund_on_approval_below:.2f}", "note": "",
+            "expected_version": str(rule_set.version), "enabled": sorted(settings.enabled),
+            "auto_approve_reasons": sorted(settings.auto_approve_reasons)}
+
+
+def _submitted() -> dict:
+    """The form as sent, to show again with its errors."""
+    values: dict = {name: request.form.get(name, "") for name in TEXT_FIELDS}
+    values["enabled"] = request.form.getlist("enabled")
+    values["auto_approve_reasons"] = request.form.getlist("auto_approve_reasons")
+    return values
