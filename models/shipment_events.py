@@ -12,6 +12,7 @@ from models.access import visible_orders
 from models.base import utc_now
 from models.config import Settings
 from models.db import database
+from models.feedback import feedback_url
 from models.mailer import send_mail
 from models.orders import Order
 from models.partners import User
@@ -98,8 +99,10 @@ def shipment_mail_text(event: ShipmentEvent, order: Order, settings: Settings) -
         lines.append(f"Carrier tracking: {payload['tracking_url']}")
     lines.append(f"Follow your order on our tracking page: {track_link}")
     if event.kind == "delivered":
-        lines += ["", ("If anything is missing or damaged, or you would like to return an item, contact our "
-                       f"support team by replying to this e-mail or writing to {settings.mail_from}.")]
+        lines += ["", ("If anything is missing or damaged, or you would like to return or exchange an item, "
+                       "ask for it on the tracking page above, or write to " f"{settings.mail_from}.")]
+        if order.status == "delivered":  # the last parcel: the whole order can be rated
+            lines += ["", f"How did we do? Rate your order from 1 to 5: {feedback_url(order.id, settings)}"]
     lines += ["", "Thank you for your order."]
     one_line_ref = " ".join(ref.split())  # a header may not hold a line break
     return f"Your order {one_line_ref} {SUBJECT_ENDINGS[event.kind]}", "\n".join(lines) + "\n"

@@ -13,6 +13,8 @@ import peewee
 
 from models.inventory import Product
 from models.orders import CHANNELS, Order, OrderLine
+from models.return_requests import OPEN_RETURN
+from models.returns import ReturnLabel, ReturnLine, ReturnRequest
 from models.shipping import Shipment, ShipmentLine, TrackingEvent, Waybill
 
 ORDER_STATUS_WORDS = {
@@ -37,6 +39,27 @@ SHIPMENT_STATUS_WORDS = {
     "delivered": "Delivered",
     "returned": "Returned to sender",
     "cancelled": "Cancelled",
+}
+RETURN_STATUS_WORDS = {
+    "requested": "Waiting for our review",
+    "approved": "Approved: your return label is on its way",
+    "label_issued": "Label ready: please send the parcel",
+    "in_transit": "On its way back to us",
+    "received": "Received at our warehouse",
+    "inspected": "Checked: being completed",
+    "refunded": "Refunded",
+    "exchanged": "Exchanged",
+    "closed": "Completed",
+    "rejected": "Not accepted",
+}
+# The return rules' reasons for a review, as a customer reads them (see models.return_rules).
+RETURN_REASON_WORDS = {
+    "window": "it is later than our usual return window",
+    "refund_amount": "the value of the return is above what we approve automatically",
+    "reason": "returns for this reason are checked by our team",
+    "return_rate": "we check accounts with several recent returns",
+    "final_sale": "some items were sold as final sale",
+    "already_returned": "some of these items were returned before",
 }
 EVENT_WORDS = {
     "picked_up": "Picked up",
@@ -118,6 +141,27 @@ class TrackedShipment:
 
 
 @dataclass(frozen=True)
+class TrackedReturn:
+    return_id: int
+    status: str
+    resolution: str  # refund or exchange
+    created_at: datetime  # naive UTC
+    label_tracking_url: str  # "" until the return label is issued
+
+    @property
+    def status_words(self) -> str:
+        return RETURN_STATUS_WORDS.get(self.status, self.status.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class ReturnableLine:
+    sku: str
+    name: str
+    delivered: int
+    returnable: int  # delivered units not in an open (not rejected) return
+
+
+@dataclass(frozen=True)
 class TrackedOrder:
     order_id: int
     order_ref: str
@@ -126,16 +170,29 @@ class TrackedOrder:
     city: str
     lines: tuple[TrackedLine, ...]
     shipments: tuple[TrackedShipment, ...]
+    returns: tuple[TrackedReturn, ...] = ()  # newest first; only delivered orders have any
+    returnable: tuple[ReturnableLine, ...] = ()  # delivered orders only, in line order
 
     @property
     def status_words(self) -> str:
         return ORDER_STATUS_WORDS.get(self.status, self.status.replace("_", " ").capitalize())
 
+    @property
+    def may_return(self) -> bool:
+        """A delivered order with units left to return."""
+        return self.status == "delivered" and any(line.returnable > 0 for line in self.returnable)
+
+
+def return_reason_words(reasons: list[dict]) -> list[str]:
+    """Why a return waits for review, in the customer's words (no figures about their account)."""
+    return [RETURN_REASON_WORDS.get(reason.get("code", ""), "our team checks it") for reason in reasons]
+
 
 def find_tracked_orders(order_ref: str, *, postcode: str = "", email: str = "") -> list[TrackedOrder]:
     """Every order with this number whose ship-to postcode or email matches, oldest first; [] otherwise.
 
-    A missing order and a wrong postcode or email give the same []. Five queries whatever the size.
+    A missing order and a wrong postcode or email give the same []. Five queries whatever the size, and
+    three more when a delivered order is among them (its returns and what is left to return).
     """
     ref, postcode, email = normalise_order_ref(order_ref), normalise_postcode(postcode), normalise_email(email)
     if not ref or not (postcode or email):
@@ -148,10 +205,13 @@ def find_tracked_orders(order_ref: str, *, postcode: str = "", email: str = "") 
     order_ids = [order.id for order in matched]
     lines = _lines_of(order_ids)
     shipments = _shipments_of(order_ids, lines)
+    delivered_ids = [order.id for order in matched if order.status == "delivered"]
+    returns, returnable = _returns_of(delivered_ids, lines) if delivered_ids else ({}, {})
     return [TrackedOrder(order_id=order.id, order_ref=order.external_ref, status=order.status,
                          placed_at=order.created_at, city=order.ship_to_city,
                          lines=tuple(line for order_id, line in lines.values() if order_id == order.id),
-                         shipments=tuple(shipments.get(order.id, ())))
+                         shipments=tuple(shipments.get(order.id, ())),
+                         returns=tuple(returns.get(order.id, ())), returnable=tuple(returnable.get(order.id, ())))
             for order in matched]
 
 
@@ -205,3 +265,31 @@ def _shipments_of(order_ids: list[int], lines: dict[int, tuple[int, TrackedLine]
             tracking_url=waybill.tracking_url if issued else "",
             events=tuple(events.get(row.id, ())), lines=tuple(shipped.get(row.id, ()))))
     return result
+
+
+def _returns_of(order_ids: list[int], lines: dict[int, tuple[int, TrackedLine]]) -> tuple[dict, dict]:
+    """Order id -> its TrackedReturns (newest first), and order id -> its ReturnableLines (line order)."""
+    returns: dict[int, list[TrackedReturn]] = {}
+    for row in (ReturnRequest.select(ReturnRequest.id, ReturnRequest.order, ReturnRequest.status,
+                                     ReturnRequest.resolution, ReturnRequest.created_at,
+                                     ReturnLabel.status.alias("label_status"), ReturnLabel.tracking_url)
+                .join(ReturnLabel, peewee.JOIN.LEFT_OUTER, on=(ReturnLabel.return_request == ReturnRequest.id))
+                .where(ReturnRequest.order.in_(order_ids)).order_by(ReturnRequest.id.desc()).dicts()):
+        issued = row["label_status"] == "issued"
+        returns.setdefault(row["order"], []).append(TrackedReturn(
+            return_id=row["id"], status=row["status"], resolution=row["resolution"], created_at=row["created_at"],
+            label_tracking_url=(row["tracking_url"] or "") if issued else ""))
+    delivered = dict(ShipmentLine.select(ShipmentLine.order_line, peewee.fn.SUM(ShipmentLine.quantity))
+                     .join(Shipment).where(Shipment.order.in_(order_ids), Shipment.status == "delivered")
+                     .group_by(ShipmentLine.order_line).tuples())
+    returned = dict(ReturnLine.select(ReturnLine.order_line, peewee.fn.SUM(ReturnLine.quantity))
+                    .join(ReturnRequest).where(ReturnRequest.order.in_(order_ids), OPEN_RETURN)
+                    .group_by(ReturnLine.order_line).tuples())
+    returnable: dict[int, list[ReturnableLine]] = {}
+    for line_id, (order_id, line) in lines.items():
+        if order_id in order_ids and delivered.get(line_id):
+            units = int(delivered[line_id])
+            returnable.setdefault(order_id, []).append(ReturnableLine(
+                sku=line.sku, name=line.name, delivered=units,
+                returnable=max(units - int(returned.get(line_id) or 0), 0)))
+    return returns, returnable

@@ -49,24 +49,29 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
         api_events,
         api_intake,
         api_payments,
+        api_returns,
         api_stock,
         auth,
         batches,
+        feedback,
         health,
         holds,
         intake_queue,
         inventory,
         ops,
+        return_settings,
+        returns,
         shipment_documents,
         shipments,
         tracking_page,
     )
 
     for blueprint in (auth.bp, ops.bp, holds.bp, allocation_settings.bp, inventory.bp, batches.bp, intake_queue.bp,
-                      health.bp, shipments.bp, tracking_page.bp, shipment_documents.bp):
+                      health.bp, shipments.bp, tracking_page.bp, shipment_documents.bp, return_settings.bp,
+                      returns.bp, feedback.bp):
         app.register_blueprint(blueprint)
-    for blueprint in (api.bp, api_intake.bp, api_channels.bp, api_payments.bp, api_stock.bp, api_events.bp,
-                      shipment_documents.api_bp):
+    for blueprint in (api.bp, api_intake.bp, api_channels.bp, api_payments.bp, api_returns.bp, api_stock.bp,
+                      api_events.bp, shipment_documents.api_bp):
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens and signed webhooks, not cookies
     return app

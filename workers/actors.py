@@ -3,9 +3,11 @@ from workers import broker  # noqa: F401 - installs the broker before the actors
 from workers.allocation import allocate_orders
 from workers.intake import intake_orders
 from workers.notifications import mail_shipment_events, mail_stock_alerts
+from workers.return_mails import mail_return_updates
 from workers.review import review_orders
+from workers.returns import advance_returns
 from workers.shipping import create_shipments, request_waybills
 from workers.tracking import poll_tracking
 
 ACTORS = (intake_orders, review_orders, allocate_orders, create_shipments, request_waybills, poll_tracking,
-          mail_stock_alerts, mail_shipment_events)
+          advance_returns, mail_stock_alerts, mail_shipment_events, mail_return_updates)

@@ -9,8 +9,10 @@ from aiosmtpd.controller import Controller
 
 from models.base import utc_now
 from models.db import database
+from models.feedback import order_for_token
 from models.inventory import Warehouse
 from models.order_entry import place_order
+from models.orders import Order
 from models.outbox import OutboxMessage
 from models.shipment_events import (
     mail_shipment_event,
@@ -135,7 +137,7 @@ def test_shipped_mail_reaches_a_real_smtp_server_once(any_db, tmp_path):
 
 @pytest.mark.parametrize("kind, subject_end, says", [
     ("out_for_delivery", "is out for delivery", "is out for delivery with sandbox"),
-    ("delivered", "has been delivered", "return an item, contact our support team"),
+    ("delivered", "has been delivered", "return or exchange an item, ask for it on the tracking page"),
 ])
 def test_each_mailed_kind_has_its_own_text(any_db, tmp_path, kind, subject_end, says):
     make_world()
@@ -145,7 +147,20 @@ def test_each_mailed_kind_has_its_own_text(any_db, tmp_path, kind, subject_end, 
     subject, body = shipment_mail_text(event, event.order, settings_for(tmp_path))
     assert subject == f"Your order PO-1 {subject_end}"
     assert says in body and "/track?order=PO-1&postcode=12345" in body
-    assert ("support team" in body) is (kind == "delivered")
+    assert ("tracking page above" in body) is (kind == "delivered")
+    assert "/feedback/" not in body  # the order is not delivered yet: only its last parcel asks for a rating
+
+
+def test_the_last_delivered_parcel_asks_for_a_rating(any_db, tmp_path):
+    make_world()
+    shipment = shipment_of_new_order()
+    record(shipment.id, "delivered")
+    event = event_of(shipment, "delivered")
+    Order.update(status="delivered").where(Order.id == event.order_id).execute()
+    settings = settings_for(tmp_path)
+    _, body = shipment_mail_text(event, Order.get_by_id(event.order_id), settings)
+    link = next(word for word in body.split() if "/feedback/" in word)
+    assert order_for_token(link.rsplit("/", 1)[1], settings.secret_key) == event.order_id
 
 
 def test_exception_events_are_never_mailed(any_db, tmp_path):

@@ -1,0 +1,264 @@
+"""Return pages: the ops review queue and a return's page with its steps, a distributor's returns, stored
+photos, and the customer feedback ops read."""
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired, Length
+
+from models.base import utc_now
+from models.errors import NotFound, ValidationFailed
+from models.feedback import average_by_sku, average_by_warehouse, recent_feedback
+from models.partners import OPS_ROLES, Partner
+from models.return_flow import (
+    CONDITIONS,
+    RECEIVABLE,
+    Inspected,
+    inspect_return,
+    receive_return,
+)
+from models.return_labels import retry_label
+from models.return_lists import (
+    REVIEW,
+    VIEWS,
+    exchange_skus,
+    photo_of,
+    photos_of,
+    returns_for_ops,
+    returns_visible_to,
+    status_counts,
+)
+from models.return_photos import photo_path
+from models.return_requests import approve_return, reject_return
+from models.return_views import return_document, visible_return
+from models.returns import ReturnRequest
+from portal.api_returns import RETURN_DESK_ROLES
+from portal.auth import is_local_path, ops_required, role_required
+
+bp = Blueprint("returns", __name__)
+
+PAGE_SIZE = 50
+FEEDBACK_SHOWN = 100
+# ops_admin and ops_agent decide and handle returns (as in the API); a credit controller reads them only.
+return_desk = role_required(*RETURN_DESK_ROLES)
+order_desk = role_required(*OPS_ROLES, "distributor")
+
+
+class ApproveForm(FlaskForm):
+    note = TextAreaField("Note (optional)", validators=[Length(max=2000)])
+
+
+class RejectForm(FlaskForm):
+    note = TextAreaField("Why (the customer reads this)",
+                         validators=[DataRequired("Say why the return is rejected."), Length(max=2000)])
+
+
+class StepForm(FlaskForm):
+    """A step with nothing to fill in (receive, retry the label, the inspection's own fields): the CSRF token."""
+
+
+# --- ops: the queue and one return ---------------------------------------------------------------
+
+@bp.get("/ops/returns")
+@ops_required
+def queue() -> ResponseReturnValue:
+    """The review queue (requested, waiting for a person) oldest first by default; or all, or one status."""
+    view = request.args.get("view", REVIEW)
+    view = view if view in VIEWS else REVIEW
+    cursor = request.args.get("cursor", type=int)
+    rows = list(returns_for_ops(view, cursor=cursor).limit(PAGE_SIZE + 1))
+    shown, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    return render_template("returns/queue.html", returns=shown, view=view, views=VIEWS, counts=status_counts(),
+                           cursor=cursor, next_cursor=shown[-1].id if more else None, now=utc_now(),
+                           may_act=current_user.role in RETURN_DESK_ROLES,
+                           approve_form=ApproveForm(prefix="approve"), reject_form=RejectForm(prefix="reject"))
+
+
+@bp.get("/ops/returns/<int:return_id>")
+@ops_required
+def detail(return_id: int) -> ResponseReturnValue:
+    """Everything about one return, with the step it can take next for those who handle returns."""
+    return _detail_page(_visible_or_404(return_id), ops_view=True)
+
+
+@bp.post("/ops/returns/<int:return_id>/approve")
+@return_desk
+def approve(return_id: int) -> ResponseReturnValue:
+    _visible_or_404(return_id)
+    form = ApproveForm(prefix="approve")
+    if form.validate_on_submit():
+        moved = approve_return(return_id, actor=current_user.email, note=(form.note.data or "").strip())
+        _flash_step(return_id, moved, "approved")
+    else:
+        _flash_errors(form)
+    return redirect(_back_to(return_id))
+
+
+@bp.post("/ops/returns/<int:return_id>/reject")
+@return_desk
+def reject(return_id: int) -> ResponseReturnValue:
+    _visible_or_404(return_id)
+    form = RejectForm(prefix="reject")
+    if form.validate_on_submit():
+        try:
+            moved = reject_return(return_id, actor=current_user.email, note=form.note.data.strip())
+        except ValidationFailed as exc:
+            _flash_messages(exc.messages)
+        else:
+            _flash_step(return_id, moved, "rejected")
+    else:
+        _flash_errors(form)
+    return redirect(_back_to(return_id))
+
+
+@bp.post("/ops/returns/<int:return_id>/receive")
+@return_desk
+def receive(return_id: int) -> ResponseReturnValue:
+    _visible_or_404(return_id)
+    if StepForm().validate_on_submit():
+        _flash_step(return_id, receive_return(return_id, actor=current_user.email), "marked received")
+    return redirect(url_for("returns.detail", return_id=return_id))
+
+
+@bp.post("/ops/returns/<int:return_id>/inspection")
+@return_desk
+def inspect(return_id: int) -> ResponseReturnValue:
+    """Record each line's condition: resellable units go back on hand, the others into quarantine."""
+    _visible_or_404(return_id)
+    if not StepForm().validate_on_submit():
+        return redirect(url_for("returns.detail", return_id=return_id))
+    line_ids = request.form.getlist("line_id", type=int)
+    inspected = [Inspected(line_id=line_id, condition=request.form.get(f"condition-{line_id}", ""),
+                           note=request.form.get(f"note-{line_id}", "").strip()[:1000]) for line_id in line_ids]
+    try:
+        moved = inspect_return(return_id, inspected, actor=current_user.email)
+    except ValidationFailed as exc:
+        _flash_messages(exc.messages)
+    else:
+        _flash_step(return_id, moved, "inspected; it will now be settled")
+    return redirect(url_for("returns.detail", return_id=return_id))
+
+
+@bp.post("/ops/returns/<int:return_id>/retry-label")
+@return_desk
+def retry(return_id: int) -> ResponseReturnValue:
+    """Ask the carrier again for a failed label, while the return still waits for one (approved)."""
+    found = _visible_or_404(return_id)
+    if StepForm().validate_on_submit():
+        if found.status != "approved":
+            flash(f"Return {return_id} is {found.status}: it no longer needs a label.", "error")
+        elif retry_label(return_id):
+            flash(f"The label of return {return_id} is asked for again.", "success")
+        else:
+            flash(f"The label of return {return_id} has not failed; nothing changed.", "error")
+    return redirect(url_for("returns.detail", return_id=return_id))
+
+
+@bp.get("/ops/returns/<int:return_id>/photos/<int:photo_id>")
+@ops_required
+def photo(return_id: int, photo_id: int) -> ResponseReturnValue:
+    """A customer's photo, as the image type its bytes were checked to be."""
+    stored = photo_of(return_id, photo_id)
+    path = photo_path(current_app.config["OMS_SETTINGS"].data_dir, stored.stored_name) if stored else None
+    if path is None or not path.is_file():
+        abort(404)
+    response = send_file(path, mimetype=stored.content_type, max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# --- distributors (and ops) ----------------------------------------------------------------------
+
+@bp.get("/returns")
+@order_desk
+def my_returns() -> ResponseReturnValue:
+    """Returns of the orders the user may see, newest first."""
+    status = request.args.get("status", "")
+    before = request.args.get("before", type=int)
+    rows = list(returns_visible_to(current_user, status, before=before).limit(PAGE_SIZE + 1))
+    shown, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+    return render_template("returns/mine.html", returns=shown, status=status, statuses=VIEWS[2:], before=before,
+                           next_before=shown[-1].id if more else None)
+
+
+@bp.get("/returns/<int:return_id>")
+@order_desk
+def my_return(return_id: int) -> ResponseReturnValue:
+    """One return, read-only; 404 when it is not of an order the user may see."""
+    found = _visible_or_404(return_id)
+    if current_user.is_ops:
+        return redirect(url_for("returns.detail", return_id=return_id))
+    return _detail_page(found, ops_view=False)
+
+
+# --- feedback ------------------------------------------------------------------------------------
+
+@bp.get("/ops/feedback")
+@ops_required
+def feedback() -> ResponseReturnValue:
+    """The newest ratings, and the average per SKU and per warehouse, lowest first."""
+    before = request.args.get("before", type=int)
+    entries = recent_feedback(limit=FEEDBACK_SHOWN, before=before)
+    return render_template("returns/feedback.html", entries=entries, by_sku=average_by_sku(),
+                           by_warehouse=average_by_warehouse(), before=before,
+                           next_before=entries[-1].feedback_id if len(entries) == FEEDBACK_SHOWN else None)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+def _visible_or_404(return_id: int) -> ReturnRequest:
+    try:
+        return visible_return(current_user, return_id)
+    except NotFound:
+        abort(404)
+
+
+def _detail_page(found: ReturnRequest, *, ops_view: bool) -> str:
+    document = return_document(found)
+    skus = exchange_skus(line["exchange_product_id"] for line in document["lines"])
+    may_act = ops_view and current_user.role in RETURN_DESK_ROLES
+    return render_template(
+        "returns/detail.html", doc=document, customer=Partner.get_by_id(found.customer_id),
+        exchange_skus=skus, photos=photos_of(found.id) if ops_view else [], ops_view=ops_view, may_act=may_act,
+        receivable=document["status"] in RECEIVABLE, conditions=CONDITIONS,
+        approve_form=ApproveForm(prefix="approve"), reject_form=RejectForm(prefix="reject"), step_form=StepForm())
+
+
+def _back_to(return_id: int) -> str:
+    """Where an inline decision came from (the queue) when that is a path here, else the return's page."""
+    target = request.form.get("next")
+    return target if is_local_path(target) else url_for("returns.detail", return_id=return_id)
+
+
+def _flash_step(return_id: int, moved: bool, done: str) -> None:
+    if moved:
+        flash(f"Return {return_id} {done}.", "success")
+        return
+    status = ReturnRequest.select(ReturnRequest.status).where(ReturnRequest.id == return_id).scalar()
+    flash(f"Return {return_id} is {status}: nothing changed.", "error")
+
+
+def _flash_errors(form: FlaskForm) -> None:
+    for messages in form.errors.values():
+        for message in messages:
+            flash(message, "error")
+
+
+def _flash_messages(messages: dict) -> None:
+    for field, problems in messages.items():
+        for problem in problems if isinstance(problems, list) else [problems]:
+            flash(f"{field}: {problem}", "error")

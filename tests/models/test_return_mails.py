@@ -1,0 +1,168 @@
+from decimal import Decimal
+
+import pytest
+
+from models.base import utc_now
+from models.dispatch import prepare_waybill, record_waybill
+from models.order_entry import place_order
+from models.order_flow import allocate, create_shipments, review, start_review
+from models.orders import Order
+from models.outbox import OutboxMessage
+from models.return_flow import Inspected, inspect_return, receive_return, settle_return
+from models.return_labels import mark_in_transit, prepare_label, record_label
+from models.return_mails import mail_return_update, return_mail_text
+from models.return_requests import (
+    RequestedLine,
+    approve_return,
+    reject_return,
+    request_return,
+)
+from models.returns import ReturnLine, ReturnRequest
+from models.stages import RETURN_MAILS
+from models.tracking import CarrierEvent, record_tracking_events
+from schemas.orders import order_schema
+from tests.conftest import settings_for
+from tests.factories import allow_repeat_orders, make_world, order_body, sandbox_choice
+from tests.models.test_shipment_events import smtp_listener
+
+BUYER = "ada@example.com"
+ACTOR = "worker:test"
+
+
+def delivered_order(ref: str = "PO-1", *, email: str = BUYER, postcode: str = "SW1A 1AA",
+                    lines: list[dict] | None = None, customer_code: str = "CUST1", region: str = "R1") -> Order:
+    """An order taken through review, allocation and a sandbox waybill to delivered by a carrier event.
+
+    Call allow_repeat_orders() first when a test places more than one such order."""
+    body = order_body(ref, lines=lines, customer_code=customer_code, region=region)
+    body["ship_to"].update(postcode=postcode, **({"email": email} if email else {}))
+    order, created = place_order(order_schema.load(body), actor="test")
+    assert created
+    assert start_review(order.id, actor=ACTOR) and review(order.id, actor=ACTOR) == "approve"
+    assert allocate(order.id, actor=ACTOR) == "allocated"
+    numbers = []
+    for shipment_id in create_shipments(order.id, actor=ACTOR):
+        assert prepare_waybill(shipment_id, choose=sandbox_choice) is not None
+        numbers.append(f"SBX-{ref}-{shipment_id}")
+        assert record_waybill(shipment_id, waybill_number=numbers[-1], tracking_url="", actor=ACTOR)
+    record_tracking_events("sandbox", [CarrierEvent(f"ev-{number}", number, "delivered", utc_now())
+                                       for number in numbers], actor=ACTOR)
+    order = Order.get_by_id(order.id)
+    assert order.status == "delivered"
+    return order
+
+
+def ask(order: Order, reason: str = "damaged", *, resolution: str = "refund", sku: str = "WIDGET",
+        quantity: int = 1) -> ReturnRequest:
+    return request_return(order.id, resolution=resolution, reason=reason, comment="", via="self_service",
+                          actor="customer:test", lines=[RequestedLine(sku, quantity)])
+
+
+def mail_nudges() -> list[list]:
+    return [m.args for m in OutboxMessage.select().where(OutboxMessage.actor_name == RETURN_MAILS.actor_name)
+            .order_by(OutboxMessage.id)]
+
+
+@pytest.fixture
+def smtp(tmp_path):
+    with smtp_listener() as (port, handler):
+        settings = settings_for(tmp_path, OMS_SMTP_URL=f"smtp://127.0.0.1:{port}",
+                                OMS_PORTAL_URL="https://shop.example", OMS_MAIL_FROM="returns@shop.example")
+        yield settings, handler
+
+
+def test_every_step_of_a_refunded_return_mails_the_customer_through_a_real_smtp_server(any_db, smtp):
+    settings, handler = smtp
+    make_world()
+    order = delivered_order("PO 7/A&B")
+    request = ask(order, "no_longer_needed", quantity=2)
+    assert approve_return(request.id, actor="agent@relay.test")
+    assert prepare_label(request.id, carrier="sandbox") is not None
+    assert record_label(request.id, waybill_number="RSBX-1", tracking_url="https://carrier.example/track/RSBX-1",
+                        actor=ACTOR)
+    assert mark_in_transit("RSBX-1", actor=ACTOR)
+    assert receive_return(request.id, actor="agent@relay.test")
+    line = ReturnLine.get(ReturnLine.return_request == request.id)
+    assert inspect_return(request.id, [Inspected(line.id, "resellable")], actor="agent@relay.test")
+    assert settle_return(request.id, actor=ACTOR)
+
+    steps = ["requested", "approved", "label_issued", "in_transit", "received", "inspected", "closed"]
+    assert mail_nudges() == [[request.id, step] for step in steps]
+    for step in steps:
+        assert mail_return_update(request.id, step, settings) is True
+
+    subjects = [mail["Subject"] for _, mail in handler.mails]
+    assert subjects == [
+        "We received your return request for order PO 7/A&B",
+        "Your return for order PO 7/A&B is approved",
+        "Your return label for order PO 7/A&B",
+        "Your return for order PO 7/A&B is on its way to us",
+        "Your returned items for order PO 7/A&B have arrived",
+        "Your returned items for order PO 7/A&B have been checked",
+        "Your return for order PO 7/A&B is complete",
+    ]
+    bodies = [mail.get_content() for _, mail in handler.mails]
+    for (recipients, mail), body in zip(handler.mails, bodies):
+        assert recipients == [BUYER] and mail["From"] == "returns@shop.example"
+        assert "https://shop.example/track?order=PO%207%2FA%26B&postcode=SW1A%201AA" in body
+        assert f"Return number: R{request.id}" in body and "WIDGET × 2" in body
+    assert "will review it" in bodies[0]
+    assert "return label will be e-mailed" in bodies[1]
+    assert "RSBX-1" in bodies[2] and "https://carrier.example/track/RSBX-1" in bodies[2]
+    refund = request.refunds.get()
+    assert Decimal(str(refund.amount)) == Decimal("20.00")
+    assert "20.00 USD is refunded" in bodies[6] and refund.reference in bodies[6]
+
+
+def test_a_rejection_mail_carries_the_note(any_db, smtp):
+    settings, handler = smtp
+    make_world()
+    request = ask(delivered_order(), "other")
+    assert reject_return(request.id, actor="agent@relay.test", note="Worn and washed; we cannot take it back.")
+    assert mail_nudges()[-1] == [request.id, "rejected"]
+    assert mail_return_update(request.id, "rejected", settings)
+    [(_, mail)] = handler.mails
+    assert mail["Subject"] == "Your return for order PO-1 was not accepted"
+    assert "Reason: Worn and washed; we cannot take it back." in mail.get_content()
+
+
+def test_a_closed_exchange_names_the_replacement_order(any_db, tmp_path):
+    make_world()
+    allow_repeat_orders()
+    request = ask(delivered_order(), "damaged", resolution="exchange")
+    replacement = delivered_order("PO-1-R")
+    ReturnRequest.update(replacement_order=replacement.id, status="closed").where(
+        ReturnRequest.id == request.id).execute()
+    subject, body = return_mail_text(ReturnRequest.get_by_id(request.id), "closed", settings_for(tmp_path))
+    assert subject == "Your return for order PO-1 is complete"
+    assert "your replacement is order PO-1-R" in body
+
+
+def test_no_mail_without_an_address_or_for_an_unknown_step(any_db, smtp):
+    settings, handler = smtp
+    make_world()
+    request = ask(delivered_order(email=""), "other")
+    assert mail_return_update(request.id, "requested", settings) is False
+    assert mail_return_update(request.id, "teleported", settings) is False
+    assert mail_return_update(999_999, "requested", settings) is False
+    assert handler.mails == []
+
+
+def test_without_a_postcode_the_link_uses_the_email(any_db, tmp_path):
+    make_world()
+    request = ask(delivered_order(postcode=""), "other")
+    settings = settings_for(tmp_path, OMS_PORTAL_URL="https://shop.example")
+    _, body = return_mail_text(ReturnRequest.get_by_id(request.id), "requested", settings)
+    assert "https://shop.example/track?order=PO-1&email=ada%40example.com" in body
+
+
+def test_the_actor_mails_through_the_model(monkeypatch):
+    import workers.return_mails as actor_module
+
+    calls = []
+    monkeypatch.setattr(actor_module, "mail_return_update", lambda *args: calls.append(args) or True)
+    actor_module.mail_return_updates.fn(7, "approved")
+    assert calls[0][:2] == (7, "approved")
+    assert actor_module.mail_return_updates.queue_name == RETURN_MAILS.queue_name
+    assert actor_module.mail_return_updates.actor_name == RETURN_MAILS.actor_name
+
