@@ -21,7 +21,13 @@ from models.inventory import Stock
 from models.orders import Order, Reservation
 from models.receivables import issue_invoice
 from models.shipment_events import record_shipment_event
-from models.shipping import CancelledWaybill, Shipment, ShipmentAlert, ShipmentLine, Waybill
+from models.shipping import (
+    CancelledWaybill,
+    Shipment,
+    ShipmentAlert,
+    ShipmentLine,
+    Waybill,
+)
 from models.transitions import transition
 
 
@@ -172,8 +178,8 @@ def shipment_reservations(shipment: Shipment, status: str) -> peewee.ModelSelect
 def _consume_reservations(shipment: Shipment) -> None:
     """The goods left the warehouse: on_hand and reserved both drop, the reservations are fulfilled."""
     for reservation in list(shipment_reservations(shipment, "active")):
-        moved = (Stock.update(on_hand=Stock.on_hand - reservation.quantity, reserved=Stock.reserved - reservation.quantity,
-                              updated_at=utc_now())
+        moved = (Stock.update(on_hand=Stock.on_hand - reservation.quantity,
+                              reserved=Stock.reserved - reservation.quantity, updated_at=utc_now())
                  .where(Stock.id == reservation.stock_id, Stock.reserved >= reservation.quantity).execute())
         if not moved:
             raise InvariantViolated(f"stock {reservation.stock_id} holds less than reservation {reservation.id}")

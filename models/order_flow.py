@@ -5,15 +5,15 @@ from __future__ import annotations
 from decimal import Decimal
 
 from models.allocation_step import allocate  # noqa: F401 - the allocation stage's step
+from models.carrier_rules import service_level_for
 from models.db import database, lock_for_update
+from models.dispatch import waits_for_ops
 from models.inventory import Product
 from models.orders import Order, OrderLine, Reservation
 from models.partners import Partner
 from models.review_facts import load_review_facts
 from models.review_rules import APPROVE, HOLD, review_order
 from models.reviews import current_rule_set, record_review
-from models.carrier_rules import service_level_for
-from models.dispatch import waits_for_ops
 from models.shipping import Shipment, ShipmentLine, Waybill
 from models.stages import ALLOCATION, REVIEW, WAYBILLS
 from models.transitions import transition

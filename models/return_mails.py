@@ -106,5 +106,6 @@ def _closing(request: ReturnRequest) -> list[str]:
     if refund is None:
         return [f"Your return for order {ref} is complete; no refund was due."]
     how = REFUND_METHODS.get(refund.method, f"by {refund.method.replace('_', ' ')}")
-    return [f"Your return for order {ref} is complete: {Decimal(str(refund.amount)):.2f} {refund.currency} is refunded {how}.",
+    amount = f"{Decimal(str(refund.amount)):.2f} {refund.currency}"
+    return [f"Your return for order {ref} is complete: {amount} is refunded {how}.",
             f"Refund reference: {refund.reference}"]

@@ -15,7 +15,13 @@ from models.db import database, lock_for_update
 from models.errors import NotFound, ValidationFailed
 from models.inventory import Product
 from models.orders import Order, OrderLine
-from models.return_rules import APPROVE, LineFacts, ReturnDecision, ReturnFacts, decide_return
+from models.return_rules import (
+    APPROVE,
+    LineFacts,
+    ReturnDecision,
+    ReturnFacts,
+    decide_return,
+)
 from models.return_settings import current_return_rules
 from models.returns import ReturnLine, ReturnRequest
 from models.shipping import Shipment, ShipmentLine

@@ -92,7 +92,8 @@ class TrackingEvent(BaseModel):
 
 class ShipmentEvent(BaseModel):
     """An outbound event about a shipment (shipped, out for delivery, delivered, exception): once per kind and
-    booking (a waybill cancelled and booked again is shipped anew), mailed to the customer and readable by the order's channel from the events feed."""
+    booking (a waybill cancelled and booked again is shipped anew), mailed to the customer and readable by the
+    order's channel from the events feed."""
 
     order = peewee.ForeignKeyField(Order, backref="shipment_events", on_delete="CASCADE")
     shipment = peewee.ForeignKeyField(Shipment, backref="events", on_delete="CASCADE", index=False)

@@ -23,7 +23,7 @@ SHIPPING = Stage("oms_shipping", "create_shipments")
 WAYBILLS = Stage("oms_carrier", "request_waybills", max_batch=20)
 ALERT_MAILS = Stage("oms_notify", "mail_stock_alerts")  # low-stock mails, sent after the alert is committed
 SHIPMENT_MAILS = Stage("oms_notify", "mail_shipment_events")  # shipped / out for delivery / delivered mails
-TRACKING_POLLS = Stage("oms_carrier", "poll_tracking", max_batch=20)  # carriers without webhooks, asked for their events
+TRACKING_POLLS = Stage("oms_carrier", "poll_tracking", max_batch=20)  # carriers without webhooks: asked for events
 RETURNS = Stage("oms_returns", "advance_returns", max_batch=20)  # approved returns: exchange, label; settling
 RETURN_MAILS = Stage("oms_notify", "mail_return_updates")  # the customer's mail at each step of a return
 

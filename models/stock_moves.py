@@ -78,7 +78,7 @@ def move_on_hand(warehouse: Warehouse, product: Product, change: int, *, field: 
 
 def quarantine(warehouse: Warehouse, product: Product, quantity: int, *, actor: str, note: str = "",
                reference: str = "") -> StockMovement:
-    """Keep returned units that cannot be sold apart from on-hand stock, with their movement. Call inside ``atomic()``."""
+    """Keep returned units that cannot be sold apart from on-hand stock, with their movement; inside ``atomic()``."""
     stock = _locked_stock(warehouse.id, product.id) or _new_stock(warehouse.id, product.id)
     Stock.update(quarantined=Stock.quarantined + quantity, updated_at=utc_now()).where(Stock.id == stock.id).execute()
     return StockMovement.create(warehouse=warehouse.id, product=product.id, kind="quarantine", quantity=quantity,

@@ -7,10 +7,21 @@ from models.base import utc_now
 from models.carrier_rules import SERVICE_LEVELS
 from models.db import database
 from models.dispatch import shipment_reservations
-from models.errors import InvalidTransition, InvariantViolated, NotFound, ValidationFailed
+from models.errors import (
+    InvalidTransition,
+    InvariantViolated,
+    NotFound,
+    ValidationFailed,
+)
 from models.inventory import Stock
 from models.orders import Order, Reservation
-from models.shipping import CancelledWaybill, Shipment, ShipmentAlert, TrackingEvent, Waybill
+from models.shipping import (
+    CancelledWaybill,
+    Shipment,
+    ShipmentAlert,
+    TrackingEvent,
+    Waybill,
+)
 from models.stages import WAYBILLS
 from models.transitions import transition
 

@@ -6,10 +6,25 @@ from flask import Blueprint, g, jsonify, request
 from models.access import can_see_order
 from models.errors import InvalidTransition, NotFound, PermissionDenied
 from models.return_flow import Inspected, inspect_return, receive_return
-from models.return_requests import RequestedLine, approve_return, reject_return, request_return
+from models.return_requests import (
+    RequestedLine,
+    approve_return,
+    reject_return,
+    request_return,
+)
 from models.return_views import return_document, visible_return
-from portal.api import answer_errors_as_json, api_error, json_object_body, require_order_desk, token_required
-from schemas.returns import inspection_schema, return_decision_schema, return_request_schema
+from portal.api import (
+    answer_errors_as_json,
+    api_error,
+    json_object_body,
+    require_order_desk,
+    token_required,
+)
+from schemas.returns import (
+    inspection_schema,
+    return_decision_schema,
+    return_request_schema,
+)
 
 bp = Blueprint("api_returns", __name__, url_prefix="/api/v1")
 answer_errors_as_json(bp)

@@ -31,8 +31,9 @@ def up(host: str, port: int, demo: bool) -> None:
     threads = []
     sandbox = _start_sandbox(settings.carrier_url)
     mail = _start_mail_intake(settings)
-    from workers.actors import broker  # noqa: F401 - declares every actor on the configured broker
     from dramatiq import Worker
+
+    from workers.actors import broker  # noqa: F401 - declares every actor on the configured broker
 
     worker = Worker(broker.broker, worker_threads=settings.worker_threads, worker_timeout=100)
     worker.start()

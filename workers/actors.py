@@ -4,8 +4,8 @@ from workers.allocation import allocate_orders
 from workers.intake import intake_orders
 from workers.notifications import mail_shipment_events, mail_stock_alerts
 from workers.return_mails import mail_return_updates
-from workers.review import review_orders
 from workers.returns import advance_returns
+from workers.review import review_orders
 from workers.shipping import create_shipments, request_waybills
 from workers.tracking import poll_tracking
 

@@ -16,11 +16,11 @@ import dramatiq
 from models.db import connection
 from models.hold_decisions import cancel_stale_holds
 from models.outbox import OutboxMessage, claim_batch, mark_sent, release_claims
-from models.stages import MAX_BATCH_BY_ACTOR
 from models.rate_limits import forget_old_windows
+from models.stages import MAX_BATCH_BY_ACTOR
 from models.stock_alerts import sweep_alerts
-from models.tracking_polls import schedule_due_polls
 from models.sweeper import redrive_stuck_orders
+from models.tracking_polls import schedule_due_polls
 
 logger = logging.getLogger(__name__)
 BATCH = 200

@@ -6,7 +6,13 @@ import dramatiq
 
 from models.errors import CarrierAmbiguous, CarrierRejected, CarrierUnavailable
 from models.return_flow import prepare_approved, settle_return
-from models.return_labels import fail_label, note_label_error, prepare_label, record_label, return_parcel
+from models.return_labels import (
+    fail_label,
+    note_label_error,
+    prepare_label,
+    record_label,
+    return_parcel,
+)
 from models.returns import ReturnRequest
 from models.stages import RETURNS
 from workers.batch import run_for_each

@@ -8,9 +8,21 @@ import dramatiq
 
 from models.carrier_rules import Quote, decide_carrier, pick_cheapest
 from models.config import Settings
-from models.dispatch import (CarrierChoice, Parcel, WaybillJob, fail_waybill, note_waybill_error, prepare_waybill,
-                             record_waybill)
-from models.errors import CarrierAmbiguous, CarrierError, CarrierRejected, CarrierUnavailable
+from models.dispatch import (
+    CarrierChoice,
+    Parcel,
+    WaybillJob,
+    fail_waybill,
+    note_waybill_error,
+    prepare_waybill,
+    record_waybill,
+)
+from models.errors import (
+    CarrierAmbiguous,
+    CarrierError,
+    CarrierRejected,
+    CarrierUnavailable,
+)
 from models.order_flow import create_shipments as create_order_shipments
 from models.stages import SHIPPING, WAYBILLS
 from workers.batch import run_for_each

@@ -9,8 +9,8 @@ from models.audit import StatusChange
 from models.backorders import stock_arrived
 from models.db import database
 from models.dispatch import prepare_waybill, record_waybill
-from models.inventory import Product, Stock, Warehouse
 from models.invariants import CHECKS, run_checks
+from models.inventory import Product, Stock, Warehouse
 from models.order_entry import place_order
 from models.order_flow import allocate, create_shipments, review, start_review
 from models.orders import Order, OrderLine, Reservation

@@ -2,21 +2,33 @@
 import json
 from datetime import datetime, timedelta
 
-import pytest
-
 from models.base import utc_now
 from models.dispatch import prepare_waybill, record_waybill
 from models.inventory import Product, Stock, Warehouse
 from models.order_flow import create_shipments
 from models.orders import Order
 from models.outbox import OutboxMessage
-from models.shipping import Shipment, ShipmentAlert, ShipmentEvent, TrackingEvent, Waybill
+from models.shipping import (
+    Shipment,
+    ShipmentAlert,
+    ShipmentEvent,
+    TrackingEvent,
+    Waybill,
+)
 from models.stages import TRACKING_POLLS
 from models.tracking import EXCEPTION_CODES, CarrierEvent, record_tracking_events
 from models.tracking_polls import polled_waybill, schedule_due_polls
 from tests.factories import sandbox_choice
-from tests.models.test_waybill_changes import (ACTOR, WAYBILL, allocated, dispatch, dispatched, make_world, nudges,
-                                               status)
+from tests.models.test_waybill_changes import (
+    ACTOR,
+    WAYBILL,
+    allocated,
+    dispatch,
+    dispatched,
+    make_world,
+    nudges,
+    status,
+)
 
 T0 = datetime(2024, 5, 1, 8, 0)
 TRACKER = "worker:tracking-test"

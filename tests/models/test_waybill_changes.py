@@ -17,7 +17,14 @@ from models.orders import Order, OrderLine, Reservation
 from models.outbox import OutboxMessage
 from models.partners import Partner
 from models.receivables import Invoice
-from models.shipping import CancelledWaybill, Shipment, ShipmentAlert, ShipmentEvent, TrackingEvent, Waybill
+from models.shipping import (
+    CancelledWaybill,
+    Shipment,
+    ShipmentAlert,
+    ShipmentEvent,
+    TrackingEvent,
+    Waybill,
+)
 from models.stages import WAYBILLS
 from models.waybill_changes import (
     book_again,

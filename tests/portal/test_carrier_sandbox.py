@@ -10,7 +10,11 @@ from werkzeug.wrappers import Request
 
 from models.errors import ConfigError, SignatureInvalid
 from models.webhook_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_body
-from portal.carrier_sandbox import create_sandbox_app, make_sandbox_server, sandbox_settings_from_env
+from portal.carrier_sandbox import (
+    create_sandbox_app,
+    make_sandbox_server,
+    sandbox_settings_from_env,
+)
 
 SECRET = "test-secret"
 SHIP_TO = {"name": "Acme Ltd", "address": "1 Main St", "city": "Springfield", "region": "IL", "postcode": "62701",

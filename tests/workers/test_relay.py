@@ -5,8 +5,8 @@ import pytest
 
 from models.base import utc_now
 from models.dispatch import prepare_waybill
-from models.order_flow import allocate, create_shipments, review, start_review
 from models.order_entry import place_order
+from models.order_flow import allocate, create_shipments, review, start_review
 from models.orders import Order
 from models.outbox import OutboxMessage, enqueue_after_commit
 from models.sweeper import redrive_stuck_orders

@@ -9,8 +9,8 @@ import pytest
 import requests
 
 from models.accounts import create_user
-from models.inventory import Stock
 from models.invariants import run_checks
+from models.inventory import Stock
 from models.orders import Order
 from models.partners import ApiToken
 from models.receivables import Invoice
@@ -19,7 +19,13 @@ from models.shipping import Shipment, Waybill
 from portal.app import create_app
 from tests.conftest import settings_for
 from tests.factories import allow_repeat_orders, make_world, order_body
-from tests.pipeline_support import drain, running_portal, running_sandbox, sandbox_waybills, wait_until
+from tests.pipeline_support import (
+    drain,
+    running_portal,
+    running_sandbox,
+    sandbox_waybills,
+    wait_until,
+)
 from workers.actors import broker as broker_module
 
 broker = broker_module.broker

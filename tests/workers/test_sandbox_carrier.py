@@ -9,7 +9,12 @@ import requests
 from urllib3.exceptions import MaxRetryError, NameResolutionError
 
 from models.config import load_settings
-from models.errors import CarrierAmbiguous, CarrierRejected, CarrierUnavailable, ConfigError
+from models.errors import (
+    CarrierAmbiguous,
+    CarrierRejected,
+    CarrierUnavailable,
+    ConfigError,
+)
 from portal.carrier_sandbox import make_sandbox_server
 from workers.carriers import carrier_for
 from workers.carriers.base import QuoteRequest, ShipTo, WaybillRequest

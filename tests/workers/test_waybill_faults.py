@@ -30,7 +30,12 @@ from portal.app import create_app
 from schemas.orders import order_schema
 from tests.conftest import settings_for
 from tests.factories import make_world, order_body
-from tests.pipeline_support import running_portal, running_sandbox, sandbox_waybills, wait_until
+from tests.pipeline_support import (
+    running_portal,
+    running_sandbox,
+    sandbox_waybills,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.slow]
 
@@ -90,8 +95,9 @@ def test_every_shipment_gets_exactly_one_waybill_through_carrier_faults(stack, t
     attempts = Counter(a for (a,) in Waybill.select(Waybill.attempts).tuples())
     assert sum(n for a, n in attempts.items() if a > 1) > 0, "faults were injected, so some shipments retried"
     polled = Waybill.select().where(Waybill.tracking_mode == "poll").count()
-    assert polled > 0 and TrackingEvent.select().join(Shipment).join(Waybill, on=(Waybill.shipment == Shipment.id)).where(
-        Waybill.tracking_mode == "poll").exists()
+    polled_events = (TrackingEvent.select().join(Shipment).join(Waybill, on=(Waybill.shipment == Shipment.id))
+                     .where(Waybill.tracking_mode == "poll"))
+    assert polled > 0 and polled_events.exists()
     assert ShipmentEvent.select().where(ShipmentEvent.kind == "delivered").count() == len(ids)
     assert all(not problems for problems in run_checks().values()), run_checks()
     retried = Waybill.select(peewee.fn.SUM(Waybill.attempts)).scalar()

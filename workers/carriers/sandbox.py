@@ -9,7 +9,13 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from models.carrier_rules import Quote
 from models.errors import CarrierAmbiguous, CarrierRejected, CarrierUnavailable
-from workers.carriers.base import IssuedWaybill, QuoteRequest, ShipTo, TrackingUpdate, WaybillRequest
+from workers.carriers.base import (
+    IssuedWaybill,
+    QuoteRequest,
+    ShipTo,
+    TrackingUpdate,
+    WaybillRequest,
+)
 
 _SNIPPET_CHARS = 300
 
