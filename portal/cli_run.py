@@ -22,6 +22,8 @@ logger = logging.getLogger("oms")
 def up(host: str, port: int, demo: bool) -> None:
     """Run the whole system in one process: migrate, portal, workers, relay, sweeper, carrier sandbox."""
     os.environ.setdefault("OMS_PORTAL_URL", f"http://{_reachable_host(host)}:{port}")
+    # The sandbox walks a parcel to delivered in half a minute: poll carriers without webhooks to match.
+    os.environ.setdefault("OMS_TRACKING_POLL_SECONDS", "10")
     with cli_context() as settings:
         from models.migrate import upgrade_database
 
