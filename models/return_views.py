@@ -38,12 +38,21 @@ def return_document(request: ReturnRequest) -> dict:
         "label": None if label is None else {"carrier": label.carrier, "status": label.status,
                                              "waybill_number": label.waybill_number,
                                              "tracking_url": label.tracking_url, "last_error": label.last_error},
-        "refund": None if refund is None else {"amount": str(refund.amount), "currency": refund.currency,
-                                               "method": refund.method, "reference": refund.reference,
-                                               "status": refund.status},
+        "refund": None if refund is None else {"id": refund.id, "amount": str(refund.amount),
+                                               "currency": refund.currency, "method": refund.method,
+                                               "reference": refund.reference, "status": refund.status},
         "history": [{"from_status": c.from_status, "to_status": c.to_status, "actor": c.actor, "reason": c.reason,
                      "at": _iso(c.at)} for c in StatusChange.trail("return", request.id)],
     }
+
+
+def payouts_to_make(limit: int = 200) -> list[dict]:
+    """Refunds to send back as money (their invoice was paid), oldest first."""
+    rows = (Refund.select(Refund, ReturnRequest, Order).join(ReturnRequest).join(Order)
+            .where(Refund.method == "payout", Refund.status == "to_pay").order_by(Refund.id).limit(limit))
+    return [{"id": r.id, "reference": r.reference, "amount": str(r.amount), "currency": r.currency,
+             "return_id": r.return_request_id, "order_ref": r.return_request.order.external_ref,
+             "created_at": _iso(r.created_at)} for r in rows]
 
 
 def _iso(moment) -> str | None:

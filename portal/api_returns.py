@@ -5,6 +5,7 @@ from flask import Blueprint, g, jsonify, request
 
 from models.access import can_see_order
 from models.errors import InvalidTransition, NotFound, PermissionDenied
+from models.refunds import mark_payout_paid
 from models.return_flow import Inspected, inspect_return, receive_return
 from models.return_requests import (
     RequestedLine,
@@ -12,7 +13,7 @@ from models.return_requests import (
     reject_return,
     request_return,
 )
-from models.return_views import return_document, visible_return
+from models.return_views import payouts_to_make, return_document, visible_return
 from portal.api import (
     answer_errors_as_json,
     api_error,
@@ -22,6 +23,7 @@ from portal.api import (
 )
 from schemas.returns import (
     inspection_schema,
+    payout_paid_schema,
     return_decision_schema,
     return_request_schema,
 )
@@ -31,6 +33,8 @@ answer_errors_as_json(bp)
 
 # Deciding on a return and handling the parcel at the warehouse are ops work.
 RETURN_DESK_ROLES = ("ops_admin", "ops_agent")
+# Money back to customers is for the roles that record money in (see portal/api_payments.py).
+MONEY_ROLES = ("ops_admin", "credit_controller")
 
 
 @bp.errorhandler(NotFound)
@@ -106,6 +110,30 @@ def inspect(return_id: int):
     if not inspect_return(return_id, inspected, actor=f"api:{g.api_user.email}"):
         raise InvalidTransition(f"return {return_id} is {request.status}: only a received return is inspected")
     return jsonify(return_document(visible_return(g.api_user, return_id)))
+
+
+@bp.get("/refunds")
+@token_required
+def list_payouts():
+    """Payouts still to make (refunds whose invoice was already paid), for whoever sends the money."""
+    _require_money_role()
+    return jsonify({"payouts": payouts_to_make()})
+
+
+@bp.post("/refunds/<int:refund_id>/paid")
+@token_required
+def payout_paid(refund_id: int):
+    """Record that a payout left the bank, with the bank's reference; a repeat answers 409."""
+    _require_money_role()
+    data = payout_paid_schema.load(json_object_body())
+    if not mark_payout_paid(refund_id, reference=data["reference"], actor=f"api:{g.api_user.email}"):
+        raise InvalidTransition(f"refund {refund_id} is already paid")
+    return jsonify({"id": refund_id, "status": "paid"})
+
+
+def _require_money_role() -> None:
+    if g.api_user.role not in MONEY_ROLES:
+        raise PermissionDenied(f"role {g.api_user.role} may not handle refunds; ops_admin or credit_controller may")
 
 
 def _require_desk() -> None:

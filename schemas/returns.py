@@ -47,6 +47,13 @@ class InspectionSchema(Schema):
     lines = fields.List(fields.Nested(InspectionLineSchema), required=True, validate=validate.Length(min=1))
 
 
+class PayoutPaidSchema(Schema):
+    class Meta:
+        unknown = RAISE
+    reference = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
 return_request_schema = ReturnRequestSchema()
+payout_paid_schema = PayoutPaidSchema()
 return_decision_schema = ReturnDecisionSchema()
 inspection_schema = InspectionSchema()
