@@ -3,8 +3,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from models.base import utc_now
+from models.dispatch import CarrierChoice, prepare_waybill, record_waybill
 from models.inventory import Lane, Product, Stock, Warehouse
+from models.order_entry import place_order
+from models.order_flow import allocate, create_shipments, review, start_review
+from models.orders import Order
 from models.partners import Partner
+from models.return_requests import RequestedLine, request_return
+from models.tracking import CarrierEvent, record_tracking_events
+from schemas.orders import order_schema
 
 
 def make_world(*, on_hand: int = 100, credit_limit: str | None = "10000.00") -> dict:
@@ -61,6 +69,38 @@ def allow_repeat_orders() -> None:
 
 def sandbox_choice(parcel):
     """A carrier choice for tests that book with the sandbox without asking the carrier rules."""
-    from models.dispatch import CarrierChoice
-
     return CarrierChoice(carrier="sandbox", service_level=parcel.facts.service_level, reason="chosen by the test")
+
+
+BUYER = "ada@example.com"
+ACTOR = "worker:test"
+
+
+def delivered_order(ref: str = "PO-1", *, email: str = BUYER, postcode: str = "SW1A 1AA",
+                    lines: list[dict] | None = None, customer_code: str = "CUST1", region: str = "R1") -> Order:
+    """An order taken through review, allocation and a sandbox waybill to delivered by a carrier event.
+
+    Call allow_repeat_orders() first when a test places more than one such order."""
+    body = order_body(ref, lines=lines, customer_code=customer_code, region=region)
+    body["ship_to"].update(postcode=postcode, **({"email": email} if email else {}))
+    order, created = place_order(order_schema.load(body), actor="test")
+    assert created
+    assert start_review(order.id, actor=ACTOR) and review(order.id, actor=ACTOR) == "approve"
+    assert allocate(order.id, actor=ACTOR) == "allocated"
+    numbers = []
+    for shipment_id in create_shipments(order.id, actor=ACTOR):
+        assert prepare_waybill(shipment_id, choose=sandbox_choice) is not None
+        numbers.append(f"SBX-{ref}-{shipment_id}")
+        assert record_waybill(shipment_id, waybill_number=numbers[-1], tracking_url="", actor=ACTOR)
+    record_tracking_events("sandbox", [CarrierEvent(f"ev-{number}", number, "delivered", utc_now())
+                                       for number in numbers], actor=ACTOR)
+    order = Order.get_by_id(order.id)
+    assert order.status == "delivered"
+    return order
+
+
+def ask(order: Order, reason: str = "damaged", *, resolution: str = "refund", sku: str = "WIDGET",
+        quantity: int = 1):
+    """A self-service return of ``quantity`` units of one SKU of a delivered order."""
+    return request_return(order.id, resolution=resolution, reason=reason, comment="", via="self_service",
+                          actor="customer:test", lines=[RequestedLine(sku, quantity)])

@@ -2,60 +2,19 @@ from decimal import Decimal
 
 import pytest
 
-from models.base import utc_now
-from models.dispatch import prepare_waybill, record_waybill
-from models.order_entry import place_order
-from models.order_flow import allocate, create_shipments, review, start_review
-from models.orders import Order
 from models.outbox import OutboxMessage
 from models.return_flow import Inspected, inspect_return, receive_return, settle_return
 from models.return_labels import mark_in_transit, prepare_label, record_label
 from models.return_mails import mail_return_update, return_mail_text
 from models.return_requests import (
-    RequestedLine,
     approve_return,
     reject_return,
-    request_return,
 )
 from models.returns import ReturnLine, ReturnRequest
 from models.stages import RETURN_MAILS
-from models.tracking import CarrierEvent, record_tracking_events
-from schemas.orders import order_schema
 from tests.conftest import settings_for
-from tests.factories import allow_repeat_orders, make_world, order_body, sandbox_choice
+from tests.factories import ACTOR, BUYER, allow_repeat_orders, ask, delivered_order, make_world
 from tests.models.test_shipment_events import smtp_listener
-
-BUYER = "ada@example.com"
-ACTOR = "worker:test"
-
-
-def delivered_order(ref: str = "PO-1", *, email: str = BUYER, postcode: str = "SW1A 1AA",
-                    lines: list[dict] | None = None, customer_code: str = "CUST1", region: str = "R1") -> Order:
-    """An order taken through review, allocation and a sandbox waybill to delivered by a carrier event.
-
-    Call allow_repeat_orders() first when a test places more than one such order."""
-    body = order_body(ref, lines=lines, customer_code=customer_code, region=region)
-    body["ship_to"].update(postcode=postcode, **({"email": email} if email else {}))
-    order, created = place_order(order_schema.load(body), actor="test")
-    assert created
-    assert start_review(order.id, actor=ACTOR) and review(order.id, actor=ACTOR) == "approve"
-    assert allocate(order.id, actor=ACTOR) == "allocated"
-    numbers = []
-    for shipment_id in create_shipments(order.id, actor=ACTOR):
-        assert prepare_waybill(shipment_id, choose=sandbox_choice) is not None
-        numbers.append(f"SBX-{ref}-{shipment_id}")
-        assert record_waybill(shipment_id, waybill_number=numbers[-1], tracking_url="", actor=ACTOR)
-    record_tracking_events("sandbox", [CarrierEvent(f"ev-{number}", number, "delivered", utc_now())
-                                       for number in numbers], actor=ACTOR)
-    order = Order.get_by_id(order.id)
-    assert order.status == "delivered"
-    return order
-
-
-def ask(order: Order, reason: str = "damaged", *, resolution: str = "refund", sku: str = "WIDGET",
-        quantity: int = 1) -> ReturnRequest:
-    return request_return(order.id, resolution=resolution, reason=reason, comment="", via="self_service",
-                          actor="customer:test", lines=[RequestedLine(sku, quantity)])
 
 
 def mail_nudges() -> list[list]:

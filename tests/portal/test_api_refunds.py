@@ -6,7 +6,7 @@ from models.payments import record_payment
 from models.receivables import Invoice
 from models.return_flow import Inspected, inspect_return, receive_return, settle_return
 from models.returns import Refund, ReturnLine
-from tests.models.test_return_mails import ask, delivered_order
+from tests.factories import ask, delivered_order
 from tests.portal.conftest import USERS
 
 

@@ -12,8 +12,7 @@ from models.feedback import (
 )
 from models.returns import OrderFeedback
 from tests.conftest import settings_for
-from tests.factories import allow_repeat_orders
-from tests.models.test_return_mails import delivered_order
+from tests.factories import allow_repeat_orders, delivered_order
 from tests.models.test_tracking_lookup import tracked_order
 
 

@@ -6,8 +6,7 @@ from models.inventory import Product, Stock
 from models.return_labels import fail_label, prepare_label
 from models.return_photos import PHOTO_FOLDER
 from models.returns import ReturnLabel, ReturnLine, ReturnPhoto, ReturnRequest
-from tests.factories import allow_repeat_orders
-from tests.models.test_return_mails import ask, delivered_order
+from tests.factories import allow_repeat_orders, ask, delivered_order
 from tests.portal.conftest import USERS
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

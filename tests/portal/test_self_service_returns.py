@@ -11,8 +11,7 @@ from models.return_labels import prepare_label, record_label
 from models.return_photos import PHOTO_FOLDER
 from models.returns import ReturnPhoto, ReturnRequest
 from models.stages import RETURN_MAILS
-from tests.factories import allow_repeat_orders
-from tests.models.test_return_mails import BUYER, delivered_order
+from tests.factories import BUYER, allow_repeat_orders, delivered_order
 
 NOW = datetime(2024, 5, 1, 12, 0, 15)
 LOOKUP = {"order": "PO-1", "postcode": "sw1a 1aa", "email": ""}
@@ -186,7 +185,7 @@ def test_the_lookup_counts_open_returns_against_what_is_returnable_in_three_more
     from models.db import database
     from models.return_requests import reject_return
     from models.tracking_lookup import find_tracked_orders
-    from tests.models.test_return_mails import ask
+    from tests.factories import ask
 
     rejected = ask(order, "other", sku="WIDGET", quantity=2)
     assert reject_return(rejected.id, actor="agent@relay.test", note="no")
