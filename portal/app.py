@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
         ops,
         return_settings,
         returns,
+        scorecard,
         shipment_documents,
         shipments,
         tracking_page,
@@ -68,7 +69,7 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
 
     for blueprint in (auth.bp, ops.bp, holds.bp, allocation_settings.bp, inventory.bp, batches.bp, intake_queue.bp,
                       health.bp, shipments.bp, tracking_page.bp, shipment_documents.bp, return_settings.bp,
-                      returns.bp, feedback.bp):
+                      returns.bp, feedback.bp, scorecard.bp):
         app.register_blueprint(blueprint)
     for blueprint in (api.bp, api_intake.bp, api_channels.bp, api_payments.bp, api_returns.bp, api_stock.bp,
                       api_events.bp, shipment_documents.api_bp):
