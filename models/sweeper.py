@@ -6,8 +6,9 @@ from datetime import timedelta
 from models.base import utc_now
 from models.db import database
 from models.orders import Order
+from models.returns import ReturnLabel, ReturnRequest
 from models.shipping import Shipment, Waybill
-from models.stages import STAGE_FOR_ORDER_STATUS
+from models.stages import RETURNS, STAGE_FOR_ORDER_STATUS
 
 CHUNK = 500
 
@@ -37,3 +38,19 @@ def redrive_stuck_orders(older_than: timedelta) -> dict[str, int]:
         if ids:
             counts[status] = len(ids)
     return counts
+
+
+def redrive_stuck_returns(older_than: timedelta) -> int:
+    """Nudge again approved returns still without a label and inspected ones not settled, once they are older
+    than ``older_than``; a label being retried (attempted within the period) or parked as failed is left alone."""
+    cutoff = utc_now() - older_than
+    busy = ReturnLabel.select(ReturnLabel.return_request).where(
+        (ReturnLabel.status != "requested") | (ReturnLabel.last_attempt_at >= cutoff))
+    stuck = [row.id for row in ReturnRequest.select(ReturnRequest.id)
+             .where(ReturnRequest.status.in_(("approved", "inspected")), ReturnRequest.status_changed_at < cutoff,
+                    ReturnRequest.id.not_in(busy) | (ReturnRequest.status == "inspected"))
+             .order_by(ReturnRequest.id).limit(CHUNK)]
+    if stuck:
+        with database.atomic():
+            RETURNS.nudge(stuck)
+    return len(stuck)

@@ -63,6 +63,7 @@ def bench_pipeline(orders: int, lines: int, threads: int, processes: int) -> Non
             settled_in = _wait_settled(ids, timeout=max(120.0, orders * 0.5))
             latencies = _latencies(ids)
             checks = run_checks()
+            carrier = _carrier_books(settings.carrier_url)
     finally:
         stop.set()
         worker.stop(timeout=10_000)
@@ -70,6 +71,7 @@ def bench_pipeline(orders: int, lines: int, threads: int, processes: int) -> Non
         if sandbox is not None:
             sandbox.shutdown()
     _report(orders, placed_in, settled_in, latencies, checks)
+    click.echo(carrier)
 
 
 class _WorkerProcesses:
@@ -162,6 +164,25 @@ def _report(orders: int, placed_in: float, settled_in: float, latencies: list[fl
                    f"max {latencies[-1]:.2f} s")
     failed = {name: v for name, v in checks.items() if v}
     click.echo("oms check: clean" if not failed else f"oms check: FAILED {failed}")
+
+
+def _carrier_books(carrier_url: str) -> str:
+    """Our issued waybills against the carrier's own list, and how many attempts each took."""
+    from collections import Counter
+
+    import requests
+
+    from models.shipping import Waybill
+
+    ours = {number for (number,) in Waybill.select(Waybill.waybill_number).where(Waybill.status == "issued").tuples()}
+    attempts = Counter(a for (a,) in Waybill.select(Waybill.attempts).tuples())
+    try:
+        listed = requests.get(f"{carrier_url}/waybills", timeout=10).json()["waybills"]
+    except (requests.RequestException, ValueError, KeyError) as exc:
+        return f"waybills {len(ours)} issued; the carrier's list is not readable ({exc})"
+    live = {w["waybill_number"] for w in listed if w["status"] != "cancelled"}
+    return (f"waybills {len(ours)} issued, {len(live)} live at the carrier, {len(live - ours)} unknown to us, "
+            f"{len(ours - live)} missing there; attempts per shipment {dict(sorted(attempts.items()))}")
 
 
 def _free_port() -> int:

@@ -19,7 +19,7 @@ from models.outbox import OutboxMessage, claim_batch, mark_sent, release_claims
 from models.rate_limits import forget_old_windows
 from models.stages import MAX_BATCH_BY_ACTOR
 from models.stock_alerts import sweep_alerts
-from models.sweeper import redrive_stuck_orders
+from models.sweeper import redrive_stuck_orders, redrive_stuck_returns
 from models.tracking_polls import schedule_due_polls
 
 logger = logging.getLogger(__name__)
@@ -89,6 +89,7 @@ def run_relay(broker: dramatiq.Broker, stop: threading.Event, *, interval: float
             if time.monotonic() >= next_sweep:
                 with connection():
                     redriven = redrive_stuck_orders(stuck_after)
+                    redrive_stuck_returns(stuck_after)
                     expired = cancel_stale_holds()
                     sweep_alerts()
                     schedule_due_polls(poll_every)

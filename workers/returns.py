@@ -13,7 +13,7 @@ from models.return_labels import (
     record_label,
     return_parcel,
 )
-from models.returns import ReturnRequest
+from models.returns import ReturnLabel, ReturnRequest
 from models.stages import RETURNS
 from workers.batch import run_for_each
 from workers.broker import current_settings
@@ -43,8 +43,8 @@ def advance_return(return_id: int) -> None:
 def issue_label(return_id: int) -> None:
     """The reverse waybill, exactly once: the key is committed first and an unanswered call is looked up."""
     settings = current_settings()
-    carrier_name = choose_carrier(return_parcel(return_id), settings).carrier
-    job = prepare_label(return_id, carrier=carrier_name)
+    booked = ReturnLabel.select(ReturnLabel.carrier).where(ReturnLabel.return_request == return_id).scalar()
+    job = prepare_label(return_id, carrier=booked or choose_carrier(return_parcel(return_id), settings).carrier)
     if job is None:
         return
     carrier = carrier_for(job.carrier, settings)

@@ -1,9 +1,11 @@
 """Asking for a return: what can be returned, what the rules decide, and what is kept with the return."""
 from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
+from models.base import utc_now
 from models.errors import ValidationFailed
 from models.inventory import Product
 from models.orders import Order
@@ -11,8 +13,9 @@ from models.outbox import OutboxMessage
 from models.return_requests import RequestedLine, approve_return, reject_return, request_return
 from models.return_rules import DEFAULT_SETTINGS
 from models.return_settings import save_return_rules
-from models.returns import Refund, ReturnRequest
+from models.returns import Refund, ReturnLabel, ReturnRequest
 from models.stages import RETURNS
+from models.sweeper import redrive_stuck_returns
 from tests.factories import ask, delivered_order, make_world
 
 
@@ -100,3 +103,15 @@ def test_low_value_refunds_are_paid_on_approval_when_configured(any_db, below, p
     assert (refund is not None) is paid_at_once
     if refund is not None:
         assert (refund.amount, refund.method) == (Decimal("10.00"), "credit_note")
+
+
+def test_the_sweeper_nudges_returns_left_without_their_next_step(any_db):
+    make_world()
+    waiting = ask(delivered_order())  # approved, its nudge lost with a broker outage
+    OutboxMessage.update(sent_at=OutboxMessage.created_at).execute()
+    ReturnRequest.update(status_changed_at=utc_now() - timedelta(hours=1)).execute()
+    assert redrive_stuck_returns(timedelta(minutes=5)) == 1
+    assert [m.args for m in OutboxMessage.unsent().where(OutboxMessage.actor_name == RETURNS.actor_name)] == [
+        [[waiting.id]]]
+    ReturnLabel.create(return_request=waiting.id, carrier="sandbox", idempotency_key="k1", status="failed")
+    assert redrive_stuck_returns(timedelta(minutes=5)) == 0  # a failed label waits for ops, not the sweeper
