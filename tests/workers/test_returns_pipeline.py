@@ -173,7 +173,7 @@ def test_auto_approved_refund_goes_label_pickup_receipt_inspection_refund_closed
         receive_and_inspect(api, created, "resellable")
         final = closed(api, created["id"])
 
-    assert final["refund"] == {"amount": "20.00", "currency": "USD", "method": "credit_note",
+    assert final["refund"] == {"id": Refund.get().id, "amount": "20.00", "currency": "USD", "method": "credit_note",
                                "reference": f"REFUND-{created['id']}", "status": "applied"}
     assert [h["to_status"] for h in final["history"]] == [
         "requested", "approved", "label_issued", "in_transit", "received", "inspected", "refunded", "closed"]
