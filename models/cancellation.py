@@ -11,6 +11,9 @@ from models.states import sources_of
 from models.transitions import transition
 
 
+LEFT_THE_WAREHOUSE = ("dispatched", "in_transit", "exception", "delivered", "returned")
+
+
 def cancel_order(order_id: int, *, actor: str, reason: str) -> bool:
     """Cancel an order that has not shipped; active reservations go back to available stock.
 
@@ -20,7 +23,7 @@ def cancel_order(order_id: int, *, actor: str, reason: str) -> bool:
         order = Order.locked(order_id)
         if order is None or order.status not in sources_of("order", "cancelled"):
             return False
-        if Shipment.select().where(Shipment.order == order_id, Shipment.status == "dispatched").exists():
+        if Shipment.select().where(Shipment.order == order_id, Shipment.status.in_(LEFT_THE_WAREHOUSE)).exists():
             return False  # part of it already left a warehouse
         held = list(lock_for_update(Reservation.select().join(OrderLine).where(
             OrderLine.order == order_id, Reservation.status == "active").order_by(Reservation.stock)))

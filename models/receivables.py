@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import peewee
 
+from models.audit import StatusChange
 from models.base import CENT, BaseModel, MoneyField, utc_now
 from models.db import database, lock_for_update
 from models.errors import ValidationFailed
@@ -126,6 +127,26 @@ def issue_invoice(order: Order, *, actor: str) -> Invoice:
             due_on=issued.date() + timedelta(days=customer.payment_terms_days))
         move_balance(customer.id, invoice.amount)
         apply_credit(invoice)
+    return invoice
+
+
+def withdraw_invoice(order: Order, *, actor: str, reason: str) -> Invoice | None:
+    """Take back the invoice of an order that turned out not to have shipped (its waybill was cancelled
+    before pickup): money applied to it goes back to the payments as credit, the balance drops by its amount,
+    and the audit trail keeps it. Shipping again issues it anew. Call inside the caller's transaction."""
+    with database.atomic():
+        lock_customer(order.customer_id)
+        invoice = Invoice.get_or_none(Invoice.order == order.id)
+        if invoice is None:
+            return None
+        for application in list(PaymentApplication.select().where(PaymentApplication.invoice == invoice.id)):
+            payment = Payment.get_by_id(application.payment_id)
+            Payment.update(unapplied=payment.unapplied + application.amount).where(Payment.id == payment.id).execute()
+            application.delete_instance()
+        invoice.delete_instance()
+        move_balance(invoice.customer_id, -invoice.amount)
+        StatusChange.create(entity="invoice", entity_id=order.id, from_status=invoice.status, to_status="withdrawn",
+                            actor=actor, reason=f"{invoice.number} {invoice.amount} {invoice.currency}: {reason}"[:500])
     return invoice
 
 

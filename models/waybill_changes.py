@@ -15,6 +15,7 @@ from models.errors import (
 )
 from models.inventory import Stock
 from models.orders import Order, Reservation
+from models.receivables import withdraw_invoice
 from models.shipping import (
     CancelledWaybill,
     Shipment,
@@ -58,8 +59,10 @@ def record_waybill_cancellation(shipment_id: int, *, actor: str, reason: str) ->
                                 cancelled_by=actor, reason=reason[:500])
         waybill.delete_instance()
         _restore_reservations(shipment)
-        transition("order", shipment.order_id, "allocated", actor=actor,
-                   reason=f"waybill of shipment {shipment_id} cancelled", expected="shipped")
+        if transition("order", shipment.order_id, "allocated", actor=actor,
+                      reason=f"waybill of shipment {shipment_id} cancelled", expected="shipped"):
+            withdraw_invoice(Order.get_by_id(shipment.order_id), actor=actor,
+                             reason=f"waybill of shipment {shipment_id} cancelled before pickup")
     return True
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from models.audit import StatusChange
 from models.base import utc_now
+from models.cancellation import cancel_order
 from models.dispatch import fail_waybill, prepare_waybill, record_waybill
 from models.errors import InvalidTransition, NotFound, ValidationFailed
 from models.invariants import CHECKS, run_checks
@@ -16,7 +17,8 @@ from models.order_flow import allocate, create_shipments, review, start_review
 from models.orders import Order, OrderLine, Reservation
 from models.outbox import OutboxMessage
 from models.partners import Partner
-from models.receivables import Invoice
+from models.payments import record_payment
+from models.receivables import Invoice, Payment
 from models.shipping import (
     CancelledWaybill,
     Shipment,
@@ -26,6 +28,7 @@ from models.shipping import (
     Waybill,
 )
 from models.stages import WAYBILLS
+from models.tracking import CarrierEvent, record_tracking_events
 from models.waybill_changes import (
     book_again,
     cancellable_waybill,
@@ -158,8 +161,49 @@ def test_cancellation_puts_the_goods_back_under_their_reservations(any_db):
     trail = StatusChange.trail("shipment", shipment_id)
     assert (trail[-1].from_status, trail[-1].to_status, trail[-1].actor) == ("dispatched", "ready", OPS)
     assert f"waybill {WAYBILL} cancelled: customer changed the address" == trail[-1].reason
-    assert Partner.get_by_id(world["customer"].id).outstanding_balance == Decimal("45.50")  # the invoice stays
+    # The goods did not leave: the invoice is taken back (and issued again when the shipment ships).
+    assert not Invoice.select().where(Invoice.order == order_id).exists()
+    assert Partner.get_by_id(world["customer"].id).outstanding_balance == Decimal("0.00")
+    withdrawn = StatusChange.trail("invoice", order_id)[-1]
+    assert (withdrawn.to_status, withdrawn.actor) == ("withdrawn", OPS) and "45.50" in withdrawn.reason
     assert clean(), run_checks()
+
+
+def test_an_order_whose_only_waybill_was_cancelled_can_be_cancelled_owing_nothing(any_db):
+    world = make_world()
+    order_id, shipment_id = dispatched()
+    assert record_waybill_cancellation(shipment_id, actor=OPS, reason="customer cancels")
+    assert cancel_order(order_id, actor=OPS, reason="customer cancels")
+    assert (status(Order, order_id), status(Shipment, shipment_id)) == ("cancelled", "cancelled")
+    assert Partner.get_by_id(world["customer"].id).outstanding_balance == Decimal("0.00")
+    assert stock("EAST", "WIDGET") == (100, 0)
+    assert clean(), run_checks()
+
+
+def test_credit_that_paid_the_invoice_goes_back_to_the_customer_when_it_is_withdrawn(any_db):
+    world = make_world()
+    record_payment(world["customer"], amount=Decimal("100.00"), currency="USD", reference="PRE-1",
+                   method="bank_transfer", actor="test")  # paid ahead: the invoice takes this credit at once
+    order_id, shipment_id = dispatched()
+    assert Invoice.get(Invoice.order == order_id).status == "paid"
+    assert record_waybill_cancellation(shipment_id, actor=OPS, reason="rebook")
+    assert Payment.get(Payment.reference == "PRE-1").unapplied == Decimal("100.00")
+    assert Partner.get_by_id(world["customer"].id).outstanding_balance == Decimal("-100.00")
+    book_again(shipment_id, actor=OPS, carrier="sandbox", carriers=CARRIERS)
+    prepare_waybill(shipment_id, choose=sandbox_choice)
+    assert record_waybill(shipment_id, waybill_number="SBX-AGAIN", tracking_url="", actor=ACTOR)
+    assert Invoice.get(Invoice.order == order_id).status == "paid"  # issued again, paid from the same credit
+    assert clean(), run_checks()
+
+
+def test_an_order_with_a_parcel_on_the_road_is_not_cancelled(any_db):
+    make_world()
+    order_id, shipment_id = dispatched()
+    track_in_transit = CarrierEvent("ev-road", WAYBILL, "in_transit", utc_now())
+    record_tracking_events("sandbox", [track_in_transit], actor=ACTOR)
+    Order.update(status="allocated").where(Order.id == order_id).execute()  # as if another waybill was cancelled
+    assert cancel_order(order_id, actor=OPS, reason="too late") is False
+    assert status(Shipment, shipment_id) == "in_transit"
 
 
 def test_a_second_cancellation_changes_nothing(any_db):
