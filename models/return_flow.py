@@ -119,8 +119,10 @@ def settle_return(return_id: int, *, actor: str) -> bool:
             how = f"refund {refund.amount} {refund.currency} by {refund.method}" if refund else "nothing to refund"
             transition("return", return_id, "refunded", actor=actor, reason=how, expected="inspected")
         else:
+            # Normally made on approval; a parcel received before the worker got to it still gets its order.
+            replacement = create_exchange_order(return_id, actor=actor)
             transition("return", return_id, "exchanged", actor=actor,
-                       reason=f"replacement order {request.replacement_order_id}", expected="inspected")
+                       reason=f"replacement order {replacement.external_ref}", expected="inspected")
         transition("return", return_id, "closed", actor=actor, reason="settled")
         RETURN_MAILS.nudge(return_id, "closed")
     return True

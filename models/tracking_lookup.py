@@ -11,6 +11,7 @@ from datetime import datetime
 
 import peewee
 
+from models.exchange_orders import EXCHANGE_CHANNEL
 from models.inventory import Product
 from models.orders import CHANNELS, Order, OrderLine
 from models.return_requests import OPEN_RETURN
@@ -221,7 +222,7 @@ def _orders_by_ref(ref: str) -> list[Order]:
     variants = {ref, ref.upper(), ref.lower()}
     query = (Order.select(Order.id, Order.external_ref, Order.status, Order.created_at, Order.ship_to_city,
                           Order.ship_to_postcode, Order.ship_to_email)
-             .where(Order.channel.in_(CHANNELS), Order.external_ref.in_(sorted(variants)))
+             .where(Order.channel.in_((*CHANNELS, EXCHANGE_CHANNEL)), Order.external_ref.in_(sorted(variants)))
              .order_by(Order.created_at, Order.id))
     return [order for order in query if order.external_ref.casefold() == ref.casefold()]
 

@@ -7,15 +7,18 @@ import pytest
 
 from models.base import utc_now
 from models.errors import ValidationFailed
+from models.exchange_orders import create_exchange_order
 from models.inventory import Product
 from models.orders import Order
 from models.outbox import OutboxMessage
+from models.return_flow import Inspected, inspect_return, receive_return, settle_return
 from models.return_requests import RequestedLine, approve_return, reject_return, request_return
 from models.return_rules import DEFAULT_SETTINGS
 from models.return_settings import save_return_rules
 from models.returns import Refund, ReturnLabel, ReturnRequest
 from models.stages import RETURNS
 from models.sweeper import redrive_stuck_returns
+from models.tracking_lookup import find_tracked_orders
 from tests.factories import ask, delivered_order, make_world
 
 
@@ -115,3 +118,24 @@ def test_the_sweeper_nudges_returns_left_without_their_next_step(any_db):
         [[waiting.id]]]
     ReturnLabel.create(return_request=waiting.id, carrier="sandbox", idempotency_key="k1", status="failed")
     assert redrive_stuck_returns(timedelta(minutes=5)) == 0  # a failed label waits for ops, not the sweeper
+
+
+def test_an_exchange_received_before_the_worker_ran_still_gets_its_replacement(any_db):
+    make_world()
+    request = ask(delivered_order(), resolution="exchange")  # approved; the returns worker has not run
+    assert receive_return(request.id, actor="ops")
+    line = request.lines[0]
+    assert inspect_return(request.id, [Inspected(line.id, "resellable")], actor="ops")
+    assert settle_return(request.id, actor="ops")
+    settled = ReturnRequest.get_by_id(request.id)
+    assert settled.status == "closed" and settled.replacement_order is not None
+    assert settled.replacement_order.channel == "exchange"
+    assert not Refund.select().exists()
+
+
+def test_a_replacement_order_is_found_on_the_tracking_page(any_db):
+    make_world()
+    request = ask(delivered_order(postcode="SW1A 1AA"), resolution="exchange")
+    replacement = create_exchange_order(request.id, actor="test")
+    [found] = find_tracked_orders(replacement.external_ref, postcode="sw1a 1aa")
+    assert found.order_id == replacement.id
