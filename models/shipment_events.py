@@ -3,6 +3,7 @@ mailed to the customer (through the outbox) and offered to the order's channel i
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 import logging
 from urllib.parse import quote, urlencode
 
@@ -23,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 EVENT_KINDS = ("shipped", "out_for_delivery", "delivered", "exception")
 MAILED_KINDS = ("shipped", "out_for_delivery", "delivered")
+FEED_SETTLE = timedelta(seconds=5)
 SUBJECT_ENDINGS = {"shipped": "has shipped", "out_for_delivery": "is out for delivery",
                    "delivered": "has been delivered"}
 
@@ -109,8 +111,15 @@ def shipment_mail_text(event: ShipmentEvent, order: Order, settings: Settings) -
 
 
 def shipment_events_after(user: User, *, after: int, limit: int) -> list[dict]:
-    """The events ``user`` may see with an id above ``after``, oldest first: one keyset page of the feed."""
-    query = ShipmentEvent.select().where(ShipmentEvent.id > after).order_by(ShipmentEvent.id).limit(limit)
+    """The events ``user`` may see with an id above ``after``, oldest first: one keyset page of the feed.
+
+    Ids are taken at insert but seen at commit, so a younger id can be visible before an older one; events
+    newer than FEED_SETTLE are held back until every transaction that could still commit an older id is done
+    (the transactions writing events last milliseconds), so paging on ``id > after`` never skips one.
+    """
+    settled = utc_now() - FEED_SETTLE
+    query = (ShipmentEvent.select().where(ShipmentEvent.id > after, ShipmentEvent.created_at <= settled)
+             .order_by(ShipmentEvent.id).limit(limit))
     if not user.is_ops:
         query = query.where(ShipmentEvent.order.in_(visible_orders(user, Order.id)))
     events = []

@@ -2,7 +2,9 @@ import re
 
 import pytest
 
+from models.base import utc_now
 from models.partners import ApiToken, User
+from models.shipment_events import FEED_SETTLE
 from models.shipping import ShipmentEvent
 from tests.models.test_shipment_events import record, shipment_of_new_order
 
@@ -20,6 +22,7 @@ def events(app):
     record(later.id, "shipped")
     record(other.id, "exception", detail="address not found")
     record(mine.id, "delivered")
+    ShipmentEvent.update(created_at=utc_now() - 2 * FEED_SETTLE).execute()  # settled
     return {"DIST1": [mine.order_id, later.order_id], "DIST2": [other.order_id]}
 
 
@@ -100,3 +103,14 @@ def test_bad_parameters_answer_422_naming_them(client, events, query, parameter)
 
 def test_limit_of_500_is_allowed(client, events):
     assert feed(client, token("agent@relay.test"), "?limit=500").status_code == 200
+
+
+def test_an_event_younger_than_the_settle_time_waits_for_the_next_poll(client, events):
+    """An older id may still commit after a younger one is visible: the feed holds back what just happened."""
+    fresh = shipment_of_new_order("PO-9")
+    record(fresh.id, "shipped")
+    headers = token("admin@relay.test")
+    assert fresh.id not in [e["shipment_id"] for e in feed(client, headers).get_json()["events"]]
+    ShipmentEvent.update(created_at=utc_now() - 2 * FEED_SETTLE).where(
+        ShipmentEvent.shipment == fresh.id).execute()
+    assert fresh.id in [e["shipment_id"] for e in feed(client, headers).get_json()["events"]]
