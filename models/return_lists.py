@@ -20,8 +20,8 @@ def returns_for_ops(view: str, *, cursor: int | None = None) -> peewee.ModelSele
     queue oldest first (a return enters ``requested`` only when it is made, so id order is age order),
     every other view newest first."""
     query = (ReturnRequest.select(ReturnRequest, Order, Customer)
-             .join(Order, on=(ReturnRequest.order == Order.id))
-             .join(Customer, on=(ReturnRequest.customer == Customer.id)))
+             .join(Order, on=(ReturnRequest.order == Order.id), attr="order").switch(ReturnRequest)
+             .join(Customer, on=(ReturnRequest.customer == Customer.id), attr="customer"))
     if view == REVIEW:
         query = query.where(ReturnRequest.status == "requested", ReturnRequest.decision == "manual")
         if cursor:

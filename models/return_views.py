@@ -10,6 +10,8 @@ from models.returns import Refund, ReturnLabel, ReturnLine, ReturnRequest
 
 def visible_return(user, return_id: int) -> ReturnRequest:
     """The return if ``user`` may see its order (ops: all; a distributor: its book), else NotFound."""
+    if not 0 < return_id < 2**31:  # no such id can exist (and a larger one cannot be bound)
+        raise NotFound(f"return {return_id} not found")
     orders = visible_orders(user, Order.id)
     request = (ReturnRequest.select(ReturnRequest, Order).join(Order)
                .where(ReturnRequest.id == return_id, ReturnRequest.order.in_(orders)).first())

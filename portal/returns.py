@@ -47,6 +47,7 @@ from models.return_views import return_document, visible_return
 from models.returns import ReturnRequest
 from portal.api_returns import RETURN_DESK_ROLES
 from portal.auth import is_local_path, ops_required, role_required
+from portal.params import id_arg
 
 bp = Blueprint("returns", __name__)
 
@@ -78,7 +79,7 @@ def queue() -> ResponseReturnValue:
     """The review queue (requested, waiting for a person) oldest first by default; or all, or one status."""
     view = request.args.get("view", REVIEW)
     view = view if view in VIEWS else REVIEW
-    cursor = request.args.get("cursor", type=int)
+    cursor = id_arg("cursor")
     rows = list(returns_for_ops(view, cursor=cursor).limit(PAGE_SIZE + 1))
     shown, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
     return render_template("returns/queue.html", returns=shown, view=view, views=VIEWS, counts=status_counts(),
@@ -188,7 +189,7 @@ def photo(return_id: int, photo_id: int) -> ResponseReturnValue:
 def my_returns() -> ResponseReturnValue:
     """Returns of the orders the user may see, newest first."""
     status = request.args.get("status", "")
-    before = request.args.get("before", type=int)
+    before = id_arg("before")
     rows = list(returns_visible_to(current_user, status, before=before).limit(PAGE_SIZE + 1))
     shown, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
     return render_template("returns/mine.html", returns=shown, status=status, statuses=VIEWS[2:], before=before,
@@ -211,7 +212,7 @@ def my_return(return_id: int) -> ResponseReturnValue:
 @ops_required
 def feedback() -> ResponseReturnValue:
     """The newest ratings, and the average per SKU and per warehouse, lowest first."""
-    before = request.args.get("before", type=int)
+    before = id_arg("before")
     entries = recent_feedback(limit=FEEDBACK_SHOWN, before=before)
     return render_template("returns/feedback.html", entries=entries, by_sku=average_by_sku(),
                            by_warehouse=average_by_warehouse(), before=before,

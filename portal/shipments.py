@@ -46,6 +46,7 @@ from models.waybill_changes import (
     retry_failed_shipment,
 )
 from portal.auth import is_local_path, ops_required, role_required
+from portal.params import id_arg
 from workers.carriers import carrier_setup
 from workers.waybill_cancel import cancel_booking
 
@@ -100,7 +101,7 @@ def _list_page(endpoint: str, title: str) -> str:
         warehouse=_one_of(request.args.get("warehouse", ""), warehouses),
         carrier=_one_of(request.args.get("carrier", ""), carriers),
         search=request.args.get("q", "").strip()[:128])
-    before = request.args.get("before", type=int)
+    before = id_arg("before")
     page = shipment_page(current_user, filters, before=before)
     return render_template("shipments/list.html", page=page, filters=filters, before=before, endpoint=endpoint,
                            title=title, statuses=SHIPMENT_STATUSES, carriers=carriers, warehouses=warehouses)

@@ -6,6 +6,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from models.return_rules import REASONS, RESOLUTIONS
 
 MAX_LINES = 100
+MAX_DB_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
 
 
 class ReturnLineSchema(Schema):
@@ -19,7 +20,7 @@ class ReturnLineSchema(Schema):
 class ReturnRequestSchema(Schema):
     class Meta:
         unknown = RAISE
-    order_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
+    order_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_DB_ID))
     resolution = fields.String(required=True, validate=validate.OneOf(RESOLUTIONS))
     reason = fields.String(required=True, validate=validate.OneOf(REASONS))
     comment = fields.String(load_default="", validate=validate.Length(max=2000))
@@ -36,7 +37,7 @@ class ReturnDecisionSchema(Schema):
 class InspectionLineSchema(Schema):
     class Meta:
         unknown = RAISE
-    line_id = fields.Integer(required=True, strict=True)
+    line_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_DB_ID))
     condition = fields.String(required=True, validate=validate.OneOf(("resellable", "damaged", "defective")))
     note = fields.String(load_default="", validate=validate.Length(max=1000))
 
