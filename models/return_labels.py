@@ -110,10 +110,10 @@ def retry_label(return_id: int) -> bool:
     return bool(changed)
 
 
-def mark_in_transit(waybill_number: str, *, actor: str) -> bool:
+def mark_in_transit(carrier: str, waybill_number: str, *, actor: str) -> bool:
     """A carrier event on a reverse label: the customer's parcel is on its way back."""
     return_id = (ReturnLabel.select(ReturnLabel.return_request)
-                 .where(ReturnLabel.waybill_number == waybill_number).scalar())
+                 .where(ReturnLabel.carrier == carrier, ReturnLabel.waybill_number == waybill_number).scalar())
     if return_id is None:
         return False
     with database.atomic():
@@ -124,5 +124,6 @@ def mark_in_transit(waybill_number: str, *, actor: str) -> bool:
     return True
 
 
-def is_return_label(waybill_number: str) -> bool:
-    return ReturnLabel.select().where(ReturnLabel.waybill_number == waybill_number).exists()
+def is_return_label(carrier: str, waybill_number: str) -> bool:
+    return (ReturnLabel.select()
+            .where(ReturnLabel.carrier == carrier, ReturnLabel.waybill_number == waybill_number).exists())

@@ -57,9 +57,9 @@ def record_tracking_events(carrier: str, events: list[CarrierEvent], *, actor: s
         with database.atomic():
             waybill = Waybill.get_or_none(Waybill.carrier == carrier, Waybill.waybill_number == event.waybill_number)
             if waybill is None:
-                if is_return_label(event.waybill_number):
+                if is_return_label(carrier, event.waybill_number):
                     if event.code in RETURN_MOVING_CODES:
-                        mark_in_transit(event.waybill_number, actor=actor)
+                        mark_in_transit(carrier, event.waybill_number, actor=actor)
                     result.return_events += 1
                 else:
                     result.unknown_waybills += 1

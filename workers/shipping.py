@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import dramatiq
 
-from models.carrier_rules import Quote, decide_carrier, pick_cheapest
+from models.carrier_rules import CarrierDecision, Quote, decide_carrier, pick_cheapest
 from models.config import Settings
 from models.dispatch import (
     CarrierChoice,
@@ -82,7 +82,11 @@ def choose_carrier(parcel: Parcel, settings: Settings) -> CarrierChoice:
     setup = carrier_setup(settings)
     decision = decide_carrier(setup, parcel.facts)
     if decision.carrier is None:
-        decision = pick_cheapest(_quotes(decision.quote_among, parcel, settings), reason=decision.reason)
+        quotes = _quotes(decision.quote_among, parcel, settings)
+        # With no quote at all, book with the first candidate rather than wait: the booking itself is retried,
+        # counted, and ends in the shipping-problems queue if the carrier stays down.
+        decision = (pick_cheapest(quotes, reason=decision.reason) if quotes else CarrierDecision(
+            carrier=decision.quote_among[0], reason=f"{decision.reason}: no carrier quoted, first candidate"))
     profile, quote = setup.profile(decision.carrier), decision.quote
     return CarrierChoice(carrier=profile.name, service_level=parcel.facts.service_level, reason=decision.reason,
                          tracking_mode=profile.tracking, quoted_price=quote.price if quote else None,
@@ -90,7 +94,7 @@ def choose_carrier(parcel: Parcel, settings: Settings) -> CarrierChoice:
 
 
 def _quotes(names: tuple[str, ...], parcel: Parcel, settings: Settings) -> list[Quote]:
-    """Quotes from every carrier that answers; none answering is an outage worth retrying."""
+    """Quotes from every carrier that answers (those that fail are logged and left out)."""
     request = QuoteRequest(ship_to=ShipTo(**parcel.ship_to), weight_kg=parcel.facts.weight_kg,
                            service_level=parcel.facts.service_level)
     quotes, problems = [], []
@@ -99,8 +103,8 @@ def _quotes(names: tuple[str, ...], parcel: Parcel, settings: Settings) -> list[
             quotes.append(carrier_for(name, settings).quote(request))
         except CarrierError as exc:
             problems.append(f"{name}: {exc}")
-    if not quotes:
-        raise CarrierUnavailable("no carrier quoted: " + "; ".join(problems))
+    if problems:
+        logger.warning("carriers did not quote: %s", "; ".join(problems))
     return quotes
 
 

@@ -39,7 +39,8 @@ def test_every_step_of_a_refunded_return_mails_the_customer_through_a_real_smtp_
     assert prepare_label(request.id, carrier="sandbox") is not None
     assert record_label(request.id, waybill_number="RSBX-1", tracking_url="https://carrier.example/track/RSBX-1",
                         actor=ACTOR)
-    assert mark_in_transit("RSBX-1", actor=ACTOR)
+    assert not mark_in_transit("other_carrier", "RSBX-1", actor=ACTOR)  # events count from the label's carrier only
+    assert mark_in_transit("sandbox", "RSBX-1", actor=ACTOR)
     assert receive_return(request.id, actor="agent@relay.test")
     line = ReturnLine.get(ReturnLine.return_request == request.id)
     assert inspect_return(request.id, [Inspected(line.id, "resellable")], actor="agent@relay.test")

@@ -286,3 +286,18 @@ def test_booked_again_with_a_polled_carrier_is_polled(carrier):
     assert waybill.next_poll_at is not None
     Waybill.update(next_poll_at=utc_now() - timedelta(seconds=1)).where(Waybill.id == waybill.id).execute()
     assert schedule_due_polls(timedelta(minutes=5)) == 1
+
+
+def test_no_quote_answering_books_with_the_first_candidate_and_counts_the_attempt(carrier, monkeypatch):
+    carrier()
+    shipment_id = ready_shipment()
+
+    def down(self, request):
+        raise CarrierUnavailable("quotes are down")
+
+    monkeypatch.setattr("workers.carriers.sandbox.SandboxCarrier.quote", down)
+    request_waybill(shipment_id)
+    waybill = waybill_of(shipment_id)
+    assert (waybill.carrier, waybill.status, waybill.attempts, shipment_status(shipment_id)) == \
+        ("sandbox", "issued", 1, "dispatched")
+    assert waybill.quoted_price is None and "no carrier quoted" in waybill.choice_reason
