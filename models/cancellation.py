@@ -6,10 +6,10 @@ from models.base import utc_now
 from models.db import database, lock_for_update
 from models.inventory import Stock
 from models.orders import Order, OrderLine, Reservation
-from models.shipping import Shipment
+from models.shipping import Shipment, Waybill
+from models.stages import WAYBILL_RELEASES
 from models.states import sources_of
 from models.transitions import transition
-
 
 LEFT_THE_WAREHOUSE = ("dispatched", "in_transit", "exception", "delivered", "returned")
 
@@ -37,4 +37,8 @@ def cancel_order(order_id: int, *, actor: str, reason: str) -> bool:
         for shipment_id in [s.id for s in Shipment.select(Shipment.id).where(
                 Shipment.order == order_id, Shipment.status.in_(("ready", "failed")))]:
             transition("shipment", shipment_id, "cancelled", actor=actor, reason=reason)
+        unanswered = [w.shipment_id for w in Waybill.select(Waybill.shipment).join(Shipment).where(
+            Shipment.order == order_id, Waybill.status.in_(("requested", "failed")), Waybill.attempts > 0)]
+        if unanswered:  # a call may have booked at the carrier without us hearing of it
+            WAYBILL_RELEASES.nudge(unanswered)
         return transition("order", order_id, "cancelled", actor=actor, reason=reason, expected=order.status)

@@ -125,6 +125,25 @@ def _open_waybill(shipment_id: int, choice: CarrierChoice) -> None:
         pass
 
 
+def booking_to_release(shipment_id: int) -> WaybillJob | None:
+    """The attempted, never recorded booking of a cancelled shipment, to look up and cancel at the carrier."""
+    shipment = Shipment.select(Shipment, Order).join(Order).where(Shipment.id == shipment_id).first()
+    waybill = Waybill.get_or_none(Waybill.shipment == shipment_id, Waybill.status.in_(("requested", "failed")))
+    if shipment is None or shipment.status != "cancelled" or waybill is None:
+        return None
+    return WaybillJob(
+        shipment_id=shipment_id, carrier=waybill.carrier, service_level=waybill.service_level,
+        reference=f"{shipment.order.external_ref}/S{shipment_id}-{waybill.idempotency_key[:8]}",
+        idempotency_key=waybill.idempotency_key, weight_kg=shipment.weight_kg, ship_to={}, attempt=waybill.attempts)
+
+
+def mark_booking_released(shipment_id: int, found: str | None) -> None:
+    """The carrier holds no live booking for the cancelled shipment any more (``found``: the one cancelled)."""
+    note = f"cancelled at the carrier: {found}" if found else "the carrier holds no booking"
+    (Waybill.update(status="cancelled", last_error=note)
+     .where(Waybill.shipment == shipment_id, Waybill.status.in_(("requested", "failed"))).execute())
+
+
 def note_waybill_error(shipment_id: int, error: str) -> None:
     """Keep the carrier's last error on the waybill so ops see why a shipment waits."""
     Waybill.update(last_error=error[:2000]).where(Waybill.shipment == shipment_id).execute()

@@ -24,11 +24,13 @@ WAYBILLS = Stage("oms_carrier", "request_waybills", max_batch=20)
 ALERT_MAILS = Stage("oms_notify", "mail_stock_alerts")  # low-stock mails, sent after the alert is committed
 SHIPMENT_MAILS = Stage("oms_notify", "mail_shipment_events")  # shipped / out for delivery / delivered mails
 TRACKING_POLLS = Stage("oms_carrier", "poll_tracking", max_batch=20)  # carriers without webhooks: asked for events
+# Failed bookings of cancelled shipments: a last unanswered call may have booked them; cancel that at the carrier.
+WAYBILL_RELEASES = Stage("oms_carrier", "release_failed_bookings", max_batch=20)
 RETURNS = Stage("oms_returns", "advance_returns", max_batch=20)  # approved returns: exchange, label; settling
 RETURN_MAILS = Stage("oms_notify", "mail_return_updates")  # the customer's mail at each step of a return
 
-ALL_STAGES = (INTAKE, REVIEW, ALLOCATION, SHIPPING, WAYBILLS, ALERT_MAILS, SHIPMENT_MAILS, TRACKING_POLLS, RETURNS,
-              RETURN_MAILS)
+ALL_STAGES = (INTAKE, REVIEW, ALLOCATION, SHIPPING, WAYBILLS, ALERT_MAILS, SHIPMENT_MAILS, TRACKING_POLLS,
+              WAYBILL_RELEASES, RETURNS, RETURN_MAILS)
 MAX_BATCH_BY_ACTOR = {stage.actor_name: stage.max_batch for stage in ALL_STAGES}
 
 # The stage that moves an order on from each working status (see models.states.ORDER_WORKING_STATES).

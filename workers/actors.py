@@ -6,8 +6,8 @@ from workers.notifications import mail_shipment_events, mail_stock_alerts
 from workers.return_mails import mail_return_updates
 from workers.returns import advance_returns
 from workers.review import review_orders
-from workers.shipping import create_shipments, request_waybills
+from workers.shipping import create_shipments, release_failed_bookings, request_waybills
 from workers.tracking import poll_tracking
 
-ACTORS = (intake_orders, review_orders, allocate_orders, create_shipments, request_waybills, poll_tracking,
-          advance_returns, mail_stock_alerts, mail_shipment_events, mail_return_updates)
+ACTORS = (intake_orders, review_orders, allocate_orders, create_shipments, request_waybills, release_failed_bookings,
+          poll_tracking, advance_returns, mail_stock_alerts, mail_shipment_events, mail_return_updates)

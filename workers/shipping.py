@@ -12,7 +12,9 @@ from models.dispatch import (
     CarrierChoice,
     Parcel,
     WaybillJob,
+    booking_to_release,
     fail_waybill,
+    mark_booking_released,
     note_waybill_error,
     prepare_waybill,
     record_waybill,
@@ -24,7 +26,7 @@ from models.errors import (
     CarrierUnavailable,
 )
 from models.order_flow import create_shipments as create_order_shipments
-from models.stages import SHIPPING, WAYBILLS
+from models.stages import SHIPPING, WAYBILL_RELEASES, WAYBILLS
 from workers.batch import run_for_each
 from workers.broker import current_settings
 from workers.carriers import carrier_for, carrier_setup
@@ -75,6 +77,23 @@ def request_waybill(shipment_id: int) -> None:
     poll_every = timedelta(seconds=settings.tracking_poll_seconds) if profile.tracking == "poll" else None
     record_waybill(shipment_id, waybill_number=issued.waybill_number, tracking_url=issued.tracking_url,
                    actor=ACTOR, poll_every=poll_every)
+
+
+@dramatiq.actor(queue_name=WAYBILL_RELEASES.queue_name, actor_name=WAYBILL_RELEASES.actor_name, **CARRIER_STAGE)
+def release_failed_bookings(shipment_ids: list[int]) -> None:
+    run_for_each(shipment_ids, release_failed_booking, what="release of the booking of shipment")
+
+
+def release_failed_booking(shipment_id: int) -> None:
+    """Find a booking an unanswered call may have made for a cancelled shipment, and cancel it."""
+    job = booking_to_release(shipment_id)
+    if job is None:
+        return
+    carrier = carrier_for(job.carrier, current_settings())
+    booked = carrier.find_waybill(job.reference)
+    if booked is not None:
+        carrier.cancel_waybill(booked.waybill_number)
+    mark_booking_released(shipment_id, booked.waybill_number if booked else None)
 
 
 def choose_carrier(parcel: Parcel, settings: Settings) -> CarrierChoice:

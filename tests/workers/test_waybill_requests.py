@@ -12,18 +12,25 @@ import pytest
 import requests
 
 from models.base import utc_now
+from models.cancellation import cancel_order
+from models.dispatch import fail_waybill, prepare_waybill
 from models.errors import CarrierAmbiguous, CarrierUnavailable
 from models.inventory import Product
 from models.order_flow import create_shipments
 from models.orders import Order
+from models.outbox import OutboxMessage
 from models.shipping import Shipment, ShipmentAlert, TrackingEvent, Waybill
+from models.stages import WAYBILL_RELEASES
 from models.tracking_polls import schedule_due_polls
 from models.waybill_changes import book_again
 from portal.carrier_sandbox import make_sandbox_server
 from tests.conftest import POSTGRES_URL
+from tests.factories import sandbox_choice
 from tests.models.test_waybill_changes import ACTOR, allocated, make_world
 from workers.broker import current_settings
-from workers.shipping import request_waybill
+from workers.carriers import carrier_for
+from workers.carriers.base import ShipTo, WaybillRequest
+from workers.shipping import release_failed_booking, request_waybill
 from workers.tracking import poll_waybill
 from workers.waybill_cancel import cancel_booking
 
@@ -301,3 +308,37 @@ def test_no_quote_answering_books_with_the_first_candidate_and_counts_the_attemp
     assert (waybill.carrier, waybill.status, waybill.attempts, shipment_status(shipment_id)) == \
         ("sandbox", "issued", 1, "dispatched")
     assert waybill.quoted_price is None and "no carrier quoted" in waybill.choice_reason
+
+
+# --- a failed shipment cancelled with its order -----------------------------------------------------
+
+def test_cancelling_a_failed_shipment_cancels_a_booking_its_unanswered_call_made(carrier):
+    sandbox = carrier()
+    shipment_id = ready_shipment()
+    job = prepare_waybill(shipment_id, choose=sandbox_choice)
+    # The carrier booked it, but the answer never came and the lookups failed too: we gave up.
+    booked = carrier_for("sandbox", current_settings()).create_waybill(WaybillRequest(
+        reference=job.reference, idempotency_key=job.idempotency_key, ship_to=ShipTo(**job.ship_to),
+        weight_kg=job.weight_kg))
+    assert fail_waybill(shipment_id, "gave up after 3 attempts; last error: read timeout", actor=ACTOR)
+    order_id = Shipment.get_by_id(shipment_id).order_id
+    assert cancel_order(order_id, actor="ops", reason="customer cancelled")
+    nudged = [m.args for m in OutboxMessage.unsent().where(OutboxMessage.actor_name == WAYBILL_RELEASES.actor_name)]
+    assert nudged == [[[shipment_id]]]
+    release_failed_booking(shipment_id)
+    assert [(w["waybill_number"], w["status"]) for w in sandbox.waybills(job.reference)] == \
+        [(booked.waybill_number, "cancelled")]
+    assert waybill_of(shipment_id).status == "cancelled"
+    release_failed_booking(shipment_id)  # a second run finds nothing to do
+
+
+def test_a_failed_shipment_nothing_was_booked_for_is_simply_closed(carrier):
+    sandbox = carrier()
+    shipment_id = ready_shipment()
+    job = prepare_waybill(shipment_id, choose=sandbox_choice)
+    assert fail_waybill(shipment_id, "refused", actor=ACTOR)
+    assert cancel_order(Shipment.get_by_id(shipment_id).order_id, actor="ops", reason="no longer needed")
+    release_failed_booking(shipment_id)
+    assert sandbox.waybills(job.reference) == []
+    assert (waybill_of(shipment_id).status, waybill_of(shipment_id).last_error) == \
+        ("cancelled", "the carrier holds no booking")
