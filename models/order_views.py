@@ -7,14 +7,15 @@ from models.audit import StatusChange
 from models.inventory import Warehouse
 from models.orders import Order, OrderLine, Reservation
 from models.partners import Partner
+from models.returns import ReturnRequest
 from models.reviews import reviews_of
 from models.shipping import Shipment, TrackingEvent, Waybill
 
 
 def load_order_view(order_id: int) -> Order | None:
     """The order with ``loaded_lines`` (with reservations), ``loaded_shipments`` (each with ``waybill``
-    or None, and its tracking events), ``loaded_audit`` and ``loaded_reviews`` (oldest first) attached:
-    six queries whatever the size."""
+    or None, and its tracking events), ``loaded_audit``, ``loaded_reviews`` (oldest first) and
+    ``loaded_returns`` (its own returns and the one it replaces, if any) attached: seven queries whatever the size."""
     order = (Order.select(Order, Partner).join(Partner, on=(Order.customer == Partner.id))
              .where(Order.id == order_id).first())
     if order is None:
@@ -29,4 +30,6 @@ def load_order_view(order_id: int) -> Order | None:
     order.loaded_shipments = list(peewee.prefetch(shipments, events))
     order.loaded_audit = list(StatusChange.trail("order", order_id))
     order.loaded_reviews = reviews_of(order_id)
+    order.loaded_returns = list(ReturnRequest.select().where(
+        (ReturnRequest.order == order_id) | (ReturnRequest.replacement_order == order_id)).order_by(ReturnRequest.id))
     return order

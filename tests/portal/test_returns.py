@@ -2,6 +2,7 @@
 may act (ops_admin, ops_agent), who may only read (credit_controller), and a distributor's own returns."""
 import pytest
 
+from models.exchange_orders import create_exchange_order
 from models.inventory import Product, Stock
 from models.return_labels import fail_label, prepare_label
 from models.return_photos import PHOTO_FOLDER
@@ -188,3 +189,17 @@ def test_a_failed_label_is_not_asked_for_again_once_the_parcel_is_received(clien
     page = client.post(f"/ops/returns/{auto.id}/retry-label", follow_redirects=True).get_data(as_text=True)
     assert "it no longer needs a label" in page
     assert ReturnLabel.get(ReturnLabel.return_request == auto.id).status == "failed"
+
+
+def test_the_order_page_lists_its_returns_and_a_replacement_names_the_return_it_replaces(client, auth, app):
+    order = delivered_order()
+    exchange = ask(order, "defective", resolution="exchange")
+    replacement = create_exchange_order(exchange.id, actor="test")
+    auth.login(USERS["ops_agent"][0])
+    page = client.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert f'href="/ops/returns/{exchange.id}"' in page and "exchange" in page
+    replacing = client.get(f"/orders/{replacement.id}").get_data(as_text=True)
+    assert f"R{exchange.id}" in replacing and "this order replaces it" in replacing
+    auth.logout()
+    auth.login(USERS["distributor"][0])
+    assert f'href="/returns/{exchange.id}"' in client.get(f"/orders/{order.id}").get_data(as_text=True)
