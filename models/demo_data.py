@@ -19,10 +19,10 @@ INSERT_CHUNK = 100
 CENTS = Decimal("0.01")
 GRAMS = Decimal("0.001")
 
-WAREHOUSES = (  # code, name, region, address
-    ("EAST", "East Distribution Centre", "east", "100 Harbor Way, Newark, NJ 07114"),
-    ("WEST", "West Distribution Centre", "west", "2500 Logistics Parkway, Ontario, CA 91761"),
-    ("SOUTH", "South Distribution Centre", "south", "800 Freight Drive, Dallas, TX 75241"),
+WAREHOUSES = (  # code, name, region, address, city, postcode
+    ("EAST", "East Distribution Centre", "east", "100 Harbor Way, Newark, NJ 07114", "Newark", "07114"),
+    ("WEST", "West Distribution Centre", "west", "2500 Logistics Parkway, Ontario, CA 91761", "Ontario", "91761"),
+    ("SOUTH", "South Distribution Centre", "south", "800 Freight Drive, Dallas, TX 75241", "Dallas", "75241"),
 )
 # Regions apart, by road: a lane's cost and lead time grow with it, so the home region is cheapest and fastest.
 HOPS = {frozenset({"east", "south"}): 1, frozenset({"west", "south"}): 1, frozenset({"east", "west"}): 2}
@@ -103,8 +103,9 @@ def _insert(model: type[peewee.Model], rows: list[dict]) -> None:
 
 def _seed_warehouses() -> dict[str, int]:
     """Warehouses and a lane from each to every region; return warehouse ids by region."""
-    _insert(Warehouse, [{"code": code, "name": name, "region": region, "address": address}
-                        for code, name, region, address in WAREHOUSES])
+    _insert(Warehouse, [{"code": code, "name": name, "region": region, "address": address, "city": city,
+                         "postcode": postcode, "country": "US"}
+                        for code, name, region, address, city, postcode in WAREHOUSES])
     ids = dict(Warehouse.select(Warehouse.region, Warehouse.id).tuples())
     lanes = []
     for origin, warehouse_id in ids.items():
@@ -156,7 +157,7 @@ def _seed_stock(rng: random.Random, warehouses: dict[str, int], products: dict[s
 
 def _customer_rows(rng: random.Random, distributors: dict[str, int]) -> list[dict]:
     """Twenty buyers across the regions with a spread of credit terms; some served by a distributor."""
-    regions = [region for _, _, region, _ in WAREHOUSES]
+    regions = [region for _, _, region, *_ in WAREHOUSES]
     distributor_for_region = {region: distributors[code] for code, _, region, _, _ in DISTRIBUTORS}
     rows = []
     for index, name in enumerate(CUSTOMER_NAMES):

@@ -28,6 +28,9 @@ class Warehouse(BaseModel):
     name = peewee.CharField(max_length=200)
     region = peewee.CharField(max_length=64, index=True)
     address = peewee.TextField(default="")
+    city = peewee.CharField(max_length=128, default="")
+    postcode = peewee.CharField(max_length=32, default="")
+    country = peewee.CharField(max_length=2, default="")  # ISO 3166 alpha-2; "" = unknown
     active = peewee.BooleanField(default=True)
 
 

@@ -330,7 +330,8 @@ def _product_values(data: dict, codes: Codes) -> dict:
 
 
 def _warehouse_values(data: dict, codes: Codes) -> dict:
-    return {name: data[name] for name in ("code", "name", "region", "address")}
+    optional = {name: data[name] for name in ("city", "postcode", "country") if name in data}
+    return {name: data[name] for name in ("code", "name", "region", "address")} | optional
 
 
 def _lane_values(data: dict, codes: Codes) -> dict:

@@ -44,10 +44,11 @@ def return_parcel(return_id: int) -> Parcel:
     warehouse = Warehouse.get_or_none(Warehouse.id == request.warehouse_id)
     ship_to = {"name": f"Returns, {warehouse.name if warehouse else 'warehouse'}",
                "address": (warehouse.address if warehouse else "") or "Returns desk",
-               "city": warehouse.region if warehouse else order.ship_to_city,
+               # A warehouse without its own city or postcode (older master data) falls back to what it has.
+               "city": (warehouse.city or warehouse.region) if warehouse else order.ship_to_city,
                "region": warehouse.region if warehouse else order.ship_to_region,
-               "postcode": warehouse.code if warehouse else order.ship_to_postcode,
-               "country": order.ship_to_country, "phone": ""}
+               "postcode": (warehouse.postcode or warehouse.code) if warehouse else order.ship_to_postcode,
+               "country": (warehouse.country if warehouse else "") or order.ship_to_country, "phone": ""}
     facts = ParcelFacts(region=ship_to["region"], country=ship_to["country"], weight_kg=weight,
                         service_level="economy")
     return Parcel(facts=facts, ship_to=ship_to)

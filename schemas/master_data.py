@@ -170,6 +170,10 @@ class WarehouseRowSchema(CsvRowSchema):
     name = name_field()
     region = fields.String(required=True, validate=validate.Length(min=1, max=64), error_messages=REQUIRED)
     address = fields.String(load_default="", validate=validate.Length(max=1000))
+    # Optional columns: a file without them leaves what the warehouse has.
+    city = fields.String(validate=validate.Length(max=128))
+    postcode = fields.String(validate=validate.Length(max=32))
+    country = fields.String(validate=validate.Regexp(r"^([A-Z]{2})?$", error="two capital letters, e.g. US"))
 
 
 class LaneRowSchema(CsvRowSchema):

@@ -250,3 +250,15 @@ def test_customer_cannot_name_a_distributor_the_same_file_demotes(any_db):
                                                  "D1,Dist,customer,,,east,,30,0,no\n")
     assert report.errors == [RowError(2, "distributor_code", "no distributor with code 'D1'")]
     assert Partner.get(Partner.code == "D1").kind == "customer"
+
+
+def test_warehouse_city_postcode_and_country_are_optional_columns_kept_when_absent(db):
+    with_address = "code,name,region,address,city,postcode,country\nEAST,East DC,east,1 Dock Rd,Newark,07114,US\n"
+    assert counts(run("warehouses", with_address)) == (1, 0, 0, 0)
+    east = Warehouse.get(Warehouse.code == "EAST")
+    assert (east.city, east.postcode, east.country) == ("Newark", "07114", "US")
+    run("warehouses", "code,name,region,address\nEAST,East DC,east,1 Dock Road\n")  # no address columns
+    east = Warehouse.get(Warehouse.code == "EAST")
+    assert (east.address, east.city, east.postcode, east.country) == ("1 Dock Road", "Newark", "07114", "US")
+    report = run("warehouses", "code,name,region,address,country\nEAST,East DC,east,,usa\n")
+    assert [(e.field, e.message) for e in report.errors] == [("country", "two capital letters, e.g. US")]

@@ -8,10 +8,11 @@ import pytest
 from models.base import utc_now
 from models.errors import ValidationFailed
 from models.exchange_orders import create_exchange_order
-from models.inventory import Product
+from models.inventory import Product, Warehouse
 from models.orders import Order
 from models.outbox import OutboxMessage
 from models.return_flow import Inspected, inspect_return, receive_return, settle_return
+from models.return_labels import return_parcel
 from models.return_requests import RequestedLine, approve_return, reject_return, request_return
 from models.return_rules import DEFAULT_SETTINGS
 from models.return_settings import save_return_rules
@@ -139,3 +140,13 @@ def test_a_replacement_order_is_found_on_the_tracking_page(any_db):
     replacement = create_exchange_order(request.id, actor="test")
     [found] = find_tracked_orders(replacement.external_ref, postcode="sw1a 1aa")
     assert found.order_id == replacement.id
+
+
+def test_the_reverse_label_goes_to_the_warehouse_address(any_db):
+    world = make_world()
+    request = ask(delivered_order())
+    assert return_parcel(request.id).ship_to["postcode"] == "EAST"  # no postcode on file: the code stands in
+    Warehouse.update(city="Newark", postcode="07114", country="US").where(Warehouse.id == world["east"].id).execute()
+    ship_to = return_parcel(request.id).ship_to
+    assert (ship_to["address"], ship_to["city"], ship_to["postcode"], ship_to["country"]) == \
+        ("1 East Road", "Newark", "07114", "US")
