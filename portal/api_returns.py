@@ -72,19 +72,20 @@ def get_return(return_id: int):
 @bp.post("/returns/<int:return_id>/approve")
 @token_required
 def approve(return_id: int):
-    note = _desk_body()["note"]
-    visible_return(g.api_user, return_id)
-    if not approve_return(return_id, actor=f"api:{g.api_user.email}", note=note):
-        raise InvalidTransition(f"return {return_id} is not waiting for a decision")
-    return jsonify(return_document(visible_return(g.api_user, return_id)))
+    return _decide(return_id, approve_return)
 
 
 @bp.post("/returns/<int:return_id>/reject")
 @token_required
 def reject(return_id: int):
+    return _decide(return_id, reject_return)
+
+
+def _decide(return_id: int, decide):
+    """Approve or reject a return waiting for a person, with the body's note; 409 once it was decided."""
     note = _desk_body()["note"]
     visible_return(g.api_user, return_id)
-    if not reject_return(return_id, actor=f"api:{g.api_user.email}", note=note):
+    if not decide(return_id, actor=f"api:{g.api_user.email}", note=note):
         raise InvalidTransition(f"return {return_id} is not waiting for a decision")
     return jsonify(return_document(visible_return(g.api_user, return_id)))
 

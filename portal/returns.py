@@ -47,6 +47,7 @@ from models.return_views import return_document, visible_return
 from models.returns import ReturnRequest
 from portal.api_returns import RETURN_DESK_ROLES
 from portal.auth import is_local_path, ops_required, role_required
+from portal.flashes import flash_form_errors, flash_validation
 from portal.params import id_arg
 
 bp = Blueprint("returns", __name__)
@@ -104,7 +105,7 @@ def approve(return_id: int) -> ResponseReturnValue:
         moved = approve_return(return_id, actor=current_user.email, note=(form.note.data or "").strip())
         _flash_step(return_id, moved, "approved")
     else:
-        _flash_errors(form)
+        flash_form_errors(form)
     return redirect(_back_to(return_id))
 
 
@@ -117,11 +118,11 @@ def reject(return_id: int) -> ResponseReturnValue:
         try:
             moved = reject_return(return_id, actor=current_user.email, note=form.note.data.strip())
         except ValidationFailed as exc:
-            _flash_messages(exc.messages)
+            flash_validation(exc.messages)
         else:
             _flash_step(return_id, moved, "rejected")
     else:
-        _flash_errors(form)
+        flash_form_errors(form)
     return redirect(_back_to(return_id))
 
 
@@ -147,7 +148,7 @@ def inspect(return_id: int) -> ResponseReturnValue:
     try:
         moved = inspect_return(return_id, inspected, actor=current_user.email)
     except ValidationFailed as exc:
-        _flash_messages(exc.messages)
+        flash_validation(exc.messages)
     else:
         _flash_step(return_id, moved, "inspected; it will now be settled")
     return redirect(url_for("returns.detail", return_id=return_id))
@@ -251,15 +252,3 @@ def _flash_step(return_id: int, moved: bool, done: str) -> None:
         return
     status = ReturnRequest.select(ReturnRequest.status).where(ReturnRequest.id == return_id).scalar()
     flash(f"Return {return_id} is {status}: nothing changed.", "error")
-
-
-def _flash_errors(form: FlaskForm) -> None:
-    for messages in form.errors.values():
-        for message in messages:
-            flash(message, "error")
-
-
-def _flash_messages(messages: dict) -> None:
-    for field, problems in messages.items():
-        for problem in problems if isinstance(problems, list) else [problems]:
-            flash(f"{field}: {problem}", "error")

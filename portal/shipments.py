@@ -46,6 +46,7 @@ from models.waybill_changes import (
     retry_failed_shipment,
 )
 from portal.auth import is_local_path, ops_required, role_required
+from portal.flashes import flash_form_errors, flash_validation
 from portal.params import id_arg
 from workers.carriers import carrier_setup
 from workers.waybill_cancel import cancel_booking
@@ -169,7 +170,7 @@ def cancel_waybill(shipment_id: int) -> ResponseReturnValue:
     """Cancel the waybill at the carrier before pickup; the shipment is ready again, its stock still reserved."""
     form = CancelWaybillForm(prefix="cancel")
     if not form.validate_on_submit():
-        _flash_errors(form)
+        flash_form_errors(form)
         return redirect(_back_to(shipment_id))
     try:
         recorded = cancel_booking(shipment_id, actor=current_user.email, reason=form.reason.data.strip(),
@@ -198,7 +199,7 @@ def book_waybill(shipment_id: int) -> ResponseReturnValue:
     form = BookWaybillForm(prefix="book")
     form.carrier.choices = _carrier_choices()
     if not form.validate_on_submit():
-        _flash_errors(form)
+        flash_form_errors(form)
         return redirect(_back_to(shipment_id))
     try:
         book_again(shipment_id, actor=current_user.email, carrier=form.carrier.data or None,
@@ -206,8 +207,7 @@ def book_waybill(shipment_id: int) -> ResponseReturnValue:
     except NotFound:
         abort(404)
     except ValidationFailed as exc:
-        for field, messages in exc.messages.items():
-            flash(f"{field}: {'; '.join(messages)}", "error")
+        flash_validation(exc.messages)
     except InvalidTransition as exc:
         flash(f"Not booked: {exc}", "error")
     else:
@@ -244,9 +244,3 @@ def _back_to(shipment_id: int) -> str:
     """Where the form came from (the problems queue, say) when that is a path here, else the shipment page."""
     target = request.form.get("next")
     return target if is_local_path(target) else url_for("shipments.detail", shipment_id=shipment_id)
-
-
-def _flash_errors(form: FlaskForm) -> None:
-    for messages in form.errors.values():
-        for message in messages:
-            flash(message, "error")
