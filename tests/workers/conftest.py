@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import dramatiq
 import pika
 import pytest
 
 from models.stages import ALL_STAGES
+from tests.pipeline_support import in_process_broker
 
 ROOT = Path(__file__).resolve().parents[2]
 QUEUES = [stage.queue_name for stage in ALL_STAGES]
@@ -78,3 +80,17 @@ def stack(pg_db, postgres_url, rabbitmq_url, tmp_path):
     print(running.logs())
 
 
+@pytest.fixture(scope="module")
+def module_worker():
+    """Worker threads on the in-process broker, shared by one module's tests (the embedded default)."""
+    running = dramatiq.Worker(in_process_broker(), worker_threads=2, worker_timeout=50)
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def worker(db, module_worker):
+    """The module's in-process worker, with every queue emptied for this test."""
+    in_process_broker().flush_all()
+    return module_worker

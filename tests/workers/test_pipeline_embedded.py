@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import dramatiq
 import pytest
 
 from models.accounts import create_user
-from models.inventory import Stock
 from models.invariants import run_checks
+from models.inventory import Stock
 from models.order_flow import allocate, create_shipments, review, start_review
 from models.orders import Order, OrderLine, Reservation
 from models.outbox import OutboxMessage
@@ -20,10 +19,7 @@ from portal.app import create_app
 from tests.conftest import settings_for
 from tests.factories import allow_repeat_orders, make_world, order_body
 from tests.pipeline_support import Lost, Twice, drain, running_portal, running_sandbox, sandbox_waybills, wait_until
-from workers.actors import broker as broker_module
 from workers.relay import relay_once
-
-broker = broker_module.broker
 
 
 @pytest.fixture
@@ -31,20 +27,6 @@ def world(db):
     world = make_world()
     allow_repeat_orders()  # pipeline mechanics: identical orders on purpose
     return world
-
-
-@pytest.fixture(scope="module")
-def module_worker():
-    running = dramatiq.Worker(broker, worker_threads=2, worker_timeout=50)
-    running.start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def worker(db, module_worker):
-    broker.flush_all()
-    return module_worker
 
 
 @pytest.fixture

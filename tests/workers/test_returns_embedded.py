@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import dramatiq
 import pytest
 import requests
 
@@ -26,23 +25,6 @@ from tests.pipeline_support import (
     sandbox_waybills,
     wait_until,
 )
-from workers.actors import broker as broker_module
-
-broker = broker_module.broker
-
-
-@pytest.fixture(scope="module")
-def module_worker():
-    running = dramatiq.Worker(broker, worker_threads=2, worker_timeout=50)
-    running.start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def worker(db, module_worker):
-    broker.flush_all()
-    return module_worker
 
 
 @pytest.fixture

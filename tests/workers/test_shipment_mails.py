@@ -1,7 +1,5 @@
 """A shipment event's mail through the outbox, the relay and the notify actor on the in-process broker,
 out to a real SMTP server."""
-import dramatiq
-import pytest
 
 from models.outbox import OutboxMessage, mark_sent
 from models.shipping import ShipmentEvent
@@ -13,18 +11,8 @@ from tests.models.test_shipment_events import (
     shipment_of_new_order,
     smtp_listener,
 )
-from tests.pipeline_support import drain, in_process_broker
+from tests.pipeline_support import drain
 from workers import notifications
-
-
-@pytest.fixture
-def worker(db):
-    broker = in_process_broker()
-    broker.flush_all()
-    running = dramatiq.Worker(broker, worker_threads=1, worker_timeout=50)
-    running.start()
-    yield running
-    running.stop()
 
 
 def test_a_recorded_event_ends_as_a_mail_at_the_smtp_server(worker, tmp_path, monkeypatch):
