@@ -1,43 +1,27 @@
 """Exchange orders: the replacement goods of a return, placed once at no charge, through the normal pipeline."""
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
 
-from models.db import database
-from models.dispatch import prepare_waybill, record_waybill
 from models.errors import InvalidTransition, ValidationFailed
 from models.exchange_orders import create_exchange_order
 from models.invariants import CHECKS, run_checks
 from models.inventory import Product, Stock
 from models.order_entry import place_order
-from models.order_flow import allocate, create_shipments, review, start_review
+from models.order_flow import allocate, review, start_review
 from models.orders import Order, OrderLine, Reservation
 from models.outbox import OutboxMessage
 from models.returns import ReturnLine, ReturnRequest
 from models.reviews import latest_review
-from models.transitions import transition
 from schemas.orders import order_schema
-from tests.factories import make_world, order_body, sandbox_choice
+from tests.concurrency import same_call_in_threads
+from tests.factories import delivered_order, make_world, order_body
 
 ACTOR = "worker:test"
 SHIP_TO = ("ship_to_name", "ship_to_phone", "ship_to_email", "ship_to_address", "ship_to_city", "ship_to_region",
            "ship_to_postcode", "ship_to_country")
-
-
-def delivered(ref: str = "PO-1") -> Order:
-    """An order (2 WIDGET at 10.00, 1 GADGET at 25.50) placed, reviewed, allocated, shipped and delivered."""
-    order, _ = place_order(order_schema.load(order_body(ref)), actor="test")
-    assert start_review(order.id, actor=ACTOR) and review(order.id, actor=ACTOR) == "approve"
-    assert allocate(order.id, actor=ACTOR) == "allocated"
-    for number, shipment_id in enumerate(create_shipments(order.id, actor=ACTOR), start=1):
-        assert prepare_waybill(shipment_id, choose=sandbox_choice) is not None
-        assert record_waybill(shipment_id, waybill_number=f"SBX{order.id:05d}{number:05d}", tracking_url="",
-                              actor=ACTOR)
-    assert transition("order", order.id, "delivered", actor=ACTOR, expected="shipped")
-    return Order.get_by_id(order.id)
 
 
 def an_exchange(order: Order, units: dict[str, int], *, to: dict[str, Product] | None = None,
@@ -63,7 +47,7 @@ def intake_nudges() -> list:
 
 def test_an_exchange_order_is_placed_once_at_no_charge_to_the_same_ship_to(any_db):
     make_world()
-    original = delivered()
+    original = delivered_order()
     return_id = an_exchange(original, {"WIDGET": 1, "GADGET": 1})
     nudged_before = intake_nudges()
 
@@ -86,14 +70,14 @@ def test_an_exchange_to_another_sku_of_the_same_price(any_db):
     red = Product.create(sku="WIDGET-RED", name="Red widget", unit_price=Decimal("10.00"),
                          weight_kg=Decimal("0.5"), supplier=world["supplier"])
     Stock.create(warehouse=world["east"], product=red, on_hand=5)
-    return_id = an_exchange(delivered(), {"WIDGET": 2}, to={"WIDGET": red})
+    return_id = an_exchange(delivered_order(), {"WIDGET": 2}, to={"WIDGET": red})
     order = create_exchange_order(return_id, actor=ACTOR)
     assert lines_of(order) == [("WIDGET-RED", 2, Decimal("0.00"), Decimal("0.00"))]
 
 
 def test_an_exchange_to_a_sku_of_another_price_is_refused_naming_the_line(any_db):
     world = make_world()
-    return_id = an_exchange(delivered(), {"WIDGET": 2, "GADGET": 1}, to={"GADGET": world["widget"]})
+    return_id = an_exchange(delivered_order(), {"WIDGET": 2, "GADGET": 1}, to={"GADGET": world["widget"]})
     with pytest.raises(ValidationFailed) as refused:
         create_exchange_order(return_id, actor=ACTOR)
     assert list(refused.value.messages) == ["lines"]
@@ -106,7 +90,7 @@ def test_an_exchange_to_a_sku_of_another_price_is_refused_naming_the_line(any_db
 
 def test_only_an_approved_exchange_gets_a_replacement(any_db):
     make_world()
-    original = delivered()
+    original = delivered_order()
     with pytest.raises(ValidationFailed) as refused:
         create_exchange_order(an_exchange(original, {"WIDGET": 1}, resolution="refund"), actor=ACTOR)
     assert "resolution" in refused.value.messages
@@ -117,7 +101,7 @@ def test_only_an_approved_exchange_gets_a_replacement(any_db):
 
 def test_the_exchange_order_is_reviewed_without_a_duplicate_hold_and_allocated(any_db):
     make_world()
-    original = delivered()  # seconds ago: well inside the duplicate window
+    original = delivered_order()  # seconds ago: well inside the duplicate window
     return_id = an_exchange(original, {"WIDGET": 2, "GADGET": 1})  # the very lines of the original order
 
     order = create_exchange_order(return_id, actor=ACTOR)
@@ -135,7 +119,7 @@ def test_the_exchange_order_is_reviewed_without_a_duplicate_hold_and_allocated(a
 
 def test_a_customer_order_is_no_duplicate_of_an_exchange_order(any_db):
     make_world()
-    original = delivered()
+    original = delivered_order()
     order = create_exchange_order(an_exchange(original, {"WIDGET": 2, "GADGET": 1}), actor=ACTOR)
     # the duplicate rule still holds a real repeat, naming the original order only
     repeat, _ = place_order(order_schema.load(order_body("PO-2")), actor="test")
@@ -149,21 +133,8 @@ def test_a_customer_order_is_no_duplicate_of_an_exchange_order(any_db):
 def test_exchange_orders_of_one_return_in_parallel_make_one_order(pg_db):
     """Concurrent calls queue on the return's row lock: one order, linked on the return."""
     make_world()
-    return_id = an_exchange(delivered(), {"WIDGET": 1})
-    orders, errors = [], []
-
-    def run():
-        try:
-            with database.connection_context():
-                orders.append(create_exchange_order(return_id, actor=ACTOR).id)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    return_id = an_exchange(delivered_order(), {"WIDGET": 1})
+    orders, errors = same_call_in_threads(lambda: create_exchange_order(return_id, actor=ACTOR).id)
     assert errors == []
     assert len(orders) == 4 and set(orders) == {ReturnRequest.get_by_id(return_id).replacement_order_id}
     assert Order.select().where(Order.channel == "exchange").count() == 1

@@ -1,7 +1,6 @@
 """Refunds of returns: a credit note against what the customer owes, or a payout to make; once per return."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,11 +8,8 @@ import pytest
 
 from models.audit import StatusChange
 from models.db import database
-from models.dispatch import prepare_waybill, record_waybill
 from models.errors import InvalidTransition
 from models.invariants import CHECKS, receivables_add_up, refunds_add_up, run_checks
-from models.order_entry import place_order
-from models.order_flow import allocate, create_shipments, review, start_review
 from models.orders import Order, OrderLine
 from models.partners import Partner
 from models.payments import record_payment
@@ -26,24 +22,10 @@ from models.receivables import (
 )
 from models.refunds import issue_refund, mark_payout_paid, refund_value
 from models.returns import Refund, ReturnLine, ReturnRequest
-from models.transitions import transition
-from schemas.orders import order_schema
-from tests.factories import make_world, order_body, sandbox_choice
+from tests.concurrency import same_call_in_threads
+from tests.factories import delivered_order, make_world
 
 ACTOR = "worker:test"
-
-
-def delivered(ref: str = "PO-1") -> Order:
-    """An order placed, reviewed, allocated, shipped (which invoices it: 45.50) and delivered."""
-    order, _ = place_order(order_schema.load(order_body(ref)), actor="test")
-    assert start_review(order.id, actor=ACTOR) and review(order.id, actor=ACTOR) == "approve"
-    assert allocate(order.id, actor=ACTOR) == "allocated"
-    for number, shipment_id in enumerate(create_shipments(order.id, actor=ACTOR), start=1):
-        assert prepare_waybill(shipment_id, choose=sandbox_choice) is not None
-        assert record_waybill(shipment_id, waybill_number=f"SBX{order.id:05d}{number:05d}", tracking_url="",
-                              actor=ACTOR)
-    assert transition("order", order.id, "delivered", actor=ACTOR, expected="shipped")
-    return Order.get_by_id(order.id)
 
 
 def a_return(order: Order, units: dict[str, int], *, status: str = "inspected",
@@ -71,7 +53,7 @@ def clean() -> bool:
 
 def test_a_credit_note_lowers_the_balance_and_the_invoice_by_exactly_the_refund(any_db):
     make_world()
-    order = delivered()
+    order = delivered_order()
     assert (balance(order), invoice_of(order).balance) == (Decimal("45.50"), Decimal("45.50"))
     return_id = a_return(order, {"WIDGET": 2, "GADGET": 1})
 
@@ -92,7 +74,7 @@ def test_a_credit_note_lowers_the_balance_and_the_invoice_by_exactly_the_refund(
 
 def test_a_partial_return_refunds_only_its_units(any_db):
     make_world()
-    order = delivered()
+    order = delivered_order()
     return_id = a_return(order, {"WIDGET": 1})
     assert refund_value(return_id) == Decimal("10.00")
 
@@ -107,7 +89,7 @@ def test_a_partial_return_refunds_only_its_units(any_db):
 
 def test_refund_value_is_exact_in_cents(any_db):
     make_world()
-    order = delivered()
+    order = delivered_order()
     return_id = a_return(order, {"WIDGET": 2, "GADGET": 1})
     ReturnLine.update(unit_price=Decimal("0.10")).where(ReturnLine.return_request == return_id).execute()
     assert refund_value(return_id) == Decimal("0.30")  # not 0.30000000000000004
@@ -115,7 +97,7 @@ def test_refund_value_is_exact_in_cents(any_db):
 
 def test_a_paid_invoice_means_a_payout_to_make_and_the_balance_stays(any_db):
     world = make_world()
-    order = delivered()
+    order = delivered_order()
     record_payment(world["customer"], amount=Decimal("45.50"), currency="USD", reference="BANK-1",
                    method="bank_transfer", actor=ACTOR)
     assert (balance(order), invoice_of(order).status) == (Decimal("0.00"), "paid")
@@ -140,7 +122,7 @@ def test_a_paid_invoice_means_a_payout_to_make_and_the_balance_stays(any_db):
 
 def test_an_order_never_invoiced_is_paid_out(any_db):
     make_world()
-    order = delivered()
+    order = delivered_order()
     PaymentApplication.delete().execute()
     Invoice.delete().execute()
     Partner.update(outstanding_balance=0).where(Partner.id == order.customer_id).execute()
@@ -150,7 +132,7 @@ def test_an_order_never_invoiced_is_paid_out(any_db):
 
 def test_a_credit_note_is_not_a_payout(any_db):
     make_world()
-    refund = issue_refund(a_return(delivered(), {"WIDGET": 1}), actor=ACTOR)
+    refund = issue_refund(a_return(delivered_order(), {"WIDGET": 1}), actor=ACTOR)
     with pytest.raises(InvalidTransition):
         mark_payout_paid(refund.id, reference="BANKOUT-1", actor=ACTOR)
 
@@ -158,7 +140,7 @@ def test_a_credit_note_is_not_a_payout(any_db):
 def test_what_the_invoice_no_longer_owes_goes_to_other_invoices_then_stays_as_credit(any_db):
     world = make_world()
     customer = world["customer"]
-    order = delivered()
+    order = delivered_order()
     record_payment(customer, amount=Decimal("40.00"), currency="USD", reference="BANK-1", method="bank_transfer",
                    actor=ACTOR)
     assert invoice_of(order).balance == Decimal("5.50")
@@ -186,7 +168,7 @@ def test_what_the_invoice_no_longer_owes_goes_to_other_invoices_then_stays_as_cr
 def test_the_returned_orders_invoice_is_credited_before_an_older_one(any_db):
     world = make_world()
     customer = world["customer"]
-    order = delivered()
+    order = delivered_order()
     with database.atomic():
         older = issue_invoice(Order.create(channel="api", external_ref="PO-OLD", customer=customer, currency="USD",
                                            total=Decimal("20.00"), status="shipped", ship_to_name="Receiving",
@@ -205,7 +187,7 @@ def test_the_returned_orders_invoice_is_credited_before_an_older_one(any_db):
 
 def test_a_second_call_returns_the_same_refund_and_makes_no_second_payment(any_db):
     make_world()
-    order = delivered()
+    order = delivered_order()
     return_id = a_return(order, {"WIDGET": 1})
     first = issue_refund(return_id, actor=ACTOR)
     again = issue_refund(return_id, actor=ACTOR)
@@ -218,7 +200,7 @@ def test_a_second_call_returns_the_same_refund_and_makes_no_second_payment(any_d
 
 def test_a_lost_race_returns_the_winners_refund(any_db, monkeypatch):
     make_world()
-    order = delivered()
+    order = delivered_order()
     return_id = a_return(order, {"WIDGET": 1})
     winner = Refund.create(return_request=return_id, customer=order.customer_id, amount=Decimal("10.00"),
                            currency="USD", method="payout", reference=f"REFUND-{return_id}", status="to_pay",
@@ -239,7 +221,7 @@ def test_a_lost_race_returns_the_winners_refund(any_db, monkeypatch):
 
 def test_no_refund_for_an_exchange_or_lines_worth_nothing(any_db):
     make_world()
-    order = delivered()
+    order = delivered_order()
     assert issue_refund(a_return(order, {"WIDGET": 1}, resolution="exchange"), actor=ACTOR) is None
     free = a_return(order, {"GADGET": 1})
     ReturnLine.update(unit_price=0).where(ReturnLine.return_request == free).execute()
@@ -251,7 +233,7 @@ def test_no_refund_for_an_exchange_or_lines_worth_nothing(any_db):
 @pytest.mark.parametrize("status", ["requested", "rejected", "exchanged"])
 def test_no_refund_before_approval_or_after_rejection(any_db, status):
     make_world()
-    order = delivered()
+    order = delivered_order()
     with pytest.raises(InvalidTransition, match=status):
         issue_refund(a_return(order, {"WIDGET": 1}, status=status), actor=ACTOR)
     assert Refund.select().count() == 0
@@ -259,7 +241,7 @@ def test_no_refund_before_approval_or_after_rejection(any_db, status):
 
 def test_refunds_add_up_reports_what_was_tampered_with(any_db):
     make_world()
-    order = delivered()
+    order = delivered_order()
     credit = issue_refund(a_return(order, {"WIDGET": 1}), actor=ACTOR)
     record_payment(Partner.get_by_id(order.customer_id), amount=Decimal("35.50"), currency="USD",
                    reference="BANK-1", method="bank_transfer", actor=ACTOR)
@@ -286,22 +268,9 @@ def test_refunds_add_up_reports_what_was_tampered_with(any_db):
 def test_refunds_of_one_return_in_parallel_make_one_credit_note(pg_db):
     """Concurrent calls queue on the order and customer locks: one refund, one payment, the balance moved once."""
     make_world()
-    order = delivered()
+    order = delivered_order()
     return_id = a_return(order, {"WIDGET": 2})
-    refunds, errors = [], []
-
-    def run():
-        try:
-            with database.connection_context():
-                refunds.append(issue_refund(return_id, actor=ACTOR).id)
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    refunds, errors = same_call_in_threads(lambda: issue_refund(return_id, actor=ACTOR).id)
     assert errors == []
     assert len(set(refunds)) == 1 and len(refunds) == 4
     assert Payment.select().where(Payment.reference == f"REFUND-{return_id}").count() == 1
