@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 
 from models.base import utc_now
 from models.dispatch import prepare_waybill, record_waybill
-from models.inventory import Product, Stock, Warehouse
 from models.order_flow import create_shipments
 from models.orders import Order
 from models.outbox import OutboxMessage
@@ -28,6 +27,7 @@ from tests.models.test_waybill_changes import (
     make_world,
     nudges,
     status,
+    two_shipment_stock,
 )
 
 T0 = datetime(2024, 5, 1, 8, 0)
@@ -142,10 +142,7 @@ def test_out_for_delivery_and_delivered_tell_the_customer(any_db):
 
 def test_the_order_is_delivered_with_its_last_shipment(any_db):
     make_world()
-    Stock.update(on_hand=0).where(Stock.id.in_(
-        Stock.select(Stock.id).join(Warehouse).switch(Stock).join(Product).where(
-            ((Warehouse.code == "EAST") & (Product.sku == "WIDGET"))
-            | ((Warehouse.code == "WEST") & (Product.sku == "GADGET"))))).execute()
+    two_shipment_stock()
     order_id = allocated()
     first, second = create_shipments(order_id, actor=ACTOR)
     dispatch(first, "SBX-A")

@@ -81,6 +81,14 @@ def dispatched(ref: str = "PO-1", number: str = WAYBILL) -> tuple[int, int]:
     return order_id, shipment_id
 
 
+def two_shipment_stock() -> None:
+    """WIDGET only at WEST and GADGET only at EAST, so the standard order ships in two shipments."""
+    Stock.update(on_hand=0).where(Stock.id.in_(
+        Stock.select(Stock.id).join(Warehouse).switch(Stock).join(Product).where(
+            ((Warehouse.code == "EAST") & (Product.sku == "WIDGET"))
+            | ((Warehouse.code == "WEST") & (Product.sku == "GADGET"))))).execute()
+
+
 def stock(warehouse: str, sku: str) -> tuple[int, int]:
     row = (Stock.select().join(Warehouse).switch(Stock).join(Product)
            .where(Warehouse.code == warehouse, Product.sku == sku).get())
@@ -266,10 +274,7 @@ def test_a_cancelled_shipment_waits_for_ops_to_book_again(any_db):
 
 def test_a_cancelled_shipment_among_two_sends_the_order_back_to_allocated(any_db):
     make_world()
-    Stock.update(on_hand=0).where(Stock.id.in_(  # WIDGET only at WEST, GADGET only at EAST: two shipments
-        Stock.select(Stock.id).join(Warehouse).switch(Stock).join(Product).where(
-            ((Warehouse.code == "EAST") & (Product.sku == "WIDGET"))
-            | ((Warehouse.code == "WEST") & (Product.sku == "GADGET"))))).execute()
+    two_shipment_stock()
     order_id = allocated()
     first, second = create_shipments(order_id, actor=ACTOR)
     dispatch(first, "SBX-A")
