@@ -57,12 +57,9 @@ def track() -> ResponseReturnValue:
     given = {name: request.args.get(name, "").strip() for name in LOOKUP_FIELDS}
     if not any(given.values()):
         return _public(render_template("track/lookup.html"))
-    if not given["order"] or not (given["postcode"] or given["email"]):
-        return _public(render_template("track/lookup.html", message=INCOMPLETE))
-    refused = _rate_limited()
-    if refused is not None:
-        return refused
-    orders = find_tracked_orders(given["order"], postcode=given["postcode"], email=given["email"])
+    orders, answered = _look_up(given)
+    if answered is not None:
+        return answered
     if not orders:
         # The very same page for a missing order and a wrong postcode or email: nothing tells them apart.
         return _public(render_template("track/lookup.html", message=NOT_FOUND))
@@ -87,12 +84,9 @@ class ReturnForm:
 def request_return_page() -> ResponseReturnValue:
     """Ask to return items of a delivered order; the order is looked up again, never taken from an id alone."""
     given = {name: request.form.get(name, "").strip() for name in LOOKUP_FIELDS}
-    if not given["order"] or not (given["postcode"] or given["email"]):
-        return _public(render_template("track/lookup.html", message=INCOMPLETE))
-    refused = _rate_limited()
-    if refused is not None:
-        return refused
-    orders = find_tracked_orders(given["order"], postcode=given["postcode"], email=given["email"])
+    orders, answered = _look_up(given)
+    if answered is not None:
+        return answered
     order_id = request.form.get("order_id", type=int)
     order = next((found for found in orders if found.order_id == order_id), None)
     if order is None:
@@ -114,6 +108,17 @@ def request_return_page() -> ResponseReturnValue:
                                            reasons=return_reason_words(made.reasons)))
     return _public(render_template("track/result.html", orders=orders, lookup=given, reason_choices=REASON_WORDS,
                                    return_form=form), 422)
+
+
+def _look_up(given: dict[str, str]) -> tuple[list[TrackedOrder], Response | None]:
+    """The orders matching an order number and a postcode or email, counted against the client's rate limit;
+    or the page to answer instead (details missing, limit used up), with nothing looked up."""
+    if not given["order"] or not (given["postcode"] or given["email"]):
+        return [], _public(render_template("track/lookup.html", message=INCOMPLETE))
+    refused = _rate_limited()
+    if refused is not None:
+        return [], refused
+    return find_tracked_orders(given["order"], postcode=given["postcode"], email=given["email"]), None
 
 
 def _read_return_form(order: TrackedOrder) -> tuple[ReturnForm, list[tuple[int, RequestedLine]], list]:
