@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import peewee
 
-from models.db import database, lock_for_update
+from models.db import database
 from models.errors import InvalidTransition, NotFound, ValidationFailed
 from models.inventory import Product
 from models.order_entry import place_order
@@ -34,7 +34,7 @@ def create_exchange_order(return_id: int, *, actor: str) -> Order:
     other; the return's status is left to the caller. Call inside or outside a transaction.
     """
     with database.atomic():
-        request = lock_for_update(ReturnRequest.select().where(ReturnRequest.id == return_id)).first()
+        request = ReturnRequest.locked(return_id)
         if request is None:
             raise NotFound(f"return {return_id} does not exist")
         if request.replacement_order_id is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.base import utc_now
-from models.db import database, lock_for_update
+from models.db import database
 from models.errors import NotFound, ValidationFailed
 from models.exchange_orders import create_exchange_order
 from models.inventory import Product, Warehouse
@@ -54,7 +54,7 @@ def inspect_return(return_id: int, inspected: list[Inspected], *, actor: str) ->
     """Record each line's condition: resellable units go back on hand (waking backorders), damaged and
     defective ones into quarantine, defective ones charged to the SKU's supplier; then settle the return."""
     with database.atomic():
-        request = lock_for_update(ReturnRequest.select().where(ReturnRequest.id == return_id)).first()
+        request = ReturnRequest.locked(return_id)
         if request is None:
             raise NotFound(f"return {return_id} not found")
         if request.status != "received":
@@ -111,7 +111,7 @@ def _inspection_summary(lines: dict[int, ReturnLine], inspected: list[Inspected]
 def settle_return(return_id: int, *, actor: str) -> bool:
     """An inspected return is refunded (once) or exchanged, then closed."""
     with database.atomic():
-        request = lock_for_update(ReturnRequest.select().where(ReturnRequest.id == return_id)).first()
+        request = ReturnRequest.locked(return_id)
         if request is None or request.status != "inspected":
             return False
         if request.resolution == "refund":

@@ -79,7 +79,7 @@ def request_return(order_id: int, *, resolution: str, reason: str, comment: str,
 def approve_return(return_id: int, *, actor: str, note: str = "") -> bool:
     """A person approves a return from the review queue; False when it is not waiting for a decision."""
     with database.atomic():
-        request = lock_for_update(ReturnRequest.select().where(ReturnRequest.id == return_id)).first()
+        request = ReturnRequest.locked(return_id)
         if request is None:
             raise NotFound(f"return {return_id} not found")
         if request.status != "requested":

@@ -7,6 +7,7 @@ import json
 import peewee
 
 from models.base import BaseModel, MoneyField, utc_now
+from models.db import lock_for_update
 from models.inventory import Product, Warehouse
 from models.orders import Order, OrderLine
 from models.partners import Partner
@@ -41,6 +42,11 @@ class ReturnRequest(BaseModel):
     @property
     def reasons(self) -> list[dict]:
         return json.loads(self.decision_reasons or "[]")
+
+    @classmethod
+    def locked(cls, return_id: int) -> ReturnRequest | None:
+        """The return, row-locked until the transaction ends (PostgreSQL), like ``Order.locked``."""
+        return lock_for_update(cls.select().where(cls.id == return_id)).first()
 
 
 class ReturnLine(BaseModel):
