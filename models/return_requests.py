@@ -15,6 +15,7 @@ from models.db import database, lock_for_update
 from models.errors import NotFound, ValidationFailed
 from models.inventory import Product
 from models.orders import Order, OrderLine
+from models.refunds import issue_refund
 from models.return_rules import (
     APPROVE,
     LineFacts,
@@ -113,8 +114,6 @@ def _approve(return_id: int, *, actor: str, reason: str, early_refund: bool) -> 
     RETURNS.nudge([return_id])
     RETURN_MAILS.nudge(return_id, "approved")
     if early_refund:
-        from models.refunds import issue_refund  # noqa: PLC0415 - refunds import the return tables
-
         issue_refund(return_id, actor=actor)
     return True
 
