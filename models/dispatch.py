@@ -83,10 +83,11 @@ def prepare_waybill(shipment_id: int, *, choose: Callable[[Parcel], CarrierChoic
     shipment = Shipment.select(Shipment, Order).join(Order).where(Shipment.id == shipment_id).first()
     if shipment is None or shipment.status != "ready":
         return None
+    parcel = parcel_of(shipment, shipment.order)
     if not Waybill.select().where(Waybill.shipment == shipment_id).exists():
         if waits_for_ops(shipment):
             return None  # a late message must not book what ops cancelled
-        _open_waybill(shipment_id, choose(parcel_of(shipment, shipment.order)))
+        _open_waybill(shipment_id, choose(parcel))
     with database.atomic():
         waybill = Waybill.get(Waybill.shipment == shipment_id)
         if waybill.status != "requested":
@@ -96,13 +97,17 @@ def prepare_waybill(shipment_id: int, *, choose: Callable[[Parcel], CarrierChoic
             return None
         (Waybill.update(attempts=Waybill.attempts + 1, last_attempt_at=utc_now())
          .where(Waybill.id == waybill.id).execute())
-    parcel = parcel_of(shipment, shipment.order)
     return WaybillJob(
         shipment_id=shipment_id, carrier=waybill.carrier, service_level=waybill.service_level,
-        reference=f"{shipment.order.external_ref}/S{shipment_id}-{waybill.idempotency_key[:8]}",
+        reference=waybill_reference(shipment, waybill),
         idempotency_key=waybill.idempotency_key, weight_kg=shipment.weight_kg, ship_to=parcel.ship_to,
         attempt=waybill.attempts + 1,
     )
+
+
+def waybill_reference(shipment: Shipment, waybill: Waybill) -> str:
+    """Our reference for one booking at the carrier, by which an unanswered call is looked up afterwards."""
+    return f"{shipment.order.external_ref}/S{shipment.id}-{waybill.idempotency_key[:8]}"
 
 
 def waits_for_ops(shipment: Shipment) -> bool:
@@ -133,7 +138,7 @@ def booking_to_release(shipment_id: int) -> WaybillJob | None:
         return None
     return WaybillJob(
         shipment_id=shipment_id, carrier=waybill.carrier, service_level=waybill.service_level,
-        reference=f"{shipment.order.external_ref}/S{shipment_id}-{waybill.idempotency_key[:8]}",
+        reference=waybill_reference(shipment, waybill),
         idempotency_key=waybill.idempotency_key, weight_kg=shipment.weight_kg, ship_to={}, attempt=waybill.attempts)
 
 
