@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dramatiq
 
-from models.errors import CarrierAmbiguous, CarrierRejected, CarrierUnavailable
 from models.return_flow import prepare_approved, settle_return
 from models.return_labels import (
     fail_label,
@@ -20,7 +19,7 @@ from workers.broker import current_settings
 from workers.carriers import carrier_for
 from workers.carriers.base import ShipTo, WaybillRequest
 from workers.options import CARRIER_STAGE
-from workers.shipping import choose_carrier
+from workers.shipping import book_once, choose_carrier
 
 ACTOR = f"worker:{RETURNS.actor_name}"
 
@@ -51,20 +50,9 @@ def issue_label(return_id: int) -> None:
     request = WaybillRequest(reference=job.reference, idempotency_key=job.idempotency_key,
                              ship_to=ShipTo(**job.ship_to), weight_kg=job.weight_kg, service_level="economy",
                              callback_url=f"{settings.portal_url}/api/v1/carriers/{job.carrier}/events")
-    try:
-        try:
-            issued = carrier.create_waybill(request)
-        except CarrierAmbiguous as exc:
-            issued = carrier.find_waybill(job.reference)
-            if issued is None:
-                raise exc from None
-    except CarrierRejected as exc:
-        fail_label(return_id, f"{job.carrier} refused the return label: {exc}")
+    issued = book_once(carrier, request, what="the return label", attempt=job.attempt,
+                       max_attempts=settings.waybill_max_attempts, give_up=lambda why: fail_label(return_id, why),
+                       note=lambda error: note_label_error(return_id, error))
+    if issued is None:
         return
-    except CarrierUnavailable as exc:
-        if job.attempt >= settings.waybill_max_attempts:
-            fail_label(return_id, f"gave up after {job.attempt} attempts; last error: {exc}")
-            return
-        note_label_error(return_id, f"attempt {job.attempt}: {exc}")
-        raise
     record_label(return_id, waybill_number=issued.waybill_number, tracking_url=issued.tracking_url, actor=ACTOR)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
 import dramatiq
@@ -30,7 +31,7 @@ from models.stages import SHIPPING, WAYBILL_RELEASES, WAYBILLS
 from workers.batch import run_for_each
 from workers.broker import current_settings
 from workers.carriers import carrier_for, carrier_setup
-from workers.carriers.base import QuoteRequest, ShipTo, WaybillRequest
+from workers.carriers.base import Carrier, IssuedWaybill, QuoteRequest, ShipTo, WaybillRequest
 from workers.options import CARRIER_STAGE, DATABASE_STAGE
 
 logger = logging.getLogger(__name__)
@@ -58,22 +59,12 @@ def request_waybill(shipment_id: int) -> None:
     carrier, profile = carrier_for(job.carrier, settings), carrier_setup(settings).profile(job.carrier)
     # A polled carrier is asked for its events; only webhook carriers are given our callback.
     callback = f"{settings.portal_url}/api/v1/carriers/{job.carrier}/events" if profile.tracking == "webhook" else None
-    try:
-        try:
-            issued = carrier.create_waybill(_waybill_request(job, callback))
-        except CarrierAmbiguous as exc:
-            issued = carrier.find_waybill(job.reference)
-            if issued is None:
-                raise exc from None
-    except CarrierRejected as exc:
-        fail_waybill(shipment_id, f"{job.carrier} refused the shipment: {exc}", actor=ACTOR)
+    issued = book_once(carrier, _waybill_request(job, callback), what="the shipment", attempt=job.attempt,
+                       max_attempts=settings.waybill_max_attempts,
+                       give_up=lambda why: fail_waybill(shipment_id, why, actor=ACTOR),
+                       note=lambda error: note_waybill_error(shipment_id, error))
+    if issued is None:
         return
-    except CarrierUnavailable as exc:
-        if job.attempt >= settings.waybill_max_attempts:
-            fail_waybill(shipment_id, f"gave up after {job.attempt} attempts; last error: {exc}", actor=ACTOR)
-            return
-        note_waybill_error(shipment_id, f"attempt {job.attempt}: {exc}")
-        raise
     poll_every = timedelta(seconds=settings.tracking_poll_seconds) if profile.tracking == "poll" else None
     record_waybill(shipment_id, waybill_number=issued.waybill_number, tracking_url=issued.tracking_url,
                    actor=ACTOR, poll_every=poll_every)
@@ -94,6 +85,30 @@ def release_failed_booking(shipment_id: int) -> None:
     if booked is not None:
         carrier.cancel_waybill(booked.waybill_number)
     mark_booking_released(shipment_id, booked.waybill_number if booked else None)
+
+
+def book_once(carrier: Carrier, request: WaybillRequest, *, what: str, attempt: int, max_attempts: int,
+              give_up: Callable[[str], object], note: Callable[[str], object]) -> IssuedWaybill | None:
+    """Book at the carrier with the request's idempotency key; after an unanswered call look the reference up
+    before the call is retried. None when the carrier refused or the attempts ran out (``give_up`` is told
+    why); a call that may succeed later is ``note``d and its CarrierUnavailable raised for the retry."""
+    try:
+        try:
+            return carrier.create_waybill(request)
+        except CarrierAmbiguous as exc:
+            found = carrier.find_waybill(request.reference)
+            if found is None:
+                raise exc from None
+            return found
+    except CarrierRejected as exc:
+        give_up(f"{carrier.name} refused {what}: {exc}")
+        return None
+    except CarrierUnavailable as exc:
+        if attempt >= max_attempts:
+            give_up(f"gave up after {attempt} attempts; last error: {exc}")
+            return None
+        note(f"attempt {attempt}: {exc}")
+        raise
 
 
 def choose_carrier(parcel: Parcel, settings: Settings) -> CarrierChoice:
