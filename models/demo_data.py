@@ -7,12 +7,12 @@ from decimal import Decimal
 
 import peewee
 
-from models.accounts import create_user
-from models.db import database
-from models.errors import OMSError
-from models.inventory import Lane, Product, Stock, Warehouse
-from models.partners import Partner
-from models.receivables import set_opening_balance
+from models.partners.accounts import create_user
+from models.core.db import database
+from models.core.errors import OMSError
+from models.inventory.tables import Lane, Product, Stock, Warehouse
+from models.partners.tables import Partner
+from models.receivables.ledger import set_opening_balance
 
 SEED = 42
 INSERT_CHUNK = 100

@@ -5,15 +5,15 @@ from decimal import Decimal
 
 import peewee
 
-from models.audit import StatusChange
-from models.base import CENT
-from models.inventory import Product, Stock, StockAlert, Warehouse
-from models.orders import Order, OrderLine, Reservation
-from models.partners import Partner
-from models.receivables import ZERO, Invoice, Payment, PaymentApplication
-from models.refunds import CREDIT_NOTE, REFUNDABLE_STATES, refund_reference
-from models.returns import Refund, ReturnLine, ReturnRequest
-from models.shipping import Shipment, Waybill
+from models.core.audit import StatusChange
+from models.core.base import CENT
+from models.inventory.tables import Product, Stock, StockAlert, Warehouse
+from models.orders.tables import Order, OrderLine, Reservation
+from models.partners.tables import Partner
+from models.receivables.ledger import ZERO, Invoice, Payment, PaymentApplication
+from models.returns.refunds import CREDIT_NOTE, REFUNDABLE_STATES, refund_reference
+from models.returns.tables import Refund, ReturnLine, ReturnRequest
+from models.shipping.tables import Shipment, Waybill
 
 
 def stock_within_bounds() -> list[str]:

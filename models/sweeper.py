@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from models.base import utc_now
-from models.db import database
-from models.orders import Order
-from models.returns import ReturnLabel, ReturnRequest
-from models.shipping import Shipment, Waybill
-from models.stages import RETURNS, STAGE_FOR_ORDER_STATUS
+from models.core.base import utc_now
+from models.core.db import database
+from models.orders.tables import Order
+from models.returns.tables import ReturnLabel, ReturnRequest
+from models.shipping.tables import Shipment, Waybill
+from models.core.stages import RETURNS, STAGE_FOR_ORDER_STATUS
 
 CHUNK = 500
 

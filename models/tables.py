@@ -1,26 +1,26 @@
 """Every table of the OMS, in creation order: what migrations are generated from."""
-from models.allocation_config import AllocationRuleSet
-from models.audit import StatusChange
-from models.intake import (
+from models.allocation.config import AllocationRuleSet
+from models.core.audit import StatusChange
+from models.intake.tables import (
                              ColumnMapping,
                              ImportBatch,
                              ImportRowError,
                              IntakeMessage,
                              SalesChannel,
 )
-from models.inventory import Lane, Product, Stock, StockAlert, StockMovement, Warehouse
-from models.orders import Order, OrderLine, Reservation
-from models.outbox import OutboxMessage
-from models.partners import ApiToken, Partner, User
-from models.purchasing import (
+from models.inventory.tables import Lane, Product, Stock, StockAlert, StockMovement, Warehouse
+from models.orders.tables import Order, OrderLine, Reservation
+from models.core.outbox import OutboxMessage
+from models.partners.tables import ApiToken, Partner, User
+from models.supply.tables import (
                              AdvanceShippingNotice,
                              AdvanceShippingNoticeLine,
                              PurchaseOrder,
                              PurchaseOrderLine,
 )
-from models.rate_limits import RateLimitWindow
-from models.receivables import Invoice, Payment, PaymentApplication
-from models.returns import (
+from models.core.rate_limits import RateLimitWindow
+from models.receivables.ledger import Invoice, Payment, PaymentApplication
+from models.returns.tables import (
                              OrderFeedback,
                              Refund,
                              ReturnLabel,
@@ -29,8 +29,8 @@ from models.returns import (
                              ReturnRequest,
                              ReturnRuleSet,
 )
-from models.reviews import OrderReview, ReviewRuleSet
-from models.shipping import (
+from models.review.reviews import OrderReview, ReviewRuleSet
+from models.shipping.tables import (
                              CancelledWaybill,
                              Shipment,
                              ShipmentAlert,

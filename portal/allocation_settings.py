@@ -13,18 +13,18 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, ValidationError
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from models.allocation_config import (
+from models.allocation.config import (
     POLICY_KEYS,
     AllocationRuleSet,
     AllocationSettings,
     current_allocation_rules,
     policy_document,
 )
-from models.allocation_rules import STRATEGIES
-from models.inventory import Product, Warehouse
-from models.orders import CHANNELS
-from models.partners import Partner
-from models.routing_rules import RouteAction, RouteFilter, RoutingRule
+from models.allocation.rules import STRATEGIES
+from models.inventory.tables import Product, Warehouse
+from models.orders.tables import CHANNELS
+from models.partners.tables import Partner
+from models.allocation.routing import RouteAction, RouteFilter, RoutingRule
 from portal.auth import ops_required, role_required
 from portal.rule_set_pages import save_if_changed
 

@@ -11,15 +11,15 @@ import re
 from flask import Blueprint, jsonify, request
 from marshmallow import ValidationError
 
-from models.errors import ValidationFailed
-from models.intake import SalesChannel
-from models.marketplace import (
+from models.core.errors import ValidationFailed
+from models.intake.tables import SalesChannel
+from models.intake.marketplace import (
     ChannelConfig,
     order_from_shopify,
     order_from_woocommerce,
     signature_valid,
 )
-from models.order_entry import place_order
+from models.intake.entry import place_order
 from schemas.orders import order_schema
 
 bp = Blueprint("api_channels", __name__, url_prefix="/api/v1")

@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 from marshmallow import Schema, fields, validate
 
-from models.errors import PermissionDenied
-from models.shipment_events import shipment_events_after
+from models.core.errors import PermissionDenied
+from models.shipping.events import shipment_events_after
 from portal.api import answer_errors_as_json, token_required
 
 bp = Blueprint("api_events", __name__, url_prefix="/api/v1")

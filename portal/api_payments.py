@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
 
-from models.base import utc_now
-from models.errors import PermissionDenied
-from models.partners import Partner
-from models.payments import BUYER_KINDS, customer_by_code, record_payment
-from models.receivables import Invoice, Payment, applications_of, overdue_position
+from models.core.base import utc_now
+from models.core.errors import PermissionDenied
+from models.partners.tables import Partner
+from models.receivables.payments import BUYER_KINDS, customer_by_code, record_payment
+from models.receivables.ledger import Invoice, Payment, applications_of, overdue_position
 from portal.api import answer_errors_as_json, api_error, json_object_body, token_required
 from schemas.payments import payment_out, payment_schema, receivables_out
 

@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from models.access import can_see_order
-from models.errors import InvalidTransition, NotFound, PermissionDenied
-from models.refunds import mark_payout_paid
-from models.return_flow import Inspected, inspect_return, receive_return
-from models.return_requests import (
+from models.partners.access import can_see_order
+from models.core.errors import InvalidTransition, NotFound, PermissionDenied
+from models.returns.refunds import mark_payout_paid
+from models.returns.flow import Inspected, inspect_return, receive_return
+from models.returns.requesting import (
     RequestedLine,
     approve_return,
     reject_return,
     request_return,
 )
-from models.return_views import payouts_to_make, return_document, visible_return
+from models.returns.views import payouts_to_make, return_document, visible_return
 from portal.api import (
     answer_errors_as_json,
     api_error,

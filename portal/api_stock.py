@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from models.errors import NotFound, PermissionDenied, ValidationFailed
-from models.inventory import Stock
-from models.purchase_receipts import receive_purchase_order
-from models.purchasing import PurchaseOrder
-from models.stock_moves import adjust_stock, transfer_stock
-from models.stock_views import (
+from models.core.errors import NotFound, PermissionDenied, ValidationFailed
+from models.inventory.tables import Stock
+from models.supply.receipts import receive_purchase_order
+from models.supply.tables import PurchaseOrder
+from models.inventory.moves import adjust_stock, transfer_stock
+from models.inventory.views import (
     decode_cursor,
     encode_cursor,
     sku_availability,

@@ -5,9 +5,9 @@ from flask import Flask
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
-from models.config import Settings, load_settings
-from models.db import bind_database, database
-from models.partners import User
+from models.core.config import Settings, load_settings
+from models.core.db import bind_database, database
+from models.partners.tables import User
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"

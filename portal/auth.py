@@ -12,8 +12,8 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from models.accounts import authenticate
-from models.partners import OPS_ROLES, User
+from models.partners.accounts import authenticate
+from models.partners.tables import OPS_ROLES, User
 
 bp = Blueprint("auth", __name__)
 
@@ -21,7 +21,7 @@ LOGIN_FAILED = "Invalid email or password"
 
 
 class PortalUser(UserMixin):
-    """A signed-in user as flask-login sees it; ``user`` is the models.partners.User row."""
+    """A signed-in user as flask-login sees it; ``user`` is the models.partners.tables.User row."""
 
     def __init__(self, user: User) -> None:
         self.user = user

@@ -13,14 +13,14 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import TextAreaField
 from wtforms.validators import Length
 
-from models.base import utc_now
-from models.errors import ImportRefused
-from models.intake import ColumnMapping, ImportBatch
-from models.order_import import import_order_file
-from models.order_import.columns import parse_mapping_lines
-from models.order_import.reports import batch_errors, batch_for, errors_csv_lines, visible_batches
-from models.orders import Order
-from models.partners import OPS_ROLES, Partner
+from models.core.base import utc_now
+from models.core.errors import ImportRefused
+from models.intake.tables import ColumnMapping, ImportBatch
+from models.intake.file_import import import_order_file
+from models.intake.file_import.columns import parse_mapping_lines
+from models.intake.file_import.reports import batch_errors, batch_for, errors_csv_lines, visible_batches
+from models.orders.tables import Order
+from models.partners.tables import OPS_ROLES, Partner
 from portal.auth import role_required
 from schemas.order_rows import IMPORT_FIELDS
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pika
 
-from models.stages import ALL_STAGES
+from models.core.stages import ALL_STAGES
 
 QUEUES = [stage.queue_name for stage in ALL_STAGES]
 

@@ -21,8 +21,8 @@ import requests
 from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from models.errors import ConfigError
-from models.webhook_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_body
+from models.core.errors import ConfigError
+from models.shipping.webhook_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_body
 
 logger = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply pending schema migrations."""
-    from models.migrate import upgrade_database
+    from models.core.migrate import upgrade_database
 
     with cli_context():
         applied = upgrade_database()
@@ -44,8 +44,8 @@ def user() -> None:
 @click.option("--password", help="generated and printed when omitted")
 def user_create(email: str, role: str, partner_code: str | None, password: str | None) -> None:
     """Create (or reset) a portal user."""
-    from models.accounts import create_user
-    from models.errors import ValidationFailed
+    from models.partners.accounts import create_user
+    from models.core.errors import ValidationFailed
 
     with cli_context():
         try:
@@ -64,7 +64,7 @@ def token() -> None:
 @click.argument("email")
 def token_create(email: str) -> None:
     """Issue an API token for a user; prints the token alone on stdout."""
-    from models.partners import ApiToken, User
+    from models.partners.tables import ApiToken, User
 
     with cli_context():
         found = User.get_or_none(User.email == email.strip().lower(), User.active == True)  # noqa: E712

@@ -36,7 +36,7 @@ def bench_pipeline(orders: int, lines: int, threads: int, processes: int) -> Non
     from dramatiq import Worker
 
     from models.invariants import run_checks
-    from models.migrate import upgrade_database
+    from models.core.migrate import upgrade_database
     from portal.cli_run import _start_relay, _start_sandbox
     from portal.cli_support import cli_context
 
@@ -96,8 +96,8 @@ def _prepare_world(orders: int, lines: int) -> list[dict]:
     import random
 
     from models.demo_data import demo_is_needed, seed_demo
-    from models.inventory import Product, Stock
-    from models.partners import Partner
+    from models.inventory.tables import Product, Stock
+    from models.partners.tables import Partner
 
     if not demo_is_needed():
         raise click.ClickException("the bench needs an empty database; point OMS_DATABASE_URL at a disposable one")
@@ -122,7 +122,7 @@ def _prepare_world(orders: int, lines: int) -> list[dict]:
 
 
 def _place(bodies: list[dict]) -> tuple[float, list[int]]:
-    from models.order_entry import place_order
+    from models.intake.entry import place_order
 
     started = time.perf_counter()
     ids = [place_order(body, actor="bench")[0].id for body in bodies]
@@ -130,8 +130,8 @@ def _place(bodies: list[dict]) -> tuple[float, list[int]]:
 
 
 def _wait_settled(ids: list[int], *, timeout: float) -> float:
-    from models.orders import Order
-    from models.states import ORDER_WORKING_STATES
+    from models.orders.tables import Order
+    from models.core.states import ORDER_WORKING_STATES
 
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:
@@ -143,8 +143,8 @@ def _wait_settled(ids: list[int], *, timeout: float) -> float:
 
 def _latencies(ids: list[int]) -> list[float]:
     """Seconds from each order's creation to its `shipped` audit row."""
-    from models.audit import StatusChange
-    from models.orders import Order
+    from models.core.audit import StatusChange
+    from models.orders.tables import Order
 
     created = dict(Order.select(Order.id, Order.created_at).where(Order.id.in_(ids)).tuples())
     shipped = (StatusChange.select(StatusChange.entity_id, StatusChange.at)
@@ -172,7 +172,7 @@ def _carrier_books(carrier_url: str) -> str:
 
     import requests
 
-    from models.shipping import Waybill
+    from models.shipping.tables import Waybill
 
     ours = {number for (number,) in Waybill.select(Waybill.waybill_number).where(Waybill.status == "issued").tuples()}
     attempts = Counter(a for (a,) in Waybill.select(Waybill.attempts).tuples())

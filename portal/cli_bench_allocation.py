@@ -27,11 +27,11 @@ def bench_allocation(order_count: int, threads: int, database_url: str | None) -
     """Allocate ORDERS approved orders of 1-3 units of one hot SKU (stock for about half of them) plus
     random other SKUs, from THREADS threads, on a fresh demo world: a temporary SQLite file, or the
     empty database at --database-url."""
-    from models.config import load_settings
-    from models.db import bind_database, database
+    from models.core.config import load_settings
+    from models.core.db import bind_database, database
     from models.demo_data import seed_demo
     from models.invariants import run_checks
-    from models.migrate import upgrade_database
+    from models.core.migrate import upgrade_database
 
     folder = Path(tempfile.mkdtemp(prefix="oms-bench-allocation-"))
     try:
@@ -62,7 +62,7 @@ def bench_allocation(order_count: int, threads: int, database_url: str | None) -
 def _scarce_stock(order_count: int) -> tuple[str, int]:
     """Cut the first held SKU to about one unit per order over the warehouses (orders want two on average)
     and fill every other held SKU up; return the hot SKU and its units."""
-    from models.inventory import Product, Stock, Warehouse
+    from models.inventory.tables import Product, Stock, Warehouse
 
     held = Product.select(Product.id, Product.sku).where(Product.dropship == False).order_by(Product.sku)  # noqa: E712
     hot = held.first()
@@ -77,12 +77,12 @@ def _scarce_stock(order_count: int) -> tuple[str, int]:
 
 def _approved_orders(order_count: int, hot: str) -> list[int]:
     """Orders of the hot SKU and sometimes one other, from buyers in good standing, placed and approved."""
-    from models.db import database
+    from models.core.db import database
     from models.demo_data import WAREHOUSES
-    from models.inventory import Product
-    from models.order_entry import place_order
-    from models.partners import Partner
-    from models.transitions import transition
+    from models.inventory.tables import Product
+    from models.intake.entry import place_order
+    from models.partners.tables import Partner
+    from models.core.transitions import transition
     from schemas.orders import order_schema
 
     rng = random.Random(7)
@@ -118,9 +118,9 @@ class _Tally:
 
 
 def _allocate_in_threads(ids: list[int], threads: int, tally: _Tally) -> None:
-    from models.db import connection
-    from models.errors import StockMoved
-    from models.order_flow import allocate
+    from models.core.db import connection
+    from models.core.errors import StockMoved
+    from models.orders.flow import allocate
 
     def work(share: list[int]) -> None:
         with connection():
@@ -149,8 +149,8 @@ def _report(ids: list[int], hot: str, supply: int, threads: int, elapsed: float,
             checks: dict[str, list[str]]) -> None:
     import peewee
 
-    from models.inventory import Product, Stock
-    from models.orders import Order
+    from models.inventory.tables import Product, Stock
+    from models.orders.tables import Order
 
     outcome = dict(Order.select(Order.status, peewee.fn.COUNT(Order.id)).where(Order.id.in_(ids))
                    .group_by(Order.status).tuples())

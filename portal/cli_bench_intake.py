@@ -27,11 +27,11 @@ COLUMNS = ("external_ref", "customer_code", "sku", "quantity", "unit_price", "cu
 def bench_intake(line_count: int, keep: bool, database_url: str | None) -> None:
     """Import a generated CSV of LINES order lines (3 a order) into a fresh demo world: a temporary SQLite
     file, or the empty database at --database-url."""
-    from models.config import load_settings
-    from models.db import bind_database, database
+    from models.core.config import load_settings
+    from models.core.db import bind_database, database
     from models.demo_data import seed_demo
-    from models.migrate import upgrade_database
-    from models.order_import import import_order_file
+    from models.core.migrate import upgrade_database
+    from models.intake.file_import import import_order_file
 
     folder = Path(tempfile.mkdtemp(prefix="oms-bench-intake-"))
     try:
@@ -68,8 +68,8 @@ def bench_intake(line_count: int, keep: bool, database_url: str | None) -> None:
 
 def _write_csv(path: Path, line_count: int) -> None:
     """Valid orders over the demo catalogue and buyers; each buyer ships to one of a few addresses."""
-    from models.inventory import Product
-    from models.partners import Partner
+    from models.inventory.tables import Product
+    from models.partners.tables import Partner
 
     rng = random.Random(7)
     skus = [sku for (sku,) in Product.select(Product.sku).where(Product.active == True).tuples()]  # noqa: E712

@@ -6,8 +6,8 @@ import secrets
 
 import click
 
-from models.intake import CHANNEL_KINDS, SalesChannel
-from models.partners import Partner
+from models.intake.tables import CHANNEL_KINDS, SalesChannel
+from models.partners.tables import Partner
 from portal.cli_support import cli_context
 
 

@@ -25,7 +25,7 @@ def up(host: str, port: int, demo: bool) -> None:
     # The sandbox walks a parcel to delivered in half a minute: poll carriers without webhooks to match.
     os.environ.setdefault("OMS_TRACKING_POLL_SECONDS", "10")
     with cli_context() as settings:
-        from models.migrate import upgrade_database
+        from models.core.migrate import upgrade_database
 
         upgrade_database()
         logins = _seed_demo() if demo else []

@@ -7,9 +7,9 @@ from typing import Iterator
 
 import click
 
-from models.config import Settings, load_settings
-from models.db import bind_database, database
-from models.errors import ConfigError
+from models.core.config import Settings, load_settings
+from models.core.db import bind_database, database
+from models.core.errors import ConfigError
 
 
 @contextmanager

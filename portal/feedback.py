@@ -7,15 +7,15 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length
 
-from models.errors import NotFound, ValidationFailed
-from models.feedback import (
+from models.core.errors import NotFound, ValidationFailed
+from models.returns.feedback import (
     MAX_COMMENT,
     RATINGS,
     has_feedback,
     order_for_token,
     record_feedback,
 )
-from models.orders import Order
+from models.orders.tables import Order
 
 bp = Blueprint("feedback", __name__)
 

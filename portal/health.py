@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from models.db import database, is_sqlite
-from models.migrate import pending_migrations
-from models.outbox import OutboxMessage
+from models.core.db import database, is_sqlite
+from models.core.migrate import pending_migrations
+from models.core.outbox import OutboxMessage
 from portal.broker_probe import broker_state
 
 bp = Blueprint("health", __name__)

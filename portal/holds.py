@@ -29,19 +29,19 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from models.access import Customer
-from models.base import utc_now
-from models.hold_decisions import held_orders
-from models.orders import Order
-from models.partners import Partner
-from models.review_rules import (
+from models.partners.access import Customer
+from models.core.base import utc_now
+from models.review.hold_decisions import held_orders
+from models.orders.tables import Order
+from models.partners.tables import Partner
+from models.review.rules import (
     HOLD_DECIDERS,
     RULE_CODES,
     CreditOverride,
     RuleSettings,
     may_release,
 )
-from models.reviews import (
+from models.review.reviews import (
     ReviewRuleSet,
     current_rule_set,
     latest_reviews,

@@ -20,15 +20,15 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from models.errors import InvalidTransition, NotFound
-from models.intake import IntakeMessage
-from models.mail_intake import (
+from models.core.errors import InvalidTransition, NotFound
+from models.intake.tables import IntakeMessage
+from models.intake.mail import (
     attachments_of,
     discard_message,
     mark_converted,
     stored_mail,
 )
-from models.orders import Order
+from models.orders.tables import Order
 from portal.auth import ops_required
 
 bp = Blueprint("intake_queue", __name__)

@@ -11,10 +11,10 @@ from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from models.errors import ValidationFailed
-from models.inventory import Product, Warehouse
-from models.partners import OPS_ROLES
-from models.stock_moves import (
+from models.core.errors import ValidationFailed
+from models.inventory.tables import Product, Warehouse
+from models.partners.tables import OPS_ROLES
+from models.inventory.moves import (
     MAX_NOTE,
     MAX_QUANTITY,
     REASON_CODES,
@@ -22,7 +22,7 @@ from models.stock_moves import (
     adjust_stock,
     transfer_stock,
 )
-from models.stock_views import (
+from models.inventory.views import (
     decode_cursor,
     encode_cursor,
     open_alerts,

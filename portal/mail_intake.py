@@ -1,4 +1,4 @@
-"""The SMTP listener for order mail (`oms mail-intake`): each mail is handed to models.mail_intake.receive_mail."""
+"""The SMTP listener for order mail (`oms mail-intake`): each mail is handed to models.intake.mail.receive_mail."""
 from __future__ import annotations
 
 import asyncio
@@ -8,9 +8,9 @@ import threading
 import click
 from aiosmtpd.controller import Controller
 
-from models.config import Settings
-from models.db import connection
-from models.mail_intake import IntakeOutcome, receive_mail
+from models.core.config import Settings
+from models.core.db import connection
+from models.intake.mail import IntakeOutcome, receive_mail
 from portal.cli_support import cli_context, stop_on_signals
 
 logger = logging.getLogger("oms.mail")

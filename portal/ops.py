@@ -13,20 +13,20 @@ from marshmallow import ValidationError
 from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from models.access import Customer, orderable_customers, visible_orders
-from models.base import utc_now
-from models.errors import NotFound, OMSError, PermissionDenied, ValidationFailed
-from models.cancellation import cancel_order
-from models.hold_decisions import hold_codes, reject_held_order, release_held_order
-from models.inventory import Product
-from models.mail_intake import mark_converted
-from models.order_entry import place_order
-from models.order_views import load_order_view
-from models.orders import Order
-from models.partners import OPS_ROLES, Partner
-from models.review_rules import HOLD_DECIDERS, may_release
-from models.sku_matching import match_line_sku
-from models.states import ORDER_TRANSITIONS, sources_of
+from models.partners.access import Customer, orderable_customers, visible_orders
+from models.core.base import utc_now
+from models.core.errors import NotFound, OMSError, PermissionDenied, ValidationFailed
+from models.orders.cancellation import cancel_order
+from models.review.hold_decisions import hold_codes, reject_held_order, release_held_order
+from models.inventory.tables import Product
+from models.intake.mail import mark_converted
+from models.intake.entry import place_order
+from models.orders.views import load_order_view
+from models.orders.tables import Order
+from models.partners.tables import OPS_ROLES, Partner
+from models.review.rules import HOLD_DECIDERS, may_release
+from models.intake.sku_matching import match_line_sku
+from models.core.states import ORDER_TRANSITIONS, sources_of
 from portal.auth import PortalUser, is_local_path, role_required
 from schemas.orders import CURRENCIES, order_schema
 

@@ -6,16 +6,16 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from models.errors import ValidationFailed
-from models.return_rules import REASONS, RULE_CODES, ReturnSettings
-from models.return_settings import (
+from models.core.errors import ValidationFailed
+from models.returns.rules import REASONS, RULE_CODES, ReturnSettings
+from models.returns.settings import (
     RuleSetChanged,
     current_return_rules,
     save_return_rules,
     settings_from_form,
     settings_of,
 )
-from models.returns import ReturnRuleSet
+from models.returns.tables import ReturnRuleSet
 from portal.auth import ops_required, role_required
 
 bp = Blueprint("return_settings", __name__)

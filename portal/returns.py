@@ -19,19 +19,19 @@ from flask_wtf import FlaskForm
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from models.base import utc_now
-from models.errors import NotFound, ValidationFailed
-from models.feedback import average_by_sku, average_by_warehouse, recent_feedback
-from models.partners import OPS_ROLES, Partner
-from models.return_flow import (
+from models.core.base import utc_now
+from models.core.errors import NotFound, ValidationFailed
+from models.returns.feedback import average_by_sku, average_by_warehouse, recent_feedback
+from models.partners.tables import OPS_ROLES, Partner
+from models.returns.flow import (
     CONDITIONS,
     RECEIVABLE,
     Inspected,
     inspect_return,
     receive_return,
 )
-from models.return_labels import retry_label
-from models.return_lists import (
+from models.returns.labels import retry_label
+from models.returns.lists import (
     REVIEW,
     VIEWS,
     exchange_skus,
@@ -41,10 +41,10 @@ from models.return_lists import (
     returns_visible_to,
     status_counts,
 )
-from models.return_photos import photo_path
-from models.return_requests import approve_return, reject_return
-from models.return_views import return_document, visible_return
-from models.returns import ReturnRequest
+from models.returns.photos import photo_path
+from models.returns.requesting import approve_return, reject_return
+from models.returns.views import return_document, visible_return
+from models.returns.tables import ReturnRequest
 from portal.api_returns import RETURN_DESK_ROLES
 from portal.auth import is_local_path, ops_required, role_required
 from portal.flashes import flash_form_errors, flash_validation

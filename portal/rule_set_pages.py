@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import flash
 
-from models.rule_set_versions import RuleSetVersion
+from models.core.rule_set_versions import RuleSetVersion
 
 
 def save_if_changed(table: type[RuleSetVersion], old, new, *, actor: str, note: str, what: str) -> None:

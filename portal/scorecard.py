@@ -7,9 +7,9 @@ from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from models.base import utc_now
-from models.partners import OPS_ROLES
-from models.supplier_scorecard import TOP_SKUS, supplier_scorecards
+from models.core.base import utc_now
+from models.partners.tables import OPS_ROLES
+from models.supply.scorecard import TOP_SKUS, supplier_scorecards
 from portal.auth import ops_required, role_required
 
 bp = Blueprint("scorecard", __name__)

@@ -19,9 +19,9 @@ from werkzeug.routing import BuildError
 from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
-from models.base import utc_now
-from models.carrier_rules import SERVICE_LEVELS
-from models.errors import (
+from models.core.base import utc_now
+from models.shipping.rules import SERVICE_LEVELS
+from models.core.errors import (
     CarrierRejected,
     CarrierUnavailable,
     ConfigError,
@@ -29,8 +29,8 @@ from models.errors import (
     NotFound,
     ValidationFailed,
 )
-from models.partners import OPS_ROLES
-from models.shipment_views import (
+from models.partners.tables import OPS_ROLES
+from models.shipping.views import (
     ShipmentFilters,
     alert_shipment_id,
     shipment_page,
@@ -38,8 +38,8 @@ from models.shipment_views import (
     visible_shipment,
     warehouse_codes,
 )
-from models.states import SHIPMENT_TRANSITIONS
-from models.waybill_changes import (
+from models.core.states import SHIPMENT_TRANSITIONS
+from models.shipping.waybill_changes import (
     book_again,
     cancellable_waybill,
     resolve_alert,

@@ -15,18 +15,18 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
-from models.base import utc_now
-from models.errors import NotFound, ValidationFailed
-from models.rate_limits import allow_hit
-from models.return_photos import (
+from models.core.base import utc_now
+from models.core.errors import NotFound, ValidationFailed
+from models.core.rate_limits import allow_hit
+from models.returns.photos import (
     MAX_PHOTO_BYTES,
     UploadedPhoto,
     check_photos,
     request_return_with_photos,
 )
-from models.return_requests import RequestedLine
-from models.return_rules import REASONS, RESOLUTIONS
-from models.tracking_lookup import (
+from models.returns.requesting import RequestedLine
+from models.returns.rules import REASONS, RESOLUTIONS
+from models.shipping.tracking_lookup import (
     TrackedOrder,
     find_tracked_orders,
     normalise_email,

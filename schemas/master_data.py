@@ -1,6 +1,6 @@
 """One row of each master data CSV file (suppliers, customers, products, warehouses, lanes, stock): shape only.
 
-Codes are checked against the database by models.master_data; here a row is only parsed and bounded.
+Codes are checked against the database by models.partners.master_data; here a row is only parsed and bounded.
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from models.orders import CHANNELS
+from models.orders.tables import CHANNELS
 
 CURRENCIES = ("USD", "EUR", "GBP", "CNY", "HKD", "TWD", "JPY", "CAD", "AUD")
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from models.receivables import PAYMENT_METHODS
+from models.receivables.ledger import PAYMENT_METHODS
 from schemas.fields import UtcDateTime
 from schemas.master_data import CsvRowSchema
 from schemas.orders import CURRENCIES

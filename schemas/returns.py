@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, fields, validate
 
-from models.return_rules import REASONS, RESOLUTIONS
+from models.returns.rules import REASONS, RESOLUTIONS
 
 MAX_LINES = 100
 MAX_DB_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from models.stock_moves import (
+from models.inventory.moves import (
     MAX_NOTE,
     MAX_QUANTITY,
     REASON_CODES,

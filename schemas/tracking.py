@@ -5,7 +5,7 @@ from datetime import timezone
 
 from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 
-from models.tracking import CarrierEvent
+from models.shipping.tracking import CarrierEvent
 
 
 class CarrierEventSchema(Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 from typing import Callable
 
-from models.db import database
+from models.core.db import database
 
 
 def same_call_in_threads(call: Callable[[], object], times: int = 4) -> tuple[list, list[BaseException]]:

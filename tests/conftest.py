@@ -43,9 +43,9 @@ os.environ["OMS_CARRIER_URL"] = f"http://127.0.0.1:{free_port()}"
 os.environ["OMS_PORTAL_URL"] = f"http://127.0.0.1:{free_port()}"
 os.environ["OMS_CARRIER_WEBHOOK_SECRET"] = "test-webhook-secret"
 
-from models.config import load_settings
-from models.db import bind_database, database
-from models.migrate import upgrade_database
+from models.core.config import load_settings
+from models.core.db import bind_database, database
+from models.core.migrate import upgrade_database
 
 POSTGRES_URL = os.environ.get("OMS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 RABBITMQ_URL = os.environ.get("OMS_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")

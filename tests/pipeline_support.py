@@ -87,7 +87,7 @@ class Twice:
 
 def drain(worker, *, via=None, rounds: int = 30) -> None:
     """Relay and process on the in-process broker until the outbox is empty and every queue idle."""
-    from models.outbox import OutboxMessage
+    from models.core.outbox import OutboxMessage
     from workers.relay import relay_once
 
     broker = in_process_broker()

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 from typing import Callable, Iterable
 
-from models.errors import BatchItemsFailed, OMSError, TransientError
+from models.core.errors import BatchItemsFailed, OMSError, TransientError
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import default_middleware
 
-from models.config import Settings, load_settings
+from models.core.config import Settings, load_settings
 from workers.middleware import DatabaseConnection
 
 

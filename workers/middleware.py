@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dramatiq
 
-from models.db import bind_database, database
+from models.core.db import bind_database, database
 
 
 class DatabaseConnection(dramatiq.Middleware):

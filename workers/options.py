@@ -1,5 +1,5 @@
 """Retry and time limits per kind of work, sized to what each stage waits on."""
-from models.errors import BatchItemsFailed, CarrierRejected
+from models.core.errors import BatchItemsFailed, CarrierRejected
 
 # Database-only stages: a transient failure (lock timeout, failover) clears within seconds.
 DATABASE_STAGE = {

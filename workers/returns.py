@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import dramatiq
 
-from models.return_flow import prepare_approved, settle_return
-from models.return_labels import (
+from models.returns.flow import prepare_approved, settle_return
+from models.returns.labels import (
     fail_label,
     note_label_error,
     prepare_label,
     record_label,
     return_parcel,
 )
-from models.returns import ReturnLabel, ReturnRequest
-from models.stages import RETURNS
+from models.returns.tables import ReturnLabel, ReturnRequest
+from models.core.stages import RETURNS
 from workers.batch import run_for_each
 from workers.broker import current_settings
 from workers.carriers import carrier_for

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import dramatiq
 
-from models.carrier_rules import CarrierDecision, Quote, decide_carrier, pick_cheapest
-from models.config import Settings
-from models.dispatch import (
+from models.shipping.rules import CarrierDecision, Quote, decide_carrier, pick_cheapest
+from models.core.config import Settings
+from models.shipping.dispatch import (
     CarrierChoice,
     Parcel,
     WaybillJob,
@@ -20,14 +20,14 @@ from models.dispatch import (
     prepare_waybill,
     record_waybill,
 )
-from models.errors import (
+from models.core.errors import (
     CarrierAmbiguous,
     CarrierError,
     CarrierRejected,
     CarrierUnavailable,
 )
-from models.order_flow import create_shipments as create_order_shipments
-from models.stages import SHIPPING, WAYBILL_RELEASES, WAYBILLS
+from models.orders.flow import create_shipments as create_order_shipments
+from models.core.stages import SHIPPING, WAYBILL_RELEASES, WAYBILLS
 from workers.batch import run_for_each
 from workers.broker import current_settings
 from workers.carriers import carrier_for, carrier_setup

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import dramatiq
 
-from models.stages import TRACKING_POLLS
-from models.tracking import CarrierEvent, record_tracking_events
-from models.tracking_polls import polled_waybill
+from models.core.stages import TRACKING_POLLS
+from models.shipping.tracking import CarrierEvent, record_tracking_events
+from models.shipping.tracking_polls import polled_waybill
 from workers.batch import run_for_each
 from workers.broker import current_settings
 from workers.carriers import carrier_for

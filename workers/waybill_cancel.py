@@ -1,8 +1,8 @@
 """Cancelling a booking at the carrier before pickup, for the ops portal: the carrier call, then the record."""
 from __future__ import annotations
 
-from models.config import Settings
-from models.waybill_changes import cancellable_waybill, record_waybill_cancellation
+from models.core.config import Settings
+from models.shipping.waybill_changes import cancellable_waybill, record_waybill_cancellation
 from workers.carriers import carrier_for
 
 

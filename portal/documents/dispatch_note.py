@@ -9,7 +9,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Spacer, Table, TableStyle
 
-from models.shipment_documents import DispatchNote, ShipFrom, ShipTo
+from models.shipping.documents import DispatchNote, ShipFrom, ShipTo
 from portal.documents import (
     BOLD,
     COMPANY,

@@ -5,7 +5,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from models.shipment_documents import PickItem, PickList
+from models.shipping.documents import PickItem, PickList
 from portal.documents import (
     BOLD,
     COMPANY,

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from models.allocation_rules import (
+from models.allocation.rules import (
     NO_SOURCES,
     LineDemand,
     Pick,

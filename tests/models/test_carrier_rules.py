@@ -1,11 +1,11 @@
-"""The carrier rules (models/carrier_rules.py): which carrier books a parcel. Pure, no database."""
+"""The carrier rules (models/shipping/rules.py): which carrier books a parcel. Pure, no database."""
 from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.carrier_rules import (
+from models.shipping.rules import (
     SERVICE_LEVELS,
     CarrierDecision,
     CarrierProfile,
@@ -19,7 +19,7 @@ from models.carrier_rules import (
     pick_cheapest,
     service_level_for,
 )
-from models.errors import ValidationFailed
+from models.core.errors import ValidationFailed
 
 ADAPTERS = ("sandbox",)
 URL = "http://127.0.0.1:8090"

@@ -2,8 +2,8 @@ import stat
 
 import pytest
 
-from models.config import load_settings
-from models.errors import ConfigError
+from models.core.config import load_settings
+from models.core.errors import ConfigError
 
 
 def load(tmp_path, **env):

@@ -1,12 +1,12 @@
 import pytest
 
-from models.accounts import authenticate
+from models.partners.accounts import authenticate
 from models.demo_data import demo_is_needed, seed_demo
-from models.errors import OMSError, ValidationFailed
+from models.core.errors import OMSError, ValidationFailed
 from models.invariants import receivables_add_up
-from models.inventory import Lane, Product, Stock, Warehouse
-from models.partners import ROLES, Partner, User
-from models.receivables import Invoice, Payment, PaymentApplication
+from models.inventory.tables import Lane, Product, Stock, Warehouse
+from models.partners.tables import ROLES, Partner, User
+from models.receivables.ledger import Invoice, Payment, PaymentApplication
 
 
 @pytest.fixture

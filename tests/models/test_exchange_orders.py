@@ -5,16 +5,16 @@ from decimal import Decimal
 
 import pytest
 
-from models.errors import InvalidTransition, ValidationFailed
-from models.exchange_orders import create_exchange_order
+from models.core.errors import InvalidTransition, ValidationFailed
+from models.returns.exchanges import create_exchange_order
 from models.invariants import CHECKS, run_checks
-from models.inventory import Product, Stock
-from models.order_entry import place_order
-from models.order_flow import allocate, review, start_review
-from models.orders import Order, OrderLine, Reservation
-from models.outbox import OutboxMessage
-from models.returns import ReturnLine, ReturnRequest
-from models.reviews import latest_review
+from models.inventory.tables import Product, Stock
+from models.intake.entry import place_order
+from models.orders.flow import allocate, review, start_review
+from models.orders.tables import Order, OrderLine, Reservation
+from models.core.outbox import OutboxMessage
+from models.returns.tables import ReturnLine, ReturnRequest
+from models.review.reviews import latest_review
 from schemas.orders import order_schema
 from tests.concurrency import same_call_in_threads
 from tests.factories import delivered_order, make_world, order_body

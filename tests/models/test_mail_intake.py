@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from models.accounts import create_user
-from models.errors import ImportRefused
-from models.intake import ImportBatch, IntakeMessage
-from models.mail_intake import receive_mail
-from models.mailer import send_mail
-from models.partners import Partner
+from models.partners.accounts import create_user
+from models.core.errors import ImportRefused
+from models.intake.tables import ImportBatch, IntakeMessage
+from models.intake.mail import receive_mail
+from models.core.mailer import send_mail
+from models.partners.tables import Partner
 from tests.conftest import free_port, settings_for
 from tests.factories import make_world
 
@@ -103,7 +103,7 @@ class FakeResult:
 
 
 class FakeImporter:
-    """Stands in for models.order_import.import_order_file: records the calls, makes a batch row."""
+    """Stands in for models.intake.file_import.import_order_file: records the calls, makes a batch row."""
 
     def __init__(self) -> None:
         self.calls: list[dict] = []
@@ -128,7 +128,7 @@ def importer(monkeypatch) -> FakeImporter:
 
 def install_fake_importer(monkeypatch) -> FakeImporter:
     fake = FakeImporter()
-    monkeypatch.setattr("models.order_import.import_order_file", fake)
+    monkeypatch.setattr("models.intake.file_import.import_order_file", fake)
     return fake
 
 
@@ -260,7 +260,7 @@ def test_importer_crash_leaves_the_mail_for_ops(world, settings, monkeypatch, re
     def crash(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("models.order_import.import_order_file", crash)
+    monkeypatch.setattr("models.intake.file_import.import_order_file", crash)
     outcome = receive_mail(build_mail().as_bytes(), settings=settings, envelope_from="")
 
     assert outcome.status == "unparsed" and "orders.csv could not be imported automatically" in outcome.note

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from models.errors import ValidationFailed
-from models.marketplace import (
+from models.core.errors import ValidationFailed
+from models.intake.marketplace import (
     ChannelConfig,
     order_from_shopify,
     order_from_woocommerce,

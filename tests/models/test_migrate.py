@@ -3,9 +3,9 @@ from decimal import Decimal
 
 import pytest
 
-from models.db import bind_database, database
+from models.core.db import bind_database, database
 from models.invariants import receivables_add_up
-from models.migrate import migration_runner, pending_migrations, upgrade_database
+from models.core.migrate import migration_runner, pending_migrations, upgrade_database
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

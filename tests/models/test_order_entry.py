@@ -3,13 +3,13 @@ from decimal import Decimal
 
 import pytest
 
-from models.audit import StatusChange
-from models.db import database
-from models.errors import ValidationFailed
-from models.order_entry import place_order
-from models.orders import Order, OrderLine
-from models.outbox import OutboxMessage
-from models.partners import Partner
+from models.core.audit import StatusChange
+from models.core.db import database
+from models.core.errors import ValidationFailed
+from models.intake.entry import place_order
+from models.orders.tables import Order, OrderLine
+from models.core.outbox import OutboxMessage
+from models.partners.tables import Partner
 from schemas.orders import order_schema
 from tests.factories import make_world, order_body
 

@@ -5,14 +5,14 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from models.audit import StatusChange
-from models.errors import ImportRefused
-from models.intake import ColumnMapping, ImportBatch, ImportRowError
-from models.order_import import import_order_file, spill, writing
-from models.order_import.decoding import detect_encoding
-from models.orders import Order, OrderLine
-from models.outbox import OutboxMessage
-from models.partners import Partner
+from models.core.audit import StatusChange
+from models.core.errors import ImportRefused
+from models.intake.tables import ColumnMapping, ImportBatch, ImportRowError
+from models.intake.file_import import import_order_file, spill, writing
+from models.intake.file_import.decoding import detect_encoding
+from models.orders.tables import Order, OrderLine
+from models.core.outbox import OutboxMessage
+from models.partners.tables import Partner
 from tests.conftest import settings_for
 from tests.factories import make_world
 

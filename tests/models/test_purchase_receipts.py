@@ -2,13 +2,13 @@
 receipts refused whole."""
 import pytest
 
-from models.errors import NotFound, ValidationFailed
-from models.inventory import Product, Stock, StockMovement, Warehouse
-from models.order_entry import place_order
-from models.outbox import OutboxMessage
-from models.purchase_receipts import receive_purchase_order
-from models.purchasing import PurchaseOrder, PurchaseOrderLine
-from models.transitions import transition
+from models.core.errors import NotFound, ValidationFailed
+from models.inventory.tables import Product, Stock, StockMovement, Warehouse
+from models.intake.entry import place_order
+from models.core.outbox import OutboxMessage
+from models.supply.receipts import receive_purchase_order
+from models.supply.tables import PurchaseOrder, PurchaseOrderLine
+from models.core.transitions import transition
 from schemas.orders import order_schema
 from tests.factories import make_world, order_body
 

@@ -5,14 +5,14 @@ from decimal import Decimal
 
 import pytest
 
-from models.base import utc_now
-from models.db import database
-from models.errors import ValidationFailed
+from models.core.base import utc_now
+from models.core.db import database
+from models.core.errors import ValidationFailed
 from models.invariants import receivables_add_up
-from models.orders import Order
-from models.partners import Partner
-from models.payments import customer_by_code, record_payment
-from models.receivables import (
+from models.orders.tables import Order
+from models.partners.tables import Partner
+from models.receivables.payments import customer_by_code, record_payment
+from models.receivables.ledger import (
     Invoice,
     Payment,
     PaymentApplication,
@@ -191,7 +191,7 @@ def test_a_new_payment_rechecks_held_orders_in_its_transaction(customer, monkeyp
         calls.append((customer_id, actor, database.in_transaction()))
         return [41, 42]
 
-    monkeypatch.setattr("models.payments.recheck_held_orders", recheck)
+    monkeypatch.setattr("models.receivables.payments.recheck_held_orders", recheck)
     payment, _ = pay(customer, "10.00", "BANK-1")
     again, _ = pay(customer, "10.00", "BANK-1")
     assert calls == [(customer.id, ACTOR, True)]

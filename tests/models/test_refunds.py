@@ -6,22 +6,22 @@ from decimal import Decimal
 
 import pytest
 
-from models.audit import StatusChange
-from models.db import database
-from models.errors import InvalidTransition
+from models.core.audit import StatusChange
+from models.core.db import database
+from models.core.errors import InvalidTransition
 from models.invariants import CHECKS, receivables_add_up, refunds_add_up, run_checks
-from models.orders import Order, OrderLine
-from models.partners import Partner
-from models.payments import record_payment
-from models.receivables import (
+from models.orders.tables import Order, OrderLine
+from models.partners.tables import Partner
+from models.receivables.payments import record_payment
+from models.receivables.ledger import (
     Invoice,
     Payment,
     PaymentApplication,
     applications_of,
     issue_invoice,
 )
-from models.refunds import issue_refund, mark_payout_paid, refund_value
-from models.returns import Refund, ReturnLine, ReturnRequest
+from models.returns.refunds import issue_refund, mark_payout_paid, refund_value
+from models.returns.tables import Refund, ReturnLine, ReturnRequest
 from tests.concurrency import same_call_in_threads
 from tests.factories import delivered_order, make_world
 

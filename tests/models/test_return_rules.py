@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import models
-from models.return_rules import (
+import models.core
+from models.returns.rules import (
     APPROVE,
     DEFAULT_SETTINGS,
     REASONS,
@@ -267,7 +267,7 @@ def test_settings_copy_their_sets():
 
 
 def test_the_default_document_is_the_one_the_migration_stores():
-    path = Path(models.__file__).parent / "migrations" / "0009_returns_and_feedback.py"
+    path = Path(models.core.__file__).parent / "migrations" / "0009_returns_and_feedback.py"
     spec = importlib.util.spec_from_file_location("migration_0009", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -9,16 +9,16 @@ from decimal import Decimal
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from models.db import connection
-from models.errors import OMSError, ValidationFailed
-from models.return_rules import DEFAULT_SETTINGS, REASONS, RULE_CODES, ReturnSettings
-from models.return_settings import (
+from models.core.db import connection
+from models.core.errors import OMSError, ValidationFailed
+from models.returns.rules import DEFAULT_SETTINGS, REASONS, RULE_CODES, ReturnSettings
+from models.returns.settings import (
     RuleSetChanged,
     current_return_rules,
     save_return_rules,
     settings_from_form,
 )
-from models.returns import ReturnRuleSet
+from models.returns.tables import ReturnRuleSet
 
 
 @pytest.fixture(params=["db", "pg_db"])

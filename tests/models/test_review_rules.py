@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from models.review_rules import (
+from models.review.rules import (
     APPROVE,
     CREDIT_ROLES,
     DEFAULT_SETTINGS,
@@ -421,5 +421,5 @@ def test_rule_modules_import_only_the_standard_library(module):
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     outside = {name for name in imported
-               if name.split(".")[0] not in sys.stdlib_module_names and name != "models.review_settings"}
+               if name.split(".")[0] not in sys.stdlib_module_names and name != "models.review.settings"}
     assert not outside

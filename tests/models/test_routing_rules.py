@@ -3,13 +3,13 @@ from decimal import Decimal
 
 import pytest
 
-from models.allocation_rules import (
+from models.allocation.rules import (
     LineDemand,
     PlanPolicy,
     SourceOption,
     plan_allocation,
 )
-from models.routing_rules import (
+from models.allocation.routing import (
     RouteAction,
     RouteFilter,
     RoutingContext,

@@ -3,15 +3,15 @@ from decimal import Decimal
 
 import pytest
 
-from models.dispatch import record_waybill
-from models.errors import NotFound, ValidationFailed
-from models.inventory import Warehouse
-from models.order_entry import place_order
-from models.order_flow import allocate, create_shipments, review, start_review
-from models.orders import OrderLine
-from models.shipment_documents import PickNeed, dispatch_note_data, pick_list_data
-from models.shipping import Shipment, ShipmentLine, Waybill
-from models.transitions import transition
+from models.shipping.dispatch import record_waybill
+from models.core.errors import NotFound, ValidationFailed
+from models.inventory.tables import Warehouse
+from models.intake.entry import place_order
+from models.orders.flow import allocate, create_shipments, review, start_review
+from models.orders.tables import OrderLine
+from models.shipping.documents import PickNeed, dispatch_note_data, pick_list_data
+from models.shipping.tables import Shipment, ShipmentLine, Waybill
+from models.core.transitions import transition
 from schemas.orders import order_schema
 from tests.factories import allow_repeat_orders, make_world, order_body
 

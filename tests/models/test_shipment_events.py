@@ -7,20 +7,20 @@ from email import policy
 import pytest
 from aiosmtpd.controller import Controller
 
-from models.base import utc_now
-from models.db import database
-from models.feedback import order_for_token
-from models.inventory import Warehouse
-from models.order_entry import place_order
-from models.orders import Order
-from models.outbox import OutboxMessage
-from models.shipment_events import (
+from models.core.base import utc_now
+from models.core.db import database
+from models.returns.feedback import order_for_token
+from models.inventory.tables import Warehouse
+from models.intake.entry import place_order
+from models.orders.tables import Order
+from models.core.outbox import OutboxMessage
+from models.shipping.events import (
     mail_shipment_event,
     record_shipment_event,
     shipment_mail_text,
 )
-from models.shipping import Shipment, ShipmentEvent, Waybill
-from models.stages import SHIPMENT_MAILS
+from models.shipping.tables import Shipment, ShipmentEvent, Waybill
+from models.core.stages import SHIPMENT_MAILS
 from schemas.orders import order_schema
 from tests.conftest import free_port, settings_for
 from tests.factories import make_world, order_body
@@ -200,7 +200,7 @@ def test_a_refused_recipient_is_recorded_too(any_db, tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise smtplib.SMTPRecipientsRefused({BUYER: (550, b"no such user")})
 
-    monkeypatch.setattr("models.shipment_events.send_mail", refuse)
+    monkeypatch.setattr("models.shipping.events.send_mail", refuse)
     with pytest.raises(smtplib.SMTPRecipientsRefused):
         mail_shipment_event(event_of(shipment, "shipped").id, settings_for(tmp_path))
     assert "no such user" in event_of(shipment, "shipped").mail_error

@@ -1,7 +1,7 @@
 import pytest
 
-from models.stages import STAGE_FOR_ORDER_STATUS
-from models.states import (
+from models.core.stages import STAGE_FOR_ORDER_STATUS
+from models.core.states import (
     MACHINES,
     ORDER_FINAL_STATES,
     ORDER_TRANSITIONS,

@@ -1,19 +1,19 @@
 import pytest
 
-from models import stock_alerts
-from models.db import database
+from models.inventory import alerts as stock_alerts
+from models.core.db import database
 from models.invariants import one_open_alert_per_stock
-from models.inventory import Product, Stock, StockAlert, Warehouse
-from models.outbox import OutboxMessage
-from models.partners import Partner, User
-from models.stock_alerts import (
+from models.inventory.tables import Product, Stock, StockAlert, Warehouse
+from models.core.outbox import OutboxMessage
+from models.partners.tables import Partner, User
+from models.inventory.alerts import (
     ALERT_MAILS,
     evaluate_alerts,
     mail_stock_alert,
     reorder_point_of,
     sweep_alerts,
 )
-from models.stock_moves import adjust_stock, transfer_stock
+from models.inventory.moves import adjust_stock, transfer_stock
 from tests.conftest import settings_for
 from tests.factories import make_world
 

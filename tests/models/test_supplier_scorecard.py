@@ -7,14 +7,14 @@ from decimal import Decimal
 
 import pytest
 
-from models.base import utc_now
-from models.db import database
-from models.inventory import Product
-from models.orders import Order, OrderLine
-from models.partners import Partner
-from models.returns import ReturnLine, ReturnRequest
-from models.shipping import Shipment, ShipmentLine
-from models.supplier_scorecard import DefectiveSku, supplier_scorecards
+from models.core.base import utc_now
+from models.core.db import database
+from models.inventory.tables import Product
+from models.orders.tables import Order, OrderLine
+from models.partners.tables import Partner
+from models.returns.tables import ReturnLine, ReturnRequest
+from models.shipping.tables import Shipment, ShipmentLine
+from models.supply.scorecard import DefectiveSku, supplier_scorecards
 from tests.factories import make_world
 
 _refs = itertools.count(1)
@@ -44,7 +44,7 @@ def ship(world: dict, units: dict[str, int], *, status: str = "delivered", creat
 def give_back(order: Order, units: dict[str, tuple[int, str]], *, inspected_at: datetime | None = None,
               inspected: bool = True) -> None:
     """A return of ``units`` (sku -> (quantity, condition)); defective lines are charged to the SKU's supplier,
-    as models.return_flow does at inspection."""
+    as models.returns.flow does at inspection."""
     request = ReturnRequest.create(order=order, customer=order.customer_id, status="inspected" if inspected
                                    else "received", resolution="refund", reason="damaged")
     for line in OrderLine.select(OrderLine, Product).join(Product).where(OrderLine.order == order.id,

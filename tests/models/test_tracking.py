@@ -1,22 +1,22 @@
-"""Carrier tracking events (models/tracking.py) and scheduling polls (models/tracking_polls.py)."""
+"""Carrier tracking events (models/shipping/tracking.py) and scheduling polls (models/shipping/tracking_polls.py)."""
 import json
 from datetime import datetime, timedelta
 
-from models.base import utc_now
-from models.dispatch import prepare_waybill, record_waybill
-from models.order_flow import create_shipments
-from models.orders import Order
-from models.outbox import OutboxMessage
-from models.shipping import (
+from models.core.base import utc_now
+from models.shipping.dispatch import prepare_waybill, record_waybill
+from models.orders.flow import create_shipments
+from models.orders.tables import Order
+from models.core.outbox import OutboxMessage
+from models.shipping.tables import (
     Shipment,
     ShipmentAlert,
     ShipmentEvent,
     TrackingEvent,
     Waybill,
 )
-from models.stages import TRACKING_POLLS
-from models.tracking import EXCEPTION_CODES, CarrierEvent, record_tracking_events
-from models.tracking_polls import polled_waybill, schedule_due_polls
+from models.core.stages import TRACKING_POLLS
+from models.shipping.tracking import EXCEPTION_CODES, CarrierEvent, record_tracking_events
+from models.shipping.tracking_polls import polled_waybill, schedule_due_polls
 from tests.factories import sandbox_choice
 from tests.models.test_waybill_changes import (
     ACTOR,

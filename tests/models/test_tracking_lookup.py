@@ -3,11 +3,11 @@ from datetime import datetime
 
 import pytest
 
-from models.inventory import Warehouse
-from models.order_entry import place_order
-from models.orders import Order, OrderLine
-from models.shipping import Shipment, ShipmentLine, TrackingEvent, Waybill
-from models.tracking_lookup import (
+from models.inventory.tables import Warehouse
+from models.intake.entry import place_order
+from models.orders.tables import Order, OrderLine
+from models.shipping.tables import Shipment, ShipmentLine, TrackingEvent, Waybill
+from models.shipping.tracking_lookup import (
     TrackedOrder,
     TrackedShipment,
     find_tracked_orders,

@@ -2,12 +2,12 @@ import threading
 
 import pytest
 
-from models.audit import StatusChange
-from models.db import database
-from models.errors import InvalidTransition
-from models.order_entry import place_order
-from models.orders import Order
-from models.transitions import transition
+from models.core.audit import StatusChange
+from models.core.db import database
+from models.core.errors import InvalidTransition
+from models.intake.entry import place_order
+from models.orders.tables import Order
+from models.core.transitions import transition
 from schemas.orders import order_schema
 from tests.factories import make_world, order_body
 

@@ -1,25 +1,25 @@
-"""What ops do to a booking (models/waybill_changes.py) and the dispatch it undoes (models/dispatch.py),
+"""What ops do to a booking (models/shipping/waybill_changes.py) and the dispatch it undoes (models/shipping/dispatch.py),
 on SQLite and PostgreSQL."""
 import json
 from decimal import Decimal
 
 import pytest
 
-from models.audit import StatusChange
-from models.base import utc_now
-from models.cancellation import cancel_order
-from models.dispatch import fail_waybill, prepare_waybill, record_waybill
-from models.errors import InvalidTransition, NotFound, ValidationFailed
+from models.core.audit import StatusChange
+from models.core.base import utc_now
+from models.orders.cancellation import cancel_order
+from models.shipping.dispatch import fail_waybill, prepare_waybill, record_waybill
+from models.core.errors import InvalidTransition, NotFound, ValidationFailed
 from models.invariants import CHECKS, run_checks
-from models.inventory import Product, Stock, Warehouse
-from models.order_entry import place_order
-from models.order_flow import allocate, create_shipments, review, start_review
-from models.orders import Order, OrderLine, Reservation
-from models.outbox import OutboxMessage
-from models.partners import Partner
-from models.payments import record_payment
-from models.receivables import Invoice, Payment
-from models.shipping import (
+from models.inventory.tables import Product, Stock, Warehouse
+from models.intake.entry import place_order
+from models.orders.flow import allocate, create_shipments, review, start_review
+from models.orders.tables import Order, OrderLine, Reservation
+from models.core.outbox import OutboxMessage
+from models.partners.tables import Partner
+from models.receivables.payments import record_payment
+from models.receivables.ledger import Invoice, Payment
+from models.shipping.tables import (
     CancelledWaybill,
     Shipment,
     ShipmentAlert,
@@ -27,9 +27,9 @@ from models.shipping import (
     TrackingEvent,
     Waybill,
 )
-from models.stages import WAYBILLS
-from models.tracking import CarrierEvent, record_tracking_events
-from models.waybill_changes import (
+from models.core.stages import WAYBILLS
+from models.shipping.tracking import CarrierEvent, record_tracking_events
+from models.shipping.waybill_changes import (
     book_again,
     cancellable_waybill,
     record_waybill_cancellation,

@@ -3,8 +3,8 @@ import hmac
 
 import pytest
 
-from models.errors import ConfigError, SignatureInvalid
-from models.webhook_signing import sign_body, verify_body
+from models.core.errors import ConfigError, SignatureInvalid
+from models.shipping.webhook_signing import sign_body, verify_body
 
 SECRET = "s3cret"
 BODY = b'{"events": [{"code": "delivered"}]}'

@@ -4,14 +4,14 @@ from __future__ import annotations
 import pytest
 from werkzeug.security import generate_password_hash
 
-from models.accounts import create_user
-from models.db import database
-from models.migrate import upgrade_database
-from models.order_entry import place_order
-from models.partners import Partner
-from models.review_rules import CREDIT_ROLES, HOLD, ReviewDecision, ReviewReason
-from models.reviews import current_rule_set, record_review
-from models.transitions import transition
+from models.partners.accounts import create_user
+from models.core.db import database
+from models.core.migrate import upgrade_database
+from models.intake.entry import place_order
+from models.partners.tables import Partner
+from models.review.rules import CREDIT_ROLES, HOLD, ReviewDecision, ReviewReason
+from models.review.reviews import current_rule_set, record_review
+from models.core.transitions import transition
 from portal.app import create_app
 from schemas.orders import order_schema
 from tests.conftest import settings_for
@@ -39,7 +39,7 @@ def build_app(tmp_path, sqlite_url, **test_config):
 @pytest.fixture(autouse=True)
 def fast_password_hashing(monkeypatch):
     """Hash test passwords with few rounds: scrypt's deliberate slowness would dominate the suite."""
-    monkeypatch.setattr("models.accounts.generate_password_hash",
+    monkeypatch.setattr("models.partners.accounts.generate_password_hash",
                         lambda password: generate_password_hash(password, method="pbkdf2:sha256:1000"))
 
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from models.allocation_config import AllocationRuleSet, current_allocation_rules
-from models.routing_rules import rules_to_document
+from models.allocation.config import AllocationRuleSet, current_allocation_rules
+from models.allocation.routing import rules_to_document
 
 PAGE = "/ops/allocation-settings"
 OVERRIDES = f"{PAGE}/overrides"

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from models.audit import StatusChange
-from models.intake import SalesChannel
-from models.inventory import Product, Stock, Warehouse
-from models.order_flow import allocate, review, start_review
-from models.orders import Order, OrderLine
-from models.outbox import OutboxMessage
-from models.partners import Partner
+from models.core.audit import StatusChange
+from models.intake.tables import SalesChannel
+from models.inventory.tables import Product, Stock, Warehouse
+from models.orders.flow import allocate, review, start_review
+from models.orders.tables import Order, OrderLine
+from models.core.outbox import OutboxMessage
+from models.partners.tables import Partner
 
 SAMPLE = (Path(__file__).resolve().parents[1] / "data" / "shopify-orders-create.json").read_bytes()
 SHOP_SECRET, WOO_SECRET = "shop-secret-1", "woo-secret-1"
@@ -230,8 +230,8 @@ def test_matching_is_for_ops_only(auth, client, held):
 
 
 def test_place_order_holds_unknown_skus_only_when_asked_and_with_a_price(app):
-    from models.errors import ValidationFailed
-    from models.order_entry import place_order
+    from models.core.errors import ValidationFailed
+    from models.intake.entry import place_order
     from schemas.orders import order_schema
     from tests.factories import order_body
 

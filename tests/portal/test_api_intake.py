@@ -2,9 +2,9 @@
 import io
 
 
-from models.intake import ImportBatch
-from models.orders import Order
-from models.partners import ApiToken, User
+from models.intake.tables import ImportBatch
+from models.orders.tables import Order
+from models.partners.tables import ApiToken, User
 from tests.models.test_order_import import HEADER, line
 from tests.portal.conftest import USERS
 

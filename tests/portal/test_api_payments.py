@@ -4,12 +4,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from models.base import utc_now
-from models.db import database
+from models.core.base import utc_now
+from models.core.db import database
 from models.invariants import receivables_add_up
-from models.orders import Order
-from models.partners import ApiToken, Partner, User
-from models.receivables import Invoice, Payment, issue_invoice
+from models.orders.tables import Order
+from models.partners.tables import ApiToken, Partner, User
+from models.receivables.ledger import Invoice, Payment, issue_invoice
 from tests.factories import make_world
 from tests.portal.conftest import build_app
 

@@ -1,11 +1,11 @@
 """Payouts through the API: refunds of paid invoices listed for whoever sends the money, marked paid once."""
 from decimal import Decimal
 
-from models.partners import ApiToken, User
-from models.payments import record_payment
-from models.receivables import Invoice
-from models.return_flow import Inspected, inspect_return, receive_return, settle_return
-from models.returns import Refund, ReturnLine
+from models.partners.tables import ApiToken, User
+from models.receivables.payments import record_payment
+from models.receivables.ledger import Invoice
+from models.returns.flow import Inspected, inspect_return, receive_return, settle_return
+from models.returns.tables import Refund, ReturnLine
 from tests.factories import ask, delivered_order
 from tests.portal.conftest import USERS
 

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from models.db import database
+from models.core.db import database
 
 from portal.auth import is_local_path
 from tests.portal.conftest import USERS, build_app
@@ -45,7 +45,7 @@ def test_login_failure_is_generic_and_401(auth, client, email, password):
 
 
 def test_inactive_user_cannot_sign_in(auth):
-    from models.partners import User
+    from models.partners.tables import User
 
     User.update(active=False).where(User.email == "admin@relay.test").execute()
     assert auth.login("admin@relay.test").status_code == 401
@@ -120,7 +120,7 @@ def test_nav_shows_user_and_logout_form(auth, client):
 
 
 def test_post_without_csrf_token_is_rejected(tmp_path, sqlite_url):
-    from models.accounts import create_user
+    from models.partners.accounts import create_user
 
     app = build_app(tmp_path, sqlite_url, WTF_CSRF_ENABLED=True)
     try:

@@ -1,9 +1,9 @@
 """The portal's import pages: upload, batch list and detail, error report, column mapping, isolation."""
 import io
 
-from models.intake import ColumnMapping, ImportBatch
-from models.orders import Order
-from models.partners import Partner
+from models.intake.tables import ColumnMapping, ImportBatch
+from models.orders.tables import Order
+from models.partners.tables import Partner
 from tests.models.test_order_import import HEADER, line
 
 TEXT = "\n".join([HEADER, line("WEB-1"), line("WEB-2", sku="NOPE")])

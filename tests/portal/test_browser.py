@@ -8,8 +8,8 @@ import shutil
 import dramatiq
 import pytest
 
-from models.accounts import create_user
-from models.orders import Order
+from models.partners.accounts import create_user
+from models.orders.tables import Order
 from tests.conftest import unavailable
 from tests.factories import make_world
 from tests.pipeline_support import drain, in_process_broker, running_portal, running_sandbox

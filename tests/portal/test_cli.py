@@ -1,10 +1,10 @@
 import pytest
 from click.testing import CliRunner
 
-from models.accounts import authenticate
+from models.partners.accounts import authenticate
 from models.invariants import CHECKS
-from models.migrate import migration_runner
-from models.partners import ApiToken, User
+from models.core.migrate import migration_runner
+from models.partners.tables import ApiToken, User
 from portal.cli import main
 from tests.factories import make_world
 

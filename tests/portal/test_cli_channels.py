@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from models.db import bind_database, connection, database
-from models.intake import SalesChannel
-from models.migrate import upgrade_database
-from models.partners import Partner
+from models.core.db import bind_database, connection, database
+from models.intake.tables import SalesChannel
+from models.core.migrate import upgrade_database
+from models.partners.tables import Partner
 from portal.cli_channels import channel_command
 
 

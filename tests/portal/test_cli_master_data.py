@@ -3,10 +3,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from models.db import bind_database, connection, database
-from models.inventory import Lane, Product, Stock, Warehouse
-from models.migrate import upgrade_database
-from models.partners import Partner, User
+from models.core.db import bind_database, connection, database
+from models.inventory.tables import Lane, Product, Stock, Warehouse
+from models.core.migrate import upgrade_database
+from models.partners.tables import Partner, User
 from portal.cli_master_data import import_command, seed_command
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "deploy" / "examples" / "master-data"

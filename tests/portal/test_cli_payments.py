@@ -3,11 +3,11 @@ from decimal import Decimal
 import pytest
 from click.testing import CliRunner
 
-from models.db import bind_database, connection
+from models.core.db import bind_database, connection
 from models.invariants import receivables_add_up
-from models.migrate import upgrade_database
-from models.partners import Partner
-from models.receivables import Invoice, Payment, set_opening_balance
+from models.core.migrate import upgrade_database
+from models.partners.tables import Partner
+from models.receivables.ledger import Invoice, Payment, set_opening_balance
 from portal.cli_master_data import import_command
 from tests.factories import make_world
 

@@ -1,8 +1,8 @@
 """Customer feedback: the signed link, one rating per delivered order, and the averages ops read."""
 import pytest
 
-from models.errors import ValidationFailed
-from models.feedback import (
+from models.core.errors import ValidationFailed
+from models.returns.feedback import (
     average_by_sku,
     average_by_warehouse,
     feedback_token,
@@ -10,7 +10,7 @@ from models.feedback import (
     order_for_token,
     record_feedback,
 )
-from models.returns import OrderFeedback
+from models.returns.tables import OrderFeedback
 from tests.conftest import settings_for
 from tests.factories import allow_repeat_orders, delivered_order
 from tests.models.test_tracking_lookup import tracked_order

@@ -1,7 +1,7 @@
 """Ids no database can hold answer 4xx naming the parameter, never a 500."""
 import pytest
 
-from models.partners import ApiToken, User
+from models.partners.tables import ApiToken, User
 from tests.portal.conftest import USERS
 
 HUGE = str(2**64)

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from models.intake import IntakeMessage
-from models.mail_intake import receive_mail
-from models.orders import Order
-from models.partners import User
+from models.intake.tables import IntakeMessage
+from models.intake.mail import receive_mail
+from models.orders.tables import Order
+from models.partners.tables import User
 from tests.models.test_mail_intake import build_mail
 from tests.portal.conftest import USERS, place
 
@@ -131,8 +131,8 @@ def test_signed_out_users_are_sent_to_sign_in(client):
 
 
 def test_keying_in_an_unparsed_mail_links_the_order_and_marks_the_mail_converted(client, auth, tmp_path):
-    from models.intake import IntakeMessage
-    from models.orders import Order
+    from models.intake.tables import IntakeMessage
+    from models.orders.tables import Order
 
     intake = IntakeMessage.create(message_id="<phone-me@example.com>", mail_from="stranger@example.com",
                                   subject="please send 2 widgets", body_text="2 widgets to 12 Main St")

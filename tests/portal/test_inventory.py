@@ -3,11 +3,11 @@ from datetime import timedelta
 
 import pytest
 
-from models.base import utc_now
-from models.inventory import Product, Stock, StockAlert, StockMovement, Warehouse
-from models.partners import Partner
-from models.stock_alerts import evaluate_alerts
-from models.stock_moves import adjust_stock
+from models.core.base import utc_now
+from models.inventory.tables import Product, Stock, StockAlert, StockMovement, Warehouse
+from models.partners.tables import Partner
+from models.inventory.alerts import evaluate_alerts
+from models.inventory.moves import adjust_stock
 from tests.portal.conftest import USERS
 
 

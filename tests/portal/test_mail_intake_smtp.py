@@ -6,8 +6,8 @@ import smtplib
 import pytest
 from click.testing import CliRunner
 
-from models.intake import ImportBatch, IntakeMessage
-from models.partners import Partner
+from models.intake.tables import ImportBatch, IntakeMessage
+from models.partners.tables import Partner
 from portal.mail_intake import mail_intake_command, start_mail_intake
 from tests.conftest import free_port
 from tests.models.test_mail_intake import (

@@ -4,12 +4,12 @@ from decimal import Decimal
 
 import pytest
 
-from models.audit import StatusChange
-from models.inventory import Stock, Warehouse
-from models.order_flow import allocate, review, start_review
-from models.orders import Order, OrderLine, Reservation
-from models.outbox import OutboxMessage
-from models.shipping import Shipment, TrackingEvent, Waybill
+from models.core.audit import StatusChange
+from models.inventory.tables import Stock, Warehouse
+from models.orders.flow import allocate, review, start_review
+from models.orders.tables import Order, OrderLine, Reservation
+from models.core.outbox import OutboxMessage
+from models.shipping.tables import Shipment, TrackingEvent, Waybill
 from portal import ops
 from tests.portal.conftest import USERS, place, put_on_hold
 
@@ -161,7 +161,7 @@ def test_tracking_url_is_linked_only_when_it_is_http(auth, client):
 
 def test_order_page_queries_do_not_grow_with_rows(auth, client, monkeypatch):
     """Lines, reservations, shipments and events are fetched in a fixed number of queries."""
-    from models.db import database
+    from models.core.db import database
 
     def count_queries(order_id):
         seen = []
@@ -377,7 +377,7 @@ def test_entry_page_is_forbidden_to_suppliers(auth, client):
 
 
 def test_users_fixture_covers_every_role():
-    from models.partners import ROLES
+    from models.partners.tables import ROLES
 
     assert set(USERS) == set(ROLES)
 

@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from models.return_rules import REASONS, RULE_CODES
-from models.return_settings import current_return_rules
-from models.returns import ReturnRuleSet
+from models.returns.rules import REASONS, RULE_CODES
+from models.returns.settings import current_return_rules
+from models.returns.tables import ReturnRuleSet
 from portal.return_settings import FIELD_LABELS
 
 PAGE = "/ops/return-settings"

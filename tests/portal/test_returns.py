@@ -2,11 +2,11 @@
 may act (ops_admin, ops_agent), who may only read (credit_controller), and a distributor's own returns."""
 import pytest
 
-from models.exchange_orders import create_exchange_order
-from models.inventory import Product, Stock
-from models.return_labels import fail_label, prepare_label
-from models.return_photos import PHOTO_FOLDER
-from models.returns import ReturnLabel, ReturnLine, ReturnPhoto, ReturnRequest
+from models.returns.exchanges import create_exchange_order
+from models.inventory.tables import Product, Stock
+from models.returns.labels import fail_label, prepare_label
+from models.returns.photos import PHOTO_FOLDER
+from models.returns.tables import ReturnLabel, ReturnLine, ReturnPhoto, ReturnRequest
 from tests.factories import allow_repeat_orders, ask, delivered_order
 from tests.portal.conftest import USERS
 

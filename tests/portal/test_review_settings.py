@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
-from models.base import utc_now
-from models.order_entry import place_order
-from models.order_flow import review, start_review
-from models.review_rules import RULE_CODES, CreditOverride
-from models.reviews import ReviewRuleSet, current_rule_set
+from models.core.base import utc_now
+from models.intake.entry import place_order
+from models.orders.flow import review, start_review
+from models.review.rules import RULE_CODES, CreditOverride
+from models.review.reviews import ReviewRuleSet, current_rule_set
 from schemas.orders import order_schema
 from tests.factories import order_body
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from models.base import utc_now
-from models.inventory import Product, Warehouse
-from models.partners import Partner
+from models.core.base import utc_now
+from models.inventory.tables import Product, Warehouse
+from models.partners.tables import Partner
 from tests.models.test_supplier_scorecard import give_back, ship
 
 

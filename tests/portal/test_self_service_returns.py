@@ -6,11 +6,11 @@ from datetime import datetime
 
 import pytest
 
-from models.outbox import OutboxMessage
-from models.return_labels import prepare_label, record_label
-from models.return_photos import PHOTO_FOLDER
-from models.returns import ReturnPhoto, ReturnRequest
-from models.stages import RETURN_MAILS
+from models.core.outbox import OutboxMessage
+from models.returns.labels import prepare_label, record_label
+from models.returns.photos import PHOTO_FOLDER
+from models.returns.tables import ReturnPhoto, ReturnRequest
+from models.core.stages import RETURN_MAILS
 from tests.factories import BUYER, allow_repeat_orders, delivered_order
 
 NOW = datetime(2024, 5, 1, 12, 0, 15)
@@ -182,9 +182,9 @@ def test_an_issued_label_is_linked_from_the_lookup(client, order):
 
 
 def test_the_lookup_counts_open_returns_against_what_is_returnable_in_three_more_queries(app, order, monkeypatch):
-    from models.db import database
-    from models.return_requests import reject_return
-    from models.tracking_lookup import find_tracked_orders
+    from models.core.db import database
+    from models.returns.requesting import reject_return
+    from models.shipping.tracking_lookup import find_tracked_orders
     from tests.factories import ask
 
     rejected = ask(order, "other", sku="WIDGET", quantity=2)

@@ -5,11 +5,11 @@ from itertools import pairwise
 import pypdfium2 as pdfium
 import pytest
 
-from models.dispatch import record_waybill
-from models.order_flow import allocate, create_shipments, review, start_review
-from models.orders import Order
-from models.partners import ApiToken, User
-from models.shipment_documents import (
+from models.shipping.dispatch import record_waybill
+from models.orders.flow import allocate, create_shipments, review, start_review
+from models.orders.tables import Order
+from models.partners.tables import ApiToken, User
+from models.shipping.documents import (
     DispatchLine,
     DispatchNote,
     PickItem,
@@ -19,7 +19,7 @@ from models.shipment_documents import (
     ShipFrom,
     ShipTo,
 )
-from models.shipping import Shipment, Waybill
+from models.shipping.tables import Shipment, Waybill
 from portal.documents.dispatch_note import render_dispatch_note
 from portal.documents.pick_list import render_pick_list
 from tests.factories import allow_repeat_orders

@@ -4,16 +4,16 @@ from datetime import datetime, timedelta
 import pytest
 import requests
 
-from models.audit import StatusChange
-from models.dispatch import fail_waybill, prepare_waybill, record_waybill
-from models.errors import CarrierRejected, CarrierUnavailable
-from models.inventory import Product, Stock, Warehouse
-from models.order_flow import allocate, create_shipments, review, start_review
-from models.orders import Order
-from models.outbox import OutboxMessage
-from models.shipping import CancelledWaybill, Shipment, ShipmentAlert, Waybill
-from models.stages import WAYBILLS
-from models.tracking import CarrierEvent, record_tracking_events
+from models.core.audit import StatusChange
+from models.shipping.dispatch import fail_waybill, prepare_waybill, record_waybill
+from models.core.errors import CarrierRejected, CarrierUnavailable
+from models.inventory.tables import Product, Stock, Warehouse
+from models.orders.flow import allocate, create_shipments, review, start_review
+from models.orders.tables import Order
+from models.core.outbox import OutboxMessage
+from models.shipping.tables import CancelledWaybill, Shipment, ShipmentAlert, Waybill
+from models.core.stages import WAYBILLS
+from models.shipping.tracking import CarrierEvent, record_tracking_events
 from portal.shipments import CANCELLED
 from tests.factories import allow_repeat_orders, sandbox_choice
 from tests.pipeline_support import running_sandbox
@@ -103,7 +103,7 @@ def test_ops_list_filters_and_pages(auth, client, monkeypatch):
     assert listed(client.get("/ops/shipments?carrier=sandbox_freight").text) == [west]
     assert listed(client.get("/ops/shipments?q=EAST").text) == [other, east]
     assert listed(client.get("/ops/shipments?status=nonsense&warehouse=NOWHERE").text) == [west, other, east]
-    monkeypatch.setattr("models.shipment_views.PAGE_SIZE", 2)
+    monkeypatch.setattr("models.shipping.views.PAGE_SIZE", 2)
     first = client.get("/ops/shipments").text
     assert listed(first) == [west, other]
     assert f'href="/ops/shipments?before={other}"' in first

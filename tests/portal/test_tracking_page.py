@@ -2,7 +2,7 @@ from datetime import datetime
 
 import pytest
 
-from models.rate_limits import RateLimitWindow
+from models.core.rate_limits import RateLimitWindow
 from tests.models.test_tracking_lookup import T0, ship, tracked_order
 
 NOT_FOUND = b"We could not find an order with that number and postcode or email."

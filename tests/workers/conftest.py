@@ -12,7 +12,7 @@ import dramatiq
 import pika
 import pytest
 
-from models.stages import ALL_STAGES
+from models.core.stages import ALL_STAGES
 from tests.pipeline_support import in_process_broker
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,9 +6,9 @@ import dramatiq
 import pytest
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-from models.orders import Order
-from models.outbox import OutboxMessage
-from models.stages import ALLOCATION
+from models.orders.tables import Order
+from models.core.outbox import OutboxMessage
+from models.core.stages import ALLOCATION
 from tests.models.test_allocation_concurrency import approved_orders, assert_no_oversell, scarce_world
 from tests.pipeline_support import wait_until
 

@@ -6,14 +6,14 @@ from datetime import timedelta
 
 import pytest
 
-from models.accounts import create_user
+from models.partners.accounts import create_user
 from models.invariants import run_checks
-from models.inventory import Stock
-from models.order_flow import allocate, create_shipments, review, start_review
-from models.orders import Order, OrderLine, Reservation
-from models.outbox import OutboxMessage
-from models.partners import ApiToken
-from models.shipping import Shipment, Waybill
+from models.inventory.tables import Stock
+from models.orders.flow import allocate, create_shipments, review, start_review
+from models.orders.tables import Order, OrderLine, Reservation
+from models.core.outbox import OutboxMessage
+from models.partners.tables import ApiToken
+from models.shipping.tables import Shipment, Waybill
 from models.sweeper import redrive_stuck_orders
 from portal.app import create_app
 from tests.conftest import settings_for

@@ -9,12 +9,12 @@ import dramatiq
 import pytest
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-from models.accounts import create_user
+from models.partners.accounts import create_user
 from models.invariants import run_checks
-from models.orders import Order, OrderLine, Reservation
-from models.outbox import OutboxMessage
-from models.partners import ApiToken
-from models.shipping import Shipment, Waybill
+from models.orders.tables import Order, OrderLine, Reservation
+from models.core.outbox import OutboxMessage
+from models.partners.tables import ApiToken
+from models.shipping.tables import Shipment, Waybill
 from portal.app import create_app
 from tests.conftest import settings_for
 from tests.factories import allow_repeat_orders, make_world, order_body

@@ -7,14 +7,14 @@ from decimal import Decimal
 import pytest
 import requests
 
-from models.accounts import create_user
+from models.partners.accounts import create_user
 from models.invariants import run_checks
-from models.inventory import Stock
-from models.orders import Order
-from models.partners import ApiToken
-from models.receivables import Invoice
-from models.returns import Refund, ReturnLabel
-from models.shipping import Shipment, Waybill
+from models.inventory.tables import Stock
+from models.orders.tables import Order
+from models.partners.tables import ApiToken
+from models.receivables.ledger import Invoice
+from models.returns.tables import Refund, ReturnLabel
+from models.shipping.tables import Shipment, Waybill
 from portal.app import create_app
 from tests.conftest import settings_for
 from tests.factories import allow_repeat_orders, make_world, order_body

@@ -6,14 +6,14 @@ import dramatiq
 import pytest
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-from models.accounts import create_user
-from models.db import database
+from models.partners.accounts import create_user
+from models.core.db import database
 from models.invariants import run_checks
-from models.order_flow import start_review
-from models.orders import Order
-from models.outbox import OutboxMessage
-from models.partners import ApiToken
-from models.reviews import latest_review
+from models.orders.flow import start_review
+from models.orders.tables import Order
+from models.core.outbox import OutboxMessage
+from models.partners.tables import ApiToken
+from models.review.reviews import latest_review
 from portal.app import create_app
 from tests.conftest import settings_for
 from tests.factories import make_world, order_body

@@ -8,8 +8,8 @@ import pytest
 import requests
 from urllib3.exceptions import MaxRetryError, NameResolutionError
 
-from models.config import load_settings
-from models.errors import (
+from models.core.config import load_settings
+from models.core.errors import (
     CarrierAmbiguous,
     CarrierRejected,
     CarrierUnavailable,

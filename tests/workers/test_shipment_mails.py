@@ -1,8 +1,8 @@
 """A shipment event's mail through the outbox, the relay and the notify actor on the in-process broker,
 out to a real SMTP server."""
 
-from models.outbox import OutboxMessage, mark_sent
-from models.shipping import ShipmentEvent
+from models.core.outbox import OutboxMessage, mark_sent
+from models.shipping.tables import ShipmentEvent
 from tests.conftest import settings_for
 from tests.factories import make_world
 from tests.models.test_shipment_events import (

@@ -11,18 +11,18 @@ import peewee
 import pytest
 import requests
 
-from models.base import utc_now
-from models.cancellation import cancel_order
-from models.dispatch import fail_waybill, prepare_waybill
-from models.errors import CarrierAmbiguous, CarrierUnavailable
-from models.inventory import Product
-from models.order_flow import create_shipments
-from models.orders import Order
-from models.outbox import OutboxMessage
-from models.shipping import Shipment, ShipmentAlert, TrackingEvent, Waybill
-from models.stages import WAYBILL_RELEASES
-from models.tracking_polls import schedule_due_polls
-from models.waybill_changes import book_again
+from models.core.base import utc_now
+from models.orders.cancellation import cancel_order
+from models.shipping.dispatch import fail_waybill, prepare_waybill
+from models.core.errors import CarrierAmbiguous, CarrierUnavailable
+from models.inventory.tables import Product
+from models.orders.flow import create_shipments
+from models.orders.tables import Order
+from models.core.outbox import OutboxMessage
+from models.shipping.tables import Shipment, ShipmentAlert, TrackingEvent, Waybill
+from models.core.stages import WAYBILL_RELEASES
+from models.shipping.tracking_polls import schedule_due_polls
+from models.shipping.waybill_changes import book_again
 from portal.carrier_sandbox import make_sandbox_server
 from tests.conftest import POSTGRES_URL
 from tests.factories import sandbox_choice

@@ -12,11 +12,11 @@ Contract of a ``Carrier`` (a real carrier is one module implementing it plus one
 - ``cancel_waybill(waybill_number)`` cancels; cancelling an already cancelled waybill is not an error.
 - ``fetch_tracking(waybill_number)`` returns the tracking events so far, oldest first.
 
-A carrier is configured in the carriers setup (see models.carrier_rules): its adapter name, base URL, whether
+A carrier is configured in the carriers setup (see models.shipping.rules): its adapter name, base URL, whether
 it posts tracking events to ``/api/v1/carriers/<name>/events`` (``webhook``) or must be asked (``poll``, the
 polling actor calls ``fetch_tracking``), its rate card and the service levels it offers.
 
-Errors (all from models.errors), for every method:
+Errors (all from models.core.errors), for every method:
 
 - ``CarrierUnavailable``: the request certainly did not take effect (connection refused, DNS failure, connect
   timeout, 5xx). Retry later.
@@ -31,7 +31,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
-from models.carrier_rules import Quote
+from models.shipping.rules import Quote
 
 
 @dataclass(frozen=True)

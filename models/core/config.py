@@ -1,0 +1,162 @@
+"""All OMS settings, read from OMS_* environment variables with embedded defaults.
+
+Nothing here has side effects at import. ``load_settings()`` validates every value and raises
+ConfigError naming the variable, so a bad setting fails at start rather than mid-pipeline.
+"""
+from __future__ import annotations
+
+import math
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping
+from urllib.parse import urlparse
+
+from models.core.errors import ConfigError
+
+SQL_SCHEMES = ("sqlite", "postgresql", "postgres")
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    broker_url: str  # "" selects the in-process broker
+    secret_key: str
+    carrier_url: str
+    carrier_webhook_secret: str
+    portal_url: str
+    stuck_after_seconds: int
+    relay_interval_seconds: float
+    sweep_interval_seconds: float
+    worker_processes: int
+    worker_threads: int
+    import_max_bytes: int
+    import_max_rows: int
+    smtp_url: str  # outbound relay, smtp://host:port; "" logs mails instead of sending them
+    mail_from: str
+    mail_intake_host: str
+    mail_intake_port: int
+    carrier_timeout_seconds: float  # read timeout of one carrier call
+    waybill_max_attempts: int  # carrier attempts per shipment before it goes to the ops queue
+    carriers_file: str  # JSON carriers and selection rules; "" uses the bundled sandbox setup
+    tracking_poll_seconds: float  # how often carriers without webhooks are asked for events
+    track_lookups_per_minute: int  # public tracking page lookups per client
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def uses_rabbitmq(self) -> bool:
+        return bool(self.broker_url)
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Read and check every OMS_* setting; create the data folder if needed."""
+    env = os.environ if environ is None else environ
+    data_dir = Path(env.get("OMS_DATA_DIR") or "./oms-data").resolve()
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ConfigError(f"OMS_DATA_DIR={data_dir}: cannot create the data folder ({exc})") from exc
+    return Settings(
+        data_dir=data_dir,
+        database_url=_database_url(env, data_dir),
+        broker_url=_broker_url(env),
+        secret_key=env.get("OMS_SECRET_KEY") or _kept_secret(data_dir / "secret_key"),
+        carrier_url=_http_url(env, "OMS_CARRIER_URL", "http://127.0.0.1:8090"),
+        carrier_webhook_secret=env.get("OMS_CARRIER_WEBHOOK_SECRET") or "sandbox-secret",
+        portal_url=_http_url(env, "OMS_PORTAL_URL", "http://127.0.0.1:8000"),
+        stuck_after_seconds=_number(env, "OMS_STUCK_AFTER_SECONDS", 120, int, minimum=1),
+        relay_interval_seconds=_number(env, "OMS_RELAY_INTERVAL_SECONDS", 0.2, float, minimum=0.01),
+        sweep_interval_seconds=_number(env, "OMS_SWEEP_INTERVAL_SECONDS", 30.0, float, minimum=0.1),
+        worker_processes=_number(env, "OMS_WORKER_PROCESSES", 2, int, minimum=1),
+        worker_threads=_number(env, "OMS_WORKER_THREADS", 4, int, minimum=1),
+        import_max_bytes=_number(env, "OMS_IMPORT_MAX_BYTES", 50 * 1024 * 1024, int, minimum=1),
+        import_max_rows=_number(env, "OMS_IMPORT_MAX_ROWS", 1_000_000, int, minimum=1),
+        smtp_url=_smtp_url(env),
+        mail_from=env.get("OMS_MAIL_FROM") or "orders@relay-oms.local",
+        mail_intake_host=env.get("OMS_MAIL_INTAKE_HOST") or "127.0.0.1",
+        mail_intake_port=_number(env, "OMS_MAIL_INTAKE_PORT", 2525, int, minimum=1),
+        carrier_timeout_seconds=_number(env, "OMS_CARRIER_TIMEOUT_SECONDS", 10.0, float, minimum=0.1),
+        waybill_max_attempts=_number(env, "OMS_WAYBILL_MAX_ATTEMPTS", 12, int, minimum=1),
+        carriers_file=_existing_file(env, "OMS_CARRIERS_FILE"),
+        tracking_poll_seconds=_number(env, "OMS_TRACKING_POLL_SECONDS", 300.0, float, minimum=1),
+        track_lookups_per_minute=_number(env, "OMS_TRACK_LOOKUPS_PER_MINUTE", 10, int, minimum=1),
+    )
+
+
+def _database_url(env: Mapping[str, str], data_dir: Path) -> str:
+    url = env.get("OMS_DATABASE_URL")
+    if not url:
+        return f"sqlite:///{data_dir / 'oms.sqlite3'}"
+    scheme = urlparse(url).scheme
+    if scheme not in SQL_SCHEMES:
+        raise ConfigError(
+            f"OMS_DATABASE_URL={url!r}: unsupported scheme {scheme!r}; "
+            "use postgresql://user@host:5432/dbname or sqlite:///path/to/file.sqlite3"
+        )
+    return url
+
+
+def _broker_url(env: Mapping[str, str]) -> str:
+    url = env.get("OMS_BROKER_URL", "")
+    if url in ("", "memory", "stub"):
+        return ""
+    if urlparse(url).scheme not in ("amqp", "amqps"):
+        raise ConfigError(
+            f"OMS_BROKER_URL={url!r}: expected amqp://user:password@host:5672/vhost, "
+            "or leave it unset for the in-process broker"
+        )
+    return url
+
+
+def _smtp_url(env: Mapping[str, str]) -> str:
+    url = env.get("OMS_SMTP_URL", "")
+    if url and (urlparse(url).scheme not in ("smtp", "smtps") or not urlparse(url).hostname):
+        raise ConfigError(f"OMS_SMTP_URL={url!r}: expected smtp://host:port (or smtps://), or unset to log mails")
+    return url
+
+
+def _existing_file(env: Mapping[str, str], name: str) -> str:
+    path = env.get(name, "")
+    if path and not Path(path).is_file():
+        raise ConfigError(f"{name}={path!r}: no such file")
+    return path
+
+
+def _http_url(env: Mapping[str, str], name: str, default: str) -> str:
+    url = env.get(name) or default
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"{name}={url!r}: expected an http(s) URL such as {default}")
+    return url.rstrip("/")
+
+
+def _number(env: Mapping[str, str], name: str, default, kind, *, minimum):
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r}: expected a {kind.__name__}") from None
+    if not math.isfinite(value) or value < minimum:
+        raise ConfigError(f"{name}={raw!r}: must be at least {minimum}")
+    return value
+
+
+def _kept_secret(path: Path) -> str:
+    """Return the secret kept in ``path``, creating it (owner-readable only) on first use."""
+    if path.exists():
+        return path.read_text().strip()
+    secret = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret

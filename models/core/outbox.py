@@ -1,0 +1,65 @@
+"""The transactional outbox: a message to send, written in the same transaction as the change it follows."""
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+
+import peewee
+
+from models.core.base import BaseModel, utc_now
+
+
+class OutboxMessage(BaseModel):
+    queue_name = peewee.CharField(max_length=64)
+    actor_name = peewee.CharField(max_length=64)
+    payload = peewee.TextField()  # JSON list of positional args: ids and plain values only
+    created_at = peewee.DateTimeField(default=utc_now)
+    claimed_until = peewee.DateTimeField(null=True)
+    claim_token = peewee.CharField(max_length=32, null=True)
+    sent_at = peewee.DateTimeField(null=True)
+    attempts = peewee.IntegerField(default=0)
+    last_error = peewee.TextField(default="")
+
+    class Meta:
+        indexes = ((("sent_at", "id"), False),)
+
+    @property
+    def args(self) -> list:
+        return json.loads(self.payload)
+
+    @classmethod
+    def unsent(cls) -> peewee.ModelSelect:
+        return cls.select().where(cls.sent_at.is_null()).order_by(cls.id)
+
+
+def enqueue_after_commit(queue_name: str, actor_name: str, *args) -> OutboxMessage:
+    """Record a message to send once the surrounding transaction commits; call inside ``atomic()``."""
+    return OutboxMessage.create(queue_name=queue_name, actor_name=actor_name, payload=json.dumps(list(args)))
+
+
+def claim_batch(limit: int, lease: timedelta) -> list[OutboxMessage]:
+    """Claim up to ``limit`` unsent messages for ``lease``; a crashed relay's claims expire and are retaken."""
+    now = utc_now()
+    token = uuid.uuid4().hex
+    claimable = ((OutboxMessage.sent_at.is_null())
+                 & (OutboxMessage.claimed_until.is_null() | (OutboxMessage.claimed_until < now)))
+    with OutboxMessage._meta.database.atomic():
+        ids = [row.id for row in OutboxMessage.select(OutboxMessage.id).where(claimable)
+               .order_by(OutboxMessage.id).limit(limit)]
+        if not ids:
+            return []
+        # Conditional claim: a concurrent relay that raced us to a row gets 0 rows for it.
+        (OutboxMessage.update(claimed_until=now + lease, claim_token=token, attempts=OutboxMessage.attempts + 1)
+         .where(OutboxMessage.id.in_(ids), claimable).execute())
+        return list(OutboxMessage.select().where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id))
+
+
+def mark_sent(message_ids: list[int]) -> None:
+    OutboxMessage.update(sent_at=utc_now(), claimed_until=None).where(OutboxMessage.id.in_(message_ids)).execute()
+
+
+def release_claims(messages: list[OutboxMessage], error: str) -> None:
+    """Give messages back after a failed publish so the next pass retries them."""
+    (OutboxMessage.update(claimed_until=None, claim_token=None, last_error=error[:2000])
+     .where(OutboxMessage.id.in_([m.id for m in messages])).execute())

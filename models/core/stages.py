@@ -1,0 +1,42 @@
+"""The pipeline stages as data: which queue and actor take an order on from each status."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.core.outbox import OutboxMessage, enqueue_after_commit
+
+
+@dataclass(frozen=True)
+class Stage:
+    queue_name: str
+    actor_name: str
+    max_batch: int = 500  # ids per message when the relay merges nudges; small where each id waits on a network
+    def nudge(self, *args) -> OutboxMessage:
+        """Write this stage's message to the outbox; call inside the transaction that made the change."""
+        return enqueue_after_commit(self.queue_name, self.actor_name, *args)
+
+
+INTAKE = Stage("oms_intake", "intake_orders")
+REVIEW = Stage("oms_review", "review_orders")
+ALLOCATION = Stage("oms_allocation", "allocate_orders")
+SHIPPING = Stage("oms_shipping", "create_shipments")
+WAYBILLS = Stage("oms_carrier", "request_waybills", max_batch=20)
+ALERT_MAILS = Stage("oms_notify", "mail_stock_alerts")  # low-stock mails, sent after the alert is committed
+SHIPMENT_MAILS = Stage("oms_notify", "mail_shipment_events")  # shipped / out for delivery / delivered mails
+TRACKING_POLLS = Stage("oms_carrier", "poll_tracking", max_batch=20)  # carriers without webhooks: asked for events
+# Failed bookings of cancelled shipments: a last unanswered call may have booked them; cancel that at the carrier.
+WAYBILL_RELEASES = Stage("oms_carrier", "release_failed_bookings", max_batch=20)
+RETURNS = Stage("oms_returns", "advance_returns", max_batch=20)  # approved returns: exchange, label; settling
+RETURN_MAILS = Stage("oms_notify", "mail_return_updates")  # the customer's mail at each step of a return
+
+ALL_STAGES = (INTAKE, REVIEW, ALLOCATION, SHIPPING, WAYBILLS, ALERT_MAILS, SHIPMENT_MAILS, TRACKING_POLLS,
+              WAYBILL_RELEASES, RETURNS, RETURN_MAILS)
+MAX_BATCH_BY_ACTOR = {stage.actor_name: stage.max_batch for stage in ALL_STAGES}
+
+# The stage that moves an order on from each working status (see models.core.states.ORDER_WORKING_STATES).
+STAGE_FOR_ORDER_STATUS = {
+    "received": INTAKE,
+    "reviewing": REVIEW,
+    "approved": ALLOCATION,
+    "allocated": SHIPPING,
+}

@@ -1,0 +1,44 @@
+"""Cancelling an order before it ships: the status change and the release of its stock, together."""
+from __future__ import annotations
+
+from models.allocation.backorders import stock_arrived
+from models.core.base import utc_now
+from models.core.db import database, lock_for_update
+from models.inventory.tables import Stock
+from models.orders.tables import Order, OrderLine, Reservation
+from models.shipping.tables import Shipment, Waybill
+from models.core.stages import WAYBILL_RELEASES
+from models.core.states import sources_of
+from models.core.transitions import transition
+
+LEFT_THE_WAREHOUSE = ("dispatched", "in_transit", "exception", "delivered", "returned")
+
+
+def cancel_order(order_id: int, *, actor: str, reason: str) -> bool:
+    """Cancel an order that has not shipped; active reservations go back to available stock.
+
+    Returns False when the order is already cancelled, shipped or otherwise past cancelling.
+    """
+    with database.atomic():
+        order = Order.locked(order_id)
+        if order is None or order.status not in sources_of("order", "cancelled"):
+            return False
+        if Shipment.select().where(Shipment.order == order_id, Shipment.status.in_(LEFT_THE_WAREHOUSE)).exists():
+            return False  # part of it already left a warehouse
+        held = list(lock_for_update(Reservation.select().join(OrderLine).where(
+            OrderLine.order == order_id, Reservation.status == "active").order_by(Reservation.stock)))
+        for reservation in held:
+            (Stock.update(reserved=Stock.reserved - reservation.quantity, updated_at=utc_now())
+             .where(Stock.id == reservation.stock_id).execute())
+            Reservation.update(status="released", updated_at=utc_now()).where(Reservation.id == reservation.id).execute()
+        if held:  # the released units may fill orders waiting for them
+            stock_arrived(sorted({row.product_id for row in Stock.select(Stock.product).where(
+                Stock.id.in_([reservation.stock_id for reservation in held]))}))
+        for shipment_id in [s.id for s in Shipment.select(Shipment.id).where(
+                Shipment.order == order_id, Shipment.status.in_(("ready", "failed")))]:
+            transition("shipment", shipment_id, "cancelled", actor=actor, reason=reason)
+        unanswered = [w.shipment_id for w in Waybill.select(Waybill.shipment).join(Shipment).where(
+            Shipment.order == order_id, Waybill.status.in_(("requested", "failed")), Waybill.attempts > 0)]
+        if unanswered:  # a call may have booked at the carrier without us hearing of it
+            WAYBILL_RELEASES.nudge(unanswered)
+        return transition("order", order_id, "cancelled", actor=actor, reason=reason, expected=order.status)

@@ -1,0 +1,117 @@
+"""Canonical orders, their lines and the stock reservations made for them."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import peewee
+
+from models.core.base import BaseModel, MoneyField, utc_now
+from models.intake.tables import ImportBatch, IntakeMessage
+from models.core.db import lock_for_update
+from models.inventory.tables import Product, Stock, Warehouse
+from models.partners.tables import Partner
+from models.core.states import ORDER_TRANSITIONS
+
+CHANNELS = ("api", "portal", "file", "shopify", "woocommerce", "email", "phone")
+_STATUS_LIST = ", ".join(f"'{s}'" for s in ORDER_TRANSITIONS)
+
+
+class Order(BaseModel):
+    channel = peewee.CharField(max_length=32)
+    external_ref = peewee.CharField(max_length=128)
+    # Indexed by the composite indexes below, which lead with these columns.
+    customer = peewee.ForeignKeyField(Partner, backref="orders", on_delete="RESTRICT", index=False)
+    placed_by = peewee.ForeignKeyField(Partner, null=True, backref="placed_orders", on_delete="SET NULL",
+                                       index=False)
+    currency = peewee.CharField(max_length=3)
+    subtotal = MoneyField(default=0)
+    shipping_total = MoneyField(default=0)
+    total = MoneyField(default=0)
+    status = peewee.CharField(max_length=32, default="received")
+    priority = peewee.IntegerField(default=0)  # higher goes first
+    ship_to_name = peewee.CharField(max_length=200)
+    ship_to_phone = peewee.CharField(max_length=64, default="")
+    ship_to_email = peewee.CharField(max_length=254, default="")
+    ship_to_address = peewee.TextField()
+    ship_to_city = peewee.CharField(max_length=128)
+    ship_to_region = peewee.CharField(max_length=64)
+    ship_to_postcode = peewee.CharField(max_length=32, default="")
+    ship_to_country = peewee.CharField(max_length=2)
+    requested_delivery_date = peewee.DateField(null=True)
+    notes = peewee.TextField(default="")
+    status_reason = peewee.TextField(default="")
+    submitted_by = peewee.CharField(max_length=254, default="")  # user email, token owner or channel
+    source_batch = peewee.ForeignKeyField(ImportBatch, null=True, backref="orders", on_delete="SET NULL")
+    source_message = peewee.ForeignKeyField(IntakeMessage, null=True, backref="orders", on_delete="SET NULL")
+    created_at = peewee.DateTimeField(default=utc_now)
+    status_changed_at = peewee.DateTimeField(default=utc_now)
+    redriven_at = peewee.DateTimeField(null=True)  # last time the sweeper re-sent its stage message
+    allocation_json = peewee.TextField(null=True)  # the last allocation plan with its explanation
+    # Set on the order that carries the quantities a ship-available allocation could not fill yet.
+    backorder_of = peewee.ForeignKeyField("self", null=True, backref="backorders", on_delete="SET NULL")
+
+    class Meta:
+        indexes = (
+            (("channel", "external_ref"), True),
+            (("status", "status_changed_at"), False),
+            (("customer", "status"), False),
+            (("placed_by", "created_at"), False),
+        )
+        constraints = [peewee.SQL(f"CHECK (status IN ({_STATUS_LIST}))")]
+
+    @property
+    def allocation(self) -> dict | None:
+        """The last allocation plan with its explanation and routing notes, or None before allocation."""
+        return json.loads(self.allocation_json) if self.allocation_json else None
+
+    @classmethod
+    def locked(cls, order_id: int) -> "Order | None":
+        """The order, row-locked until the transaction ends (PostgreSQL); call inside ``atomic()``.
+
+        Every step that changes an order takes this lock first, so the order row is always the first
+        lock taken and steps on one order queue instead of deadlocking.
+        """
+        return lock_for_update(cls.select().where(cls.id == order_id)).first()
+
+    @classmethod
+    def in_status_since(cls, statuses: tuple[str, ...], before: datetime) -> peewee.ModelSelect:
+        """Orders in one of ``statuses`` whose status last changed before ``before``."""
+        return cls.select().where(cls.status.in_(statuses), cls.status_changed_at < before)
+
+
+class OrderLine(BaseModel):
+    order = peewee.ForeignKeyField(Order, backref="lines", on_delete="CASCADE", index=False)  # see (order, line_no)
+    line_no = peewee.IntegerField()
+    # NULL while the SKU is unknown (a marketplace order held for ops to match it).
+    product = peewee.ForeignKeyField(Product, null=True, backref="order_lines", on_delete="RESTRICT")
+    sku = peewee.CharField(max_length=64)
+    quantity = peewee.IntegerField()
+    unit_price = MoneyField()
+    line_total = MoneyField()
+
+    class Meta:
+        indexes = ((("order", "line_no"), True),)
+        constraints = [peewee.Check("quantity > 0"), peewee.Check("unit_price >= 0")]
+
+
+RESERVATION_STATUSES = ("active", "fulfilled", "released")
+
+
+class Reservation(BaseModel):
+    """Units of an order line held in one warehouse; the ``active`` ones add up to Stock.reserved."""
+
+    order_line = peewee.ForeignKeyField(OrderLine, backref="reservations", on_delete="CASCADE")
+    warehouse = peewee.ForeignKeyField(Warehouse, backref="reservations", on_delete="RESTRICT")
+    stock = peewee.ForeignKeyField(Stock, backref="reservations", on_delete="RESTRICT")
+    quantity = peewee.IntegerField()
+    status = peewee.CharField(max_length=16, default="active")
+    created_at = peewee.DateTimeField(default=utc_now)
+    updated_at = peewee.DateTimeField(default=utc_now)
+
+    class Meta:
+        indexes = (
+            (("order_line", "warehouse"), True),
+            (("stock", "status"), False),
+        )
+        constraints = [peewee.Check("quantity > 0")]

@@ -1,0 +1,366 @@
+"""Importing master data from CSV: each row validated, its codes resolved, then created or updated by natural key.
+
+A bad row never takes good rows down: every row is written in its own savepoint and a refused row becomes a
+RowError in the report. Problems with the file itself (not UTF-8, missing columns) import nothing.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import IO, Callable, Union
+
+import peewee
+from marshmallow import Schema, ValidationError
+
+from models.core.base import utc_now
+from models.core.db import database
+from models.core.errors import RowRejected, ValidationFailed
+from models.inventory.tables import Lane, Product, Stock, Warehouse
+from models.partners.tables import Partner, User
+from models.receivables.ledger import set_opening_balance
+from models.inventory.moves import set_on_hand
+from schemas.master_data import KINDS, REQUIRED_HEADERS, ROW_SCHEMAS, header_key
+
+log = logging.getLogger(__name__)
+
+Source = Union[str, os.PathLike, IO[bytes], IO[str]]
+
+HEADER_ROW = 1
+CHUNK_ROWS = 200  # rows per transaction: fewer commits, while each row still rolls back alone
+LOOKUP_CHUNK = 500  # codes per IN (...), well under SQLite's bound-variable limit
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int  # line number in the file; the header is line 1
+    field: str
+    message: str
+
+
+@dataclass
+class ImportReport:
+    kind: str
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    def reject(self, row: int, field_name: str, message: str) -> None:
+        self.errors.append(RowError(row, field_name, message))
+
+
+@dataclass
+class _Row:
+    line: int
+    data: dict  # as loaded by the kind's schema
+
+
+# CSV column naming another record -> (its code column, its kind column if it has one)
+_REFERENCES = {
+    "supplier_code": (Partner.code, Partner.kind),
+    "distributor_code": (Partner.code, Partner.kind),
+    "warehouse_code": (Warehouse.code, None),
+    "sku": (Product.sku, None),
+}
+Codes = dict[str, dict[str, tuple[int, str | None]]]  # CSV column -> code -> (id, kind)
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """How one kind of row maps onto its table."""
+
+    model: type[peewee.Model]
+    key: tuple[str, ...]  # model fields of the natural key
+    csv_key: tuple[str, ...]  # the same key as CSV columns
+    references: tuple[str, ...]  # CSV columns resolved through _REFERENCES
+    values: Callable[[dict, Codes], dict]  # column values of a row; raises RowRejected
+    check: Callable[[peewee.Model, dict], None] = lambda current, values: None  # may refuse an update
+    update: Callable[[peewee.Model, dict], None] | None = None  # replaces the plain UPDATE by id
+    # Values that are not plain columns: taken out before the row is written, then handed to
+    # ``after_write(row_id, values)``, which returns whether it changed anything.
+    derived: tuple[str, ...] = ()
+    after_write: Callable[[int, dict], bool] | None = None
+
+
+def import_master_data(kind: str, path_or_stream: Source, *, actor: str = "cli") -> ImportReport:
+    """Create or update the rows of a master data CSV file; return what happened to each row."""
+    if kind not in KINDS:
+        raise ValidationFailed({"kind": [f"unknown kind {kind!r}; one of {', '.join(KINDS)}"]})
+    report = ImportReport(kind)
+    parsed = read_csv_rows(path_or_stream, REQUIRED_HEADERS[kind], report)
+    if parsed is None:
+        return report
+    spec = _KINDS[kind]
+    rows = _without_duplicates(spec, load_rows(ROW_SCHEMAS[kind], parsed, report), report)
+    for batch in _passes(kind, rows):
+        _write(spec, batch, report)
+    report.errors.sort(key=lambda error: error.row)
+    log.info("%s imported %s: created %d, updated %d, unchanged %d, errors %d", actor, kind,
+             report.created, report.updated, report.unchanged, len(report.errors))
+    return report
+
+
+def read_csv_rows(source: Source, required: tuple[str, ...], report: ImportReport) -> list[tuple[int, dict]] | None:
+    """Rows of the file as (line, {header: cell}); None, with the reason reported, if the file is unusable."""
+    text = _read_text(source, report)
+    if text is None:
+        return None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        headers = [header_key(name) for name in next(reader, [])]
+        if not _headers_usable(required, headers, report):
+            return None
+        rows, start = [], reader.line_num + 1
+        for cells in reader:
+            # line_num is where a record ends; a quoted cell may span lines, so count from where it began
+            line, start = start, reader.line_num + 1
+            if any(cell.strip() for cell in cells):
+                rows.append((line, {name: cell for name, cell in zip(headers, cells) if name}))
+    except csv.Error as exc:
+        report.reject(reader.line_num, "file", f"not readable as CSV: {exc}")
+        return None
+    return rows
+
+
+def _read_text(source: Source, report: ImportReport) -> str | None:
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as handle:
+            raw = handle.read()
+    else:
+        raw = source.read()
+    if isinstance(raw, str):
+        return raw.removeprefix("\ufeff")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        report.reject(line, "file", f"not UTF-8 text (byte {raw[exc.start]:#04x}); save the file as UTF-8")
+        return None
+
+
+def _headers_usable(required: tuple[str, ...], headers: list[str], report: ImportReport) -> bool:
+    missing = [name for name in required if name not in headers]
+    if missing:
+        report.reject(HEADER_ROW, "header", f"missing columns: {', '.join(missing)}")
+        return False
+    repeated = sorted({name for name in headers if name and headers.count(name) > 1})
+    if repeated:
+        report.reject(HEADER_ROW, "header", f"columns named more than once: {', '.join(repeated)}")
+        return False
+    return True
+
+
+def load_rows(schema: Schema, parsed: list[tuple[int, dict]], report: ImportReport) -> list[_Row]:
+    """The rows the schema loads; every message of the others reported with its line and field."""
+    rows = []
+    for line, cells in parsed:
+        try:
+            rows.append(_Row(line, schema.load(cells)))
+        except ValidationError as exc:
+            for field_name, messages in exc.messages.items():
+                for message in messages if isinstance(messages, list) else [messages]:
+                    report.reject(line, "row" if field_name == "_schema" else field_name, str(message))
+    return rows
+
+
+def _without_duplicates(spec: _Kind, rows: list[_Row], report: ImportReport) -> list[_Row]:
+    """Refuse a second row with the same natural key: which of the two should win is anyone's guess."""
+    first_line, kept = {}, []
+    for row in rows:
+        key = tuple(row.data[column] for column in spec.csv_key)
+        if key in first_line:
+            report.reject(row.line, spec.csv_key[-1],
+                          f"same {' and '.join(spec.csv_key)} as row {first_line[key]}")
+        else:
+            first_line[key] = row.line
+            kept.append(row)
+    return kept
+
+
+def _passes(kind: str, rows: list[_Row]) -> list[list[_Row]]:
+    if kind != "customers":
+        return [rows]
+    # Distributors first, so a customer may name a distributor that appears anywhere in the same file.
+    return [[row for row in rows if row.data["kind"] == "distributor"],
+            [row for row in rows if row.data["kind"] != "distributor"]]
+
+
+def _write(spec: _Kind, rows: list[_Row], report: ImportReport) -> None:
+    codes = _codes(spec, rows)
+    ready = []
+    for row in rows:
+        try:
+            ready.append((row.line, spec.values(row.data, codes)))
+        except RowRejected as exc:
+            report.reject(row.line, exc.field, exc.message)
+    existing = _existing(spec, [values for _, values in ready])
+    for chunk in peewee.chunked(ready, CHUNK_ROWS):
+        with database.atomic():
+            for line, values in chunk:
+                try:
+                    with database.atomic():  # a savepoint: a refused row undoes only itself
+                        outcome = _upsert(spec, values, existing.get(_key(spec, values)))
+                except RowRejected as exc:
+                    report.reject(line, exc.field, exc.message)
+                except (peewee.IntegrityError, peewee.DataError) as exc:
+                    # e.g. another writer created the same key since it was read
+                    reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                    report.reject(line, spec.csv_key[-1], f"refused by the database: {reason}")
+                else:
+                    setattr(report, outcome, getattr(report, outcome) + 1)
+
+
+def _upsert(spec: _Kind, values: dict, current: peewee.Model | None) -> str:
+    """Write one row; return which ImportReport counter it adds to."""
+    derived = {name: values[name] for name in spec.derived}
+    values = {name: value for name, value in values.items() if name not in derived}
+    if current is None:
+        row_id = spec.model.insert(values).execute()
+        if spec.after_write:
+            spec.after_write(row_id, derived)
+        return "created"
+    spec.check(current, values)
+    changes = {name: value for name, value in values.items() if _stored(current, name) != value}
+    if changes:
+        if "updated_at" in spec.model._meta.fields:
+            changes["updated_at"] = utc_now()
+        if spec.update:
+            spec.update(current, changes)
+        else:
+            spec.model.update(changes).where(spec.model.id == current.id).execute()
+    derived_changed = spec.after_write(current.id, derived) if spec.after_write else False
+    return "updated" if changes or derived_changed else "unchanged"
+
+
+def _stored(row: peewee.Model, name: str):
+    """A column's stored value; a foreign key as its id, so it compares with resolved codes."""
+    column = row._meta.fields[name]
+    return getattr(row, column.object_id_name if isinstance(column, peewee.ForeignKeyField) else name)
+
+
+def _key(spec: _Kind, values: dict) -> tuple:
+    return tuple(values[name] for name in spec.key)
+
+
+def _existing(spec: _Kind, values: list[dict]) -> dict[tuple, peewee.Model]:
+    """The stored rows these values would update, by natural key, read in one query per chunk."""
+    wanted = {_key(spec, row) for row in values}
+    first = spec.key[0]
+    found = {}
+    for chunk in peewee.chunked(sorted({key[0] for key in wanted}), LOOKUP_CHUNK):
+        for row in spec.model.select().where(getattr(spec.model, first).in_(chunk)):
+            key = tuple(_stored(row, name) for name in spec.key)
+            if key in wanted:
+                found[key] = row
+    return found
+
+
+def _codes(spec: _Kind, rows: list[_Row]) -> Codes:
+    """Ids (and kinds) of every record the rows name, read in one query per column and chunk."""
+    codes: Codes = {}
+    for column in spec.references:
+        code_column, kind_column = _REFERENCES[column]
+        model = code_column.model
+        selected = (model.id, code_column, kind_column or peewee.Value(None))
+        wanted = sorted({row.data[column] for row in rows if row.data.get(column)})
+        codes[column] = {}
+        for chunk in peewee.chunked(wanted, LOOKUP_CHUNK):
+            for id_, code, kind in model.select(*selected).where(code_column.in_(chunk)).tuples():
+                codes[column][code] = (id_, kind)
+    if "distributor_code" in codes:
+        # A distributor this file turns into a plain customer can no longer serve anyone.
+        distributors = codes["distributor_code"]
+        for row in rows:
+            if row.data["code"] in distributors:
+                distributors[row.data["code"]] = (distributors[row.data["code"]][0], row.data["kind"])
+    return codes
+
+
+def _resolve(codes: Codes, data: dict, column: str, noun: str, kind: str | None = None) -> int | None:
+    code = data.get(column)
+    if not code:
+        return None
+    found = codes[column].get(code)
+    if found is None or (kind is not None and found[1] != kind):
+        raise RowRejected(column, f"no {noun} {code!r}")
+    return found[0]
+
+
+def _supplier_values(data: dict, codes: Codes) -> dict:
+    return {"code": data["code"], "name": data["name"], "kind": "supplier", "email": data["email"],
+            "lead_time_days": data["lead_time_days"]}
+
+
+def _customer_values(data: dict, codes: Codes) -> dict:
+    distributor = _resolve(codes, data, "distributor_code", "distributor with code", "distributor")
+    fields = ("code", "name", "kind", "email", "region", "credit_limit", "payment_terms_days",
+              "outstanding_balance", "blocked")
+    return {name: data[name] for name in fields} | {"distributor": distributor}
+
+
+def _write_opening_balance(partner_id: int, derived: dict) -> bool:
+    """The outstanding_balance column is the opening balance: kept as the customer's opening invoice."""
+    try:
+        return set_opening_balance(Partner.get_by_id(partner_id), derived["outstanding_balance"])
+    except ValidationFailed as exc:
+        raise RowRejected("outstanding_balance", "; ".join(exc.messages["outstanding_balance"])) from None
+
+
+def _check_partner_kind(current: Partner, values: dict) -> None:
+    """Refuse turning a supplier into a buyer (or back), or a distributor that still serves others into a customer."""
+    if current.kind == values["kind"]:
+        return
+    if "supplier" in (current.kind, values["kind"]):
+        raise RowRejected("code", f"{current.code} is a {current.kind}; give the {values['kind']} its own code")
+    if current.kind == "distributor":
+        served = Partner.select().where(Partner.distributor == current.id).count()
+        users = User.select().where(User.partner == current.id).count()
+        if served or users:
+            raise RowRejected("kind", f"{current.code} still serves {served} customer(s) and has {users} user(s); "
+                                      "move them to another distributor first")
+
+
+def _product_values(data: dict, codes: Codes) -> dict:
+    supplier = _resolve(codes, data, "supplier_code", "supplier with code", "supplier")
+    fields = ("sku", "name", "unit_price", "currency", "weight_kg", "dropship", "reorder_point")
+    return {name: data[name] for name in fields} | {"supplier": supplier}
+
+
+def _warehouse_values(data: dict, codes: Codes) -> dict:
+    optional = {name: data[name] for name in ("city", "postcode", "country") if name in data}
+    return {name: data[name] for name in ("code", "name", "region", "address")} | optional
+
+
+def _lane_values(data: dict, codes: Codes) -> dict:
+    return {"warehouse": _resolve(codes, data, "warehouse_code", "warehouse with code"), "region": data["region"],
+            "cost": data["cost"], "lead_time_days": data["lead_time_days"]}
+
+
+def _stock_values(data: dict, codes: Codes) -> dict:
+    return {"warehouse": _resolve(codes, data, "warehouse_code", "warehouse with code"),
+            "product": _resolve(codes, data, "sku", "product with SKU"), "on_hand": data["on_hand"]}
+
+
+def _write_on_hand(stock_id: int, derived: dict) -> bool:
+    """Set on_hand as a counted figure, never below reserved; the difference is an audited movement that
+    also nudges backorders and low-stock alerts."""
+    try:
+        return set_on_hand(stock_id, derived["on_hand"], actor="stock import") is not None
+    except ValidationFailed as exc:
+        raise RowRejected("on_hand", "; ".join(exc.messages["on_hand"])) from None
+
+
+_KINDS = {
+    "suppliers": _Kind(Partner, ("code",), ("code",), (), _supplier_values, check=_check_partner_kind),
+    "customers": _Kind(Partner, ("code",), ("code",), ("distributor_code",), _customer_values,
+                       check=_check_partner_kind, derived=("outstanding_balance",),
+                       after_write=_write_opening_balance),
+    "products": _Kind(Product, ("sku",), ("sku",), ("supplier_code",), _product_values),
+    "warehouses": _Kind(Warehouse, ("code",), ("code",), (), _warehouse_values),
+    "lanes": _Kind(Lane, ("warehouse", "region"), ("warehouse_code", "region"), ("warehouse_code",), _lane_values),
+    "stock": _Kind(Stock, ("warehouse", "product"), ("warehouse_code", "sku"), ("warehouse_code", "sku"),
+                   _stock_values, derived=("on_hand",), after_write=_write_on_hand),
+}

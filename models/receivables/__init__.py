@@ -1,0 +1,1 @@
+"""Invoices, payments and each customer's outstanding balance."""

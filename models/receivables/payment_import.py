@@ -1,0 +1,65 @@
+"""Importing payments from CSV: each good row recorded and applied in its own transaction, bad rows reported.
+
+A payment is keyed by customer and reference, so importing the same file again records nothing new.
+"""
+from __future__ import annotations
+
+import logging
+
+import peewee
+
+from models.core.errors import ValidationFailed
+from models.partners.master_data import (
+    LOOKUP_CHUNK,
+    ImportReport,
+    Source,
+    load_rows,
+    read_csv_rows,
+)
+from models.partners.tables import Partner
+from models.receivables.payments import BUYER_KINDS, record_payment
+from schemas.payments import PAYMENT_HEADERS, payment_row_schema
+
+log = logging.getLogger(__name__)
+
+
+def import_payments(source: Source, *, actor: str = "cli") -> ImportReport:
+    """Record the payments of a CSV file; ``created`` counts new payments, ``unchanged`` repeated ones."""
+    report = ImportReport("payments")
+    parsed = read_csv_rows(source, PAYMENT_HEADERS, report)
+    if parsed is None:
+        return report
+    rows = load_rows(payment_row_schema, parsed, report)
+    customers = _customers({row.data["customer_code"] for row in rows})
+    for row in rows:
+        data = row.data
+        customer = customers.get(data["customer_code"])
+        if customer is None:
+            report.reject(row.line, "customer_code", f"unknown customer {data['customer_code']!r}")
+            continue
+        try:
+            _, created = record_payment(customer, amount=data["amount"], currency=data["currency"],
+                                        reference=data["reference"], method=data["method"],
+                                        received_on=data["received_on"], actor=actor)
+        except ValidationFailed as exc:
+            for field_name, messages in exc.messages.items():
+                for message in messages:
+                    report.reject(row.line, field_name, message)
+        else:
+            if created:
+                report.created += 1
+            else:
+                report.unchanged += 1
+    report.errors.sort(key=lambda error: error.row)
+    log.info("%s imported payments: created %d, unchanged %d, errors %d", actor, report.created,
+             report.unchanged, len(report.errors))
+    return report
+
+
+def _customers(codes: set[str]) -> dict[str, Partner]:
+    """The buyers the rows name, by code, read in one query per chunk."""
+    found = {}
+    for chunk in peewee.chunked(sorted(codes), LOOKUP_CHUNK):
+        for customer in Partner.select().where(Partner.code.in_(chunk), Partner.kind.in_(BUYER_KINDS)):
+            found[customer.code] = customer
+    return found

@@ -1,0 +1,203 @@
+"""Asking for a return: checked against what was delivered, decided by the return rules, stored with its
+decision in one transaction with the nudge that moves an approved return on."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import peewee
+
+from models.core.audit import StatusChange
+from models.core.base import CENT, utc_now
+from models.core.db import database, lock_for_update
+from models.core.errors import NotFound, ValidationFailed
+from models.inventory.tables import Product
+from models.orders.tables import Order, OrderLine
+from models.returns.refunds import issue_refund
+from models.returns.rules import (
+    APPROVE,
+    LineFacts,
+    ReturnDecision,
+    ReturnFacts,
+    decide_return,
+)
+from models.returns.settings import current_return_rules
+from models.returns.tables import ReturnLine, ReturnRequest
+from models.shipping.tables import Shipment, ShipmentLine
+from models.core.stages import RETURN_MAILS, RETURNS
+from models.core.transitions import record_creation, transition
+
+OPEN_RETURN = ReturnRequest.status != "rejected"
+
+
+@dataclass(frozen=True)
+class RequestedLine:
+    sku: str
+    quantity: int
+    exchange_sku: str | None = None
+
+
+def request_return(order_id: int, *, resolution: str, reason: str, comment: str, lines: list[RequestedLine],
+                   via: str, actor: str, now: datetime | None = None) -> ReturnRequest:
+    """Check, decide and store a return; an approved one is nudged on in the same transaction.
+
+    ValidationFailed names the field (``order_id``, ``lines[i].quantity``…) when the order was not delivered,
+    a SKU is not on it, more units are asked than are still returnable, or an exchange SKU does not fit.
+    """
+    now = now or utc_now()
+    with database.atomic():
+        order = lock_for_update(Order.select().where(Order.id == order_id)).first()
+        if order is None:
+            raise NotFound(f"order {order_id} not found")
+        if order.status != "delivered":
+            raise ValidationFailed({"order_id": [f"order {order.external_ref} is {order.status}: only delivered "
+                                                 "orders can be returned"]})
+        chosen = _checked_lines(order, lines, resolution)
+        rule_set, settings = current_return_rules()
+        facts = _facts(order, chosen, resolution=resolution, reason=reason, now=now)
+        decision = decide_return(facts, settings)
+        request = ReturnRequest.create(
+            order=order.id, customer=order.customer_id, resolution=resolution, reason=reason, comment=comment,
+            decision="auto_approved" if decision.outcome == APPROVE else "manual",
+            decision_reasons=json.dumps(decision.reasons_document()), refund_amount=facts.refund_amount,
+            currency=order.currency, rule_set_version=rule_set.version, requested_via=via, requested_by=actor,
+            warehouse=chosen[0].warehouse_id, decided_at=now if decision.outcome == APPROVE else None,
+            decided_by="rules" if decision.outcome == APPROVE else "")
+        ReturnLine.insert_many([
+            {"return_request": request.id, "order_line": c.line.id, "quantity": c.quantity,
+             "unit_price": c.line.unit_price, "exchange_product": c.exchange_product_id} for c in chosen
+        ]).execute()
+        record_creation("return", request.id, "requested", actor=actor, reason=f"{reason}: {resolution}")
+        if decision.outcome == APPROVE:
+            _approve(request.id, actor="rules", reason=_summary(decision), early_refund=decision.refund_on_approval)
+        else:
+            RETURN_MAILS.nudge(request.id, "requested")
+    return ReturnRequest.get_by_id(request.id)
+
+
+def approve_return(return_id: int, *, actor: str, note: str = "") -> bool:
+    """A person approves a return from the review queue; False when it is not waiting for a decision."""
+    with database.atomic():
+        request = ReturnRequest.locked(return_id)
+        if request is None:
+            raise NotFound(f"return {return_id} not found")
+        if request.status != "requested":
+            return False
+        _, settings = current_return_rules()
+        early = (request.resolution == "refund" and settings.refund_on_approval_below > 0
+                 and request.refund_amount < settings.refund_on_approval_below)
+        (ReturnRequest.update(decision="approved", decided_by=actor, decided_at=utc_now(), decision_note=note)
+         .where(ReturnRequest.id == return_id).execute())
+        return _approve(return_id, actor=actor, reason=note or "approved by ops", early_refund=early)
+
+
+def reject_return(return_id: int, *, actor: str, note: str) -> bool:
+    """A person rejects a return; the note (required) tells the customer why."""
+    if not note.strip():
+        raise ValidationFailed({"note": ["say why the return is rejected"]})
+    with database.atomic():
+        if ReturnRequest.get_or_none(ReturnRequest.id == return_id) is None:
+            raise NotFound(f"return {return_id} not found")
+        if not transition("return", return_id, "rejected", actor=actor, reason=note[:500], expected="requested"):
+            return False
+        (ReturnRequest.update(decision="rejected", decided_by=actor, decided_at=utc_now(), decision_note=note)
+         .where(ReturnRequest.id == return_id).execute())
+        RETURN_MAILS.nudge(return_id, "rejected")
+    return True
+
+
+def _approve(return_id: int, *, actor: str, reason: str, early_refund: bool) -> bool:
+    if not transition("return", return_id, "approved", actor=actor, reason=reason[:500], expected="requested"):
+        return False
+    RETURNS.nudge([return_id])
+    RETURN_MAILS.nudge(return_id, "approved")
+    if early_refund:
+        issue_refund(return_id, actor=actor)
+    return True
+
+
+def _summary(decision: ReturnDecision) -> str:
+    return "approved by the return rules" if not decision.reasons else "; ".join(r.message for r in decision.reasons)
+
+
+@dataclass(frozen=True)
+class _Chosen:
+    line: OrderLine
+    quantity: int
+    returned_before: int
+    warehouse_id: int | None
+    exchange_product_id: int | None
+    final_sale: bool
+
+
+def _checked_lines(order: Order, lines: list[RequestedLine], resolution: str) -> list[_Chosen]:
+    order_lines = {line.sku: line for line in OrderLine.select(OrderLine, Product)
+                   .join(Product, peewee.JOIN.LEFT_OUTER).where(OrderLine.order == order.id)}
+    delivered = dict(ShipmentLine.select(ShipmentLine.order_line, peewee.fn.SUM(ShipmentLine.quantity))
+                     .join(Shipment).where(Shipment.order == order.id, Shipment.status == "delivered")
+                     .group_by(ShipmentLine.order_line).tuples())
+    warehouses = dict(ShipmentLine.select(ShipmentLine.order_line, peewee.fn.MIN(Shipment.warehouse))
+                      .join(Shipment).where(Shipment.order == order.id, Shipment.status == "delivered")
+                      .group_by(ShipmentLine.order_line).tuples())
+    before = dict(ReturnLine.select(ReturnLine.order_line, peewee.fn.SUM(ReturnLine.quantity))
+                  .join(ReturnRequest).where(ReturnRequest.order == order.id, OPEN_RETURN)
+                  .group_by(ReturnLine.order_line).tuples())
+    errors: dict[str, list[str]] = {}
+    chosen: list[_Chosen] = []
+    seen: set[str] = set()
+    for index, asked in enumerate(lines):
+        where = f"lines[{index}]"
+        line = order_lines.get(asked.sku)
+        if line is None:
+            errors[f"{where}.sku"] = [f"{asked.sku} is not on order {order.external_ref}"]
+            continue
+        if asked.sku in seen:
+            errors[f"{where}.sku"] = [f"{asked.sku} is listed twice"]
+            continue
+        seen.add(asked.sku)
+        returned = int(before.get(line.id) or 0)
+        left = int(delivered.get(line.id) or 0) - returned
+        if asked.quantity > left:
+            errors[f"{where}.quantity"] = [f"only {max(left, 0)} of {int(delivered.get(line.id) or 0)} delivered "
+                                           f"units of {asked.sku} can still be returned"]
+            continue
+        exchange_id = _exchange_product(asked, line, resolution, errors, where)
+        chosen.append(_Chosen(line=line, quantity=asked.quantity, returned_before=returned,
+                              warehouse_id=warehouses.get(line.id), exchange_product_id=exchange_id,
+                              final_sale=bool(line.product and line.product.final_sale)))
+    if errors:
+        raise ValidationFailed(errors)
+    return chosen
+
+
+def _exchange_product(asked: RequestedLine, line: OrderLine, resolution: str, errors: dict, where: str) -> int | None:
+    if asked.exchange_sku is None or asked.exchange_sku == asked.sku:
+        return None
+    if resolution != "exchange":
+        errors[f"{where}.exchange_sku"] = ["only an exchange names a replacement SKU"]
+        return None
+    product = Product.get_or_none(Product.sku == asked.exchange_sku, Product.active == True)  # noqa: E712
+    if product is None:
+        errors[f"{where}.exchange_sku"] = [f"unknown SKU {asked.exchange_sku}"]
+        return None
+    if product.unit_price != line.unit_price:
+        errors[f"{where}.exchange_sku"] = [f"{product.sku} costs {product.unit_price}, not {line.unit_price}: "
+                                           "an exchange is for an item of equal price"]
+        return None
+    return product.id
+
+
+def _facts(order: Order, chosen: list[_Chosen], *, resolution: str, reason: str, now: datetime) -> ReturnFacts:
+    delivered_at = (StatusChange.select(peewee.fn.MAX(StatusChange.at))
+                    .where(StatusChange.entity == "order", StatusChange.entity_id == order.id,
+                           StatusChange.to_status == "delivered").scalar()) or order.status_changed_at
+    value = sum((c.line.unit_price * c.quantity for c in chosen), Decimal("0")).quantize(CENT)
+    delivered_orders = Order.select().where(Order.customer == order.customer_id, Order.status == "delivered").count()
+    returns = ReturnRequest.select().where(ReturnRequest.customer == order.customer_id, OPEN_RETURN).count()
+    return ReturnFacts(
+        reason=reason, resolution=resolution, requested_at=now, delivered_at=delivered_at, refund_amount=value,
+        currency=order.currency, customer_delivered_orders=delivered_orders, customer_returns=returns,
+        lines=tuple(LineFacts(sku=c.line.sku, quantity=c.quantity, final_sale=c.final_sale,
+                              returned_before=c.returned_before) for c in chosen))

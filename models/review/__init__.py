@@ -1,0 +1,1 @@
+"""Order review: the pure credit, amount, stock and block rules, their versioned settings, decisions and holds."""

@@ -1,0 +1,102 @@
+"""Deciding held orders: release or reject by a person with the authority for every reason that held
+the order, re-checking credit holds when money comes in, and cancelling holds nobody decided in time."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import peewee
+
+from models.core.base import utc_now
+from models.orders.cancellation import cancel_order
+from models.core.db import database
+from models.core.errors import PermissionDenied, ValidationFailed
+from models.orders.tables import Order
+from models.review.rules import CREDIT_ROLES, may_release
+from models.review.reviews import OrderReview, current_rule_set, latest_review, newest_review_ids
+from models.intake.sku_matching import unmatched_lines
+from models.core.stages import ALLOCATION, REVIEW
+from models.core.transitions import transition
+
+# Holds that money coming in can lift: the order is reviewed again.
+PAYMENT_SENSITIVE_CODES = ("credit_limit", "overdue")
+
+
+def hold_codes(order_id: int) -> tuple[str, ...]:
+    """The reason codes of the review that put the order on hold (none when a person held it)."""
+    review = latest_review(order_id)
+    return tuple(review.code_list) if review is not None and review.outcome == "hold" else ()
+
+
+def check_may_decide(order_id: int, role: str) -> tuple[str, ...]:
+    """The hold's reason codes; raises PermissionDenied when ``role`` may not decide every one of them.
+    A hold no review explains (held by hand, or before reviews were recorded) needs a credit role."""
+    codes = hold_codes(order_id)
+    allowed = may_release(codes, role) if codes else role in CREDIT_ROLES
+    if not allowed:
+        held_for = ", ".join(codes) or "a reason no review recorded"
+        raise PermissionDenied(f"the role {role} may not decide an order held for {held_for}; "
+                               f"a credit_controller or ops_admin must")
+    return codes
+
+
+def release_held_order(order_id: int, *, actor: str, role: str, comment: str = "") -> bool:
+    """on_hold → approved and on to allocation; False when the order was no longer on hold."""
+    check_may_decide(order_id, role)
+    waiting = unmatched_lines(order_id)
+    if waiting:  # allocation cannot reserve a line without a product
+        lines = ", ".join(str(line.line_no) for line in waiting)
+        raise ValidationFailed({"lines": [f"match line(s) {lines} to a catalogue SKU before releasing"]})
+    with database.atomic():
+        released = transition("order", order_id, "approved", actor=actor, reason=_why("released", comment),
+                              expected="on_hold")
+        if released:
+            ALLOCATION.nudge([order_id])
+    return released
+
+
+def reject_held_order(order_id: int, *, actor: str, role: str, comment: str) -> bool:
+    """on_hold → rejected with the comment; False when the order was no longer on hold."""
+    if not comment.strip():
+        raise ValidationFailed({"comment": ["give the reason for rejecting"]})
+    check_may_decide(order_id, role)
+    return transition("order", order_id, "rejected", actor=actor, reason=_why("rejected", comment),
+                      expected="on_hold")
+
+
+
+def recheck_held_orders(customer_id: int, *, actor: str) -> list[int]:
+    """Send the customer's orders held for credit or overdue reasons back to review; call inside the
+    transaction that changed the customer's receivables. Returns the ids sent back."""
+    held = [order.id for order in Order.select(Order.id).where(Order.customer == customer_id,
+                                                                Order.status == "on_hold").order_by(Order.id)]
+    back = [order_id for order_id in held if set(hold_codes(order_id)) & set(PAYMENT_SENSITIVE_CODES)
+            and transition("order", order_id, "reviewing", actor=actor,
+                           reason="receivables changed: credit re-checked", expected="on_hold")]
+    if back:
+        REVIEW.nudge(back)
+    return back
+
+
+def cancel_stale_holds(*, actor: str = "sweeper") -> list[int]:
+    """Cancel orders on hold longer than the rule set's hold_max_age_days (0: never)."""
+    days = current_rule_set().settings.hold_max_age_days
+    if days <= 0:
+        return []
+    cutoff = utc_now() - timedelta(days=days)
+    stale = [order.id for order in Order.select(Order.id).where(
+        Order.status == "on_hold", Order.status_changed_at < cutoff).order_by(Order.id).limit(500)]
+    reason = f"on hold for more than {days} days without a decision: cancelled automatically"
+    return [order_id for order_id in stale if cancel_order(order_id, actor=actor, reason=reason)]
+
+
+def held_orders(reason_code: str | None = None) -> peewee.ModelSelect:
+    """Orders on hold, oldest hold first; with ``reason_code``, only those its latest review held for it."""
+    query = Order.select().where(Order.status == "on_hold").order_by(Order.status_changed_at, Order.id)
+    if reason_code:
+        query = query.where(Order.id.in_(OrderReview.select(OrderReview.order).where(
+            OrderReview.id.in_(newest_review_ids()), OrderReview.codes.contains(f" {reason_code} "))))
+    return query
+
+
+def _why(verb: str, comment: str) -> str:
+    return f"{verb}: {comment.strip()}" if comment.strip() else verb

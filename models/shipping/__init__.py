@@ -1,0 +1,1 @@
+"""Shipments, carrier choice, waybills booked once, dispatch documents, tracking and its public lookup."""

@@ -1,0 +1,122 @@
+"""What ops do to a shipment's booking: cancel it before pickup, book again, retry a failed one, close alerts."""
+from __future__ import annotations
+
+import uuid
+
+from models.core.base import utc_now
+from models.shipping.rules import SERVICE_LEVELS
+from models.core.db import database
+from models.shipping.dispatch import shipment_reservations
+from models.core.errors import (
+    InvalidTransition,
+    InvariantViolated,
+    NotFound,
+    ValidationFailed,
+)
+from models.inventory.tables import Stock
+from models.orders.tables import Order, Reservation
+from models.receivables.ledger import withdraw_invoice
+from models.shipping.tables import (
+    CancelledWaybill,
+    Shipment,
+    ShipmentAlert,
+    TrackingEvent,
+    Waybill,
+)
+from models.core.stages import WAYBILLS
+from models.core.transitions import transition
+
+
+def cancellable_waybill(shipment_id: int) -> Waybill:
+    """The issued waybill of a dispatched shipment the carrier has not picked up yet, or InvalidTransition."""
+    shipment = Shipment.get_or_none(Shipment.id == shipment_id)
+    if shipment is None:
+        raise NotFound(f"no shipment {shipment_id}")
+    waybill = Waybill.get_or_none(Waybill.shipment == shipment_id)
+    if shipment.status != "dispatched" or waybill is None or waybill.status != "issued":
+        raise InvalidTransition(f"shipment {shipment_id} is {shipment.status}: only a dispatched shipment's "
+                                "waybill can be cancelled")
+    if TrackingEvent.select().where(TrackingEvent.shipment == shipment_id).exists():
+        raise InvalidTransition(f"shipment {shipment_id} has tracking events: the carrier has it already")
+    return waybill
+
+
+def record_waybill_cancellation(shipment_id: int, *, actor: str, reason: str) -> bool:
+    """The carrier cancelled the waybill: keep it as history, put the goods back under their reservations
+    (still reserved for the order) and the shipment back to ``ready``; the order is ``allocated`` again."""
+    with database.atomic():
+        shipment = Shipment.get_or_none(Shipment.id == shipment_id)
+        if shipment is None:
+            return False
+        Order.locked(shipment.order_id)
+        waybill = Waybill.get_or_none(Waybill.shipment == shipment_id, Waybill.status == "issued")
+        if waybill is None or not transition("shipment", shipment_id, "ready", actor=actor,
+                                             reason=f"waybill {waybill.waybill_number} cancelled: {reason}"[:500],
+                                             expected="dispatched"):
+            return False
+        CancelledWaybill.create(shipment=shipment_id, carrier=waybill.carrier, waybill_number=waybill.waybill_number,
+                                idempotency_key=waybill.idempotency_key, issued_at=waybill.issued_at,
+                                cancelled_by=actor, reason=reason[:500])
+        waybill.delete_instance()
+        _restore_reservations(shipment)
+        if transition("order", shipment.order_id, "allocated", actor=actor,
+                      reason=f"waybill of shipment {shipment_id} cancelled", expected="shipped"):
+            withdraw_invoice(Order.get_by_id(shipment.order_id), actor=actor,
+                             reason=f"waybill of shipment {shipment_id} cancelled before pickup")
+    return True
+
+
+def _restore_reservations(shipment: Shipment) -> None:
+    """Undo the dispatch: the units are on hand again and stay reserved for the same lines."""
+    for reservation in list(shipment_reservations(shipment, "fulfilled")):
+        moved = (Stock.update(on_hand=Stock.on_hand + reservation.quantity,
+                              reserved=Stock.reserved + reservation.quantity, updated_at=utc_now())
+                 .where(Stock.id == reservation.stock_id).execute())
+        if not moved:
+            raise InvariantViolated(f"stock {reservation.stock_id} of reservation {reservation.id} is gone")
+        (Reservation.update(status="active", updated_at=utc_now())
+         .where(Reservation.id == reservation.id, Reservation.status == "fulfilled").execute())
+
+
+def book_again(shipment_id: int, *, actor: str, carrier: str | None = None,
+               service_level: str | None = None, carriers: tuple[str, ...] = ()) -> None:
+    """Ask for a new waybill for a ready shipment whose booking was cancelled; a named carrier skips the rules."""
+    if service_level is not None and service_level not in SERVICE_LEVELS:
+        raise ValidationFailed({"service_level": [f"one of {', '.join(SERVICE_LEVELS)}"]})
+    if carrier is not None and carrier not in carriers:
+        raise ValidationFailed({"carrier": [f"one of {', '.join(carriers)}"]})
+    with database.atomic():
+        shipment = Shipment.get_or_none(Shipment.id == shipment_id)
+        if shipment is None:
+            raise NotFound(f"no shipment {shipment_id}")
+        if shipment.status != "ready" or Waybill.select().where(Waybill.shipment == shipment_id).exists():
+            raise InvalidTransition(f"shipment {shipment_id} is {shipment.status} with a booking under way")
+        Shipment.update(rebook_requested_at=utc_now(), service_level=service_level or shipment.service_level).where(
+            Shipment.id == shipment_id).execute()
+        if carrier:
+            Waybill.create(shipment=shipment_id, carrier=carrier, service_level=service_level or shipment.service_level,
+                           idempotency_key=uuid.uuid4().hex, choice_reason=f"chosen by {actor}")
+            Shipment.update(carrier=carrier).where(Shipment.id == shipment_id).execute()
+        WAYBILLS.nudge([shipment_id])
+
+
+def retry_failed_shipment(shipment_id: int, *, actor: str) -> bool:
+    """Send a failed shipment to the carrier again with the same idempotency key (a booking made during an
+    unanswered last attempt is then returned, not made twice); its waybill alerts are resolved."""
+    with database.atomic():
+        if not transition("shipment", shipment_id, "ready", actor=actor, reason="retry requested by ops",
+                          expected="failed"):
+            return False
+        (Waybill.update(status="requested", attempts=0, last_error="")
+         .where(Waybill.shipment == shipment_id, Waybill.status == "failed").execute())
+        (ShipmentAlert.update(status="resolved", resolved_at=utc_now(), resolved_by=actor)
+         .where(ShipmentAlert.shipment == shipment_id, ShipmentAlert.kind == "waybill_failed",
+                ShipmentAlert.status == "open").execute())
+        WAYBILLS.nudge([shipment_id])
+    return True
+
+
+def resolve_alert(alert_id: int, *, actor: str) -> bool:
+    """Close an open shipment alert; False if it was closed already."""
+    return bool(ShipmentAlert.update(status="resolved", resolved_at=utc_now(), resolved_by=actor)
+                .where(ShipmentAlert.id == alert_id, ShipmentAlert.status == "open").execute())
