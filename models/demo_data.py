@@ -7,10 +7,10 @@ from decimal import Decimal
 
 import peewee
 
-from models.partners.accounts import create_user
 from models.core.db import database
 from models.core.errors import OMSError
 from models.inventory.tables import Lane, Product, Stock, Warehouse
+from models.partners.accounts import create_user
 from models.partners.tables import Partner
 from models.receivables.ledger import set_opening_balance
 

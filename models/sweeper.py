@@ -5,12 +5,26 @@ from datetime import timedelta
 
 from models.core.base import utc_now
 from models.core.db import database
+from models.core.stages import ALLOCATION, INTAKE, RETURNS, REVIEW, SHIPPING
+from models.orders.states import (
+    ORDER_ALLOCATED,
+    ORDER_APPROVED,
+    ORDER_RECEIVED,
+    ORDER_REVIEWING,
+)
 from models.orders.tables import Order
 from models.returns.tables import ReturnLabel, ReturnRequest
 from models.shipping.tables import Shipment, Waybill
-from models.core.stages import RETURNS, STAGE_FOR_ORDER_STATUS
 
 CHUNK = 500
+
+# The stage that moves an order on from each working status (see models.orders.states.ORDER_WORKING_STATES).
+STAGE_FOR_ORDER_STATUS = {
+    ORDER_RECEIVED: INTAKE,
+    ORDER_REVIEWING: REVIEW,
+    ORDER_APPROVED: ALLOCATION,
+    ORDER_ALLOCATED: SHIPPING,
+}
 
 
 def redrive_stuck_orders(older_than: timedelta) -> dict[str, int]:

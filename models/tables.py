@@ -1,57 +1,18 @@
-"""Every table of the OMS, in creation order: what migrations are generated from."""
-from models.allocation.config import AllocationRuleSet
-from models.core.audit import StatusChange
-from models.intake.tables import (
-                             ColumnMapping,
-                             ImportBatch,
-                             ImportRowError,
-                             IntakeMessage,
-                             SalesChannel,
-)
-from models.inventory.tables import Lane, Product, Stock, StockAlert, StockMovement, Warehouse
-from models.orders.tables import Order, OrderLine, Reservation
-from models.core.outbox import OutboxMessage
-from models.partners.tables import ApiToken, Partner, User
-from models.supply.tables import (
-                             AdvanceShippingNotice,
-                             AdvanceShippingNoticeLine,
-                             PurchaseOrder,
-                             PurchaseOrderLine,
-)
-from models.core.rate_limits import RateLimitWindow
-from models.receivables.ledger import Invoice, Payment, PaymentApplication
-from models.returns.tables import (
-                             OrderFeedback,
-                             Refund,
-                             ReturnLabel,
-                             ReturnLine,
-                             ReturnPhoto,
-                             ReturnRequest,
-                             ReturnRuleSet,
-)
-from models.review.reviews import OrderReview, ReviewRuleSet
-from models.shipping.tables import (
-                             CancelledWaybill,
-                             Shipment,
-                             ShipmentAlert,
-                             ShipmentEvent,
-                             ShipmentLine,
-                             TrackingEvent,
-                             Waybill,
-)
+"""Every table of the OMS, in an order they can be created in: each context's tables module registers its own
+(see models.core.registry); importing them all here collects the whole schema."""
+from models.allocation import config as _allocation_config  # noqa: F401
+from models.core import audit as _audit  # noqa: F401
+from models.core import outbox as _outbox
+from models.core import rate_limits as _rate_limits
+from models.core.registry import registered_tables
+from models.intake import tables as _intake_tables  # noqa: F401
+from models.inventory import tables as _inventory_tables  # noqa: F401
+from models.orders import tables as _orders_tables  # noqa: F401
+from models.partners import tables as _partners_tables  # noqa: F401
+from models.receivables import ledger as _ledger  # noqa: F401
+from models.returns import tables as _returns_tables  # noqa: F401
+from models.review import reviews as _reviews  # noqa: F401
+from models.shipping import tables as _shipping_tables  # noqa: F401
+from models.supply import tables as _supply_tables  # noqa: F401
 
-ALL_TABLES = [
-    Partner, User, ApiToken,
-    Product, Warehouse, Lane, Stock,
-    Order, OrderLine, Reservation,
-    Shipment, ShipmentLine, Waybill, TrackingEvent,
-    ReturnRequest, ReturnLine,
-    PurchaseOrder, PurchaseOrderLine, AdvanceShippingNotice, AdvanceShippingNoticeLine,
-    StatusChange, OutboxMessage,
-    ImportBatch, ImportRowError, ColumnMapping, SalesChannel, IntakeMessage,
-    Invoice, Payment, PaymentApplication,
-    ReviewRuleSet, OrderReview,
-    AllocationRuleSet, StockMovement, StockAlert,
-    CancelledWaybill, ShipmentEvent, ShipmentAlert, RateLimitWindow,
-    ReturnRuleSet, ReturnLabel, Refund, ReturnPhoto, OrderFeedback,
-]
+ALL_TABLES = registered_tables()

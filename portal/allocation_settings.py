@@ -10,8 +10,22 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, HiddenField, IntegerField, SelectChoice, SelectField, StringField, ValidationError
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    ValidationError,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+)
 
 from models.allocation.config import (
     POLICY_KEYS,
@@ -20,11 +34,11 @@ from models.allocation.config import (
     current_allocation_rules,
     policy_document,
 )
+from models.allocation.routing import RouteAction, RouteFilter, RoutingRule
 from models.allocation.rules import STRATEGIES
 from models.inventory.tables import Product, Warehouse
 from models.orders.tables import CHANNELS
 from models.partners.tables import Partner
-from models.allocation.routing import RouteAction, RouteFilter, RoutingRule
 from portal.auth import ops_required, role_required
 from portal.rule_set_pages import save_if_changed
 

@@ -9,17 +9,26 @@ from typing import Callable
 from flask import Blueprint, current_app, g, jsonify, request
 from marshmallow import ValidationError
 
-from models.partners.access import can_see_order
-from models.orders.cancellation import cancel_order
-from models.core.errors import BodyNotAnObject, PermissionDenied, SignatureInvalid, ValidationFailed
-from models.review.hold_decisions import reject_held_order, release_held_order
+from models.core.errors import (
+    BodyNotAnObject,
+    PermissionDenied,
+    SignatureInvalid,
+    ValidationFailed,
+)
 from models.intake.entry import place_order
-from models.orders.views import load_order_view
+from models.orders.cancellation import cancel_order
 from models.orders.tables import Order
+from models.orders.views import load_order_view
+from models.partners.access import can_see_order
 from models.partners.tables import ApiToken
+from models.review.hold_decisions import reject_held_order, release_held_order
 from models.review.rules import HOLD_DECIDERS
 from models.shipping.tracking import record_tracking_events
-from models.shipping.webhook_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_body
+from models.shipping.webhook_signing import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    verify_body,
+)
 from schemas.order_resource import order_out
 from schemas.orders import order_schema
 from schemas.tracking import tracking_events_schema

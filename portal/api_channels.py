@@ -12,14 +12,14 @@ from flask import Blueprint, jsonify, request
 from marshmallow import ValidationError
 
 from models.core.errors import ValidationFailed
-from models.intake.tables import SalesChannel
+from models.intake.entry import place_order
 from models.intake.marketplace import (
     ChannelConfig,
     order_from_shopify,
     order_from_woocommerce,
     signature_valid,
 )
-from models.intake.entry import place_order
+from models.intake.tables import SalesChannel
 from schemas.orders import order_schema
 
 bp = Blueprint("api_channels", __name__, url_prefix="/api/v1")

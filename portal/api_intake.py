@@ -1,11 +1,19 @@
 """JSON API for order files: POST /api/v1/orders/import and the batches it creates."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g, jsonify, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    request,
+    stream_with_context,
+)
 
 from models.core.errors import ImportRefused, PermissionDenied
-from models.intake.file_import.reports import batch_for, batch_payload, errors_csv_lines
 from models.intake.file_import import import_order_file
+from models.intake.file_import.reports import batch_for, batch_payload, errors_csv_lines
 from portal.api import api_error, forbidden, require_order_desk, token_required
 
 bp = Blueprint("api_intake", __name__, url_prefix="/api/v1")

@@ -6,9 +6,19 @@ from flask import Blueprint, g, jsonify
 from models.core.base import utc_now
 from models.core.errors import PermissionDenied
 from models.partners.tables import Partner
+from models.receivables.ledger import (
+    Invoice,
+    Payment,
+    applications_of,
+    overdue_position,
+)
 from models.receivables.payments import BUYER_KINDS, customer_by_code, record_payment
-from models.receivables.ledger import Invoice, Payment, applications_of, overdue_position
-from portal.api import answer_errors_as_json, api_error, json_object_body, token_required
+from portal.api import (
+    answer_errors_as_json,
+    api_error,
+    json_object_body,
+    token_required,
+)
 from schemas.payments import payment_out, payment_schema, receivables_out
 
 bp = Blueprint("api_payments", __name__, url_prefix="/api/v1")

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from models.partners.access import can_see_order
 from models.core.errors import InvalidTransition, NotFound, PermissionDenied
-from models.returns.refunds import mark_payout_paid
+from models.partners.access import can_see_order
 from models.returns.flow import Inspected, inspect_return, receive_return
+from models.returns.refunds import mark_payout_paid
 from models.returns.requesting import (
     RequestedLine,
     approve_return,

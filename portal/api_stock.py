@@ -8,24 +8,29 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 
 from models.core.errors import NotFound, PermissionDenied, ValidationFailed
-from models.inventory.tables import Stock
-from models.supply.receipts import receive_purchase_order
-from models.supply.tables import PurchaseOrder
 from models.inventory.moves import adjust_stock, transfer_stock
+from models.inventory.tables import Stock
 from models.inventory.views import (
     decode_cursor,
     encode_cursor,
     sku_availability,
     stock_positions,
 )
-from portal.api import answer_errors_as_json, api_error, json_object_body, token_required
+from models.supply.receipts import receive_purchase_order
+from models.supply.tables import PurchaseOrder
+from portal.api import (
+    answer_errors_as_json,
+    api_error,
+    json_object_body,
+    token_required,
+)
 from schemas.stock import (
     adjustment_schema,
     movement_out,
+    receipt_schema,
     sku_availability_out,
     stock_position_out,
     stock_query_schema,
-    receipt_schema,
     transfer_schema,
 )
 

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 import json
 
-from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, stream_with_context,
-                   url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    stream_with_context,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -15,10 +24,15 @@ from wtforms.validators import Length
 
 from models.core.base import utc_now
 from models.core.errors import ImportRefused
-from models.intake.tables import ColumnMapping, ImportBatch
 from models.intake.file_import import import_order_file
 from models.intake.file_import.columns import parse_mapping_lines
-from models.intake.file_import.reports import batch_errors, batch_for, errors_csv_lines, visible_batches
+from models.intake.file_import.reports import (
+    batch_errors,
+    batch_for,
+    errors_csv_lines,
+    visible_batches,
+)
+from models.intake.tables import ColumnMapping, ImportBatch
 from models.orders.tables import Order
 from models.partners.tables import OPS_ROLES, Partner
 from portal.auth import role_required

@@ -22,7 +22,11 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from models.core.errors import ConfigError
-from models.shipping.webhook_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_body
+from models.shipping.webhook_signing import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    sign_body,
+)
 
 logger = logging.getLogger(__name__)
 

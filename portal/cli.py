@@ -44,8 +44,8 @@ def user() -> None:
 @click.option("--password", help="generated and printed when omitted")
 def user_create(email: str, role: str, partner_code: str | None, password: str | None) -> None:
     """Create (or reset) a portal user."""
-    from models.partners.accounts import create_user
     from models.core.errors import ValidationFailed
+    from models.partners.accounts import create_user
 
     with cli_context():
         try:
@@ -99,9 +99,9 @@ def _register_commands() -> None:
     from portal.cli_bench_allocation import bench_allocation
     from portal.cli_bench_intake import bench_intake
     from portal.cli_channels import channel_command
-    from portal.mail_intake import mail_intake_command
     from portal.cli_master_data import import_command, seed_command
     from portal.cli_run import carrier_sandbox, portal, relay, up, worker
+    from portal.mail_intake import mail_intake_command
 
     for command in (up, portal, worker, relay, carrier_sandbox, import_command, seed_command, bench,
                     channel_command, mail_intake_command):

@@ -35,8 +35,8 @@ def bench_pipeline(orders: int, lines: int, threads: int, processes: int) -> Non
     os.environ["OMS_SANDBOX_DELIVERY_SECONDS"] = "0"
     from dramatiq import Worker
 
-    from models.invariants import run_checks
     from models.core.migrate import upgrade_database
+    from models.invariants import run_checks
     from portal.cli_run import _start_relay, _start_sandbox
     from portal.cli_support import cli_context
 
@@ -130,8 +130,8 @@ def _place(bodies: list[dict]) -> tuple[float, list[int]]:
 
 
 def _wait_settled(ids: list[int], *, timeout: float) -> float:
+    from models.orders.states import ORDER_WORKING_STATES
     from models.orders.tables import Order
-    from models.core.states import ORDER_WORKING_STATES
 
     started = time.perf_counter()
     while time.perf_counter() - started < timeout:

@@ -29,9 +29,9 @@ def bench_allocation(order_count: int, threads: int, database_url: str | None) -
     empty database at --database-url."""
     from models.core.config import load_settings
     from models.core.db import bind_database, database
+    from models.core.migrate import upgrade_database
     from models.demo_data import seed_demo
     from models.invariants import run_checks
-    from models.core.migrate import upgrade_database
 
     folder = Path(tempfile.mkdtemp(prefix="oms-bench-allocation-"))
     try:
@@ -78,11 +78,11 @@ def _scarce_stock(order_count: int) -> tuple[str, int]:
 def _approved_orders(order_count: int, hot: str) -> list[int]:
     """Orders of the hot SKU and sometimes one other, from buyers in good standing, placed and approved."""
     from models.core.db import database
-    from models.demo_data import WAREHOUSES
-    from models.inventory.tables import Product
-    from models.intake.entry import place_order
-    from models.partners.tables import Partner
     from models.core.transitions import transition
+    from models.demo_data import WAREHOUSES
+    from models.intake.entry import place_order
+    from models.inventory.tables import Product
+    from models.partners.tables import Partner
     from schemas.orders import order_schema
 
     rng = random.Random(7)

@@ -29,8 +29,8 @@ def bench_intake(line_count: int, keep: bool, database_url: str | None) -> None:
     file, or the empty database at --database-url."""
     from models.core.config import load_settings
     from models.core.db import bind_database, database
-    from models.demo_data import seed_demo
     from models.core.migrate import upgrade_database
+    from models.demo_data import seed_demo
     from models.intake.file_import import import_order_file
 
     folder = Path(tempfile.mkdtemp(prefix="oms-bench-intake-"))

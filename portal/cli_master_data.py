@@ -5,8 +5,8 @@ from pathlib import Path
 
 import click
 
-from models.demo_data import demo_is_needed, seed_demo
 from models.core.errors import OMSError, ValidationFailed
+from models.demo_data import demo_is_needed, seed_demo
 from models.partners.master_data import import_master_data
 from models.receivables.payment_import import import_payments
 from portal.cli_support import cli_context

@@ -8,6 +8,7 @@ from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from models.core.errors import NotFound, ValidationFailed
+from models.orders.tables import Order
 from models.returns.feedback import (
     MAX_COMMENT,
     RATINGS,
@@ -15,7 +16,6 @@ from models.returns.feedback import (
     order_for_token,
     record_feedback,
 )
-from models.orders.tables import Order
 
 bp = Blueprint("feedback", __name__)
 

@@ -29,22 +29,22 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from models.partners.access import Customer
 from models.core.base import utc_now
-from models.review.hold_decisions import held_orders
 from models.orders.tables import Order
+from models.partners.access import Customer
 from models.partners.tables import Partner
+from models.review.hold_decisions import held_orders
+from models.review.reviews import (
+    ReviewRuleSet,
+    current_rule_set,
+    latest_reviews,
+)
 from models.review.rules import (
     HOLD_DECIDERS,
     RULE_CODES,
     CreditOverride,
     RuleSettings,
     may_release,
-)
-from models.review.reviews import (
-    ReviewRuleSet,
-    current_rule_set,
-    latest_reviews,
 )
 from portal.auth import ops_required, role_required
 from portal.rule_set_pages import save_if_changed

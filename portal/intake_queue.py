@@ -21,13 +21,13 @@ from wtforms import IntegerField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from models.core.errors import InvalidTransition, NotFound
-from models.intake.tables import IntakeMessage
 from models.intake.mail import (
     attachments_of,
     discard_message,
     mark_converted,
     stored_mail,
 )
+from models.intake.tables import IntakeMessage
 from models.orders.tables import Order
 from portal.auth import ops_required
 

@@ -12,8 +12,6 @@ from wtforms import IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from models.core.errors import ValidationFailed
-from models.inventory.tables import Product, Warehouse
-from models.partners.tables import OPS_ROLES
 from models.inventory.moves import (
     MAX_NOTE,
     MAX_QUANTITY,
@@ -22,6 +20,7 @@ from models.inventory.moves import (
     adjust_stock,
     transfer_stock,
 )
+from models.inventory.tables import Product, Warehouse
 from models.inventory.views import (
     decode_cursor,
     encode_cursor,
@@ -30,6 +29,7 @@ from models.inventory.views import (
     sku_movements,
     stock_positions,
 )
+from models.partners.tables import OPS_ROLES
 from portal.auth import PortalUser, role_required
 
 bp = Blueprint("inventory", __name__, url_prefix="/ops")

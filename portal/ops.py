@@ -10,23 +10,36 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
-from wtforms import FieldList, Form, FormField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms import (
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
-from models.partners.access import Customer, orderable_customers, visible_orders
 from models.core.base import utc_now
 from models.core.errors import NotFound, OMSError, PermissionDenied, ValidationFailed
-from models.orders.cancellation import cancel_order
-from models.review.hold_decisions import hold_codes, reject_held_order, release_held_order
-from models.inventory.tables import Product
-from models.intake.mail import mark_converted
+from models.core.states import sources_of
 from models.intake.entry import place_order
-from models.orders.views import load_order_view
-from models.orders.tables import Order
-from models.partners.tables import OPS_ROLES, Partner
-from models.review.rules import HOLD_DECIDERS, may_release
+from models.intake.mail import mark_converted
 from models.intake.sku_matching import match_line_sku
-from models.core.states import ORDER_TRANSITIONS, sources_of
+from models.inventory.tables import Product
+from models.orders.cancellation import cancel_order
+from models.orders.states import ORDER_TRANSITIONS
+from models.orders.tables import Order
+from models.orders.views import load_order_view
+from models.partners.access import Customer, orderable_customers, visible_orders
+from models.partners.tables import OPS_ROLES, Partner
+from models.review.hold_decisions import (
+    hold_codes,
+    reject_held_order,
+    release_held_order,
+)
+from models.review.rules import HOLD_DECIDERS, may_release
 from portal.auth import PortalUser, is_local_path, role_required
 from schemas.orders import CURRENCIES, order_schema
 

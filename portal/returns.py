@@ -21,8 +21,12 @@ from wtforms.validators import DataRequired, Length
 
 from models.core.base import utc_now
 from models.core.errors import NotFound, ValidationFailed
-from models.returns.feedback import average_by_sku, average_by_warehouse, recent_feedback
 from models.partners.tables import OPS_ROLES, Partner
+from models.returns.feedback import (
+    average_by_sku,
+    average_by_warehouse,
+    recent_feedback,
+)
 from models.returns.flow import (
     CONDITIONS,
     RECEIVABLE,
@@ -43,8 +47,8 @@ from models.returns.lists import (
 )
 from models.returns.photos import photo_path
 from models.returns.requesting import approve_return, reject_return
-from models.returns.views import return_document, visible_return
 from models.returns.tables import ReturnRequest
+from models.returns.views import return_document, visible_return
 from portal.api_returns import RETURN_DESK_ROLES
 from portal.auth import is_local_path, ops_required, role_required
 from portal.flashes import flash_form_errors, flash_validation

@@ -8,8 +8,8 @@ from flask import Blueprint, Response, abort, g, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from models.partners.access import can_see_order
 from models.core.errors import NotFound, PermissionDenied, ValidationFailed
+from models.partners.access import can_see_order
 from models.partners.tables import OPS_ROLES
 from models.shipping.documents import DispatchNote, dispatch_note_data, pick_list_data
 from portal.api import (

@@ -20,7 +20,6 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from models.core.base import utc_now
-from models.shipping.rules import SERVICE_LEVELS
 from models.core.errors import (
     CarrierRejected,
     CarrierUnavailable,
@@ -30,6 +29,8 @@ from models.core.errors import (
     ValidationFailed,
 )
 from models.partners.tables import OPS_ROLES
+from models.shipping.rules import SERVICE_LEVELS
+from models.shipping.states import SHIPMENT_TRANSITIONS
 from models.shipping.views import (
     ShipmentFilters,
     alert_shipment_id,
@@ -38,7 +39,6 @@ from models.shipping.views import (
     visible_shipment,
     warehouse_codes,
 )
-from models.core.states import SHIPMENT_TRANSITIONS
 from models.shipping.waybill_changes import (
     book_again,
     cancellable_waybill,

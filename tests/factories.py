@@ -4,13 +4,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 from models.core.base import utc_now
-from models.shipping.dispatch import CarrierChoice, prepare_waybill, record_waybill
-from models.inventory.tables import Lane, Product, Stock, Warehouse
 from models.intake.entry import place_order
+from models.inventory.tables import Lane, Product, Stock, Warehouse
 from models.orders.flow import allocate, create_shipments, review, start_review
 from models.orders.tables import Order
 from models.partners.tables import Partner
 from models.returns.requesting import RequestedLine, request_return
+from models.shipping.dispatch import CarrierChoice, prepare_waybill, record_waybill
 from models.shipping.tracking import CarrierEvent, record_tracking_events
 from schemas.orders import order_schema
 
@@ -60,8 +60,8 @@ def allow_repeat_orders() -> None:
     (pipeline mechanics, stock arithmetic) rather than test the review."""
     from dataclasses import replace
 
-    from models.review.rules import DEFAULT_SETTINGS
     from models.review.reviews import save_rule_set
+    from models.review.rules import DEFAULT_SETTINGS
 
     save_rule_set(replace(DEFAULT_SETTINGS, enabled=DEFAULT_SETTINGS.enabled - {"duplicate"}), actor="test",
                   note="identical orders on purpose")

@@ -1,8 +1,8 @@
 """Allocation stage: reserve stock for approved orders, or backorder them."""
 import dramatiq
 
-from models.orders.flow import allocate
 from models.core.stages import ALLOCATION
+from models.orders.flow import allocate
 from workers.batch import run_for_each
 from workers.options import DATABASE_STAGE
 

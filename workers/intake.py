@@ -1,8 +1,8 @@
 """Intake stage: a received order enters review."""
 import dramatiq
 
-from models.orders.flow import start_review
 from models.core.stages import INTAKE
+from models.orders.flow import start_review
 from workers.batch import run_for_each
 from workers.options import DATABASE_STAGE
 

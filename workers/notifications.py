@@ -2,9 +2,9 @@
 sent after what it reports is committed."""
 import dramatiq
 
-from models.shipping.events import mail_shipment_event
 from models.core.stages import ALERT_MAILS, SHIPMENT_MAILS
 from models.inventory.alerts import mail_stock_alert
+from models.shipping.events import mail_shipment_event
 from workers.batch import run_for_each
 from workers.broker import current_settings
 from workers.options import MAIL_STAGE

@@ -14,13 +14,13 @@ from datetime import timedelta
 import dramatiq
 
 from models.core.db import connection
-from models.review.hold_decisions import cancel_stale_holds
 from models.core.outbox import OutboxMessage, claim_batch, mark_sent, release_claims
 from models.core.rate_limits import forget_old_windows
 from models.core.stages import MAX_BATCH_BY_ACTOR
 from models.inventory.alerts import sweep_alerts
-from models.sweeper import redrive_stuck_orders, redrive_stuck_returns
+from models.review.hold_decisions import cancel_stale_holds
 from models.shipping.tracking_polls import schedule_due_polls
+from models.sweeper import redrive_stuck_orders, redrive_stuck_returns
 
 logger = logging.getLogger(__name__)
 BATCH = 200

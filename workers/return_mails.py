@@ -1,8 +1,8 @@
 """The customer's return mails, one per step of a return, sent after the step is committed."""
 import dramatiq
 
-from models.returns.mails import mail_return_update
 from models.core.stages import RETURN_MAILS
+from models.returns.mails import mail_return_update
 from workers.broker import current_settings
 from workers.options import MAIL_STAGE
 

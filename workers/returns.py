@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dramatiq
 
+from models.core.stages import RETURNS
 from models.returns.flow import prepare_approved, settle_return
 from models.returns.labels import (
     fail_label,
@@ -13,7 +14,6 @@ from models.returns.labels import (
     return_parcel,
 )
 from models.returns.tables import ReturnLabel, ReturnRequest
-from models.core.stages import RETURNS
 from workers.batch import run_for_each
 from workers.broker import current_settings
 from workers.carriers import carrier_for

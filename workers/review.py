@@ -1,8 +1,8 @@
 """Review stage: credit and blocked-customer checks approve, hold or reject each order."""
 import dramatiq
 
-from models.orders.flow import review
 from models.core.stages import REVIEW
+from models.orders.flow import review
 from workers.batch import run_for_each
 from workers.options import DATABASE_STAGE
 

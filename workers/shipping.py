@@ -7,8 +7,15 @@ from datetime import timedelta
 
 import dramatiq
 
-from models.shipping.rules import CarrierDecision, Quote, decide_carrier, pick_cheapest
 from models.core.config import Settings
+from models.core.errors import (
+    CarrierAmbiguous,
+    CarrierError,
+    CarrierRejected,
+    CarrierUnavailable,
+)
+from models.core.stages import SHIPPING, WAYBILL_RELEASES, WAYBILLS
+from models.orders.flow import create_shipments as create_order_shipments
 from models.shipping.dispatch import (
     CarrierChoice,
     Parcel,
@@ -20,18 +27,17 @@ from models.shipping.dispatch import (
     prepare_waybill,
     record_waybill,
 )
-from models.core.errors import (
-    CarrierAmbiguous,
-    CarrierError,
-    CarrierRejected,
-    CarrierUnavailable,
-)
-from models.orders.flow import create_shipments as create_order_shipments
-from models.core.stages import SHIPPING, WAYBILL_RELEASES, WAYBILLS
+from models.shipping.rules import CarrierDecision, Quote, decide_carrier, pick_cheapest
 from workers.batch import run_for_each
 from workers.broker import current_settings
 from workers.carriers import carrier_for, carrier_setup
-from workers.carriers.base import Carrier, IssuedWaybill, QuoteRequest, ShipTo, WaybillRequest
+from workers.carriers.base import (
+    Carrier,
+    IssuedWaybill,
+    QuoteRequest,
+    ShipTo,
+    WaybillRequest,
+)
 from workers.options import CARRIER_STAGE, DATABASE_STAGE
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from models.core.config import Settings
-from models.shipping.waybill_changes import cancellable_waybill, record_waybill_cancellation
+from models.shipping.waybill_changes import (
+    cancellable_waybill,
+    record_waybill_cancellation,
+)
 from workers.carriers import carrier_for
 
 

@@ -1,8 +1,8 @@
 """Backorders: orders waiting for stock are allocated again, by priority then age, when stock arrives."""
 from __future__ import annotations
 
-from models.orders.tables import Order, OrderLine
 from models.core.stages import ALLOCATION
+from models.orders.tables import Order, OrderLine
 
 WAITING_STATES = ("backordered",)
 NUDGE_LIMIT = 500  # orders nudged per arrival; the rest follow as stock keeps arriving or the sweeper passes

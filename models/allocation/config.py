@@ -6,8 +6,13 @@ import json
 from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal, InvalidOperation
 
+from models.allocation.routing import (
+    RoutingRule,
+    rules_from_document,
+    rules_to_document,
+)
 from models.allocation.rules import PARTIALS, STRATEGIES, PlanPolicy
-from models.allocation.routing import RoutingRule, rules_from_document, rules_to_document
+from models.core.registry import register_tables
 from models.core.rule_set_versions import RuleSetVersion
 
 POLICY_KEYS = ("strategy", "cost_weight", "days_weight", "split_penalty", "allow_split", "allow_dropship", "partial")
@@ -94,3 +99,6 @@ def current_allocation_rules() -> AllocationRuleSet:
 
 def save_allocation_settings(settings: AllocationSettings, *, actor: str, note: str = "") -> AllocationRuleSet:
     return AllocationRuleSet.record(settings, actor=actor, note=note)
+
+
+register_tables(AllocationRuleSet)

@@ -5,10 +5,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from models.allocation.rules import LineDemand, PlanPolicy, SourceOption
+from models.allocation.plan_inputs import LineDemand, PlanPolicy, SourceOption
 
 # What each position of a fill's rank compares, to say why a runner-up lost.
 RANK_LABELS = {

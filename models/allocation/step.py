@@ -4,24 +4,30 @@ and split what cannot ship yet into a linked backorder order when the policy shi
 from __future__ import annotations
 
 import json
-from datetime import datetime, time as clock
+from datetime import datetime
+from datetime import time as clock
 from decimal import Decimal
 
 import peewee
 
 from models.allocation.config import current_allocation_rules
-from models.allocation.rules import AllocationPlan, LineDemand, SourceOption, plan_allocation
+from models.allocation.routing import RoutingContext, apply_routing
+from models.allocation.rules import (
+    AllocationPlan,
+    LineDemand,
+    SourceOption,
+    plan_allocation,
+)
 from models.core.base import CENT, utc_now
 from models.core.db import database, lock_for_update
 from models.core.errors import StockMoved
+from models.core.stages import SHIPPING
+from models.core.transitions import record_creation, transition
+from models.inventory.alerts import evaluate_alerts
 from models.inventory.tables import Lane, Product, Stock, Warehouse
 from models.orders.tables import Order, OrderLine, Reservation
 from models.partners.tables import Partner
 from models.supply.tables import PurchaseOrder, PurchaseOrderLine
-from models.allocation.routing import RoutingContext, apply_routing
-from models.core.stages import SHIPPING
-from models.inventory.alerts import evaluate_alerts
-from models.core.transitions import record_creation, transition
 
 ALLOCATABLE = ("approved", "backordered")
 # A supplier shipping straight to the customer costs more than our own lanes and is used when they cannot serve.

@@ -4,6 +4,7 @@ from __future__ import annotations
 import peewee
 
 from models.core.base import BaseModel, utc_now
+from models.core.registry import register_tables
 
 
 class StatusChange(BaseModel):
@@ -21,3 +22,6 @@ class StatusChange(BaseModel):
     @classmethod
     def trail(cls, entity: str, entity_id: int) -> peewee.ModelSelect:
         return cls.select().where(cls.entity == entity, cls.entity_id == entity_id).order_by(cls.at, cls.id)
+
+
+register_tables(StatusChange)

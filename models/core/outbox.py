@@ -8,6 +8,7 @@ from datetime import timedelta
 import peewee
 
 from models.core.base import BaseModel, utc_now
+from models.core.registry import register_tables
 
 
 class OutboxMessage(BaseModel):
@@ -63,3 +64,6 @@ def release_claims(messages: list[OutboxMessage], error: str) -> None:
     """Give messages back after a failed publish so the next pass retries them."""
     (OutboxMessage.update(claimed_until=None, claim_token=None, last_error=error[:2000])
      .where(OutboxMessage.id.in_([m.id for m in messages])).execute())
+
+
+register_tables(OutboxMessage)

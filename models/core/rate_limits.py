@@ -7,6 +7,7 @@ import peewee
 
 from models.core.base import BaseModel, utc_now
 from models.core.db import database
+from models.core.registry import register_tables
 
 
 class RateLimitWindow(BaseModel):
@@ -46,3 +47,6 @@ def _window_start(now: datetime, seconds: int) -> datetime:
     epoch = datetime(1970, 1, 1)
     elapsed = int((now - epoch).total_seconds())
     return epoch + timedelta(seconds=elapsed - elapsed % seconds)
+
+
+register_tables(RateLimitWindow)

@@ -32,11 +32,3 @@ RETURN_MAILS = Stage("oms_notify", "mail_return_updates")  # the customer's mail
 ALL_STAGES = (INTAKE, REVIEW, ALLOCATION, SHIPPING, WAYBILLS, ALERT_MAILS, SHIPMENT_MAILS, TRACKING_POLLS,
               WAYBILL_RELEASES, RETURNS, RETURN_MAILS)
 MAX_BATCH_BY_ACTOR = {stage.actor_name: stage.max_batch for stage in ALL_STAGES}
-
-# The stage that moves an order on from each working status (see models.core.states.ORDER_WORKING_STATES).
-STAGE_FOR_ORDER_STATUS = {
-    "received": INTAKE,
-    "reviewing": REVIEW,
-    "approved": ALLOCATION,
-    "allocated": SHIPPING,
-}

@@ -5,12 +5,8 @@ from models.core.audit import StatusChange
 from models.core.base import utc_now
 from models.core.db import database
 from models.core.errors import InvalidTransition
-from models.orders.tables import Order
-from models.returns.tables import ReturnRequest
-from models.shipping.tables import Shipment
+from models.core.registry import status_table
 from models.core.states import MACHINES, can_transition, sources_of
-
-TABLES = {"order": Order, "shipment": Shipment, "return": ReturnRequest}
 
 
 def transition(entity: str, entity_id: int, to: str, *, actor: str, reason: str = "",
@@ -24,7 +20,7 @@ def transition(entity: str, entity_id: int, to: str, *, actor: str, reason: str 
     if entity not in MACHINES:
         raise InvalidTransition(f"unknown entity {entity!r}; known: {', '.join(MACHINES)}")
     sources = _expected_sources(entity, to, expected)
-    model = TABLES[entity]
+    model = status_table(entity)
     changes = {model.status: to, model.status_changed_at: utc_now()}
     if hasattr(model, "status_reason"):
         changes[model.status_reason] = reason

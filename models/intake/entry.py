@@ -8,12 +8,11 @@ import peewee
 from models.core.base import CENT
 from models.core.db import database
 from models.core.errors import ValidationFailed
+from models.core.stages import INTAKE
+from models.core.transitions import record_creation
 from models.inventory.tables import Product
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
-from models.core.stages import INTAKE
-from models.core.transitions import record_creation
-
 
 UNKNOWN_SKU_POLICIES = ("reject", "hold")
 

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import peewee
 
-from models.intake import file_import
 from models.core.config import Settings
 from models.core.db import database
 from models.core.errors import ImportRefused, InvalidTransition, NotFound
-from models.intake.tables import IntakeMessage
 from models.core.mailer import send_mail
+from models.intake import file_import
+from models.intake.tables import IntakeMessage
 from models.orders.tables import Order
 from models.partners.tables import Partner, User
 

@@ -7,6 +7,7 @@ import json
 import peewee
 
 from models.core.base import BaseModel, utc_now
+from models.core.registry import register_tables
 from models.partners.tables import Partner, User
 
 CHANNEL_KINDS = ("shopify", "woocommerce")
@@ -95,3 +96,6 @@ class IntakeMessage(BaseModel):
 
     class Meta:
         indexes = ((("status", "received_at"), False),)
+
+
+register_tables(ImportBatch, ImportRowError, ColumnMapping, SalesChannel, IntakeMessage)

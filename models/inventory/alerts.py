@@ -9,10 +9,10 @@ import peewee
 from models.core.base import utc_now
 from models.core.config import Settings
 from models.core.db import database
-from models.inventory.tables import Product, Stock, StockAlert, Warehouse
 from models.core.mailer import send_mail
-from models.partners.tables import Partner, User
 from models.core.stages import ALERT_MAILS
+from models.inventory.tables import Product, Stock, StockAlert, Warehouse
+from models.partners.tables import Partner, User
 
 logger = logging.getLogger(__name__)
 

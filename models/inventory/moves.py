@@ -10,8 +10,8 @@ from models.allocation.backorders import stock_arrived
 from models.core.base import utc_now
 from models.core.db import database, lock_for_update
 from models.core.errors import ValidationFailed
-from models.inventory.tables import Product, Stock, StockMovement, Warehouse
 from models.inventory.alerts import evaluate_alerts
+from models.inventory.tables import Product, Stock, StockMovement, Warehouse
 
 # Reason codes of an adjustment, with their labels.
 REASON_CODES = {

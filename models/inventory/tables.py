@@ -4,6 +4,7 @@ from __future__ import annotations
 import peewee
 
 from models.core.base import BaseModel, MoneyField, utc_now
+from models.core.registry import register_tables
 from models.partners.tables import Partner
 
 
@@ -101,3 +102,6 @@ class StockAlert(BaseModel):
 
     class Meta:
         indexes = ((("status", "raised_at"), False),)
+
+
+register_tables(Product, Warehouse, Lane, Stock, StockMovement, StockAlert)

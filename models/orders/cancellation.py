@@ -4,12 +4,12 @@ from __future__ import annotations
 from models.allocation.backorders import stock_arrived
 from models.core.base import utc_now
 from models.core.db import database, lock_for_update
-from models.inventory.tables import Stock
-from models.orders.tables import Order, OrderLine, Reservation
-from models.shipping.tables import Shipment, Waybill
 from models.core.stages import WAYBILL_RELEASES
 from models.core.states import sources_of
 from models.core.transitions import transition
+from models.inventory.tables import Stock
+from models.orders.tables import Order, OrderLine, Reservation
+from models.shipping.tables import Shipment, Waybill
 
 LEFT_THE_WAREHOUSE = ("dispatched", "in_transit", "exception", "delivered", "returned")
 

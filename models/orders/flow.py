@@ -5,18 +5,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 from models.allocation.step import allocate  # noqa: F401 - the allocation stage's step
-from models.shipping.rules import service_level_for
 from models.core.db import database, lock_for_update
-from models.shipping.dispatch import waits_for_ops
+from models.core.stages import ALLOCATION, REVIEW, WAYBILLS
+from models.core.transitions import transition
 from models.inventory.tables import Product
 from models.orders.tables import Order, OrderLine, Reservation
 from models.partners.tables import Partner
 from models.review.facts import load_review_facts
-from models.review.rules import APPROVE, HOLD, review_order
 from models.review.reviews import current_rule_set, record_review
+from models.review.rules import APPROVE, HOLD, review_order
+from models.shipping.dispatch import waits_for_ops
+from models.shipping.rules import service_level_for
 from models.shipping.tables import Shipment, ShipmentLine, Waybill
-from models.core.stages import ALLOCATION, REVIEW, WAYBILLS
-from models.core.transitions import transition
 
 
 def start_review(order_id: int, *, actor: str) -> bool:

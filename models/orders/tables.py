@@ -7,11 +7,12 @@ from datetime import datetime
 import peewee
 
 from models.core.base import BaseModel, MoneyField, utc_now
-from models.intake.tables import ImportBatch, IntakeMessage
 from models.core.db import lock_for_update
+from models.core.registry import register_status_table, register_tables
+from models.intake.tables import ImportBatch, IntakeMessage
 from models.inventory.tables import Product, Stock, Warehouse
+from models.orders.states import ORDER_TRANSITIONS
 from models.partners.tables import Partner
-from models.core.states import ORDER_TRANSITIONS
 
 CHANNELS = ("api", "portal", "file", "shopify", "woocommerce", "email", "phone")
 _STATUS_LIST = ", ".join(f"'{s}'" for s in ORDER_TRANSITIONS)
@@ -115,3 +116,7 @@ class Reservation(BaseModel):
             (("stock", "status"), False),
         )
         constraints = [peewee.Check("quantity > 0")]
+
+
+register_tables(Order, OrderLine, Reservation)
+register_status_table("order", Order)

@@ -18,10 +18,10 @@ from marshmallow import Schema, ValidationError
 from models.core.base import utc_now
 from models.core.db import database
 from models.core.errors import RowRejected, ValidationFailed
+from models.inventory.moves import set_on_hand
 from models.inventory.tables import Lane, Product, Stock, Warehouse
 from models.partners.tables import Partner, User
 from models.receivables.ledger import set_opening_balance
-from models.inventory.moves import set_on_hand
 from schemas.master_data import KINDS, REQUIRED_HEADERS, ROW_SCHEMAS, header_key
 
 log = logging.getLogger(__name__)

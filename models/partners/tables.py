@@ -7,6 +7,7 @@ import secrets
 import peewee
 
 from models.core.base import BaseModel, MoneyField, utc_now
+from models.core.registry import register_tables
 
 PARTNER_KINDS = ("customer", "distributor", "supplier")
 ROLES = ("ops_admin", "ops_agent", "credit_controller", "supplier", "distributor")
@@ -81,3 +82,6 @@ class ApiToken(BaseModel):
                .where(cls.token_hash == hash_token(token), cls.revoked_at.is_null(), User.active == True)  # noqa: E712
                .first())
         return row.user if row else None
+
+
+register_tables(Partner, User, ApiToken)

@@ -15,6 +15,7 @@ from models.core.audit import StatusChange
 from models.core.base import CENT, BaseModel, MoneyField, utc_now
 from models.core.db import database, lock_for_update
 from models.core.errors import ValidationFailed
+from models.core.registry import register_tables
 from models.orders.tables import Order
 from models.partners.tables import Partner
 
@@ -236,3 +237,6 @@ def overdue_position(customer_id: int, today: date) -> tuple[Decimal, int]:
     if isinstance(oldest, str):  # SQLite answers an aggregate over a date column as text
         oldest = date.fromisoformat(oldest)
     return Decimal(str(owed)).quantize(CENT), (today - oldest).days
+
+
+register_tables(Invoice, Payment, PaymentApplication)

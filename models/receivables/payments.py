@@ -7,7 +7,6 @@ from decimal import Decimal
 from models.core.base import CENT, utc_now
 from models.core.db import database
 from models.core.errors import ValidationFailed
-from models.review.hold_decisions import recheck_held_orders
 from models.partners.tables import Partner
 from models.receivables.ledger import (
     PAYMENT_METHODS,
@@ -17,6 +16,7 @@ from models.receivables.ledger import (
     move_balance,
     settle,
 )
+from models.review.hold_decisions import recheck_held_orders
 from schemas.orders import CURRENCIES
 
 MAX_AMOUNT = Decimal("999999999999.99")  # NUMERIC(14, 2)

@@ -7,8 +7,8 @@ import peewee
 
 from models.core.db import database
 from models.core.errors import InvalidTransition, NotFound, ValidationFailed
-from models.inventory.tables import Product
 from models.intake.entry import place_order
+from models.inventory.tables import Product
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
 from models.returns.tables import ReturnLine, ReturnRequest

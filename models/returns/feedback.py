@@ -9,12 +9,12 @@ from decimal import Decimal
 import peewee
 from itsdangerous import BadSignature, URLSafeSerializer
 
-from models.partners.access import Customer
 from models.core.config import Settings
 from models.core.db import database
 from models.core.errors import NotFound, ValidationFailed
 from models.inventory.tables import Product, Warehouse
 from models.orders.tables import Order, OrderLine
+from models.partners.access import Customer
 from models.returns.tables import OrderFeedback
 from models.shipping.tables import Shipment
 

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from models.core.base import utc_now
 from models.core.db import database
 from models.core.errors import NotFound, ValidationFailed
-from models.returns.exchanges import create_exchange_order
+from models.core.stages import RETURN_MAILS, RETURNS
+from models.core.transitions import transition
+from models.inventory.moves import move_on_hand, quarantine
 from models.inventory.tables import Product, Warehouse
 from models.orders.tables import OrderLine
+from models.returns.exchanges import create_exchange_order
 from models.returns.refunds import issue_refund
 from models.returns.tables import ReturnLine, ReturnRequest
-from models.core.stages import RETURN_MAILS, RETURNS
-from models.inventory.moves import move_on_hand, quarantine
-from models.core.transitions import transition
 
 CONDITIONS = ("resellable", "damaged", "defective")
 RECEIVABLE = ("approved", "label_issued", "in_transit")

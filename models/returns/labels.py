@@ -12,14 +12,14 @@ from decimal import Decimal
 import peewee
 
 from models.core.base import utc_now
-from models.shipping.rules import ParcelFacts
 from models.core.db import database
-from models.shipping.dispatch import Parcel
+from models.core.stages import RETURN_MAILS, RETURNS
+from models.core.transitions import transition
 from models.inventory.tables import Product, Warehouse
 from models.orders.tables import Order, OrderLine
 from models.returns.tables import ReturnLabel, ReturnLine, ReturnRequest
-from models.core.stages import RETURN_MAILS, RETURNS
-from models.core.transitions import transition
+from models.shipping.dispatch import Parcel
+from models.shipping.rules import ParcelFacts
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import peewee
 
-from models.partners.access import Customer, visible_orders
 from models.inventory.tables import Product
 from models.orders.tables import Order
+from models.partners.access import Customer, visible_orders
+from models.returns.states import RETURN_TRANSITIONS
 from models.returns.tables import ReturnPhoto, ReturnRequest
-from models.core.states import RETURN_TRANSITIONS
 
 REVIEW = "review"  # requested and waiting for a person
 ALL = "all"

@@ -21,7 +21,6 @@ from models.core.errors import (
     NotFound,
     ValidationFailed,
 )
-from models.review.hold_decisions import recheck_held_orders
 from models.orders.tables import Order
 from models.receivables.ledger import (
     ZERO,
@@ -32,6 +31,7 @@ from models.receivables.ledger import (
     settle,
 )
 from models.returns.tables import Refund, ReturnLine, ReturnRequest
+from models.review.hold_decisions import recheck_held_orders
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ CREDIT_NOTE, PAYOUT = "credit_note", "payout"
 # A credit note is a Payment row, but not a way money is received: it stays out of
 # receivables.PAYMENT_METHODS, which the payments API and CSV accept from outside.
 CREDIT_NOTE_METHOD = CREDIT_NOTE
-# Return states in which money may be (or may have been) given back; see models.core.states.RETURN_TRANSITIONS.
+# Return states in which money may be (or may have been) given back; see models.returns.states.RETURN_TRANSITIONS.
 # approved: return_rules may pay small refunds on approval, before the goods are back.
 REFUNDABLE_STATES = ("approved", "label_issued", "in_transit", "received", "inspected", "refunded", "closed")
 

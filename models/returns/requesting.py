@@ -13,6 +13,8 @@ from models.core.audit import StatusChange
 from models.core.base import CENT, utc_now
 from models.core.db import database, lock_for_update
 from models.core.errors import NotFound, ValidationFailed
+from models.core.stages import RETURN_MAILS, RETURNS
+from models.core.transitions import record_creation, transition
 from models.inventory.tables import Product
 from models.orders.tables import Order, OrderLine
 from models.returns.refunds import issue_refund
@@ -26,8 +28,6 @@ from models.returns.rules import (
 from models.returns.settings import current_return_rules
 from models.returns.tables import ReturnLine, ReturnRequest
 from models.shipping.tables import Shipment, ShipmentLine
-from models.core.stages import RETURN_MAILS, RETURNS
-from models.core.transitions import record_creation, transition
 
 OPEN_RETURN = ReturnRequest.status != "rejected"
 

@@ -8,16 +8,18 @@ import peewee
 
 from models.core.base import BaseModel, MoneyField, utc_now
 from models.core.db import lock_for_update
+from models.core.registry import register_status_table, register_tables
+from models.core.rule_set_versions import RuleSetVersion
 from models.inventory.tables import Product, Warehouse
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
-from models.core.rule_set_versions import RuleSetVersion
+from models.returns.states import RETURN_REQUESTED
 
 
 class ReturnRequest(BaseModel):
     order = peewee.ForeignKeyField(Order, backref="returns", on_delete="RESTRICT")
     customer = peewee.ForeignKeyField(Partner, backref="returns", on_delete="RESTRICT")
-    status = peewee.CharField(max_length=32, default="requested")
+    status = peewee.CharField(max_length=32, default=RETURN_REQUESTED)
     resolution = peewee.CharField(max_length=16)  # refund or exchange
     reason = peewee.CharField(max_length=32)
     comment = peewee.TextField(default="")
@@ -119,3 +121,7 @@ class OrderFeedback(BaseModel):
 
     class Meta:
         constraints = [peewee.Check("rating BETWEEN 1 AND 5")]
+
+
+register_tables(ReturnRequest, ReturnLine, ReturnRuleSet, ReturnLabel, Refund, ReturnPhoto, OrderFeedback)
+register_status_table("return", ReturnRequest)

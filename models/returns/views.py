@@ -1,10 +1,10 @@
 """Reading returns: one return with its lines, decision, label, refund and history, and who may see it."""
 from __future__ import annotations
 
-from models.partners.access import visible_orders
 from models.core.audit import StatusChange
 from models.core.errors import NotFound
 from models.orders.tables import Order, OrderLine
+from models.partners.access import visible_orders
 from models.returns.tables import Refund, ReturnLabel, ReturnLine, ReturnRequest
 
 

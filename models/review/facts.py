@@ -7,13 +7,13 @@ from decimal import Decimal
 import peewee
 
 from models.core.base import CENT, utc_now
-from models.returns.exchanges import EXCHANGE_CHANNEL
 from models.inventory.tables import Lane, Product, Stock, Warehouse
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
-from models.supply.tables import PurchaseOrder, PurchaseOrderLine
 from models.receivables.ledger import overdue_position
+from models.returns.exchanges import EXCHANGE_CHANNEL
 from models.review.rules import LineFacts, RecentOrder, ReviewFacts, RuleSettings
+from models.supply.tables import PurchaseOrder, PurchaseOrderLine
 
 # Approved but not yet invoiced (shipping issues the invoice): these count against credit.
 OPEN_EXPOSURE_STATES = ("approved", "partially_allocated", "backordered", "allocated")

@@ -7,15 +7,20 @@ from datetime import timedelta
 import peewee
 
 from models.core.base import utc_now
-from models.orders.cancellation import cancel_order
 from models.core.db import database
 from models.core.errors import PermissionDenied, ValidationFailed
-from models.orders.tables import Order
-from models.review.rules import CREDIT_ROLES, may_release
-from models.review.reviews import OrderReview, current_rule_set, latest_review, newest_review_ids
-from models.intake.sku_matching import unmatched_lines
 from models.core.stages import ALLOCATION, REVIEW
 from models.core.transitions import transition
+from models.intake.sku_matching import unmatched_lines
+from models.orders.cancellation import cancel_order
+from models.orders.tables import Order
+from models.review.reviews import (
+    OrderReview,
+    current_rule_set,
+    latest_review,
+    newest_review_ids,
+)
+from models.review.rules import CREDIT_ROLES, may_release
 
 # Holds that money coming in can lift: the order is reviewed again.
 PAYMENT_SENSITIVE_CODES = ("credit_limit", "overdue")

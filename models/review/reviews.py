@@ -6,9 +6,10 @@ import json
 import peewee
 
 from models.core.base import BaseModel, utc_now
+from models.core.registry import register_tables
+from models.core.rule_set_versions import RuleSetVersion
 from models.orders.tables import Order
 from models.review.rules import DEFAULT_SETTINGS, ReviewDecision, RuleSettings
-from models.core.rule_set_versions import RuleSetVersion
 
 
 class ReviewRuleSet(RuleSetVersion):
@@ -89,3 +90,6 @@ def newest_review_ids(order_ids: list[int] | None = None) -> peewee.SelectQuery:
 
 def reviews_of(order_id: int) -> list[OrderReview]:
     return list(OrderReview.select().where(OrderReview.order == order_id).order_by(OrderReview.id))
+
+
+register_tables(ReviewRuleSet, OrderReview)

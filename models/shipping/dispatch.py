@@ -14,13 +14,14 @@ from typing import Callable
 import peewee
 
 from models.core.base import utc_now
-from models.shipping.rules import ParcelFacts
 from models.core.db import database, lock_for_update
 from models.core.errors import InvariantViolated
+from models.core.transitions import transition
 from models.inventory.tables import Stock
 from models.orders.tables import Order, Reservation
 from models.receivables.ledger import issue_invoice
 from models.shipping.events import record_shipment_event
+from models.shipping.rules import ParcelFacts
 from models.shipping.tables import (
     CancelledWaybill,
     Shipment,
@@ -28,7 +29,6 @@ from models.shipping.tables import (
     ShipmentLine,
     Waybill,
 )
-from models.core.transitions import transition
 
 
 @dataclass(frozen=True)

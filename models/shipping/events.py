@@ -3,22 +3,22 @@ mailed to the customer (through the outbox) and offered to the order's channel i
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 import logging
+from datetime import timedelta
 from urllib.parse import quote, urlencode
 
 import peewee
 
-from models.partners.access import visible_orders
 from models.core.base import utc_now
 from models.core.config import Settings
 from models.core.db import database
-from models.returns.feedback import feedback_url
 from models.core.mailer import send_mail
-from models.orders.tables import Order
-from models.partners.tables import User
-from models.shipping.tables import CancelledWaybill, Shipment, ShipmentEvent, Waybill
 from models.core.stages import SHIPMENT_MAILS
+from models.orders.tables import Order
+from models.partners.access import visible_orders
+from models.partners.tables import User
+from models.returns.feedback import feedback_url
+from models.shipping.tables import CancelledWaybill, Shipment, ShipmentEvent, Waybill
 
 logger = logging.getLogger(__name__)
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 import peewee
 
 from models.core.base import BaseModel, MoneyField, utc_now
+from models.core.registry import register_status_table, register_tables
 from models.inventory.tables import Warehouse
 from models.orders.tables import Order, OrderLine
+from models.shipping.states import SHIPMENT_READY
 
 
 class Shipment(BaseModel):
     order = peewee.ForeignKeyField(Order, backref="shipments", on_delete="CASCADE")
     warehouse = peewee.ForeignKeyField(Warehouse, backref="shipments", on_delete="RESTRICT")
     wave = peewee.IntegerField(default=1)  # a later wave ships what a backorder released
-    status = peewee.CharField(max_length=32, default="ready")
+    status = peewee.CharField(max_length=32, default=SHIPMENT_READY)
     weight_kg = peewee.DecimalField(max_digits=10, decimal_places=3, auto_round=True, default=0)
     carrier = peewee.CharField(max_length=32, default="sandbox")
     service_level = peewee.CharField(max_length=16, default="standard")  # economy, standard, express
@@ -123,3 +125,7 @@ class ShipmentAlert(BaseModel):
 
     class Meta:
         indexes = ((("status", "raised_at"), False),)
+
+
+register_tables(Shipment, ShipmentLine, Waybill, TrackingEvent, CancelledWaybill, ShipmentEvent, ShipmentAlert)
+register_status_table("shipment", Shipment)

@@ -7,10 +7,10 @@ from datetime import datetime
 import peewee
 
 from models.core.db import database
+from models.core.transitions import transition
 from models.returns.labels import is_return_label, mark_in_transit
 from models.shipping.events import record_shipment_event
 from models.shipping.tables import Shipment, ShipmentAlert, TrackingEvent, Waybill
-from models.core.transitions import transition
 
 # Which shipment status each carrier event code leads to (codes not listed are stored only).
 SHIPMENT_STATUS_FOR_EVENT = {

@@ -11,9 +11,9 @@ from datetime import datetime
 
 import peewee
 
-from models.returns.exchanges import EXCHANGE_CHANNEL
 from models.inventory.tables import Product
 from models.orders.tables import CHANNELS, Order, OrderLine
+from models.returns.exchanges import EXCHANGE_CHANNEL
 from models.returns.requesting import OPEN_RETURN
 from models.returns.tables import ReturnLabel, ReturnLine, ReturnRequest
 from models.shipping.tables import Shipment, ShipmentLine, TrackingEvent, Waybill

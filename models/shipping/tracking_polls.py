@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from models.core.base import utc_now
 from models.core.db import database
-from models.shipping.tables import Shipment, Waybill
 from models.core.stages import TRACKING_POLLS
+from models.shipping.tables import Shipment, Waybill
 
 CHUNK = 500
 OPEN_SHIPMENT_STATES = ("dispatched", "in_transit", "exception")

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 import peewee
 
-from models.partners.access import can_see_order, visible_orders
 from models.core.audit import StatusChange
 from models.inventory.tables import Warehouse
 from models.orders.tables import Order, OrderLine
+from models.partners.access import can_see_order, visible_orders
 from models.shipping.tables import (
     CancelledWaybill,
     Shipment,

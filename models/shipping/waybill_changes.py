@@ -4,18 +4,20 @@ from __future__ import annotations
 import uuid
 
 from models.core.base import utc_now
-from models.shipping.rules import SERVICE_LEVELS
 from models.core.db import database
-from models.shipping.dispatch import shipment_reservations
 from models.core.errors import (
     InvalidTransition,
     InvariantViolated,
     NotFound,
     ValidationFailed,
 )
+from models.core.stages import WAYBILLS
+from models.core.transitions import transition
 from models.inventory.tables import Stock
 from models.orders.tables import Order, Reservation
 from models.receivables.ledger import withdraw_invoice
+from models.shipping.dispatch import shipment_reservations
+from models.shipping.rules import SERVICE_LEVELS
 from models.shipping.tables import (
     CancelledWaybill,
     Shipment,
@@ -23,8 +25,6 @@ from models.shipping.tables import (
     TrackingEvent,
     Waybill,
 )
-from models.core.stages import WAYBILLS
-from models.core.transitions import transition
 
 
 def cancellable_waybill(shipment_id: int) -> Waybill:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from models.core.base import utc_now
 from models.core.db import database, lock_for_update
 from models.core.errors import NotFound, ValidationFailed
+from models.inventory.moves import move_on_hand
 from models.inventory.tables import Product, StockMovement, Warehouse
 from models.supply.tables import PurchaseOrder, PurchaseOrderLine
-from models.inventory.moves import move_on_hand
 
 RECEIVABLE = ("sent", "confirmed", "shipped")
 

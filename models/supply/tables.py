@@ -4,6 +4,7 @@ from __future__ import annotations
 import peewee
 
 from models.core.base import BaseModel, MoneyField, utc_now
+from models.core.registry import register_tables
 from models.inventory.tables import Product, Warehouse
 from models.orders.tables import Order
 from models.partners.tables import Partner
@@ -59,3 +60,6 @@ class AdvanceShippingNoticeLine(BaseModel):
     class Meta:
         indexes = ((("asn", "purchase_order_line"), True),)
         constraints = [peewee.Check("quantity > 0")]
+
+
+register_tables(PurchaseOrder, PurchaseOrderLine, AdvanceShippingNotice, AdvanceShippingNoticeLine)

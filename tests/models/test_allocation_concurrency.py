@@ -12,13 +12,13 @@ import peewee
 import pytest
 
 from models.core.db import connection, database
+from models.core.transitions import transition
+from models.intake.entry import place_order
 from models.invariants import run_checks
 from models.inventory.tables import Product, Stock
-from models.intake.entry import place_order
 from models.orders.flow import allocate
 from models.orders.tables import Order, OrderLine, Reservation
 from models.partners.tables import Partner
-from models.core.transitions import transition
 from schemas.orders import order_schema
 from tests.factories import make_world, order_body
 

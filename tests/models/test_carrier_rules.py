@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from models.core.errors import ValidationFailed
 from models.shipping.rules import (
     SERVICE_LEVELS,
     CarrierDecision,
@@ -19,7 +20,6 @@ from models.shipping.rules import (
     pick_cheapest,
     service_level_for,
 )
-from models.core.errors import ValidationFailed
 
 ADAPTERS = ("sandbox",)
 URL = "http://127.0.0.1:8090"

@@ -1,10 +1,10 @@
 import pytest
 
-from models.partners.accounts import authenticate
-from models.demo_data import demo_is_needed, seed_demo
 from models.core.errors import OMSError, ValidationFailed
+from models.demo_data import demo_is_needed, seed_demo
 from models.invariants import receivables_add_up
 from models.inventory.tables import Lane, Product, Stock, Warehouse
+from models.partners.accounts import authenticate
 from models.partners.tables import ROLES, Partner, User
 from models.receivables.ledger import Invoice, Payment, PaymentApplication
 

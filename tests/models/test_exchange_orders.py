@@ -6,13 +6,13 @@ from decimal import Decimal
 import pytest
 
 from models.core.errors import InvalidTransition, ValidationFailed
-from models.returns.exchanges import create_exchange_order
+from models.core.outbox import OutboxMessage
+from models.intake.entry import place_order
 from models.invariants import CHECKS, run_checks
 from models.inventory.tables import Product, Stock
-from models.intake.entry import place_order
 from models.orders.flow import allocate, review, start_review
 from models.orders.tables import Order, OrderLine, Reservation
-from models.core.outbox import OutboxMessage
+from models.returns.exchanges import create_exchange_order
 from models.returns.tables import ReturnLine, ReturnRequest
 from models.review.reviews import latest_review
 from schemas.orders import order_schema

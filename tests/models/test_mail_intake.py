@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from models.partners.accounts import create_user
 from models.core.errors import ImportRefused
-from models.intake.tables import ImportBatch, IntakeMessage
-from models.intake.mail import receive_mail
 from models.core.mailer import send_mail
+from models.intake.mail import receive_mail
+from models.intake.tables import ImportBatch, IntakeMessage
+from models.partners.accounts import create_user
 from models.partners.tables import Partner
 from tests.conftest import free_port, settings_for
 from tests.factories import make_world

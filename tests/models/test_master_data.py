@@ -3,14 +3,14 @@ from decimal import Decimal
 
 import pytest
 
-from models.partners.accounts import create_user
 from models.core.errors import ValidationFailed
 from models.invariants import receivables_add_up
 from models.inventory.tables import Lane, Product, Stock, Warehouse
+from models.partners.accounts import create_user
 from models.partners.master_data import ImportReport, RowError, import_master_data
 from models.partners.tables import Partner
-from models.receivables.payments import record_payment
 from models.receivables.ledger import Invoice
+from models.receivables.payments import record_payment
 from tests.factories import make_world
 
 SUPPLIERS = """code,name,email,lead_time_days

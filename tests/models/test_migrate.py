@@ -4,8 +4,8 @@ from decimal import Decimal
 import pytest
 
 from models.core.db import bind_database, database
-from models.invariants import receivables_add_up
 from models.core.migrate import migration_runner, pending_migrations, upgrade_database
+from models.invariants import receivables_add_up
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

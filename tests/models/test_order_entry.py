@@ -6,9 +6,9 @@ import pytest
 from models.core.audit import StatusChange
 from models.core.db import database
 from models.core.errors import ValidationFailed
+from models.core.outbox import OutboxMessage
 from models.intake.entry import place_order
 from models.orders.tables import Order, OrderLine
-from models.core.outbox import OutboxMessage
 from models.partners.tables import Partner
 from schemas.orders import order_schema
 from tests.factories import make_world, order_body

@@ -4,21 +4,21 @@ from decimal import Decimal
 import peewee
 import pytest
 
+from models.allocation.backorders import stock_arrived
 from models.allocation.config import AllocationSettings, save_allocation_settings
 from models.core.audit import StatusChange
-from models.allocation.backorders import stock_arrived
 from models.core.db import database
-from models.shipping.dispatch import prepare_waybill, record_waybill
+from models.core.outbox import OutboxMessage
+from models.core.transitions import transition
+from models.intake.entry import place_order
 from models.invariants import CHECKS, run_checks
 from models.inventory.tables import Product, Stock, Warehouse
-from models.intake.entry import place_order
 from models.orders.flow import allocate, create_shipments, review, start_review
 from models.orders.tables import Order, OrderLine, Reservation
-from models.core.outbox import OutboxMessage
 from models.partners.tables import Partner
-from models.supply.tables import PurchaseOrder
+from models.shipping.dispatch import prepare_waybill, record_waybill
 from models.shipping.tables import Shipment, Waybill
-from models.core.transitions import transition
+from models.supply.tables import PurchaseOrder
 from schemas.orders import order_schema
 from tests import factories
 from tests.factories import allow_repeat_orders, order_body, sandbox_choice

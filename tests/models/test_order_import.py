@@ -7,11 +7,11 @@ import pytest
 
 from models.core.audit import StatusChange
 from models.core.errors import ImportRefused
-from models.intake.tables import ColumnMapping, ImportBatch, ImportRowError
+from models.core.outbox import OutboxMessage
 from models.intake.file_import import import_order_file, spill, writing
 from models.intake.file_import.decoding import detect_encoding
+from models.intake.tables import ColumnMapping, ImportBatch, ImportRowError
 from models.orders.tables import Order, OrderLine
-from models.core.outbox import OutboxMessage
 from models.partners.tables import Partner
 from tests.conftest import settings_for
 from tests.factories import make_world

@@ -1,8 +1,13 @@
 from datetime import timedelta
 
-
 from models.core.base import utc_now
-from models.core.outbox import OutboxMessage, claim_batch, enqueue_after_commit, mark_sent, release_claims
+from models.core.outbox import (
+    OutboxMessage,
+    claim_batch,
+    enqueue_after_commit,
+    mark_sent,
+    release_claims,
+)
 
 LEASE = timedelta(seconds=60)
 

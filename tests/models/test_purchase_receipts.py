@@ -3,12 +3,12 @@ receipts refused whole."""
 import pytest
 
 from models.core.errors import NotFound, ValidationFailed
-from models.inventory.tables import Product, Stock, StockMovement, Warehouse
-from models.intake.entry import place_order
 from models.core.outbox import OutboxMessage
+from models.core.transitions import transition
+from models.intake.entry import place_order
+from models.inventory.tables import Product, Stock, StockMovement, Warehouse
 from models.supply.receipts import receive_purchase_order
 from models.supply.tables import PurchaseOrder, PurchaseOrderLine
-from models.core.transitions import transition
 from schemas.orders import order_schema
 from tests.factories import make_world, order_body
 

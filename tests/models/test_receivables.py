@@ -11,7 +11,6 @@ from models.core.errors import ValidationFailed
 from models.invariants import receivables_add_up
 from models.orders.tables import Order
 from models.partners.tables import Partner
-from models.receivables.payments import customer_by_code, record_payment
 from models.receivables.ledger import (
     Invoice,
     Payment,
@@ -21,6 +20,7 @@ from models.receivables.ledger import (
     overdue_position,
     set_opening_balance,
 )
+from models.receivables.payments import customer_by_code, record_payment
 from tests.factories import make_world
 
 ACTOR = "test"

@@ -12,7 +12,6 @@ from models.core.errors import InvalidTransition
 from models.invariants import CHECKS, receivables_add_up, refunds_add_up, run_checks
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
-from models.receivables.payments import record_payment
 from models.receivables.ledger import (
     Invoice,
     Payment,
@@ -20,6 +19,7 @@ from models.receivables.ledger import (
     applications_of,
     issue_invoice,
 )
+from models.receivables.payments import record_payment
 from models.returns.refunds import issue_refund, mark_payout_paid, refund_value
 from models.returns.tables import Refund, ReturnLine, ReturnRequest
 from tests.concurrency import same_call_in_threads

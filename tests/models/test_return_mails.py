@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 
 from models.core.outbox import OutboxMessage
+from models.core.stages import RETURN_MAILS
 from models.returns.flow import Inspected, inspect_return, receive_return, settle_return
 from models.returns.labels import mark_in_transit, prepare_label, record_label
 from models.returns.mails import mail_return_update, return_mail_text
@@ -11,9 +12,15 @@ from models.returns.requesting import (
     reject_return,
 )
 from models.returns.tables import ReturnLine, ReturnRequest
-from models.core.stages import RETURN_MAILS
 from tests.conftest import settings_for
-from tests.factories import ACTOR, BUYER, allow_repeat_orders, ask, delivered_order, make_world
+from tests.factories import (
+    ACTOR,
+    BUYER,
+    allow_repeat_orders,
+    ask,
+    delivered_order,
+    make_world,
+)
 from tests.models.test_shipment_events import smtp_listener
 
 

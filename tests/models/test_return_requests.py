@@ -7,19 +7,24 @@ import pytest
 
 from models.core.base import utc_now
 from models.core.errors import ValidationFailed
-from models.returns.exchanges import create_exchange_order
+from models.core.outbox import OutboxMessage
+from models.core.stages import RETURNS
 from models.inventory.tables import Product, Warehouse
 from models.orders.tables import Order
-from models.core.outbox import OutboxMessage
+from models.returns.exchanges import create_exchange_order
 from models.returns.flow import Inspected, inspect_return, receive_return, settle_return
 from models.returns.labels import return_parcel
-from models.returns.requesting import RequestedLine, approve_return, reject_return, request_return
+from models.returns.requesting import (
+    RequestedLine,
+    approve_return,
+    reject_return,
+    request_return,
+)
 from models.returns.rules import DEFAULT_SETTINGS
 from models.returns.settings import save_return_rules
 from models.returns.tables import Refund, ReturnLabel, ReturnRequest
-from models.core.stages import RETURNS
-from models.sweeper import redrive_stuck_returns
 from models.shipping.tracking_lookup import find_tracked_orders
+from models.sweeper import redrive_stuck_returns
 from tests.factories import ask, delivered_order, make_world
 
 

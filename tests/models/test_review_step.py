@@ -6,17 +6,21 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from models.review.hold_decisions import cancel_stale_holds, held_orders, recheck_held_orders
-from models.inventory.tables import Product
+from models.core.outbox import OutboxMessage
 from models.intake.entry import place_order
+from models.inventory.tables import Product
 from models.orders.flow import review, start_review
 from models.orders.tables import Order
-from models.core.outbox import OutboxMessage
 from models.partners.tables import Partner
-from models.receivables.payments import record_payment
 from models.receivables.ledger import Invoice
-from models.review.rules import DEFAULT_SETTINGS, CreditOverride
+from models.receivables.payments import record_payment
+from models.review.hold_decisions import (
+    cancel_stale_holds,
+    held_orders,
+    recheck_held_orders,
+)
 from models.review.reviews import current_rule_set, latest_review, save_rule_set
+from models.review.rules import DEFAULT_SETTINGS, CreditOverride
 from schemas.orders import order_schema
 from tests.factories import make_world, order_body
 

@@ -3,12 +3,6 @@ from decimal import Decimal
 
 import pytest
 
-from models.allocation.rules import (
-    LineDemand,
-    PlanPolicy,
-    SourceOption,
-    plan_allocation,
-)
 from models.allocation.routing import (
     RouteAction,
     RouteFilter,
@@ -17,6 +11,12 @@ from models.allocation.routing import (
     apply_routing,
     rules_from_document,
     rules_to_document,
+)
+from models.allocation.rules import (
+    LineDemand,
+    PlanPolicy,
+    SourceOption,
+    plan_allocation,
 )
 
 WIDGET, GADGET = 1, 2

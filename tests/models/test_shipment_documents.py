@@ -3,15 +3,15 @@ from decimal import Decimal
 
 import pytest
 
-from models.shipping.dispatch import record_waybill
 from models.core.errors import NotFound, ValidationFailed
-from models.inventory.tables import Warehouse
+from models.core.transitions import transition
 from models.intake.entry import place_order
+from models.inventory.tables import Warehouse
 from models.orders.flow import allocate, create_shipments, review, start_review
 from models.orders.tables import OrderLine
+from models.shipping.dispatch import record_waybill
 from models.shipping.documents import PickNeed, dispatch_note_data, pick_list_data
 from models.shipping.tables import Shipment, ShipmentLine, Waybill
-from models.core.transitions import transition
 from schemas.orders import order_schema
 from tests.factories import allow_repeat_orders, make_world, order_body
 

@@ -9,18 +9,18 @@ from aiosmtpd.controller import Controller
 
 from models.core.base import utc_now
 from models.core.db import database
-from models.returns.feedback import order_for_token
-from models.inventory.tables import Warehouse
-from models.intake.entry import place_order
-from models.orders.tables import Order
 from models.core.outbox import OutboxMessage
+from models.core.stages import SHIPMENT_MAILS
+from models.intake.entry import place_order
+from models.inventory.tables import Warehouse
+from models.orders.tables import Order
+from models.returns.feedback import order_for_token
 from models.shipping.events import (
     mail_shipment_event,
     record_shipment_event,
     shipment_mail_text,
 )
 from models.shipping.tables import Shipment, ShipmentEvent, Waybill
-from models.core.stages import SHIPMENT_MAILS
 from schemas.orders import order_schema
 from tests.conftest import free_port, settings_for
 from tests.factories import make_world, order_body

@@ -4,18 +4,18 @@ from datetime import datetime, timedelta
 import pytest
 
 from models.core.db import database
-from models.shipping.dispatch import fail_waybill, prepare_waybill, record_waybill
 from models.intake.entry import place_order
 from models.orders.flow import allocate, create_shipments, review, start_review
 from models.partners.tables import Partner
+from models.shipping.dispatch import fail_waybill, prepare_waybill, record_waybill
+from models.shipping.tables import Shipment
+from models.shipping.tracking import CarrierEvent, record_tracking_events
 from models.shipping.views import (
     ShipmentFilters,
     shipment_page,
     shipping_problems,
     visible_shipment,
 )
-from models.shipping.tables import Shipment
-from models.shipping.tracking import CarrierEvent, record_tracking_events
 from schemas.orders import order_schema
 from tests.factories import allow_repeat_orders, make_world, order_body, sandbox_choice
 

@@ -1,15 +1,13 @@
 import pytest
 
-from models.core.stages import STAGE_FOR_ORDER_STATUS
-from models.core.states import (
-    MACHINES,
+from models.core.states import MACHINES, can_transition, sources_of
+from models.orders.states import (
     ORDER_FINAL_STATES,
     ORDER_TRANSITIONS,
     ORDER_WAITING_STATES,
     ORDER_WORKING_STATES,
-    can_transition,
-    sources_of,
 )
+from models.sweeper import STAGE_FOR_ORDER_STATUS
 
 INITIAL = {"order": "received", "shipment": "ready", "return": "requested"}
 FINAL = {

@@ -1,11 +1,9 @@
 import pytest
 
-from models.inventory import alerts as stock_alerts
 from models.core.db import database
-from models.invariants import one_open_alert_per_stock
-from models.inventory.tables import Product, Stock, StockAlert, Warehouse
 from models.core.outbox import OutboxMessage
-from models.partners.tables import Partner, User
+from models.invariants import one_open_alert_per_stock
+from models.inventory import alerts as stock_alerts
 from models.inventory.alerts import (
     ALERT_MAILS,
     evaluate_alerts,
@@ -14,6 +12,8 @@ from models.inventory.alerts import (
     sweep_alerts,
 )
 from models.inventory.moves import adjust_stock, transfer_stock
+from models.inventory.tables import Product, Stock, StockAlert, Warehouse
+from models.partners.tables import Partner, User
 from tests.conftest import settings_for
 from tests.factories import make_world
 

@@ -3,12 +3,12 @@ import io
 import pytest
 
 from models.core.errors import ValidationFailed
+from models.core.outbox import OutboxMessage
+from models.core.transitions import transition
+from models.intake.entry import place_order
+from models.inventory.moves import adjust_stock, transfer_stock
 from models.inventory.tables import Product, Stock, StockMovement, Warehouse
 from models.partners.master_data import import_master_data
-from models.intake.entry import place_order
-from models.core.outbox import OutboxMessage
-from models.inventory.moves import adjust_stock, transfer_stock
-from models.core.transitions import transition
 from schemas.orders import order_schema
 from tests.factories import make_world, order_body
 

@@ -3,10 +3,11 @@ import json
 from datetime import datetime, timedelta
 
 from models.core.base import utc_now
-from models.shipping.dispatch import prepare_waybill, record_waybill
+from models.core.outbox import OutboxMessage
+from models.core.stages import TRACKING_POLLS
 from models.orders.flow import create_shipments
 from models.orders.tables import Order
-from models.core.outbox import OutboxMessage
+from models.shipping.dispatch import prepare_waybill, record_waybill
 from models.shipping.tables import (
     Shipment,
     ShipmentAlert,
@@ -14,8 +15,11 @@ from models.shipping.tables import (
     TrackingEvent,
     Waybill,
 )
-from models.core.stages import TRACKING_POLLS
-from models.shipping.tracking import EXCEPTION_CODES, CarrierEvent, record_tracking_events
+from models.shipping.tracking import (
+    EXCEPTION_CODES,
+    CarrierEvent,
+    record_tracking_events,
+)
 from models.shipping.tracking_polls import polled_waybill, schedule_due_polls
 from tests.factories import sandbox_choice
 from tests.models.test_waybill_changes import (

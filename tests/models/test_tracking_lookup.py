@@ -3,8 +3,8 @@ from datetime import datetime
 
 import pytest
 
-from models.inventory.tables import Warehouse
 from models.intake.entry import place_order
+from models.inventory.tables import Warehouse
 from models.orders.tables import Order, OrderLine
 from models.shipping.tables import Shipment, ShipmentLine, TrackingEvent, Waybill
 from models.shipping.tracking_lookup import (

@@ -5,9 +5,9 @@ import pytest
 from models.core.audit import StatusChange
 from models.core.db import database
 from models.core.errors import InvalidTransition
+from models.core.transitions import transition
 from models.intake.entry import place_order
 from models.orders.tables import Order
-from models.core.transitions import transition
 from schemas.orders import order_schema
 from tests.factories import make_world, order_body
 

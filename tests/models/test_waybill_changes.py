@@ -7,18 +7,19 @@ import pytest
 
 from models.core.audit import StatusChange
 from models.core.base import utc_now
-from models.orders.cancellation import cancel_order
-from models.shipping.dispatch import fail_waybill, prepare_waybill, record_waybill
 from models.core.errors import InvalidTransition, NotFound, ValidationFailed
+from models.core.outbox import OutboxMessage
+from models.core.stages import WAYBILLS
+from models.intake.entry import place_order
 from models.invariants import CHECKS, run_checks
 from models.inventory.tables import Product, Stock, Warehouse
-from models.intake.entry import place_order
+from models.orders.cancellation import cancel_order
 from models.orders.flow import allocate, create_shipments, review, start_review
 from models.orders.tables import Order, OrderLine, Reservation
-from models.core.outbox import OutboxMessage
 from models.partners.tables import Partner
-from models.receivables.payments import record_payment
 from models.receivables.ledger import Invoice, Payment
+from models.receivables.payments import record_payment
+from models.shipping.dispatch import fail_waybill, prepare_waybill, record_waybill
 from models.shipping.tables import (
     CancelledWaybill,
     Shipment,
@@ -27,7 +28,6 @@ from models.shipping.tables import (
     TrackingEvent,
     Waybill,
 )
-from models.core.stages import WAYBILLS
 from models.shipping.tracking import CarrierEvent, record_tracking_events
 from models.shipping.waybill_changes import (
     book_again,

@@ -4,14 +4,14 @@ from __future__ import annotations
 import pytest
 from werkzeug.security import generate_password_hash
 
-from models.partners.accounts import create_user
 from models.core.db import database
 from models.core.migrate import upgrade_database
-from models.intake.entry import place_order
-from models.partners.tables import Partner
-from models.review.rules import CREDIT_ROLES, HOLD, ReviewDecision, ReviewReason
-from models.review.reviews import current_rule_set, record_review
 from models.core.transitions import transition
+from models.intake.entry import place_order
+from models.partners.accounts import create_user
+from models.partners.tables import Partner
+from models.review.reviews import current_rule_set, record_review
+from models.review.rules import CREDIT_ROLES, HOLD, ReviewDecision, ReviewReason
 from portal.app import create_app
 from schemas.orders import order_schema
 from tests.conftest import settings_for

@@ -7,13 +7,17 @@ import pytest
 
 from models.core.base import utc_now
 from models.core.db import database
-from models.shipping.dispatch import prepare_waybill, record_waybill
 from models.core.migrate import migration_runner
 from models.orders.flow import allocate, create_shipments, review, start_review
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import ApiToken, Partner, User
+from models.shipping.dispatch import prepare_waybill, record_waybill
 from models.shipping.tables import Shipment, TrackingEvent
-from models.shipping.webhook_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, sign_body
+from models.shipping.webhook_signing import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    sign_body,
+)
 from portal.app import create_app
 from tests.conftest import settings_for
 from tests.factories import make_world, order_body, sandbox_choice

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from models.core.audit import StatusChange
+from models.core.outbox import OutboxMessage
 from models.intake.tables import SalesChannel
 from models.inventory.tables import Product, Stock, Warehouse
 from models.orders.flow import allocate, review, start_review
 from models.orders.tables import Order, OrderLine
-from models.core.outbox import OutboxMessage
 from models.partners.tables import Partner
 
 SAMPLE = (Path(__file__).resolve().parents[1] / "data" / "shopify-orders-create.json").read_bytes()

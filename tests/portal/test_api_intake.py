@@ -1,7 +1,6 @@
 """POST /api/v1/orders/import and the batch reads, with real tokens on the portal's app."""
 import io
 
-
 from models.intake.tables import ImportBatch
 from models.orders.tables import Order
 from models.partners.tables import ApiToken, User

@@ -2,8 +2,8 @@
 from decimal import Decimal
 
 from models.partners.tables import ApiToken, User
-from models.receivables.payments import record_payment
 from models.receivables.ledger import Invoice
+from models.receivables.payments import record_payment
 from models.returns.flow import Inspected, inspect_return, receive_return, settle_return
 from models.returns.tables import Refund, ReturnLine
 from tests.factories import ask, delivered_order

@@ -3,11 +3,11 @@ from types import SimpleNamespace
 import pytest
 
 from models.core.db import database
-from models.inventory.tables import Product, Stock, StockMovement, Warehouse
+from models.core.transitions import transition
 from models.intake.entry import place_order
+from models.inventory.tables import Product, Stock, StockMovement, Warehouse
 from models.partners.tables import ApiToken, Partner, User
 from models.supply.tables import PurchaseOrder, PurchaseOrderLine
-from models.core.transitions import transition
 from schemas.orders import order_schema
 from tests.factories import make_world, order_body
 from tests.portal.conftest import build_app

@@ -3,7 +3,6 @@ import re
 import pytest
 
 from models.core.db import database
-
 from portal.auth import is_local_path
 from tests.portal.conftest import USERS, build_app
 

@@ -8,11 +8,16 @@ import shutil
 import dramatiq
 import pytest
 
-from models.partners.accounts import create_user
 from models.orders.tables import Order
+from models.partners.accounts import create_user
 from tests.conftest import unavailable
 from tests.factories import make_world
-from tests.pipeline_support import drain, in_process_broker, running_portal, running_sandbox
+from tests.pipeline_support import (
+    drain,
+    in_process_broker,
+    running_portal,
+    running_sandbox,
+)
 from tests.portal.conftest import PASSWORD, build_app
 
 CHROMIUM = os.environ.get("OMS_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"

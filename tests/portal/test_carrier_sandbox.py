@@ -9,7 +9,11 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request
 
 from models.core.errors import ConfigError, SignatureInvalid
-from models.shipping.webhook_signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_body
+from models.shipping.webhook_signing import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    verify_body,
+)
 from portal.carrier_sandbox import (
     create_sandbox_app,
     make_sandbox_server,

@@ -1,9 +1,9 @@
 import pytest
 from click.testing import CliRunner
 
-from models.partners.accounts import authenticate
-from models.invariants import CHECKS
 from models.core.migrate import migration_runner
+from models.invariants import CHECKS
+from models.partners.accounts import authenticate
 from models.partners.tables import ApiToken, User
 from portal.cli import main
 from tests.factories import make_world

@@ -5,8 +5,8 @@ import pytest
 from click.testing import CliRunner
 
 from models.core.db import bind_database, connection, database
-from models.intake.tables import SalesChannel
 from models.core.migrate import upgrade_database
+from models.intake.tables import SalesChannel
 from models.partners.tables import Partner
 from portal.cli_channels import channel_command
 

@@ -4,8 +4,8 @@ import pytest
 from click.testing import CliRunner
 
 from models.core.db import bind_database, connection, database
-from models.inventory.tables import Lane, Product, Stock, Warehouse
 from models.core.migrate import upgrade_database
+from models.inventory.tables import Lane, Product, Stock, Warehouse
 from models.partners.tables import Partner, User
 from portal.cli_master_data import import_command, seed_command
 

@@ -4,8 +4,8 @@ import pytest
 from click.testing import CliRunner
 
 from models.core.db import bind_database, connection
-from models.invariants import receivables_add_up
 from models.core.migrate import upgrade_database
+from models.invariants import receivables_add_up
 from models.partners.tables import Partner
 from models.receivables.ledger import Invoice, Payment, set_opening_balance
 from portal.cli_master_data import import_command

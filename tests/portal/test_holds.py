@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 
 from models.core.base import utc_now
+from models.core.outbox import OutboxMessage
 from models.intake.entry import place_order
 from models.orders.flow import review, start_review
 from models.orders.tables import Order
-from models.core.outbox import OutboxMessage
 from schemas.orders import order_schema
 from tests.factories import order_body
 from tests.portal.conftest import place

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from models.intake.tables import IntakeMessage
 from models.intake.mail import receive_mail
+from models.intake.tables import IntakeMessage
 from models.orders.tables import Order
 from models.partners.tables import User
 from tests.models.test_mail_intake import build_mail

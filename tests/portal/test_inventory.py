@@ -4,10 +4,10 @@ from datetime import timedelta
 import pytest
 
 from models.core.base import utc_now
-from models.inventory.tables import Product, Stock, StockAlert, StockMovement, Warehouse
-from models.partners.tables import Partner
 from models.inventory.alerts import evaluate_alerts
 from models.inventory.moves import adjust_stock
+from models.inventory.tables import Product, Stock, StockAlert, StockMovement, Warehouse
+from models.partners.tables import Partner
 from tests.portal.conftest import USERS
 
 

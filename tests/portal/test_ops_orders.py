@@ -5,10 +5,10 @@ from decimal import Decimal
 import pytest
 
 from models.core.audit import StatusChange
+from models.core.outbox import OutboxMessage
 from models.inventory.tables import Stock, Warehouse
 from models.orders.flow import allocate, review, start_review
 from models.orders.tables import Order, OrderLine, Reservation
-from models.core.outbox import OutboxMessage
 from models.shipping.tables import Shipment, TrackingEvent, Waybill
 from portal import ops
 from tests.portal.conftest import USERS, place, put_on_hold

@@ -2,8 +2,8 @@
 may act (ops_admin, ops_agent), who may only read (credit_controller), and a distributor's own returns."""
 import pytest
 
-from models.returns.exchanges import create_exchange_order
 from models.inventory.tables import Product, Stock
+from models.returns.exchanges import create_exchange_order
 from models.returns.labels import fail_label, prepare_label
 from models.returns.photos import PHOTO_FOLDER
 from models.returns.tables import ReturnLabel, ReturnLine, ReturnPhoto, ReturnRequest

@@ -10,8 +10,8 @@ import pytest
 from models.core.base import utc_now
 from models.intake.entry import place_order
 from models.orders.flow import review, start_review
-from models.review.rules import RULE_CODES, CreditOverride
 from models.review.reviews import ReviewRuleSet, current_rule_set
+from models.review.rules import RULE_CODES, CreditOverride
 from schemas.orders import order_schema
 from tests.factories import order_body
 

@@ -7,10 +7,10 @@ from datetime import datetime
 import pytest
 
 from models.core.outbox import OutboxMessage
+from models.core.stages import RETURN_MAILS
 from models.returns.labels import prepare_label, record_label
 from models.returns.photos import PHOTO_FOLDER
 from models.returns.tables import ReturnPhoto, ReturnRequest
-from models.core.stages import RETURN_MAILS
 from tests.factories import BUYER, allow_repeat_orders, delivered_order
 
 NOW = datetime(2024, 5, 1, 12, 0, 15)

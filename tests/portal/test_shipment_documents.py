@@ -5,10 +5,10 @@ from itertools import pairwise
 import pypdfium2 as pdfium
 import pytest
 
-from models.shipping.dispatch import record_waybill
 from models.orders.flow import allocate, create_shipments, review, start_review
 from models.orders.tables import Order
 from models.partners.tables import ApiToken, User
+from models.shipping.dispatch import record_waybill
 from models.shipping.documents import (
     DispatchLine,
     DispatchNote,

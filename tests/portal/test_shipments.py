@@ -5,14 +5,14 @@ import pytest
 import requests
 
 from models.core.audit import StatusChange
-from models.shipping.dispatch import fail_waybill, prepare_waybill, record_waybill
 from models.core.errors import CarrierRejected, CarrierUnavailable
+from models.core.outbox import OutboxMessage
+from models.core.stages import WAYBILLS
 from models.inventory.tables import Product, Stock, Warehouse
 from models.orders.flow import allocate, create_shipments, review, start_review
 from models.orders.tables import Order
-from models.core.outbox import OutboxMessage
+from models.shipping.dispatch import fail_waybill, prepare_waybill, record_waybill
 from models.shipping.tables import CancelledWaybill, Shipment, ShipmentAlert, Waybill
-from models.core.stages import WAYBILLS
 from models.shipping.tracking import CarrierEvent, record_tracking_events
 from portal.shipments import CANCELLED
 from tests.factories import allow_repeat_orders, sandbox_choice

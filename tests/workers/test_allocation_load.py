@@ -6,10 +6,14 @@ import dramatiq
 import pytest
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-from models.orders.tables import Order
 from models.core.outbox import OutboxMessage
 from models.core.stages import ALLOCATION
-from tests.models.test_allocation_concurrency import approved_orders, assert_no_oversell, scarce_world
+from models.orders.tables import Order
+from tests.models.test_allocation_concurrency import (
+    approved_orders,
+    assert_no_oversell,
+    scarce_world,
+)
 from tests.pipeline_support import wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.slow]

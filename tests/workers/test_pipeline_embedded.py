@@ -6,19 +6,27 @@ from datetime import timedelta
 
 import pytest
 
-from models.partners.accounts import create_user
+from models.core.outbox import OutboxMessage
 from models.invariants import run_checks
 from models.inventory.tables import Stock
 from models.orders.flow import allocate, create_shipments, review, start_review
 from models.orders.tables import Order, OrderLine, Reservation
-from models.core.outbox import OutboxMessage
+from models.partners.accounts import create_user
 from models.partners.tables import ApiToken
 from models.shipping.tables import Shipment, Waybill
 from models.sweeper import redrive_stuck_orders
 from portal.app import create_app
 from tests.conftest import settings_for
 from tests.factories import allow_repeat_orders, make_world, order_body
-from tests.pipeline_support import Lost, Twice, drain, running_portal, running_sandbox, sandbox_waybills, wait_until
+from tests.pipeline_support import (
+    Lost,
+    Twice,
+    drain,
+    running_portal,
+    running_sandbox,
+    sandbox_waybills,
+    wait_until,
+)
 from workers.relay import relay_once
 
 

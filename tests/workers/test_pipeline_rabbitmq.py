@@ -9,16 +9,21 @@ import dramatiq
 import pytest
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-from models.partners.accounts import create_user
+from models.core.outbox import OutboxMessage
 from models.invariants import run_checks
 from models.orders.tables import Order, OrderLine, Reservation
-from models.core.outbox import OutboxMessage
+from models.partners.accounts import create_user
 from models.partners.tables import ApiToken
 from models.shipping.tables import Shipment, Waybill
 from portal.app import create_app
 from tests.conftest import settings_for
 from tests.factories import allow_repeat_orders, make_world, order_body
-from tests.pipeline_support import running_portal, running_sandbox, sandbox_waybills, wait_until
+from tests.pipeline_support import (
+    running_portal,
+    running_sandbox,
+    sandbox_waybills,
+    wait_until,
+)
 from tests.workers.conftest import delete_queues, queue_depth
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.slow]

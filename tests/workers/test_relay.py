@@ -4,13 +4,13 @@ import dramatiq
 import pytest
 
 from models.core.base import utc_now
-from models.shipping.dispatch import prepare_waybill
+from models.core.outbox import OutboxMessage, enqueue_after_commit
+from models.core.transitions import transition
 from models.intake.entry import place_order
 from models.orders.flow import allocate, create_shipments, review, start_review
 from models.orders.tables import Order
-from models.core.outbox import OutboxMessage, enqueue_after_commit
+from models.shipping.dispatch import prepare_waybill
 from models.sweeper import redrive_stuck_orders
-from models.core.transitions import transition
 from schemas.orders import order_schema
 from tests.factories import make_world, order_body, sandbox_choice
 from workers.relay import relay_once

@@ -7,10 +7,10 @@ from decimal import Decimal
 import pytest
 import requests
 
-from models.partners.accounts import create_user
 from models.invariants import run_checks
 from models.inventory.tables import Stock
 from models.orders.tables import Order
+from models.partners.accounts import create_user
 from models.partners.tables import ApiToken
 from models.receivables.ledger import Invoice
 from models.returns.tables import Refund, ReturnLabel

@@ -12,17 +12,17 @@ import pytest
 import requests
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-from models.partners.accounts import create_user
+from models.core.outbox import OutboxMessage
+from models.core.stages import RETURNS
 from models.invariants import run_checks
 from models.inventory.tables import Product, Stock
 from models.orders.tables import Order
-from models.core.outbox import OutboxMessage
+from models.partners.accounts import create_user
 from models.partners.tables import ApiToken, Partner
 from models.receivables.ledger import Invoice
 from models.returns.tables import Refund, ReturnLabel, ReturnLine, ReturnRequest
 from models.review.reviews import latest_review
 from models.shipping.tables import Shipment, Waybill
-from models.core.stages import RETURNS
 from portal.app import create_app
 from tests.conftest import settings_for
 from tests.factories import make_world, order_body

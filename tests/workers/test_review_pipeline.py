@@ -6,12 +6,12 @@ import dramatiq
 import pytest
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 
-from models.partners.accounts import create_user
 from models.core.db import database
+from models.core.outbox import OutboxMessage
 from models.invariants import run_checks
 from models.orders.flow import start_review
 from models.orders.tables import Order
-from models.core.outbox import OutboxMessage
+from models.partners.accounts import create_user
 from models.partners.tables import ApiToken
 from models.review.reviews import latest_review
 from portal.app import create_app

@@ -17,15 +17,15 @@ import peewee
 import pytest
 
 from models.core.db import database
-from models.invariants import run_checks
-from models.inventory.tables import Product, Stock
-from models.intake.entry import place_order
-from models.orders.tables import Order
 from models.core.outbox import OutboxMessage
-from models.partners.tables import Partner
-from models.shipping.tables import Shipment, ShipmentEvent, TrackingEvent, Waybill
 from models.core.stages import ALLOCATION
 from models.core.transitions import transition
+from models.intake.entry import place_order
+from models.invariants import run_checks
+from models.inventory.tables import Product, Stock
+from models.orders.tables import Order
+from models.partners.tables import Partner
+from models.shipping.tables import Shipment, ShipmentEvent, TrackingEvent, Waybill
 from portal.app import create_app
 from schemas.orders import order_schema
 from tests.conftest import settings_for

@@ -12,15 +12,15 @@ import pytest
 import requests
 
 from models.core.base import utc_now
-from models.orders.cancellation import cancel_order
-from models.shipping.dispatch import fail_waybill, prepare_waybill
 from models.core.errors import CarrierAmbiguous, CarrierUnavailable
+from models.core.outbox import OutboxMessage
+from models.core.stages import WAYBILL_RELEASES
 from models.inventory.tables import Product
+from models.orders.cancellation import cancel_order
 from models.orders.flow import create_shipments
 from models.orders.tables import Order
-from models.core.outbox import OutboxMessage
+from models.shipping.dispatch import fail_waybill, prepare_waybill
 from models.shipping.tables import Shipment, ShipmentAlert, TrackingEvent, Waybill
-from models.core.stages import WAYBILL_RELEASES
 from models.shipping.tracking_polls import schedule_due_polls
 from models.shipping.waybill_changes import book_again
 from portal.carrier_sandbox import make_sandbox_server

@@ -7,9 +7,9 @@ from functools import lru_cache
 
 import requests
 
-from models.shipping.rules import CarrierSetup, default_setup_document, parse_setup
 from models.core.config import Settings
 from models.core.errors import ConfigError, ValidationFailed
+from models.shipping.rules import CarrierSetup, default_setup_document, parse_setup
 from workers.carriers.base import Carrier
 from workers.carriers.sandbox import SandboxCarrier
 

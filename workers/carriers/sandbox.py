@@ -7,8 +7,8 @@ from typing import Any
 import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from models.shipping.rules import Quote
 from models.core.errors import CarrierAmbiguous, CarrierRejected, CarrierUnavailable
+from models.shipping.rules import Quote
 from workers.carriers.base import (
     IssuedWaybill,
     QuoteRequest,

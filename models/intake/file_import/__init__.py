@@ -15,14 +15,21 @@ from typing import BinaryIO, Iterator
 
 from models.core.base import utc_now
 from models.core.errors import ImportRefused
-from models.intake.tables import ColumnMapping, ImportBatch, ImportRowError
-from models.inventory.tables import Product as ProductRow
+from models.intake.file_import import writing
 from models.intake.file_import.columns import canonical_columns
 from models.intake.file_import.reading import open_table
-from models.intake.file_import.rows import Customer, Product, RowChecker, RowProblem, header_values, order_problems
+from models.intake.file_import.rows import (
+    Customer,
+    Product,
+    RowChecker,
+    RowProblem,
+    header_values,
+    order_problems,
+)
 from models.intake.file_import.spill import RowSpill
-from models.intake.file_import import writing
 from models.intake.file_import.writing import PlannedOrder, Provenance
+from models.intake.tables import ColumnMapping, ImportBatch, ImportRowError
+from models.inventory.tables import Product as ProductRow
 from models.partners.tables import Partner
 
 __all__ = ["ImportResult", "RowProblem", "import_order_file", "ImportRefused"]

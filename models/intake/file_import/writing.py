@@ -14,8 +14,8 @@ import peewee
 from models.core.audit import StatusChange
 from models.core.base import CENT, utc_now
 from models.core.db import database, is_sqlite
-from models.orders.tables import Order, OrderLine
 from models.core.stages import INTAKE
+from models.orders.tables import Order, OrderLine
 
 ORDERS_PER_CHUNK = 500
 # Bound values per INSERT: a chunk's orders, and its lines, then go in one statement each (a statement
