@@ -2,8 +2,8 @@
 (see models.core.registry); importing them all here collects the whole schema."""
 from models.allocation import config as _allocation_config  # noqa: F401
 from models.core import audit as _audit  # noqa: F401
-from models.core import outbox as _outbox
-from models.core import rate_limits as _rate_limits
+from models.core import outbox as _outbox  # noqa: F401
+from models.core import rate_limits as _rate_limits  # noqa: F401
 from models.core.registry import registered_tables
 from models.intake import tables as _intake_tables  # noqa: F401
 from models.inventory import tables as _inventory_tables  # noqa: F401

@@ -15,6 +15,7 @@ from models.core.errors import ImportRefused, PermissionDenied
 from models.intake.file_import import import_order_file
 from models.intake.file_import.reports import batch_for, batch_payload, errors_csv_lines
 from portal.api import api_error, forbidden, require_order_desk, token_required
+from schemas.order_rows import import_row_schema
 
 bp = Blueprint("api_intake", __name__, url_prefix="/api/v1")
 
@@ -40,7 +41,7 @@ def import_orders():
     try:
         result = import_order_file(upload.stream, upload.filename, settings=settings, submitted_by=user.email,
                                    distributor=user.partner if user.role == "distributor" else None,
-                                   channel=channel)
+                                   row_schema=import_row_schema, channel=channel)
     except ImportRefused as exc:
         return api_error(422, str(exc))
     return jsonify(result.as_dict())

@@ -36,7 +36,7 @@ from models.intake.tables import ColumnMapping, ImportBatch
 from models.orders.tables import Order
 from models.partners.tables import OPS_ROLES, Partner
 from portal.auth import role_required
-from schemas.order_rows import IMPORT_FIELDS
+from schemas.order_rows import IMPORT_FIELDS, import_row_schema
 
 bp = Blueprint("batches", __name__)
 
@@ -63,7 +63,8 @@ def imports() -> ResponseReturnValue:
         distributor = Partner.get_by_id(current_user.partner_id) if current_user.is_distributor else None
         try:
             result = import_order_file(upload.stream, upload.filename, settings=current_app.config["OMS_SETTINGS"],
-                                       submitted_by=current_user.email, distributor=distributor)
+                                       submitted_by=current_user.email, distributor=distributor,
+                                       row_schema=import_row_schema)
         except ImportRefused as exc:
             flash(f"{upload.filename} was refused: {exc}", "error")
             return redirect(url_for("batches.imports"))

@@ -32,6 +32,7 @@ def bench_intake(line_count: int, keep: bool, database_url: str | None) -> None:
     from models.core.migrate import upgrade_database
     from models.demo_data import seed_demo
     from models.intake.file_import import import_order_file
+    from schemas.order_rows import import_row_schema
 
     folder = Path(tempfile.mkdtemp(prefix="oms-bench-intake-"))
     try:
@@ -51,7 +52,7 @@ def bench_intake(line_count: int, keep: bool, database_url: str | None) -> None:
         started = time.perf_counter()
         with path.open("rb") as stream:
             result = import_order_file(stream, path.name, settings=settings, submitted_by="bench@relay.test",
-                                       distributor=None)
+                                       distributor=None, row_schema=import_row_schema)
         elapsed = time.perf_counter() - started
         database.close()
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB

@@ -10,7 +10,8 @@ from models.demo_data import demo_is_needed, seed_demo
 from models.partners.master_data import import_master_data
 from models.receivables.payment_import import import_payments
 from portal.cli_support import cli_context
-from schemas.master_data import KINDS
+from schemas.master_data import KINDS, ROW_SCHEMAS
+from schemas.payments import payment_row_schema
 
 
 @click.command("import")
@@ -25,9 +26,9 @@ def import_command(kind: str, file: Path) -> None:
     """
     with cli_context():
         if kind == "payments":
-            report = import_payments(file, actor="cli")
+            report = import_payments(file, row_schema=payment_row_schema, actor="cli")
         else:
-            report = import_master_data(kind, file, actor="cli")
+            report = import_master_data(kind, file, row_schema=ROW_SCHEMAS[kind], actor="cli")
     click.echo(f"{kind}: created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
                f"errors {len(report.errors)}")
     for error in report.errors:

@@ -12,6 +12,7 @@ from models.core.config import Settings
 from models.core.db import connection
 from models.intake.mail import IntakeOutcome, receive_mail
 from portal.cli_support import cli_context, stop_on_signals
+from schemas.order_rows import import_row_schema
 
 logger = logging.getLogger("oms.mail")
 
@@ -40,7 +41,7 @@ class OrderMailHandler:
 
     def record(self, raw: bytes, envelope_from: str) -> IntakeOutcome:
         with connection():
-            return receive_mail(raw, settings=self.settings, envelope_from=envelope_from)
+            return receive_mail(raw, settings=self.settings, envelope_from=envelope_from, row_schema=import_row_schema)
 
 
 def start_mail_intake(settings: Settings, *, hostname: str | None = None, port: int | None = None) -> Controller:

@@ -16,21 +16,12 @@ from marshmallow import (
     validates_schema,
 )
 
-from schemas.orders import CURRENCIES
-
-KINDS = ("suppliers", "customers", "products", "warehouses", "lanes", "stock")
-
-# Columns a file of each kind must have (a cell may still be blank where its field is optional).
-REQUIRED_HEADERS = {
-    "suppliers": ("code", "name", "email", "lead_time_days"),
-    "customers": ("code", "name", "kind", "email", "region", "credit_limit", "payment_terms_days",
-                  "outstanding_balance", "blocked"),
-    "products": ("sku", "name", "unit_price", "currency", "weight_kg", "supplier_code", "dropship",
-                 "reorder_point"),
-    "warehouses": ("code", "name", "region", "address"),
-    "lanes": ("warehouse_code", "region", "cost", "lead_time_days"),
-    "stock": ("warehouse_code", "sku", "on_hand"),
-}
+from models.core.currencies import CURRENCIES
+from models.partners.master_data_files import (  # noqa: F401 - KINDS, REQUIRED_HEADERS re-exported: facts of models
+    KINDS,
+    REQUIRED_HEADERS,
+    header_key,
+)
 
 BUYER_KINDS = ("customer", "distributor")
 MAX_MONEY = Decimal("999999999999.99")  # NUMERIC(14, 2)
@@ -39,11 +30,6 @@ MAX_INT = 2**31 - 1  # INTEGER columns on PostgreSQL
 MAX_DAYS = 3650
 REQUIRED = {"required": "may not be blank"}
 RANGE = "must be from {min} to {max}"
-
-
-def header_key(name: str) -> str:
-    """A CSV header as the schemas name it: case-insensitive, surrounding spaces ignored."""
-    return name.strip().lower()
 
 
 def _decimal_places(places: int):

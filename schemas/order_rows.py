@@ -11,17 +11,17 @@ from decimal import Decimal, InvalidOperation
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from schemas.orders import CURRENCIES
+from models.core.currencies import CURRENCIES
+from models.intake.file_import.fields import (  # noqa: F401 - re-exported: a domain fact of models
+    HEADER_FIELDS,
+    IMPORT_FIELDS,
+    LINE_FIELDS,
+    REQUIRED_FIELDS,
+)
 
 # "1,234.50" and "1 234.50" as office spreadsheets write them; a lone "1,5" stays ambiguous and is refused.
 _GROUPED = re.compile(r"^-?\d{1,3}([, ]\d{3})+(\.\d+)?$")
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d")
-HEADER_FIELDS = ("customer_code", "currency", "ship_to_name", "ship_to_phone", "ship_to_address", "ship_to_city",
-                 "ship_to_region", "ship_to_postcode", "ship_to_country", "requested_delivery_date", "notes")
-LINE_FIELDS = ("sku", "quantity", "unit_price")
-IMPORT_FIELDS = ("external_ref", *LINE_FIELDS[:1], *HEADER_FIELDS[:1], *LINE_FIELDS[1:], *HEADER_FIELDS[1:])
-REQUIRED_FIELDS = ("external_ref", "customer_code", "sku", "quantity", "currency", "ship_to_name",
-                   "ship_to_address", "ship_to_city", "ship_to_region", "ship_to_country")
 
 
 def _ungrouped(text: str) -> str:

@@ -5,9 +5,8 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from models.core.currencies import CURRENCIES
 from models.orders.tables import CHANNELS
-
-CURRENCIES = ("USD", "EUR", "GBP", "CNY", "HKD", "TWD", "JPY", "CAD", "AUD")
 
 
 def _two_decimals(value: Decimal) -> None:

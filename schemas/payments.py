@@ -5,10 +5,11 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from models.core.currencies import CURRENCIES
 from models.receivables.ledger import PAYMENT_METHODS
+from models.receivables.payment_import import PAYMENT_HEADERS  # noqa: F401 - re-exported: a fact of models
 from schemas.fields import UtcDateTime
 from schemas.master_data import CsvRowSchema
-from schemas.orders import CURRENCIES
 
 MAX_MONEY = Decimal("999999999999.99")  # NUMERIC(14, 2)
 
@@ -34,9 +35,6 @@ class PaymentRowSchema(CsvRowSchema, PaymentSchema):
 
     UPPER_CASE = ("currency",)
     LOWER_CASE = ("method",)
-
-
-PAYMENT_HEADERS = ("customer_code", "amount", "currency", "reference", "method", "received_on")
 
 
 class AppliedOut(Schema):

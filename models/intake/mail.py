@@ -20,6 +20,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import peewee
+from marshmallow import Schema
 
 from models.core.config import Settings
 from models.core.db import database
@@ -69,8 +70,9 @@ class IntakeOutcome:
     redelivered: bool = False
 
 
-def receive_mail(raw: bytes, *, settings: Settings, envelope_from: str) -> IntakeOutcome:
-    """Record one inbound mail; import a known distributor's order files and answer with the result."""
+def receive_mail(raw: bytes, *, settings: Settings, envelope_from: str, row_schema: Schema) -> IntakeOutcome:
+    """Record one inbound mail; import a known distributor's order files (rows checked with ``row_schema``, the
+    boundary's order row schema) and answer with the result."""
     message = email.message_from_bytes(raw, policy=email.policy.default)
     message_id = message_id_of(message, raw)
     seen = IntakeMessage.get_or_none(IntakeMessage.message_id == message_id)
@@ -86,7 +88,8 @@ def receive_mail(raw: bytes, *, settings: Settings, envelope_from: str) -> Intak
     order_files = [a for a in attachments if a.is_order_file]
     if distributor is None or not order_files:
         return _outcome_of(intake)
-    return _import_order_files(intake, order_files, attachments, settings=settings, distributor=distributor)
+    return _import_order_files(intake, order_files, attachments, settings=settings, distributor=distributor,
+                               row_schema=row_schema)
 
 
 # --- reading the mail --------------------------------------------------------------------------
@@ -259,13 +262,13 @@ def _claim(message_id: str, sender: str, message: EmailMessage, stored_path: str
 
 
 def _import_order_files(intake: IntakeMessage, order_files: list[Attachment], attachments: list[Attachment],
-                        *, settings: Settings, distributor: Partner) -> IntakeOutcome:
+                        *, settings: Settings, distributor: Partner, row_schema: Schema) -> IntakeOutcome:
     results, refusals, batch_id = [], [], None
     for attachment in order_files:
         try:
             result = file_import.import_order_file(
                 io.BytesIO(attachment.payload), attachment.filename, settings=settings,
-                submitted_by=intake.mail_from, distributor=distributor, channel="email")
+                submitted_by=intake.mail_from, distributor=distributor, row_schema=row_schema, channel="email")
         except ImportRefused as exc:
             refusals.append(f"{attachment.filename}: {exc}")
             results.append(f"{attachment.filename}: refused — {exc}")

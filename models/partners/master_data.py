@@ -20,9 +20,9 @@ from models.core.db import database
 from models.core.errors import RowRejected, ValidationFailed
 from models.inventory.moves import set_on_hand
 from models.inventory.tables import Lane, Product, Stock, Warehouse
+from models.partners.master_data_files import KINDS, REQUIRED_HEADERS, header_key
 from models.partners.tables import Partner, User
 from models.receivables.ledger import set_opening_balance
-from schemas.master_data import KINDS, REQUIRED_HEADERS, ROW_SCHEMAS, header_key
 
 log = logging.getLogger(__name__)
 
@@ -85,22 +85,34 @@ class _Kind:
     after_write: Callable[[int, dict], bool] | None = None
 
 
-def import_master_data(kind: str, path_or_stream: Source, *, actor: str = "cli") -> ImportReport:
-    """Create or update the rows of a master data CSV file; return what happened to each row."""
+def import_master_data(kind: str, path_or_stream: Source, *, row_schema: Schema, actor: str = "cli") -> ImportReport:
+    """Create or update the rows of a master data CSV file, each loaded by ``row_schema`` (the boundary's schema
+    for a row of ``kind``); return what happened to each row."""
     if kind not in KINDS:
         raise ValidationFailed({"kind": [f"unknown kind {kind!r}; one of {', '.join(KINDS)}"]})
+    check_row_schema(row_schema, REQUIRED_HEADERS[kind], f"a row of {kind}")
     report = ImportReport(kind)
     parsed = read_csv_rows(path_or_stream, REQUIRED_HEADERS[kind], report)
     if parsed is None:
         return report
     spec = _KINDS[kind]
-    rows = _without_duplicates(spec, load_rows(ROW_SCHEMAS[kind], parsed, report), report)
+    rows = _without_duplicates(spec, load_rows(row_schema, parsed, report), report)
     for batch in _passes(kind, rows):
         _write(spec, batch, report)
     report.errors.sort(key=lambda error: error.row)
     log.info("%s imported %s: created %d, updated %d, unchanged %d, errors %d", actor, kind,
              report.created, report.updated, report.unchanged, len(report.errors))
     return report
+
+
+def check_row_schema(row_schema: Schema, columns: tuple[str, ...], loads: str) -> None:
+    """Refuse a schema that is not a marshmallow Schema instance, or has no field for one of the columns."""
+    if not isinstance(row_schema, Schema):
+        raise TypeError(f"row_schema must be a marshmallow Schema instance loading {loads}, not {row_schema!r}")
+    absent = [name for name in columns if name not in row_schema.fields]
+    if absent:
+        raise ValueError(f"row_schema {type(row_schema).__name__} has no field for {', '.join(absent)}; "
+                         f"pass the schema of {loads}")
 
 
 def read_csv_rows(source: Source, required: tuple[str, ...], report: ImportReport) -> list[tuple[int, dict]] | None:

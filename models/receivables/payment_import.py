@@ -7,29 +7,35 @@ from __future__ import annotations
 import logging
 
 import peewee
+from marshmallow import Schema
 
 from models.core.errors import ValidationFailed
 from models.partners.master_data import (
     LOOKUP_CHUNK,
     ImportReport,
     Source,
+    check_row_schema,
     load_rows,
     read_csv_rows,
 )
 from models.partners.tables import Partner
 from models.receivables.payments import BUYER_KINDS, record_payment
-from schemas.payments import PAYMENT_HEADERS, payment_row_schema
 
 log = logging.getLogger(__name__)
 
+# Columns a payments file must have (received_on may be blank: the day it is recorded).
+PAYMENT_HEADERS = ("customer_code", "amount", "currency", "reference", "method", "received_on")
 
-def import_payments(source: Source, *, actor: str = "cli") -> ImportReport:
-    """Record the payments of a CSV file; ``created`` counts new payments, ``unchanged`` repeated ones."""
+
+def import_payments(source: Source, *, row_schema: Schema, actor: str = "cli") -> ImportReport:
+    """Record the payments of a CSV file, each row loaded by ``row_schema`` (the boundary's payment row schema);
+    ``created`` counts new payments, ``unchanged`` repeated ones."""
+    check_row_schema(row_schema, PAYMENT_HEADERS, "a payment row")
     report = ImportReport("payments")
     parsed = read_csv_rows(source, PAYMENT_HEADERS, report)
     if parsed is None:
         return report
-    rows = load_rows(payment_row_schema, parsed, report)
+    rows = load_rows(row_schema, parsed, report)
     customers = _customers({row.data["customer_code"] for row in rows})
     for row in rows:
         data = row.data

@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from models.core.base import CENT, utc_now
+from models.core.currencies import CURRENCIES
 from models.core.db import database
 from models.core.errors import ValidationFailed
 from models.partners.tables import Partner
@@ -17,7 +18,6 @@ from models.receivables.ledger import (
     settle,
 )
 from models.review.hold_decisions import recheck_held_orders
-from schemas.orders import CURRENCIES
 
 MAX_AMOUNT = Decimal("999999999999.99")  # NUMERIC(14, 2)
 BUYER_KINDS = ("customer", "distributor")

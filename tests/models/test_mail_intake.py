@@ -16,6 +16,7 @@ from models.intake.mail import receive_mail
 from models.intake.tables import ImportBatch, IntakeMessage
 from models.partners.accounts import create_user
 from models.partners.tables import Partner
+from schemas.order_rows import import_row_schema
 from tests.conftest import free_port, settings_for
 from tests.factories import make_world
 
@@ -109,7 +110,8 @@ class FakeImporter:
         self.calls: list[dict] = []
         self.refuse_with: str | None = None
 
-    def __call__(self, stream, filename: str, *, settings, submitted_by: str, distributor, channel: str = "file"):
+    def __call__(self, stream, filename: str, *, settings, submitted_by: str, distributor, row_schema,
+                 channel: str = "file"):
         self.calls.append({"payload": stream.read(), "filename": filename, "settings": settings,
                            "submitted_by": submitted_by, "distributor": distributor, "channel": channel})
         if self.refuse_with:
@@ -134,7 +136,7 @@ def install_fake_importer(monkeypatch) -> FakeImporter:
 
 def test_distributor_csv_is_imported_and_answered(world, settings, importer, relay):
     raw = build_mail().as_bytes()
-    outcome = receive_mail(raw, settings=settings, envelope_from="bounce@dist1.test")
+    outcome = receive_mail(raw, settings=settings, envelope_from="bounce@dist1.test", row_schema=import_row_schema)
 
     [call] = importer.calls
     assert call["payload"] == CSV
@@ -156,7 +158,8 @@ def test_distributor_csv_is_imported_and_answered(world, settings, importer, rel
 
 def test_distributor_user_address_counts_with_its_partner(world, settings, importer, relay):
     create_user("buyer@dist1.test", "distributor", partner_code="DIST1", password="long-enough-1")
-    outcome = receive_mail(build_mail(sender="Buyer@Dist1.Test").as_bytes(), settings=settings, envelope_from="")
+    outcome = receive_mail(build_mail(sender="Buyer@Dist1.Test").as_bytes(), settings=settings, envelope_from="",
+                           row_schema=import_row_schema)
 
     assert outcome.status == "imported" and outcome.sender == "buyer@dist1.test"
     assert importer.calls[0]["distributor"].code == "DIST1"
@@ -165,7 +168,7 @@ def test_distributor_user_address_counts_with_its_partner(world, settings, impor
 
 def test_unknown_sender_is_left_for_ops_without_reply(world, settings, importer, relay):
     raw = build_mail(sender="stranger@example.com", body="Please send 5 widgets to Springfield.").as_bytes()
-    outcome = receive_mail(raw, settings=settings, envelope_from="x@example.com")
+    outcome = receive_mail(raw, settings=settings, envelope_from="x@example.com", row_schema=import_row_schema)
 
     intake = IntakeMessage.get_by_id(outcome.intake_id)
     assert (intake.status, intake.subject, intake.mail_from) == ("unparsed", "Orders for this week",
@@ -177,7 +180,8 @@ def test_unknown_sender_is_left_for_ops_without_reply(world, settings, importer,
 @pytest.mark.parametrize("attachments", [(), (("orders.pdf", b"%PDF-1.4", "application/pdf"),)],
                          ids=["no attachment", "pdf only"])
 def test_distributor_mail_without_order_file_is_unparsed(world, settings, importer, relay, attachments):
-    outcome = receive_mail(build_mail(attachments=attachments).as_bytes(), settings=settings, envelope_from="")
+    outcome = receive_mail(build_mail(attachments=attachments).as_bytes(), settings=settings, envelope_from="",
+                           row_schema=import_row_schema)
 
     assert outcome.status == "unparsed" and outcome.batch_id is None
     assert importer.calls == [] and relay.handler.mails == []
@@ -185,8 +189,8 @@ def test_distributor_mail_without_order_file_is_unparsed(world, settings, import
 
 def test_redelivered_mail_changes_nothing(world, settings, importer, relay):
     raw = build_mail().as_bytes()
-    first = receive_mail(raw, settings=settings, envelope_from="")
-    again = receive_mail(raw, settings=settings, envelope_from="")
+    first = receive_mail(raw, settings=settings, envelope_from="", row_schema=import_row_schema)
+    again = receive_mail(raw, settings=settings, envelope_from="", row_schema=import_row_schema)
 
     assert (again.intake_id, again.status, again.batch_id) == (first.intake_id, "imported", first.batch_id)
     assert again.redelivered and not again.replied
@@ -196,8 +200,8 @@ def test_redelivered_mail_changes_nothing(world, settings, importer, relay):
 
 def test_mail_without_message_id_is_known_by_its_hash(world, settings, importer):
     raw = build_mail(sender="stranger@example.com", message_id=None).as_bytes()
-    first = receive_mail(raw, settings=settings, envelope_from="")
-    again = receive_mail(raw, settings=settings, envelope_from="")
+    first = receive_mail(raw, settings=settings, envelope_from="", row_schema=import_row_schema)
+    again = receive_mail(raw, settings=settings, envelope_from="", row_schema=import_row_schema)
 
     assert first.message_id == hashlib.sha256(raw).hexdigest()
     assert again.redelivered and IntakeMessage.select().count() == 1
@@ -205,7 +209,7 @@ def test_mail_without_message_id_is_known_by_its_hash(world, settings, importer)
 
 def test_refused_file_is_answered_with_the_reason(world, settings, importer, relay):
     importer.refuse_with = "no header row with external_ref, customer_code, sku, quantity"
-    outcome = receive_mail(build_mail().as_bytes(), settings=settings, envelope_from="")
+    outcome = receive_mail(build_mail().as_bytes(), settings=settings, envelope_from="", row_schema=import_row_schema)
 
     intake = IntakeMessage.get_by_id(outcome.intake_id)
     assert (intake.status, intake.batch_id) == ("imported", None)
@@ -217,7 +221,7 @@ def test_refused_file_is_answered_with_the_reason(world, settings, importer, rel
 def test_html_only_mail_keeps_its_text(world, settings, importer):
     html = "<html><style>p{color:red}</style><body><p>Need <b>10</b> gadgets</p><p>Thanks</p></body></html>"
     outcome = receive_mail(build_mail(sender="stranger@example.com", html=html, attachments=()).as_bytes(),
-                           settings=settings, envelope_from="")
+                           settings=settings, envelope_from="", row_schema=import_row_schema)
 
     body = IntakeMessage.get_by_id(outcome.intake_id).body_text
     assert "Need 10 gadgets" in body and "Thanks" in body and "color" not in body
@@ -226,14 +230,14 @@ def test_html_only_mail_keeps_its_text(world, settings, importer):
 def test_attachment_known_by_content_type_only(world, settings, importer):
     mail = build_mail(attachments=())
     mail.add_attachment(CSV, maintype="text", subtype="csv")  # no filename
-    receive_mail(mail.as_bytes(), settings=settings, envelope_from="")
+    receive_mail(mail.as_bytes(), settings=settings, envelope_from="", row_schema=import_row_schema)
 
     assert importer.calls[0]["filename"].endswith(".csv") and importer.calls[0]["payload"] == CSV
 
 
 def test_reply_that_cannot_be_sent_keeps_the_import(world, tmp_path, importer, caplog):
     settings = settings_for(tmp_path, OMS_SMTP_URL=f"smtp://127.0.0.1:{free_port()}")  # nobody listens
-    outcome = receive_mail(build_mail().as_bytes(), settings=settings, envelope_from="")
+    outcome = receive_mail(build_mail().as_bytes(), settings=settings, envelope_from="", row_schema=import_row_schema)
 
     assert outcome.status == "imported" and not outcome.replied
     assert "could not send the import reply" in caplog.text
@@ -249,7 +253,7 @@ def test_send_mail_logs_when_no_relay_is_set(tmp_path, caplog):
 def test_real_importer_refusal_reaches_the_distributor(world, settings, relay):
     bad = b"reference,sku\nPO-1,WIDGET\n"
     outcome = receive_mail(build_mail(attachments=(("bad.csv", bad, "text/csv"),)).as_bytes(),
-                           settings=settings, envelope_from="")
+                           settings=settings, envelope_from="", row_schema=import_row_schema)
 
     assert outcome.status == "imported" and "missing required columns" in outcome.note
     [text] = relay.handler.texts()
@@ -261,7 +265,7 @@ def test_importer_crash_leaves_the_mail_for_ops(world, settings, monkeypatch, re
         raise RuntimeError("disk full")
 
     monkeypatch.setattr("models.intake.file_import.import_order_file", crash)
-    outcome = receive_mail(build_mail().as_bytes(), settings=settings, envelope_from="")
+    outcome = receive_mail(build_mail().as_bytes(), settings=settings, envelope_from="", row_schema=import_row_schema)
 
     assert outcome.status == "unparsed" and "orders.csv could not be imported automatically" in outcome.note
     assert relay.handler.mails == []

@@ -11,6 +11,7 @@ from models.partners.master_data import ImportReport, RowError, import_master_da
 from models.partners.tables import Partner
 from models.receivables.ledger import Invoice
 from models.receivables.payments import record_payment
+from schemas.master_data import ROW_SCHEMAS
 from tests.factories import make_world
 
 SUPPLIERS = """code,name,email,lead_time_days
@@ -26,7 +27,7 @@ WEST,West DC,west,
 
 
 def run(kind: str, text: str) -> ImportReport:
-    return import_master_data(kind, io.BytesIO(text.encode()))
+    return import_master_data(kind, io.BytesIO(text.encode()), row_schema=ROW_SCHEMAS.get(kind))  # none: unknown
 
 
 def counts(report: ImportReport) -> tuple[int, int, int, int]:
@@ -187,14 +188,15 @@ def test_bom_file_with_loose_headers_and_extra_columns(any_db, tmp_path):
     path = tmp_path / "warehouses.csv"
     path.write_bytes(("\ufeff Code ,NAME,Region,Address,Manager\r\n"
                       "EAST,East DC,east,1 Road,Ana\r\n").encode())
-    report = import_master_data("warehouses", path)
+    report = import_master_data("warehouses", path, row_schema=ROW_SCHEMAS["warehouses"])
     assert counts(report) == (1, 0, 0, 0)
     assert Warehouse.get(Warehouse.code == "EAST").name == "East DC"
-    assert counts(import_master_data("warehouses", str(path))) == (0, 0, 1, 0)
+    assert counts(import_master_data("warehouses", str(path), row_schema=ROW_SCHEMAS["warehouses"])) == (0, 0, 1, 0)
 
 
 def test_text_stream_accepted(any_db):
-    assert counts(import_master_data("warehouses", io.StringIO("\ufeff" + WAREHOUSES))) == (2, 0, 0, 0)
+    assert counts(import_master_data("warehouses", io.StringIO("\ufeff" + WAREHOUSES),
+                                     row_schema=ROW_SCHEMAS["warehouses"])) == (2, 0, 0, 0)
 
 
 def test_missing_header_imports_nothing(any_db):
@@ -211,7 +213,7 @@ def test_empty_file_is_a_header_error(any_db):
 
 def test_not_utf8_imports_nothing(any_db):
     report = import_master_data("warehouses", io.BytesIO("code,name,region,address\nEAST,Caf\xe9,east,\n"
-                                                         .encode("latin-1")))
+                                                         .encode("latin-1")), row_schema=ROW_SCHEMAS["warehouses"])
     assert [(error.row, error.field) for error in report.errors] == [(2, "file")]
     assert "UTF-8" in report.errors[0].message
     assert Warehouse.select().count() == 0

@@ -13,6 +13,7 @@ from models.intake.file_import.decoding import detect_encoding
 from models.intake.tables import ColumnMapping, ImportBatch, ImportRowError
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
+from schemas.order_rows import import_row_schema
 from tests.conftest import settings_for
 from tests.factories import make_world
 
@@ -40,7 +41,7 @@ def settings(tmp_path):
 def run(text_or_bytes, settings, filename="orders.csv", distributor=None, encoding="utf-8", channel="file"):
     data = text_or_bytes.encode(encoding) if isinstance(text_or_bytes, str) else text_or_bytes
     return import_order_file(io.BytesIO(data), filename, settings=settings, submitted_by="ops@relay.test",
-                             distributor=distributor, channel=channel)
+                             distributor=distributor, row_schema=import_row_schema, channel=channel)
 
 
 def counts(result):

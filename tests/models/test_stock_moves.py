@@ -9,6 +9,7 @@ from models.intake.entry import place_order
 from models.inventory.moves import adjust_stock, transfer_stock
 from models.inventory.tables import Product, Stock, StockMovement, Warehouse
 from models.partners.master_data import import_master_data
+from schemas.master_data import ROW_SCHEMAS
 from schemas.orders import order_schema
 from tests.factories import make_world, order_body
 
@@ -171,10 +172,12 @@ def test_transfer_nudges_orders_waiting_for_the_sku(any_db):
 def test_stock_import_records_the_difference_and_nudges_backorders(any_db):
     make_world(on_hand=100)
     waiting = backordered_order()
-    report = import_master_data("stock", io.StringIO("warehouse_code,sku,on_hand\nEAST,WIDGET,90\nWEST,WIDGET,100\n"))
+    report = import_master_data("stock", io.StringIO("warehouse_code,sku,on_hand\nEAST,WIDGET,90\nWEST,WIDGET,100\n"),
+                                row_schema=ROW_SCHEMAS["stock"])
     assert (report.created, report.updated, report.unchanged, report.errors) == (0, 1, 1, [])
     assert movements() == [("EAST", "WIDGET", "import", -10, "import", "", "stock import")]
     assert allocation_nudges() == []
-    import_master_data("stock", io.StringIO("warehouse_code,sku,on_hand\nEAST,WIDGET,95\n"))
+    import_master_data("stock", io.StringIO("warehouse_code,sku,on_hand\nEAST,WIDGET,95\n"),
+                       row_schema=ROW_SCHEMAS["stock"])
     assert stock("EAST", "WIDGET") == (95, 0)
     assert allocation_nudges() == [waiting]

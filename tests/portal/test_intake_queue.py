@@ -7,6 +7,7 @@ from models.intake.mail import receive_mail
 from models.intake.tables import IntakeMessage
 from models.orders.tables import Order
 from models.partners.tables import User
+from schemas.order_rows import import_row_schema
 from tests.models.test_mail_intake import build_mail
 from tests.portal.conftest import USERS, place
 
@@ -20,7 +21,7 @@ def stranger_mail(settings, number: int, *, subject: str = "Need widgets", body:
                   attachments=()) -> IntakeMessage:
     mail = build_mail(sender=f"stranger{number}@example.com", subject=subject, body=body,
                       message_id=f"<m{number}@example.com>", attachments=attachments)
-    outcome = receive_mail(mail.as_bytes(), settings=settings, envelope_from="")
+    outcome = receive_mail(mail.as_bytes(), settings=settings, envelope_from="", row_schema=import_row_schema)
     return IntakeMessage.get_by_id(outcome.intake_id)
 
 

@@ -13,6 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
+from marshmallow import Schema
+
 from models.core.base import utc_now
 from models.core.errors import ImportRefused
 from models.intake.file_import import writing
@@ -54,15 +56,16 @@ class ImportResult:
 
 
 def import_order_file(stream: BinaryIO, filename: str, *, settings, submitted_by: str,
-                      distributor: Partner | None, channel: str = "file") -> ImportResult:
-    """Import an order file for ``distributor`` (None: ops, any buyer); refuses a bad file whole."""
+                      distributor: Partner | None, row_schema: Schema, channel: str = "file") -> ImportResult:
+    """Import an order file for ``distributor`` (None: ops, any buyer), checking each row's own fields with
+    ``row_schema`` (the boundary's order row schema); refuses a bad file whole."""
     if channel not in FILE_CHANNELS:
         raise ValueError(f"channel must be one of {FILE_CHANNELS}, not {channel!r}")
     batch = ImportBatch.create(channel=channel, distributor=distributor, submitted_by=submitted_by,
                                filename=filename[:255], sha256="")
     try:
         path = _store_source(stream, batch, filename, settings)
-        result = _import_stored(path, batch, settings=settings, distributor=distributor)
+        result = _import_stored(path, batch, settings=settings, distributor=distributor, row_schema=row_schema)
     except ImportRefused as exc:
         _finish(batch, status="failed", failure=str(exc))
         raise
@@ -97,7 +100,8 @@ def safe_filename(filename: str) -> str:
     return name[-100:] or "upload"
 
 
-def _import_stored(path: Path, batch: ImportBatch, *, settings, distributor: Partner | None) -> ImportResult:
+def _import_stored(path: Path, batch: ImportBatch, *, settings, distributor: Partner | None,
+                   row_schema: Schema) -> ImportResult:
     table = open_table(path, batch.filename)
     spill = RowSpill()
     try:
@@ -106,7 +110,8 @@ def _import_stored(path: Path, batch: ImportBatch, *, settings, distributor: Par
             columns = canonical_columns(table.header, mapping)
             customers = _customers()
             checker = RowChecker(customers, _products(),
-                                 (distributor.id, distributor.code) if distributor else None, columns)
+                                 (distributor.id, distributor.code) if distributor else None, columns,
+                                 row_schema=row_schema)
             rows = _check_rows(table.rows, checker, spill, settings.import_max_rows)
         finally:
             table.close()

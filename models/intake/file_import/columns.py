@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from models.core.errors import ImportRefused
-from schemas.order_rows import IMPORT_FIELDS, REQUIRED_FIELDS
+from models.intake.file_import.fields import IMPORT_FIELDS, REQUIRED_FIELDS
 
 ALIASES = {
     "order_ref": "external_ref", "order_reference": "external_ref", "order_no": "external_ref",

@@ -6,22 +6,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from operator import itemgetter
 
-from marshmallow import ValidationError, missing
+from marshmallow import Schema, ValidationError, missing
 from marshmallow.fields import Field
 
-from schemas.order_rows import HEADER_FIELDS, ImportRowSchema
+from models.intake.file_import.fields import HEADER_FIELDS, IMPORT_FIELDS
 
 MAX_LINES_PER_ORDER = 500
 CACHE_LIMIT = 50_000  # cell texts per field
 HEADER_CACHE_LIMIT = 4096  # whole headers (~2 KB each); an order's rows usually sit together
 SEPARATOR = "\x1f"
 
-# Each field of the row schema is a pure function of its own cell (the schema has no schema-level
+# Each field of the row schema is a pure function of its own cell (the schema must have no schema-level
 # validators), so its result is memoised per (field, cell text): cells repeat a lot (quantities, SKUs,
 # an order's header on each of its lines), and a whole Schema.load per row profiled at ~140 µs.
 # The schema's fields still decide every value and every message.
-_row_schema = ImportRowSchema()
-_FIELDS = tuple(_row_schema.fields.items())
 
 
 @dataclass(frozen=True)
@@ -68,16 +66,18 @@ class _FieldMemo:
 class RowChecker:
     """Checks one row at a time for one upload; ``distributor_id`` None means ops (any buyer).
 
-    A row arrives as the reader's list of cells; ``columns`` says which cell holds which field. The
-    header fields of a row are memoised together on their raw cells (an order repeats them on each of
-    its lines), with the customer check, so a typical row costs four field look-ups and one dict hit.
+    A row arrives as the reader's list of cells; ``columns`` says which cell holds which field, and
+    ``row_schema`` (the boundary's order row schema) has a field for each. The header fields of a row
+    are memoised together on their raw cells (an order repeats them on each of its lines), with the
+    customer check, so a typical row costs four field look-ups and one dict hit.
     """
 
     def __init__(self, customers: dict[str, Customer], products: dict[str, Product],
-                 distributor: tuple[int, str] | None, columns: list[tuple[int, str]]) -> None:
+                 distributor: tuple[int, str] | None, columns: list[tuple[int, str]], *, row_schema: Schema) -> None:
         self.customers, self.products, self.distributor = customers, products, distributor
-        self._line_memos = [(name, _FieldMemo(field)) for name, field in _FIELDS if name not in HEADER_FIELDS]
-        self._header_memos = [(name, _FieldMemo(_row_schema.fields[name])) for name in HEADER_FIELDS]
+        fields = _row_fields(row_schema)
+        self._line_memos = [(name, _FieldMemo(field)) for name, field in fields.items() if name not in HEADER_FIELDS]
+        self._header_memos = [(name, _FieldMemo(fields[name])) for name in HEADER_FIELDS]
         self._headers: dict[tuple, _Header] = {}
         index_of = {name: index for index, name in columns}
         # An absent column reads the cell just past the last mapped one, "" once a row is padded to it.
@@ -164,6 +164,17 @@ class RowChecker:
             return {"unit_price": f"required: the catalogue price of {sku} is in {product.currency}, "
                                   f"the order in {values['currency']}"}
         return {}
+
+
+def _row_fields(row_schema: Schema) -> dict[str, Field]:
+    """The schema's fields by name, once it is known to have one for every field of an order file."""
+    if not isinstance(row_schema, Schema):
+        raise TypeError(f"row_schema must be a marshmallow Schema instance, not {row_schema!r}")
+    absent = [name for name in IMPORT_FIELDS if name not in row_schema.fields]
+    if absent:
+        raise ValueError(f"row_schema {type(row_schema).__name__} has no field for {', '.join(absent)}; "
+                         "pass the schema of an order file row")
+    return dict(row_schema.fields)
 
 
 @dataclass(frozen=True)
