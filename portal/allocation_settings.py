@@ -36,11 +36,12 @@ from models.allocation.config import (
 )
 from models.allocation.routing import RouteAction, RouteFilter, RoutingRule
 from models.allocation.rules import STRATEGIES
+from models.core.errors import RuleSetChanged
 from models.inventory.tables import Product, Warehouse
 from models.orders.tables import CHANNELS
 from models.partners.tables import Partner
 from portal.auth import ops_required, role_required
-from portal.rule_set_pages import save_if_changed
+from portal.rule_set_pages import conflict_message, form_version, save_if_changed
 
 bp = Blueprint("allocation_settings", __name__, url_prefix="/ops")
 
@@ -133,15 +134,13 @@ def save_default_policy() -> ResponseReturnValue:
     form = PolicyForm()
     if not form.validate_on_submit():
         return _page(rule_set, policy_form=form), 422
-    if _stale(form, rule_set):
-        return _page(rule_set, policy_form=form), 409
     old = rule_set.settings
     default = replace(old.default, strategy=form.strategy.data, cost_weight=_number(form.cost_weight.data),
                       days_weight=_number(form.days_weight.data), split_penalty=_number(form.split_penalty.data),
                       partial=form.partial.data, allow_split=form.allow_split.data,
                       allow_dropship=form.allow_dropship.data)
     new = replace(old, default=default)
-    return _save(old, new, _note(form) or _policy_changes(old, new))
+    return _save(old, new, _note(form) or _policy_changes(old, new), form, policy_form=form)
 
 
 @bp.post("/allocation-settings/overrides")
@@ -154,28 +153,26 @@ def save_override() -> ResponseReturnValue:
         _check_override(form)
     if form.errors:
         return _page(rule_set, override_form=form), 422
-    if _stale(form, rule_set):
-        return _page(rule_set, override_form=form), 409
     old, scope, code = rule_set.settings, form.scope.data, form.code.data.strip()
     changes = _override_changes(form)
     section = getattr(old, SECTIONS[scope])
     new = replace(old, **{SECTIONS[scope]: {**section, code: changes}})
     listed = ", ".join(f"{key} {_shown(value)}" for key, value in changes.items())
-    return _save(old, new, _note(form) or f"{scope} {code} policy set: {listed}")
+    return _save(old, new, _note(form) or f"{scope} {code} policy set: {listed}", form, override_form=form)
 
 
 @bp.post("/allocation-settings/overrides/<scope>/<code>/remove")
 @role_required(*EDITORS)
 def remove_override(scope: str, code: str) -> ResponseReturnValue:
     """Drop one channel's or customer's policy changes, as a new version."""
-    rule_set = current_allocation_rules()
-    if _stale(VersionForm(), rule_set):
-        return _page(rule_set, problem=_stale_message(rule_set)), 409
+    rule_set, form = current_allocation_rules(), VersionForm()
+    if _stale(form, rule_set):  # the code is only known to be there in the version shown
+        return _page(rule_set, problem=conflict_message("allocation rules", rule_set)), 409
     old = rule_set.settings
     if scope not in SECTIONS or code not in getattr(old, SECTIONS[scope]):
         abort(404)
     section = {key: value for key, value in getattr(old, SECTIONS[scope]).items() if key != code}
-    return _save(old, replace(old, **{SECTIONS[scope]: section}), f"{scope} {code} policy removed")
+    return _save(old, replace(old, **{SECTIONS[scope]: section}), f"{scope} {code} policy removed", form)
 
 
 @bp.post("/allocation-settings/routing")
@@ -187,8 +184,6 @@ def save_routing_rule() -> ResponseReturnValue:
     rule = _rule_from_form(form) if form.validate_on_submit() else None
     if rule is None:
         return _page(rule_set, rule_form=form), 422
-    if _stale(form, rule_set):
-        return _page(rule_set, rule_form=form), 409
     old = rule_set.settings
     names = [each.name for each in old.routing]
     if rule.name in names:
@@ -197,18 +192,19 @@ def save_routing_rule() -> ResponseReturnValue:
         routing, done = (*old.routing[:index], rule, *old.routing[index + 1:]), "replaced"
     else:
         routing, done = (*old.routing, rule), "added"
-    return _save(old, replace(old, routing=routing), _note(form) or f"routing rule {rule.name!r} {done}")
+    return _save(old, replace(old, routing=routing), _note(form) or f"routing rule {rule.name!r} {done}", form,
+                 rule_form=form)
 
 
 @bp.post("/allocation-settings/routing/<int:index>/<change>")
 @role_required(*EDITORS)
 def change_routing_rule(index: int, change: str) -> ResponseReturnValue:
     """Move a routing rule up or down, switch it on or off, or remove it, as a new version."""
-    rule_set = current_allocation_rules()
+    rule_set, form = current_allocation_rules(), VersionForm()
     if change not in RULE_CHANGES:
         abort(404)
-    if _stale(VersionForm(), rule_set):  # the index is only meaningful against the version shown
-        return _page(rule_set, problem=_stale_message(rule_set)), 409
+    if _stale(form, rule_set):  # the index is only meaningful against the version shown
+        return _page(rule_set, problem=conflict_message("allocation rules", rule_set)), 409
     old = rule_set.settings
     if not 0 <= index < len(old.routing):
         abort(404)
@@ -224,11 +220,19 @@ def change_routing_rule(index: int, change: str) -> ResponseReturnValue:
     else:
         routing[index] = replace(rule, enabled=change == "enable")
         done = f"{change}d"
-    return _save(old, replace(old, routing=tuple(routing)), f"routing rule {rule.name!r} {done}")
+    return _save(old, replace(old, routing=tuple(routing)), f"routing rule {rule.name!r} {done}", form)
 
 
-def _save(old: AllocationSettings, new: AllocationSettings, note: str) -> ResponseReturnValue:
-    save_if_changed(AllocationRuleSet, old, new, actor=current_user.email, note=note, what="Allocation rules")
+def _save(old: AllocationSettings, new: AllocationSettings, note: str, form: VersionForm,
+          **forms: FlaskForm) -> ResponseReturnValue:
+    """Save against the version ``form`` was shown with; when another came first, show the page again (409)
+    with the submitted ``forms``, now carrying the newer version so that saving again overwrites it on purpose."""
+    try:
+        save_if_changed(AllocationRuleSet, old, new, expected_version=form_version(form.base_version.data),
+                        actor=current_user.email, note=note, what="Allocation rules")
+    except RuleSetChanged as exc:
+        form.base_version.data = str(exc.current.version)
+        return _page(exc.current, problem=conflict_message("allocation rules", exc.current), **forms), 409
     return redirect(url_for("allocation_settings.settings_page"))
 
 
@@ -255,17 +259,9 @@ def _page(rule_set: AllocationRuleSet, *, policy_form: PolicyForm | None = None,
 
 
 def _stale(form: VersionForm, rule_set: AllocationRuleSet) -> bool:
-    """True when another version was saved since the form was shown; the form then carries the newer one."""
-    if form.base_version.data == str(rule_set.version):
-        return False
-    form.base_version.data = str(rule_set.version)  # saving again overwrites it on purpose
-    form.form_errors.append(_stale_message(rule_set))
-    return True
-
-
-def _stale_message(rule_set: AllocationRuleSet) -> str:
-    return (f"The allocation rules were changed to version {rule_set.version} by {rule_set.created_by} "
-            "while you edited; check the values below and try again.")
+    """True when another version was saved since a button was shown: a quick look before reading its index or
+    code; the save itself checks again under the lock."""
+    return form_version(form.base_version.data) != rule_set.version
 
 
 # --- reading the forms ---------------------------------------------------------------------------

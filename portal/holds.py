@@ -30,6 +30,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from models.core.base import utc_now
+from models.core.errors import RuleSetChanged
 from models.orders.tables import Order
 from models.partners.access import Customer
 from models.partners.tables import Partner
@@ -47,7 +48,7 @@ from models.review.rules import (
     may_release,
 )
 from portal.auth import ops_required, role_required
-from portal.rule_set_pages import save_if_changed
+from portal.rule_set_pages import conflict_message, form_version, save_if_changed
 
 bp = Blueprint("holds", __name__, url_prefix="/ops")
 
@@ -141,6 +142,7 @@ class RuleSettingsForm(FlaskForm):
 
 
 class OverrideForm(FlaskForm):
+    base_version = HiddenField()  # the version the form was filled from, to catch a change in between
     customer_code = StringField("Customer code", validators=[DataRequired("Give the customer code."),
                                                              Length(max=32)])
     bypass = BooleanField("Skip credit and overdue checks")
@@ -154,24 +156,18 @@ class OverrideForm(FlaskForm):
 def review_settings() -> ResponseReturnValue:
     """The rules in force, the form to change them (credit roles) and every earlier version."""
     rule_set = current_rule_set()
-    form = RuleSettingsForm(formdata=None, data=_form_data(rule_set))
-    return _settings_page(rule_set, form, OverrideForm(formdata=None, prefix="override"))
+    return _settings_page(rule_set, _settings_form(rule_set), _override_form(rule_set))
 
 
 @bp.post("/review-settings")
 @role_required(*RULE_EDITORS)
 def save_review_settings() -> ResponseReturnValue:
-    """Save the rules as a new version when anything changed."""
+    """Save the rules as a new version when anything changed and nobody saved since the form was shown."""
     rule_set = current_rule_set()
     form = RuleSettingsForm()
-    override_form = OverrideForm(formdata=None, prefix="override")
+    override_form = _override_form(rule_set)
     if not form.validate_on_submit():
         return _settings_page(rule_set, form, override_form), 422
-    if form.base_version.data != str(rule_set.version):
-        form.base_version.data = str(rule_set.version)  # saving again overwrites it on purpose
-        form.form_errors.append(f"The rules were changed to version {rule_set.version} by {rule_set.created_by} "
-                                f"while you edited; check the values below and save again.")
-        return _settings_page(rule_set, form, override_form), 409
     old = rule_set.settings
     try:
         new = replace(old, enabled=frozenset(form.enabled.data or ()),
@@ -183,7 +179,8 @@ def save_review_settings() -> ResponseReturnValue:
     except ValueError as exc:
         _attach_value_error(form, exc)
         return _settings_page(rule_set, form, override_form), 422
-    return _save(old, new, (form.note.data or "").strip() or _changes(old, new))
+    return _save(old, new, (form.note.data or "").strip() or _changes(old, new), form.base_version.data,
+                 settings_form=form)
 
 
 @bp.post("/review-settings/overrides")
@@ -192,7 +189,7 @@ def save_override() -> ResponseReturnValue:
     """Add or replace one customer's credit override, as a new version."""
     rule_set = current_rule_set()
     form = OverrideForm(prefix="override")
-    settings_form = RuleSettingsForm(formdata=None, data=_form_data(rule_set))
+    settings_form = _settings_form(rule_set)
     if form.validate_on_submit():
         _check_override(form)
     if form.errors:
@@ -208,34 +205,58 @@ def save_override() -> ResponseReturnValue:
         _attach_value_error(form, exc)
         return _settings_page(rule_set, settings_form, form), 422
     new = replace(old, overrides={**old.overrides, code: override})
-    return _save(old, new, f"override for {code} set" + (f": {override.note}" if override.note else ""))
+    return _save(old, new, f"override for {code} set" + (f": {override.note}" if override.note else ""),
+                 form.base_version.data, override_form=form)
 
 
 @bp.post("/review-settings/overrides/<code>/remove")
 @role_required(*RULE_EDITORS)
 def remove_override(code: str) -> ResponseReturnValue:
     """Drop one customer's credit override, as a new version."""
-    old = current_rule_set().settings
+    old = current_rule_set().settings  # a code already gone needs no version check: nothing is written
     if code not in old.overrides:
         flash(f"There is no override for {code}.", "error")
         return redirect(url_for("holds.review_settings"))
     new = replace(old, overrides={key: value for key, value in old.overrides.items() if key != code})
-    return _save(old, new, f"override for {code} removed")
+    return _save(old, new, f"override for {code} removed", request.form.get("base_version"))
 
 
-def _save(old: RuleSettings, new: RuleSettings, note: str) -> ResponseReturnValue:
-    save_if_changed(ReviewRuleSet, old, new, actor=current_user.email, note=note, what="Review rules")
+def _save(old: RuleSettings, new: RuleSettings, note: str, base_version: str | None, *,
+          settings_form: RuleSettingsForm | None = None,
+          override_form: OverrideForm | None = None) -> ResponseReturnValue:
+    """Save against the version the form was shown with; when another came first, show the page again (409)
+    with the submitted form, now carrying the newer version so that saving again overwrites it on purpose."""
+    try:
+        save_if_changed(ReviewRuleSet, old, new, expected_version=form_version(base_version),
+                        actor=current_user.email, note=note, what="Review rules")
+    except RuleSetChanged as exc:
+        current = exc.current
+        for form in (settings_form, override_form):
+            if form is not None:
+                form.base_version.data = str(current.version)
+        return _settings_page(current, settings_form or _settings_form(current),
+                              override_form or _override_form(current),
+                              problem=conflict_message("review rules", current)), 409
     return redirect(url_for("holds.review_settings"))
 
 
-def _settings_page(rule_set: ReviewRuleSet, form: RuleSettingsForm, override_form: OverrideForm) -> str:
+def _settings_form(rule_set: ReviewRuleSet) -> RuleSettingsForm:
+    return RuleSettingsForm(formdata=None, data=_form_data(rule_set))
+
+
+def _override_form(rule_set: ReviewRuleSet) -> OverrideForm:
+    return OverrideForm(formdata=None, prefix="override", data={"base_version": str(rule_set.version)})
+
+
+def _settings_page(rule_set: ReviewRuleSet, form: RuleSettingsForm, override_form: OverrideForm, *,
+                   problem: str = "") -> str:
     versions = ReviewRuleSet.select(ReviewRuleSet.id, ReviewRuleSet.created_by, ReviewRuleSet.created_at,
                                     ReviewRuleSet.note).order_by(ReviewRuleSet.id.desc()).limit(VERSIONS_SHOWN)
     settings = rule_set.settings
     return render_template("holds/settings.html", rule_set=rule_set, settings=settings, form=form,
                            override_form=override_form, overrides=sorted(settings.overrides.items()),
                            versions=list(versions), may_edit=current_user.role in RULE_EDITORS,
-                           now=utc_now())
+                           problem=problem, now=utc_now())
 
 
 def _form_data(rule_set: ReviewRuleSet) -> dict:

@@ -17,6 +17,7 @@ from models.returns.settings import (
 )
 from models.returns.tables import ReturnRuleSet
 from portal.auth import ops_required, role_required
+from portal.rule_set_pages import conflict_message, form_version
 
 bp = Blueprint("return_settings", __name__)
 
@@ -73,16 +74,13 @@ def save_settings() -> ResponseReturnValue:
     if new == old:
         flash("Nothing changed; no new version was made.", "info")
         return redirect(url_for("return_settings.settings_page"))
-    expected = int(values["expected_version"]) if values["expected_version"].isdigit() else 0
     try:
         saved = save_return_rules(new, actor=current_user.email, note=note or describe_changes(old, new),
-                                  expected_version=expected)
+                                  expected_version=form_version(values["expected_version"]))
     except RuleSetChanged as exc:
         current = exc.current
         values["expected_version"] = str(current.version)  # saving again overwrites it, on purpose
-        problem = (f"The return rules were changed to version {current.version} by {current.created_by} while "
-                   f"you edited; check the values below and save again.")
-        return _page(current, settings_of(current), values, problem=problem), 409
+        return _page(current, settings_of(current), values, problem=conflict_message("return rules", current)), 409
     flash(f"Return rules saved as version {saved.version}.", "success")
     return redirect(url_for("return_settings.settings_page"))
 

@@ -13,7 +13,7 @@ from models.allocation.routing import (
 )
 from models.allocation.rules import PARTIALS, STRATEGIES, PlanPolicy
 from models.core.registry import register_tables
-from models.core.rule_set_versions import RuleSetVersion
+from models.core.rule_set_versions import RuleSetVersion, save_rule_set
 
 POLICY_KEYS = ("strategy", "cost_weight", "days_weight", "split_penalty", "allow_split", "allow_dropship", "partial")
 
@@ -97,8 +97,11 @@ def current_allocation_rules() -> AllocationRuleSet:
     return AllocationRuleSet.in_force(AllocationSettings())
 
 
-def save_allocation_settings(settings: AllocationSettings, *, actor: str, note: str = "") -> AllocationRuleSet:
-    return AllocationRuleSet.record(settings, actor=actor, note=note)
+def save_allocation_settings(settings: AllocationSettings, *, actor: str, note: str = "",
+                             expected_version: int | None = None) -> AllocationRuleSet:
+    """Make ``settings`` the configuration in force if ``expected_version`` is still the newest, else raise
+    RuleSetChanged; ``None`` (no check) is for system callers only, never for an editor."""
+    return save_rule_set(AllocationRuleSet, settings, expected_version=expected_version, actor=actor, note=note)
 
 
 register_tables(AllocationRuleSet)

@@ -6,8 +6,11 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 
-from models.core.db import database, lock_for_update
-from models.core.errors import RuleSetChanged, ValidationFailed
+from models.core.errors import (
+    RuleSetChanged,  # noqa: F401 - raised by save_return_rules; callers import it from here
+    ValidationFailed,
+)
+from models.core.rule_set_versions import save_rule_set
 from models.returns.rules import (
     CENT,
     DEFAULT_SETTINGS,
@@ -38,16 +41,9 @@ def current_return_rules() -> tuple[ReturnRuleSet, ReturnSettings]:
 
 def save_return_rules(settings: ReturnSettings, *, actor: str, note: str = "",
                       expected_version: int | None = None) -> ReturnRuleSet:
-    """Make ``settings`` the version in force; with ``expected_version``, only if that is still the newest."""
-    with database.atomic():
-        if expected_version is not None:
-            # Lock the newest row so two saves queue, then ask again: on PostgreSQL a save that waited on
-            # the lock sees the version committed meanwhile only in a new statement.
-            lock_for_update(ReturnRuleSet.select(ReturnRuleSet.id).order_by(ReturnRuleSet.id.desc()).limit(1)).first()
-            newest = ReturnRuleSet.in_force(DEFAULT_SETTINGS)
-            if newest.version != expected_version:
-                raise RuleSetChanged(expected_version, newest)
-        return ReturnRuleSet.record(settings, actor=actor, note=note)
+    """Make ``settings`` the version in force if ``expected_version`` is still the newest, else raise
+    RuleSetChanged; ``None`` (no check) is for system callers only, never for an editor."""
+    return save_rule_set(ReturnRuleSet, settings, expected_version=expected_version, actor=actor, note=note)
 
 
 def settings_from_form(form: Mapping[str, str]) -> ReturnSettings:

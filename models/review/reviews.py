@@ -5,6 +5,7 @@ import json
 
 import peewee
 
+from models.core import rule_set_versions
 from models.core.base import BaseModel, utc_now
 from models.core.registry import register_tables
 from models.core.rule_set_versions import RuleSetVersion
@@ -54,9 +55,12 @@ def current_rule_set() -> ReviewRuleSet:
     return ReviewRuleSet.in_force(DEFAULT_SETTINGS)
 
 
-def save_rule_set(settings: RuleSettings, *, actor: str, note: str = "") -> ReviewRuleSet:
-    """Make ``settings`` the rule set in force as a new version."""
-    return ReviewRuleSet.record(settings, actor=actor, note=note)
+def save_rule_set(settings: RuleSettings, *, actor: str, note: str = "",
+                  expected_version: int | None = None) -> ReviewRuleSet:
+    """Make ``settings`` the rule set in force if ``expected_version`` is still the newest, else raise
+    RuleSetChanged; ``None`` (no check) is for system callers only, never for an editor."""
+    return rule_set_versions.save_rule_set(ReviewRuleSet, settings, expected_version=expected_version, actor=actor,
+                                           note=note)
 
 
 def record_review(order_id: int, decision: ReviewDecision, rule_set: ReviewRuleSet, *, actor: str) -> OrderReview:

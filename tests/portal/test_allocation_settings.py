@@ -222,3 +222,26 @@ def test_bad_overrides_are_refused_without_a_version(admin, data, message):
     response = admin.post(OVERRIDES, data={"override-base_version": "1", **data})
     assert response.status_code == 422 and message in response.text
     assert versions() == 1
+
+
+def test_a_save_landing_after_the_page_read_the_rules_is_refused(admin, monkeypatch):
+    """The check is made under the lock when saving, not only against what the view read earlier."""
+    shown = current_allocation_rules()
+    admin.post(PAGE, data=policy_form(strategy="balanced"))
+    monkeypatch.setattr("portal.allocation_settings.current_allocation_rules", lambda: shown)
+    for url, data in ((PAGE, policy_form(strategy="fastest")), (ROUTING, rule_form(1)),
+                      (OVERRIDES, {"override-base_version": "1", "override-scope": "channel",
+                                   "override-code": "shopify", "override-strategy": "fastest"})):
+        response = admin.post(url, data=data)
+        assert response.status_code == 409 and "someone saved version 2 meanwhile; reload" in response.text, url
+    assert versions() == 2 and current_allocation_rules().settings.default.strategy == "balanced"
+    assert current_allocation_rules().settings.routing == () and current_allocation_rules().settings.by_channel == {}
+
+
+def test_a_stale_override_removal_is_refused_with_the_message(admin):
+    admin.post(OVERRIDES, data={"override-base_version": "1", "override-scope": "channel", "override-code": "shopify",
+                                "override-strategy": "fastest"})
+    admin.post(PAGE, data=policy_form(base_version="2", strategy="balanced"))
+    response = admin.post(f"{OVERRIDES}/channel/shopify/remove", data={"base_version": "2"})
+    assert response.status_code == 409 and "someone saved version 3 meanwhile; reload" in response.text
+    assert versions() == 3 and current_allocation_rules().settings.by_channel == {"shopify": {"strategy": "fastest"}}

@@ -195,3 +195,12 @@ def test_the_history_shows_the_last_ten_versions(editor):
     shown = [int(number) for number in re.findall(r"<td>(\d+)(?: <span[^>]*>in force</span>)?</td>\s*<td>", page)]
     assert shown == list(range(13, 3, -1))
     assert "window_days 11 → 12" in page
+
+
+def test_a_stale_form_is_refused_with_the_message_and_nothing_is_written(editor, monkeypatch):
+    shown = current_return_rules()
+    editor.post(PAGE, data=form(window_days="20"))
+    monkeypatch.setattr("portal.return_settings.current_return_rules", lambda: shown)  # read before version 2
+    response = editor.post(PAGE, data=form(window_days="40"))
+    assert response.status_code == 409 and "someone saved version 2 meanwhile; reload" in response.text
+    assert versions() == 2 and current_return_rules()[1].window_days == 20

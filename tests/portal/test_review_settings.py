@@ -128,7 +128,8 @@ def test_supplier_may_not_see_the_rules(auth, client):
 
 def test_override_is_added_replaced_and_removed_each_as_a_version(editor):
     expires = (utc_now() + timedelta(days=10)).date()
-    response = editor.post(OVERRIDES, data={"override-customer_code": "CUST1", "override-temporary_limit": "20000",
+    response = editor.post(OVERRIDES, data={"override-base_version": "1", "override-customer_code": "CUST1",
+                                            "override-temporary_limit": "20000",
                                             "override-expires_on": expires.isoformat(),
                                             "override-note": "seasonal stock-up"}, follow_redirects=True)
     assert "saved as version 2" in response.text
@@ -138,10 +139,11 @@ def test_override_is_added_replaced_and_removed_each_as_a_version(editor):
     assert current_rule_set().note == "override for CUST1 set: seasonal stock-up"
     assert "20,000.00" in response.text and "seasonal stock-up" in response.text
 
-    editor.post(OVERRIDES, data={"override-customer_code": "CUST1", "override-bypass": "y"})
+    editor.post(OVERRIDES, data={"override-base_version": "2", "override-customer_code": "CUST1",
+                                 "override-bypass": "y"})
     assert current_rule_set().settings.overrides["CUST1"] == CreditOverride(bypass=True)
 
-    response = editor.post(f"{OVERRIDES}/CUST1/remove", follow_redirects=True)
+    response = editor.post(f"{OVERRIDES}/CUST1/remove", data={"base_version": "3"}, follow_redirects=True)
     assert "saved as version 4" in response.text
     assert current_rule_set().settings.overrides == {} and current_rule_set().note == "override for CUST1 removed"
     # the other settings travel unchanged through every version
@@ -170,8 +172,59 @@ def test_removing_a_missing_override_changes_nothing(editor):
 
 
 def test_saved_rules_are_what_review_uses(editor):
-    editor.post(OVERRIDES, data={"override-customer_code": "CUST1", "override-bypass": "y"})
+    editor.post(OVERRIDES, data={"override-base_version": "1", "override-customer_code": "CUST1",
+                                 "override-bypass": "y"})
     body = order_body("PO-BIG", lines=[{"sku": "WIDGET", "quantity": 1001, "unit_price": "10.00"}])
     order, _ = place_order(order_schema.load(body), actor="test")  # 10,010.00 against a 10,000.00 limit
     assert start_review(order.id, actor="test")
     assert review(order.id, actor="test") == "approve"
+
+
+# --- saving against a version someone replaced meanwhile -----------------------------------------------------
+
+STALE = "someone saved version 2 meanwhile; reload"
+
+
+def test_a_save_landing_after_the_page_read_the_rules_is_refused(editor, monkeypatch):
+    """The check is made under the lock when saving, not only against what the view read earlier."""
+    shown = current_rule_set()
+    editor.post(PAGE, data=form(overdue_grace_days="3"))
+    monkeypatch.setattr("portal.holds.current_rule_set", lambda: shown)  # read just before version 2 landed
+    response = editor.post(PAGE, data=form(overdue_grace_days="5"))
+    assert response.status_code == 409 and STALE in response.text
+    assert 'name="base_version" type="hidden" value="2"' in response.text  # saving again overwrites on purpose
+    assert versions() == 2 and current_rule_set().settings.overdue_grace_days == 3
+
+
+def test_the_override_forms_send_the_version_they_were_shown(editor):
+    editor.post(OVERRIDES, data={"override-base_version": "1", "override-customer_code": "CUST1",
+                                 "override-bypass": "y"})
+    page = editor.get(PAGE).text
+    assert 'name="override-base_version" type="hidden" value="2"' in page
+    assert re.search(r'action="/ops/review-settings/overrides/CUST1/remove">\s*'
+                     r'<input type="hidden" name="csrf_token" value="[^"]*">\s*'
+                     r'<input type="hidden" name="base_version" value="2">', page)
+
+
+@pytest.mark.parametrize("base_version", ["1", "", None], ids=["stale", "blank", "missing"])
+def test_a_stale_override_is_refused_and_nothing_is_written(editor, base_version):
+    editor.post(PAGE, data=form(overdue_grace_days="3"))
+    data = {"override-customer_code": "CUST1", "override-bypass": "y"}
+    if base_version is not None:
+        data["override-base_version"] = base_version
+    response = editor.post(OVERRIDES, data=data)
+    assert response.status_code == 409 and STALE in response.text
+    assert 'name="override-base_version" type="hidden" value="2"' in response.text
+    assert re.search(r'name="override-customer_code"[^>]* value="CUST1"', response.text)  # kept to save again
+    assert versions() == 2 and current_rule_set().settings.overrides == {}
+
+
+def test_a_stale_override_removal_is_refused_and_nothing_is_written(editor):
+    editor.post(OVERRIDES, data={"override-base_version": "1", "override-customer_code": "CUST1",
+                                 "override-bypass": "y"})
+    editor.post(OVERRIDES, data={"override-base_version": "2", "override-customer_code": "CUST2",
+                                 "override-bypass": "y"})
+    response = editor.post(f"{OVERRIDES}/CUST1/remove", data={"base_version": "2"})
+    assert response.status_code == 409
+    assert "someone saved version 3 meanwhile; reload" in response.text
+    assert versions() == 3 and set(current_rule_set().settings.overrides) == {"CUST1", "CUST2"}
