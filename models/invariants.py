@@ -8,11 +8,13 @@ import peewee
 from models.core.audit import StatusChange
 from models.core.base import CENT
 from models.inventory.tables import Product, Stock, StockAlert, Warehouse
+from models.orders.states import ORDER_DELIVERED, ORDER_SHIPPED
 from models.orders.tables import Order, OrderLine, Reservation
 from models.partners.tables import Partner
 from models.receivables.ledger import ZERO, Invoice, Payment, PaymentApplication
 from models.returns.refunds import CREDIT_NOTE, REFUNDABLE_STATES, refund_reference
 from models.returns.tables import Refund, ReturnLine, ReturnRequest
+from models.shipping.states import SHIPMENT_CANCELLED, WAYBILL_ISSUED
 from models.shipping.tables import Shipment, Waybill
 
 
@@ -32,11 +34,11 @@ def reservations_add_up() -> list[str]:
 
 
 def shipped_orders_have_waybills() -> list[str]:
-    shipped = Order.select(Order.id).where(Order.status.in_(("shipped", "delivered")))
+    shipped = Order.select(Order.id).where(Order.status.in_((ORDER_SHIPPED, ORDER_DELIVERED)))
     rows = (Shipment.select(Shipment.id, Shipment.order, peewee.fn.COUNT(Waybill.id).alias("issued"))
             .join(Waybill, peewee.JOIN.LEFT_OUTER,
-                  on=((Waybill.shipment == Shipment.id) & (Waybill.status == "issued")))
-            .where(Shipment.order.in_(shipped), Shipment.status != "cancelled")
+                  on=((Waybill.shipment == Shipment.id) & (Waybill.status == WAYBILL_ISSUED)))
+            .where(Shipment.order.in_(shipped), Shipment.status != SHIPMENT_CANCELLED)
             .group_by(Shipment.id, Shipment.order))
     problems = [f"order {r.order_id}: shipment {r.id} has {r.issued} issued waybills" for r in rows if r.issued != 1]
     bare = Order.select(Order.id).where(Order.id.in_(shipped), ~peewee.fn.EXISTS(

@@ -13,7 +13,9 @@ from models.orders.states import (
     ORDER_REVIEWING,
 )
 from models.orders.tables import Order
+from models.returns.states import RETURN_APPROVED, RETURN_INSPECTED
 from models.returns.tables import ReturnLabel, ReturnRequest
+from models.shipping.states import WAYBILL_REQUESTED
 from models.shipping.tables import Shipment, Waybill
 
 CHUNK = 500
@@ -38,10 +40,10 @@ def redrive_stuck_orders(older_than: timedelta) -> dict[str, int]:
     for status, stage in STAGE_FOR_ORDER_STATUS.items():
         stuck = Order.in_status_since((status,), cutoff).where(
             Order.redriven_at.is_null() | (Order.redriven_at < cutoff))
-        if status == "allocated":
+        if status == ORDER_ALLOCATED:
             # A shipment whose carrier call is in its retry backoff is busy, not stuck.
             retrying = (Shipment.select(Shipment.order).join(Waybill)
-                        .where(Waybill.status == "requested", Waybill.last_attempt_at >= cutoff))
+                        .where(Waybill.status == WAYBILL_REQUESTED, Waybill.last_attempt_at >= cutoff))
             stuck = stuck.where(Order.id.not_in(retrying))
         ids = [row.id for row in stuck.select(Order.id).order_by(Order.id).limit(CHUNK * 10)]
         for start in range(0, len(ids), CHUNK):
@@ -61,8 +63,9 @@ def redrive_stuck_returns(older_than: timedelta) -> int:
     busy = ReturnLabel.select(ReturnLabel.return_request).where(
         (ReturnLabel.status != "requested") | (ReturnLabel.last_attempt_at >= cutoff))
     stuck = [row.id for row in ReturnRequest.select(ReturnRequest.id)
-             .where(ReturnRequest.status.in_(("approved", "inspected")), ReturnRequest.status_changed_at < cutoff,
-                    ReturnRequest.id.not_in(busy) | (ReturnRequest.status == "inspected"))
+             .where(ReturnRequest.status.in_((RETURN_APPROVED, RETURN_INSPECTED)),
+                    ReturnRequest.status_changed_at < cutoff,
+                    ReturnRequest.id.not_in(busy) | (ReturnRequest.status == RETURN_INSPECTED))
              .order_by(ReturnRequest.id).limit(CHUNK)]
     if stuck:
         with database.atomic():

@@ -17,6 +17,7 @@ from models.core.errors import (
 )
 from models.intake.entry import place_order
 from models.orders.cancellation import cancel_order
+from models.orders.states import ORDER_CANCELLED, ORDER_ON_HOLD
 from models.orders.tables import Order
 from models.orders.views import load_order_view
 from models.partners.access import can_see_order
@@ -131,7 +132,7 @@ def cancel(order_id: int):
     if not cancel_order(order_id, actor=f"api:{g.api_user.email}", reason=reason):
         status = Order.select(Order.status).where(Order.id == order_id).scalar()
         return api_error(409, f"order {order_id} is {status} and can no longer be cancelled")
-    return jsonify({"id": order_id, "status": "cancelled"})
+    return jsonify({"id": order_id, "status": ORDER_CANCELLED})
 
 
 @bp.post("/orders/<int:order_id>/release")
@@ -169,7 +170,7 @@ def _decide_hold(order_id: int, decide: Callable[..., bool], doing: str):
 
 
 def _on_hold(order_id: int) -> bool:
-    return Order.select().where(Order.id == order_id, Order.status == "on_hold").exists()
+    return Order.select().where(Order.id == order_id, Order.status == ORDER_ON_HOLD).exists()
 
 
 @bp.post("/carriers/<carrier>/events")

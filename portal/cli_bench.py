@@ -144,11 +144,12 @@ def _wait_settled(ids: list[int], *, timeout: float) -> float:
 def _latencies(ids: list[int]) -> list[float]:
     """Seconds from each order's creation to its `shipped` audit row."""
     from models.core.audit import StatusChange
+    from models.orders.states import ORDER_SHIPPED
     from models.orders.tables import Order
 
     created = dict(Order.select(Order.id, Order.created_at).where(Order.id.in_(ids)).tuples())
     shipped = (StatusChange.select(StatusChange.entity_id, StatusChange.at)
-               .where(StatusChange.entity == "order", StatusChange.to_status == "shipped",
+               .where(StatusChange.entity == "order", StatusChange.to_status == ORDER_SHIPPED,
                       StatusChange.entity_id.in_(ids)).tuples())
     return sorted((at - created[order_id]) / timedelta(seconds=1) for order_id, at in shipped)
 
@@ -172,9 +173,11 @@ def _carrier_books(carrier_url: str) -> str:
 
     import requests
 
+    from models.shipping.states import WAYBILL_ISSUED
     from models.shipping.tables import Waybill
 
-    ours = {number for (number,) in Waybill.select(Waybill.waybill_number).where(Waybill.status == "issued").tuples()}
+    ours = {number for (number,)
+            in Waybill.select(Waybill.waybill_number).where(Waybill.status == WAYBILL_ISSUED).tuples()}
     attempts = Counter(a for (a,) in Waybill.select(Waybill.attempts).tuples())
     try:
         listed = requests.get(f"{carrier_url}/waybills", timeout=10).json()["waybills"]

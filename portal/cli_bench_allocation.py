@@ -82,6 +82,7 @@ def _approved_orders(order_count: int, hot: str) -> list[int]:
     from models.demo_data import WAREHOUSES
     from models.intake.entry import place_order
     from models.inventory.tables import Product
+    from models.orders.states import ORDER_APPROVED, ORDER_RECEIVED, ORDER_REVIEWING
     from models.partners.tables import Partner
     from schemas.orders import order_schema
 
@@ -102,8 +103,8 @@ def _approved_orders(order_count: int, hot: str) -> list[int]:
                     "ship_to": {"name": "Receiving", "address": "1 Dock Road", "city": "Springfield",
                                 "region": rng.choice(regions), "postcode": "10001", "country": "US"}}
             order, _ = place_order(order_schema.load(body), actor=ACTOR)
-            transition("order", order.id, "reviewing", actor=ACTOR, expected="received")
-            transition("order", order.id, "approved", actor=ACTOR, expected="reviewing")
+            transition("order", order.id, ORDER_REVIEWING, actor=ACTOR, expected=ORDER_RECEIVED)
+            transition("order", order.id, ORDER_APPROVED, actor=ACTOR, expected=ORDER_REVIEWING)
             ids.append(order.id)
     return ids
 
@@ -150,6 +151,7 @@ def _report(ids: list[int], hot: str, supply: int, threads: int, elapsed: float,
     import peewee
 
     from models.inventory.tables import Product, Stock
+    from models.orders.states import ORDER_ALLOCATED, ORDER_BACKORDERED
     from models.orders.tables import Order
 
     outcome = dict(Order.select(Order.status, peewee.fn.COUNT(Order.id)).where(Order.id.in_(ids))
@@ -157,9 +159,9 @@ def _report(ids: list[int], hot: str, supply: int, threads: int, elapsed: float,
     reserved = (Stock.select(peewee.fn.SUM(Stock.reserved)).join(Product).where(Product.sku == hot).scalar()) or 0
     click.echo(f"allocated {len(ids)} orders from {threads} threads in {elapsed:.2f} s: "
                f"{len(ids) / elapsed:,.0f} allocations/s")
-    click.echo(f"outcome: {outcome.get('allocated', 0)} allocated, {outcome.get('backordered', 0)} backordered"
+    click.echo(f"outcome: {outcome.get(ORDER_ALLOCATED, 0)} allocated, {outcome.get(ORDER_BACKORDERED, 0)} backordered"
                + "".join(f", {count} {status}" for status, count in sorted(outcome.items())
-                         if status not in ("allocated", "backordered")))
+                         if status not in (ORDER_ALLOCATED, ORDER_BACKORDERED)))
     click.echo(f"hot SKU {hot}: {reserved} of {supply} units reserved; re-plans after StockMoved: {tally.replans}")
     if tally.errors:
         click.echo(f"errors: {len(tally.errors)} (first: {tally.errors[0]})")

@@ -8,6 +8,7 @@ from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length
 
 from models.core.errors import NotFound, ValidationFailed
+from models.orders.states import ORDER_DELIVERED
 from models.orders.tables import Order
 from models.returns.feedback import (
     MAX_COMMENT,
@@ -37,7 +38,7 @@ def rate_order(token: str) -> ResponseReturnValue:
         abort(404)
     if has_feedback(order.id):
         return _public(render_template("feedback/done.html", order=order, already=True))
-    if order.status != "delivered":
+    if order.status != ORDER_DELIVERED:
         return _public(render_template("feedback/done.html", order=order, not_yet=True))
     form = FeedbackForm()
     if not form.validate_on_submit():

@@ -29,7 +29,7 @@ from models.intake.mail import mark_converted
 from models.intake.sku_matching import match_line_sku
 from models.inventory.tables import Product
 from models.orders.cancellation import cancel_order
-from models.orders.states import ORDER_TRANSITIONS
+from models.orders.states import ORDER_CANCELLED, ORDER_ON_HOLD, ORDER_TRANSITIONS
 from models.orders.tables import Order
 from models.orders.views import load_order_view
 from models.partners.access import Customer, orderable_customers, visible_orders
@@ -48,7 +48,7 @@ bp = Blueprint("ops", __name__)
 PAGE_SIZE = 50
 ORDER_STATUSES = tuple(ORDER_TRANSITIONS)
 CANCELLERS = (*OPS_ROLES, "distributor")
-CANCELLABLE = sources_of("order", "cancelled")
+CANCELLABLE = sources_of("order", ORDER_CANCELLED)
 LINE_ROWS = 10
 SHIP_TO_FIELDS = ("name", "phone", "email", "address", "city", "region", "postcode", "country")
 
@@ -119,7 +119,7 @@ def order_detail(order_id: int) -> ResponseReturnValue:
     """Everything about one order: lines, reservations, shipments, tracking, reviews and its audit trail."""
     visible_order_or_404(current_user, order_id)
     order = load_order_view(order_id)
-    on_hold = order.status == "on_hold"
+    on_hold = order.status == ORDER_ON_HOLD
     codes = hold_codes(order.id) if on_hold else ()
     can_cancel = order.status in CANCELLABLE and current_user.role in CANCELLERS
     can_match = on_hold and current_user.role in OPS_ROLES

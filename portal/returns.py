@@ -47,6 +47,7 @@ from models.returns.lists import (
 )
 from models.returns.photos import photo_path
 from models.returns.requesting import approve_return, reject_return
+from models.returns.states import RETURN_APPROVED
 from models.returns.tables import ReturnRequest
 from models.returns.views import return_document, visible_return
 from portal.api_returns import RETURN_DESK_ROLES
@@ -164,7 +165,7 @@ def retry(return_id: int) -> ResponseReturnValue:
     """Ask the carrier again for a failed label, while the return still waits for one (approved)."""
     found = _visible_or_404(return_id)
     if StepForm().validate_on_submit():
-        if found.status != "approved":
+        if found.status != RETURN_APPROVED:
             flash(f"Return {return_id} is {found.status}: it no longer needs a label.", "error")
         elif retry_label(return_id):
             flash(f"The label of return {return_id} is asked for again.", "success")

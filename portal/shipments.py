@@ -30,7 +30,7 @@ from models.core.errors import (
 )
 from models.partners.tables import OPS_ROLES
 from models.shipping.rules import SERVICE_LEVELS
-from models.shipping.states import SHIPMENT_TRANSITIONS
+from models.shipping.states import SHIPMENT_FAILED, SHIPMENT_READY, SHIPMENT_TRANSITIONS
 from models.shipping.views import (
     ShipmentFilters,
     alert_shipment_id,
@@ -136,8 +136,8 @@ def detail(shipment_id: int) -> ResponseReturnValue:
         "shipments/detail.html", shipment=shipment, order=shipment.order, waybill=shipment.waybill,
         internal=current_user.is_ops, may_act=may_act,
         can_cancel=may_act and _is_cancellable(shipment.id),
-        can_book=may_act and shipment.status == "ready" and shipment.waybill is None,
-        can_retry=may_act and shipment.status == "failed",
+        can_book=may_act and shipment.status == SHIPMENT_READY and shipment.waybill is None,
+        can_retry=may_act and shipment.status == SHIPMENT_FAILED,
         cancel_form=CancelWaybillForm(formdata=None, prefix="cancel"), book_form=book_form,
         dispatch_note_url=dispatch_note_url(shipment.id))
 

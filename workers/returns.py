@@ -13,6 +13,7 @@ from models.returns.labels import (
     record_label,
     return_parcel,
 )
+from models.returns.states import RETURN_APPROVED, RETURN_INSPECTED
 from models.returns.tables import ReturnLabel, ReturnRequest
 from workers.batch import run_for_each
 from workers.broker import current_settings
@@ -32,10 +33,10 @@ def advance_returns(return_ids: list[int]) -> None:
 def advance_return(return_id: int) -> None:
     """Take one return as far as it can go without a person."""
     status = ReturnRequest.select(ReturnRequest.status).where(ReturnRequest.id == return_id).scalar()
-    if status == "approved":
+    if status == RETURN_APPROVED:
         prepare_approved(return_id, actor=ACTOR)
         issue_label(return_id)
-    elif status == "inspected":
+    elif status == RETURN_INSPECTED:
         settle_return(return_id, actor=ACTOR)
 
 

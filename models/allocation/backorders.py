@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from models.core.stages import ALLOCATION
+from models.orders.states import ORDER_BACKORDERED
 from models.orders.tables import Order, OrderLine
 
-WAITING_STATES = ("backordered",)
+WAITING_STATES = (ORDER_BACKORDERED,)
 NUDGE_LIMIT = 500  # orders nudged per arrival; the rest follow as stock keeps arriving or the sweeper passes
 
 

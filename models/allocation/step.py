@@ -25,11 +25,12 @@ from models.core.stages import SHIPPING
 from models.core.transitions import record_creation, transition
 from models.inventory.alerts import evaluate_alerts
 from models.inventory.tables import Lane, Product, Stock, Warehouse
+from models.orders.states import ORDER_ALLOCATED, ORDER_APPROVED, ORDER_BACKORDERED
 from models.orders.tables import Order, OrderLine, Reservation
 from models.partners.tables import Partner
 from models.supply.tables import PurchaseOrder, PurchaseOrderLine
 
-ALLOCATABLE = ("approved", "backordered")
+ALLOCATABLE = (ORDER_APPROVED, ORDER_BACKORDERED)
 # A supplier shipping straight to the customer costs more than our own lanes and is used when they cannot serve.
 DROPSHIP_SHIPMENT_COST = Decimal("25.00")
 DROPSHIP_DEFAULT_DAYS = 7
@@ -67,18 +68,19 @@ def _allocate_once(order_id: int, *, actor: str) -> str | None:
         _keep_plan(order, plan, routed.notes, rules.version)
         if plan is None or plan.empty:
             why = "; ".join(routed.notes) if plan is None else plan.explanation
-            if order.status == "approved":
-                transition("order", order.id, "backordered", actor=actor, reason=why[:2000], expected="approved")
-            return "backordered"
+            if order.status == ORDER_APPROVED:
+                transition("order", order.id, ORDER_BACKORDERED, actor=actor, reason=why[:2000],
+                           expected=ORDER_APPROVED)
+            return ORDER_BACKORDERED
         touched = _reserve(plan, stock_rows)
         _order_dropship(order, plan, lines)
         if not plan.complete:
             _split_backorder(order, lines, plan, actor=actor)
-        transition("order", order.id, "allocated", actor=actor, reason=plan.explanation[:2000],
+        transition("order", order.id, ORDER_ALLOCATED, actor=actor, reason=plan.explanation[:2000],
                    expected=order.status)
         SHIPPING.nudge([order.id])
         _after_reserving(touched)
-    return "allocated"
+    return ORDER_ALLOCATED
 
 
 def _sources_for(order: Order, lines: list[OrderLine]) -> tuple[list[SourceOption], dict]:
@@ -150,7 +152,7 @@ def _split_backorder(order: Order, lines: list[OrderLine], plan: AllocationPlan,
     """Move the quantities the plan could not fill into a new linked order waiting in ``backordered``."""
     sequence = Order.select().where(Order.backorder_of == order.id).count() + 1
     child = Order.create(**{name: getattr(order, name) for name in _COPIED},
-                         external_ref=f"{order.external_ref}/BO{sequence}"[:128], status="backordered",
+                         external_ref=f"{order.external_ref}/BO{sequence}"[:128], status=ORDER_BACKORDERED,
                          backorder_of=order.id, status_reason=f"backorder of order {order.id}")
     kept_total, moved_total, line_no = Decimal(0), Decimal(0), 0
     for line in lines:
@@ -172,7 +174,7 @@ def _split_backorder(order: Order, lines: list[OrderLine], plan: AllocationPlan,
             kept_total += line.line_total
     Order.update(subtotal=kept_total, total=kept_total + order.shipping_total).where(Order.id == order.id).execute()
     Order.update(subtotal=moved_total, total=moved_total, shipping_total=0).where(Order.id == child.id).execute()
-    record_creation("order", child.id, "backordered", actor=actor,
+    record_creation("order", child.id, ORDER_BACKORDERED, actor=actor,
                     reason=f"split from order {order.id}: units not available now")
     return child
 

@@ -11,6 +11,7 @@ from models.core.errors import ValidationFailed
 from models.core.stages import INTAKE
 from models.core.transitions import record_creation
 from models.inventory.tables import Product
+from models.orders.states import ORDER_RECEIVED
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
 
@@ -76,7 +77,7 @@ def _create(data: dict, *, actor: str, placed_by: Partner | None, source: dict, 
     OrderLine.insert_many(rows).execute()
     Order.update(subtotal=subtotal, total=subtotal).where(Order.id == order.id).execute()
     order.subtotal = order.total = subtotal
-    record_creation("order", order.id, "received", actor=actor, reason=f"placed via {data['channel']}")
+    record_creation("order", order.id, ORDER_RECEIVED, actor=actor, reason=f"placed via {data['channel']}")
     INTAKE.nudge([order.id])
     return order
 

@@ -10,6 +10,7 @@ from models.core.base import CENT
 from models.core.db import database
 from models.core.errors import NotFound, SkuMatchRefused
 from models.inventory.tables import Product
+from models.orders.states import ORDER_ON_HOLD
 from models.orders.tables import Order, OrderLine
 
 
@@ -44,12 +45,12 @@ def match_line_sku(order_id: int, line_id: int, sku: str, *, actor: str) -> None
                     .where(OrderLine.order == order_id).scalar())
         subtotal = Decimal(str(subtotal)).quantize(CENT)  # SQLite sums NUMERIC as float
         Order.update(subtotal=subtotal, total=subtotal + order.shipping_total).where(Order.id == order_id).execute()
-        StatusChange.create(entity="order", entity_id=order_id, from_status="on_hold", to_status="on_hold",
+        StatusChange.create(entity="order", entity_id=order_id, from_status=ORDER_ON_HOLD, to_status=ORDER_ON_HOLD,
                             actor=actor, reason=f"line {line.line_no} matched to SKU {product.sku} (was {line.sku})")
 
 
 def _check_matchable(order: Order, line: OrderLine) -> None:
-    if order.status != "on_hold":
+    if order.status != ORDER_ON_HOLD:
         raise SkuMatchRefused({"order": [f"order {order.id} is {order.status}; lines are matched while on hold"]})
     if line.product_id is not None:
         raise SkuMatchRefused({"line": [f"line {line.line_no} is already matched to {line.sku}"]})

@@ -12,6 +12,7 @@ import peewee
 from models.core.base import utc_now
 from models.core.errors import ValidationFailed
 from models.inventory.tables import Product, Stock, StockAlert, StockMovement, Warehouse
+from models.orders.states import ORDER_BACKORDERED
 from models.orders.tables import Order, OrderLine
 from models.supply.tables import PurchaseOrder, PurchaseOrderLine
 
@@ -107,7 +108,7 @@ def _backordered(product_ids: set[int]) -> dict[int, int]:
     if not product_ids:
         return {}
     rows = (OrderLine.select(OrderLine.product, peewee.fn.SUM(OrderLine.quantity)).join(Order)
-            .where(Order.status == "backordered", OrderLine.product.in_(sorted(product_ids)))
+            .where(Order.status == ORDER_BACKORDERED, OrderLine.product.in_(sorted(product_ids)))
             .group_by(OrderLine.product).tuples())
     return {product_id: int(units) for product_id, units in rows}
 

@@ -8,10 +8,24 @@ from models.core.stages import WAYBILL_RELEASES
 from models.core.states import sources_of
 from models.core.transitions import transition
 from models.inventory.tables import Stock
+from models.orders.states import ORDER_CANCELLED
 from models.orders.tables import Order, OrderLine, Reservation
+from models.shipping.states import (
+    SHIPMENT_CANCELLED,
+    SHIPMENT_DELIVERED,
+    SHIPMENT_DISPATCHED,
+    SHIPMENT_EXCEPTION,
+    SHIPMENT_FAILED,
+    SHIPMENT_IN_TRANSIT,
+    SHIPMENT_READY,
+    SHIPMENT_RETURNED,
+    WAYBILL_FAILED,
+    WAYBILL_REQUESTED,
+)
 from models.shipping.tables import Shipment, Waybill
 
-LEFT_THE_WAREHOUSE = ("dispatched", "in_transit", "exception", "delivered", "returned")
+LEFT_THE_WAREHOUSE = (SHIPMENT_DISPATCHED, SHIPMENT_IN_TRANSIT, SHIPMENT_EXCEPTION, SHIPMENT_DELIVERED,
+                      SHIPMENT_RETURNED)
 
 
 def cancel_order(order_id: int, *, actor: str, reason: str) -> bool:
@@ -21,7 +35,7 @@ def cancel_order(order_id: int, *, actor: str, reason: str) -> bool:
     """
     with database.atomic():
         order = Order.locked(order_id)
-        if order is None or order.status not in sources_of("order", "cancelled"):
+        if order is None or order.status not in sources_of("order", ORDER_CANCELLED):
             return False
         if Shipment.select().where(Shipment.order == order_id, Shipment.status.in_(LEFT_THE_WAREHOUSE)).exists():
             return False  # part of it already left a warehouse
@@ -35,10 +49,10 @@ def cancel_order(order_id: int, *, actor: str, reason: str) -> bool:
             stock_arrived(sorted({row.product_id for row in Stock.select(Stock.product).where(
                 Stock.id.in_([reservation.stock_id for reservation in held]))}))
         for shipment_id in [s.id for s in Shipment.select(Shipment.id).where(
-                Shipment.order == order_id, Shipment.status.in_(("ready", "failed")))]:
-            transition("shipment", shipment_id, "cancelled", actor=actor, reason=reason)
+                Shipment.order == order_id, Shipment.status.in_((SHIPMENT_READY, SHIPMENT_FAILED)))]:
+            transition("shipment", shipment_id, SHIPMENT_CANCELLED, actor=actor, reason=reason)
         unanswered = [w.shipment_id for w in Waybill.select(Waybill.shipment).join(Shipment).where(
-            Shipment.order == order_id, Waybill.status.in_(("requested", "failed")), Waybill.attempts > 0)]
+            Shipment.order == order_id, Waybill.status.in_((WAYBILL_REQUESTED, WAYBILL_FAILED)), Waybill.attempts > 0)]
         if unanswered:  # a call may have booked at the carrier without us hearing of it
             WAYBILL_RELEASES.nudge(unanswered)
-        return transition("order", order_id, "cancelled", actor=actor, reason=reason, expected=order.status)
+        return transition("order", order_id, ORDER_CANCELLED, actor=actor, reason=reason, expected=order.status)

@@ -9,6 +9,14 @@ from models.core.db import database, lock_for_update
 from models.core.stages import ALLOCATION, REVIEW, WAYBILLS
 from models.core.transitions import transition
 from models.inventory.tables import Product
+from models.orders.states import (
+    ORDER_ALLOCATED,
+    ORDER_APPROVED,
+    ORDER_ON_HOLD,
+    ORDER_RECEIVED,
+    ORDER_REJECTED,
+    ORDER_REVIEWING,
+)
 from models.orders.tables import Order, OrderLine, Reservation
 from models.partners.tables import Partner
 from models.review.facts import load_review_facts
@@ -16,13 +24,14 @@ from models.review.reviews import current_rule_set, record_review
 from models.review.rules import APPROVE, HOLD, review_order
 from models.shipping.dispatch import waits_for_ops
 from models.shipping.rules import service_level_for
+from models.shipping.states import SHIPMENT_READY, WAYBILL_REQUESTED
 from models.shipping.tables import Shipment, ShipmentLine, Waybill
 
 
 def start_review(order_id: int, *, actor: str) -> bool:
     """received → reviewing, and nudge the review stage."""
     with database.atomic():
-        if not transition("order", order_id, "reviewing", actor=actor, expected="received"):
+        if not transition("order", order_id, ORDER_REVIEWING, actor=actor, expected=ORDER_RECEIVED):
             return False
         REVIEW.nudge([order_id])
     return True
@@ -33,7 +42,7 @@ def review(order_id: int, *, actor: str) -> str | None:
     outcome, or None if the order is not in review."""
     with database.atomic():
         order = Order.locked(order_id)
-        if order is None or order.status != "reviewing":
+        if order is None or order.status != ORDER_REVIEWING:
             return None
         # Locking the customer serializes reviews of one customer, so two orders cannot both
         # squeeze under the same credit limit.
@@ -41,9 +50,9 @@ def review(order_id: int, *, actor: str) -> str | None:
         rule_set = current_rule_set()
         decision = review_order(load_review_facts(order, customer, rule_set.settings), rule_set.settings)
         record_review(order.id, decision, rule_set, actor=actor)
-        target = {APPROVE: "approved", HOLD: "on_hold"}.get(decision.outcome, "rejected")
-        transition("order", order.id, target, actor=actor, reason=decision.summary(), expected="reviewing")
-        if target == "approved":
+        target = {APPROVE: ORDER_APPROVED, HOLD: ORDER_ON_HOLD}.get(decision.outcome, ORDER_REJECTED)
+        transition("order", order.id, target, actor=actor, reason=decision.summary(), expected=ORDER_REVIEWING)
+        if target == ORDER_APPROVED:
             ALLOCATION.nudge([order.id])
     return decision.outcome
 
@@ -52,7 +61,7 @@ def create_shipments(order_id: int, *, actor: str) -> list[int]:
     """One shipment per warehouse holding active reservations; returns the shipments still needing a waybill."""
     with database.atomic():
         order = Order.locked(order_id)
-        if order is None or order.status != "allocated":
+        if order is None or order.status != ORDER_ALLOCATED:
             return []
         reservations = list(Reservation.select(Reservation, OrderLine, Product).join(OrderLine).join(Product)
                             .where(OrderLine.order == order.id, Reservation.status == "active"))
@@ -69,7 +78,7 @@ def create_shipments(order_id: int, *, actor: str) -> list[int]:
                                            "quantity": r.quantity} for r in held]).execute()
                 weight = sum((r.order_line.product.weight_kg * r.quantity for r in held), Decimal("0"))
                 Shipment.update(weight_kg=weight).where(Shipment.id == shipment.id).execute()
-            if shipment.status == "ready" and _awaits_waybill(shipment):
+            if shipment.status == SHIPMENT_READY and _awaits_waybill(shipment):
                 pending.append(shipment.id)
         if pending:
             WAYBILLS.nudge(pending)
@@ -80,5 +89,5 @@ def _awaits_waybill(shipment: Shipment) -> bool:
     """No waybill issued yet, and not a shipment whose booking ops cancelled (it waits for them to book again)."""
     waybill_status = Waybill.select(Waybill.status).where(Waybill.shipment == shipment.id).scalar()
     if waybill_status is not None:
-        return waybill_status == "requested"
+        return waybill_status == WAYBILL_REQUESTED
     return not waits_for_ops(shipment)

@@ -11,7 +11,7 @@ from models.core.db import lock_for_update
 from models.core.registry import register_status_table, register_tables
 from models.intake.tables import ImportBatch, IntakeMessage
 from models.inventory.tables import Product, Stock, Warehouse
-from models.orders.states import ORDER_TRANSITIONS
+from models.orders.states import ORDER_RECEIVED, ORDER_TRANSITIONS
 from models.partners.tables import Partner
 
 CHANNELS = ("api", "portal", "file", "shopify", "woocommerce", "email", "phone")
@@ -29,7 +29,7 @@ class Order(BaseModel):
     subtotal = MoneyField(default=0)
     shipping_total = MoneyField(default=0)
     total = MoneyField(default=0)
-    status = peewee.CharField(max_length=32, default="received")
+    status = peewee.CharField(max_length=32, default=ORDER_RECEIVED)
     priority = peewee.IntegerField(default=0)  # higher goes first
     ship_to_name = peewee.CharField(max_length=200)
     ship_to_phone = peewee.CharField(max_length=64, default="")

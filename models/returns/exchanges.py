@@ -11,6 +11,14 @@ from models.intake.entry import place_order
 from models.inventory.tables import Product
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
+from models.returns.states import (
+    RETURN_APPROVED,
+    RETURN_EXCHANGED,
+    RETURN_IN_TRANSIT,
+    RETURN_INSPECTED,
+    RETURN_LABEL_ISSUED,
+    RETURN_RECEIVED,
+)
 from models.returns.tables import ReturnLine, ReturnRequest
 
 # Not in models.orders.tables.CHANNELS on purpose: no API, portal or file may place an order on it. The review
@@ -19,7 +27,8 @@ EXCHANGE_CHANNEL = "exchange"
 NO_CHARGE = Decimal("0.00")
 EXTERNAL_REF_MAX = 128  # Order.external_ref
 # Return states in which the replacement may be sent: on approval (an advance exchange) up to inspection.
-EXCHANGEABLE_STATES = ("approved", "label_issued", "in_transit", "received", "inspected", "exchanged")
+EXCHANGEABLE_STATES = (RETURN_APPROVED, RETURN_LABEL_ISSUED, RETURN_IN_TRANSIT, RETURN_RECEIVED, RETURN_INSPECTED,
+                       RETURN_EXCHANGED)
 
 
 def exchange_ref(original: Order, return_id: int) -> str:

@@ -13,6 +13,7 @@ from models.core.config import Settings
 from models.core.db import database
 from models.core.errors import NotFound, ValidationFailed
 from models.inventory.tables import Product, Warehouse
+from models.orders.states import ORDER_DELIVERED
 from models.orders.tables import Order, OrderLine
 from models.partners.access import Customer
 from models.returns.tables import OrderFeedback
@@ -60,7 +61,7 @@ def record_feedback(order_id: int, rating: int, comment: str) -> bool:
     status = Order.select(Order.status).where(Order.id == order_id).scalar()
     if status is None:
         raise NotFound(f"order {order_id} not found")
-    if status != "delivered":
+    if status != ORDER_DELIVERED:
         errors["order_id"] = ["only a delivered order can be rated"]
     if errors:
         raise ValidationFailed(errors)

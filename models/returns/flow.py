@@ -14,10 +14,22 @@ from models.inventory.tables import Product, Warehouse
 from models.orders.tables import OrderLine
 from models.returns.exchanges import create_exchange_order
 from models.returns.refunds import issue_refund
+from models.returns.states import (
+    RETURN_APPROVED,
+    RETURN_CLOSED,
+    RETURN_EXCHANGED,
+    RETURN_IN_TRANSIT,
+    RETURN_INSPECTED,
+    RETURN_LABEL_ISSUED,
+    RETURN_RECEIVED,
+    RETURN_REFUNDED,
+    RETURN_REJECTED,
+    RETURN_REQUESTED,
+)
 from models.returns.tables import ReturnLine, ReturnRequest
 
 CONDITIONS = ("resellable", "damaged", "defective")
-RECEIVABLE = ("approved", "label_issued", "in_transit")
+RECEIVABLE = (RETURN_APPROVED, RETURN_LABEL_ISSUED, RETURN_IN_TRANSIT)
 
 
 @dataclass(frozen=True)
@@ -31,7 +43,8 @@ def prepare_approved(return_id: int, *, actor: str) -> None:
     """What an approved return needs before its label: an exchange's replacement order (its stock is then
     reserved by the pipeline)."""
     request = ReturnRequest.get_or_none(ReturnRequest.id == return_id)
-    if request is not None and request.resolution == "exchange" and request.status not in ("requested", "rejected"):
+    if (request is not None and request.resolution == "exchange"
+            and request.status not in (RETURN_REQUESTED, RETURN_REJECTED)):
         create_exchange_order(return_id, actor=actor)
 
 
@@ -43,10 +56,10 @@ def receive_return(return_id: int, *, actor: str) -> bool:
             raise NotFound(f"return {return_id} not found")
         if status not in RECEIVABLE:
             return False
-        if not transition("return", return_id, "received", actor=actor, reason="parcel received at the warehouse",
+        if not transition("return", return_id, RETURN_RECEIVED, actor=actor, reason="parcel received at the warehouse",
                           expected=RECEIVABLE):
             return False
-        RETURN_MAILS.nudge(return_id, "received")
+        RETURN_MAILS.nudge(return_id, RETURN_RECEIVED)
     return True
 
 
@@ -57,7 +70,7 @@ def inspect_return(return_id: int, inspected: list[Inspected], *, actor: str) ->
         request = ReturnRequest.locked(return_id)
         if request is None:
             raise NotFound(f"return {return_id} not found")
-        if request.status != "received":
+        if request.status != RETURN_RECEIVED:
             return False
         lines = {line.id: line for line in ReturnLine.select(ReturnLine, OrderLine, Product).join(OrderLine)
                  .join(Product).where(ReturnLine.return_request == return_id)}
@@ -66,9 +79,9 @@ def inspect_return(return_id: int, inspected: list[Inspected], *, actor: str) ->
         for item in sorted(inspected, key=lambda i: lines[i.line_id].order_line.product_id):
             line = lines[item.line_id]
             _put_away(line, item, warehouse, request, actor)
-        transition("return", return_id, "inspected", actor=actor, reason=_inspection_summary(lines, inspected))
+        transition("return", return_id, RETURN_INSPECTED, actor=actor, reason=_inspection_summary(lines, inspected))
         RETURNS.nudge([return_id])
-        RETURN_MAILS.nudge(return_id, "inspected")
+        RETURN_MAILS.nudge(return_id, RETURN_INSPECTED)
     return True
 
 
@@ -112,17 +125,17 @@ def settle_return(return_id: int, *, actor: str) -> bool:
     """An inspected return is refunded (once) or exchanged, then closed."""
     with database.atomic():
         request = ReturnRequest.locked(return_id)
-        if request is None or request.status != "inspected":
+        if request is None or request.status != RETURN_INSPECTED:
             return False
         if request.resolution == "refund":
             refund = issue_refund(return_id, actor=actor)
             how = f"refund {refund.amount} {refund.currency} by {refund.method}" if refund else "nothing to refund"
-            transition("return", return_id, "refunded", actor=actor, reason=how, expected="inspected")
+            transition("return", return_id, RETURN_REFUNDED, actor=actor, reason=how, expected=RETURN_INSPECTED)
         else:
             # Normally made on approval; a parcel received before the worker got to it still gets its order.
             replacement = create_exchange_order(return_id, actor=actor)
-            transition("return", return_id, "exchanged", actor=actor,
-                       reason=f"replacement order {replacement.external_ref}", expected="inspected")
-        transition("return", return_id, "closed", actor=actor, reason="settled")
-        RETURN_MAILS.nudge(return_id, "closed")
+            transition("return", return_id, RETURN_EXCHANGED, actor=actor,
+                       reason=f"replacement order {replacement.external_ref}", expected=RETURN_INSPECTED)
+        transition("return", return_id, RETURN_CLOSED, actor=actor, reason="settled")
+        RETURN_MAILS.nudge(return_id, RETURN_CLOSED)
     return True

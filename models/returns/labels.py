@@ -17,6 +17,11 @@ from models.core.stages import RETURN_MAILS, RETURNS
 from models.core.transitions import transition
 from models.inventory.tables import Product, Warehouse
 from models.orders.tables import Order, OrderLine
+from models.returns.states import (
+    RETURN_APPROVED,
+    RETURN_IN_TRANSIT,
+    RETURN_LABEL_ISSUED,
+)
 from models.returns.tables import ReturnLabel, ReturnLine, ReturnRequest
 from models.shipping.dispatch import Parcel
 from models.shipping.rules import ParcelFacts
@@ -57,7 +62,7 @@ def return_parcel(return_id: int) -> Parcel:
 def prepare_label(return_id: int, *, carrier: str) -> LabelJob | None:
     """Commit the ``requested`` label row once and count an attempt; None when nothing is to be asked."""
     request = ReturnRequest.get_or_none(ReturnRequest.id == return_id)
-    if request is None or request.status != "approved":
+    if request is None or request.status != RETURN_APPROVED:
         return None
     try:
         with database.atomic():
@@ -91,13 +96,13 @@ def fail_label(return_id: int, error: str) -> None:
 def record_label(return_id: int, *, waybill_number: str, tracking_url: str, actor: str) -> bool:
     """Store the issued reverse waybill and move the return to ``label_issued`` (once)."""
     with database.atomic():
-        if not transition("return", return_id, "label_issued", actor=actor,
-                          reason=f"return label {waybill_number}", expected="approved"):
+        if not transition("return", return_id, RETURN_LABEL_ISSUED, actor=actor,
+                          reason=f"return label {waybill_number}", expected=RETURN_APPROVED):
             return False
         (ReturnLabel.update(status="issued", waybill_number=waybill_number, tracking_url=tracking_url,
                             issued_at=utc_now(), last_error="")
          .where(ReturnLabel.return_request == return_id).execute())
-        RETURN_MAILS.nudge(return_id, "label_issued")
+        RETURN_MAILS.nudge(return_id, RETURN_LABEL_ISSUED)
     return True
 
 
@@ -118,10 +123,10 @@ def mark_in_transit(carrier: str, waybill_number: str, *, actor: str) -> bool:
     if return_id is None:
         return False
     with database.atomic():
-        if not transition("return", return_id, "in_transit", actor=actor, reason=f"label {waybill_number} moving",
-                          expected="label_issued"):
+        if not transition("return", return_id, RETURN_IN_TRANSIT, actor=actor,
+                          reason=f"label {waybill_number} moving", expected=RETURN_LABEL_ISSUED):
             return False
-        RETURN_MAILS.nudge(return_id, "in_transit")
+        RETURN_MAILS.nudge(return_id, RETURN_IN_TRANSIT)
     return True
 
 

@@ -6,7 +6,7 @@ import peewee
 from models.inventory.tables import Product
 from models.orders.tables import Order
 from models.partners.access import Customer, visible_orders
-from models.returns.states import RETURN_TRANSITIONS
+from models.returns.states import RETURN_REQUESTED, RETURN_TRANSITIONS
 from models.returns.tables import ReturnPhoto, ReturnRequest
 
 REVIEW = "review"  # requested and waiting for a person
@@ -23,7 +23,7 @@ def returns_for_ops(view: str, *, cursor: int | None = None) -> peewee.ModelSele
              .join(Order, on=(ReturnRequest.order == Order.id), attr="order").switch(ReturnRequest)
              .join(Customer, on=(ReturnRequest.customer == Customer.id), attr="customer"))
     if view == REVIEW:
-        query = query.where(ReturnRequest.status == "requested", ReturnRequest.decision == "manual")
+        query = query.where(ReturnRequest.status == RETURN_REQUESTED, ReturnRequest.decision == "manual")
         if cursor:
             query = query.where(ReturnRequest.id > cursor)
         return query.order_by(ReturnRequest.id)

@@ -8,19 +8,29 @@ from urllib.parse import quote, urlencode
 from models.core.config import Settings
 from models.core.mailer import send_mail
 from models.orders.tables import Order, OrderLine
+from models.returns.states import (
+    RETURN_APPROVED,
+    RETURN_CLOSED,
+    RETURN_IN_TRANSIT,
+    RETURN_INSPECTED,
+    RETURN_LABEL_ISSUED,
+    RETURN_RECEIVED,
+    RETURN_REJECTED,
+    RETURN_REQUESTED,
+)
 from models.returns.tables import Refund, ReturnLabel, ReturnLine, ReturnRequest
 
 logger = logging.getLogger(__name__)
 
 SUBJECTS = {
-    "requested": "We received your return request for order {ref}",
-    "approved": "Your return for order {ref} is approved",
-    "rejected": "Your return for order {ref} was not accepted",
-    "label_issued": "Your return label for order {ref}",
-    "in_transit": "Your return for order {ref} is on its way to us",
-    "received": "Your returned items for order {ref} have arrived",
-    "inspected": "Your returned items for order {ref} have been checked",
-    "closed": "Your return for order {ref} is complete",
+    RETURN_REQUESTED: "We received your return request for order {ref}",
+    RETURN_APPROVED: "Your return for order {ref} is approved",
+    RETURN_REJECTED: "Your return for order {ref} was not accepted",
+    RETURN_LABEL_ISSUED: "Your return label for order {ref}",
+    RETURN_IN_TRANSIT: "Your return for order {ref} is on its way to us",
+    RETURN_RECEIVED: "Your returned items for order {ref} have arrived",
+    RETURN_INSPECTED: "Your returned items for order {ref} have been checked",
+    RETURN_CLOSED: "Your return for order {ref} is complete",
 }
 REFUND_METHODS = {"credit_note": "as a credit note on your account", "payout": "paid back to you"}
 
@@ -67,16 +77,16 @@ def track_link(order: Order, settings: Settings) -> str:
 def _news(request: ReturnRequest, status: str) -> list[str]:
     ref = request.order.external_ref
     what = "an exchange" if request.resolution == "exchange" else "a refund"
-    if status == "requested":
+    if status == RETURN_REQUESTED:
         return [(f"We received your request to return items of order {ref} for {what}. "
                  "We will review it and let you know by e-mail.")]
-    if status == "approved":
+    if status == RETURN_APPROVED:
         return [(f"Your return for order {ref} ({what}) is approved. Your return label will be e-mailed to you "
                  "shortly; please pack the items and attach the label to the parcel.")]
-    if status == "rejected":
+    if status == RETURN_REJECTED:
         return [f"We are sorry: your return for order {ref} was not accepted.",
                 f"Reason: {request.decision_note or 'not given'}"]
-    if status == "label_issued":
+    if status == RETURN_LABEL_ISSUED:
         label = ReturnLabel.get_or_none(ReturnLabel.return_request == request.id)
         news = [f"Your return label for order {ref} is ready."]
         if label is not None and label.waybill_number:
@@ -84,11 +94,11 @@ def _news(request: ReturnRequest, status: str) -> list[str]:
         if label is not None and label.tracking_url:
             news.append(f"Your label and its tracking: {label.tracking_url}")
         return news
-    if status == "in_transit":
+    if status == RETURN_IN_TRANSIT:
         return [f"Your returned parcel for order {ref} is on its way back to us."]
-    if status == "received":
+    if status == RETURN_RECEIVED:
         return [f"Your returned items for order {ref} have arrived at our warehouse. We will check them shortly."]
-    if status == "inspected":
+    if status == RETURN_INSPECTED:
         return [f"We have checked your returned items for order {ref}; your {what} is being completed."]
     return _closing(request)
 

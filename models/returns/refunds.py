@@ -30,6 +30,15 @@ from models.receivables.ledger import (
     move_balance,
     settle,
 )
+from models.returns.states import (
+    RETURN_APPROVED,
+    RETURN_CLOSED,
+    RETURN_IN_TRANSIT,
+    RETURN_INSPECTED,
+    RETURN_LABEL_ISSUED,
+    RETURN_RECEIVED,
+    RETURN_REFUNDED,
+)
 from models.returns.tables import Refund, ReturnLine, ReturnRequest
 from models.review.hold_decisions import recheck_held_orders
 
@@ -41,7 +50,8 @@ CREDIT_NOTE, PAYOUT = "credit_note", "payout"
 CREDIT_NOTE_METHOD = CREDIT_NOTE
 # Return states in which money may be (or may have been) given back; see models.returns.states.RETURN_TRANSITIONS.
 # approved: return_rules may pay small refunds on approval, before the goods are back.
-REFUNDABLE_STATES = ("approved", "label_issued", "in_transit", "received", "inspected", "refunded", "closed")
+REFUNDABLE_STATES = (RETURN_APPROVED, RETURN_LABEL_ISSUED, RETURN_IN_TRANSIT, RETURN_RECEIVED, RETURN_INSPECTED,
+                     RETURN_REFUNDED, RETURN_CLOSED)
 
 
 def refund_reference(return_id: int) -> str:

@@ -16,6 +16,7 @@ from models.core.errors import NotFound, ValidationFailed
 from models.core.stages import RETURN_MAILS, RETURNS
 from models.core.transitions import record_creation, transition
 from models.inventory.tables import Product
+from models.orders.states import ORDER_DELIVERED
 from models.orders.tables import Order, OrderLine
 from models.returns.refunds import issue_refund
 from models.returns.rules import (
@@ -26,10 +27,12 @@ from models.returns.rules import (
     decide_return,
 )
 from models.returns.settings import current_return_rules
+from models.returns.states import RETURN_APPROVED, RETURN_REJECTED, RETURN_REQUESTED
 from models.returns.tables import ReturnLine, ReturnRequest
+from models.shipping.states import SHIPMENT_DELIVERED
 from models.shipping.tables import Shipment, ShipmentLine
 
-OPEN_RETURN = ReturnRequest.status != "rejected"
+OPEN_RETURN = ReturnRequest.status != RETURN_REJECTED
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,7 @@ def request_return(order_id: int, *, resolution: str, reason: str, comment: str,
         order = lock_for_update(Order.select().where(Order.id == order_id)).first()
         if order is None:
             raise NotFound(f"order {order_id} not found")
-        if order.status != "delivered":
+        if order.status != ORDER_DELIVERED:
             raise ValidationFailed({"order_id": [f"order {order.external_ref} is {order.status}: only delivered "
                                                  "orders can be returned"]})
         chosen = _checked_lines(order, lines, resolution)
@@ -69,11 +72,11 @@ def request_return(order_id: int, *, resolution: str, reason: str, comment: str,
             {"return_request": request.id, "order_line": c.line.id, "quantity": c.quantity,
              "unit_price": c.line.unit_price, "exchange_product": c.exchange_product_id} for c in chosen
         ]).execute()
-        record_creation("return", request.id, "requested", actor=actor, reason=f"{reason}: {resolution}")
+        record_creation("return", request.id, RETURN_REQUESTED, actor=actor, reason=f"{reason}: {resolution}")
         if decision.outcome == APPROVE:
             _approve(request.id, actor="rules", reason=_summary(decision), early_refund=decision.refund_on_approval)
         else:
-            RETURN_MAILS.nudge(request.id, "requested")
+            RETURN_MAILS.nudge(request.id, RETURN_REQUESTED)
     return ReturnRequest.get_by_id(request.id)
 
 
@@ -83,7 +86,7 @@ def approve_return(return_id: int, *, actor: str, note: str = "") -> bool:
         request = ReturnRequest.locked(return_id)
         if request is None:
             raise NotFound(f"return {return_id} not found")
-        if request.status != "requested":
+        if request.status != RETURN_REQUESTED:
             return False
         _, settings = current_return_rules()
         early = (request.resolution == "refund" and settings.refund_on_approval_below > 0
@@ -100,19 +103,21 @@ def reject_return(return_id: int, *, actor: str, note: str) -> bool:
     with database.atomic():
         if ReturnRequest.get_or_none(ReturnRequest.id == return_id) is None:
             raise NotFound(f"return {return_id} not found")
-        if not transition("return", return_id, "rejected", actor=actor, reason=note[:500], expected="requested"):
+        if not transition("return", return_id, RETURN_REJECTED, actor=actor, reason=note[:500],
+                          expected=RETURN_REQUESTED):
             return False
         (ReturnRequest.update(decision="rejected", decided_by=actor, decided_at=utc_now(), decision_note=note)
          .where(ReturnRequest.id == return_id).execute())
-        RETURN_MAILS.nudge(return_id, "rejected")
+        RETURN_MAILS.nudge(return_id, RETURN_REJECTED)
     return True
 
 
 def _approve(return_id: int, *, actor: str, reason: str, early_refund: bool) -> bool:
-    if not transition("return", return_id, "approved", actor=actor, reason=reason[:500], expected="requested"):
+    if not transition("return", return_id, RETURN_APPROVED, actor=actor, reason=reason[:500],
+                      expected=RETURN_REQUESTED):
         return False
     RETURNS.nudge([return_id])
-    RETURN_MAILS.nudge(return_id, "approved")
+    RETURN_MAILS.nudge(return_id, RETURN_APPROVED)
     if early_refund:
         issue_refund(return_id, actor=actor)
     return True
@@ -136,10 +141,10 @@ def _checked_lines(order: Order, lines: list[RequestedLine], resolution: str) ->
     order_lines = {line.sku: line for line in OrderLine.select(OrderLine, Product)
                    .join(Product, peewee.JOIN.LEFT_OUTER).where(OrderLine.order == order.id)}
     delivered = dict(ShipmentLine.select(ShipmentLine.order_line, peewee.fn.SUM(ShipmentLine.quantity))
-                     .join(Shipment).where(Shipment.order == order.id, Shipment.status == "delivered")
+                     .join(Shipment).where(Shipment.order == order.id, Shipment.status == SHIPMENT_DELIVERED)
                      .group_by(ShipmentLine.order_line).tuples())
     warehouses = dict(ShipmentLine.select(ShipmentLine.order_line, peewee.fn.MIN(Shipment.warehouse))
-                      .join(Shipment).where(Shipment.order == order.id, Shipment.status == "delivered")
+                      .join(Shipment).where(Shipment.order == order.id, Shipment.status == SHIPMENT_DELIVERED)
                       .group_by(ShipmentLine.order_line).tuples())
     before = dict(ReturnLine.select(ReturnLine.order_line, peewee.fn.SUM(ReturnLine.quantity))
                   .join(ReturnRequest).where(ReturnRequest.order == order.id, OPEN_RETURN)
@@ -192,9 +197,10 @@ def _exchange_product(asked: RequestedLine, line: OrderLine, resolution: str, er
 def _facts(order: Order, chosen: list[_Chosen], *, resolution: str, reason: str, now: datetime) -> ReturnFacts:
     delivered_at = (StatusChange.select(peewee.fn.MAX(StatusChange.at))
                     .where(StatusChange.entity == "order", StatusChange.entity_id == order.id,
-                           StatusChange.to_status == "delivered").scalar()) or order.status_changed_at
+                           StatusChange.to_status == ORDER_DELIVERED).scalar()) or order.status_changed_at
     value = sum((c.line.unit_price * c.quantity for c in chosen), Decimal("0")).quantize(CENT)
-    delivered_orders = Order.select().where(Order.customer == order.customer_id, Order.status == "delivered").count()
+    delivered_orders = Order.select().where(Order.customer == order.customer_id,
+                                            Order.status == ORDER_DELIVERED).count()
     returns = ReturnRequest.select().where(ReturnRequest.customer == order.customer_id, OPEN_RETURN).count()
     return ReturnFacts(
         reason=reason, resolution=resolution, requested_at=now, delivered_at=delivered_at, refund_amount=value,

@@ -8,6 +8,14 @@ import peewee
 
 from models.core.base import CENT, utc_now
 from models.inventory.tables import Lane, Product, Stock, Warehouse
+from models.orders.states import (
+    ORDER_ALLOCATED,
+    ORDER_APPROVED,
+    ORDER_BACKORDERED,
+    ORDER_CANCELLED,
+    ORDER_PARTIALLY_ALLOCATED,
+    ORDER_REJECTED,
+)
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
 from models.receivables.ledger import overdue_position
@@ -16,11 +24,11 @@ from models.review.rules import LineFacts, RecentOrder, ReviewFacts, RuleSetting
 from models.supply.tables import PurchaseOrder, PurchaseOrderLine
 
 # Approved but not yet invoiced (shipping issues the invoice): these count against credit.
-OPEN_EXPOSURE_STATES = ("approved", "partially_allocated", "backordered", "allocated")
+OPEN_EXPOSURE_STATES = (ORDER_APPROVED, ORDER_PARTIALLY_ALLOCATED, ORDER_BACKORDERED, ORDER_ALLOCATED)
 # Purchase orders whose goods are still to come into a warehouse.
 INCOMING_PO_STATES = ("sent", "confirmed", "shipped")
 REQUIRED_SHIP_TO = ("ship_to_name", "ship_to_address", "ship_to_city", "ship_to_region", "ship_to_country")
-DEAD_STATES = ("rejected", "cancelled")
+DEAD_STATES = (ORDER_REJECTED, ORDER_CANCELLED)
 RECENT_ORDERS_LIMIT = 50
 
 

@@ -13,6 +13,12 @@ from models.core.stages import ALLOCATION, REVIEW
 from models.core.transitions import transition
 from models.intake.sku_matching import unmatched_lines
 from models.orders.cancellation import cancel_order
+from models.orders.states import (
+    ORDER_APPROVED,
+    ORDER_ON_HOLD,
+    ORDER_REJECTED,
+    ORDER_REVIEWING,
+)
 from models.orders.tables import Order
 from models.review.reviews import (
     OrderReview,
@@ -52,8 +58,8 @@ def release_held_order(order_id: int, *, actor: str, role: str, comment: str = "
         lines = ", ".join(str(line.line_no) for line in waiting)
         raise ValidationFailed({"lines": [f"match line(s) {lines} to a catalogue SKU before releasing"]})
     with database.atomic():
-        released = transition("order", order_id, "approved", actor=actor, reason=_why("released", comment),
-                              expected="on_hold")
+        released = transition("order", order_id, ORDER_APPROVED, actor=actor, reason=_why("released", comment),
+                              expected=ORDER_ON_HOLD)
         if released:
             ALLOCATION.nudge([order_id])
     return released
@@ -64,8 +70,8 @@ def reject_held_order(order_id: int, *, actor: str, role: str, comment: str) -> 
     if not comment.strip():
         raise ValidationFailed({"comment": ["give the reason for rejecting"]})
     check_may_decide(order_id, role)
-    return transition("order", order_id, "rejected", actor=actor, reason=_why("rejected", comment),
-                      expected="on_hold")
+    return transition("order", order_id, ORDER_REJECTED, actor=actor, reason=_why("rejected", comment),
+                      expected=ORDER_ON_HOLD)
 
 
 
@@ -73,10 +79,10 @@ def recheck_held_orders(customer_id: int, *, actor: str) -> list[int]:
     """Send the customer's orders held for credit or overdue reasons back to review; call inside the
     transaction that changed the customer's receivables. Returns the ids sent back."""
     held = [order.id for order in Order.select(Order.id).where(Order.customer == customer_id,
-                                                                Order.status == "on_hold").order_by(Order.id)]
+                                                                Order.status == ORDER_ON_HOLD).order_by(Order.id)]
     back = [order_id for order_id in held if set(hold_codes(order_id)) & set(PAYMENT_SENSITIVE_CODES)
-            and transition("order", order_id, "reviewing", actor=actor,
-                           reason="receivables changed: credit re-checked", expected="on_hold")]
+            and transition("order", order_id, ORDER_REVIEWING, actor=actor,
+                           reason="receivables changed: credit re-checked", expected=ORDER_ON_HOLD)]
     if back:
         REVIEW.nudge(back)
     return back
@@ -89,14 +95,14 @@ def cancel_stale_holds(*, actor: str = "sweeper") -> list[int]:
         return []
     cutoff = utc_now() - timedelta(days=days)
     stale = [order.id for order in Order.select(Order.id).where(
-        Order.status == "on_hold", Order.status_changed_at < cutoff).order_by(Order.id).limit(500)]
+        Order.status == ORDER_ON_HOLD, Order.status_changed_at < cutoff).order_by(Order.id).limit(500)]
     reason = f"on hold for more than {days} days without a decision: cancelled automatically"
     return [order_id for order_id in stale if cancel_order(order_id, actor=actor, reason=reason)]
 
 
 def held_orders(reason_code: str | None = None) -> peewee.ModelSelect:
     """Orders on hold, oldest hold first; with ``reason_code``, only those its latest review held for it."""
-    query = Order.select().where(Order.status == "on_hold").order_by(Order.status_changed_at, Order.id)
+    query = Order.select().where(Order.status == ORDER_ON_HOLD).order_by(Order.status_changed_at, Order.id)
     if reason_code:
         query = query.where(Order.id.in_(OrderReview.select(OrderReview.order).where(
             OrderReview.id.in_(newest_review_ids()), OrderReview.codes.contains(f" {reason_code} "))))

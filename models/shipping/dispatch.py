@@ -18,10 +18,25 @@ from models.core.db import database, lock_for_update
 from models.core.errors import InvariantViolated
 from models.core.transitions import transition
 from models.inventory.tables import Stock
+from models.orders.states import (
+    ORDER_ALLOCATED,
+    ORDER_PARTIALLY_ALLOCATED,
+    ORDER_SHIPPED,
+)
 from models.orders.tables import Order, Reservation
 from models.receivables.ledger import issue_invoice
 from models.shipping.events import record_shipment_event
 from models.shipping.rules import ParcelFacts
+from models.shipping.states import (
+    SHIPMENT_CANCELLED,
+    SHIPMENT_DISPATCHED,
+    SHIPMENT_FAILED,
+    SHIPMENT_READY,
+    WAYBILL_CANCELLED,
+    WAYBILL_FAILED,
+    WAYBILL_ISSUED,
+    WAYBILL_REQUESTED,
+)
 from models.shipping.tables import (
     CancelledWaybill,
     Shipment,
@@ -81,7 +96,7 @@ def prepare_waybill(shipment_id: int, *, choose: Callable[[Parcel], CarrierChoic
     ``choose`` may call carriers for quotes, so it runs outside any transaction, and only while no row exists.
     """
     shipment = Shipment.select(Shipment, Order).join(Order).where(Shipment.id == shipment_id).first()
-    if shipment is None or shipment.status != "ready":
+    if shipment is None or shipment.status != SHIPMENT_READY:
         return None
     parcel = parcel_of(shipment, shipment.order)
     if not Waybill.select().where(Waybill.shipment == shipment_id).exists():
@@ -90,10 +105,10 @@ def prepare_waybill(shipment_id: int, *, choose: Callable[[Parcel], CarrierChoic
         _open_waybill(shipment_id, choose(parcel))
     with database.atomic():
         waybill = Waybill.get(Waybill.shipment == shipment_id)
-        if waybill.status != "requested":
+        if waybill.status != WAYBILL_REQUESTED:
             return None
         current = Shipment.select(Shipment.status).where(Shipment.id == shipment_id).scalar()
-        if current != "ready":
+        if current != SHIPMENT_READY:
             return None
         (Waybill.update(attempts=Waybill.attempts + 1, last_attempt_at=utc_now())
          .where(Waybill.id == waybill.id).execute())
@@ -133,8 +148,9 @@ def _open_waybill(shipment_id: int, choice: CarrierChoice) -> None:
 def booking_to_release(shipment_id: int) -> WaybillJob | None:
     """The attempted, never recorded booking of a cancelled shipment, to look up and cancel at the carrier."""
     shipment = Shipment.select(Shipment, Order).join(Order).where(Shipment.id == shipment_id).first()
-    waybill = Waybill.get_or_none(Waybill.shipment == shipment_id, Waybill.status.in_(("requested", "failed")))
-    if shipment is None or shipment.status != "cancelled" or waybill is None:
+    waybill = Waybill.get_or_none(Waybill.shipment == shipment_id,
+                                  Waybill.status.in_((WAYBILL_REQUESTED, WAYBILL_FAILED)))
+    if shipment is None or shipment.status != SHIPMENT_CANCELLED or waybill is None:
         return None
     return WaybillJob(
         shipment_id=shipment_id, carrier=waybill.carrier, service_level=waybill.service_level,
@@ -145,8 +161,8 @@ def booking_to_release(shipment_id: int) -> WaybillJob | None:
 def mark_booking_released(shipment_id: int, found: str | None) -> None:
     """The carrier holds no live booking for the cancelled shipment any more (``found``: the one cancelled)."""
     note = f"cancelled at the carrier: {found}" if found else "the carrier holds no booking"
-    (Waybill.update(status="cancelled", last_error=note)
-     .where(Waybill.shipment == shipment_id, Waybill.status.in_(("requested", "failed"))).execute())
+    (Waybill.update(status=WAYBILL_CANCELLED, last_error=note)
+     .where(Waybill.shipment == shipment_id, Waybill.status.in_((WAYBILL_REQUESTED, WAYBILL_FAILED))).execute())
 
 
 def note_waybill_error(shipment_id: int, error: str) -> None:
@@ -157,9 +173,10 @@ def note_waybill_error(shipment_id: int, error: str) -> None:
 def fail_waybill(shipment_id: int, error: str, *, actor: str) -> bool:
     """The carrier refused the shipment or kept failing: park it as ``failed`` with an alert for ops."""
     with database.atomic():
-        if not transition("shipment", shipment_id, "failed", actor=actor, reason=error[:500], expected="ready"):
+        if not transition("shipment", shipment_id, SHIPMENT_FAILED, actor=actor, reason=error[:500],
+                          expected=SHIPMENT_READY):
             return False
-        Waybill.update(status="failed", last_error=error[:2000]).where(Waybill.shipment == shipment_id).execute()
+        Waybill.update(status=WAYBILL_FAILED, last_error=error[:2000]).where(Waybill.shipment == shipment_id).execute()
         order_id = Shipment.select(Shipment.order).where(Shipment.id == shipment_id).scalar()
         ShipmentAlert.create(shipment=shipment_id, order=order_id, kind="waybill_failed",
                              message=f"No waybill: {error[:1000]}")
@@ -174,19 +191,20 @@ def record_waybill(shipment_id: int, *, waybill_number: str, tracking_url: str, 
         if shipment is None:
             return False
         order = Order.locked(shipment.order_id)
-        if not transition("shipment", shipment_id, "dispatched", actor=actor,
-                          reason=f"waybill {waybill_number}", expected="ready"):
+        if not transition("shipment", shipment_id, SHIPMENT_DISPATCHED, actor=actor,
+                          reason=f"waybill {waybill_number}", expected=SHIPMENT_READY):
             return False  # already dispatched by a duplicate run, or cancelled meanwhile
         next_poll = utc_now() + poll_every if poll_every else None
-        (Waybill.update(status="issued", waybill_number=waybill_number, tracking_url=tracking_url,
+        (Waybill.update(status=WAYBILL_ISSUED, waybill_number=waybill_number, tracking_url=tracking_url,
                         issued_at=utc_now(), last_error="", next_poll_at=next_poll,
                         tracking_mode="poll" if poll_every else "webhook")
          .where(Waybill.shipment == shipment_id).execute())
         _consume_reservations(shipment)
         record_shipment_event(shipment_id, "shipped")
-        if not Shipment.select().where(Shipment.order == order.id, Shipment.status.in_(("ready", "failed"))).exists():
-            if transition("order", order.id, "shipped", actor=actor, reason="all shipments dispatched",
-                          expected=("allocated", "partially_allocated")):
+        if not Shipment.select().where(Shipment.order == order.id,
+                                       Shipment.status.in_((SHIPMENT_READY, SHIPMENT_FAILED))).exists():
+            if transition("order", order.id, ORDER_SHIPPED, actor=actor, reason="all shipments dispatched",
+                          expected=(ORDER_ALLOCATED, ORDER_PARTIALLY_ALLOCATED)):
                 issue_invoice(order, actor=actor)  # the receivable: it raises the outstanding balance
     return True
 

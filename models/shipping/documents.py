@@ -14,9 +14,15 @@ from models.core.base import utc_now
 from models.core.errors import NotFound, ValidationFailed
 from models.inventory.tables import Product, Warehouse
 from models.orders.tables import Order, OrderLine
+from models.shipping.states import (
+    SHIPMENT_CANCELLED,
+    SHIPMENT_DISPATCHED,
+    SHIPMENT_READY,
+    WAYBILL_ISSUED,
+)
 from models.shipping.tables import Shipment, ShipmentLine, Waybill
 
-PICKABLE = ("ready", "dispatched")  # packed or handed a waybill, not yet picked up by the carrier
+PICKABLE = (SHIPMENT_READY, SHIPMENT_DISPATCHED)  # packed or handed a waybill, not yet picked up by the carrier
 MAX_PICK_SHIPMENTS = 500  # a batch chosen by hand; the default batch has no limit
 NO_WEIGHT = Decimal("0.000")
 
@@ -128,7 +134,7 @@ def dispatch_note_data(shipment_id: int) -> DispatchNote | None:
     if shipment is None:
         return None
     waybill = Waybill.get_or_none(Waybill.shipment == shipment_id)
-    issued = waybill is not None and waybill.status == "issued" and bool(waybill.waybill_number)
+    issued = waybill is not None and waybill.status == WAYBILL_ISSUED and bool(waybill.waybill_number)
     lines = tuple(_dispatch_line(row) for row in _lines_of([shipment_id]))
     order, warehouse = shipment.order, shipment.warehouse
     return DispatchNote(
@@ -172,7 +178,7 @@ def _check_batch(warehouse: Warehouse, shipments: list[Shipment], asked: set[int
     problems = [f"shipment {i} does not exist" for i in sorted(asked - found)]
     problems += [f"shipment {s.id} ships from another warehouse, not {warehouse.code}"
                  for s in shipments if s.warehouse_id != warehouse.id]
-    problems += [f"shipment {s.id} is cancelled" for s in shipments if s.status == "cancelled"]
+    problems += [f"shipment {s.id} is cancelled" for s in shipments if s.status == SHIPMENT_CANCELLED]
     if problems:
         raise ValidationFailed({"shipment": problems}, "shipments cannot be picked together")
 

@@ -14,6 +14,7 @@ from models.core.config import Settings
 from models.core.db import database
 from models.core.mailer import send_mail
 from models.core.stages import SHIPMENT_MAILS
+from models.orders.states import ORDER_DELIVERED
 from models.orders.tables import Order
 from models.partners.access import visible_orders
 from models.partners.tables import User
@@ -103,7 +104,7 @@ def shipment_mail_text(event: ShipmentEvent, order: Order, settings: Settings) -
     if event.kind == "delivered":
         lines += ["", ("If anything is missing or damaged, or you would like to return or exchange an item, "
                        "ask for it on the tracking page above, or write to " f"{settings.mail_from}.")]
-        if order.status == "delivered":  # the last parcel: the whole order can be rated
+        if order.status == ORDER_DELIVERED:  # the last parcel: the whole order can be rated
             lines += ["", f"How did we do? Rate your order from 1 to 5: {feedback_url(order.id, settings)}"]
     lines += ["", "Thank you for your order."]
     one_line_ref = " ".join(ref.split())  # a header may not hold a line break

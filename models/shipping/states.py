@@ -1,4 +1,5 @@
-"""The shipment state machine as data: every status by name and the moves allowed from each. Pure."""
+"""The shipment state machine as data: every status by name and the moves allowed from each; and the statuses
+of a shipment's waybill by name. Pure."""
 from __future__ import annotations
 
 from types import MappingProxyType
@@ -28,3 +29,10 @@ SHIPMENT_TRANSITIONS = MappingProxyType({
 })
 
 register_machine("shipment", SHIPMENT_TRANSITIONS)
+
+# A shipment's waybill (models.shipping.tables.Waybill.status): not a registered machine, its moves are made by
+# the booking code in models.shipping.dispatch and models.shipping.waybill_changes.
+WAYBILL_REQUESTED = "requested"  # committed before the carrier is called; attempts are counted on it
+WAYBILL_ISSUED = "issued"
+WAYBILL_FAILED = "failed"
+WAYBILL_CANCELLED = "cancelled"  # a failed booking of a cancelled shipment, released at the carrier

@@ -7,7 +7,7 @@ from models.core.base import BaseModel, MoneyField, utc_now
 from models.core.registry import register_status_table, register_tables
 from models.inventory.tables import Warehouse
 from models.orders.tables import Order, OrderLine
-from models.shipping.states import SHIPMENT_READY
+from models.shipping.states import SHIPMENT_READY, WAYBILL_REQUESTED
 
 
 class Shipment(BaseModel):
@@ -46,7 +46,7 @@ class Waybill(BaseModel):
     shipment = peewee.ForeignKeyField(Shipment, backref="waybills", unique=True, on_delete="CASCADE")
     carrier = peewee.CharField(max_length=32)
     idempotency_key = peewee.CharField(max_length=64, unique=True)
-    status = peewee.CharField(max_length=16, default="requested")  # requested, issued, failed, cancelled
+    status = peewee.CharField(max_length=16, default=WAYBILL_REQUESTED)  # requested, issued, failed, cancelled
     waybill_number = peewee.CharField(max_length=64, null=True, unique=True)
     tracking_url = peewee.CharField(max_length=500, default="")
     attempts = peewee.IntegerField(default=0)

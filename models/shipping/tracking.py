@@ -8,23 +8,31 @@ import peewee
 
 from models.core.db import database
 from models.core.transitions import transition
+from models.orders.states import ORDER_DELIVERED, ORDER_SHIPPED
 from models.returns.labels import is_return_label, mark_in_transit
 from models.shipping.events import record_shipment_event
+from models.shipping.states import (
+    SHIPMENT_CANCELLED,
+    SHIPMENT_DELIVERED,
+    SHIPMENT_EXCEPTION,
+    SHIPMENT_IN_TRANSIT,
+    SHIPMENT_RETURNED,
+)
 from models.shipping.tables import Shipment, ShipmentAlert, TrackingEvent, Waybill
 
 # Which shipment status each carrier event code leads to (codes not listed are stored only).
 SHIPMENT_STATUS_FOR_EVENT = {
-    "picked_up": "in_transit",
-    "in_transit": "in_transit",
-    "out_for_delivery": "in_transit",
-    "delivered": "delivered",
-    "exception": "exception",
-    "failed_attempt": "exception",
-    "delivery_failed": "exception",
-    "lost": "exception",
-    "returned_to_sender": "returned",
+    "picked_up": SHIPMENT_IN_TRANSIT,
+    "in_transit": SHIPMENT_IN_TRANSIT,
+    "out_for_delivery": SHIPMENT_IN_TRANSIT,
+    "delivered": SHIPMENT_DELIVERED,
+    "exception": SHIPMENT_EXCEPTION,
+    "failed_attempt": SHIPMENT_EXCEPTION,
+    "delivery_failed": SHIPMENT_EXCEPTION,
+    "lost": SHIPMENT_EXCEPTION,
+    "returned_to_sender": SHIPMENT_RETURNED,
 }
-FINAL_SHIPMENT_STATES = ("delivered", "returned")
+FINAL_SHIPMENT_STATES = (SHIPMENT_DELIVERED, SHIPMENT_RETURNED)
 RETURN_MOVING_CODES = ("picked_up", "in_transit", "out_for_delivery", "delivered")
 # Events ops must look at: each raises a shipment alert (and the customer's "exception" event).
 EXCEPTION_CODES = ("exception", "failed_attempt", "delivery_failed", "lost", "returned_to_sender")
@@ -100,10 +108,10 @@ def _apply(shipment_id: int, event: CarrierEvent, *, actor: str) -> None:
         return
     if target in FINAL_SHIPMENT_STATES:
         Waybill.update(next_poll_at=None).where(Waybill.shipment == shipment_id).execute()
-    if target == "delivered":
+    if target == SHIPMENT_DELIVERED:
         order_id = Shipment.select(Shipment.order).where(Shipment.id == shipment_id).scalar()
-        undelivered = Shipment.select().where(Shipment.order == order_id, Shipment.status != "delivered",
-                                              Shipment.status != "cancelled").exists()
+        undelivered = Shipment.select().where(Shipment.order == order_id, Shipment.status != SHIPMENT_DELIVERED,
+                                              Shipment.status != SHIPMENT_CANCELLED).exists()
         if not undelivered:
-            transition("order", order_id, "delivered", actor=actor, reason="all shipments delivered",
-                       expected="shipped")
+            transition("order", order_id, ORDER_DELIVERED, actor=actor, reason="all shipments delivered",
+                       expected=ORDER_SHIPPED)

@@ -12,46 +12,82 @@ from datetime import datetime
 import peewee
 
 from models.inventory.tables import Product
+from models.orders.states import (
+    ORDER_ALLOCATED,
+    ORDER_APPROVED,
+    ORDER_BACKORDERED,
+    ORDER_CANCELLED,
+    ORDER_DELIVERED,
+    ORDER_ON_HOLD,
+    ORDER_PARTIALLY_ALLOCATED,
+    ORDER_RECEIVED,
+    ORDER_REJECTED,
+    ORDER_REVIEWING,
+    ORDER_SHIPPED,
+)
 from models.orders.tables import CHANNELS, Order, OrderLine
 from models.returns.exchanges import EXCHANGE_CHANNEL
 from models.returns.requesting import OPEN_RETURN
+from models.returns.states import (
+    RETURN_APPROVED,
+    RETURN_CLOSED,
+    RETURN_EXCHANGED,
+    RETURN_IN_TRANSIT,
+    RETURN_INSPECTED,
+    RETURN_LABEL_ISSUED,
+    RETURN_RECEIVED,
+    RETURN_REFUNDED,
+    RETURN_REJECTED,
+    RETURN_REQUESTED,
+)
 from models.returns.tables import ReturnLabel, ReturnLine, ReturnRequest
+from models.shipping.states import (
+    SHIPMENT_CANCELLED,
+    SHIPMENT_DELIVERED,
+    SHIPMENT_DISPATCHED,
+    SHIPMENT_EXCEPTION,
+    SHIPMENT_FAILED,
+    SHIPMENT_IN_TRANSIT,
+    SHIPMENT_READY,
+    SHIPMENT_RETURNED,
+    WAYBILL_ISSUED,
+)
 from models.shipping.tables import Shipment, ShipmentLine, TrackingEvent, Waybill
 
 ORDER_STATUS_WORDS = {
-    "received": "Received",
-    "reviewing": "Being processed",
-    "on_hold": "Being processed",
-    "approved": "Being processed",
-    "allocated": "Being prepared for shipping",
-    "partially_allocated": "Partly being prepared for shipping",
-    "backordered": "Waiting for stock",
-    "shipped": "Shipped",
-    "delivered": "Delivered",
-    "rejected": "Not accepted",
-    "cancelled": "Cancelled",
+    ORDER_RECEIVED: "Received",
+    ORDER_REVIEWING: "Being processed",
+    ORDER_ON_HOLD: "Being processed",
+    ORDER_APPROVED: "Being processed",
+    ORDER_ALLOCATED: "Being prepared for shipping",
+    ORDER_PARTIALLY_ALLOCATED: "Partly being prepared for shipping",
+    ORDER_BACKORDERED: "Waiting for stock",
+    ORDER_SHIPPED: "Shipped",
+    ORDER_DELIVERED: "Delivered",
+    ORDER_REJECTED: "Not accepted",
+    ORDER_CANCELLED: "Cancelled",
 }
 SHIPMENT_STATUS_WORDS = {
-    "ready": "Preparing",
-    "failed": "Preparing",  # a carrier booking that will be retried: nothing the customer can act on
-    "dispatched": "Handed to the carrier",
-    "in_transit": "On its way",
-    "exception": "Delayed: the carrier reported a problem",
-    "delivered": "Delivered",
-    "returned": "Returned to sender",
-    "cancelled": "Cancelled",
+    SHIPMENT_READY: "Preparing",
+    SHIPMENT_FAILED: "Preparing",  # a carrier booking that will be retried: nothing the customer can act on
+    SHIPMENT_DISPATCHED: "Handed to the carrier",
+    SHIPMENT_IN_TRANSIT: "On its way",
+    SHIPMENT_EXCEPTION: "Delayed: the carrier reported a problem",
+    SHIPMENT_DELIVERED: "Delivered",
+    SHIPMENT_RETURNED: "Returned to sender",
+    SHIPMENT_CANCELLED: "Cancelled",
 }
 RETURN_STATUS_WORDS = {
-    "requested": "Waiting for our review",
-    "approved": "Approved: your return label is on its way",
-    "label_issued": "Label ready: please send the parcel",
-    "in_transit": "On its way back to us",
-    "received": "Received at our warehouse",
-    "inspected": "Checked: being completed",
-    "refunded": "Refunded",
-    "exchanged": "Exchanged",
-    "closed": "Completed",
-    "rejected": "Not accepted",
+    RETURN_REQUESTED: "Waiting for our review",
+    RETURN_APPROVED: "Approved: your return label is on its way",
+    RETURN_LABEL_ISSUED: "Label ready: please send the parcel",
+    RETURN_IN_TRANSIT: "On its way back to us",
+    RETURN_RECEIVED: "Received at our warehouse",
+    RETURN_INSPECTED: "Checked: being completed",
+    RETURN_REFUNDED: "Refunded",
+    RETURN_EXCHANGED: "Exchanged",
+    RETURN_CLOSED: "Completed",
+    RETURN_REJECTED: "Not accepted",
 }
 # The return rules' reasons for a review, as a customer reads them (see models.returns.rules).
 RETURN_REASON_WORDS = {
@@ -181,7 +217,7 @@ class TrackedOrder:
     @property
     def may_return(self) -> bool:
         """A delivered order with units left to return."""
-        return self.status == "delivered" and any(line.returnable > 0 for line in self.returnable)
+        return self.status == ORDER_DELIVERED and any(line.returnable > 0 for line in self.returnable)
 
 
 def return_reason_words(reasons: list[dict]) -> list[str]:
@@ -206,7 +242,7 @@ def find_tracked_orders(order_ref: str, *, postcode: str = "", email: str = "") 
     order_ids = [order.id for order in matched]
     lines = _lines_of(order_ids)
     shipments = _shipments_of(order_ids, lines)
-    delivered_ids = [order.id for order in matched if order.status == "delivered"]
+    delivered_ids = [order.id for order in matched if order.status == ORDER_DELIVERED]
     returns, returnable = _returns_of(delivered_ids, lines) if delivered_ids else ({}, {})
     return [TrackedOrder(order_id=order.id, order_ref=order.external_ref, status=order.status,
                          placed_at=order.created_at, city=order.ship_to_city,
@@ -257,7 +293,7 @@ def _shipments_of(order_ids: list[int], lines: dict[int, tuple[int, TrackedLine]
     result: dict[int, list[TrackedShipment]] = {}
     for row in rows:
         waybill = row.waybill if getattr(row, "waybill", None) and row.waybill.id else None
-        issued = waybill is not None and waybill.status == "issued" and bool(waybill.waybill_number)
+        issued = waybill is not None and waybill.status == WAYBILL_ISSUED and bool(waybill.waybill_number)
         result.setdefault(row.order_id, []).append(TrackedShipment(
             shipment_id=row.id, status=row.status,
             carrier=waybill.carrier if issued else row.carrier,
@@ -281,7 +317,7 @@ def _returns_of(order_ids: list[int], lines: dict[int, tuple[int, TrackedLine]])
             return_id=row["id"], status=row["status"], resolution=row["resolution"], created_at=row["created_at"],
             label_tracking_url=(row["tracking_url"] or "") if issued else ""))
     delivered = dict(ShipmentLine.select(ShipmentLine.order_line, peewee.fn.SUM(ShipmentLine.quantity))
-                     .join(Shipment).where(Shipment.order.in_(order_ids), Shipment.status == "delivered")
+                     .join(Shipment).where(Shipment.order.in_(order_ids), Shipment.status == SHIPMENT_DELIVERED)
                      .group_by(ShipmentLine.order_line).tuples())
     returned = dict(ReturnLine.select(ReturnLine.order_line, peewee.fn.SUM(ReturnLine.quantity))
                     .join(ReturnRequest).where(ReturnRequest.order.in_(order_ids), OPEN_RETURN)

@@ -6,10 +6,16 @@ from datetime import timedelta
 from models.core.base import utc_now
 from models.core.db import database
 from models.core.stages import TRACKING_POLLS
+from models.shipping.states import (
+    SHIPMENT_DISPATCHED,
+    SHIPMENT_EXCEPTION,
+    SHIPMENT_IN_TRANSIT,
+    WAYBILL_ISSUED,
+)
 from models.shipping.tables import Shipment, Waybill
 
 CHUNK = 500
-OPEN_SHIPMENT_STATES = ("dispatched", "in_transit", "exception")
+OPEN_SHIPMENT_STATES = (SHIPMENT_DISPATCHED, SHIPMENT_IN_TRANSIT, SHIPMENT_EXCEPTION)
 
 
 def schedule_due_polls(every: timedelta) -> int:
@@ -18,7 +24,7 @@ def schedule_due_polls(every: timedelta) -> int:
     now = utc_now()
     with database.atomic():
         due = [row.id for row in Waybill.select(Waybill.id).join(Shipment)
-               .where(Waybill.next_poll_at <= now, Waybill.status == "issued", Waybill.tracking_mode == "poll",
+               .where(Waybill.next_poll_at <= now, Waybill.status == WAYBILL_ISSUED, Waybill.tracking_mode == "poll",
                       Shipment.status.in_(OPEN_SHIPMENT_STATES))
                .order_by(Waybill.next_poll_at).limit(CHUNK)]
         if due:
@@ -30,5 +36,5 @@ def schedule_due_polls(every: timedelta) -> int:
 def polled_waybill(waybill_id: int) -> Waybill | None:
     """The issued, polled waybill of a shipment still on its way; None when there is nothing to ask."""
     return (Waybill.select(Waybill).join(Shipment)
-            .where(Waybill.id == waybill_id, Waybill.status == "issued", Waybill.tracking_mode == "poll",
+            .where(Waybill.id == waybill_id, Waybill.status == WAYBILL_ISSUED, Waybill.tracking_mode == "poll",
                    Shipment.status.in_(OPEN_SHIPMENT_STATES)).first())

@@ -10,6 +10,7 @@ from models.core.audit import StatusChange
 from models.inventory.tables import Warehouse
 from models.orders.tables import Order, OrderLine
 from models.partners.access import can_see_order, visible_orders
+from models.shipping.states import SHIPMENT_FAILED
 from models.shipping.tables import (
     CancelledWaybill,
     Shipment,
@@ -124,12 +125,12 @@ def _load_details(shipment: Shipment) -> Shipment:
 def shipping_problems(*, limit: int = PROBLEMS_SHOWN) -> ShippingProblems:
     """What ops must act on: failed shipments (oldest failure first) and open alerts (oldest first). A failed
     shipment's own waybill alert is left out of the alerts: its row in the failed list carries it."""
-    failed_query = _with_order_warehouse_waybill().where(Shipment.status == "failed")
+    failed_query = _with_order_warehouse_waybill().where(Shipment.status == SHIPMENT_FAILED)
     failed = list(failed_query.order_by(Shipment.status_changed_at, Shipment.id).limit(limit))
     alerts_query = (ShipmentAlert.select(ShipmentAlert, Shipment, Order)
                     .join(Shipment).switch(ShipmentAlert).join(Order, on=(ShipmentAlert.order == Order.id))
                     .where(ShipmentAlert.status == "open",
-                           ~((ShipmentAlert.kind == "waybill_failed") & (Shipment.status == "failed"))))
+                           ~((ShipmentAlert.kind == "waybill_failed") & (Shipment.status == SHIPMENT_FAILED))))
     alerts = list(alerts_query.order_by(ShipmentAlert.raised_at, ShipmentAlert.id).limit(limit))
     return ShippingProblems(failed=failed, failed_total=failed_query.count(),
                             alerts=alerts, alerts_total=alerts_query.count())

@@ -14,10 +14,19 @@ from models.core.errors import (
 from models.core.stages import WAYBILLS
 from models.core.transitions import transition
 from models.inventory.tables import Stock
+from models.orders.states import ORDER_ALLOCATED, ORDER_SHIPPED
 from models.orders.tables import Order, Reservation
 from models.receivables.ledger import withdraw_invoice
 from models.shipping.dispatch import shipment_reservations
 from models.shipping.rules import SERVICE_LEVELS
+from models.shipping.states import (
+    SHIPMENT_DISPATCHED,
+    SHIPMENT_FAILED,
+    SHIPMENT_READY,
+    WAYBILL_FAILED,
+    WAYBILL_ISSUED,
+    WAYBILL_REQUESTED,
+)
 from models.shipping.tables import (
     CancelledWaybill,
     Shipment,
@@ -33,7 +42,7 @@ def cancellable_waybill(shipment_id: int) -> Waybill:
     if shipment is None:
         raise NotFound(f"no shipment {shipment_id}")
     waybill = Waybill.get_or_none(Waybill.shipment == shipment_id)
-    if shipment.status != "dispatched" or waybill is None or waybill.status != "issued":
+    if shipment.status != SHIPMENT_DISPATCHED or waybill is None or waybill.status != WAYBILL_ISSUED:
         raise InvalidTransition(f"shipment {shipment_id} is {shipment.status}: only a dispatched shipment's "
                                 "waybill can be cancelled")
     if TrackingEvent.select().where(TrackingEvent.shipment == shipment_id).exists():
@@ -49,18 +58,18 @@ def record_waybill_cancellation(shipment_id: int, *, actor: str, reason: str) ->
         if shipment is None:
             return False
         Order.locked(shipment.order_id)
-        waybill = Waybill.get_or_none(Waybill.shipment == shipment_id, Waybill.status == "issued")
-        if waybill is None or not transition("shipment", shipment_id, "ready", actor=actor,
+        waybill = Waybill.get_or_none(Waybill.shipment == shipment_id, Waybill.status == WAYBILL_ISSUED)
+        if waybill is None or not transition("shipment", shipment_id, SHIPMENT_READY, actor=actor,
                                              reason=f"waybill {waybill.waybill_number} cancelled: {reason}"[:500],
-                                             expected="dispatched"):
+                                             expected=SHIPMENT_DISPATCHED):
             return False
         CancelledWaybill.create(shipment=shipment_id, carrier=waybill.carrier, waybill_number=waybill.waybill_number,
                                 idempotency_key=waybill.idempotency_key, issued_at=waybill.issued_at,
                                 cancelled_by=actor, reason=reason[:500])
         waybill.delete_instance()
         _restore_reservations(shipment)
-        if transition("order", shipment.order_id, "allocated", actor=actor,
-                      reason=f"waybill of shipment {shipment_id} cancelled", expected="shipped"):
+        if transition("order", shipment.order_id, ORDER_ALLOCATED, actor=actor,
+                      reason=f"waybill of shipment {shipment_id} cancelled", expected=ORDER_SHIPPED):
             withdraw_invoice(Order.get_by_id(shipment.order_id), actor=actor,
                              reason=f"waybill of shipment {shipment_id} cancelled before pickup")
     return True
@@ -89,7 +98,7 @@ def book_again(shipment_id: int, *, actor: str, carrier: str | None = None,
         shipment = Shipment.get_or_none(Shipment.id == shipment_id)
         if shipment is None:
             raise NotFound(f"no shipment {shipment_id}")
-        if shipment.status != "ready" or Waybill.select().where(Waybill.shipment == shipment_id).exists():
+        if shipment.status != SHIPMENT_READY or Waybill.select().where(Waybill.shipment == shipment_id).exists():
             raise InvalidTransition(f"shipment {shipment_id} is {shipment.status} with a booking under way")
         Shipment.update(rebook_requested_at=utc_now(), service_level=service_level or shipment.service_level).where(
             Shipment.id == shipment_id).execute()
@@ -104,11 +113,11 @@ def retry_failed_shipment(shipment_id: int, *, actor: str) -> bool:
     """Send a failed shipment to the carrier again with the same idempotency key (a booking made during an
     unanswered last attempt is then returned, not made twice); its waybill alerts are resolved."""
     with database.atomic():
-        if not transition("shipment", shipment_id, "ready", actor=actor, reason="retry requested by ops",
-                          expected="failed"):
+        if not transition("shipment", shipment_id, SHIPMENT_READY, actor=actor, reason="retry requested by ops",
+                          expected=SHIPMENT_FAILED):
             return False
-        (Waybill.update(status="requested", attempts=0, last_error="")
-         .where(Waybill.shipment == shipment_id, Waybill.status == "failed").execute())
+        (Waybill.update(status=WAYBILL_REQUESTED, attempts=0, last_error="")
+         .where(Waybill.shipment == shipment_id, Waybill.status == WAYBILL_FAILED).execute())
         (ShipmentAlert.update(status="resolved", resolved_at=utc_now(), resolved_by=actor)
          .where(ShipmentAlert.shipment == shipment_id, ShipmentAlert.kind == "waybill_failed",
                 ShipmentAlert.status == "open").execute())

@@ -14,10 +14,18 @@ from models.inventory.tables import Product
 from models.orders.tables import OrderLine
 from models.partners.tables import Partner
 from models.returns.tables import ReturnLine
+from models.shipping.states import (
+    SHIPMENT_DELIVERED,
+    SHIPMENT_DISPATCHED,
+    SHIPMENT_EXCEPTION,
+    SHIPMENT_IN_TRANSIT,
+    SHIPMENT_RETURNED,
+)
 from models.shipping.tables import Shipment, ShipmentLine
 
 # Shipments whose units have left the warehouse (a "returned" parcel left too, and came back).
-SHIPPED_STATUSES = ("dispatched", "in_transit", "exception", "delivered", "returned")
+SHIPPED_STATUSES = (SHIPMENT_DISPATCHED, SHIPMENT_IN_TRANSIT, SHIPMENT_EXCEPTION, SHIPMENT_DELIVERED,
+                    SHIPMENT_RETURNED)
 TOP_SKUS = 5
 RATE_PLACES = Decimal("0.0001")
 

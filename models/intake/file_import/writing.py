@@ -15,6 +15,7 @@ from models.core.audit import StatusChange
 from models.core.base import CENT, utc_now
 from models.core.db import database, is_sqlite
 from models.core.stages import INTAKE
+from models.orders.states import ORDER_RECEIVED
 from models.orders.tables import Order, OrderLine
 
 ORDERS_PER_CHUNK = 500
@@ -88,7 +89,8 @@ def _write_new(orders: list[PlannedOrder], source: Provenance) -> ChunkOutcome:
         _insert(OrderLine, LINE_FIELDS, line_rows)
         reason = f"imported from batch {source.batch_id} via {source.channel}"
         _insert(StatusChange, AUDIT_FIELDS,
-                [("order", order_id, None, "received", source.submitted_by, reason, stamp) for order_id in order_ids])
+                [("order", order_id, None, ORDER_RECEIVED, source.submitted_by, reason, stamp)
+                 for order_id in order_ids])
         INTAKE.nudge(order_ids)
     return ChunkOutcome(len(fresh), len(line_rows), len(orders) - len(fresh))
 
@@ -106,7 +108,7 @@ def _order_row(order: PlannedOrder, line_totals: list[Decimal], source: Provenan
     subtotal = sum(line_totals, ZERO)
     delivery = date.fromisoformat(head["requested_delivery_date"]) if head["requested_delivery_date"] else None
     return (source.channel, order.external_ref, order.customer_id, source.placed_by_id, head["currency"],
-            subtotal, ZERO, subtotal, "received", 0,
+            subtotal, ZERO, subtotal, ORDER_RECEIVED, 0,
             head["ship_to_name"], head["ship_to_phone"], "", head["ship_to_address"],
             head["ship_to_city"], head["ship_to_region"], head["ship_to_postcode"], head["ship_to_country"],
             delivery, head["notes"], "", source.submitted_by, source.batch_id, now, now)
