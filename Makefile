@@ -1,15 +1,16 @@
-# The two set-up commands of the README: `make run` and `make test`. Both build .venv on first use.
+# The two set-up commands of the README: `make run` and `make test`. Both build .venv on first use,
+# installing the versions pinned in constraints.txt (the ones the suite last passed with).
 VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-$(BIN)/.installed: setup.cfg pyproject.toml
+$(BIN)/.installed: setup.cfg pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
-.PHONY: install run test
+.PHONY: install run test test-quick constraints
 install: $(BIN)/.installed
 
 run: $(BIN)/.installed
@@ -17,3 +18,12 @@ run: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/pytest
+
+# Everything but the multi-process end-to-end runs (marked slow): for the edit-test loop.
+test-quick: $(BIN)/.installed
+	$(BIN)/pytest -m "not slow"
+
+# Re-pin constraints.txt to what is installed now (run the full suite first).
+constraints: $(BIN)/.installed
+	{ sed -n '1,2p' constraints.txt; $(BIN)/python -m pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
