@@ -8,9 +8,10 @@ from __future__ import annotations
 import os
 import random
 import socket
+import sqlite3
 import tempfile
 import uuid
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -78,24 +79,98 @@ def settings_for(tmp_path, **overrides):
     return load_settings(env)
 
 
-@pytest.fixture
-def sqlite_url(tmp_path) -> str:
-    return f"sqlite:///{tmp_path / 'oms.sqlite3'}"
+# Migrating a database costs 0.1–1 s; the suite has over a thousand tests that need one. Each backend is
+# migrated once per run into a template that every test copies (a file copy; CREATE DATABASE … TEMPLATE).
+_templates: dict[str, str] = {}
 
 
 @contextmanager
-def fresh_postgres_database():
-    """Create an empty PostgreSQL database, yield its URL, drop it afterwards."""
+def _proxy_kept():
+    """Let a template be migrated through the shared proxy without unbinding the test's own database."""
+    bound = database.obj
+    try:
+        yield
+    finally:
+        database.initialize(bound)
+
+
+def sqlite_template() -> Path:
+    """A SQLite file migrated once per test run."""
+    if "sqlite" not in _templates:
+        path = Path(tempfile.mkdtemp(prefix="oms-template-")) / "template.sqlite3"
+        with _proxy_kept():
+            handle = bind_database(f"sqlite:///{path}")
+            handle.connect(reuse_if_open=True)
+            upgrade_database()
+            handle.close()
+        _templates["sqlite"] = str(path)
+    return Path(_templates["sqlite"])
+
+
+def copy_sqlite_template(url: str) -> str:
+    """Make the (not yet existing) SQLite file of ``url`` a migrated database; return ``url``."""
+    target = Path(url.removeprefix("sqlite:///"))
+    if not target.exists():
+        with closing(sqlite3.connect(sqlite_template())) as source, closing(sqlite3.connect(target)) as copy:
+            source.backup(copy)
+    return url
+
+
+@pytest.fixture
+def sqlite_url(request, tmp_path) -> str:
+    """The path of a SQLite file for one test: absent (for tests that create or migrate it themselves), or
+    already migrated when the test also uses the ``db`` fixture."""
+    url = f"sqlite:///{tmp_path / 'oms.sqlite3'}"
+    return copy_sqlite_template(url) if "db" in request.fixturenames else url
+
+
+def _admin_connection():
+    import psycopg2
+
+    admin = psycopg2.connect(POSTGRES_URL)
+    admin.autocommit = True
+    return admin
+
+
+def postgres_template() -> str:
+    """The name of a PostgreSQL database migrated once per test run (dropped when the run ends)."""
+    if "postgres" not in _templates:
+        from playhouse.db_url import connect
+
+        name = f"oms_template_{uuid.uuid4().hex[:12]}"
+        admin = _admin_connection()
+        with admin.cursor() as cur:
+            cur.execute(f'CREATE DATABASE "{name}"')
+        admin.close()
+        handle = connect(urlparse(POSTGRES_URL)._replace(path=f"/{name}").geturl())  # no pool: closing closes
+        with _proxy_kept():
+            database.initialize(handle)
+            handle.connect()
+            upgrade_database()
+            handle.close()
+        _templates["postgres"] = name
+    return _templates["postgres"]
+
+
+def pytest_sessionfinish(session):
+    if "postgres" in _templates:
+        admin = _admin_connection()
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{_templates.pop("postgres")}" WITH (FORCE)')
+        admin.close()
+
+
+@contextmanager
+def fresh_postgres_database(*, migrated: bool = False):
+    """Create a PostgreSQL database (empty, or a copy of the migrated template), yield its URL, drop it after."""
     why = _reachable(POSTGRES_URL, 5432)
     if why:
         unavailable("PostgreSQL", why)
-    import psycopg2
-
+    template = f' TEMPLATE "{postgres_template()}"' if migrated else ""
     name = f"oms_test_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(POSTGRES_URL)
-    admin.autocommit = True
+    admin = _admin_connection()
     with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"')
+        cur.execute(f'CREATE DATABASE "{name}"{template}')
     try:
         yield urlparse(POSTGRES_URL)._replace(path=f"/{name}").geturl()
     finally:
@@ -107,9 +182,10 @@ def fresh_postgres_database():
 
 
 @pytest.fixture
-def postgres_url():
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    with fresh_postgres_database() as url:
+def postgres_url(request):
+    """A fresh PostgreSQL database for one test, dropped afterwards: empty, or already migrated when the test
+    also uses the ``pg_db`` fixture."""
+    with fresh_postgres_database(migrated="pg_db" in request.fixturenames) as url:
         yield url
 
 
@@ -122,6 +198,7 @@ def rabbitmq_url() -> str:
 
 
 def _migrated(url: str):
+    """Bind ``url``; its migrations are applied already (a template copy), so upgrading only checks that."""
     db = bind_database(url)
     db.connect(reuse_if_open=True)
     upgrade_database()
@@ -147,7 +224,7 @@ def pg_db(postgres_url):
 @pytest.fixture(scope="module")
 def module_pg():
     """One migrated PostgreSQL database per test module: a fresh one per test costs a second or two."""
-    with fresh_postgres_database() as url:
+    with fresh_postgres_database(migrated=True) as url:
         handle = _migrated(url)
         yield handle
         handle.close()

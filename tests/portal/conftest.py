@@ -14,7 +14,7 @@ from models.review.reviews import current_rule_set, record_review
 from models.review.rules import CREDIT_ROLES, HOLD, ReviewDecision, ReviewReason
 from portal.app import create_app
 from schemas.orders import order_schema
-from tests.conftest import settings_for
+from tests.conftest import copy_sqlite_template, settings_for
 from tests.factories import make_world, order_body
 
 PASSWORD = "correct-horse-1"
@@ -29,6 +29,7 @@ USERS = {
 
 
 def build_app(tmp_path, sqlite_url, **test_config):
+    copy_sqlite_template(sqlite_url)  # migrated already: upgrade_database() below only checks
     app = create_app(settings_for(tmp_path, OMS_DATABASE_URL=sqlite_url),
                      test_config={"TESTING": True, **test_config})
     database.connect(reuse_if_open=True)
