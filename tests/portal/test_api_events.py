@@ -6,7 +6,7 @@ from models.core.base import utc_now
 from models.partners.tables import ApiToken, User
 from models.shipping.events import FEED_SETTLE
 from models.shipping.tables import ShipmentEvent
-from tests.models.test_shipment_events import record, shipment_of_new_order
+from tests.models.shipping.test_events import record, shipment_of_new_order
 
 ISO_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 

@@ -4,7 +4,7 @@ import io
 from models.intake.tables import ImportBatch
 from models.orders.tables import Order
 from models.partners.tables import ApiToken, User
-from tests.models.test_order_import import HEADER, line
+from tests.models.intake.test_file_import import HEADER, line
 from tests.portal.conftest import USERS
 
 

@@ -4,7 +4,7 @@ import io
 from models.intake.tables import ColumnMapping, ImportBatch
 from models.orders.tables import Order
 from models.partners.tables import Partner
-from tests.models.test_order_import import HEADER, line
+from tests.models.intake.test_file_import import HEADER, line
 
 TEXT = "\n".join([HEADER, line("WEB-1"), line("WEB-2", sku="NOPE")])
 

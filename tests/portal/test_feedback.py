@@ -13,7 +13,7 @@ from models.returns.feedback import (
 from models.returns.tables import OrderFeedback
 from tests.conftest import settings_for
 from tests.factories import allow_repeat_orders, delivered_order
-from tests.models.test_tracking_lookup import tracked_order
+from tests.models.shipping.test_tracking_lookup import tracked_order
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from models.intake.tables import IntakeMessage
 from models.orders.tables import Order
 from models.partners.tables import User
 from schemas.order_rows import import_row_schema
-from tests.models.test_mail_intake import build_mail
+from tests.models.intake.test_mail import build_mail
 from tests.portal.conftest import USERS, place
 
 

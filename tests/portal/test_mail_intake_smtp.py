@@ -10,7 +10,7 @@ from models.intake.tables import ImportBatch, IntakeMessage
 from models.partners.tables import Partner
 from portal.mail_intake import mail_intake_command, start_mail_intake
 from tests.conftest import free_port
-from tests.models.test_mail_intake import (
+from tests.models.intake.test_mail import (
     CSV,
     DIST_ADDRESS,
     build_mail,

@@ -10,7 +10,7 @@ import pytest
 from models.core.base import utc_now
 from models.inventory.tables import Product, Warehouse
 from models.partners.tables import Partner
-from tests.models.test_supplier_scorecard import give_back, ship
+from tests.models.supply.test_scorecard import give_back, ship
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ def test_a_delivered_order_shows_the_return_form_with_what_can_be_returned(clien
 
 
 def test_an_order_not_yet_delivered_shows_no_form(client, app):
-    from tests.models.test_tracking_lookup import tracked_order
+    from tests.models.shipping.test_tracking_lookup import tracked_order
 
     tracked_order()
     page = client.get("/track", query_string=LOOKUP).get_data(as_text=True)

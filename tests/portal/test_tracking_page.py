@@ -3,7 +3,7 @@ from datetime import datetime
 import pytest
 
 from models.core.rate_limits import RateLimitWindow
-from tests.models.test_tracking_lookup import T0, ship, tracked_order
+from tests.models.shipping.test_tracking_lookup import T0, ship, tracked_order
 
 NOT_FOUND = b"We could not find an order with that number and postcode or email."
 NOW = datetime(2024, 5, 1, 12, 0, 15)  # 45 s before the next one-minute window

@@ -9,7 +9,7 @@ from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from models.core.outbox import OutboxMessage
 from models.core.stages import ALLOCATION
 from models.orders.tables import Order
-from tests.models.test_allocation_concurrency import (
+from tests.models.allocation.test_concurrency import (
     approved_orders,
     assert_no_oversell,
     scarce_world,

@@ -5,7 +5,7 @@ from models.core.outbox import OutboxMessage, mark_sent
 from models.shipping.tables import ShipmentEvent
 from tests.conftest import settings_for
 from tests.factories import make_world
-from tests.models.test_shipment_events import (
+from tests.models.shipping.test_events import (
     BUYER,
     record,
     shipment_of_new_order,

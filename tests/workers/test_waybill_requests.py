@@ -26,7 +26,7 @@ from models.shipping.waybill_changes import book_again
 from portal.carrier_sandbox import make_sandbox_server
 from tests.conftest import POSTGRES_URL
 from tests.factories import sandbox_choice
-from tests.models.test_waybill_changes import ACTOR, allocated, make_world
+from tests.models.shipping.test_waybill_changes import ACTOR, allocated, make_world
 from workers.broker import current_settings
 from workers.carriers import carrier_for
 from workers.carriers.base import ShipTo, WaybillRequest

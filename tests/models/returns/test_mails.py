@@ -21,7 +21,7 @@ from tests.factories import (
     delivered_order,
     make_world,
 )
-from tests.models.test_shipment_events import smtp_listener
+from tests.models.shipping.test_events import smtp_listener
 
 
 def mail_nudges() -> list[list]:

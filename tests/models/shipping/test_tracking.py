@@ -22,7 +22,7 @@ from models.shipping.tracking import (
 )
 from models.shipping.tracking_polls import polled_waybill, schedule_due_polls
 from tests.factories import sandbox_choice
-from tests.models.test_waybill_changes import (
+from tests.models.shipping.test_waybill_changes import (
     ACTOR,
     WAYBILL,
     allocated,

@@ -426,6 +426,6 @@ def test_the_deployment_example_parses():
     import json
     from pathlib import Path
 
-    document = json.loads((Path(__file__).parents[2] / "deploy/examples/carriers.json").read_text())
+    document = json.loads((Path(__file__).parents[3] / "deploy/examples/carriers.json").read_text())
     example = parse_setup(document, adapters=("sandbox",))
     assert sorted(example.carriers) == ["freightco", "parcelco"] and example.profile("freightco").tracking == "poll"

@@ -19,7 +19,7 @@ from models.intake.marketplace import (
 )
 from schemas.orders import order_schema
 
-SHOPIFY = json.loads((Path(__file__).resolve().parents[1] / "data" / "shopify-orders-create.json").read_text())
+SHOPIFY = json.loads((Path(__file__).resolve().parents[2] / "data" / "shopify-orders-create.json").read_text())
 SHOP = ChannelConfig(code="shop-cn", kind="shopify", customer_code="CUST1", default_region="R9",
                      region_map={"SH": "east", "Guangdong": "south"})
 WOO = ChannelConfig(code="woo-us", kind="woocommerce", customer_code="CUST1", default_region="",
