@@ -5,10 +5,12 @@ OMS_REQUIRE_SERVICES=1 (CI), where it fails instead: CI must never pass by skipp
 """
 from __future__ import annotations
 
+import functools
 import os
 import random
 import socket
 import sqlite3
+import subprocess
 import tempfile
 import uuid
 from contextlib import closing, contextmanager
@@ -50,6 +52,45 @@ from models.core.migrate import upgrade_database
 
 POSTGRES_URL = os.environ.get("OMS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 RABBITMQ_URL = os.environ.get("OMS_TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+
+
+def _rabbitmqctl(*args: str) -> bool:
+    try:
+        return subprocess.run(["rabbitmqctl", "--quiet", *args], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+@functools.cache
+def worker_vhost() -> str | None:
+    """Under pytest-xdist, this worker's own RabbitMQ virtual host, so that RabbitMQ tests on two workers never
+    share (or empty) each other's queues; None without xdist, or when the broker is not on this machine or
+    rabbitmqctl cannot manage it (the RabbitMQ tests then all run on one worker)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or urlparse(RABBITMQ_URL).hostname not in ("127.0.0.1", "localhost"):
+        return None
+    user = urlparse(RABBITMQ_URL).username or "guest"
+    vhost = f"oms_test_{worker}"
+    if _rabbitmqctl("add_vhost", vhost) and _rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*"):
+        return vhost
+    return None
+
+
+def _expected_seconds(item) -> float:
+    slow = item.get_closest_marker("slow")
+    return 0.0 if slow is None else slow.kwargs.get("seconds", 10.0)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The end-to-end runs (marked slow, the longest first) lead, so that two workers taking one test at a time
+    (--maxschedchunk) start on them and both end on short tests. RabbitMQ tests share the broker's queues (and
+    empty them): under pytest-xdist each worker gets its own virtual host where it can, else they all run on one
+    worker."""
+    items.sort(key=_expected_seconds, reverse=True)  # stable: file order otherwise kept
+    rabbitmq_items = [item for item in items if item.get_closest_marker("rabbitmq")]
+    if rabbitmq_items and os.environ.get("PYTEST_XDIST_WORKER") and worker_vhost() is None:
+        for item in rabbitmq_items:
+            item.add_marker(pytest.mark.xdist_group("rabbitmq"))
 
 
 def services_required() -> bool:
@@ -117,11 +158,9 @@ def copy_sqlite_template(url: str) -> str:
 
 
 @pytest.fixture
-def sqlite_url(request, tmp_path) -> str:
-    """The path of a SQLite file for one test: absent (for tests that create or migrate it themselves), or
-    already migrated when the test also uses the ``db`` fixture."""
-    url = f"sqlite:///{tmp_path / 'oms.sqlite3'}"
-    return copy_sqlite_template(url) if "db" in request.fixturenames else url
+def sqlite_url(tmp_path) -> str:
+    """The path of a SQLite file for one test; nothing is there until a fixture (``db``) or the test makes it."""
+    return f"sqlite:///{tmp_path / 'oms.sqlite3'}"
 
 
 def _admin_connection():
@@ -153,11 +192,36 @@ def postgres_template() -> str:
 
 
 def pytest_sessionfinish(session):
+    if worker_vhost.cache_info().currsize and worker_vhost():
+        _rabbitmqctl("delete_vhost", worker_vhost())  # and every queue a test left in it
     if "postgres" in _templates:
         admin = _admin_connection()
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{_templates.pop("postgres")}" WITH (FORCE)')
         admin.close()
+
+
+_empty_postgres: set[str] = set()  # URLs of test databases created empty
+
+
+def _create_postgres_database(admin, name: str, *, migrated: bool) -> None:
+    template = f' TEMPLATE "{postgres_template()}"' if migrated else ""
+    with admin.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"{template}')
+
+
+def migrated_postgres(url: str) -> str:
+    """Make the test database of ``url`` a migrated one: a database created empty (when pg_db was asked for only
+    through getfixturevalue) is recreated from the template, which is quicker than migrating it."""
+    if url in _empty_postgres:
+        name = urlparse(url).path.lstrip("/")
+        admin = _admin_connection()
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        _create_postgres_database(admin, name, migrated=True)
+        admin.close()
+        _empty_postgres.discard(url)
+    return url
 
 
 @contextmanager
@@ -166,14 +230,16 @@ def fresh_postgres_database(*, migrated: bool = False):
     why = _reachable(POSTGRES_URL, 5432)
     if why:
         unavailable("PostgreSQL", why)
-    template = f' TEMPLATE "{postgres_template()}"' if migrated else ""
     name = f"oms_test_{uuid.uuid4().hex[:12]}"
     admin = _admin_connection()
-    with admin.cursor() as cur:
-        cur.execute(f'CREATE DATABASE "{name}"{template}')
+    _create_postgres_database(admin, name, migrated=migrated)
+    url = urlparse(POSTGRES_URL)._replace(path=f"/{name}").geturl()
+    if not migrated:
+        _empty_postgres.add(url)
     try:
-        yield urlparse(POSTGRES_URL)._replace(path=f"/{name}").geturl()
+        yield url
     finally:
+        _empty_postgres.discard(url)
         if database.obj is not None and getattr(database.obj, "database", None) == name and not database.is_closed():
             database.close()
         with admin.cursor() as cur:
@@ -194,21 +260,21 @@ def rabbitmq_url() -> str:
     why = _reachable(RABBITMQ_URL, 5672)
     if why:
         unavailable("RabbitMQ", why)
-    return RABBITMQ_URL
+    vhost = worker_vhost()
+    return RABBITMQ_URL if vhost is None else urlparse(RABBITMQ_URL)._replace(path=f"/{vhost}").geturl()
 
 
 def _migrated(url: str):
-    """Bind ``url``; its migrations are applied already (a template copy), so upgrading only checks that."""
+    """Bind ``url``, a copy of a migrated template (no need to ask the migrations again: 20 ms a test)."""
     db = bind_database(url)
     db.connect(reuse_if_open=True)
-    upgrade_database()
     return db
 
 
 @pytest.fixture
 def db(sqlite_url):
     """A migrated SQLite database bound to the shared proxy (the embedded default)."""
-    handle = _migrated(sqlite_url)
+    handle = _migrated(copy_sqlite_template(sqlite_url))
     yield handle
     handle.close()
 
@@ -216,7 +282,7 @@ def db(sqlite_url):
 @pytest.fixture
 def pg_db(postgres_url):
     """A migrated PostgreSQL database bound to the shared proxy."""
-    handle = _migrated(postgres_url)
+    handle = _migrated(migrated_postgres(postgres_url))
     yield handle
     handle.close()
 

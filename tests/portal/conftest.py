@@ -5,7 +5,6 @@ import pytest
 from werkzeug.security import generate_password_hash
 
 from models.core.db import database
-from models.core.migrate import upgrade_database
 from models.core.transitions import transition
 from models.intake.entry import place_order
 from models.partners.accounts import create_user
@@ -29,11 +28,10 @@ USERS = {
 
 
 def build_app(tmp_path, sqlite_url, **test_config):
-    copy_sqlite_template(sqlite_url)  # migrated already: upgrade_database() below only checks
+    copy_sqlite_template(sqlite_url)  # a migrated copy: no migration runs per test
     app = create_app(settings_for(tmp_path, OMS_DATABASE_URL=sqlite_url),
                      test_config={"TESTING": True, **test_config})
     database.connect(reuse_if_open=True)
-    upgrade_database()
     return app
 
 

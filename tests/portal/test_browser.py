@@ -20,6 +20,8 @@ from tests.pipeline_support import (
 )
 from tests.portal.conftest import PASSWORD, build_app
 
+pytestmark = pytest.mark.slow  # a real Chromium against a portal server: end to end, out of `make test-quick`
+
 CHROMIUM = os.environ.get("OMS_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -37,7 +37,7 @@ from tests.pipeline_support import (
     wait_until,
 )
 
-pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.slow]
+pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.slow(seconds=60)]
 
 SHIPMENTS = int(os.environ.get("OMS_TEST_FAULT_SHIPMENTS", "200"))
 HEAVY_SHARE = 0.1  # freight parcels (≥ 30 kg): the polled carrier
