@@ -11,7 +11,7 @@ from flask import (
     stream_with_context,
 )
 
-from models.core.errors import ImportRefused, PermissionDenied
+from models.core.errors import ImportRefused, ImportTooLarge, PermissionDenied
 from models.intake.file_import import import_order_file
 from models.intake.file_import.reports import batch_for, batch_payload, errors_csv_lines
 from portal.api import api_error, forbidden, require_order_desk, token_required
@@ -42,7 +42,9 @@ def import_orders():
         result = import_order_file(upload.stream, upload.filename, settings=settings, submitted_by=user.email,
                                    distributor=user.partner if user.role == "distributor" else None,
                                    row_schema=import_row_schema, channel=channel)
-    except ImportRefused as exc:
+    except ImportTooLarge as exc:
+        return api_error(413, str(exc))
+    except ImportRefused as exc:  # unreadable, wrong columns, or built to hurt (a zip bomb, an endless cell)
         return api_error(422, str(exc))
     return jsonify(result.as_dict())
 

@@ -23,7 +23,7 @@ from wtforms import TextAreaField
 from wtforms.validators import Length
 
 from models.core.base import utc_now
-from models.core.errors import ImportRefused
+from models.core.errors import ImportRefused, ImportTooLarge, ImportUnsafe
 from models.intake.file_import import import_order_file
 from models.intake.file_import.columns import parse_mapping_lines
 from models.intake.file_import.reports import (
@@ -65,12 +65,21 @@ def imports() -> ResponseReturnValue:
             result = import_order_file(upload.stream, upload.filename, settings=current_app.config["OMS_SETTINGS"],
                                        submitted_by=current_user.email, distributor=distributor,
                                        row_schema=import_row_schema)
+        except (ImportTooLarge, ImportUnsafe) as exc:
+            # Over a limit or built to hurt: answered at once with its status on this page; a scripted upload
+            # sees 413/422, not a redirect to follow. Other refusals keep the redirect to the list.
+            flash(f"{upload.filename} was refused: {exc}", "error")
+            return _imports_page(form), 413 if isinstance(exc, ImportTooLarge) else 422
         except ImportRefused as exc:
             flash(f"{upload.filename} was refused: {exc}", "error")
             return redirect(url_for("batches.imports"))
         flash(f"{upload.filename}: {result.orders_accepted} orders accepted, {result.orders_rejected} rejected, "
               f"{result.orders_duplicate} already imported.", "success" if not result.errors else "error")
         return redirect(url_for("batches.batch_detail", batch_id=result.batch_id))
+    return _imports_page(form)
+
+
+def _imports_page(form: UploadForm) -> str:
     batches = list(visible_batches(current_user).order_by(ImportBatch.id.desc()).limit(PAGE_SIZE))
     return render_template("batches/list.html", form=form, batches=batches)
 

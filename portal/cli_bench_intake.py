@@ -76,6 +76,8 @@ def _write_csv(path: Path, line_count: int) -> None:
     skus = [sku for (sku,) in Product.select(Product.sku).where(Product.active == True).tuples()]  # noqa: E712
     buyers = [code for (code,) in Partner.select(Partner.code).where(Partner.kind == "customer").tuples()]
     with path.open("w", newline="", encoding="utf-8") as handle:
+        # Not models.core.csv_export: this file is import input, not a report for a spreadsheet, and the
+        # importer must read "+1 555 0100" as written, not with an apostrophe in front.
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
         for number in range(0, line_count, LINES_PER_ORDER):

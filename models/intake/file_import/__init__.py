@@ -16,9 +16,10 @@ from typing import BinaryIO, Iterator
 from marshmallow import Schema
 
 from models.core.base import utc_now
-from models.core.errors import ImportRefused
+from models.core.errors import ImportRefused, ImportTooLarge
 from models.intake.file_import import writing
 from models.intake.file_import.columns import canonical_columns
+from models.intake.file_import.limits import ReadLimits, too_many_rows
 from models.intake.file_import.reading import open_table
 from models.intake.file_import.rows import (
     Customer,
@@ -87,7 +88,7 @@ def _store_source(stream: BinaryIO, batch: ImportBatch, filename: str, settings)
             if size > settings.import_max_bytes:
                 out.close()
                 path.unlink()
-                raise ImportRefused(f"the file is larger than the limit of {settings.import_max_bytes} bytes")
+                raise ImportTooLarge(f"the file is larger than the limit of {settings.import_max_bytes} bytes")
             digest.update(block)
             out.write(block)
     ImportBatch.update(stored_path=str(path), sha256=digest.hexdigest(), size_bytes=size).where(
@@ -102,7 +103,7 @@ def safe_filename(filename: str) -> str:
 
 def _import_stored(path: Path, batch: ImportBatch, *, settings, distributor: Partner | None,
                    row_schema: Schema) -> ImportResult:
-    table = open_table(path, batch.filename)
+    table = open_table(path, batch.filename, limits=ReadLimits.of(settings))
     spill = RowSpill()
     try:
         try:
@@ -136,7 +137,7 @@ def _check_rows(rows: Iterator[tuple[int, list[str]]], checker: RowChecker, spil
             continue  # blank lines and the empty rows spreadsheets leave at the end
         count += 1
         if count > max_rows:
-            raise ImportRefused(f"the file has more than {max_rows} rows; split it")
+            raise too_many_rows(max_rows)
         if len(checked) == 2:
             ref, problems = checked
             for problem in problems:

@@ -1,21 +1,32 @@
 """Reading an order file row by row without loading it whole: CSV (any common encoding and delimiter)
-or the first sheet of an XLSX workbook. Rows come out as (line number in the file, list of cell texts)."""
+or the first sheet of an XLSX workbook (xlsx.py). Rows come out as (line number in the file, list of cell texts).
+
+Nothing read may outgrow the read limits: a row longer than ROW_CHARS is refused before it is held whole, a cell
+longer than the cell limit refuses the file, and the rows are counted before any is checked (the slow part)."""
 from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TextIO
 
-from models.core.errors import ImportRefused
+from models.core.errors import ImportRefused, ImportTooLarge
 from models.intake.file_import.decoding import SAMPLE_BYTES, detect_encoding
+from models.intake.file_import.limits import (
+    ROW_CHARS,
+    ReadLimits,
+    cell_too_long,
+    row_too_long,
+    too_many_rows,
+)
+from models.intake.file_import.xlsx import open_sheet
 
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 DELIMITERS = (",", ";", "\t")
 ZIP_MAGIC = b"PK\x03\x04"
-csv.field_size_limit(1024 * 1024)
+COUNT_BLOCK = 1024 * 1024
+csv.field_size_limit(ROW_CHARS)  # never reached first: _RowLines refuses the row around such a cell
 
 
 @dataclass
@@ -25,34 +36,41 @@ class Table:
     close: Callable[[], None]
 
 
-def open_table(path: Path, filename: str) -> Table:
-    """The header and a row iterator of the stored file; refuses what is neither CSV nor XLSX."""
+def open_table(path: Path, filename: str, *, limits: ReadLimits) -> Table:
+    """The header and a row iterator of the stored file; refuses what is neither CSV nor XLSX, or passes ``limits``."""
     with path.open("rb") as handle:
         sample = handle.read(SAMPLE_BYTES)
     suffix = Path(filename).suffix.lower()
     if suffix in XLSX_SUFFIXES or (suffix not in CSV_SUFFIXES and sample.startswith(ZIP_MAGIC)):
-        return _xlsx_table(path)
+        header, rows, close = open_sheet(path, limits)
+        return Table(header=header, rows=rows, close=close)
     if suffix not in CSV_SUFFIXES and b"\x00" in sample and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ImportRefused(f"{filename}: not a CSV or XLSX file")
     if suffix not in CSV_SUFFIXES and suffix:
         raise ImportRefused(f"{filename}: not a CSV or XLSX file (expected .csv or .xlsx)")
-    return _csv_table(path, sample)
+    return _csv_table(path, sample, limits)
 
 
-def _csv_table(path: Path, sample: bytes) -> Table:
+def _csv_table(path: Path, sample: bytes, limits: ReadLimits) -> Table:
     encoding = detect_encoding(sample)
     if encoding is None:
         raise ImportRefused("cannot read the file's text encoding; save it as UTF-8 CSV")
     handle = path.open("r", encoding=encoding, newline="")
-    first_line = handle.readline()
-    handle.seek(0)
-    reader = csv.reader(handle, delimiter=_delimiter(first_line))
     try:
+        delimiter = _delimiter(handle.readline(ROW_CHARS))
+        handle.seek(0)
+        _check_row_count(path, encoding, delimiter, limits.max_rows)
+        lines = _RowLines(handle)
+        reader = csv.reader(lines, delimiter=delimiter)
         header = next(reader, [])
+        _check_cells(header, 1, limits.max_cell_chars)
     except (UnicodeDecodeError, csv.Error) as exc:
         handle.close()
         raise ImportRefused(f"cannot read the header row: {exc}") from None
-    return Table(header=header, rows=_csv_rows(reader), close=handle.close)
+    except BaseException:
+        handle.close()
+        raise
+    return Table(header=header, rows=_csv_rows(reader, lines, limits.max_cell_chars), close=handle.close)
 
 
 def _delimiter(header_line: str) -> str:
@@ -60,40 +78,81 @@ def _delimiter(header_line: str) -> str:
     return max(DELIMITERS, key=header_line.count)
 
 
-def _csv_rows(reader) -> Iterator[tuple[int, list[str]]]:
+class _RowLines:
+    """The file's lines for a csv reader, refusing a row (a line, or several when a quoted cell spans them) once
+    it passes ROW_CHARS: a file of one endless line or one never-closed quote is refused, not read whole."""
+
+    def __init__(self, handle: TextIO) -> None:
+        self._handle = handle
+        self._line = 0
+        self.row_chars = 0  # of the row being read, line ends and quotes included
+        self._row_start = 1
+
+    def __iter__(self) -> _RowLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._handle.readline(ROW_CHARS + 1 - self.row_chars)
+        if not line:
+            raise StopIteration
+        self._line += 1
+        self.row_chars += len(line)
+        if self.row_chars > ROW_CHARS:
+            raise row_too_long(f"line {self._row_start}")
+        return line
+
+    def row_read(self) -> None:
+        """The csv reader has returned a row: the next one starts from nothing, on the next line."""
+        self.row_chars, self._row_start = 0, self._line + 1
+
+
+def _check_row_count(path: Path, encoding: str, delimiter: str, max_rows: int) -> None:
+    """Refuse a file of more than ``max_rows`` rows before any row is checked.
+
+    Counting line ends in the raw bytes is nearly free and settles it for almost every file (a file cannot have
+    more rows than line ends); only when there are more line ends than allowed rows (blank lines, cells spanning
+    lines) does the csv reader count the rows that hold text, still without checking them."""
+    ends = 0
+    with path.open("rb") as raw:
+        while block := raw.read(COUNT_BLOCK):
+            ends += block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+    if ends <= max_rows:
+        return
+    with path.open("r", encoding=encoding, newline="") as handle:
+        lines = _RowLines(handle)
+        reader = csv.reader(lines, delimiter=delimiter)
+        rows = 0
+        try:
+            for number, cells in enumerate(reader):
+                lines.row_read()
+                if number and any(map(str.strip, cells)):  # row 0: the header
+                    rows += 1
+                    if rows > max_rows:
+                        raise too_many_rows(max_rows)
+                if reader.line_num > 2 * max_rows + 1:  # blank lines are cheap, but not free
+                    raise ImportTooLarge(f"the file has more than {2 * max_rows} lines, blank ones included; "
+                                         "split it")
+        except (UnicodeDecodeError, csv.Error):
+            return  # reading the rows reports it, with its line
+
+
+def _check_cells(cells: list[str], line: int, max_chars: int) -> None:
+    longest = max(map(len, cells), default=0)
+    if longest > max_chars:
+        raise cell_too_long(f"line {line}", longest, max_chars)
+
+
+def _csv_rows(reader, lines: _RowLines, max_chars: int) -> Iterator[tuple[int, list[str]]]:
+    lines.row_read()
     start = reader.line_num + 1
     try:
         for cells in reader:
+            if lines.row_chars > max_chars:  # only a row that long can hold a cell that long
+                _check_cells(cells, start, max_chars)
+            lines.row_read()
             yield start, cells
             start = reader.line_num + 1
     except UnicodeDecodeError as exc:
         raise ImportRefused(f"line {start}: the text is not in the file's encoding ({exc.reason})") from None
     except csv.Error as exc:
         raise ImportRefused(f"line {start}: {exc}") from None
-
-
-def _xlsx_table(path: Path) -> Table:
-    import openpyxl  # only XLSX uploads pay for the import
-
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # a corrupt zip or not a workbook at all: openpyxl raises many kinds
-        raise ImportRefused(f"cannot open the workbook: {exc}") from None
-    sheet = workbook.worksheets[0]
-    rows = enumerate(sheet.iter_rows(values_only=True), start=1)
-    _, header = next(rows, (1, ()))
-    cells = ((number, [_cell_text(value) for value in values]) for number, values in rows)
-    return Table(header=[_cell_text(value) for value in header], rows=cells, close=workbook.close)
-
-
-def _cell_text(value) -> str:
-    """A cell as the text a CSV would hold: 3.0 → "3", a date → "2024-05-01"."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    return str(value)

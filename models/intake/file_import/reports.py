@@ -1,12 +1,12 @@
 """Reading import batches back: who may see which, the result as JSON and the error report as CSV."""
 from __future__ import annotations
 
-import csv
-import io
+from itertools import chain
 from typing import Iterator
 
 import peewee
 
+from models.core.csv_export import csv_lines
 from models.intake.tables import ImportBatch, ImportRowError
 
 REPORTED_ERRORS = 1000
@@ -44,21 +44,9 @@ def batch_payload(batch: ImportBatch) -> dict:
 
 
 def errors_csv_lines(batch_id: int) -> Iterator[str]:
-    """The batch's error report as CSV text, streamed a line at a time."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flushed() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
-    writer.writerow(("row", "external_ref", "field", "message"))
-    yield flushed()
+    """The batch's error report as CSV text, streamed a line at a time; cells the file gave (external_ref)
+    cannot run as formulas in a spreadsheet."""
     query = (ImportRowError.select(ImportRowError.row, ImportRowError.external_ref, ImportRowError.field,
                                    ImportRowError.message)
              .where(ImportRowError.batch == batch_id).order_by(ImportRowError.row, ImportRowError.id).tuples())
-    for row in query.iterator():
-        writer.writerow(row)
-        yield flushed()
+    yield from csv_lines(chain([("row", "external_ref", "field", "message")], query.iterator()))
