@@ -179,7 +179,7 @@ def _split_backorder(order: Order, lines: list[OrderLine], plan: AllocationPlan,
     return child
 
 
-_COPIED = ("channel", "customer", "placed_by", "currency", "priority", "ship_to_name", "ship_to_phone",
+_COPIED = ("channel", "intake_scope", "customer", "placed_by", "currency", "priority", "ship_to_name", "ship_to_phone",
            "ship_to_email", "ship_to_address", "ship_to_city", "ship_to_region", "ship_to_postcode",
            "ship_to_country", "requested_delivery_date", "notes", "submitted_by", "source_batch",
            "source_message")

@@ -10,6 +10,7 @@ from models.core.db import database
 from models.core.errors import ValidationFailed
 from models.core.stages import INTAKE
 from models.core.transitions import record_creation
+from models.intake.rules import ops_scope, partner_scope
 from models.inventory.tables import Product
 from models.orders.states import ORDER_RECEIVED
 from models.orders.tables import Order, OrderLine
@@ -20,42 +21,59 @@ UNKNOWN_SKU_POLICIES = ("reject", "hold")
 
 def place_order(data: dict, *, actor: str, placed_by: Partner | None = None,
                 source_batch: int | None = None, source_message: int | None = None,
-                unknown_skus: str = "reject") -> tuple[Order, bool]:
+                unknown_skus: str = "reject", scope: str | None = None) -> tuple[Order, bool]:
     """Store a validated order body (schemas.orders.OrderSchema); return (order, created).
 
     ``unknown_skus="hold"`` keeps a line whose SKU is not in the catalogue with product NULL (its
     unit_price is then required) so review holds the order for ops to match it; "reject" refuses it.
 
-    The same channel + external_ref again returns the existing order with created=False, even
-    when two requests race: the unique index decides and the loser reads the winner's row.
+    The same channel + external_ref again from the same submitter returns the existing order with
+    created=False, even when two requests race: the unique index decides and the loser reads the winner's
+    row. The submitter is ``scope`` (models.intake.rules), by default ``placed_by``'s, or ops' for the
+    customer when no partner placed it; another submitter's order with that ref is never returned.
     """
     if unknown_skus not in UNKNOWN_SKU_POLICIES:
         raise ValueError(f"unknown_skus must be one of {', '.join(UNKNOWN_SKU_POLICIES)}, not {unknown_skus!r}")
-    existing = _existing(data)
+    scope = scope or _scope_of(data, placed_by)
+    existing = _existing(data, scope)
     if existing is not None:
         return existing, False
     try:
         with database.atomic():
-            return _create(data, actor=actor, placed_by=placed_by, hold_unknown=unknown_skus == "hold",
+            return _create(data, actor=actor, placed_by=placed_by, scope=scope,
+                           hold_unknown=unknown_skus == "hold",
                            source={"source_batch": source_batch, "source_message": source_message}), True
     except peewee.IntegrityError:
-        existing = _existing(data)
+        existing = _existing(data, scope)
         if existing is None:
             raise
         return existing, False
 
 
-def _existing(data: dict) -> Order | None:
-    return Order.get_or_none(Order.channel == data["channel"], Order.external_ref == data["external_ref"])
+def _scope_of(data: dict, placed_by: Partner | None) -> str | None:
+    """The placing partner's scope, or ops' for the customer; None when the customer is unknown (refused)."""
+    if placed_by is not None:
+        return partner_scope(placed_by.id)
+    customer_id = Partner.select(Partner.id).where(Partner.code == data["customer_code"]).scalar()
+    return None if customer_id is None else ops_scope(customer_id)
 
 
-def _create(data: dict, *, actor: str, placed_by: Partner | None, source: dict, hold_unknown: bool) -> Order:
+def _existing(data: dict, scope: str | None) -> Order | None:
+    if scope is None:
+        return None
+    return Order.get_or_none(Order.channel == data["channel"], Order.external_ref == data["external_ref"],
+                             Order.intake_scope == scope)
+
+
+def _create(data: dict, *, actor: str, placed_by: Partner | None, scope: str | None, source: dict,
+            hold_unknown: bool) -> Order:
     customer = _buyer(data["customer_code"], placed_by)
+    scope = scope or ops_scope(customer.id)  # the customer was created since _scope_of looked
     products = _products([line["sku"] for line in data["lines"]], hold_unknown=hold_unknown)
     _prices_in_currency(data, products)
     ship_to = data["ship_to"]
     order = Order.create(
-        channel=data["channel"], external_ref=data["external_ref"], customer=customer,
+        channel=data["channel"], external_ref=data["external_ref"], intake_scope=scope, customer=customer,
         placed_by=placed_by, currency=data["currency"], priority=data.get("priority", 0),
         ship_to_name=ship_to["name"], ship_to_phone=ship_to.get("phone", ""),
         ship_to_email=ship_to.get("email", ""), ship_to_address=ship_to["address"],

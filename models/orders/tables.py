@@ -21,6 +21,9 @@ _STATUS_LIST = ", ".join(f"'{s}'" for s in ORDER_TRANSITIONS)
 class Order(BaseModel):
     channel = peewee.CharField(max_length=32)
     external_ref = peewee.CharField(max_length=128)
+    # Whose reference external_ref is (models.intake.rules): the same ref from two submitters is two orders.
+    # Intake always sets it and backorders copy it; "" only for rows written directly (tests, benchmarks).
+    intake_scope = peewee.CharField(max_length=64, default="", constraints=[peewee.SQL("DEFAULT ''")])
     # Indexed by the composite indexes below, which lead with these columns.
     customer = peewee.ForeignKeyField(Partner, backref="orders", on_delete="RESTRICT", index=False)
     placed_by = peewee.ForeignKeyField(Partner, null=True, backref="placed_orders", on_delete="SET NULL",
@@ -54,7 +57,8 @@ class Order(BaseModel):
 
     class Meta:
         indexes = (
-            (("channel", "external_ref"), True),
+            # external_ref before the scope: a lookup by channel and ref alone (tracking) uses the prefix.
+            (("channel", "external_ref", "intake_scope"), True),
             (("status", "status_changed_at"), False),
             (("customer", "status"), False),
             (("placed_by", "created_at"), False),

@@ -253,8 +253,9 @@ def find_tracked_orders(order_ref: str, *, postcode: str = "", email: str = "") 
 
 
 def _orders_by_ref(ref: str) -> list[Order]:
-    # The only index on external_ref is (channel, external_ref): naming every channel lets both SQLite
-    # and PostgreSQL use it. Exact, upper and lower case cover how people retype an order number.
+    # The only index on external_ref leads with (channel, external_ref): naming every channel lets both SQLite
+    # and PostgreSQL use it. Exact, upper and lower case cover how people retype an order number. Two
+    # submitters may share a number: the ship-to check below tells their orders apart.
     variants = {ref, ref.upper(), ref.lower()}
     query = (Order.select(Order.id, Order.external_ref, Order.status, Order.created_at, Order.ship_to_city,
                           Order.ship_to_postcode, Order.ship_to_email)

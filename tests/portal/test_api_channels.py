@@ -16,7 +16,8 @@ from models.intake.tables import SalesChannel
 from models.inventory.tables import Product, Stock, Warehouse
 from models.orders.flow import allocate, review, start_review
 from models.orders.tables import Order, OrderLine
-from models.partners.tables import Partner
+from models.partners.tables import ApiToken, Partner, User
+from tests.factories import order_body
 
 SAMPLE = (Path(__file__).resolve().parents[1] / "data" / "shopify-orders-create.json").read_bytes()
 SHOP_SECRET, WOO_SECRET = "shop-secret-1", "woo-secret-1"
@@ -137,6 +138,46 @@ def test_signed_woocommerce_order_is_placed(client, channels):
     assert (order.channel, order.external_ref, order.total) == ("woo-us", "727", Decimal("19.00"))
     assert client.post("/api/v1/channels/woo-us/webhook", data=body,
                        headers={**headers, "X-WC-Webhook-Signature": sign(SHOP_SECRET, body)}).status_code == 401
+
+
+@pytest.fixture
+def shop_named_shopify(app):
+    """A channel coded "shopify", as a single-shop setup names it: the same name an API order may give."""
+    return SalesChannel.create(code="shopify", kind="shopify", name="The shop", webhook_secret=SHOP_SECRET,
+                               customer=Partner.get(Partner.code == "CUST1"), default_region="R2",
+                               region_map_json='{"SH": "R1"}')
+
+
+def api_order(client, external_ref: str, *, email: str = "dist2@relay.test", customer_code: str = "CUST2"):
+    """An order posted through the order API under channel "shopify" (DIST2 for its own customer by default)."""
+    token = ApiToken.issue(User.get(User.email == email))
+    body = order_body(external_ref, customer_code=customer_code, channel="shopify", region="R2")
+    return client.post("/api/v1/orders", json=body, headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.mark.parametrize("email, customer_code", [("dist2@relay.test", "CUST2"), ("agent@relay.test", "CUST1")],
+                         ids=["another-distributor", "ops-for-the-shops-customer"])
+def test_an_api_order_under_the_channels_name_never_takes_the_shops_order(client, shop_named_shopify,
+                                                                          sample_skus_in_catalogue, email,
+                                                                          customer_code):
+    first = api_order(client, "5940139491234", email=email, customer_code=customer_code)  # the shop's next id
+    assert first.status_code == 202
+    from_shop = post_shopify(client, code="shopify")
+    assert from_shop.status_code == 201, from_shop.text
+    assert from_shop.get_json()["created"] is True and from_shop.get_json()["id"] != first.get_json()["id"]
+    order = Order.get_by_id(from_shop.get_json()["id"])
+    assert (order.customer.code, order.placed_by_id, order.submitted_by) == ("CUST1", None, "channel:shopify")
+    assert post_shopify(client, code="shopify").get_json() == {**from_shop.get_json(), "created": False}
+
+
+def test_the_shops_order_is_never_the_answer_to_an_api_order(client, shop_named_shopify, sample_skus_in_catalogue):
+    from_shop = post_shopify(client, code="shopify")
+    assert from_shop.status_code == 201
+    after = api_order(client, "5940139491234")
+    assert after.status_code == 202 and after.get_json()["id"] != from_shop.get_json()["id"]
+    assert Order.get_by_id(after.get_json()["id"]).customer.code == "CUST2"
+    by_ops = api_order(client, "5940139491234", email="agent@relay.test", customer_code="CUST1")
+    assert by_ops.status_code == 202 and by_ops.get_json()["id"] != from_shop.get_json()["id"]
 
 
 @pytest.fixture

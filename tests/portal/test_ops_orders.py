@@ -64,6 +64,16 @@ def test_list_searches_reference_and_customer_code(auth, client):
     assert listed_ids(client.get("/orders?q=nothing-like-it").text) == []
 
 
+def test_searching_a_reference_two_distributors_share_lists_only_ones_own(auth, client):
+    mine = place("PO-NE-9001", placed_by="DIST1")
+    theirs = place("PO-NE-9001", customer_code="CUST2", placed_by="DIST2", region="R2")
+    auth.login_as("distributor")
+    assert listed_ids(client.get("/orders?q=PO-NE-9001").text) == [mine.id]
+    auth.logout()
+    auth.login_as("ops_admin")
+    assert listed_ids(client.get("/orders?q=PO-NE-9001").text) == [theirs.id, mine.id]
+
+
 def test_list_pages_by_keyset(auth, client):
     ids = [place(f"PO-{n:03d}").id for n in range(ops.PAGE_SIZE + 5)]
     auth.login_as("ops_admin")
@@ -365,9 +375,11 @@ def test_duplicate_reference_shows_the_existing_order(auth, client):
 def test_duplicate_of_an_order_the_user_may_not_see_is_not_revealed(auth, client):
     theirs = place("SHARED-REF", customer_code="CUST2", placed_by="DIST2", channel="portal", region="R2")
     auth.login_as("distributor")
-    response = client.post("/orders/new", data=entry_form("SHARED-REF"))
-    assert response.status_code == 422 and "already used" in response.text
-    assert f"/orders/{theirs.id}" not in response.text
+    response = client.post("/orders/new", data=entry_form("SHARED-REF"), follow_redirects=True)
+    # Another distributor's reference is not this one's (issue 13): it gets its own order, never theirs.
+    mine = Order.get(Order.external_ref == "SHARED-REF", Order.id != theirs.id)
+    assert response.request.path == f"/orders/{mine.id}" and mine.placed_by.code == "DIST1"
+    assert f"/orders/{theirs.id}" not in response.text and "already" not in response.text
 
 
 def test_entry_page_is_forbidden_to_suppliers(auth, client):

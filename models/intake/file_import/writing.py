@@ -1,5 +1,5 @@
 """Creating accepted import orders a chunk at a time: one transaction per chunk writes the orders, their
-lines, their audit rows and one intake nudge; refs already on file are counted as duplicates."""
+lines, their audit rows and one intake nudge; refs the same submitter already used are counted as duplicates."""
 from __future__ import annotations
 
 import sqlite3
@@ -15,6 +15,7 @@ from models.core.audit import StatusChange
 from models.core.base import CENT, utc_now
 from models.core.db import database, is_sqlite
 from models.core.stages import INTAKE
+from models.intake.rules import submitter_scope
 from models.orders.states import ORDER_RECEIVED
 from models.orders.tables import Order, OrderLine
 
@@ -25,7 +26,7 @@ ORDERS_PER_CHUNK = 500
 VALUES_PER_INSERT = 30_000
 ZERO = Decimal(0)
 
-ORDER_FIELDS = [Order.channel, Order.external_ref, Order.customer, Order.placed_by, Order.currency,
+ORDER_FIELDS = [Order.channel, Order.external_ref, Order.intake_scope, Order.customer, Order.placed_by, Order.currency,
                 Order.subtotal, Order.shipping_total, Order.total, Order.status, Order.priority,
                 Order.ship_to_name, Order.ship_to_phone, Order.ship_to_email, Order.ship_to_address,
                 Order.ship_to_city, Order.ship_to_region, Order.ship_to_postcode, Order.ship_to_country,
@@ -61,7 +62,8 @@ class Provenance:
 
 
 def write_chunk(orders: list[PlannedOrder], source: Provenance) -> ChunkOutcome:
-    """Write the orders whose external_ref is new for the channel; a racing writer's refs become duplicates."""
+    """Write the orders whose external_ref is new for the channel and submitter (a distributor, or ops for the
+    order's customer); a racing writer's refs become duplicates."""
     try:
         return _write_new(orders, source)
     except peewee.IntegrityError:  # another upload took some refs between our check and our insert
@@ -69,21 +71,24 @@ def write_chunk(orders: list[PlannedOrder], source: Provenance) -> ChunkOutcome:
 
 
 def _write_new(orders: list[PlannedOrder], source: Provenance) -> ChunkOutcome:
-    taken = _taken_refs(source.channel, [order.external_ref for order in orders])
-    fresh = [order for order in orders if order.external_ref not in taken]
+    scopes = [_scope(order, source) for order in orders]
+    taken = _taken_refs(source.channel, [(scope, order.external_ref) for scope, order in zip(scopes, orders)])
+    fresh = [(scope, order) for scope, order in zip(scopes, orders) if (scope, order.external_ref) not in taken]
     if not fresh:
         return ChunkOutcome(0, 0, len(orders))
     now = utc_now()
     # One timestamp for the whole chunk: on SQLite, convert it once as the driver would for each value.
     stamp = sqlite3.adapt(now) if is_sqlite() else now
-    line_totals = [[(price * quantity).quantize(CENT) for _, _, quantity, price in order.lines] for order in fresh]
+    line_totals = [[(price * quantity).quantize(CENT) for _, _, quantity, price in order.lines]
+                   for _, order in fresh]
     with database.atomic():
-        ids = dict(_insert(Order, ORDER_FIELDS, [_order_row(order, totals, source, stamp)
-                                                 for order, totals in zip(fresh, line_totals)],
+        # A file holds each ref once (its rows are grouped by ref), so the ref names the new row.
+        ids = dict(_insert(Order, ORDER_FIELDS, [_order_row(order, scope, totals, source, stamp)
+                                                 for (scope, order), totals in zip(fresh, line_totals)],
                            returning=(Order.external_ref, Order.id)))
-        order_ids = [ids[order.external_ref] for order in fresh]
+        order_ids = [ids[order.external_ref] for _, order in fresh]
         line_rows = [(order_id, line_no, product_id, sku, quantity, price, total)
-                     for order_id, order, totals in zip(order_ids, fresh, line_totals)
+                     for order_id, (_, order), totals in zip(order_ids, fresh, line_totals)
                      for line_no, (product_id, sku, quantity, price), total
                      in zip(range(1, len(totals) + 1), order.lines, totals)]
         _insert(OrderLine, LINE_FIELDS, line_rows)
@@ -95,19 +100,27 @@ def _write_new(orders: list[PlannedOrder], source: Provenance) -> ChunkOutcome:
     return ChunkOutcome(len(fresh), len(line_rows), len(orders) - len(fresh))
 
 
-def _taken_refs(channel: str, refs: list[str]) -> set[str]:
-    """The refs already used by orders of ``channel``: one query (SQL built once per size, as in _insert)."""
-    quote = _quoter(database.quote)
-    sql = (f"SELECT {quote('external_ref')} FROM {quote(Order._meta.table_name)} WHERE {quote('channel')} = "
-           f"{database.param} AND {quote('external_ref')} IN ({', '.join([database.param] * len(refs))})")
-    return {ref for (ref,) in database.execute_sql(sql, [channel, *refs]).fetchall()}
+def _scope(order: PlannedOrder, source: Provenance) -> str:
+    return submitter_scope(placed_by_id=source.placed_by_id, customer_id=order.customer_id)
 
 
-def _order_row(order: PlannedOrder, line_totals: list[Decimal], source: Provenance, now) -> tuple:
+def _taken_refs(channel: str, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:
+    """The (scope, ref) pairs of ``keys`` already used by orders of ``channel``: one query (SQL built once per
+    size, as in _insert); another submitter's order with the same ref is not among them."""
+    refs = sorted({ref for _, ref in keys})
+    quote, param = _quoter(database.quote), database.param
+    # Filtered by ref only (one bound value per order, as SQLite's old 999 limit needs); the few other
+    # submitters' orders sharing a ref are dropped here.
+    sql = (f"SELECT {quote('intake_scope')}, {quote('external_ref')} FROM {quote(Order._meta.table_name)} "
+           f"WHERE {quote('channel')} = {param} AND {quote('external_ref')} IN ({', '.join([param] * len(refs))})")
+    return {tuple(row) for row in database.execute_sql(sql, [channel, *refs]).fetchall()} & set(keys)
+
+
+def _order_row(order: PlannedOrder, scope: str, line_totals: list[Decimal], source: Provenance, now) -> tuple:
     head = order.header
     subtotal = sum(line_totals, ZERO)
     delivery = date.fromisoformat(head["requested_delivery_date"]) if head["requested_delivery_date"] else None
-    return (source.channel, order.external_ref, order.customer_id, source.placed_by_id, head["currency"],
+    return (source.channel, order.external_ref, scope, order.customer_id, source.placed_by_id, head["currency"],
             subtotal, ZERO, subtotal, ORDER_RECEIVED, 0,
             head["ship_to_name"], head["ship_to_phone"], "", head["ship_to_address"],
             head["ship_to_city"], head["ship_to_region"], head["ship_to_postcode"], head["ship_to_country"],

@@ -8,6 +8,7 @@ from models.core.db import database
 from models.core.errors import ValidationFailed
 from models.core.outbox import OutboxMessage
 from models.intake.entry import place_order
+from models.intake.rules import channel_scope
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
 from schemas.orders import order_schema
@@ -160,3 +161,83 @@ def test_catalogue_price_in_another_currency_is_not_taken_as_is(any_db):
         place_order(order_schema.load(body), actor="test")
     assert "lines" in raised.value.messages
     assert counts() == (0, 0, 0, 0)
+
+
+# --- whose reference: (channel, submitter, external_ref) -----------------------------------------
+
+@pytest.fixture
+def two_distributors(any_db):
+    """make_world() (DIST1 serving CUST1) and DIST2 serving CUST2."""
+    world = make_world()
+    world["other"] = Partner.create(code="DIST2", name="Distributor Two", kind="distributor", region="R1")
+    Partner.create(code="CUST2", name="Customer Two", kind="customer", region="R1", distributor=world["other"])
+    return world
+
+
+def test_another_distributors_reference_is_its_own_order_never_the_first(two_distributors):
+    mine, other = two_distributors["distributor"], two_distributors["other"]
+    first, created = place("PO-NE-9001", placed_by=mine)
+    second, created_second = place("PO-NE-9001", customer_code="CUST2", placed_by=other)
+    assert (created, created_second) == (True, True)
+    assert second.id != first.id
+    assert (second.customer.code, second.placed_by_id) == ("CUST2", other.id)
+    repeat, created_repeat = place("PO-NE-9001", placed_by=mine)  # the same partner again: idempotent
+    assert (repeat.id, created_repeat) == (first.id, False)
+    repeat_other, created_other = place("PO-NE-9001", customer_code="CUST2", placed_by=other)
+    assert (repeat_other.id, created_other) == (second.id, False)
+    assert counts() == (2, 4, 2, 2)
+
+
+def test_an_impostor_posting_first_does_not_swallow_the_real_order(two_distributors):
+    impostor, real = two_distributors["other"], two_distributors["distributor"]
+    taken, _ = place("PO-NE-9001", customer_code="CUST2", placed_by=impostor)
+    order, created = place("PO-NE-9001", placed_by=real)
+    assert created is True and order.id != taken.id
+    assert (order.customer.code, order.placed_by_id) == ("CUST1", real.id)
+
+
+def test_ops_references_are_per_customer_and_apart_from_a_distributors(two_distributors):
+    for_cust1, _ = place("PO-100")
+    for_cust2, created = place("PO-100", customer_code="CUST2")  # two customers' own PO-100
+    assert created is True and for_cust2.id != for_cust1.id
+    again, created_again = place("PO-100")
+    assert (again.id, created_again) == (for_cust1.id, False)
+    by_distributor, created_by = place("PO-100", placed_by=two_distributors["distributor"])
+    assert created_by is True and by_distributor.id not in (for_cust1.id, for_cust2.id)
+    assert Order.get_by_id(for_cust1.id).placed_by_id is None
+
+
+def test_a_channel_scope_is_apart_from_every_submitter(two_distributors):
+    by_distributor, _ = place("5940139491234", channel="shopify", placed_by=two_distributors["other"],
+                              customer_code="CUST2")
+    data = order_schema.load(order_body("5940139491234", channel="shopify"))
+    from_shop, created = place_order(data, actor="channel:shopify", scope=channel_scope("shopify"))
+    assert created is True and from_shop.id != by_distributor.id
+    again, created_again = place_order(data, actor="channel:shopify", scope=channel_scope("shopify"))
+    assert (again.id, created_again) == (from_shop.id, False)
+
+
+def test_two_distributors_racing_on_one_reference_each_get_one_order(pg_db):
+    world = make_world()
+    other = Partner.create(code="DIST2", name="Distributor Two", kind="distributor", region="R1")
+    Partner.create(code="CUST2", name="Customer Two", kind="customer", region="R1", distributor=other)
+    bodies = {world["distributor"].id: order_schema.load(order_body("PO-RACE")),
+              other.id: order_schema.load(order_body("PO-RACE", customer_code="CUST2"))}
+    partners = [world["distributor"], other] * 2
+    gate, results = threading.Barrier(len(partners)), []
+
+    def submit(partner: Partner) -> None:
+        with database.connection_context():
+            gate.wait()
+            order, created = place_order(bodies[partner.id], actor="test", placed_by=partner)
+            results.append((partner.id, order.id, order.placed_by_id, created))
+
+    threads = [threading.Thread(target=submit, args=(partner,)) for partner in partners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=20)
+    assert sorted(created for *_, created in results) == [False, False, True, True]
+    assert all(partner_id == placed_by for partner_id, _, placed_by, _ in results)  # nobody got the other's
+    assert len({order_id for _, order_id, _, _ in results}) == 2
+    assert counts() == (2, 4, 2, 2)

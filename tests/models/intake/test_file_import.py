@@ -239,3 +239,41 @@ def test_crash_in_second_chunk_leaves_whole_orders_of_the_first(world, settings,
     assert OutboxMessage.select().count() == 1 and StatusChange.select().count() == 3
     batch = ImportBatch.get()
     assert (batch.status, batch.failure) == ("failed", "stopped by an internal error: RuntimeError")
+
+
+def test_another_distributors_refs_are_not_duplicates_and_its_own_are(world, settings):
+    mine = world["distributor"]
+    other = Partner.create(code="DIST2", name="Distributor Two", kind="distributor", region="R1")
+    Partner.create(code="CUST2", name="Customer Two", kind="customer", region="R1", distributor=other)
+    first = run("\n".join([HEADER, line("PO-NE-9001"), line("PO-NE-9002")]), settings, distributor=mine)
+    assert counts(first) == (2, 0, 0, 2)
+    theirs = "\n".join([HEADER, line("PO-NE-9001", customer="CUST2"), line("PO-NE-9003", customer="CUST2")])
+    second = run(theirs, settings, distributor=other)
+    assert counts(second) == (2, 0, 0, 2) and second.errors == []  # PO-NE-9001 is DIST1's, not a duplicate
+    created = Order.select().where(Order.source_batch == second.batch_id)
+    assert {(o.external_ref, o.placed_by_id, o.customer.code) for o in created} == {
+        ("PO-NE-9001", other.id, "CUST2"), ("PO-NE-9003", other.id, "CUST2")}
+    assert counts(run(theirs, settings, distributor=other)) == (0, 0, 2, 0)  # its own refs again: duplicates
+    assert counts(run("\n".join([HEADER, line("PO-NE-9001")]), settings, distributor=mine)) == (0, 0, 1, 0)
+    ops = run("\n".join([HEADER, line("PO-NE-9001"), line("PO-NE-9003", customer="CUST2")]), settings)
+    assert counts(ops) == (2, 0, 0, 2)  # ops keying the customers' own numbers is a third submitter
+    assert Order.select().count() == 6
+
+
+def test_an_impostors_earlier_upload_does_not_turn_the_real_order_into_a_duplicate(world, settings):
+    impostor = Partner.create(code="DIST2", name="Distributor Two", kind="distributor", region="R1")
+    Partner.create(code="CUST2", name="Customer Two", kind="customer", region="R1", distributor=impostor)
+    run("\n".join([HEADER, line("PO-NE-9001", customer="CUST2")]), settings, distributor=impostor)
+    real = run("\n".join([HEADER, line("PO-NE-9001")]), settings, distributor=world["distributor"])
+    assert counts(real) == (1, 0, 0, 1)
+    order = Order.get(Order.source_batch == real.batch_id)
+    assert (order.customer.code, order.placed_by_id) == ("CUST1", world["distributor"].id)
+
+
+def test_ops_uploads_dedupe_per_customer(world, settings):
+    Partner.create(code="CUST2", name="Customer Two", kind="customer", region="R1")
+    run("\n".join([HEADER, line("PO-100")]), settings)
+    other_customer = run("\n".join([HEADER, line("PO-100", customer="CUST2"), line("PO-101")]), settings)
+    assert counts(other_customer) == (2, 0, 0, 2)
+    again = run("\n".join([HEADER, line("PO-100", customer="CUST2"), line("PO-100b"), line("PO-101")]), settings)
+    assert counts(again) == (1, 0, 2, 1)

@@ -14,6 +14,7 @@ from models.core.errors import ImportRefused
 from models.core.mailer import send_mail
 from models.intake.mail import receive_mail
 from models.intake.tables import ImportBatch, IntakeMessage
+from models.orders.tables import Order
 from models.partners.accounts import create_user
 from models.partners.tables import Partner
 from schemas.order_rows import import_row_schema
@@ -269,3 +270,36 @@ def test_importer_crash_leaves_the_mail_for_ops(world, settings, monkeypatch, re
 
     assert outcome.status == "unparsed" and "orders.csv could not be imported automatically" in outcome.note
     assert relay.handler.mails == []
+
+
+def order_file(*rows: str) -> bytes:
+    header = "external_ref,customer_code,sku,quantity,currency,ship_to_name,ship_to_address,ship_to_city," \
+             "ship_to_region,ship_to_country"
+    return "\n".join([header, *(f"{row},USD,Ada Buyer,12 Main St,Springfield,R1,US" for row in rows)]).encode()
+
+
+def mail_orders(settings, sender: str, message_id: str, *rows: str) -> str:
+    """Mail an order file from ``sender`` through the real importer; the import line of the reply."""
+    mail = build_mail(sender=sender, message_id=message_id, attachments=(("orders.csv", order_file(*rows),
+                                                                          "text/csv"),))
+    outcome = receive_mail(mail.as_bytes(), settings=settings, envelope_from="", row_schema=import_row_schema)
+    assert outcome.status == "imported"
+    return outcome.results[0]
+
+
+def test_a_distributors_mailed_refs_are_its_own_whoever_mailed_the_same_ref_first(world, settings, relay):
+    impostor = Partner.create(code="DIST2", name="Distributor Two", kind="distributor", region="R1",
+                              email="orders@dist2.test")
+    Partner.create(code="CUST2", name="Customer Two", kind="customer", region="R1", distributor=impostor)
+    first = mail_orders(settings, "orders@dist2.test", "<a@dist2.test>", "PO-NE-9001,CUST2,WIDGET,1")
+    assert "1 order(s) accepted (1 line(s)), 0 rejected, 0 duplicate" in first
+
+    real = mail_orders(settings, DIST_ADDRESS, "<b@dist1.test>", "PO-NE-9001,CUST1,WIDGET,2")
+    assert "1 order(s) accepted (1 line(s)), 0 rejected, 0 duplicate" in real
+    orders = {(o.placed_by.code, o.customer.code, o.channel) for o in Order.select().where(
+        Order.external_ref == "PO-NE-9001")}
+    assert orders == {("DIST2", "CUST2", "email"), ("DIST1", "CUST1", "email")}
+
+    resent = mail_orders(settings, DIST_ADDRESS, "<c@dist1.test>", "PO-NE-9001,CUST1,WIDGET,2")
+    assert "0 order(s) accepted (0 line(s)), 0 rejected, 1 duplicate" in resent  # its own ref again
+    assert Order.select().count() == 2

@@ -291,6 +291,25 @@ def test_ship_available_splits_the_rest_into_a_linked_backorder(any_db):
     assert clean()
 
 
+def test_a_backorder_keeps_its_submitters_reference_scope(any_db):
+    world = make_world()
+    save_allocation_settings(AllocationSettings(by_customer={"CUST1": {"partial": "ship_available"}}),
+                             actor="ops")
+    set_on_hand("EAST", "WIDGET", 1)
+    set_on_hand("WEST", "WIDGET", 0)
+    keyed_by_ops = approved()  # PO-1 for CUST1, keyed by ops
+    by_distributor, created = place_order(order_schema.load(order_body("PO-1")), actor="test",
+                                          placed_by=world["distributor"])  # DIST1's own PO-1
+    assert created
+    assert start_review(by_distributor.id, actor=ACTOR) and review(by_distributor.id, actor=ACTOR) == "approve"
+    for order_id in (keyed_by_ops, by_distributor.id):  # both short of widgets: two PO-1/BO1
+        assert allocate(order_id, actor=ACTOR) == "allocated"
+    children = {child.backorder_of_id: child for child in Order.select().where(Order.backorder_of.is_null(False))}
+    assert {child.external_ref for child in children.values()} == {"PO-1/BO1"}
+    for parent in Order.select().where(Order.id.in_([keyed_by_ops, by_distributor.id])):
+        assert children[parent.id].intake_scope == parent.intake_scope != ""
+
+
 def test_drop_ship_lines_become_a_purchase_order_to_the_supplier(any_db):
     world = make_world()
     Product.update(dropship=True).where(Product.sku == "GADGET").execute()

@@ -6,6 +6,7 @@ import pytest
 from models.intake.entry import place_order
 from models.inventory.tables import Warehouse
 from models.orders.tables import Order, OrderLine
+from models.partners.tables import Partner
 from models.shipping.tables import Shipment, ShipmentLine, TrackingEvent, Waybill
 from models.shipping.tracking_lookup import (
     TrackedOrder,
@@ -140,6 +141,21 @@ def test_orders_sharing_a_number_across_channels_are_each_found_when_they_match(
     second = tracked_order(channel="shopify")
     tracked_order(channel="woocommerce", postcode="EC1A 1BB", email="someone@else.example")
     assert [o.order_id for o in find_tracked_orders("PO-1", postcode="SW1A 1AA")] == [first.id, second.id]
+
+
+def test_two_distributors_sharing_a_number_each_find_only_their_own_order(db):
+    world = make_world()
+    other = Partner.create(code="DIST2", name="Distributor Two", kind="distributor", region="R1")
+    Partner.create(code="CUST2", name="Customer Two", kind="customer", region="R1", distributor=other)
+    placed = {}
+    for partner, customer, postcode in ((world["distributor"], "CUST1", "SW1A 1AA"), (other, "CUST2", "EC1A 1BB")):
+        body = order_body("PO-NE-9001", customer_code=customer)
+        body["ship_to"]["postcode"] = postcode
+        order, created = place_order(order_schema.load(body), actor="test", placed_by=partner)
+        assert created
+        placed[postcode] = order.id
+    assert [o.order_id for o in find_tracked_orders("PO-NE-9001", postcode="EC1A 1BB")] == [placed["EC1A 1BB"]]
+    assert [o.order_id for o in find_tracked_orders("po-ne-9001", postcode="sw1a1aa")] == [placed["SW1A 1AA"]]
 
 
 def test_a_shipment_without_an_issued_waybill_has_no_number_or_link(db):
