@@ -108,4 +108,28 @@ class OrderOut(Schema):
         return order.allocation
 
 
+class PartnerLineOut(LineOut):
+    class Meta:
+        exclude = ("reservations",)  # where stock is held is the planner's business
+
+
+class PartnerOrderOut(OrderOut):
+    """The order as a partner's token reads it (load_partner_order_view's ``partner_view``): no allocation plan,
+    reservations or review figures, and "Relay OMS" for everyone who acted inside the OMS."""
+
+    status_reason = fields.Function(lambda o: o.partner_view.status_reason)
+    submitted_by = fields.Function(lambda o: o.partner_view.submitted_by)
+    hold_reasons = fields.Function(lambda o: list(o.partner_view.hold_reasons))
+
+    class Meta:
+        exclude = ("allocation", "review")
+
+    def _lines(self, order) -> list:
+        return PartnerLineOut(many=True).dump(order.loaded_lines)
+
+    def _audit(self, order) -> list:
+        return AuditOut(many=True).dump(order.partner_view.trail)
+
+
 order_out = OrderOut()
+partner_order_out = PartnerOrderOut()

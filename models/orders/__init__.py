@@ -1,1 +1,2 @@
-"""Canonical orders, their lines and reservations, their state machine, the pipeline steps and cancellation."""
+"""Canonical orders, their lines and reservations, their state machine, the pipeline steps, cancellation, and
+what a partner sees of an order (partner_view)."""

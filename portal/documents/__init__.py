@@ -14,7 +14,14 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    LongTable,
+    Paragraph,
+    SimpleDocTemplate,
+    Table,
+    TableStyle,
+)
 
 COMPANY = "Relay OMS"
 FONT, BOLD = "Helvetica", "Helvetica-Bold"
@@ -63,9 +70,13 @@ def para(text: object, style: str = "body", *, bold: bool = False) -> Paragraph:
     return Paragraph(f"<b>{body}</b>" if bold else body, STYLES[style])
 
 
-def grid_table(rows: list[list], widths: list[float], *, header: bool = True, extra: tuple = ()) -> Table:
-    """A ruled table; the first row shaded and repeated on every page when ``header``."""
-    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
+def grid_table(rows: list[list], widths: list[float], *, header: bool = True, extra: tuple = (),
+               long: bool = False) -> Table:
+    """A ruled table; the first row shaded and repeated on every page when ``header``.
+
+    ``long`` for tables of many pages: each page's split then measures only the rows that fit, not all the rest.
+    """
+    table = (LongTable if long else Table)(rows, colWidths=widths, repeatRows=1 if header else 0)
     commands = [("GRID", (0, 0), (-1, -1), 0.5, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), 9),
                 ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]
