@@ -1,23 +1,40 @@
 """Signing in and out of the portal, and the role checks every other blueprint uses."""
 from __future__ import annotations
 
+import math
+from datetime import timedelta
 from functools import wraps
 from typing import Callable
 from urllib.parse import urlparse
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from models.partners.accounts import authenticate
+from models.core.base import utc_now
+from models.core.rate_limits import allow_hit, seconds_until_next_window
+from models.partners.accounts import end_sessions
+from models.partners.login_throttle import LockoutPolicy, sign_in
 from models.partners.tables import OPS_ROLES, User
 
 bp = Blueprint("auth", __name__)
 
 LOGIN_FAILED = "Invalid email or password"
+# One answer for a busy client and a locked-out email (known or not): it must not tell which emails exist.
+TOO_MANY_ATTEMPTS = "Too many sign-in attempts. Please wait a few minutes and try again."
+CLIENT_WINDOW = timedelta(minutes=1)
 
 
 class PortalUser(UserMixin):
@@ -29,6 +46,11 @@ class PortalUser(UserMixin):
         self.email = user.email
         self.role = user.role
         self.partner_id = user.partner_id
+        self.session_version = user.session_version
+
+    def get_id(self) -> str:
+        """What the session keeps: the id and the session version, so raising the version ends the session."""
+        return f"{self.id}:{self.session_version}"
 
     @property
     def is_ops(self) -> bool:
@@ -61,6 +83,17 @@ def role_required(*roles: str) -> Callable:
 
 
 ops_required = role_required(*OPS_ROLES)
+admin_required = role_required("ops_admin")
+
+
+def load_session_user(session_id: str) -> PortalUser | None:
+    """The user of a session whose id ("42:3") still names the user's current session version, if active."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isascii() and user_id.isdigit() and version.isascii() and version.isdigit()):
+        return None  # a malformed id, or one from before session versions: sign in again
+    user = User.get_or_none(User.id == int(user_id), User.session_version == int(version),
+                            User.active == True)  # noqa: E712
+    return PortalUser(user) if user else None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -69,9 +102,20 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     if request.method == "GET":
         return render_template("auth/login.html", form=form)
-    user = authenticate(form.email.data or "", form.password.data or "") if form.validate_on_submit() else None
-    if user is None:
+    settings, now = current_app.config["OMS_SETTINGS"], utc_now()
+    if not allow_hit(f"login:{request.remote_addr or 'unknown'}", limit=settings.login_attempts_per_minute,
+                     window=CLIENT_WINDOW, now=now):
+        return _too_many_attempts(form, seconds_until_next_window(now, CLIENT_WINDOW))
+    if not form.validate_on_submit():
         return render_template("auth/login.html", form=form, error=LOGIN_FAILED), 401
+    policy = LockoutPolicy(max_failures=settings.login_max_failures,
+                           lockout=timedelta(seconds=settings.login_lockout_seconds))
+    outcome = sign_in(form.email.data, form.password.data, policy=policy, now=now)
+    if outcome.locked_until is not None:
+        return _too_many_attempts(form, math.ceil((outcome.locked_until - now).total_seconds()))
+    if outcome.user is None:
+        return render_template("auth/login.html", form=form, error=LOGIN_FAILED), 401
+    user = outcome.user
     login_user(PortalUser(user))
     target = request.args.get("next") or request.form.get("next")
     return redirect(target if is_local_path(target) else start_page(user.role))
@@ -79,7 +123,11 @@ def login() -> ResponseReturnValue:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """Sign out (a POST, so a link on another site cannot do it) and go back to the sign-in page."""
+    """Sign out (a POST, so a link on another site cannot do it) and go back to the sign-in page.
+
+    Every session of the user ends, not only this one: a copy of the cookie is refused from now on."""
+    if current_user.is_authenticated:
+        end_sessions(current_user.id)
     logout_user()
     flash("Signed out.", "info")
     return redirect(url_for("auth.login"))
@@ -90,6 +138,11 @@ def logout() -> ResponseReturnValue:
 def home() -> ResponseReturnValue:
     """The landing page for users without an order list (suppliers)."""
     return render_template("home.html")
+
+
+def _too_many_attempts(form: LoginForm, retry_after: int) -> ResponseReturnValue:
+    body = render_template("auth/login.html", form=form, error=TOO_MANY_ATTEMPTS)
+    return body, 429, {"Retry-After": str(max(1, retry_after))}
 
 
 def start_page(role: str) -> str:

@@ -62,15 +62,42 @@ def token() -> None:
 
 @token.command("create")
 @click.argument("email")
-def token_create(email: str) -> None:
+@click.option("--name", default="", help="what the token is for, shown in token lists")
+@click.option("--expires-days", type=click.IntRange(min=1, max=3650), help="refused after N days (default: never)")
+def token_create(email: str, name: str, expires_days: int | None) -> None:
     """Issue an API token for a user; prints the token alone on stdout."""
-    from models.partners.tables import ApiToken, User
+    from models.core.errors import ValidationFailed
+    from models.partners.api_tokens import create_token
+    from models.partners.tables import User
 
     with cli_context():
         found = User.get_or_none(User.email == email.strip().lower(), User.active == True)  # noqa: E712
         if found is None:
             raise click.ClickException(f"no active user {email!r}; create it with `oms user create`")
-        click.echo(ApiToken.issue(found))
+        try:
+            _, clear = create_token(found, name=name, expires_days=expires_days)
+        except ValidationFailed as exc:
+            raise click.ClickException(_messages(exc))
+        click.echo(clear)
+
+
+@main.group()
+def outbox() -> None:
+    """The outbox of messages for the broker."""
+
+
+@outbox.command("prune")
+@click.option("--older-than-hours", type=click.IntRange(min=1),
+              help="keep rows sent within this many hours (default OMS_OUTBOX_RETENTION_HOURS, 168)")
+def outbox_prune(older_than_hours: int | None) -> None:
+    """Delete outbox rows sent longer ago than the retention period, in short batches; unsent rows stay."""
+    from datetime import timedelta
+
+    from models.core.outbox import prune_sent
+
+    with cli_context() as settings:
+        deleted = prune_sent(timedelta(hours=older_than_hours or settings.outbox_retention_hours))
+    click.echo(f"deleted {deleted} sent outbox rows")
 
 
 @main.command()
@@ -95,6 +122,7 @@ def _messages(exc) -> str:
 
 
 def _register_commands() -> None:
+    from portal.cli_accounts import token_revoke, user_deactivate, user_unlock
     from portal.cli_bench import bench
     from portal.cli_bench_allocation import bench_allocation
     from portal.cli_bench_intake import bench_intake
@@ -108,6 +136,9 @@ def _register_commands() -> None:
         main.add_command(command)
     bench.add_command(bench_intake)
     bench.add_command(bench_allocation)
+    for command in (user_unlock, user_deactivate):
+        user.add_command(command)
+    token.add_command(token_revoke)
 
 
 _register_commands()

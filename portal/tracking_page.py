@@ -3,7 +3,7 @@ delivered order, the customer's own return request (found again by the same numb
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from flask import (
     Blueprint,
@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 
 from models.core.base import utc_now
 from models.core.errors import NotFound, ValidationFailed
-from models.core.rate_limits import allow_hit
+from models.core.rate_limits import allow_hit, seconds_until_next_window
 from models.returns.photos import (
     MAX_PHOTO_BYTES,
     UploadedPhoto,
@@ -175,13 +175,6 @@ def _rate_limited() -> Response | None:
     response = _public(render_template("track/limited.html"), 429)
     response.headers["Retry-After"] = str(seconds_until_next_window(now, LOOKUP_WINDOW))
     return response
-
-
-def seconds_until_next_window(now: datetime, window: timedelta) -> int:
-    """Whole seconds until the fixed window holding ``now`` ends (windows start at multiples of it since 1970)."""
-    seconds = int(window.total_seconds())
-    elapsed = int((now - datetime(1970, 1, 1)).total_seconds())
-    return seconds - elapsed % seconds
 
 
 def _public(body: str, status: int = 200) -> Response:

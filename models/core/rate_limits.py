@@ -43,6 +43,13 @@ def forget_old_windows(*, older_than: timedelta) -> int:
     return RateLimitWindow.delete().where(RateLimitWindow.window_start < utc_now() - older_than).execute()
 
 
+def seconds_until_next_window(now: datetime, window: timedelta) -> int:
+    """Whole seconds until the fixed window holding ``now`` ends (windows start at multiples of it since 1970)."""
+    seconds = int(window.total_seconds())
+    elapsed = int((now - datetime(1970, 1, 1)).total_seconds())
+    return seconds - elapsed % seconds
+
+
 def _window_start(now: datetime, seconds: int) -> datetime:
     epoch = datetime(1970, 1, 1)
     elapsed = int((now - epoch).total_seconds())

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 import peewee
 
@@ -14,6 +15,8 @@ ROLES = ("ops_admin", "ops_agent", "credit_controller", "supplier", "distributor
 OPS_ROLES = ("ops_admin", "ops_agent", "credit_controller")
 # A role listed here must be bound to a partner of that kind.
 ROLE_PARTNER_KIND = {"supplier": "supplier", "distributor": "distributor"}
+# A token's last use is noted at most this often, so a busy integration does not write on every call.
+LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 class Partner(BaseModel):
@@ -49,10 +52,22 @@ class User(BaseModel):
     partner = peewee.ForeignKeyField(Partner, null=True, backref="users", on_delete="RESTRICT")
     active = peewee.BooleanField(default=True)
     created_at = peewee.DateTimeField(default=utc_now)
+    # Part of every session's id: raising it (sign-out, new password, deactivation, lock-out) ends the user's
+    # sessions everywhere, including a copied cookie.
+    session_version = peewee.IntegerField(default=0)
 
     @property
     def is_ops(self) -> bool:
         return self.role in OPS_ROLES
+
+
+class LoginThrottle(BaseModel):
+    """Recent wrong passwords for one email, known or not, and the lock-out they led to."""
+
+    email = peewee.CharField(max_length=254, unique=True)  # as typed, trimmed and lower-cased
+    failures = peewee.IntegerField(default=0)
+    last_failure_at = peewee.DateTimeField()
+    locked_until = peewee.DateTimeField(null=True)
 
 
 def hash_token(token: str) -> str:
@@ -68,20 +83,33 @@ class ApiToken(BaseModel):
     created_at = peewee.DateTimeField(default=utc_now)
     last_used_at = peewee.DateTimeField(null=True)
     revoked_at = peewee.DateTimeField(null=True)
+    name = peewee.CharField(max_length=100, default="")  # what the owner uses it for
+    expires_at = peewee.DateTimeField(null=True)  # NULL: until revoked
 
     @classmethod
-    def issue(cls, user: User) -> str:
+    def issue(cls, user: User, *, name: str = "", expires_at: datetime | None = None) -> str:
         """Create a token for ``user`` and return its clear text (never stored)."""
         token = "oms_" + secrets.token_urlsafe(32)
-        cls.create(user=user, token_hash=hash_token(token), prefix=token[:12])
+        cls.create(user=user, token_hash=hash_token(token), prefix=token[:12], name=name, expires_at=expires_at)
         return token
 
     @classmethod
-    def user_for(cls, token: str) -> User | None:
+    def user_for(cls, token: str, *, now: datetime | None = None) -> User | None:
+        """The active user a live (unrevoked, unexpired) token belongs to, noting when it was used."""
+        now = now or utc_now()
         row = (cls.select(cls, User).join(User)
-               .where(cls.token_hash == hash_token(token), cls.revoked_at.is_null(), User.active == True)  # noqa: E712
+               .where(cls.token_hash == hash_token(token), cls.revoked_at.is_null(),
+                      cls.expires_at.is_null() | (cls.expires_at > now), User.active == True)  # noqa: E712
                .first())
-        return row.user if row else None
+        if row is None:
+            return None
+        if row.last_used_at is None or row.last_used_at < now - LAST_USED_PRECISION:
+            cls.update(last_used_at=now).where(cls.id == row.id).execute()
+        return row.user
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= utc_now()
 
 
-register_tables(Partner, User, ApiToken)
+register_tables(Partner, User, LoginThrottle, ApiToken)
