@@ -5,13 +5,12 @@ canonical order body, validated by the order schema and placed with unknown SKUs
 """
 from __future__ import annotations
 
-import json
 import re
 
 from flask import Blueprint, jsonify, request
 from marshmallow import ValidationError
 
-from models.core.errors import ValidationFailed
+from models.core.errors import BodyNotAnObject, ValidationFailed
 from models.intake.entry import place_order
 from models.intake.marketplace import (
     ChannelConfig,
@@ -19,7 +18,9 @@ from models.intake.marketplace import (
     order_from_woocommerce,
     signature_valid,
 )
+from models.intake.rules import channel_scope
 from models.intake.tables import SalesChannel
+from portal.json_body import parse_json
 from schemas.orders import order_schema
 
 bp = Blueprint("api_channels", __name__, url_prefix="/api/v1")
@@ -60,14 +61,16 @@ def channel_webhook(code: str):
     if topic != ORDER_TOPICS[channel.kind]:
         return _answer(200, ignored=f"topic {topic}")
     try:
-        payload = json.loads(body)
-    except ValueError:
-        return _answer(400, error="the body is not JSON")
+        payload = parse_json(body)
+    except BodyNotAnObject as exc:  # not JSON, or nested too deep
+        return _answer(400, error=str(exc))
     if not isinstance(payload, dict):
         return _answer(400, error="expected a JSON object")
     data = order_schema.load(MAPPERS[channel.kind](payload, _config(channel)))
     data["channel"] = channel.code  # loaded as the kind; stored per configured channel
-    order, created = place_order(data, actor=f"channel:{channel.code}", unknown_skus="hold")
+    # The shop's order ids are its own: an API order under the same channel name and ref is someone else's.
+    order, created = place_order(data, actor=f"channel:{channel.code}", unknown_skus="hold",
+                                 scope=channel_scope(channel.code))
     return _answer(201 if created else 200, id=order.id, status=order.status, created=created,
                    external_ref=order.external_ref, channel=order.channel)
 

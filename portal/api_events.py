@@ -5,11 +5,12 @@ Ops tokens read every event; a distributor token the events of the orders it may
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
 from models.core.errors import PermissionDenied
 from models.shipping.events import shipment_events_after
 from portal.api import answer_errors_as_json, token_required
+from schemas.fields import InputSchema
 
 bp = Blueprint("api_events", __name__, url_prefix="/api/v1")
 
@@ -19,7 +20,7 @@ MAX_ID = 2**63 - 1  # larger numbers cannot be bound as a database integer
 answer_errors_as_json(bp)
 
 
-class EventsQuerySchema(Schema):
+class EventsQuerySchema(InputSchema):
     after = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_ID))
     limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=MAX_PAGE))
 

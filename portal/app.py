@@ -1,13 +1,15 @@
 """The Flask application factory: settings, database per request, login, CSRF and blueprints."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from models.core.config import Settings, load_settings
 from models.core.db import bind_database, database
-from models.partners.tables import User
+from portal.outage import answer_database_outages
+from portal.security_headers import add_security_headers, trust_proxies
+from portal.unstorable_text import refuse_unstorable_text
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
@@ -16,11 +18,11 @@ csrf = CSRFProtect()
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):
-    from portal.auth import PortalUser  # a wrapper that gives flask-login what it needs
+def _load_user(session_id: str):
+    # Blueprint modules load inside create_app, this one too. A session of an old session version is refused.
+    from portal.auth import load_session_user
 
-    user = User.get_or_none(User.id == int(user_id), User.active == True)  # noqa: E712
-    return PortalUser(user) if user else None
+    return load_session_user(session_id)
 
 
 def create_app(settings: Settings | None = None, *, test_config: dict | None = None) -> Flask:
@@ -32,6 +34,10 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
         OMS_SETTINGS=settings,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
         # A little above the import limit, so an oversized upload meets the import's own clear 413.
         MAX_CONTENT_LENGTH=settings.import_max_bytes + 1024 * 1024,
     )
@@ -39,8 +45,12 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
         app.config.update(test_config)
     bind_database(settings.database_url)
     _open_database_per_request(app)
+    answer_database_outages(app)
+    refuse_unstorable_text(app)
     login_manager.init_app(app)
     csrf.init_app(app)
+    add_security_headers(app, https=settings.portal_url.startswith("https://"))
+    trust_proxies(app, settings.trusted_proxies)
 
     from portal import (
         allocation_settings,
@@ -64,12 +74,14 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
         scorecard,
         shipment_documents,
         shipments,
+        tokens,
         tracking_page,
+        users,
     )
 
     for blueprint in (auth.bp, ops.bp, holds.bp, allocation_settings.bp, inventory.bp, batches.bp, intake_queue.bp,
                       health.bp, shipments.bp, tracking_page.bp, shipment_documents.bp, return_settings.bp,
-                      returns.bp, feedback.bp, scorecard.bp):
+                      returns.bp, feedback.bp, scorecard.bp, tokens.bp, users.bp):
         app.register_blueprint(blueprint)
     for blueprint in (api.bp, api_intake.bp, api_channels.bp, api_payments.bp, api_returns.bp, api_stock.bp,
                       api_events.bp, shipment_documents.api_bp):
@@ -79,9 +91,15 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
 
 
 def _open_database_per_request(app: Flask) -> None:
+    from portal.health import PROBE_ENDPOINTS
+
+    # Probes answer whether or not the database does; static files (the outage page's stylesheet) need none.
+    without_database = ("static", *PROBE_ENDPOINTS)
+
     @app.before_request
     def _connect() -> None:
-        database.connect(reuse_if_open=True)
+        if request.endpoint not in without_database:
+            database.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _close(exc) -> None:

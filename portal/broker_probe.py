@@ -1,16 +1,37 @@
-"""Reachability of the configured broker and its dead letters, for the health page (publishes nothing)."""
+"""Reachability of the configured broker and its dead letters, for the health page (publishes nothing).
+
+A probe opens a connection to RabbitMQ; its answer is kept for PROBE_MAX_AGE seconds and only one probe runs at a
+time, so a monitor polling often (or a crowd calling /healthz) costs at most one connection per period.
+"""
 from __future__ import annotations
+
+import threading
+import time
 
 import pika
 
 from models.core.stages import ALL_STAGES
 
 QUEUES = [stage.queue_name for stage in ALL_STAGES]
+PROBE_MAX_AGE = 5.0  # seconds an answer is reused
+
+_probing = threading.Lock()
+_answers: dict[str, tuple[float, dict]] = {}  # broker URL -> (monotonic time probed, state)
 
 
-def broker_state(broker_url: str) -> dict:
+def broker_state(broker_url: str, *, max_age: float = PROBE_MAX_AGE) -> dict:
+    """The broker's state, probed at most once per ``max_age`` seconds per URL."""
     if not broker_url:
         return {"status": "ok", "kind": "in-process"}
+    with _probing:  # callers arriving during a probe wait for its answer rather than open their own
+        probed_at, state = _answers.get(broker_url, (float("-inf"), {}))
+        if time.monotonic() - probed_at >= max_age:
+            state = _probe(broker_url)
+            _answers[broker_url] = (time.monotonic(), state)
+        return dict(state)
+
+
+def _probe(broker_url: str) -> dict:
     try:
         params = pika.URLParameters(broker_url)
         params.socket_timeout = 2

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import threading
 from datetime import timedelta
 from urllib.parse import urlparse
@@ -83,17 +82,16 @@ def portal(host: str, port: int, threads: int) -> None:
 @click.option("--threads", type=int, help="threads per process (OMS_WORKER_THREADS, default 4)")
 @click.option("--queues", multiple=True, help="only consume these queues (e.g. oms_carrier)")
 def worker(processes: int | None, threads: int | None, queues: tuple[str, ...]) -> None:
-    """Run Dramatiq worker processes on the configured broker (start more on more machines to scale)."""
+    """Run Dramatiq worker processes on the configured broker, each restarted alone if it dies (start more on
+    more machines to scale)."""
     with cli_context() as settings:
         pass
     if not settings.uses_rabbitmq:
         raise click.ClickException("OMS_BROKER_URL is not set: the in-process broker only runs inside `oms up`")
-    argv = [sys.executable, "-m", "dramatiq", "workers.actors",
-            "--processes", str(processes or settings.worker_processes),
-            "--threads", str(threads or settings.worker_threads)]
-    if queues:
-        argv += ["--queues", *queues]
-    os.execv(sys.executable, argv)
+    from workers.supervisor import dramatiq_argv, supervise
+
+    argv = dramatiq_argv(threads=threads or settings.worker_threads, queues=queues)
+    raise SystemExit(supervise(processes or settings.worker_processes, argv))
 
 
 @click.command()
@@ -178,7 +176,8 @@ def _start_relay(broker, settings, stop: threading.Event) -> threading.Thread:
     thread = threading.Thread(target=run_relay, name="outbox-relay", daemon=True, args=(broker, stop), kwargs={
         "interval": settings.relay_interval_seconds, "sweep_interval": settings.sweep_interval_seconds,
         "stuck_after": timedelta(seconds=settings.stuck_after_seconds),
-        "poll_every": timedelta(seconds=settings.tracking_poll_seconds)})
+        "poll_every": timedelta(seconds=settings.tracking_poll_seconds),
+        "keep_sent": timedelta(hours=settings.outbox_retention_hours)})
     thread.start()
     return thread
 

@@ -29,6 +29,7 @@ from models.intake.mail import mark_converted
 from models.intake.sku_matching import match_line_sku
 from models.inventory.tables import Product
 from models.orders.cancellation import cancel_order
+from models.orders.partner_view import load_partner_order_view
 from models.orders.states import ORDER_CANCELLED, ORDER_ON_HOLD, ORDER_TRANSITIONS
 from models.orders.tables import Order
 from models.orders.views import load_order_view
@@ -116,16 +117,23 @@ class MatchSkuForm(FlaskForm):
 @bp.get("/orders/<int:order_id>")
 @order_desk
 def order_detail(order_id: int) -> ResponseReturnValue:
-    """Everything about one order: lines, reservations, shipments, tracking, reviews and its audit trail."""
+    """Everything about one order: lines, reservations, shipments, tracking, reviews and its audit trail.
+
+    A distributor sees its order without the planner's workings, review figures or internal names (partner_view).
+    """
     visible_order_or_404(current_user, order_id)
-    order = load_order_view(order_id)
+    if current_user.is_ops:
+        order, partner = load_order_view(order_id), None
+    else:
+        order = load_partner_order_view(order_id, current_user.partner_id)
+        partner = order.partner_view
     on_hold = order.status == ORDER_ON_HOLD
-    codes = hold_codes(order.id) if on_hold else ()
+    codes = hold_codes(order.id) if on_hold and partner is None else ()
     can_cancel = order.status in CANCELLABLE and current_user.role in CANCELLERS
     can_match = on_hold and current_user.role in OPS_ROLES
-    return render_template("ops/order_detail.html", order=order, lines=order.loaded_lines,
-                           shipments=order.loaded_shipments, trail=order.loaded_audit,
-                           reviews=order.loaded_reviews[::-1], hold_codes=codes,
+    return render_template("ops/order_detail.html", order=order, lines=order.loaded_lines, partner=partner,
+                           shipments=order.loaded_shipments, trail=partner.trail if partner else order.loaded_audit,
+                           reviews=[] if partner else order.loaded_reviews[::-1], hold_codes=codes,
                            can_decide=on_hold and may_release(codes, current_user.role),
                            can_cancel=can_cancel, cancel_form=CancelForm(prefix="cancel"),
                            can_match=can_match, match_form=MatchSkuForm(prefix="match"),

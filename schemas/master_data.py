@@ -8,7 +8,6 @@ from decimal import Decimal
 
 from marshmallow import (
     EXCLUDE,
-    Schema,
     ValidationError,
     fields,
     pre_load,
@@ -22,6 +21,7 @@ from models.partners.master_data_files import (  # noqa: F401 - KINDS, REQUIRED_
     REQUIRED_HEADERS,
     header_key,
 )
+from schemas.fields import InputSchema
 
 BUYER_KINDS = ("customer", "distributor")
 MAX_MONEY = Decimal("999999999999.99")  # NUMERIC(14, 2)
@@ -80,7 +80,7 @@ def email_field() -> fields.Email:
     return fields.Email(load_default="", validate=validate.Length(max=254))
 
 
-class CsvRowSchema(Schema):
+class CsvRowSchema(InputSchema):
     """A CSV row as a dict of header to cell text."""
 
     LOWER_CASE: tuple[str, ...] = ()  # fields whose cells are matched in any case

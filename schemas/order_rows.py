@@ -18,6 +18,7 @@ from models.intake.file_import.fields import (  # noqa: F401 - re-exported: a do
     LINE_FIELDS,
     REQUIRED_FIELDS,
 )
+from schemas.fields import Text
 
 # "1,234.50" and "1 234.50" as office spreadsheets write them; a lone "1,5" stays ambiguous and is refused.
 _GROUPED = re.compile(r"^-?\d{1,3}([, ]\d{3})+(\.\d+)?$")
@@ -63,7 +64,7 @@ class LooseDate(fields.Field):
         raise ValidationError(f"not a date (expected yyyy-mm-dd): {value!r}")
 
 
-class Code(fields.String):
+class Code(Text):
     """Text compared as a code: surrounding spaces dropped, upper case."""
 
     def _deserialize(self, value, attr, data, **kwargs) -> str:
@@ -78,8 +79,8 @@ def _two_decimals(value: Decimal) -> None:
 def _text(max_length: int, *, required: bool = False) -> fields.String:
     length = validate.Length(min=1 if required else 0, max=max_length)
     if required:
-        return fields.String(required=True, validate=length)
-    return fields.String(validate=length, load_default="")
+        return Text(required=True, validate=length)
+    return Text(validate=length, load_default="")
 
 
 class ImportRowSchema(Schema):

@@ -7,6 +7,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from models.core.currencies import CURRENCIES
 from models.orders.tables import CHANNELS
+from schemas.fields import InputSchema, OptionalEmail
 
 
 def _two_decimals(value: Decimal) -> None:
@@ -17,7 +18,7 @@ def _two_decimals(value: Decimal) -> None:
 class ShipToSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     phone = fields.String(load_default="", validate=validate.Length(max=64))
-    email = fields.Email(load_default="")
+    email = OptionalEmail()
     address = fields.String(required=True, validate=validate.Length(min=1, max=1000))
     city = fields.String(required=True, validate=validate.Length(min=1, max=128))
     region = fields.String(required=True, validate=validate.Length(min=1, max=64))
@@ -33,7 +34,7 @@ class OrderLineSchema(Schema):
                                 validate=[validate.Range(min=0), _two_decimals], allow_nan=False)
 
 
-class OrderSchema(Schema):
+class OrderSchema(InputSchema):
     channel = fields.String(load_default="api", validate=validate.OneOf(CHANNELS))
     external_ref = fields.String(required=True, validate=validate.Length(min=1, max=128))
     customer_code = fields.String(required=True, validate=validate.Length(min=1, max=64))

@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from models.core.currencies import CURRENCIES
 from models.receivables.ledger import PAYMENT_METHODS
 from models.receivables.payment_import import PAYMENT_HEADERS  # noqa: F401 - re-exported: a fact of models
-from schemas.fields import UtcDateTime
+from schemas.fields import InputSchema, UtcDateTime
 from schemas.master_data import CsvRowSchema
 
 MAX_MONEY = Decimal("999999999999.99")  # NUMERIC(14, 2)
@@ -19,7 +19,7 @@ def _two_decimals(value: Decimal) -> None:
         raise ValidationError("at most 2 decimal places")
 
 
-class PaymentSchema(Schema):
+class PaymentSchema(InputSchema):
     customer_code = fields.String(required=True, validate=validate.Length(min=1, max=64))
     amount = fields.Decimal(required=True, allow_nan=False, validate=[
         validate.Range(min=0, min_inclusive=False, max=MAX_MONEY, error="must be more than 0 and at most {max}"),

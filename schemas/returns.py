@@ -4,6 +4,7 @@ from __future__ import annotations
 from marshmallow import RAISE, Schema, fields, validate
 
 from models.returns.rules import REASONS, RESOLUTIONS
+from schemas.fields import InputSchema
 
 MAX_LINES = 100
 MAX_DB_ID = 2**31 - 1  # ids are 32-bit integers on PostgreSQL
@@ -17,7 +18,7 @@ class ReturnLineSchema(Schema):
     exchange_sku = fields.String(load_default=None, allow_none=True, validate=validate.Length(min=1, max=64))
 
 
-class ReturnRequestSchema(Schema):
+class ReturnRequestSchema(InputSchema):
     class Meta:
         unknown = RAISE
     order_id = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_DB_ID))
@@ -28,7 +29,7 @@ class ReturnRequestSchema(Schema):
                         validate=validate.Length(min=1, max=MAX_LINES))
 
 
-class ReturnDecisionSchema(Schema):
+class ReturnDecisionSchema(InputSchema):
     class Meta:
         unknown = RAISE
     note = fields.String(load_default="", validate=validate.Length(max=2000))
@@ -42,13 +43,13 @@ class InspectionLineSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=1000))
 
 
-class InspectionSchema(Schema):
+class InspectionSchema(InputSchema):
     class Meta:
         unknown = RAISE
     lines = fields.List(fields.Nested(InspectionLineSchema), required=True, validate=validate.Length(min=1))
 
 
-class PayoutPaidSchema(Schema):
+class PayoutPaidSchema(InputSchema):
     class Meta:
         unknown = RAISE
     reference = fields.String(required=True, validate=validate.Length(min=1, max=64))

@@ -9,13 +9,13 @@ from models.inventory.moves import (
     REASON_CODES,
     TRANSFER_REASON_CODES,
 )
-from schemas.fields import UtcDateTime
+from schemas.fields import InputSchema, UtcDateTime
 
 CODE = validate.Length(min=1, max=64)
 MAX_PAGE = 500
 
 
-class StockQuerySchema(Schema):
+class StockQuerySchema(InputSchema):
     sku = fields.String(load_default=None, validate=CODE)
     warehouse = fields.String(load_default=None, validate=CODE)
     low = fields.Boolean(load_default=False)
@@ -23,7 +23,7 @@ class StockQuerySchema(Schema):
     after = fields.String(load_default=None, validate=validate.Length(max=400))
 
 
-class AdjustmentSchema(Schema):
+class AdjustmentSchema(InputSchema):
     warehouse = fields.String(required=True, validate=CODE)
     sku = fields.String(required=True, validate=CODE)
     quantity_change = fields.Integer(required=True, strict=True, validate=[
@@ -33,7 +33,7 @@ class AdjustmentSchema(Schema):
     note = fields.String(load_default="", validate=validate.Length(max=MAX_NOTE))
 
 
-class TransferSchema(Schema):
+class TransferSchema(InputSchema):
     from_warehouse = fields.String(required=True, validate=CODE)
     to_warehouse = fields.String(required=True, validate=CODE)
     sku = fields.String(required=True, validate=CODE)
@@ -47,7 +47,7 @@ class ReceiptLineSchema(Schema):
     quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
 
 
-class ReceiptSchema(Schema):
+class ReceiptSchema(InputSchema):
     lines = fields.List(fields.Nested(ReceiptLineSchema), required=True, validate=validate.Length(min=1))
 
 

@@ -6,6 +6,7 @@ from datetime import timezone
 from marshmallow import EXCLUDE, Schema, fields, post_load, validate
 
 from models.shipping.tracking import CarrierEvent
+from schemas.fields import InputSchema
 
 
 class CarrierEventSchema(Schema):
@@ -24,7 +25,7 @@ class CarrierEventSchema(Schema):
         return CarrierEvent(**data)
 
 
-class TrackingEventsSchema(Schema):
+class TrackingEventsSchema(InputSchema):
     class Meta:
         unknown = EXCLUDE
     events = fields.List(fields.Nested(CarrierEventSchema), required=True, validate=validate.Length(max=500))

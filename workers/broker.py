@@ -14,6 +14,8 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import default_middleware
 
 from models.core.config import Settings, load_settings
+from workers.dead_letters import DeadLetterLog
+from workers.message_arguments import RejectUnbindableArguments
 from workers.middleware import DatabaseConnection
 
 
@@ -23,7 +25,9 @@ def current_settings() -> Settings:
 
 
 def build_broker(settings: Settings) -> dramatiq.Broker:
-    middleware = [m() for m in default_middleware] + [DatabaseConnection(settings.database_url)]
+    # after_* hooks run last to first: DeadLetterLog, first, sees what Retries decided (retry or dead letter).
+    middleware = [DeadLetterLog(), RejectUnbindableArguments()] + [m() for m in default_middleware] + [
+        DatabaseConnection(settings.database_url)]
     if settings.uses_rabbitmq:
         return RabbitmqBroker(url=settings.broker_url, confirm_delivery=True, middleware=middleware)
     return StubBroker(middleware=middleware)

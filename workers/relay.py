@@ -14,10 +14,17 @@ from datetime import timedelta
 import dramatiq
 
 from models.core.db import connection
-from models.core.outbox import OutboxMessage, claim_batch, mark_sent, release_claims
+from models.core.outbox import (
+    OutboxMessage,
+    claim_batch,
+    mark_sent,
+    prune_sent,
+    release_claims,
+)
 from models.core.rate_limits import forget_old_windows
 from models.core.stages import MAX_BATCH_BY_ACTOR
 from models.inventory.alerts import sweep_alerts
+from models.partners.login_throttle import forget_old_failures
 from models.review.hold_decisions import cancel_stale_holds
 from models.shipping.tracking_polls import schedule_due_polls
 from models.sweeper import redrive_stuck_orders, redrive_stuck_returns
@@ -26,6 +33,9 @@ logger = logging.getLogger(__name__)
 BATCH = 200
 MAX_IDS = 500
 LEASE = timedelta(seconds=60)
+# Sent rows pruned per sweep at most (batches of PRUNE_BATCH): a backlog goes over several sweeps, never
+# holding up publishing for long.
+PRUNE_BATCHES_PER_SWEEP = 10
 
 
 def relay_once(broker: dramatiq.Broker, *, batch: int = BATCH) -> int:
@@ -79,9 +89,10 @@ def _message(row: OutboxMessage, args: tuple) -> dramatiq.Message:
 
 
 def run_relay(broker: dramatiq.Broker, stop: threading.Event, *, interval: float,
-              sweep_interval: float, stuck_after: timedelta, poll_every: timedelta = timedelta(minutes=5)) -> None:
+              sweep_interval: float, stuck_after: timedelta, poll_every: timedelta = timedelta(minutes=5),
+              keep_sent: timedelta = timedelta(hours=168)) -> None:
     """Relay until ``stop`` is set; every ``sweep_interval`` also re-drive stuck orders, expire holds,
-    check stock alerts and nudge the tracking polls that are due."""
+    check stock alerts, nudge the tracking polls that are due and prune rows sent longer than ``keep_sent`` ago."""
     next_sweep = time.monotonic() + sweep_interval
     while not stop.is_set():
         try:
@@ -94,6 +105,8 @@ def run_relay(broker: dramatiq.Broker, stop: threading.Event, *, interval: float
                     sweep_alerts()
                     schedule_due_polls(poll_every)
                     forget_old_windows(older_than=timedelta(hours=1))
+                    forget_old_failures(older_than=timedelta(days=1))
+                    prune_sent(keep_sent, max_batches=PRUNE_BATCHES_PER_SWEEP)
                 if redriven:
                     logger.warning("re-drove stuck orders: %s", redriven)
                 if expired:

@@ -34,6 +34,9 @@ class Settings:
     worker_threads: int
     import_max_bytes: int
     import_max_rows: int
+    import_max_cell_chars: int  # one cell of an order file; Excel's own limit by default
+    import_max_unpacked_bytes: int  # an XLSX's parts together, as its zip declares them
+    import_max_unpack_ratio: int  # unpacked / packed size of one XLSX part (zip bombs run to 1000)
     smtp_url: str  # outbound relay, smtp://host:port; "" logs mails instead of sending them
     mail_from: str
     mail_intake_host: str
@@ -43,6 +46,13 @@ class Settings:
     carriers_file: str  # JSON carriers and selection rules; "" uses the bundled sandbox setup
     tracking_poll_seconds: float  # how often carriers without webhooks are asked for events
     track_lookups_per_minute: int  # public tracking page lookups per client
+    trusted_proxies: int = 0  # proxies in front of the portal whose X-Forwarded-For/-Proto are believed
+    secure_cookies: bool = False  # session and remember-me cookies only over HTTPS
+    login_attempts_per_minute: int = 20  # sign-in attempts per client IP
+    login_max_failures: int = 5  # wrong passwords for one email before it is locked out
+    login_lockout_seconds: int = 900  # how long a lock-out lasts, and the window the failures count in
+    outbox_retention_hours: int = 168  # sent outbox rows are kept this long (for tracing), then pruned
+    health_token: str = ""  # bearer token for the /healthz detail (monitoring); "" allows only ops logins
 
     @property
     def uses_sqlite(self) -> bool:
@@ -61,6 +71,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ConfigError(f"OMS_DATA_DIR={data_dir}: cannot create the data folder ({exc})") from exc
+    portal_url = _http_url(env, "OMS_PORTAL_URL", "http://127.0.0.1:8000")
     return Settings(
         data_dir=data_dir,
         database_url=_database_url(env, data_dir),
@@ -68,7 +79,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secret_key=env.get("OMS_SECRET_KEY") or _kept_secret(data_dir / "secret_key"),
         carrier_url=_http_url(env, "OMS_CARRIER_URL", "http://127.0.0.1:8090"),
         carrier_webhook_secret=env.get("OMS_CARRIER_WEBHOOK_SECRET") or "sandbox-secret",
-        portal_url=_http_url(env, "OMS_PORTAL_URL", "http://127.0.0.1:8000"),
+        portal_url=portal_url,
         stuck_after_seconds=_number(env, "OMS_STUCK_AFTER_SECONDS", 120, int, minimum=1),
         relay_interval_seconds=_number(env, "OMS_RELAY_INTERVAL_SECONDS", 0.2, float, minimum=0.01),
         sweep_interval_seconds=_number(env, "OMS_SWEEP_INTERVAL_SECONDS", 30.0, float, minimum=0.1),
@@ -76,6 +87,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         worker_threads=_number(env, "OMS_WORKER_THREADS", 4, int, minimum=1),
         import_max_bytes=_number(env, "OMS_IMPORT_MAX_BYTES", 50 * 1024 * 1024, int, minimum=1),
         import_max_rows=_number(env, "OMS_IMPORT_MAX_ROWS", 1_000_000, int, minimum=1),
+        import_max_cell_chars=_number(env, "OMS_IMPORT_MAX_CELL_CHARS", 32_767, int, minimum=100),
+        import_max_unpacked_bytes=_number(env, "OMS_IMPORT_MAX_UNPACKED_BYTES", 512 * 1024 * 1024, int,
+                                          minimum=1),
+        import_max_unpack_ratio=_number(env, "OMS_IMPORT_MAX_UNPACK_RATIO", 100, int, minimum=1),
         smtp_url=_smtp_url(env),
         mail_from=env.get("OMS_MAIL_FROM") or "orders@relay-oms.local",
         mail_intake_host=env.get("OMS_MAIL_INTAKE_HOST") or "127.0.0.1",
@@ -85,6 +100,13 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         carriers_file=_existing_file(env, "OMS_CARRIERS_FILE"),
         tracking_poll_seconds=_number(env, "OMS_TRACKING_POLL_SECONDS", 300.0, float, minimum=1),
         track_lookups_per_minute=_number(env, "OMS_TRACK_LOOKUPS_PER_MINUTE", 10, int, minimum=1),
+        trusted_proxies=_number(env, "OMS_TRUSTED_PROXIES", 0, int, minimum=0),
+        secure_cookies=_flag(env, "OMS_SECURE_COOKIES", default=portal_url.startswith("https://")),
+        login_attempts_per_minute=_number(env, "OMS_LOGIN_ATTEMPTS_PER_MINUTE", 20, int, minimum=1),
+        login_max_failures=_number(env, "OMS_LOGIN_MAX_FAILURES", 5, int, minimum=1),
+        login_lockout_seconds=_number(env, "OMS_LOGIN_LOCKOUT_SECONDS", 900, int, minimum=1),
+        outbox_retention_hours=_number(env, "OMS_OUTBOX_RETENTION_HOURS", 168, int, minimum=1),
+        health_token=_token(env, "OMS_HEALTH_TOKEN"),
     )
 
 
@@ -133,6 +155,25 @@ def _http_url(env: Mapping[str, str], name: str, default: str) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ConfigError(f"{name}={url!r}: expected an http(s) URL such as {default}")
     return url.rstrip("/")
+
+
+def _token(env: Mapping[str, str], name: str) -> str:
+    """An optional shared secret: unset, or long enough not to be guessed."""
+    token = (env.get(name) or "").strip()
+    if token and len(token) < 16:
+        raise ConfigError(f"{name}: at least 16 characters (e.g. `openssl rand -hex 24`), or unset")
+    return token
+
+
+def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={env[name]!r}: expected 1/true/yes/on or 0/false/no/off")
 
 
 def _number(env: Mapping[str, str], name: str, default, kind, *, minimum):

@@ -82,8 +82,20 @@ class ImportRefused(OMSError):
     """Raised when a whole order file is refused (too big, too many rows, unreadable, wrong columns or type)."""
 
 
+class ImportTooLarge(ImportRefused):
+    """Raised when an order file passes a size limit: its bytes, its unpacked bytes or its rows (HTTP 413)."""
+
+
+class ImportUnsafe(ImportRefused):
+    """Raised when an order file is built to hurt the reader: a zip bomb, an endless cell or line, a DTD (HTTP 422)."""
+
+
 class BodyNotAnObject(OMSError):
     """Raised when an API request's body is not a JSON object."""
+
+
+class BodyTooDeep(BodyNotAnObject):
+    """Raised when an API request's JSON body nests deeper than any endpoint reads."""
 
 
 class RuleSetChanged(OMSError):

@@ -10,6 +10,8 @@ import peewee
 from models.core.base import BaseModel, utc_now
 from models.core.registry import register_tables
 
+PRUNE_BATCH = 5000  # rows deleted per transaction when sent rows are pruned
+
 
 class OutboxMessage(BaseModel):
     queue_name = peewee.CharField(max_length=64)
@@ -64,6 +66,24 @@ def release_claims(messages: list[OutboxMessage], error: str) -> None:
     """Give messages back after a failed publish so the next pass retries them."""
     (OutboxMessage.update(claimed_until=None, claim_token=None, last_error=error[:2000])
      .where(OutboxMessage.id.in_([m.id for m in messages])).execute())
+
+
+def prune_sent(older_than: timedelta, *, batch: int = PRUNE_BATCH, max_batches: int | None = None) -> int:
+    """Delete rows sent more than ``older_than`` ago, ``batch`` rows per short transaction so the relay is never
+    held up for long; an unsent row is never deleted. Stops after ``max_batches``; returns how many were deleted."""
+    cutoff = utc_now() - older_than
+    deleted = batches = 0
+    while max_batches is None or batches < max_batches:
+        # sent_at < cutoff is never true for an unsent row (NULL); the (sent_at, id) index serves the scan.
+        oldest = (OutboxMessage.select(OutboxMessage.id).where(OutboxMessage.sent_at < cutoff)
+                  .order_by(OutboxMessage.sent_at, OutboxMessage.id).limit(batch))
+        with OutboxMessage._meta.database.atomic():
+            count = OutboxMessage.delete().where(OutboxMessage.id.in_(oldest)).execute()
+        deleted += count
+        batches += 1
+        if count < batch:
+            break
+    return deleted
 
 
 register_tables(OutboxMessage)

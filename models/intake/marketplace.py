@@ -47,20 +47,21 @@ def order_from_shopify(payload: dict, channel: ChannelConfig) -> dict:
         address = {}
     else:
         _require(errors, address, ("address1", "city", "country_code"), prefix="shipping_address.")
-    name = (address.get("name") or _joined(address.get("first_name"), address.get("last_name"))).strip()
+    name = _joined(address.get("name")) or _joined(address.get("first_name"), address.get("last_name"))
     if address and not name:
         errors["shipping_address.name"] = ["required"]
     lines = _lines(payload.get("line_items"), errors, price_key="price", title_key="title")
     region = _region(channel, errors, "shipping_address.province_code",
                      address.get("province_code"), address.get("province")) if address else ""
     _raise_if(errors)
-    customer = payload.get("customer") or {}
+    customer = _object(payload.get("customer"))
     label = payload.get("name") or f"#{payload.get('order_number', payload['id'])}"
     return _body(channel, external_ref=str(payload["id"]), currency=payload["currency"], lines=lines,
                  notes=_notes(f"Shopify order {label}", payload.get("note")), ship_to={
                      "name": name,
                      "phone": address.get("phone") or payload.get("phone") or customer.get("phone") or "",
-                     "email": payload.get("email") or payload.get("contact_email") or "",
+                     # POS, draft and phone orders may have none: "" then, and no mail goes out to the buyer
+                     "email": _email(payload.get("email"), payload.get("contact_email"), customer.get("email")),
                      "address": _joined(address.get("address1"), address.get("address2"), sep="\n"),
                      "city": address["city"], "region": region, "postcode": address.get("zip") or "",
                      "country": str(address["country_code"]).upper()})
@@ -72,14 +73,13 @@ def order_from_woocommerce(payload: dict, channel: ChannelConfig) -> dict:
     billing address is used (WooCommerce leaves shipping empty when it equals billing)."""
     errors: dict[str, list[str]] = {}
     _require(errors, payload, ("id", "currency"))
-    billing = payload.get("billing") or {}
-    shipping = payload.get("shipping") or {}
+    billing, shipping = _object(payload.get("billing")), _object(payload.get("shipping"))
     source, where = (shipping, "shipping") if shipping.get("address_1") else (billing, "billing")
     if not source.get("address_1"):
         errors["shipping.address_1"] = ["required: the order has no shipping or billing address"]
     else:
         _require(errors, source, ("city", "country"), prefix=f"{where}.")
-    name = _joined(source.get("first_name"), source.get("last_name")) or (source.get("company") or "")
+    name = _joined(source.get("first_name"), source.get("last_name")) or _joined(source.get("company"))
     if source.get("address_1") and not name.strip():
         errors[f"{where}.first_name"] = ["required"]
     lines = _lines(payload.get("line_items"), errors, price_key="price", title_key="name")
@@ -90,7 +90,7 @@ def order_from_woocommerce(payload: dict, channel: ChannelConfig) -> dict:
                               payload.get("customer_note")), ship_to={
                      "name": name.strip(),
                      "phone": shipping.get("phone") or billing.get("phone") or "",
-                     "email": billing.get("email") or "",
+                     "email": _email(billing.get("email")),
                      "address": _joined(source.get("address_1"), source.get("address_2"), sep="\n"),
                      "city": source["city"], "region": region, "postcode": source.get("postcode") or "",
                      "country": str(source["country"]).upper()})
@@ -110,6 +110,9 @@ def _lines(items, errors: dict, *, price_key: str, title_key: str) -> list[dict]
     merged: dict[str, dict] = {}
     for index, item in enumerate(items):
         where = f"line_items.{index}"
+        if not isinstance(item, dict):
+            errors[where] = ["expected a line item object"]
+            continue
         quantity, price = item.get("quantity"), _money(item.get(price_key))
         if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
             errors[f"{where}.quantity"] = ["required: a whole number of at least 1"]
@@ -163,6 +166,16 @@ def _require(errors: dict, source: dict, keys: tuple[str, ...], *, prefix: str =
     for key in keys:
         if source.get(key) in (None, ""):
             errors[f"{prefix}{key}"] = ["required"]
+
+
+def _email(*candidates) -> str:
+    """The first address given, trimmed; "" when the order has none."""
+    return next((str(c).strip() for c in candidates if c is not None and str(c).strip()), "")
+
+
+def _object(value) -> dict:
+    """A nested JSON object of the payload; anything else (a shop's bug, a forged body) reads as absent."""
+    return value if isinstance(value, dict) else {}
 
 
 def _joined(*parts, sep: str = " ") -> str:

@@ -153,6 +153,33 @@ def test_distributor_places_only_for_its_customers(api):
     assert Order.get_by_id(placed.json["id"]).placed_by.code == "DIST1"
 
 
+def test_another_distributors_reference_gets_its_own_order_not_the_first(api):
+    first = post_order(api, order_body("PO-NE-9001"), as_user="distributor")
+    theirs = order_body("PO-NE-9001", customer_code="CUST2", region="R2")
+    second = post_order(api, theirs, as_user="other_distributor")
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert second.json["created"] is True and second.json["id"] != first.json["id"]
+    assert Order.get_by_id(second.json["id"]).placed_by.code == "DIST2"
+    again = post_order(api, order_body("PO-NE-9001"), as_user="distributor")
+    assert (again.status_code, again.json) == (200, {**first.json, "created": False})
+    their_again = post_order(api, theirs, as_user="other_distributor")
+    assert (their_again.status_code, their_again.json) == (200, {**second.json, "created": False})
+    url = f"/api/v1/orders/{first.json['id']}"
+    assert api.client.get(url, headers=bearer(api.tokens["other_distributor"])).status_code == 404
+
+
+def test_an_impostors_reference_posted_first_does_not_block_the_real_order(api):
+    impostor = post_order(api, order_body("PO-NE-9001", customer_code="CUST2", region="R2"),
+                          as_user="other_distributor")
+    real = post_order(api, order_body("PO-NE-9001"), as_user="distributor")
+    assert (impostor.status_code, real.status_code) == (202, 202)
+    assert real.json["id"] != impostor.json["id"]
+    order = Order.get_by_id(real.json["id"])
+    assert (order.customer.code, order.placed_by.code) == ("CUST1", "DIST1")
+    keyed_by_ops = post_order(api, order_body("PO-NE-9001"))  # ops is a submitter of its own
+    assert keyed_by_ops.status_code == 202 and keyed_by_ops.json["id"] not in (real.json["id"], impostor.json["id"])
+
+
 def test_supplier_may_not_place_orders(api):
     response = post_order(api, as_user="supplier")
     assert response.status_code == 403
@@ -424,28 +451,32 @@ def test_signed_body_that_is_not_json_is_a_client_error(api):
 # --- health --------------------------------------------------------------------------------------
 
 def test_healthz_reports_database_and_in_process_broker(api):
-    response = api.client.get("/healthz")
+    response = api.client.get("/healthz", headers=bearer(api.tokens["ops_agent"]))
     assert response.status_code == 200
     assert response.json == {"status": "ok",
                              "database": {"status": "ok", "engine": "sqlite", "outbox_unsent": 0},
                              "broker": {"status": "ok", "kind": "in-process"}}
     post_order(api)
-    assert api.client.get("/healthz").json["database"]["outbox_unsent"] == 1
+    assert api.client.get("/healthz", headers=bearer(api.tokens["ops_agent"])).json["database"]["outbox_unsent"] == 1
+
+
+HEALTH_TOKEN = "monitoring-token-0123456789"
 
 
 def unmigrated_app(tmp_path):
-    return create_app(settings_for(tmp_path, OMS_DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}"),
+    return create_app(settings_for(tmp_path, OMS_DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+                                   OMS_HEALTH_TOKEN=HEALTH_TOKEN),
                       test_config={"TESTING": True})
 
 
 def test_healthz_is_503_on_an_unmigrated_database(tmp_path):
-    response = unmigrated_app(tmp_path).test_client().get("/healthz")
+    response = unmigrated_app(tmp_path).test_client().get("/healthz", headers=bearer(HEALTH_TOKEN))
     assert response.status_code == 503
     assert (response.json["status"], response.json["database"]["status"]) == ("degraded", "error")
 
 
 def test_healthz_names_pending_migrations(tmp_path):
-    response = unmigrated_app(tmp_path).test_client().get("/healthz")
+    response = unmigrated_app(tmp_path).test_client().get("/healthz", headers=bearer(HEALTH_TOKEN))
     every = [m.name for m in migration_runner().migrations()]
     assert every[0] == "0001_initial"
     assert response.json["database"].get("pending_migrations") == every

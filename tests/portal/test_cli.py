@@ -1,7 +1,11 @@
+from datetime import timedelta
+
 import pytest
 from click.testing import CliRunner
 
+from models.core.base import utc_now
 from models.core.migrate import migration_runner
+from models.core.outbox import OutboxMessage, enqueue_after_commit
 from models.invariants import CHECKS
 from models.partners.accounts import authenticate
 from models.partners.tables import ApiToken, User
@@ -125,3 +129,18 @@ def test_bad_setting_stops_the_command_naming_the_variable(oms, name, value):
     assert result.exit_code == 1
     assert result.stderr.startswith(f"Error: {name}=")
     assert "applied" not in result.stdout
+
+
+def test_outbox_prune_deletes_rows_sent_before_the_retention_period(oms, db):
+    rows = [enqueue_after_commit("oms_intake", "intake_orders", [n]).id for n in range(4)]
+    for row_id, hours in zip(rows, (200, 100, 30, None)):
+        sent_at = None if hours is None else utc_now() - timedelta(hours=hours)
+        OutboxMessage.update(sent_at=sent_at).where(OutboxMessage.id == row_id).execute()
+    first = oms("outbox", "prune")  # OMS_OUTBOX_RETENTION_HOURS: 168 by default
+    assert (first.exit_code, first.stdout) == (0, "deleted 1 sent outbox rows\n")
+    second = oms("outbox", "prune", OMS_OUTBOX_RETENTION_HOURS="48")
+    assert (second.exit_code, second.stdout) == (0, "deleted 1 sent outbox rows\n")
+    third = oms("outbox", "prune", "--older-than-hours", "24")
+    assert (third.exit_code, third.stdout) == (0, "deleted 1 sent outbox rows\n")
+    assert [row.id for row in OutboxMessage.select()] == rows[3:]  # never sent: kept
+    assert oms("outbox", "prune", "--older-than-hours", "0").exit_code == 2

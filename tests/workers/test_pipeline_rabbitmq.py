@@ -41,6 +41,7 @@ def api(tmp_path, postgres_url, pg_db):
     client.post_order = lambda body: client.post("/api/v1/orders", json=body, headers=headers)
     client.order = lambda order_id: client.get(f"/api/v1/orders/{order_id}", headers=headers).get_json()
     client.flask_app = app
+    client.headers = headers  # the /healthz detail is for ops tokens
     return client
 
 
@@ -121,7 +122,7 @@ def test_poison_message_ends_in_the_dead_letter_queue_shown_by_healthz(stack, ap
     health = {}
 
     def dead_lettered() -> bool:
-        health.update(api.get("/healthz").get_json())
+        health.update(api.get("/healthz", headers=api.headers).get_json())
         return health["broker"]["dead_letters"]["oms_intake"] == 1
 
     # The app under test runs on the in-process broker; ask it about RabbitMQ through its settings.

@@ -1,3 +1,4 @@
+import threading
 from datetime import timedelta
 
 import dramatiq
@@ -13,7 +14,8 @@ from models.shipping.dispatch import prepare_waybill
 from models.sweeper import redrive_stuck_orders
 from schemas.orders import order_schema
 from tests.factories import make_world, order_body, sandbox_choice
-from workers.relay import relay_once
+from tests.pipeline_support import wait_until
+from workers.relay import relay_once, run_relay
 
 AGE = timedelta(minutes=2)
 
@@ -194,3 +196,21 @@ def test_sweeper_leaves_an_order_whose_carrier_call_is_retrying(db):
     prepare_waybill(shipment.id, choose=sandbox_choice)  # asked the carrier just now; it failed and will retry
     assert redrive_stuck_orders(timedelta(minutes=5)) == {}
     assert redrive_stuck_orders(timedelta(seconds=-1)) == {"allocated": 1}  # last attempt older than the age
+
+
+def test_the_relay_sweep_prunes_rows_sent_before_the_retention_period(db):
+    old = [enqueue_after_commit("oms_intake", "intake_orders", [n]).id for n in range(3)]
+    OutboxMessage.update(sent_at=utc_now() - timedelta(hours=25)).where(OutboxMessage.id.in_(old)).execute()
+    unsent_row = enqueue_after_commit("oms_review", "review_orders", [9]).id
+    broker, stop = RecordingBroker(), threading.Event()
+    relay = threading.Thread(target=run_relay, args=(broker, stop), kwargs={
+        "interval": 0.01, "sweep_interval": 0.01, "stuck_after": AGE, "keep_sent": timedelta(hours=24)})
+    relay.start()
+    try:
+        wait_until(lambda: not OutboxMessage.select().where(OutboxMessage.id.in_(old)).exists(), timeout=10,
+                   what="rows sent 25 hours ago pruned")
+    finally:
+        stop.set()
+        relay.join(10)
+    assert broker.sent() == [("oms_review", "review_orders", ([9],))]
+    assert [row.id for row in OutboxMessage.select()] == [unsent_row]  # published just now: kept

@@ -119,3 +119,49 @@ def test_http_urls_lose_trailing_slash_and_numbers_parse(tmp_path):
 
 def test_empty_number_means_default(tmp_path):
     assert load(tmp_path, OMS_WORKER_THREADS="").worker_threads == 4
+
+
+def test_outbox_retention_defaults_to_a_week_and_is_at_least_an_hour(tmp_path):
+    assert load(tmp_path).outbox_retention_hours == 168
+    assert load(tmp_path, OMS_OUTBOX_RETENTION_HOURS="24").outbox_retention_hours == 24
+    with pytest.raises(ConfigError, match="OMS_OUTBOX_RETENTION_HOURS"):
+        load(tmp_path, OMS_OUTBOX_RETENTION_HOURS="0")
+
+
+def test_health_token_is_unset_or_long_enough(tmp_path):
+    assert load(tmp_path).health_token == ""
+    assert load(tmp_path, OMS_HEALTH_TOKEN="a" * 16).health_token == "a" * 16
+    with pytest.raises(ConfigError, match="OMS_HEALTH_TOKEN") as raised:
+        load(tmp_path, OMS_HEALTH_TOKEN="short-secret")
+    assert "short-secret" not in str(raised.value)  # a secret is never echoed
+
+
+def test_sign_in_settings_have_safe_defaults(tmp_path):
+    settings = load(tmp_path)
+    assert (settings.trusted_proxies, settings.secure_cookies) == (0, False)
+    assert (settings.login_attempts_per_minute, settings.login_max_failures, settings.login_lockout_seconds) == (
+        20, 5, 900)
+
+
+@pytest.mark.parametrize("env, secure", [
+    ({"OMS_PORTAL_URL": "https://oms.example.com"}, True),
+    ({"OMS_PORTAL_URL": "https://oms.example.com", "OMS_SECURE_COOKIES": "off"}, False),
+    ({"OMS_PORTAL_URL": "http://oms.internal", "OMS_SECURE_COOKIES": "1"}, True),
+    ({"OMS_PORTAL_URL": "http://oms.internal", "OMS_SECURE_COOKIES": ""}, False),
+])
+def test_secure_cookies_follow_the_portal_url_unless_set(tmp_path, env, secure):
+    assert load(tmp_path, **env).secure_cookies is secure
+
+
+@pytest.mark.parametrize("name, value", [
+    ("OMS_SECURE_COOKIES", "maybe"),
+    ("OMS_TRUSTED_PROXIES", "-1"),
+    ("OMS_TRUSTED_PROXIES", "one"),
+    ("OMS_LOGIN_ATTEMPTS_PER_MINUTE", "0"),
+    ("OMS_LOGIN_MAX_FAILURES", "0"),
+    ("OMS_LOGIN_LOCKOUT_SECONDS", "0"),
+])
+def test_bad_sign_in_setting_names_the_variable(tmp_path, name, value):
+    with pytest.raises(ConfigError, match=name) as raised:
+        load(tmp_path, **{name: value})
+    assert repr(value) in str(raised.value)

@@ -1,11 +1,14 @@
 from datetime import timedelta
 
+import pytest
+
 from models.core.base import utc_now
 from models.core.outbox import (
     OutboxMessage,
     claim_batch,
     enqueue_after_commit,
     mark_sent,
+    prune_sent,
     release_claims,
 )
 
@@ -79,3 +82,46 @@ def test_zero_limit_or_empty_outbox_claims_nothing(any_db):
     assert claim_batch(10, LEASE) == []
     write(1)
     assert claim_batch(0, LEASE) == []
+
+
+# --- pruning -------------------------------------------------------------------------------------
+
+WEEK = timedelta(hours=168)
+
+
+def sent_hours_ago(row_ids: list[int], hours: float) -> None:
+    OutboxMessage.update(sent_at=utc_now() - timedelta(hours=hours)).where(OutboxMessage.id.in_(row_ids)).execute()
+
+
+def test_prune_deletes_only_rows_sent_before_the_retention_period(any_db):
+    old_sent, recent_sent, old_unsent, old_claimed = write(2), write(2), write(2), write(1)
+    sent_hours_ago(old_sent, 169)
+    sent_hours_ago(recent_sent, 167)
+    long_ago = utc_now() - timedelta(days=30)
+    OutboxMessage.update(created_at=long_ago).where(OutboxMessage.id.in_(old_unsent + old_claimed)).execute()
+    claim_batch(1, LEASE)  # the oldest unsent row, claimed by a relay but not sent
+    assert prune_sent(WEEK) == 2
+    assert ids(OutboxMessage.select().order_by(OutboxMessage.id)) == recent_sent + old_unsent + old_claimed
+    assert unsent() == old_unsent + old_claimed
+    assert prune_sent(WEEK) == 0
+
+
+def test_prune_works_in_batches_and_stops_after_max_batches(any_db):
+    written = write(7)
+    sent_hours_ago(written, 200)
+    assert prune_sent(WEEK, batch=3, max_batches=2) == 6
+    assert ids(OutboxMessage.select()) == written[6:]  # the oldest first
+    assert prune_sent(WEEK, batch=3) == 1
+    assert OutboxMessage.select().count() == 0
+
+
+@pytest.mark.parametrize("backend", ["db", "pg_db"])
+def test_each_prune_batch_is_its_own_transaction(backend, request, monkeypatch):
+    db = request.getfixturevalue(backend)  # committing for real, not inside a test's rolled-back transaction
+    written = write(5)
+    sent_hours_ago(written, 200)
+    transactions = []
+    real_begin = db.begin
+    monkeypatch.setattr(db, "begin", lambda *a, **k: transactions.append(1) or real_begin(*a, **k))
+    assert prune_sent(WEEK, batch=2) == 5
+    assert len(transactions) == 3  # 2 + 2 + 1 rows

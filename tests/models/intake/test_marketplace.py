@@ -169,3 +169,20 @@ def test_signature_missing_or_garbage_is_invalid(header):
 
 def test_signature_never_valid_without_a_secret():
     assert not signature_valid("", b"{}", sign("", b"{}"))
+
+
+@pytest.mark.parametrize("mapper, payload", [
+    (order_from_shopify, {**SHOPIFY, "shipping_address": {**SHOPIFY["shipping_address"], "name": 1e308}}),
+    (order_from_shopify, {**SHOPIFY, "customer": ["not", "an", "object"]}),
+    (order_from_shopify, {**SHOPIFY, "line_items": [7, "x", None]}),
+    (order_from_woocommerce, woocommerce_order(shipping="5 Ship Rd", billing=[1])),
+    (order_from_woocommerce, woocommerce_order(shipping={"address_1": "5 Ship Rd", "city": "San Jose",
+                                                         "country": "US", "state": "CA", "company": 42})),
+], ids=["name-a-number", "customer-a-list", "items-not-objects", "addresses-not-objects", "company-a-number"])
+def test_a_payload_of_the_wrong_shape_is_refused_or_mapped_never_crashes(mapper, payload):
+    try:
+        body = mapper(payload, SHOP if mapper is order_from_shopify else WOO)
+    except ValidationFailed as failed:
+        assert failed.messages  # named by path, as every other refusal
+    else:
+        assert isinstance(body["ship_to"]["name"], str)
