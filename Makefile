@@ -16,12 +16,14 @@ install: $(BIN)/.installed
 run: $(BIN)/.installed
 	$(BIN)/oms up --demo
 
+# The suite on xdist workers, then the fault suite alone: it stops and restarts RabbitMQ and PostgreSQL.
 test: $(BIN)/.installed
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not faults"
+	$(BIN)/pytest -m faults -n 0
 
-# Everything but the multi-process end-to-end runs (marked slow): for the edit-test loop.
+# Everything but the multi-process end-to-end runs and the fault suite: for the edit-test loop.
 test-quick: $(BIN)/.installed
-	$(BIN)/pytest -m "not slow"
+	$(BIN)/pytest -m "not slow and not faults"
 
 # Re-pin constraints.txt to what is installed now (run the full suite first).
 constraints: $(BIN)/.installed

@@ -233,6 +233,7 @@ def fresh_postgres_database(*, migrated: bool = False):
     name = f"oms_test_{uuid.uuid4().hex[:12]}"
     admin = _admin_connection()
     _create_postgres_database(admin, name, migrated=migrated)
+    admin.close()  # a new one drops it: the fault suite restarts the server in between
     url = urlparse(POSTGRES_URL)._replace(path=f"/{name}").geturl()
     if not migrated:
         _empty_postgres.add(url)
@@ -242,6 +243,7 @@ def fresh_postgres_database(*, migrated: bool = False):
         _empty_postgres.discard(url)
         if database.obj is not None and getattr(database.obj, "database", None) == name and not database.is_closed():
             database.close()
+        admin = _admin_connection()
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
