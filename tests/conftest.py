@@ -313,3 +313,17 @@ def pg_rolled_back(module_pg):
 def any_db(request):
     """Runs the test once on SQLite and once on PostgreSQL (rolled back after the test)."""
     return request.getfixturevalue("db" if request.param == "sqlite" else "pg_rolled_back")
+
+
+SUMMARY_MARKERS = ("access matrix:",)  # blocks a test prints about itself, shown even when it passes
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Show the summaries some tests print (the access matrix's counts) even when they pass, under xdist too."""
+    for reports in list(terminalreporter.stats.values()):
+        for report in reports:
+            for _, text in getattr(report, "sections", ()):
+                start = min((text.find(marker) for marker in SUMMARY_MARKERS if marker in text), default=-1)
+                if start >= 0:
+                    terminalreporter.section("summaries")
+                    terminalreporter.write_line(text[start:].rstrip())
