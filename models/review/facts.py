@@ -51,6 +51,7 @@ def load_review_facts(order: Order, customer: Partner, settings: RuleSettings) -
         region_served=_region_served(order.ship_to_region),
         recent_orders=_recent_orders(order, settings.duplicate_window_minutes),
         now=now,
+        intake_scope=order.intake_scope,
     )
 
 
@@ -110,7 +111,7 @@ def _recent_orders(order: Order, window_minutes: int) -> tuple[RecentOrder, ...]
     if order.channel == EXCHANGE_CHANNEL:
         return ()
     window = timedelta(minutes=window_minutes)
-    others = list(Order.select(Order.id, Order.external_ref, Order.created_at)
+    others = list(Order.select(Order.id, Order.external_ref, Order.created_at, Order.intake_scope)
                   .where(Order.customer == order.customer_id, Order.id != order.id,
                          Order.status.not_in(DEAD_STATES), Order.channel != EXCHANGE_CHANNEL,
                          Order.created_at.between(order.created_at - window, order.created_at + window))
@@ -121,5 +122,5 @@ def _recent_orders(order: Order, window_minutes: int) -> tuple[RecentOrder, ...]
     for order_id, sku, quantity in (OrderLine.select(OrderLine.order, OrderLine.sku, OrderLine.quantity)
                                     .where(OrderLine.order.in_(list(lines))).tuples()):
         lines[order_id].add((sku, quantity))
-    return tuple(RecentOrder(other.id, other.external_ref, other.created_at, frozenset(lines[other.id]))
-                 for other in others)
+    return tuple(RecentOrder(other.id, other.external_ref, other.created_at, frozenset(lines[other.id]),
+                             other.intake_scope) for other in others)

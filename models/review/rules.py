@@ -58,6 +58,7 @@ class RecentOrder:
     external_ref: str
     placed_at: datetime
     lines: frozenset[tuple[str, int]]  # (sku, quantity) pairs
+    intake_scope: str = ""  # who submitted it (models.intake.rules): a reference repeats only within one scope
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class ReviewFacts:
     region_served: bool  # some warehouse lane serves ship_to_region
     recent_orders: tuple[RecentOrder, ...] = ()  # the customer's other live orders placed around this one
     now: datetime | None = None  # for override expiry; None means placed_at
+    intake_scope: str = ""  # who submitted this order
 
 
 @dataclass(frozen=True)
@@ -233,9 +235,11 @@ def _ship_to(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | None:
 def _duplicate(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | None:
     lines = frozenset((line.sku, line.quantity) for line in facts.lines)
     window = timedelta(minutes=settings.duplicate_window_minutes)
-    # a repeated external_ref is a resend, which intake answers with the existing order
+    # A repeated external_ref from the same submitter is a resend, which intake answers with the existing order;
+    # the same reference from another submitter (ops keying what the distributor also sent) is a twin.
     twins = sorted((r for r in facts.recent_orders
-                    if r.order_id != facts.order_id and r.external_ref != facts.external_ref
+                    if r.order_id != facts.order_id
+                    and (r.external_ref, r.intake_scope) != (facts.external_ref, facts.intake_scope)
                     and r.lines == lines and abs(r.placed_at - facts.placed_at) <= window),
                    key=lambda r: (r.placed_at, r.order_id))
     if not twins:

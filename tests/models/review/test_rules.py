@@ -234,6 +234,15 @@ def test_duplicate(others, window, codes):
     assert review_order(facts(recent_orders=others), rules).codes == codes
 
 
+def test_the_same_reference_from_another_submitter_is_a_suspected_duplicate():
+    """Ops keying a customer's PO that its distributor also sent: two scopes, so intake made two orders."""
+    twin = replace(recent(ref="PO-7"), intake_scope="ops:customer:1")
+    same_submitter = replace(recent(order_id=9, ref="PO-7"), intake_scope="partner:2")
+    case = facts(intake_scope="partner:2", recent_orders=(twin, same_submitter))
+    assert review_order(case).codes == ("suspected_duplicate",)
+    assert review_order(case).reasons[0].numbers["duplicate_of"] == "8"
+
+
 def test_duplicate_names_every_twin_in_time_order():
     case = facts(recent_orders=(recent(9, "PO-9", minutes=5), recent(8, "PO-8", minutes=-5), recent(10, "X", 500)))
     reason = review_order(case).reasons[0]

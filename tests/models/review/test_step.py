@@ -65,6 +65,17 @@ def test_same_lines_within_the_window_from_another_ref_is_a_suspected_duplicate(
     assert str(first) in latest_review(second).reasons[0]["numbers"]["duplicate_of"]
 
 
+def test_the_distributor_and_ops_keying_one_reference_make_a_suspected_duplicate(any_db):
+    world = make_world()
+    sent, _ = place_order(order_schema.load(order_body("PO-TWICE", lines=widgets(3))), actor="dist1@example.com",
+                          placed_by=world["distributor"])
+    start_review(sent.id, actor=ACTOR)
+    review(sent.id, actor=ACTOR)
+    keyed, outcome = reviewed("PO-TWICE", lines=widgets(3))  # ops: another submitter, so another order
+    assert keyed != sent.id
+    assert (outcome, codes(keyed)) == ("hold", ["suspected_duplicate"])
+
+
 def test_an_order_placed_outside_the_window_is_not_a_duplicate(any_db):
     make_world()
     first, _ = reviewed("OLD-1", lines=widgets(3))
