@@ -24,11 +24,11 @@ def import_command(kind: str, file: Path) -> None:
     names exists; payments once their customers exist (a payment reference already recorded is skipped).
     Bad rows are listed and skipped; the good rows are kept. Exit code 1 if any row failed.
     """
-    with cli_context():
+    with cli_context() as settings:
         if kind == "payments":
-            report = import_payments(file, row_schema=payment_row_schema, actor="cli")
+            report = import_payments(file, row_schema=payment_row_schema, actor="cli", settings=settings)
         else:
-            report = import_master_data(kind, file, row_schema=ROW_SCHEMAS[kind], actor="cli")
+            report = import_master_data(kind, file, row_schema=ROW_SCHEMAS[kind], actor="cli", settings=settings)
     click.echo(f"{kind}: created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
                f"errors {len(report.errors)}")
     for error in report.errors:

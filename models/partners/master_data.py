@@ -1,7 +1,11 @@
 """Importing master data from CSV: each row validated, its codes resolved, then created or updated by natural key.
 
 A bad row never takes good rows down: every row is written in its own savepoint and a refused row becomes a
-RowError in the report. Problems with the file itself (not UTF-8, missing columns) import nothing.
+RowError in the report. Problems with the file itself (not UTF-8, missing columns, past a read limit) import
+nothing.
+
+The file is read within the order files' limits (OMS_IMPORT_MAX_BYTES, OMS_IMPORT_MAX_ROWS,
+OMS_IMPORT_MAX_CELL_CHARS and ROW_CHARS per row), each checked before any row is written.
 """
 from __future__ import annotations
 
@@ -16,8 +20,10 @@ import peewee
 from marshmallow import Schema, ValidationError
 
 from models.core.base import utc_now
+from models.core.config import Settings, load_settings
 from models.core.db import database
 from models.core.errors import RowRejected, ValidationFailed
+from models.intake.file_import.limits import ROW_CHARS
 from models.inventory.moves import set_on_hand
 from models.inventory.tables import Lane, Product, Stock, Warehouse
 from models.partners.master_data_files import KINDS, REQUIRED_HEADERS, header_key
@@ -31,6 +37,7 @@ Source = Union[str, os.PathLike, IO[bytes], IO[str]]
 HEADER_ROW = 1
 CHUNK_ROWS = 200  # rows per transaction: fewer commits, while each row still rolls back alone
 LOOKUP_CHUNK = 500  # codes per IN (...), well under SQLite's bound-variable limit
+csv.field_size_limit(ROW_CHARS)  # as for order files: never reached first, _RowLines refuses such a row
 
 
 @dataclass(frozen=True)
@@ -85,14 +92,16 @@ class _Kind:
     after_write: Callable[[int, dict], bool] | None = None
 
 
-def import_master_data(kind: str, path_or_stream: Source, *, row_schema: Schema, actor: str = "cli") -> ImportReport:
+def import_master_data(kind: str, path_or_stream: Source, *, row_schema: Schema, actor: str = "cli",
+                       settings: Settings | None = None) -> ImportReport:
     """Create or update the rows of a master data CSV file, each loaded by ``row_schema`` (the boundary's schema
-    for a row of ``kind``); return what happened to each row."""
+    for a row of ``kind``); return what happened to each row. The file is read within the import limits of
+    ``settings`` (None: the OMS_* environment's)."""
     if kind not in KINDS:
         raise ValidationFailed({"kind": [f"unknown kind {kind!r}; one of {', '.join(KINDS)}"]})
     check_row_schema(row_schema, REQUIRED_HEADERS[kind], f"a row of {kind}")
     report = ImportReport(kind)
-    parsed = read_csv_rows(path_or_stream, REQUIRED_HEADERS[kind], report)
+    parsed = read_csv_rows(path_or_stream, REQUIRED_HEADERS[kind], report, settings=settings)
     if parsed is None:
         return report
     spec = _KINDS[kind]
@@ -115,36 +124,110 @@ def check_row_schema(row_schema: Schema, columns: tuple[str, ...], loads: str) -
                          f"pass the schema of {loads}")
 
 
-def read_csv_rows(source: Source, required: tuple[str, ...], report: ImportReport) -> list[tuple[int, dict]] | None:
-    """Rows of the file as (line, {header: cell}); None, with the reason reported, if the file is unusable."""
-    text = _read_text(source, report)
-    if text is None:
-        return None
-    reader = csv.reader(io.StringIO(text, newline=""))
+class _Refused(Exception):
+    """The file passes a read limit: reported as the import's one error, and nothing is imported."""
+
+    def __init__(self, row: int, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.row, self.field, self.message = row, field_name, message
+
+
+class _RowLines:
+    """The text's lines for a csv reader, refusing a row (a line, or several when a quoted cell spans them) once
+    it passes ROW_CHARS, before it is held whole (as the order files' reader does)."""
+
+    def __init__(self, text: str) -> None:
+        self._handle = io.StringIO(text, newline="")
+        self.row_chars = 0  # of the row being read, line ends and quotes included
+        self.row_start = 1
+
+    def __iter__(self) -> _RowLines:
+        return self
+
+    def __next__(self) -> str:
+        line = self._handle.readline(ROW_CHARS + 1 - self.row_chars)
+        if not line:
+            raise StopIteration
+        self.row_chars += len(line)
+        if self.row_chars > ROW_CHARS:
+            raise _Refused(self.row_start, "file", f"a row of more than {ROW_CHARS} characters; "
+                                                   "no master data row is that long")
+        return line
+
+    def row_read(self, next_line: int) -> None:
+        self.row_chars, self.row_start = 0, next_line
+
+
+def read_csv_rows(source: Source, required: tuple[str, ...], report: ImportReport, *,
+                  settings: Settings | None = None) -> list[tuple[int, dict]] | None:
+    """Rows of the file as (line, {header: cell}); None, with the reason reported, if the file is unusable or
+    passes a read limit of ``settings`` (None: the OMS_* environment's)."""
+    settings = settings or load_settings()
     try:
-        headers = [header_key(name) for name in next(reader, [])]
+        text = _read_text(source, report, settings.import_max_bytes)
+        if text is None:
+            return None
+        return _rows(text, required, report, settings)
+    except _Refused as refused:
+        report.reject(refused.row, refused.field, refused.message)
+        return None
+
+
+def _rows(text: str, required: tuple[str, ...], report: ImportReport,
+          settings: Settings) -> list[tuple[int, dict]] | None:
+    max_rows, max_chars = settings.import_max_rows, settings.import_max_cell_chars
+    lines = _RowLines(text)
+    reader = csv.reader(lines)
+    try:
+        header = next(reader, [])
+        _check_cells(header, HEADER_ROW, ["header"] * len(header), max_chars, lines)
+        headers = [header_key(name) for name in header]
         if not _headers_usable(required, headers, report):
             return None
         rows, start = [], reader.line_num + 1
+        lines.row_read(start)
         for cells in reader:
             # line_num is where a record ends; a quoted cell may span lines, so count from where it began
             line, start = start, reader.line_num + 1
+            _check_cells(cells, line, headers, max_chars, lines)
+            lines.row_read(start)
             if any(cell.strip() for cell in cells):
+                if len(rows) == max_rows:
+                    raise _Refused(line, "file", f"the file has more than {max_rows} rows; split it")
                 rows.append((line, {name: cell for name, cell in zip(headers, cells) if name}))
+            elif reader.line_num > 2 * max_rows + 1:  # blank lines are cheap, but not free
+                raise _Refused(line, "file", f"the file has more than {2 * max_rows} lines, blank ones included; "
+                                             "split it")
     except csv.Error as exc:
         report.reject(reader.line_num, "file", f"not readable as CSV: {exc}")
         return None
     return rows
 
 
-def _read_text(source: Source, report: ImportReport) -> str | None:
+def _check_cells(cells: list[str], line: int, names: list[str], max_chars: int, lines: _RowLines) -> None:
+    if lines.row_chars <= max_chars:  # only a row that long can hold a cell that long
+        return
+    for index, cell in enumerate(cells):
+        if len(cell) > max_chars:
+            name = names[index] if index < len(names) and names[index] else f"column {index + 1}"
+            raise _Refused(line, name, f"more than {max_chars} characters ({len(cell)} read); "
+                                       "no master data field is that long")
+
+
+def _read_text(source: Source, report: ImportReport, max_bytes: int) -> str | None:
+    """The file's text, refused once it passes ``max_bytes`` (never read further than one byte past it)."""
     if isinstance(source, (str, os.PathLike)):
         with open(source, "rb") as handle:
-            raw = handle.read()
+            raw = handle.read(max_bytes + 1)
     else:
-        raw = source.read()
+        raw = source.read(max_bytes + 1)
+    too_large = _Refused(HEADER_ROW, "file", f"the file is larger than the limit of {max_bytes} bytes; split it")
     if isinstance(raw, str):
+        if len(raw) > max_bytes or len(raw.encode("utf-8")) > max_bytes:
+            raise too_large
         return raw.removeprefix("\ufeff")
+    if len(raw) > max_bytes:
+        raise too_large
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

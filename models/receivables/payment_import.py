@@ -9,6 +9,7 @@ import logging
 import peewee
 from marshmallow import Schema
 
+from models.core.config import Settings
 from models.core.errors import ValidationFailed
 from models.partners.master_data import (
     LOOKUP_CHUNK,
@@ -27,12 +28,14 @@ log = logging.getLogger(__name__)
 PAYMENT_HEADERS = ("customer_code", "amount", "currency", "reference", "method", "received_on")
 
 
-def import_payments(source: Source, *, row_schema: Schema, actor: str = "cli") -> ImportReport:
+def import_payments(source: Source, *, row_schema: Schema, actor: str = "cli",
+                    settings: Settings | None = None) -> ImportReport:
     """Record the payments of a CSV file, each row loaded by ``row_schema`` (the boundary's payment row schema);
-    ``created`` counts new payments, ``unchanged`` repeated ones."""
+    ``created`` counts new payments, ``unchanged`` repeated ones. The file is read within the import limits of
+    ``settings`` (None: the OMS_* environment's), as master data files are."""
     check_row_schema(row_schema, PAYMENT_HEADERS, "a payment row")
     report = ImportReport("payments")
-    parsed = read_csv_rows(source, PAYMENT_HEADERS, report)
+    parsed = read_csv_rows(source, PAYMENT_HEADERS, report, settings=settings)
     if parsed is None:
         return report
     rows = load_rows(row_schema, parsed, report)

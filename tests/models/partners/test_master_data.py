@@ -1,9 +1,12 @@
 import io
+import time
 from decimal import Decimal
 
 import pytest
 
+from models.core.config import Settings
 from models.core.errors import ValidationFailed
+from models.intake.file_import.limits import ROW_CHARS
 from models.invariants import receivables_add_up
 from models.inventory.tables import Lane, Product, Stock, Warehouse
 from models.partners.accounts import create_user
@@ -12,6 +15,7 @@ from models.partners.tables import Partner
 from models.receivables.ledger import Invoice
 from models.receivables.payments import record_payment
 from schemas.master_data import ROW_SCHEMAS
+from tests.conftest import settings_for
 from tests.factories import make_world
 
 SUPPLIERS = """code,name,email,lead_time_days
@@ -264,3 +268,84 @@ def test_warehouse_city_postcode_and_country_are_optional_columns_kept_when_abse
     assert (east.address, east.city, east.postcode, east.country) == ("1 Dock Road", "Newark", "07114", "US")
     report = run("warehouses", "code,name,region,address,country\nEAST,East DC,east,,usa\n")
     assert [(e.field, e.message) for e in report.errors] == [("country", "two capital letters, e.g. US")]
+
+
+# Read limits: the order files' OMS_IMPORT_* settings and ROW_CHARS bound these files too.
+
+WAREHOUSE_HEADER = "code,name,region,address\n"
+
+
+def limited(tmp_path, **env) -> Settings:
+    return settings_for(tmp_path, **{f"OMS_IMPORT_MAX_{name.upper()}": str(value) for name, value in env.items()})
+
+
+def timed_run(kind: str, data: bytes, settings: Settings) -> ImportReport:
+    started = time.perf_counter()
+    report = import_master_data(kind, io.BytesIO(data), row_schema=ROW_SCHEMAS[kind], settings=settings)
+    assert time.perf_counter() - started < 1
+    return report
+
+
+def warehouse_rows(count: int) -> str:
+    return "".join(f"W{number},Warehouse {number},east,\n" for number in range(count))
+
+
+@pytest.mark.parametrize("settings_env, data, error", [
+    ({"bytes": 1_000_000}, (WAREHOUSE_HEADER + "EAST,East DC,east," + "a" * 5_000_000 + "\n").encode(),
+     RowError(1, "file", "the file is larger than the limit of 1000000 bytes; split it")),
+    ({"rows": 1000}, (WAREHOUSE_HEADER + warehouse_rows(200_000)).encode(),
+     RowError(1002, "file", "the file has more than 1000 rows; split it")),
+    ({"rows": 1000}, (WAREHOUSE_HEADER + "\n" * 3000).encode(),
+     RowError(2002, "file", "the file has more than 2000 lines, blank ones included; split it")),
+    ({}, (WAREHOUSE_HEADER + "EAST,East DC,east,1 Road\nWEST,West DC,west," + "a" * 500_000 + "\n").encode(),
+     RowError(3, "address", "more than 32767 characters (500000 read); no master data field is that long")),
+    ({}, ("code,name,region,address," + "x" * 40_000 + "\nEAST,East DC,east,\n").encode(),
+     RowError(1, "header", "more than 32767 characters (40000 read); no master data field is that long")),
+    ({}, (WAREHOUSE_HEADER + "EAST,East DC,east,1 Road\n" + "a," * 10_000_000).encode(),
+     RowError(3, "file", f"a row of more than {ROW_CHARS} characters; no master data row is that long")),
+    ({}, (WAREHOUSE_HEADER + 'EAST,East DC,east,"never closed\n' + "line\n" * 1_000_000).encode(),
+     RowError(2, "file", f"a row of more than {ROW_CHARS} characters; no master data row is that long")),
+], ids=["bytes", "rows", "blank-lines", "cell", "header-cell", "endless-line", "endless-quote"])
+def test_a_file_past_a_read_limit_is_refused_quickly_and_imports_nothing(any_db, tmp_path, settings_env, data,
+                                                                         error):
+    report = timed_run("warehouses", data, limited(tmp_path, **settings_env))
+    assert report.errors == [error]
+    assert counts(report) == (0, 0, 0, 1)
+    assert Warehouse.select().count() == 0
+
+
+def test_the_byte_limit_reads_no_further_than_one_byte_past_it(db, tmp_path):
+    stream = io.BytesIO(b"x" * 5_000_000)
+    report = import_master_data("warehouses", stream, row_schema=ROW_SCHEMAS["warehouses"],
+                                settings=limited(tmp_path, bytes=1000))
+    assert [error.field for error in report.errors] == ["file"]
+    assert stream.tell() == 1001
+
+
+def test_a_text_stream_is_held_to_the_byte_limit_in_utf8(db, tmp_path):
+    text = WAREHOUSE_HEADER + "EAST,Café,east,\n"
+    report = import_master_data("warehouses", io.StringIO(text), row_schema=ROW_SCHEMAS["warehouses"],
+                                settings=limited(tmp_path, bytes=len(text)))  # one byte short: é is two
+    assert report.errors == [RowError(1, "file", f"the file is larger than the limit of {len(text)} bytes; "
+                                                 "split it")]
+
+
+def test_a_file_at_every_limit_is_imported(db, tmp_path):
+    address = "a" * 100
+    padding = ",x" * ((ROW_CHARS - len("W9,Warehouse 9,east,\n")) // 2)
+    long_row = "W9,Warehouse 9,east," + padding + "\n"  # cells past the header are ignored
+    long_row = long_row[:-1] + "y" * (ROW_CHARS - len(long_row)) + "\n"
+    assert len(long_row) == ROW_CHARS
+    text = WAREHOUSE_HEADER + f"W1,Warehouse 1,east,{address}\n" + long_row + "\n\n"
+    data = text.encode()
+    report = timed_run("warehouses", data, limited(tmp_path, bytes=len(data), rows=2, cell_chars=100))
+    assert counts(report) == (2, 0, 0, 0)
+    assert Warehouse.get(Warehouse.code == "W1").address == address
+    over = limited(tmp_path, bytes=len(data) - 1, rows=2, cell_chars=100)
+    assert [error.field for error in timed_run("warehouses", data, over).errors] == ["file"]
+    fewer = limited(tmp_path, bytes=len(data), rows=1, cell_chars=100)
+    assert [(error.row, error.field) for error in timed_run("warehouses", data, fewer).errors] == [(3, "file")]
+    longer = data.replace(address.encode(), address.encode() + b"a")
+    settings = limited(tmp_path, bytes=len(longer), rows=2, cell_chars=100)
+    assert [(error.row, error.field) for error in timed_run("warehouses", longer, settings).errors] == \
+        [(2, "address")]
