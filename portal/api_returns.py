@@ -4,8 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 
 from models.core.errors import InvalidTransition, NotFound, PermissionDenied
+from models.orders.partner_view import own_actor_names
 from models.partners.access import can_see_order
 from models.returns.flow import Inspected, inspect_return, receive_return
+from models.returns.partner_view import partner_return_document
 from models.returns.refunds import mark_payout_paid
 from models.returns.requesting import (
     RequestedLine,
@@ -59,14 +61,13 @@ def create_return():
     request = request_return(
         data["order_id"], resolution=data["resolution"], reason=data["reason"], comment=data["comment"],
         lines=[RequestedLine(**line) for line in data["lines"]], via="api", actor=f"api:{user.email}")
-    document = return_document(visible_return(user, request.id))
-    return jsonify(document), 201
+    return jsonify(_document(request.id)), 201
 
 
 @bp.get("/returns/<int:return_id>")
 @token_required
 def get_return(return_id: int):
-    return jsonify(return_document(visible_return(g.api_user, return_id)))
+    return jsonify(_document(return_id))
 
 
 @bp.post("/returns/<int:return_id>/approve")
@@ -87,7 +88,7 @@ def _decide(return_id: int, decide):
     visible_return(g.api_user, return_id)
     if not decide(return_id, actor=f"api:{g.api_user.email}", note=note):
         raise InvalidTransition(f"return {return_id} is not waiting for a decision")
-    return jsonify(return_document(visible_return(g.api_user, return_id)))
+    return jsonify(_document(return_id))
 
 
 @bp.post("/returns/<int:return_id>/receive")
@@ -97,7 +98,7 @@ def receive(return_id: int):
     request = visible_return(g.api_user, return_id)
     if not receive_return(return_id, actor=f"api:{g.api_user.email}"):
         raise InvalidTransition(f"return {return_id} is {request.status}: it cannot be received now")
-    return jsonify(return_document(visible_return(g.api_user, return_id)))
+    return jsonify(_document(return_id))
 
 
 @bp.post("/returns/<int:return_id>/inspection")
@@ -110,7 +111,7 @@ def inspect(return_id: int):
                  for line in data["lines"]]
     if not inspect_return(return_id, inspected, actor=f"api:{g.api_user.email}"):
         raise InvalidTransition(f"return {return_id} is {request.status}: only a received return is inspected")
-    return jsonify(return_document(visible_return(g.api_user, return_id)))
+    return jsonify(_document(return_id))
 
 
 @bp.get("/refunds")
@@ -130,6 +131,13 @@ def payout_paid(refund_id: int):
     if not mark_payout_paid(refund_id, reference=data["reference"], actor=f"api:{g.api_user.email}"):
         raise InvalidTransition(f"refund {refund_id} is already paid")
     return jsonify({"id": refund_id, "status": "paid"})
+
+
+def _document(return_id: int) -> dict:
+    """The return as the token's user may read it: all of it for ops, a partner's view otherwise."""
+    user = g.api_user
+    document = return_document(visible_return(user, return_id))
+    return document if user.is_ops else partner_return_document(document, own_actor_names(user.partner_id))
 
 
 def _require_money_role() -> None:

@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Length
 
 from models.core.base import utc_now
 from models.core.errors import NotFound, ValidationFailed
+from models.orders.partner_view import own_actor_names
 from models.partners.tables import OPS_ROLES, Partner
 from models.returns.feedback import (
     average_by_sku,
@@ -45,6 +46,7 @@ from models.returns.lists import (
     returns_visible_to,
     status_counts,
 )
+from models.returns.partner_view import partner_return_document
 from models.returns.photos import photo_path
 from models.returns.requesting import approve_return, reject_return
 from models.returns.states import RETURN_APPROVED
@@ -236,6 +238,8 @@ def _visible_or_404(return_id: int) -> ReturnRequest:
 
 def _detail_page(found: ReturnRequest, *, ops_view: bool) -> str:
     document = return_document(found)
+    if not current_user.is_ops:  # a partner: no rule figures, carrier errors or names of the people inside
+        document = partner_return_document(document, own_actor_names(current_user.partner_id))
     skus = exchange_skus(line["exchange_product_id"] for line in document["lines"])
     may_act = ops_view and current_user.role in RETURN_DESK_ROLES
     return render_template(

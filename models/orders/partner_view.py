@@ -105,18 +105,18 @@ def partner_order_view(order: Order, own: frozenset[str]) -> PartnerOrderView:
         reason = last.reason  # the partner's own words
     else:
         reason = _words(order.status) + (": " + ", ".join(holds) if holds else "")
-    submitter = order.submitted_by if _is_own(order.submitted_by, own) else PARTNER_ACTOR
+    submitter = order.submitted_by if is_own_actor(order.submitted_by, own) else PARTNER_ACTOR
     return PartnerOrderView(status_reason=reason, submitted_by=submitter, hold_reasons=holds, trail=trail)
 
 
 def _change(change: StatusChange, own: frozenset[str]) -> PartnerStatusChange:
-    mine = _is_own(change.actor, own)
+    mine = is_own_actor(change.actor, own)
     return PartnerStatusChange(from_status=change.from_status, to_status=change.to_status,
                                actor=change.actor if mine else PARTNER_ACTOR,
                                reason=change.reason if mine else _words(change.to_status), at=change.at)
 
 
-def _is_own(actor: str, own: frozenset[str]) -> bool:
+def is_own_actor(actor: str, own: frozenset[str]) -> bool:
     return actor.removeprefix("api:").strip().casefold() in own
 
 
