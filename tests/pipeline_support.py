@@ -46,7 +46,16 @@ def running_portal(app) -> Iterator[str]:
 
     url = os.environ["OMS_PORTAL_URL"]
     server = create_server(app, host="127.0.0.1", port=urlparse(url).port, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stopping = threading.Event()
+
+    def serve() -> None:
+        try:
+            server.run()
+        except OSError:  # the loop may be in select() on a socket closed below: expected while stopping
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
         yield url
@@ -54,6 +63,7 @@ def running_portal(app) -> Iterator[str]:
         # Close every socket the loop watches, so the loop ends and the listening socket is really
         # released before the next test binds the same port (a socket closed while the loop polls it
         # lingers until the poll returns).
+        stopping.set()
         for channel in list(server._map.values()):
             channel.close()
         server.task_dispatcher.shutdown()
