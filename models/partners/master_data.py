@@ -22,8 +22,8 @@ from marshmallow import Schema, ValidationError
 from models.core.base import utc_now
 from models.core.config import Settings, load_settings
 from models.core.db import database
-from models.core.errors import RowRejected, ValidationFailed
-from models.intake.file_import.limits import ROW_CHARS
+from models.core.errors import ImportUnsafe, RowRejected, ValidationFailed
+from models.intake.file_import.limits import ROW_CHARS, RowLines
 from models.inventory.moves import set_on_hand
 from models.inventory.tables import Lane, Product, Stock, Warehouse
 from models.partners.master_data_files import KINDS, REQUIRED_HEADERS, header_key
@@ -37,7 +37,7 @@ Source = Union[str, os.PathLike, IO[bytes], IO[str]]
 HEADER_ROW = 1
 CHUNK_ROWS = 200  # rows per transaction: fewer commits, while each row still rolls back alone
 LOOKUP_CHUNK = 500  # codes per IN (...), well under SQLite's bound-variable limit
-csv.field_size_limit(ROW_CHARS)  # as for order files: never reached first, _RowLines refuses such a row
+csv.field_size_limit(ROW_CHARS)  # as for order files: never reached first, RowLines refuses such a row
 
 
 @dataclass(frozen=True)
@@ -132,32 +132,6 @@ class _Refused(Exception):
         self.row, self.field, self.message = row, field_name, message
 
 
-class _RowLines:
-    """The text's lines for a csv reader, refusing a row (a line, or several when a quoted cell spans them) once
-    it passes ROW_CHARS, before it is held whole (as the order files' reader does)."""
-
-    def __init__(self, text: str) -> None:
-        self._handle = io.StringIO(text, newline="")
-        self.row_chars = 0  # of the row being read, line ends and quotes included
-        self.row_start = 1
-
-    def __iter__(self) -> _RowLines:
-        return self
-
-    def __next__(self) -> str:
-        line = self._handle.readline(ROW_CHARS + 1 - self.row_chars)
-        if not line:
-            raise StopIteration
-        self.row_chars += len(line)
-        if self.row_chars > ROW_CHARS:
-            raise _Refused(self.row_start, "file", f"a row of more than {ROW_CHARS} characters; "
-                                                   "no master data row is that long")
-        return line
-
-    def row_read(self, next_line: int) -> None:
-        self.row_chars, self.row_start = 0, next_line
-
-
 def read_csv_rows(source: Source, required: tuple[str, ...], report: ImportReport, *,
                   settings: Settings | None = None) -> list[tuple[int, dict]] | None:
     """Rows of the file as (line, {header: cell}); None, with the reason reported, if the file is unusable or
@@ -176,7 +150,7 @@ def read_csv_rows(source: Source, required: tuple[str, ...], report: ImportRepor
 def _rows(text: str, required: tuple[str, ...], report: ImportReport,
           settings: Settings) -> list[tuple[int, dict]] | None:
     max_rows, max_chars = settings.import_max_rows, settings.import_max_cell_chars
-    lines = _RowLines(text)
+    lines = RowLines(io.StringIO(text, newline=""))
     reader = csv.reader(lines)
     try:
         header = next(reader, [])
@@ -185,12 +159,12 @@ def _rows(text: str, required: tuple[str, ...], report: ImportReport,
         if not _headers_usable(required, headers, report):
             return None
         rows, start = [], reader.line_num + 1
-        lines.row_read(start)
+        lines.row_read()
         for cells in reader:
             # line_num is where a record ends; a quoted cell may span lines, so count from where it began
             line, start = start, reader.line_num + 1
             _check_cells(cells, line, headers, max_chars, lines)
-            lines.row_read(start)
+            lines.row_read()
             if any(cell.strip() for cell in cells):
                 if len(rows) == max_rows:
                     raise _Refused(line, "file", f"the file has more than {max_rows} rows; split it")
@@ -198,13 +172,16 @@ def _rows(text: str, required: tuple[str, ...], report: ImportReport,
             elif reader.line_num > 2 * max_rows + 1:  # blank lines are cheap, but not free
                 raise _Refused(line, "file", f"the file has more than {2 * max_rows} lines, blank ones included; "
                                              "split it")
+    except ImportUnsafe:  # RowLines: the row being read passed ROW_CHARS
+        raise _Refused(lines.row_start, "file", f"a row of more than {ROW_CHARS} characters; "
+                                                "no master data row is that long") from None
     except csv.Error as exc:
         report.reject(reader.line_num, "file", f"not readable as CSV: {exc}")
         return None
     return rows
 
 
-def _check_cells(cells: list[str], line: int, names: list[str], max_chars: int, lines: _RowLines) -> None:
+def _check_cells(cells: list[str], line: int, names: list[str], max_chars: int, lines: RowLines) -> None:
     if lines.row_chars <= max_chars:  # only a row that long can hold a cell that long
         return
     for index, cell in enumerate(cells):

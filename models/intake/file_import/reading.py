@@ -8,15 +8,15 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, TextIO
+from typing import Callable, Iterator
 
 from models.core.errors import ImportRefused, ImportTooLarge
 from models.intake.file_import.decoding import SAMPLE_BYTES, detect_encoding
 from models.intake.file_import.limits import (
     ROW_CHARS,
     ReadLimits,
+    RowLines,
     cell_too_long,
-    row_too_long,
     too_many_rows,
 )
 from models.intake.file_import.xlsx import open_sheet
@@ -26,7 +26,7 @@ XLSX_SUFFIXES = (".xlsx", ".xlsm")
 DELIMITERS = (",", ";", "\t")
 ZIP_MAGIC = b"PK\x03\x04"
 COUNT_BLOCK = 1024 * 1024
-csv.field_size_limit(ROW_CHARS)  # never reached first: _RowLines refuses the row around such a cell
+csv.field_size_limit(ROW_CHARS)  # never reached first: RowLines refuses the row around such a cell
 
 
 @dataclass
@@ -60,7 +60,7 @@ def _csv_table(path: Path, sample: bytes, limits: ReadLimits) -> Table:
         delimiter = _delimiter(handle.readline(ROW_CHARS))
         handle.seek(0)
         _check_row_count(path, encoding, delimiter, limits.max_rows)
-        lines = _RowLines(handle)
+        lines = RowLines(handle)
         reader = csv.reader(lines, delimiter=delimiter)
         header = next(reader, [])
         _check_cells(header, 1, limits.max_cell_chars)
@@ -78,34 +78,6 @@ def _delimiter(header_line: str) -> str:
     return max(DELIMITERS, key=header_line.count)
 
 
-class _RowLines:
-    """The file's lines for a csv reader, refusing a row (a line, or several when a quoted cell spans them) once
-    it passes ROW_CHARS: a file of one endless line or one never-closed quote is refused, not read whole."""
-
-    def __init__(self, handle: TextIO) -> None:
-        self._handle = handle
-        self._line = 0
-        self.row_chars = 0  # of the row being read, line ends and quotes included
-        self._row_start = 1
-
-    def __iter__(self) -> _RowLines:
-        return self
-
-    def __next__(self) -> str:
-        line = self._handle.readline(ROW_CHARS + 1 - self.row_chars)
-        if not line:
-            raise StopIteration
-        self._line += 1
-        self.row_chars += len(line)
-        if self.row_chars > ROW_CHARS:
-            raise row_too_long(f"line {self._row_start}")
-        return line
-
-    def row_read(self) -> None:
-        """The csv reader has returned a row: the next one starts from nothing, on the next line."""
-        self.row_chars, self._row_start = 0, self._line + 1
-
-
 def _check_row_count(path: Path, encoding: str, delimiter: str, max_rows: int) -> None:
     """Refuse a file of more than ``max_rows`` rows before any row is checked.
 
@@ -119,7 +91,7 @@ def _check_row_count(path: Path, encoding: str, delimiter: str, max_rows: int) -
     if ends <= max_rows:
         return
     with path.open("r", encoding=encoding, newline="") as handle:
-        lines = _RowLines(handle)
+        lines = RowLines(handle)
         reader = csv.reader(lines, delimiter=delimiter)
         rows = 0
         try:
@@ -142,7 +114,7 @@ def _check_cells(cells: list[str], line: int, max_chars: int) -> None:
         raise cell_too_long(f"line {line}", longest, max_chars)
 
 
-def _csv_rows(reader, lines: _RowLines, max_chars: int) -> Iterator[tuple[int, list[str]]]:
+def _csv_rows(reader, lines: RowLines, max_chars: int) -> Iterator[tuple[int, list[str]]]:
     lines.row_read()
     start = reader.line_num + 1
     try:
