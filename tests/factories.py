@@ -76,6 +76,18 @@ BUYER = "ada@example.com"
 ACTOR = "worker:test"
 
 
+def book_waybills(order: Order) -> list[str]:
+    """Review, allocate, create shipments and record a sandbox waybill for each; the waybill numbers."""
+    assert start_review(order.id, actor=ACTOR) and review(order.id, actor=ACTOR) == "approve"
+    assert allocate(order.id, actor=ACTOR) == "allocated"
+    numbers = []
+    for shipment_id in create_shipments(order.id, actor=ACTOR):
+        assert prepare_waybill(shipment_id, choose=sandbox_choice) is not None
+        numbers.append(f"SBX-{order.external_ref}-{shipment_id}")
+        assert record_waybill(shipment_id, waybill_number=numbers[-1], tracking_url="", actor=ACTOR)
+    return numbers
+
+
 def delivered_order(ref: str = "PO-1", *, email: str = BUYER, postcode: str = "SW1A 1AA",
                     lines: list[dict] | None = None, customer_code: str = "CUST1", region: str = "R1") -> Order:
     """An order taken through review, allocation and a sandbox waybill to delivered by a carrier event.
@@ -85,13 +97,7 @@ def delivered_order(ref: str = "PO-1", *, email: str = BUYER, postcode: str = "S
     body["ship_to"].update(postcode=postcode, **({"email": email} if email else {}))
     order, created = place_order(order_schema.load(body), actor="test")
     assert created
-    assert start_review(order.id, actor=ACTOR) and review(order.id, actor=ACTOR) == "approve"
-    assert allocate(order.id, actor=ACTOR) == "allocated"
-    numbers = []
-    for shipment_id in create_shipments(order.id, actor=ACTOR):
-        assert prepare_waybill(shipment_id, choose=sandbox_choice) is not None
-        numbers.append(f"SBX-{ref}-{shipment_id}")
-        assert record_waybill(shipment_id, waybill_number=numbers[-1], tracking_url="", actor=ACTOR)
+    numbers = book_waybills(order)
     record_tracking_events("sandbox", [CarrierEvent(f"ev-{number}", number, "delivered", utc_now())
                                        for number in numbers], actor=ACTOR)
     order = Order.get_by_id(order.id)

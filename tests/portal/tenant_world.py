@@ -16,7 +16,6 @@ from models.intake.mail import receive_mail
 from models.intake.tables import ColumnMapping, ImportBatch, IntakeMessage, SalesChannel
 from models.inventory.alerts import sweep_alerts
 from models.inventory.tables import Product, Stock, Warehouse
-from models.orders.flow import allocate, create_shipments, review, start_review
 from models.orders.tables import Order, OrderLine
 from models.partners.accounts import create_user
 from models.partners.api_tokens import create_token
@@ -27,13 +26,12 @@ from models.returns.flow import Inspected, inspect_return, receive_return, settl
 from models.returns.photos import CheckedPhoto, request_return_with_photos
 from models.returns.requesting import RequestedLine, request_return
 from models.returns.tables import Refund, ReturnLine, ReturnPhoto
-from models.shipping.dispatch import prepare_waybill, record_waybill
 from models.shipping.tables import Shipment, ShipmentAlert, ShipmentEvent
 from models.shipping.tracking import CarrierEvent, record_tracking_events
 from models.supply.tables import PurchaseOrder, PurchaseOrderLine
 from models.tables import ALL_TABLES
 from schemas.order_rows import import_row_schema
-from tests.factories import allow_repeat_orders, make_world, sandbox_choice
+from tests.factories import allow_repeat_orders, book_waybills, make_world
 from tests.models.intake.test_mail import build_mail
 from tests.portal.conftest import PASSWORD, USERS, put_on_hold
 
@@ -71,18 +69,6 @@ def place_via_api(client, token: str, body: dict) -> Order:
     response = client.post("/api/v1/orders", json=body, headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 202, response.text
     return Order.get_by_id(response.get_json()["id"])
-
-
-def book_waybills(order: Order) -> list[str]:
-    """Review, allocate, create shipments and record a sandbox waybill for each; the waybill numbers."""
-    assert start_review(order.id, actor=ACTOR) and review(order.id, actor=ACTOR) == "approve"
-    assert allocate(order.id, actor=ACTOR) == "allocated"
-    numbers = []
-    for shipment_id in create_shipments(order.id, actor=ACTOR):
-        assert prepare_waybill(shipment_id, choose=sandbox_choice) is not None
-        numbers.append(f"SBX-{order.external_ref}-{shipment_id}")
-        assert record_waybill(shipment_id, waybill_number=numbers[-1], tracking_url="", actor=ACTOR)
-    return numbers
 
 
 def tracked(numbers: list[str], code: str) -> None:
