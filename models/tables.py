@@ -9,6 +9,7 @@ from models.intake import tables as _intake_tables  # noqa: F401
 from models.inventory import tables as _inventory_tables  # noqa: F401
 from models.orders import tables as _orders_tables  # noqa: F401
 from models.partners import tables as _partners_tables  # noqa: F401
+from models.planning import tables as _planning_tables  # noqa: F401
 from models.receivables import ledger as _ledger  # noqa: F401
 from models.returns import tables as _returns_tables  # noqa: F401
 from models.review import reviews as _reviews  # noqa: F401

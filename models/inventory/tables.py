@@ -19,6 +19,9 @@ class Product(BaseModel):
     reorder_point = peewee.IntegerField(default=0)
     allow_backorders = peewee.BooleanField(default=True)
     final_sale = peewee.BooleanField(default=False)  # never returnable
+    pack_size = peewee.IntegerField(default=1)  # the supplier sells in multiples of this
+    min_order_quantity = peewee.IntegerField(default=0)  # the supplier's minimum per purchase-order line
+    auto_replenish = peewee.BooleanField(default=False)  # suggestions become purchase orders without a person
     active = peewee.BooleanField(default=True)
     created_at = peewee.DateTimeField(default=utc_now)
     updated_at = peewee.DateTimeField(default=utc_now)

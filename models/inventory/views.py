@@ -14,10 +14,11 @@ from models.core.errors import ValidationFailed
 from models.inventory.tables import Product, Stock, StockAlert, StockMovement, Warehouse
 from models.orders.states import ORDER_BACKORDERED
 from models.orders.tables import Order, OrderLine
+from models.supply.states import PO_OPEN_STATES
 from models.supply.tables import PurchaseOrder, PurchaseOrderLine
 
 # Purchase orders whose units are on their way (an ASN in transit belongs to a "shipped" one).
-INCOMING_PO_STATUSES = ("sent", "confirmed", "shipped")
+INCOMING_PO_STATUSES = PO_OPEN_STATES
 CLEARED_SHOWN_DAYS = 30
 
 

@@ -34,6 +34,7 @@ class Partner(BaseModel):
     blocked = peewee.BooleanField(default=False)
     allow_backorders = peewee.BooleanField(default=True)  # False: a line no source can fill is held at review
     lead_time_days = peewee.IntegerField(null=True)  # suppliers
+    auto_replenish = peewee.BooleanField(default=False)  # suppliers: suggestions for their SKUs order themselves
     created_at = peewee.DateTimeField(default=utc_now)
     updated_at = peewee.DateTimeField(default=utc_now)
 

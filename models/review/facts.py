@@ -21,12 +21,13 @@ from models.partners.tables import Partner
 from models.receivables.ledger import overdue_position
 from models.returns.exchanges import EXCHANGE_CHANNEL
 from models.review.rules import LineFacts, RecentOrder, ReviewFacts, RuleSettings
+from models.supply.states import PO_OPEN_STATES
 from models.supply.tables import PurchaseOrder, PurchaseOrderLine
 
 # Approved but not yet invoiced (shipping issues the invoice): these count against credit.
 OPEN_EXPOSURE_STATES = (ORDER_APPROVED, ORDER_PARTIALLY_ALLOCATED, ORDER_BACKORDERED, ORDER_ALLOCATED)
 # Purchase orders whose goods are still to come into a warehouse.
-INCOMING_PO_STATES = ("sent", "confirmed", "shipped")
+INCOMING_PO_STATES = PO_OPEN_STATES
 REQUIRED_SHIP_TO = ("ship_to_name", "ship_to_address", "ship_to_city", "ship_to_region", "ship_to_country")
 DEAD_STATES = (ORDER_REJECTED, ORDER_CANCELLED)
 RECENT_ORDERS_LIMIT = 50

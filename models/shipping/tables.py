@@ -7,12 +7,15 @@ from models.core.base import BaseModel, MoneyField, utc_now
 from models.core.registry import register_status_table, register_tables
 from models.inventory.tables import Warehouse
 from models.orders.tables import Order, OrderLine
+from models.partners.tables import Partner
 from models.shipping.states import SHIPMENT_READY, WAYBILL_REQUESTED
 
 
 class Shipment(BaseModel):
     order = peewee.ForeignKeyField(Order, backref="shipments", on_delete="CASCADE")
-    warehouse = peewee.ForeignKeyField(Warehouse, backref="shipments", on_delete="RESTRICT")
+    # None for a drop-ship shipment: the supplier ships it (see ``supplier`` and the ASN it came from)
+    warehouse = peewee.ForeignKeyField(Warehouse, null=True, backref="shipments", on_delete="RESTRICT")
+    supplier = peewee.ForeignKeyField(Partner, null=True, backref="dropship_shipments", on_delete="RESTRICT")
     wave = peewee.IntegerField(default=1)  # a later wave ships what a backorder released
     status = peewee.CharField(max_length=32, default=SHIPMENT_READY)
     weight_kg = peewee.DecimalField(max_digits=10, decimal_places=3, auto_round=True, default=0)

@@ -9,11 +9,12 @@ from models.orders.states import (
 )
 from models.sweeper import STAGE_FOR_ORDER_STATUS
 
-INITIAL = {"order": "received", "shipment": "ready", "return": "requested"}
+INITIAL = {"order": "received", "shipment": "ready", "return": "requested", "purchase_order": "draft"}
 FINAL = {
     "order": {"delivered", "rejected", "cancelled"},
     "shipment": {"delivered", "returned", "cancelled"},
     "return": {"rejected", "closed"},
+    "purchase_order": {"closed", "cancelled"},
 }
 BEFORE_SHIPPED = ["received", "reviewing", "on_hold", "approved", "partially_allocated", "backordered", "allocated"]
 

@@ -1,0 +1,1 @@
+"""Demand planning: forecasts of weekly demand per SKU and warehouse, and the replenishment they suggest."""
