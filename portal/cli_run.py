@@ -177,7 +177,9 @@ def _start_relay(broker, settings, stop: threading.Event) -> threading.Thread:
         "interval": settings.relay_interval_seconds, "sweep_interval": settings.sweep_interval_seconds,
         "stuck_after": timedelta(seconds=settings.stuck_after_seconds),
         "poll_every": timedelta(seconds=settings.tracking_poll_seconds),
-        "keep_sent": timedelta(hours=settings.outbox_retention_hours)})
+        "keep_sent": timedelta(hours=settings.outbox_retention_hours),
+        "forecast_every": timedelta(hours=settings.forecast_every_hours),
+        "forecast_horizon_weeks": settings.forecast_horizon_weeks})
     thread.start()
     return thread
 

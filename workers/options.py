@@ -27,3 +27,13 @@ MAIL_STAGE = {
     "time_limit": 120_000,
     "throws": (BatchItemsFailed,),
 }
+
+# A forecast run: every series in one go (a minute for thousands); a failed run is simply retried a few times and
+# the next scheduled run starts afresh anyway.
+PLANNING_STAGE = {
+    "max_retries": 3,
+    "min_backoff": 10_000,
+    "max_backoff": 300_000,
+    "time_limit": 900_000,
+    "throws": (BatchItemsFailed,),
+}

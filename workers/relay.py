@@ -25,8 +25,10 @@ from models.core.rate_limits import forget_old_windows
 from models.core.stages import MAX_BATCH_BY_ACTOR
 from models.inventory.alerts import sweep_alerts
 from models.partners.login_throttle import forget_old_failures
+from models.planning.forecasts import schedule_due_forecasts
 from models.review.hold_decisions import cancel_stale_holds
 from models.shipping.tracking_polls import schedule_due_polls
+from models.supply.alerts import sweep_supply_alerts
 from models.sweeper import redrive_stuck_orders, redrive_stuck_returns
 
 logger = logging.getLogger(__name__)
@@ -90,9 +92,11 @@ def _message(row: OutboxMessage, args: tuple) -> dramatiq.Message:
 
 def run_relay(broker: dramatiq.Broker, stop: threading.Event, *, interval: float,
               sweep_interval: float, stuck_after: timedelta, poll_every: timedelta = timedelta(minutes=5),
-              keep_sent: timedelta = timedelta(hours=168)) -> None:
+              keep_sent: timedelta = timedelta(hours=168), forecast_every: timedelta = timedelta(hours=24),
+              forecast_horizon_weeks: int = 12) -> None:
     """Relay until ``stop`` is set; every ``sweep_interval`` also re-drive stuck orders, expire holds,
-    check stock alerts, nudge the tracking polls that are due and prune rows sent longer than ``keep_sent`` ago."""
+    check stock and supply alerts, nudge the tracking polls and the forecast run that are due and prune rows sent
+    longer than ``keep_sent`` ago."""
     next_sweep = time.monotonic() + sweep_interval
     while not stop.is_set():
         try:
@@ -104,6 +108,8 @@ def run_relay(broker: dramatiq.Broker, stop: threading.Event, *, interval: float
                     expired = cancel_stale_holds()
                     sweep_alerts()
                     schedule_due_polls(poll_every)
+                    sweep_supply_alerts()
+                    schedule_due_forecasts(forecast_every, horizon_weeks=forecast_horizon_weeks)
                     forget_old_windows(older_than=timedelta(hours=1))
                     forget_old_failures(older_than=timedelta(days=1))
                     prune_sent(keep_sent, max_batches=PRUNE_BATCHES_PER_SWEEP)

@@ -53,6 +53,10 @@ class Settings:
     login_lockout_seconds: int = 900  # how long a lock-out lasts, and the window the failures count in
     outbox_retention_hours: int = 168  # sent outbox rows are kept this long (for tracing), then pruned
     health_token: str = ""  # bearer token for the /healthz detail (monitoring); "" allows only ops logins
+    forecast_every_hours: float = 24.0  # how often the scheduled forecast run recomputes every series
+    forecast_horizon_weeks: int = 12  # weeks ahead each forecast covers
+    po_confirm_days: int = 3  # a sent stock purchase order should be answered within this many days
+    dropship_confirm_hours: int = 24  # a drop-ship order unconfirmed this long raises an alert to ops
 
     @property
     def uses_sqlite(self) -> bool:
@@ -107,6 +111,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         login_lockout_seconds=_number(env, "OMS_LOGIN_LOCKOUT_SECONDS", 900, int, minimum=1),
         outbox_retention_hours=_number(env, "OMS_OUTBOX_RETENTION_HOURS", 168, int, minimum=1),
         health_token=_token(env, "OMS_HEALTH_TOKEN"),
+        forecast_every_hours=_number(env, "OMS_FORECAST_EVERY_HOURS", 24.0, float, minimum=0.01),
+        forecast_horizon_weeks=_number(env, "OMS_FORECAST_HORIZON_WEEKS", 12, int, minimum=1),
+        po_confirm_days=_number(env, "OMS_PO_CONFIRM_DAYS", 3, int, minimum=1),
+        dropship_confirm_hours=_number(env, "OMS_DROPSHIP_CONFIRM_HOURS", 24, int, minimum=1),
     )
 
 

@@ -28,7 +28,11 @@ TRACKING_POLLS = Stage("oms_carrier", "poll_tracking", max_batch=20)  # carriers
 WAYBILL_RELEASES = Stage("oms_carrier", "release_failed_bookings", max_batch=20)
 RETURNS = Stage("oms_returns", "advance_returns", max_batch=20)  # approved returns: exchange, label; settling
 RETURN_MAILS = Stage("oms_notify", "mail_return_updates")  # the customer's mail at each step of a return
+# The supplier's mail when a purchase order is sent, changed or cancelled, or its counter-proposal decided.
+SUPPLIER_MAILS = Stage("oms_notify", "mail_purchase_order_updates")
+FORECASTS = Stage("oms_planning", "recompute_forecasts", max_batch=1)  # a whole run: every series, or one SKU's
+REPLENISHMENT = Stage("oms_planning", "compute_replenishment")  # product ids whose suggestions to recompute
 
 ALL_STAGES = (INTAKE, REVIEW, ALLOCATION, SHIPPING, WAYBILLS, ALERT_MAILS, SHIPMENT_MAILS, TRACKING_POLLS,
-              WAYBILL_RELEASES, RETURNS, RETURN_MAILS)
+              WAYBILL_RELEASES, RETURNS, RETURN_MAILS, SUPPLIER_MAILS, FORECASTS, REPLENISHMENT)
 MAX_BATCH_BY_ACTOR = {stage.actor_name: stage.max_batch for stage in ALL_STAGES}
