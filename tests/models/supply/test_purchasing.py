@@ -9,7 +9,11 @@ from models.core.errors import ValidationFailed
 from models.core.outbox import OutboxMessage
 from models.inventory.tables import Product
 from models.partners.tables import Partner
-from models.supply.purchasing import PurchaseLineInput, create_purchase_order, send_purchase_order
+from models.supply.purchasing import (
+    PurchaseLineInput,
+    create_purchase_order,
+    send_purchase_order,
+)
 from models.supply.tables import PurchaseOrder, PurchaseOrderLine
 from tests.factories import make_world
 
