@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, request
 
-from models.core.errors import NotFound, PermissionDenied, ValidationFailed
+from models.core.errors import (
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from models.inventory.moves import adjust_stock, transfer_stock
 from models.inventory.tables import Stock
 from models.inventory.views import (
@@ -16,8 +21,9 @@ from models.inventory.views import (
     sku_availability,
     stock_positions,
 )
+from models.supply.purchasing import purchase_order_by_number
 from models.supply.receipts import receive_purchase_order
-from models.supply.tables import PurchaseOrder
+from models.supply.views import purchase_order_resource
 from portal.api import (
     answer_errors_as_json,
     api_error,
@@ -87,20 +93,28 @@ def create_transfer():
 @bp.post("/purchase-orders/<number>/receipts")
 @token_required
 def receive_purchase(number: str):
-    """Receive units of a purchase order at its warehouse: ``{lines: [{sku, quantity}]}``; 201."""
+    """Receive units of a purchase order at its warehouse: ``{lines: [{sku, quantity, damaged?}], asn?, note?}``,
+    matched against the shipping notice ``asn`` (default: the order's only one in transit); 201 with the receipt
+    and its discrepancies."""
     _require_stock_editor("receive purchase orders")
     data = receipt_schema.load(json_object_body())
     quantities: dict[str, int] = {}
+    damaged: dict[str, int] = {}
     for line in data["lines"]:
         if line["sku"] in quantities:
             raise ValidationFailed({f"lines.{line['sku']}": ["the SKU is listed twice; give it once"]})
         quantities[line["sku"]] = line["quantity"]
+        if line["damaged"]:
+            damaged[line["sku"]] = line["damaged"]
     try:
-        movements = receive_purchase_order(number, quantities, actor=f"api:{g.api_user.email}")
+        movements = receive_purchase_order(number, quantities, actor=f"api:{g.api_user.email}", asn_id=data["asn"],
+                                           damaged=damaged, note=data["note"])
     except NotFound as exc:
         return api_error(404, str(exc))
-    status = PurchaseOrder.select(PurchaseOrder.status).where(PurchaseOrder.number == number).scalar()
-    return jsonify({"purchase_order": number, "status": status,
+    except InvalidTransition as exc:
+        return api_error(409, str(exc))
+    resource = purchase_order_resource(purchase_order_by_number(number))
+    return jsonify({"purchase_order": number, "status": resource["status"], "receipt": resource["receipts"][-1],
                     "movements": movement_out.dump(movements, many=True),
                     "stock": [_stock_after(movement) for movement in movements]}), 201
 

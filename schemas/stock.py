@@ -1,7 +1,7 @@
 """The stock API's boundary: list filters, adjustment and transfer bodies, and what the API returns."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from models.inventory.moves import (
     MAX_NOTE,
@@ -44,11 +44,19 @@ class TransferSchema(InputSchema):
 
 class ReceiptLineSchema(Schema):
     sku = fields.String(required=True, validate=CODE)
-    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_QUANTITY))
+    quantity = fields.Integer(required=True, strict=True, validate=validate.Range(min=0, max=MAX_QUANTITY))
+    damaged = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=MAX_QUANTITY))
+
+    @validates_schema
+    def _something_counted(self, data: dict, **kwargs) -> None:
+        if data.get("quantity", 1) + data.get("damaged", 0) < 1:
+            raise ValidationError("count at least one unit, good (quantity) or damaged", "quantity")
 
 
 class ReceiptSchema(InputSchema):
     lines = fields.List(fields.Nested(ReceiptLineSchema), required=True, validate=validate.Length(min=1))
+    asn = fields.Integer(load_default=None, allow_none=True, strict=True, validate=validate.Range(min=1, max=2**31 - 1))
+    note = fields.String(load_default="", validate=validate.Length(max=MAX_NOTE))
 
 
 class StockPositionOut(Schema):

@@ -9,7 +9,12 @@ from datetime import date
 import peewee
 
 from models.supply.states import PO_OPEN_STATES
-from models.supply.tables import AdvanceShippingNotice, AdvanceShippingNoticeLine, PurchaseOrder, PurchaseOrderLine
+from models.supply.tables import (
+    AdvanceShippingNotice,
+    AdvanceShippingNoticeLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+)
 
 
 @dataclass(frozen=True)
