@@ -12,9 +12,10 @@ from models.orders.states import (
     ORDER_RECEIVED,
     ORDER_REVIEWING,
 )
-from models.orders.tables import Order
+from models.orders.tables import Order, OrderLine, Reservation
 from models.returns.states import RETURN_APPROVED, RETURN_INSPECTED
 from models.returns.tables import ReturnLabel, ReturnRequest
+from models.shipping.completion import awaiting_supplier_orders
 from models.shipping.states import WAYBILL_REQUESTED
 from models.shipping.tables import Shipment, Waybill
 
@@ -45,6 +46,10 @@ def redrive_stuck_orders(older_than: timedelta) -> dict[str, int]:
             retrying = (Shipment.select(Shipment.order).join(Waybill)
                         .where(Waybill.status == WAYBILL_REQUESTED, Waybill.last_attempt_at >= cutoff))
             stuck = stuck.where(Order.id.not_in(retrying))
+            # Nothing of ours left to do while only a drop-ship supplier has units to ship: not stuck.
+            ours = (Reservation.select(OrderLine.order).join(OrderLine)
+                    .where(Reservation.status == "active"))
+            stuck = stuck.where(Order.id.not_in(awaiting_supplier_orders()) | Order.id.in_(ours))
         ids = [row.id for row in stuck.select(Order.id).order_by(Order.id).limit(CHUNK * 10)]
         for start in range(0, len(ids), CHUNK):
             chunk = ids[start:start + CHUNK]

@@ -30,6 +30,7 @@ from models.inventory.views import (
     stock_positions,
 )
 from models.partners.tables import OPS_ROLES
+from models.supply.alerts import open_supply_alerts
 from portal.auth import PortalUser, role_required
 
 bp = Blueprint("inventory", __name__, url_prefix="/ops")
@@ -132,10 +133,11 @@ def sku_history(sku: str) -> ResponseReturnValue:
 @bp.get("/alerts")
 @stock_readers
 def alerts() -> ResponseReturnValue:
-    """Open low-stock alerts, the oldest first, and those cleared recently."""
+    """Open low-stock and supply alerts, the oldest first, and the low-stock alerts cleared recently."""
     scope = supplier_scope(current_user)
     return render_template("inventory/alerts.html", open_alerts=open_alerts(supplier_id=scope),
-                           cleared=recently_cleared_alerts(supplier_id=scope))
+                           cleared=recently_cleared_alerts(supplier_id=scope),
+                           supply_alerts=open_supply_alerts(supplier_id=scope))
 
 
 def _forms(*, posted: str | None = None) -> tuple[AdjustmentForm, TransferForm]:

@@ -41,6 +41,7 @@ from models.review.hold_decisions import (
     release_held_order,
 )
 from models.review.rules import HOLD_DECIDERS, may_release
+from models.supply.dropship import awaiting_supplier
 from portal.auth import PortalUser, is_local_path, role_required
 from schemas.orders import CURRENCIES, order_schema
 
@@ -97,7 +98,8 @@ def orders() -> ResponseReturnValue:
                   .group_by(Order.status).tuples())
     return render_template("ops/orders.html", orders=page, counts=counts, total=sum(counts.values()),
                            statuses=ORDER_STATUSES, status=status, search=search, before=before,
-                           next_before=page[-1].id if more else None)
+                           next_before=page[-1].id if more else None,
+                           awaiting_supplier=awaiting_supplier(order.id for order in page))
 
 
 # --- one order -------------------------------------------------------------------------------

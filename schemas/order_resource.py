@@ -33,13 +33,15 @@ class TrackingEventOut(Schema):
 
 class ShipmentOut(Schema):
     id = fields.Integer()
-    warehouse = fields.Function(lambda s: s.warehouse.code)
+    warehouse = fields.Function(lambda s: s.warehouse.code if s.warehouse_id else None)  # None: drop-shipped
+    supplier = fields.Function(lambda s: s.supplier.code if s.supplier_id else None)  # who ships a drop-ship part
     status = fields.String()
     weight_kg = fields.Decimal(as_string=True)
     carrier = fields.String()
     service_level = fields.String()
     dispatch_note_url = fields.Function(lambda s: f"/api/v1/shipments/{s.id}/dispatch-note.pdf")
     waybill_number = fields.Method("_waybill_number")
+    tracking_number = fields.Method("_waybill_number")  # the carrier's number the parcel is followed by
     waybill_status = fields.Method("_waybill_status")
     tracking_url = fields.Method("_tracking_url")
     tracking_events = fields.Method("_events")
@@ -86,6 +88,8 @@ class OrderOut(Schema):
     requested_delivery_date = fields.Date(allow_none=True)
     notes = fields.String()
     created_at = UtcDateTime(format="iso")
+    awaiting_supplier = fields.Function(lambda o: bool(o.awaiting_supplier))
+    drop_ship = fields.Method("_drop_ship")
     lines = fields.Method("_lines")
     shipments = fields.Method("_shipments")
     audit_trail = fields.Method("_audit")
@@ -107,6 +111,10 @@ class OrderOut(Schema):
     def _allocation(self, order) -> dict | None:
         return order.allocation
 
+    def _drop_ship(self, order) -> list:
+        return [{"number": part.number, "status": part.status, "supplier": part.supplier_code,
+                 "ordered": part.ordered, "shipped": part.shipped} for part in order.loaded_dropship]
+
 
 class PartnerLineOut(LineOut):
     class Meta:
@@ -122,7 +130,7 @@ class PartnerOrderOut(OrderOut):
     hold_reasons = fields.Function(lambda o: list(o.partner_view.hold_reasons))
 
     class Meta:
-        exclude = ("allocation", "review")
+        exclude = ("allocation", "review", "drop_ship")  # purchase orders are between the OMS and its suppliers
 
     def _lines(self, order) -> list:
         return PartnerLineOut(many=True).dump(order.loaded_lines)

@@ -4,7 +4,7 @@ and split what cannot ship yet into a linked backorder order when the policy shi
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
 
@@ -28,26 +28,35 @@ from models.inventory.tables import Lane, Product, Stock, Warehouse
 from models.orders.states import ORDER_ALLOCATED, ORDER_APPROVED, ORDER_BACKORDERED
 from models.orders.tables import Order, OrderLine, Reservation
 from models.partners.tables import Partner
-from models.supply.tables import PurchaseOrder, PurchaseOrderLine
+from models.supply.purchasing import (
+    PurchaseLineInput,
+    create_purchase_order,
+    send_purchase_order,
+)
+from models.supply.states import PO_CANCELLED
+from models.supply.tables import PurchaseOrder
 
 ALLOCATABLE = (ORDER_APPROVED, ORDER_BACKORDERED)
 # A supplier shipping straight to the customer costs more than our own lanes and is used when they cannot serve.
 DROPSHIP_SHIPMENT_COST = Decimal("25.00")
 DROPSHIP_DEFAULT_DAYS = 7
+DROPSHIP_CONFIRM_WITHIN = timedelta(hours=24)
 UNLIMITED = 10**9
 
 
-def allocate(order_id: int, *, actor: str, attempts: int = 3) -> str | None:
-    """Allocate the order; re-plan when stock moved between planning and reserving."""
+def allocate(order_id: int, *, actor: str, attempts: int = 3,
+             dropship_confirm_within: timedelta = DROPSHIP_CONFIRM_WITHIN) -> str | None:
+    """Allocate the order; re-plan when stock moved between planning and reserving. A drop-ship supplier has
+    ``dropship_confirm_within`` to confirm its purchase order (Settings.dropship_confirm_hours)."""
     for _ in range(attempts):
         try:
-            return _allocate_once(order_id, actor=actor)
+            return _allocate_once(order_id, actor=actor, confirm_within=dropship_confirm_within)
         except StockMoved:
             continue
     raise StockMoved(f"order {order_id}: stock kept moving while reserving; will retry")
 
 
-def _allocate_once(order_id: int, *, actor: str) -> str | None:
+def _allocate_once(order_id: int, *, actor: str, confirm_within: timedelta) -> str | None:
     with database.atomic():
         order = Order.locked(order_id)
         if order is None or order.status not in ALLOCATABLE:
@@ -73,7 +82,7 @@ def _allocate_once(order_id: int, *, actor: str) -> str | None:
                            expected=ORDER_APPROVED)
             return ORDER_BACKORDERED
         touched = _reserve(plan, stock_rows)
-        _order_dropship(order, plan, lines)
+        _order_dropship(order, plan, actor=actor, confirm_within=confirm_within)
         if not plan.complete:
             _split_backorder(order, lines, plan, actor=actor)
         transition("order", order.id, ORDER_ALLOCATED, actor=actor, reason=plan.explanation[:2000],
@@ -132,20 +141,32 @@ def _reserve(plan: AllocationPlan, stock_rows: dict) -> list[int]:
     return touched
 
 
-def _order_dropship(order: Order, plan: AllocationPlan, lines: list[OrderLine]) -> None:
-    """One drop-ship purchase order per supplier, shipping to the order's address (its sales_order)."""
-    by_supplier: dict[int, list] = {}
+def _order_dropship(order: Order, plan: AllocationPlan, *, actor: str, confirm_within: timedelta) -> None:
+    """One drop-ship purchase order per supplier for the lines it ships to the order's address, sent at once with
+    ``confirm_within`` to confirm; a supplier that already has one for this order (a repeated run) gets none."""
+    units: dict[int, dict[int, int]] = {}  # supplier -> order line -> units
     for pick in plan.picks:
         if pick.supplier_id is not None:
-            by_supplier.setdefault(pick.supplier_id, []).append(pick)
-    for supplier_id, picks in by_supplier.items():
-        number = f"DS-{order.id}-{supplier_id}"
-        purchase, created = PurchaseOrder.get_or_create(
-            number=number, defaults={"supplier": supplier_id, "status": "sent", "dropship": True,
-                                     "sales_order": order.id, "currency": order.currency})
-        if created:
-            PurchaseOrderLine.insert_many([{"purchase_order": purchase.id, "product": pick.product_id,
-                                            "quantity": pick.quantity} for pick in picks]).execute()
+            per_line = units.setdefault(pick.supplier_id, {})
+            per_line[pick.line_id] = per_line.get(pick.line_id, 0) + pick.quantity
+    if not units:
+        return
+    ordered = {supplier_id for (supplier_id,) in PurchaseOrder.select(PurchaseOrder.supplier).where(
+        PurchaseOrder.sales_order == order.id, PurchaseOrder.dropship == True,  # noqa: E712
+        PurchaseOrder.status != PO_CANCELLED).tuples()}
+    suppliers = dict(Partner.select(Partner.id, Partner.code).where(Partner.id.in_(list(units))).tuples())
+    skus = dict(OrderLine.select(OrderLine.id, Product.sku).join(Product)
+                .where(OrderLine.order == order.id).tuples())  # the catalogue's SKU, not the line's as written
+    for supplier_id, per_line in sorted(units.items()):
+        if supplier_id in ordered:
+            continue
+        purchase = create_purchase_order(
+            supplier_code=suppliers[supplier_id], warehouse_code=None, actor=actor, origin="drop_ship",
+            sales_order_id=order.id, currency=order.currency,
+            note=f"Drop-ship for order {order.external_ref}: ship straight to the customer's address.",
+            lines=[PurchaseLineInput(skus[line_id], quantity, order_line_id=line_id)
+                   for line_id, quantity in sorted(per_line.items())])
+        send_purchase_order(purchase.number, actor=actor, answer_within=confirm_within)
 
 
 def _split_backorder(order: Order, lines: list[OrderLine], plan: AllocationPlan, *, actor: str) -> Order:

@@ -23,6 +23,8 @@ from models.shipping.states import (
     WAYBILL_REQUESTED,
 )
 from models.shipping.tables import Shipment, Waybill
+from models.supply.changes import CANCELLABLE, cancel_purchase_order
+from models.supply.tables import PurchaseOrder
 
 LEFT_THE_WAREHOUSE = (SHIPMENT_DISPATCHED, SHIPMENT_IN_TRANSIT, SHIPMENT_EXCEPTION, SHIPMENT_DELIVERED,
                       SHIPMENT_RETURNED)
@@ -34,11 +36,17 @@ def cancel_order(order_id: int, *, actor: str, reason: str) -> bool:
     Returns False when the order is already cancelled, shipped or otherwise past cancelling.
     """
     with database.atomic():
+        # The drop-ship POs are locked before the order, as the supplier's ASN path locks them: no deadlock.
+        dropship = list(lock_for_update(PurchaseOrder.select().where(
+            PurchaseOrder.sales_order == order_id, PurchaseOrder.dropship == True,  # noqa: E712
+            PurchaseOrder.status.in_(CANCELLABLE)).order_by(PurchaseOrder.id)))
         order = Order.locked(order_id)
         if order is None or order.status not in sources_of("order", ORDER_CANCELLED):
             return False
         if Shipment.select().where(Shipment.order == order_id, Shipment.status.in_(LEFT_THE_WAREHOUSE)).exists():
             return False  # part of it already left a warehouse
+        for purchase in dropship:  # the supplier is told not to ship to the customer
+            cancel_purchase_order(purchase.number, actor=actor, reason=f"order {order_id} cancelled: {reason}")
         held = list(lock_for_update(Reservation.select().join(OrderLine).where(
             OrderLine.order == order_id, Reservation.status == "active").order_by(Reservation.stock)))
         for reservation in held:

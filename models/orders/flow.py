@@ -22,6 +22,7 @@ from models.partners.tables import Partner
 from models.review.facts import load_review_facts
 from models.review.reviews import current_rule_set, record_review
 from models.review.rules import APPROVE, HOLD, review_order
+from models.shipping.completion import ship_order_when_complete
 from models.shipping.dispatch import waits_for_ops
 from models.shipping.rules import service_level_for
 from models.shipping.states import SHIPMENT_READY, WAYBILL_REQUESTED
@@ -82,6 +83,8 @@ def create_shipments(order_id: int, *, actor: str) -> list[int]:
                 pending.append(shipment.id)
         if pending:
             WAYBILLS.nudge(pending)
+        else:  # e.g. a drop-ship purchase order ops closed after its supplier shipped part of it
+            ship_order_when_complete(order, actor=actor)
     return pending
 
 

@@ -55,6 +55,7 @@ HOLD_WORDS = {
     "unknown_sku": "SKU not in the catalogue",
 }
 OTHER_HOLD = "review by our team"
+AWAITING_SUPPLIER_WORDS = "awaiting supplier: part of the order ships straight from the supplier"
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class PartnerOrderView:
     submitted_by: str
     hold_reasons: tuple[str, ...]  # while on hold or after a rejection: what was checked, in HOLD_WORDS
     trail: tuple[PartnerStatusChange, ...]
+    awaiting_supplier: bool = False  # a drop-ship supplier still has units of the order to ship
 
 
 def load_partner_order_view(order_id: int, partner_id: int | None) -> Order | None:
@@ -105,8 +107,12 @@ def partner_order_view(order: Order, own: frozenset[str]) -> PartnerOrderView:
         reason = last.reason  # the partner's own words
     else:
         reason = _words(order.status) + (": " + ", ".join(holds) if holds else "")
+    awaiting = bool(getattr(order, "awaiting_supplier", False))
+    if awaiting and order.status == ORDER_ALLOCATED:
+        reason = AWAITING_SUPPLIER_WORDS
     submitter = order.submitted_by if is_own_actor(order.submitted_by, own) else PARTNER_ACTOR
-    return PartnerOrderView(status_reason=reason, submitted_by=submitter, hold_reasons=holds, trail=trail)
+    return PartnerOrderView(status_reason=reason, submitted_by=submitter, hold_reasons=holds, trail=trail,
+                            awaiting_supplier=awaiting)
 
 
 def _change(change: StatusChange, own: frozenset[str]) -> PartnerStatusChange:

@@ -10,12 +10,15 @@ from models.partners.tables import Partner
 from models.returns.tables import ReturnRequest
 from models.review.reviews import reviews_of
 from models.shipping.tables import Shipment, TrackingEvent, Waybill
+from models.supply.dropship import dropship_parts
 
 
 def load_order_view(order_id: int) -> Order | None:
     """The order with ``loaded_lines`` (with reservations), ``loaded_shipments`` (each with ``waybill``
-    or None, and its tracking events), ``loaded_audit``, ``loaded_reviews`` (oldest first) and
-    ``loaded_returns`` (its own returns and the one it replaces, if any) attached: seven queries whatever the size."""
+    or None, its tracking events, and its ``warehouse`` or, drop-shipped, its ``supplier``), ``loaded_audit``,
+    ``loaded_reviews`` (oldest first), ``loaded_returns`` (its own returns and the one it replaces, if any),
+    ``loaded_dropship`` (its drop-ship purchase orders) and ``awaiting_supplier`` (a drop-ship supplier still has
+    units of it to ship) attached: eight queries whatever the size."""
     order = (Order.select(Order, Partner).join(Partner, on=(Order.customer == Partner.id))
              .where(Order.id == order_id).first())
     if order is None:
@@ -23,8 +26,11 @@ def load_order_view(order_id: int) -> Order | None:
     lines = OrderLine.select().where(OrderLine.order == order_id).order_by(OrderLine.line_no)
     reservations = Reservation.select(Reservation, Warehouse).join(Warehouse).order_by(Reservation.id)
     order.loaded_lines = list(peewee.prefetch(lines, reservations))
-    shipments = (Shipment.select(Shipment, Warehouse, Waybill).join(Warehouse).switch(Shipment)
-                 .join(Waybill, peewee.JOIN.LEFT_OUTER, attr="waybill")
+    shipper = Partner.alias("shipper")  # the supplier of a drop-ship shipment
+    shipments = (Shipment.select(Shipment, Warehouse, shipper, Waybill).join(Warehouse, peewee.JOIN.LEFT_OUTER)
+                 .switch(Shipment).join(shipper, peewee.JOIN.LEFT_OUTER, on=(Shipment.supplier == shipper.id),
+                                        attr="supplier")
+                 .switch(Shipment).join(Waybill, peewee.JOIN.LEFT_OUTER, attr="waybill")
                  .where(Shipment.order == order_id).order_by(Shipment.wave, Shipment.id))
     events = TrackingEvent.select().order_by(TrackingEvent.occurred_at, TrackingEvent.id)
     order.loaded_shipments = list(peewee.prefetch(shipments, events))
@@ -32,4 +38,6 @@ def load_order_view(order_id: int) -> Order | None:
     order.loaded_reviews = reviews_of(order_id)
     order.loaded_returns = list(ReturnRequest.select().where(
         (ReturnRequest.order == order_id) | (ReturnRequest.replacement_order == order_id)).order_by(ReturnRequest.id))
+    order.loaded_dropship = dropship_parts([order_id]).get(order_id, [])
+    order.awaiting_supplier = any(part.awaiting_supplier for part in order.loaded_dropship)
     return order

@@ -15,7 +15,7 @@ from models.core.db import database, lock_for_update
 from models.core.errors import NotFound, ValidationFailed
 from models.core.stages import RETURN_MAILS, RETURNS
 from models.core.transitions import record_creation, transition
-from models.inventory.tables import Product
+from models.inventory.tables import Lane, Product, Warehouse
 from models.orders.states import ORDER_DELIVERED
 from models.orders.tables import Order, OrderLine
 from models.returns.refunds import issue_refund
@@ -66,7 +66,7 @@ def request_return(order_id: int, *, resolution: str, reason: str, comment: str,
             decision="auto_approved" if decision.outcome == APPROVE else "manual",
             decision_reasons=json.dumps(decision.reasons_document()), refund_amount=facts.refund_amount,
             currency=order.currency, rule_set_version=rule_set.version, requested_via=via, requested_by=actor,
-            warehouse=chosen[0].warehouse_id, decided_at=now if decision.outcome == APPROVE else None,
+            warehouse=_return_warehouse(order, chosen), decided_at=now if decision.outcome == APPROVE else None,
             decided_by="rules" if decision.outcome == APPROVE else "")
         ReturnLine.insert_many([
             {"return_request": request.id, "order_line": c.line.id, "quantity": c.quantity,
@@ -121,6 +121,17 @@ def _approve(return_id: int, *, actor: str, reason: str, early_refund: bool) -> 
     if early_refund:
         issue_refund(return_id, actor=actor)
     return True
+
+
+def _return_warehouse(order: Order, chosen: list[_Chosen]) -> int | None:
+    """Where the parcel goes back: the warehouse that shipped the returned units; for units a supplier drop-shipped,
+    the active warehouse with the cheapest lane from the order's region (the OMS holds no supplier's address)."""
+    shipped_from = next((c.warehouse_id for c in chosen if c.warehouse_id is not None), None)
+    if shipped_from is not None:
+        return shipped_from
+    return (Lane.select(Lane.warehouse).join(Warehouse)
+            .where(Lane.region == order.ship_to_region, Warehouse.active == True)  # noqa: E712
+            .order_by(Lane.cost, Lane.warehouse).scalar())
 
 
 def _summary(decision: ReturnDecision) -> str:

@@ -18,13 +18,8 @@ from models.core.db import database, lock_for_update
 from models.core.errors import InvariantViolated
 from models.core.transitions import transition
 from models.inventory.tables import Stock
-from models.orders.states import (
-    ORDER_ALLOCATED,
-    ORDER_PARTIALLY_ALLOCATED,
-    ORDER_SHIPPED,
-)
 from models.orders.tables import Order, Reservation
-from models.receivables.ledger import issue_invoice
+from models.shipping.completion import ship_order_when_complete
 from models.shipping.events import record_shipment_event
 from models.shipping.rules import ParcelFacts
 from models.shipping.states import (
@@ -185,7 +180,7 @@ def fail_waybill(shipment_id: int, error: str, *, actor: str) -> bool:
 
 def record_waybill(shipment_id: int, *, waybill_number: str, tracking_url: str, actor: str,
                    poll_every: timedelta | None = None) -> bool:
-    """Store the issued waybill, dispatch the shipment's stock and ship the order when all its shipments left."""
+    """Store the issued waybill, dispatch the shipment's stock and ship the order when every part of it left."""
     with database.atomic():
         shipment = Shipment.get_or_none(Shipment.id == shipment_id)
         if shipment is None:
@@ -201,11 +196,7 @@ def record_waybill(shipment_id: int, *, waybill_number: str, tracking_url: str, 
          .where(Waybill.shipment == shipment_id).execute())
         _consume_reservations(shipment)
         record_shipment_event(shipment_id, "shipped")
-        if not Shipment.select().where(Shipment.order == order.id,
-                                       Shipment.status.in_((SHIPMENT_READY, SHIPMENT_FAILED))).exists():
-            if transition("order", order.id, ORDER_SHIPPED, actor=actor, reason="all shipments dispatched",
-                          expected=(ORDER_ALLOCATED, ORDER_PARTIALLY_ALLOCATED)):
-                issue_invoice(order, actor=actor)  # the receivable: it raises the outstanding balance
+        ship_order_when_complete(order, actor=actor)  # not while a drop-ship part waits for its supplier
     return True
 
 

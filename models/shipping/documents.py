@@ -14,6 +14,7 @@ from models.core.base import utc_now
 from models.core.errors import NotFound, ValidationFailed
 from models.inventory.tables import Product, Warehouse
 from models.orders.tables import Order, OrderLine
+from models.partners.tables import Partner
 from models.shipping.states import (
     SHIPMENT_CANCELLED,
     SHIPMENT_DISPATCHED,
@@ -32,6 +33,7 @@ class ShipFrom:
     code: str
     name: str
     address: str
+    kind: str = "warehouse"  # or "supplier": a drop-ship shipment leaves from its supplier
 
 
 @dataclass(frozen=True)
@@ -129,21 +131,21 @@ class PickList:
 
 def dispatch_note_data(shipment_id: int) -> DispatchNote | None:
     """The dispatch note of a shipment, or None when no such shipment exists."""
-    shipment = (Shipment.select(Shipment, Order, Warehouse).join(Order).switch(Shipment).join(Warehouse)
-                .where(Shipment.id == shipment_id).first())
+    shipment = (Shipment.select(Shipment, Order, Warehouse).join(Order).switch(Shipment)
+                .join(Warehouse, peewee.JOIN.LEFT_OUTER).where(Shipment.id == shipment_id).first())
     if shipment is None:
         return None
     waybill = Waybill.get_or_none(Waybill.shipment == shipment_id)
     issued = waybill is not None and waybill.status == WAYBILL_ISSUED and bool(waybill.waybill_number)
     lines = tuple(_dispatch_line(row) for row in _lines_of([shipment_id]))
-    order, warehouse = shipment.order, shipment.warehouse
+    order = shipment.order
     return DispatchNote(
         shipment_id=shipment.id, order_id=order.id, order_ref=order.external_ref, wave=shipment.wave,
         status=shipment.status,
         carrier=waybill.carrier if waybill else shipment.carrier,  # the waybill holds the carrier chosen
         service_level=waybill.service_level if waybill else shipment.service_level,
         waybill_number=waybill.waybill_number if issued else None,
-        ship_from=_ship_from(warehouse),
+        ship_from=_ship_from(shipment.warehouse) if shipment.warehouse_id else _dropship_from(shipment),
         ship_to=ShipTo(name=order.ship_to_name, phone=order.ship_to_phone, address=order.ship_to_address,
                        city=order.ship_to_city, region=order.ship_to_region, postcode=order.ship_to_postcode,
                        country=order.ship_to_country),
@@ -176,7 +178,8 @@ def pick_list_data(warehouse_code: str, shipment_ids: list[int] | None = None) -
 def _check_batch(warehouse: Warehouse, shipments: list[Shipment], asked: set[int]) -> None:
     found = {s.id for s in shipments}
     problems = [f"shipment {i} does not exist" for i in sorted(asked - found)]
-    problems += [f"shipment {s.id} ships from another warehouse, not {warehouse.code}"
+    problems += [f"shipment {s.id} is drop-shipped by its supplier: nothing to pick" if s.warehouse_id is None
+                 else f"shipment {s.id} ships from another warehouse, not {warehouse.code}"
                  for s in shipments if s.warehouse_id != warehouse.id]
     problems += [f"shipment {s.id} is cancelled" for s in shipments if s.status == SHIPMENT_CANCELLED]
     if problems:
@@ -227,3 +230,11 @@ def _product_name(row: ShipmentLine) -> str:
 
 def _ship_from(warehouse: Warehouse) -> ShipFrom:
     return ShipFrom(code=warehouse.code, name=warehouse.name, address=warehouse.address)
+
+
+def _dropship_from(shipment: Shipment) -> ShipFrom:
+    """A drop-ship shipment leaves from its supplier, whose address the OMS does not keep."""
+    supplier = Partner.get_by_id(shipment.supplier_id) if shipment.supplier_id else None
+    if supplier is None:
+        return ShipFrom(code="", name="Supplier", address="", kind="supplier")
+    return ShipFrom(code=supplier.code, name=supplier.name, address="", kind="supplier")

@@ -6,10 +6,12 @@ from datetime import datetime
 
 import peewee
 
+from models.core.base import utc_now
 from models.core.db import database
 from models.core.transitions import transition
 from models.orders.states import ORDER_DELIVERED, ORDER_SHIPPED
 from models.returns.labels import is_return_label, mark_in_transit
+from models.shipping.completion import awaiting_supplier_purchases
 from models.shipping.events import record_shipment_event
 from models.shipping.states import (
     SHIPMENT_CANCELLED,
@@ -19,6 +21,8 @@ from models.shipping.states import (
     SHIPMENT_RETURNED,
 )
 from models.shipping.tables import Shipment, ShipmentAlert, TrackingEvent, Waybill
+from models.supply.states import PO_CLOSED, PO_SHIPPED
+from models.supply.tables import AdvanceShippingNotice, PurchaseOrder
 
 # Which shipment status each carrier event code leads to (codes not listed are stored only).
 SHIPMENT_STATUS_FOR_EVENT = {
@@ -109,9 +113,26 @@ def _apply(shipment_id: int, event: CarrierEvent, *, actor: str) -> None:
     if target in FINAL_SHIPMENT_STATES:
         Waybill.update(next_poll_at=None).where(Waybill.shipment == shipment_id).execute()
     if target == SHIPMENT_DELIVERED:
+        _close_delivered_dropship(shipment_id, actor=actor)
         order_id = Shipment.select(Shipment.order).where(Shipment.id == shipment_id).scalar()
         undelivered = Shipment.select().where(Shipment.order == order_id, Shipment.status != SHIPMENT_DELIVERED,
                                               Shipment.status != SHIPMENT_CANCELLED).exists()
         if not undelivered:
             transition("order", order_id, ORDER_DELIVERED, actor=actor, reason="all shipments delivered",
                        expected=ORDER_SHIPPED)
+
+
+def _close_delivered_dropship(shipment_id: int, *, actor: str) -> None:
+    """shipped → closed for the drop-ship purchase order of a delivered parcel, once the supplier shipped all it
+    ordered and every one of its parcels is delivered."""
+    purchase_ids = [asn.purchase_order_id for asn in AdvanceShippingNotice.select(AdvanceShippingNotice.purchase_order)
+                    .where(AdvanceShippingNotice.shipment == shipment_id)]
+    for purchase_id in purchase_ids:
+        parcels = (Shipment.select(Shipment.status).join(AdvanceShippingNotice, on=(
+            AdvanceShippingNotice.shipment == Shipment.id)).where(AdvanceShippingNotice.purchase_order == purchase_id))
+        if (awaiting_supplier_purchases().where(PurchaseOrder.id == purchase_id).exists()
+                or any(parcel.status != SHIPMENT_DELIVERED for parcel in parcels)):
+            continue
+        if transition("purchase_order", purchase_id, PO_CLOSED, actor=actor, reason="delivered to the customer",
+                      expected=PO_SHIPPED):
+            PurchaseOrder.update(closed_at=utc_now()).where(PurchaseOrder.id == purchase_id).execute()

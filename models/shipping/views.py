@@ -10,6 +10,7 @@ from models.core.audit import StatusChange
 from models.inventory.tables import Warehouse
 from models.orders.tables import Order, OrderLine
 from models.partners.access import can_see_order, visible_orders
+from models.partners.tables import Partner
 from models.shipping.states import SHIPMENT_FAILED
 from models.shipping.tables import (
     CancelledWaybill,
@@ -53,10 +54,13 @@ class ShippingProblems:
 
 
 def _with_order_warehouse_waybill() -> peewee.ModelSelect:
-    """Shipments joined to their order, warehouse and (as ``waybill``, maybe None) current waybill."""
-    return (Shipment.select(Shipment, Order, Warehouse, Waybill)
-            .join(Order).switch(Shipment).join(Warehouse).switch(Shipment)
-            .join(Waybill, peewee.JOIN.LEFT_OUTER, attr="waybill"))
+    """Shipments joined to their order, warehouse (None when drop-shipped, then ``supplier`` ships it) and (as
+    ``waybill``, maybe None) current waybill."""
+    shipper = Partner.alias("shipper")
+    return (Shipment.select(Shipment, Order, Warehouse, shipper, Waybill)
+            .join(Order).switch(Shipment).join(Warehouse, peewee.JOIN.LEFT_OUTER).switch(Shipment)
+            .join(shipper, peewee.JOIN.LEFT_OUTER, on=(Shipment.supplier == shipper.id), attr="supplier")
+            .switch(Shipment).join(Waybill, peewee.JOIN.LEFT_OUTER, attr="waybill"))
 
 
 def shipment_page(user, filters: ShipmentFilters, *, before: int | None = None,

@@ -41,6 +41,8 @@ def cancellable_waybill(shipment_id: int) -> Waybill:
     shipment = Shipment.get_or_none(Shipment.id == shipment_id)
     if shipment is None:
         raise NotFound(f"no shipment {shipment_id}")
+    if shipment.warehouse_id is None:
+        raise InvalidTransition(f"shipment {shipment_id} is drop-shipped: its waybill is the supplier's booking")
     waybill = Waybill.get_or_none(Waybill.shipment == shipment_id)
     if shipment.status != SHIPMENT_DISPATCHED or waybill is None or waybill.status != WAYBILL_ISSUED:
         raise InvalidTransition(f"shipment {shipment_id} is {shipment.status}: only a dispatched shipment's "

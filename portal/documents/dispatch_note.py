@@ -102,7 +102,8 @@ def _references(note: DispatchNote) -> Table:
 
 def _addresses(ship_from: ShipFrom, ship_to: ShipTo) -> Table:
     sender = [para("SHIP FROM", "heading"), para(ship_from.name, "strong"), para(ship_from.address),
-              para(f"Warehouse {ship_from.code}", "small")]
+              para(f"Supplier {ship_from.code} (drop-ship)" if ship_from.kind == "supplier"
+                   else f"Warehouse {ship_from.code}", "small")]
     place = " ".join(part for part in (ship_to.postcode, ship_to.city) if part)
     recipient = [para("SHIP TO", "heading"), para(ship_to.name, "strong"), para(ship_to.address),
                  para(place), para(", ".join(part for part in (ship_to.region, ship_to.country) if part))]

@@ -1,0 +1,73 @@
+"""When an order counts as shipped: every warehouse shipment handed to its carrier and every drop-ship part handed
+by its supplier to theirs. The waybill path (models.shipping.dispatch) and the drop-ship path (models.supply.dropship)
+both end in ``ship_order_when_complete``."""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import peewee
+
+from models.core.transitions import transition
+from models.orders.states import (
+    ORDER_ALLOCATED,
+    ORDER_PARTIALLY_ALLOCATED,
+    ORDER_SHIPPED,
+)
+from models.orders.tables import Order
+from models.receivables.ledger import issue_invoice
+from models.shipping.states import SHIPMENT_CANCELLED, SHIPMENT_FAILED, SHIPMENT_READY
+from models.shipping.tables import Shipment
+from models.supply.states import PO_CANCELLED, PO_CLOSED, PO_RECEIVED
+from models.supply.tables import (
+    AdvanceShippingNoticeLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+)
+
+SHIPPABLE_ORDER_STATES = (ORDER_ALLOCATED, ORDER_PARTIALLY_ALLOCATED)
+# A drop-ship purchase order in one of these no longer holds back its sales order: ops cancelled or closed it.
+SETTLED_PURCHASE_STATES = (PO_CANCELLED, PO_CLOSED, PO_RECEIVED)
+
+
+def awaiting_supplier_purchases() -> peewee.ModelSelect:
+    """The ids of open drop-ship purchase orders with a line the supplier has not all announced as shipped (a
+    query, to filter with ``in_`` or narrow further)."""
+    announced = (AdvanceShippingNoticeLine
+                 .select(peewee.fn.COALESCE(peewee.fn.SUM(AdvanceShippingNoticeLine.quantity), 0))
+                 .where(AdvanceShippingNoticeLine.purchase_order_line == PurchaseOrderLine.id))
+    return (PurchaseOrder.select(PurchaseOrder.id).join(PurchaseOrderLine)
+            .where(PurchaseOrder.dropship == True, PurchaseOrder.sales_order.is_null(False),  # noqa: E712
+                   PurchaseOrder.status.not_in(SETTLED_PURCHASE_STATES), PurchaseOrderLine.quantity > announced)
+            .distinct())
+
+
+def awaiting_supplier_orders() -> peewee.ModelSelect:
+    """The ids of sales orders that wait for a drop-ship supplier to ship some of their units (a query)."""
+    return awaiting_supplier_purchases().select(PurchaseOrder.sales_order)
+
+
+def awaiting_supplier(order_ids: Iterable[int]) -> set[int]:
+    """Those of ``order_ids`` that still wait for a drop-ship supplier to ship some of their units."""
+    ids = sorted(set(order_ids))
+    if not ids:
+        return set()
+    query = awaiting_supplier_orders().where(PurchaseOrder.sales_order.in_(ids))
+    return {order_id for (order_id,) in query.tuples()}
+
+
+def ship_order_when_complete(order: Order, *, actor: str) -> bool:
+    """allocated → shipped, with the order's invoice, once something has left, no warehouse shipment waits for a
+    waybill and no drop-ship part waits for its supplier. Call under the order's lock, in the transaction that
+    shipped the last part; False while a part is left (or when the order was shipped already)."""
+    if order.status not in SHIPPABLE_ORDER_STATES:
+        return False
+    shipments = Shipment.select().where(Shipment.order == order.id)
+    if shipments.where(Shipment.status.in_((SHIPMENT_READY, SHIPMENT_FAILED))).exists():
+        return False
+    if not shipments.where(Shipment.status != SHIPMENT_CANCELLED).exists() or awaiting_supplier([order.id]):
+        return False
+    if not transition("order", order.id, ORDER_SHIPPED, actor=actor, reason="all shipments dispatched",
+                      expected=SHIPPABLE_ORDER_STATES):
+        return False
+    issue_invoice(order, actor=actor)  # the receivable: it raises the outstanding balance
+    return True
