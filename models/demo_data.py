@@ -12,6 +12,7 @@ from models.core.errors import OMSError
 from models.inventory.tables import Lane, Product, Stock, Warehouse
 from models.partners.accounts import create_user
 from models.partners.tables import Partner
+from models.planning.demo_history import seed_demo_history
 from models.receivables.ledger import set_opening_balance
 
 SEED = 42
@@ -64,6 +65,7 @@ class DemoSeed:
     customers: int
     users: int
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # (email, role, password)
+    history_orders: int = 0  # delivered orders of the shipped history the forecasts learn from
 
 
 def demo_is_needed() -> bool:
@@ -90,10 +92,11 @@ def seed_demo(*, password: str = "demo-pass-123") -> DemoSeed:
         openings = {row["code"]: row.pop("outstanding_balance") for row in rows}
         customers = _seed_partners(rows)
         _seed_opening_balances(openings)
+        history_orders = seed_demo_history(seed=SEED)
         logins = _seed_logins(password, supplier_code=SUPPLIERS[0][0], distributor_code=DISTRIBUTORS[0][0])
     return DemoSeed(warehouses=len(warehouses), lanes=Lane.select().count(), suppliers=len(suppliers),
                     products=len(products), stock_rows=stock_rows, distributors=len(distributors),
-                    customers=len(customers), users=len(logins), logins=logins)
+                    customers=len(customers), users=len(logins), logins=logins, history_orders=history_orders)
 
 
 def _insert(model: type[peewee.Model], rows: list[dict]) -> None:

@@ -125,17 +125,20 @@ def _register_commands() -> None:
     from portal.cli_accounts import token_revoke, user_deactivate, user_unlock
     from portal.cli_bench import bench
     from portal.cli_bench_allocation import bench_allocation
+    from portal.cli_bench_forecast import bench_forecast
     from portal.cli_bench_intake import bench_intake
     from portal.cli_channels import channel_command
+    from portal.cli_forecast import forecast_command
     from portal.cli_master_data import import_command, seed_command
     from portal.cli_run import carrier_sandbox, portal, relay, up, worker
     from portal.mail_intake import mail_intake_command
 
     for command in (up, portal, worker, relay, carrier_sandbox, import_command, seed_command, bench,
-                    channel_command, mail_intake_command):
+                    channel_command, mail_intake_command, forecast_command):
         main.add_command(command)
     bench.add_command(bench_intake)
     bench.add_command(bench_allocation)
+    bench.add_command(bench_forecast)
     for command in (user_unlock, user_deactivate):
         user.add_command(command)
     token.add_command(token_revoke)

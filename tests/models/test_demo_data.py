@@ -4,9 +4,11 @@ from models.core.errors import OMSError, ValidationFailed
 from models.demo_data import demo_is_needed, seed_demo
 from models.invariants import receivables_add_up
 from models.inventory.tables import Lane, Product, Stock, Warehouse
+from models.orders.tables import Order, OrderLine, Reservation
 from models.partners.accounts import authenticate
 from models.partners.tables import ROLES, Partner, User
 from models.receivables.ledger import Invoice, Payment, PaymentApplication
+from models.shipping.tables import Shipment, ShipmentLine, Waybill
 
 
 @pytest.fixture
@@ -99,7 +101,8 @@ def test_same_world_every_time(db):
     seed_demo()
     first = list(Product.select(Product.sku, Product.unit_price, Product.weight_kg).order_by(Product.sku).tuples())
     with db.atomic():
-        for model in (PaymentApplication, Payment, Invoice, User, Stock, Lane, Product, Warehouse):
+        for model in (PaymentApplication, Payment, Invoice, Reservation, Waybill, ShipmentLine, Shipment, OrderLine,
+                      Order, User, Stock, Lane, Product, Warehouse):
             model.delete().execute()
         Partner.update(distributor=None).execute()
         Partner.delete().execute()

@@ -10,6 +10,7 @@ from models.core.transitions import transition
 from models.intake.entry import place_order
 from models.orders.flow import allocate, create_shipments, review, start_review
 from models.orders.tables import Order
+from models.planning.tables import ForecastRun
 from models.shipping.dispatch import prepare_waybill
 from models.sweeper import redrive_stuck_orders
 from schemas.orders import order_schema
@@ -199,6 +200,7 @@ def test_sweeper_leaves_an_order_whose_carrier_call_is_retrying(db):
 
 
 def test_the_relay_sweep_prunes_rows_sent_before_the_retention_period(db):
+    ForecastRun.create(status="done")  # a forecast run just now: the sweep has no forecast run to nudge
     old = [enqueue_after_commit("oms_intake", "intake_orders", [n]).id for n in range(3)]
     OutboxMessage.update(sent_at=utc_now() - timedelta(hours=25)).where(OutboxMessage.id.in_(old)).execute()
     unsent_row = enqueue_after_commit("oms_review", "review_orders", [9]).id
