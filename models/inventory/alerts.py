@@ -10,7 +10,7 @@ from models.core.base import utc_now
 from models.core.config import Settings
 from models.core.db import database
 from models.core.mailer import send_mail
-from models.core.stages import ALERT_MAILS
+from models.core.stages import ALERT_MAILS, REPLENISHMENT
 from models.inventory.tables import Product, Stock, StockAlert, Warehouse
 from models.partners.tables import Partner, User
 
@@ -87,6 +87,8 @@ def _apply(states: list[dict]) -> tuple[list[StockAlert], list[StockAlert]]:
                 cleared.append(alert)
         if raised:
             ALERT_MAILS.nudge([alert.id for alert in raised])
+            # the low SKUs' replenishment suggestions are recomputed with the alert
+            REPLENISHMENT.nudge(sorted({alert.product_id for alert in raised}))
     return raised, cleared
 
 
