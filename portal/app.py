@@ -56,24 +56,34 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
         allocation_settings,
         api,
         api_channels,
+        api_dropship,
         api_events,
+        api_forecasts,
         api_intake,
         api_payments,
+        api_purchasing,
+        api_replenishment,
         api_returns,
+        api_scorecard,
         api_stock,
         auth,
         batches,
+        charts,
         feedback,
         health,
         holds,
         intake_queue,
         inventory,
         ops,
+        purchase_orders,
+        purchase_receipts,
+        replenishment,
         return_settings,
         returns,
         scorecard,
         shipment_documents,
         shipments,
+        supplier_portal,
         tokens,
         tracking_page,
         users,
@@ -81,10 +91,12 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
 
     for blueprint in (auth.bp, ops.bp, holds.bp, allocation_settings.bp, inventory.bp, batches.bp, intake_queue.bp,
                       health.bp, shipments.bp, tracking_page.bp, shipment_documents.bp, return_settings.bp,
-                      returns.bp, feedback.bp, scorecard.bp, tokens.bp, users.bp):
+                      returns.bp, feedback.bp, scorecard.bp, charts.bp, tokens.bp, users.bp, purchase_orders.bp,
+                      purchase_receipts.bp, supplier_portal.bp, replenishment.bp):
         app.register_blueprint(blueprint)
     for blueprint in (api.bp, api_intake.bp, api_channels.bp, api_payments.bp, api_returns.bp, api_stock.bp,
-                      api_events.bp, shipment_documents.api_bp):
+                      api_events.bp, api_scorecard.bp, shipment_documents.api_bp, api_dropship.bp,
+                      api_purchasing.bp, api_replenishment.bp, api_forecasts.bp):
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens and signed webhooks, not cookies
     return app

@@ -136,7 +136,10 @@ def logout() -> ResponseReturnValue:
 @bp.get("/home")
 @login_required
 def home() -> ResponseReturnValue:
-    """The landing page for users without an order list (suppliers)."""
+    """Every role has its own start page (a supplier's is /supplier); this one is for any role without one."""
+    target = start_page(current_user.role)
+    if target != url_for("auth.home"):
+        return redirect(target)
     return render_template("home.html")
 
 
@@ -149,6 +152,8 @@ def start_page(role: str) -> str:
     """Where a user lands after signing in."""
     if role in OPS_ROLES or role == "distributor":
         return url_for("ops.orders")
+    if role == "supplier":
+        return url_for("supplier_portal.home")
     return url_for("auth.home")
 
 

@@ -28,7 +28,7 @@ from models.returns.requesting import RequestedLine, request_return
 from models.returns.tables import Refund, ReturnLine, ReturnPhoto
 from models.shipping.tables import Shipment, ShipmentAlert, ShipmentEvent
 from models.shipping.tracking import CarrierEvent, record_tracking_events
-from models.supply.tables import PurchaseOrder, PurchaseOrderLine
+from models.supply.tables import AdvanceShippingNotice, PurchaseOrder, PurchaseOrderLine
 from models.tables import ALL_TABLES
 from schemas.order_rows import import_row_schema
 from tests.factories import allow_repeat_orders, book_waybills, make_world
@@ -221,9 +221,12 @@ def _supplier_b(tenant: Tenant, sup_b: Partner, sprocket: Product) -> dict[str, 
     east = Warehouse.get(Warehouse.code == "EAST")
     purchase = PurchaseOrder.create(number="PO-BRAVO-SUP-9", supplier=sup_b, status="sent", warehouse=east)
     PurchaseOrderLine.create(purchase_order=purchase, product=sprocket, quantity=50)
+    asn = AdvanceShippingNotice.create(purchase_order=purchase, reference="BRAVO-ASN-ZQ", carrier="Bravo Freight",
+                                       tracking_number="BRAVO-TRK-ZQ")
     sweep_alerts()
-    tenant.values |= {"SUP2", "Bravo Supplies Zq", "BRV-SPROCKET", "Bravo Sprocket Zq", "PO-BRAVO-SUP-9"}
-    return {"sku": [sprocket.sku], "number": [purchase.number], "supplier_code": [sup_b.code]}
+    tenant.values |= {"SUP2", "Bravo Supplies Zq", "BRV-SPROCKET", "Bravo Sprocket Zq", "PO-BRAVO-SUP-9",
+                      "BRAVO-ASN-ZQ", "BRAVO-TRK-ZQ"}
+    return {"sku": [sprocket.sku], "number": [purchase.number], "supplier_code": [sup_b.code], "asn_id": [asn.id]}
 
 
 # Columns that change on every authenticated call or sign-in, not as anything's effect.

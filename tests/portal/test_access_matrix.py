@@ -43,6 +43,7 @@ PUBLIC = {  # no sign-in by design: checked for B's values only
     "health.live": "liveness probe", "health.ready": "readiness probe",
     "tracking_page.track": "public lookup by order number plus postcode or email",
     "tracking_page.request_return_page": "public return request, the order looked up again by number and postcode",
+    "charts.stylesheet": "the charts' CSS, the same for everyone",
 }
 SIGNED = {  # no sign-in but an HMAC signature: without one, nobody gets a 2xx
     "api.carrier_events": "X-Carrier-Signature",
@@ -59,9 +60,16 @@ PARTNER_ROUTES = {  # endpoint -> partner roles it serves (scoped to their own d
     "api.create_order": DESK, "api.get_order": DESK, "api.cancel": DESK, "api_intake.import_orders": DESK,
     "api_intake.get_batch": DESK, "api_intake.get_batch_errors": DESK, "api_returns.create_return": DESK,
     "api_returns.get_return": DESK, "api_events.list_events": DESK,
-    "api_stock.list_stock": ANY_USER,
+    "api_stock.list_stock": ANY_USER, "api_forecasts.list_forecasts": ("supplier",),
     "inventory.inventory": ("supplier",), "inventory.sku_history": ("supplier",), "inventory.alerts": ("supplier",),
-    "scorecard.my_scorecard": ("supplier",),
+    "scorecard.my_scorecard": ("supplier",), "api_scorecard.get_scorecard": ("supplier",),
+    "api_dropship.post_events": ("supplier",),
+    **dict.fromkeys(("supplier_portal.home", "supplier_portal.purchase_orders", "supplier_portal.purchase_order",
+                     "supplier_portal.purchase_order_pdf", "supplier_portal.purchase_order_csv",
+                     "supplier_portal.confirm", "supplier_portal.confirm_file", "supplier_portal.create_notice",
+                     "supplier_portal.stock"), ("supplier",)),
+    **dict.fromkeys(("api_purchasing.list_orders", "api_purchasing.get_order", "api_purchasing.order_pdf",
+                     "api_purchasing.order_csv", "api_purchasing.confirm", "api_purchasing.announce"), ("supplier",)),
 }
 # Writes a partner may make to its own rows even with an empty body (B's rows are fingerprinted apart).
 OWN_WRITES = {("distributor", "batches.mapping"): {"column_mapping"}}
@@ -79,6 +87,15 @@ DOCUMENTED_ROLES = {
     "allocation_settings.change_routing_rule": ADMIN,
     "tokens.all_tokens": ADMIN, "tokens.revoke_any": ADMIN, "users.users": ADMIN, "users.unlock": ADMIN,
     "users.deactivate": ADMIN,
+    **dict.fromkeys(("purchase_orders.new_purchase_order", "purchase_orders.send", "purchase_orders.edit",
+                     "purchase_orders.cancel", "purchase_orders.close", "purchase_orders.accept",
+                     "purchase_orders.reject", "purchase_receipts.receive"), DESK_OPS),
+    **dict.fromkeys(("api_purchasing.create_order", "api_purchasing.send_order", "api_purchasing.change_order",
+                     "api_purchasing.cancel_order", "api_purchasing.close_order", "api_purchasing.accept",
+                     "api_purchasing.reject", "api_purchasing.confirm", "api_purchasing.announce"), DESK_OPS),
+    "replenishment.act_on_suggestions": DESK_OPS, "replenishment.recompute": DESK_OPS,
+    "api_replenishment.order_replenishment": DESK_OPS, "api_dropship.post_events": DESK_OPS, "replenishment.save_settings": ADMIN,
+    "replenishment.switch_supplier": ADMIN, "replenishment.switch_sku": ADMIN,
 }
 # URL argument -> the key of B's values in World.b_ids (or literal values); per endpoint where a name is ambiguous.
 ARGUMENTS = {
@@ -88,12 +105,13 @@ ARGUMENTS = {
     "carrier": "carrier", "index": [0], "change": ["up", "remove"], "scope": ["customer"],
     "invoice_id": "invoice_id", "payment_id": "payment_id", "message_id": "intake_id", "prefix": "token_prefix",
     "external_ref": "external_ref", "customer_code": "customer_code", "warehouse_code": "warehouse_code",
-    "warehouse": "warehouse_code", "supplier_code": "supplier_code",
+    "warehouse": "warehouse_code", "supplier_code": "supplier_code", "asn_id": "asn_id",
 }
 CODE_ARGUMENT = {
     "api_payments.get_receivables": "customer_code", "holds.remove_override": "customer_code",
     "allocation_settings.remove_override": "customer_code", "api_channels.channel_webhook": "channel_code",
-    "shipment_documents_api.api_pick_list": "warehouse_code",
+    "shipment_documents_api.api_pick_list": "warehouse_code", "replenishment.switch_supplier": "supplier_code",
+    "scorecard.ops_supplier_scorecard": "supplier_code", "api_scorecard.get_scorecard": "supplier_code",
 }
 EXTRA_GETS = [  # list pages with filters and searches that could bring B's rows in
     "/orders?q=BRAVO", "/orders?q=CUST2", "/orders?status=on_hold", "/orders?status=delivered",
@@ -109,12 +127,18 @@ OWNER_MUST_SEE = {
                 "shipment_documents.ops_dispatch_note", "shipment_documents_api.api_dispatch_note", "api.get_order",
                 "api_returns.get_return", "api_intake.get_batch", "api_events.list_events", "tokens.my_tokens"},
     "supplier_b": {"inventory.inventory", "inventory.sku_history", "inventory.alerts", "api_stock.list_stock",
-                   "scorecard.my_scorecard"},
+                   "scorecard.my_scorecard", "api_scorecard.get_scorecard", "supplier_portal.home", "supplier_portal.purchase_orders",
+                   "supplier_portal.purchase_order", "supplier_portal.purchase_order_pdf",
+                   "supplier_portal.purchase_order_csv", "supplier_portal.stock", "api_purchasing.list_orders",
+                   "api_purchasing.get_order", "api_purchasing.order_pdf", "api_purchasing.order_csv"},
     "ops_admin": {"ops.orders", "ops.order_detail", "shipments.ops_list", "shipments.problems", "returns.queue",
                   "returns.detail", "holds.queue", "intake_queue.queue", "intake_queue.message",
                   "api_returns.list_payouts", "api_payments.get_receivables", "api_events.list_events", "users.users",
                   "tokens.all_tokens", "inventory.inventory", "inventory.alerts", "scorecard.ops_scorecard",
-                  "shipment_documents.ops_pick_list", "shipment_documents_api.api_pick_list"},
+                  "scorecard.ops_supplier_scorecard", "api_scorecard.get_scorecard",
+                  "shipment_documents.ops_pick_list", "shipment_documents_api.api_pick_list",
+                  "purchase_orders.purchase_orders", "purchase_orders.detail", "purchase_orders.pdf",
+                  "purchase_orders.csv"},
 }
 
 

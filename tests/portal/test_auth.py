@@ -22,8 +22,9 @@ def test_login_sends_order_desk_users_to_orders(auth, role):
 
 def test_login_sends_supplier_home(auth, client):
     response = auth.login(USERS["supplier"][0])
-    assert response.headers["Location"] == "/home"
-    page = client.get("/home")
+    assert response.headers["Location"] == "/supplier"
+    assert client.get("/home").headers["Location"] == "/supplier"
+    page = client.get("/supplier")
     assert page.status_code == 200 and "sup1@relay.test" in page.text
 
 

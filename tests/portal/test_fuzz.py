@@ -33,7 +33,7 @@ CHANNEL_SECRET = "fuzz-channel-secret"
 # Every query parameter a portal page or API list reads (grep request.args and the list schemas).
 QUERY_PARAMS = ("q", "status", "before", "after", "page", "limit", "sku", "warehouse", "carrier", "low", "reason",
                 "view", "days", "next", "reference", "shipment", "source_message", "scope", "rule", "channel",
-                "customer", "order", "return")
+                "customer", "order", "return", "supplier", "sku_class", "to_order")
 # Valid bodies per endpoint (by rule), so that a swapped field is read past the first check.
 BODIES = {
     "/api/v1/orders": order_body("FUZZ-1"),
@@ -46,7 +46,24 @@ BODIES = {
                                   "reason_code": "found", "note": "n"},
     "/api/v1/stock/transfers": {"from_warehouse": "EAST", "to_warehouse": "WEST", "sku": "WIDGET", "quantity": 1,
                                 "reason_code": "rebalance", "note": "n"},
-    "/api/v1/purchase-orders/<number>/receipts": {"lines": [{"sku": "WIDGET", "quantity": 1}]},
+    "/api/v1/purchase-orders/<number>/receipts": {"lines": [{"sku": "WIDGET", "quantity": 1, "damaged": 0}],
+                                                  "asn": 1, "note": ""},
+    "/api/v1/purchase-orders": {"supplier": "SUP1", "warehouse": "EAST", "expected_at": "2031-01-02", "note": "n",
+                                "lines": [{"sku": "WIDGET", "quantity": 1, "unit_price": "1.00"}]},
+    "/api/v1/purchase-orders/<number>/send": {},
+    "/api/v1/purchase-orders/<number>/cancel": {"reason": "r"},
+    "/api/v1/purchase-orders/<number>/close": {"reason": "r"},
+    "/api/v1/purchase-orders/<number>/counter/accept": {},
+    "/api/v1/purchase-orders/<number>/counter/reject": {"reason": "r"},
+    "/api/v1/purchase-orders/<number>/confirmation": {"lines": [{"sku": "WIDGET", "quantity": 1,
+                                                                 "promised_date": "2031-01-02", "counter": False}]},
+    "/api/v1/purchase-orders/<number>/asns": {"lines": [{"sku": "WIDGET", "quantity": 1}], "carrier": "DHL",
+                                              "tracking_number": "T1", "expected_on": "2031-01-02",
+                                              "reference": "A1"},
+    "/api/v1/purchase-orders/<number>/asns/<int:asn_id>/events": {"events": [
+        {"code": "in_transit", "occurred_at": "2031-01-02T10:00:00Z", "location": "Hub", "description": "d",
+         "event_id": "E1"}]},
+    "/api/v1/replenishment/orders": {"items": [{"sku": "WIDGET", "warehouse": "EAST", "quantity": 1}], "send": False},
     "/api/v1/returns": {"order_id": 1, "resolution": "refund", "reason": "damaged", "comment": "",
                         "lines": [{"sku": "WIDGET", "quantity": 1, "exchange_sku": None}]},
     "/api/v1/returns/<int:return_id>/approve": {"note": ""},

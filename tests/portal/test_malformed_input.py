@@ -31,9 +31,15 @@ from tests.portal.conftest import USERS, place
 CHANNEL_SECRET = "malformed-channel-secret"
 JSON_POSTS = ["/api/v1/orders", "/api/v1/orders/1/cancel", "/api/v1/orders/1/release", "/api/v1/orders/1/reject",
               "/api/v1/payments", "/api/v1/stock/adjustments", "/api/v1/stock/transfers",
-              "/api/v1/purchase-orders/PO-1/receipts", "/api/v1/returns", "/api/v1/returns/1/approve",
+              "/api/v1/purchase-orders/PO-1/receipts", "/api/v1/purchase-orders", "/api/v1/purchase-orders/PO-1/send",
+              "/api/v1/purchase-orders/PO-1/cancel", "/api/v1/purchase-orders/PO-1/close",
+              "/api/v1/purchase-orders/PO-1/counter/accept", "/api/v1/purchase-orders/PO-1/counter/reject",
+              "/api/v1/purchase-orders/PO-1/confirmation", "/api/v1/purchase-orders/PO-1/asns",
+              "/api/v1/purchase-orders/PO-1/asns/1/events",
+              "/api/v1/returns", "/api/v1/returns/1/approve",
               "/api/v1/returns/1/reject", "/api/v1/returns/1/receive", "/api/v1/returns/1/inspection",
-              "/api/v1/refunds/1/paid", "/api/v1/carriers/sandbox/events", "/api/v1/channels/shop/webhook"]
+              "/api/v1/refunds/1/paid", "/api/v1/carriers/sandbox/events", "/api/v1/channels/shop/webhook",
+              "/api/v1/replenishment/orders"]
 LIST_PAGES = ["/orders", "/ops/shipments", "/shipments", "/ops/returns", "/ops/holds", "/ops/inventory",
               "/ops/alerts", "/intake", "/imports"]
 
