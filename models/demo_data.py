@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import peewee
 
+from models.core.base import utc_now
 from models.core.db import database
 from models.core.errors import OMSError
 from models.inventory.tables import Lane, Product, Stock, Warehouse
@@ -14,6 +15,7 @@ from models.partners.accounts import create_user
 from models.partners.tables import Partner
 from models.planning.demo_history import seed_demo_history
 from models.receivables.ledger import set_opening_balance
+from models.supply.demo_purchases import seed_demo_purchases
 
 SEED = 42
 INSERT_CHUNK = 100
@@ -66,6 +68,7 @@ class DemoSeed:
     users: int
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # (email, role, password)
     history_orders: int = 0  # delivered orders of the shipped history the forecasts learn from
+    purchase_orders: list[str] = field(default_factory=list)  # the first waits for the demo supplier to confirm
 
 
 def demo_is_needed() -> bool:
@@ -94,9 +97,11 @@ def seed_demo(*, password: str = "demo-pass-123") -> DemoSeed:
         _seed_opening_balances(openings)
         history_orders = seed_demo_history(seed=SEED)
         logins = _seed_logins(password, supplier_code=SUPPLIERS[0][0], distributor_code=DISTRIBUTORS[0][0])
+        purchase_orders = seed_demo_purchases(SUPPLIERS[0][0], today=utc_now().date())
     return DemoSeed(warehouses=len(warehouses), lanes=Lane.select().count(), suppliers=len(suppliers),
                     products=len(products), stock_rows=stock_rows, distributors=len(distributors),
-                    customers=len(customers), users=len(logins), logins=logins, history_orders=history_orders)
+                    customers=len(customers), users=len(logins), logins=logins, history_orders=history_orders,
+                    purchase_orders=purchase_orders)
 
 
 def _insert(model: type[peewee.Model], rows: list[dict]) -> None:

@@ -9,6 +9,12 @@ from models.partners.accounts import authenticate
 from models.partners.tables import ROLES, Partner, User
 from models.receivables.ledger import Invoice, Payment, PaymentApplication
 from models.shipping.tables import Shipment, ShipmentLine, Waybill
+from models.supply.tables import (
+    AdvanceShippingNotice,
+    AdvanceShippingNoticeLine,
+    PurchaseOrder,
+    PurchaseOrderLine,
+)
 
 
 @pytest.fixture
@@ -93,6 +99,15 @@ def test_seeding_twice_is_refused(seeded):
     assert Product.select().count() == 50
 
 
+def test_a_purchase_order_waits_for_the_demo_supplier_and_another_is_on_its_way(seeded):
+    waiting, announced = (PurchaseOrder.get(PurchaseOrder.number == number) for number in seeded.purchase_orders)
+    login = next(email for email, role, _ in seeded.logins if role == "supplier")
+    supplier_id = User.get(User.email == login).partner_id
+    assert (waiting.status, waiting.supplier_id, waiting.lines.count()) == ("sent", supplier_id, 3)
+    assert (announced.status, announced.supplier_id) == ("shipped", supplier_id)
+    assert [asn.tracking_number for asn in announced.asns] == ["RFC-DEMO-0001"]
+
+
 def test_empty_database_needs_the_demo(db):
     assert demo_is_needed()
 
@@ -101,8 +116,9 @@ def test_same_world_every_time(db):
     seed_demo()
     first = list(Product.select(Product.sku, Product.unit_price, Product.weight_kg).order_by(Product.sku).tuples())
     with db.atomic():
-        for model in (PaymentApplication, Payment, Invoice, Reservation, Waybill, ShipmentLine, Shipment, OrderLine,
-                      Order, User, Stock, Lane, Product, Warehouse):
+        for model in (PaymentApplication, Payment, Invoice, Reservation, AdvanceShippingNoticeLine,
+                      AdvanceShippingNotice, PurchaseOrderLine, PurchaseOrder, Waybill, ShipmentLine, Shipment,
+                      OrderLine, Order, User, Stock, Lane, Product, Warehouse):
             model.delete().execute()
         Partner.update(distributor=None).execute()
         Partner.delete().execute()
