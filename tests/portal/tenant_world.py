@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from models.core.base import utc_now
@@ -20,6 +20,12 @@ from models.orders.tables import Order, OrderLine
 from models.partners.accounts import create_user
 from models.partners.api_tokens import create_token
 from models.partners.tables import Partner, User
+from models.planning.tables import (
+    DemandForecast,
+    ForecastPeriod,
+    ReplenishmentSuggestion,
+    series_key,
+)
 from models.receivables.ledger import Invoice, Payment
 from models.receivables.payments import record_payment
 from models.returns.flow import Inspected, inspect_return, receive_return, settle_return
@@ -28,7 +34,14 @@ from models.returns.requesting import RequestedLine, request_return
 from models.returns.tables import Refund, ReturnLine, ReturnPhoto
 from models.shipping.tables import Shipment, ShipmentAlert, ShipmentEvent
 from models.shipping.tracking import CarrierEvent, record_tracking_events
-from models.supply.tables import AdvanceShippingNotice, PurchaseOrder, PurchaseOrderLine
+from models.supply.tables import (
+    AdvanceShippingNotice,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseReceipt,
+    PurchaseReceiptLine,
+    SupplyAlert,
+)
 from models.tables import ALL_TABLES
 from schemas.order_rows import import_row_schema
 from tests.factories import allow_repeat_orders, book_waybills, make_world
@@ -217,15 +230,29 @@ def _mail_from_b(app) -> IntakeMessage:
 
 
 def _supplier_b(tenant: Tenant, sup_b: Partner, sprocket: Product) -> dict[str, list]:
-    """SUP2's purchase order and the low-stock alerts of its SKU (its reorder point is above the stock)."""
+    """SUP2's purchase order (an ASN, a receipt, an alert), the low-stock alerts of its SKU (its reorder point is
+    above the stock), and its SKU's forecast and replenishment suggestion."""
     east = Warehouse.get(Warehouse.code == "EAST")
-    purchase = PurchaseOrder.create(number="PO-BRAVO-SUP-9", supplier=sup_b, status="sent", warehouse=east)
-    PurchaseOrderLine.create(purchase_order=purchase, product=sprocket, quantity=50)
+    purchase = PurchaseOrder.create(number="PO-BRAVO-SUP-9", supplier=sup_b, status="sent", warehouse=east,
+                                    note="Bravo PO note Zq")
+    line = PurchaseOrderLine.create(purchase_order=purchase, product=sprocket, quantity=50, received_quantity=5)
     asn = AdvanceShippingNotice.create(purchase_order=purchase, reference="BRAVO-ASN-ZQ", carrier="Bravo Freight",
                                        tracking_number="BRAVO-TRK-ZQ")
+    receipt = PurchaseReceipt.create(purchase_order=purchase, asn=asn, actor="dock@relay.test",
+                                     note="Bravo receipt note Zq")
+    PurchaseReceiptLine.create(receipt=receipt, purchase_order_line=line, announced_quantity=9, received_quantity=5,
+                               discrepancy="short")
+    SupplyAlert.create(purchase_order=purchase, kind="asn_overdue", message="Bravo supply alert Zq")
+    forecast = DemandForecast.create(series=series_key(sprocket.sku, "EAST"), product=sprocket, warehouse=east,
+                                     method="SeasonalES", history_weeks=120, horizon_weeks=1)
+    ForecastPeriod.create(forecast=forecast, week_start=date(2031, 1, 6), quantity=Decimal("77.77"),
+                          low=Decimal("70.70"), high=Decimal("88.88"))
+    ReplenishmentSuggestion.create(product=sprocket, warehouse=east, supplier=sup_b, suggested_quantity=48,
+                                   explanation="Bravo explanation Zq")
     sweep_alerts()
     tenant.values |= {"SUP2", "Bravo Supplies Zq", "BRV-SPROCKET", "Bravo Sprocket Zq", "PO-BRAVO-SUP-9",
-                      "BRAVO-ASN-ZQ", "BRAVO-TRK-ZQ"}
+                      "BRAVO-ASN-ZQ", "BRAVO-TRK-ZQ", "Bravo PO note Zq", "Bravo receipt note Zq",
+                      "Bravo supply alert Zq", "77.77", "88.88", "Bravo explanation Zq"}
     return {"sku": [sprocket.sku], "number": [purchase.number], "supplier_code": [sup_b.code], "asn_id": [asn.id]}
 
 

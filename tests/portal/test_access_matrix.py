@@ -127,7 +127,8 @@ OWNER_MUST_SEE = {
                 "shipment_documents.ops_dispatch_note", "shipment_documents_api.api_dispatch_note", "api.get_order",
                 "api_returns.get_return", "api_intake.get_batch", "api_events.list_events", "tokens.my_tokens"},
     "supplier_b": {"inventory.inventory", "inventory.sku_history", "inventory.alerts", "api_stock.list_stock",
-                   "scorecard.my_scorecard", "api_scorecard.get_scorecard", "supplier_portal.home", "supplier_portal.purchase_orders",
+                   "scorecard.my_scorecard", "api_scorecard.get_scorecard", "supplier_portal.home",
+                   "supplier_portal.purchase_orders", "api_forecasts.list_forecasts",
                    "supplier_portal.purchase_order", "supplier_portal.purchase_order_pdf",
                    "supplier_portal.purchase_order_csv", "supplier_portal.stock", "api_purchasing.list_orders",
                    "api_purchasing.get_order", "api_purchasing.order_pdf", "api_purchasing.order_csv"},
@@ -138,7 +139,8 @@ OWNER_MUST_SEE = {
                   "scorecard.ops_supplier_scorecard", "api_scorecard.get_scorecard",
                   "shipment_documents.ops_pick_list", "shipment_documents_api.api_pick_list",
                   "purchase_orders.purchase_orders", "purchase_orders.detail", "purchase_orders.pdf",
-                  "purchase_orders.csv"},
+                  "purchase_orders.csv", "replenishment.suggestions_page", "api_replenishment.list_replenishment",
+                  "api_forecasts.list_forecasts"},
 }
 
 
