@@ -66,6 +66,7 @@ class StockPositionOut(Schema):
     reserved = fields.Integer()
     available = fields.Integer()
     incoming = fields.Integer()
+    incoming_on = fields.Date(allow_none=True)  # when the next incoming units are due (an ASN's date first)
     backordered = fields.Integer()  # per SKU, over every warehouse
     reorder_point = fields.Integer()
     low = fields.Boolean()

@@ -5,7 +5,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 import peewee
 
@@ -14,11 +14,10 @@ from models.core.errors import ValidationFailed
 from models.inventory.tables import Product, Stock, StockAlert, StockMovement, Warehouse
 from models.orders.states import ORDER_BACKORDERED
 from models.orders.tables import Order, OrderLine
-from models.supply.states import PO_OPEN_STATES
-from models.supply.tables import PurchaseOrder, PurchaseOrderLine
+from models.supply.incoming import IncomingStock, incoming_by_pair
 
 # Purchase orders whose units are on their way (an ASN in transit belongs to a "shipped" one).
-INCOMING_PO_STATUSES = PO_OPEN_STATES
+NOTHING = IncomingStock(units=0, next_on=None)
 CLEARED_SHOWN_DAYS = 30
 
 
@@ -36,6 +35,7 @@ class StockPosition:
     backordered: int
     reorder_point: int
     alert_open: bool
+    incoming_on: date | None = None  # when the next of the incoming units is due (an ASN's date first)
 
     @property
     def available(self) -> int:
@@ -78,30 +78,16 @@ def stock_positions(*, sku: str | None = None, warehouse: str | None = None, sup
         query = query.where((Product.sku > after[0]) | ((Product.sku == after[0]) & (Warehouse.code > after[1])))
     rows = list(query.order_by(Product.sku, Warehouse.code).limit(limit + 1).tuples())
     page, more = rows[:limit], len(rows) > limit
-    incoming = _incoming({(row[1], row[2]) for row in page})
+    incoming = incoming_by_pair({(row[1], row[2]) for row in page})
     backordered = _backordered({row[2] for row in page})
     positions = [StockPosition(stock_id=stock_id, sku=code_sku, name=name, warehouse=code, on_hand=on_hand,
-                               reserved=reserved, incoming=incoming.get((warehouse_id, product_id), 0),
+                               reserved=reserved, incoming=incoming.get((warehouse_id, product_id), NOTHING).units,
+                               incoming_on=incoming.get((warehouse_id, product_id), NOTHING).next_on,
                                backordered=backordered.get(product_id, 0), reorder_point=max(point_value, 0),
                                alert_open=alert_id is not None)
                  for (stock_id, warehouse_id, product_id, code_sku, name, code, on_hand, reserved, point_value,
                       alert_id) in page]
     return positions, ((positions[-1].sku, positions[-1].warehouse) if more else None)
-
-
-def _incoming(pairs: set[tuple[int, int]]) -> dict[tuple[int, int], int]:
-    """Units still to arrive on open, non-drop-ship purchase orders, per (warehouse id, product id)."""
-    if not pairs:
-        return {}
-    due = peewee.fn.SUM(PurchaseOrderLine.quantity - PurchaseOrderLine.received_quantity)
-    rows = (PurchaseOrderLine.select(PurchaseOrder.warehouse, PurchaseOrderLine.product, due)
-            .join(PurchaseOrder)
-            .where(PurchaseOrder.status.in_(INCOMING_PO_STATUSES), PurchaseOrder.dropship == False,  # noqa: E712
-                   PurchaseOrder.warehouse.in_(sorted({w for w, _ in pairs})),
-                   PurchaseOrderLine.product.in_(sorted({p for _, p in pairs})),
-                   PurchaseOrderLine.quantity > PurchaseOrderLine.received_quantity)
-            .group_by(PurchaseOrder.warehouse, PurchaseOrderLine.product).tuples())
-    return {(warehouse_id, product_id): int(units) for warehouse_id, product_id, units in rows}
 
 
 def _backordered(product_ids: set[int]) -> dict[int, int]:

@@ -66,7 +66,7 @@ def test_ops_see_every_position_by_sku_then_warehouse(api):
                               ("WIDGET", "WEST")]
     assert response.json["next"] is None
     assert response.json["items"][1] == {"sku": "GADGET", "warehouse": "EAST", "on_hand": 100, "reserved": 0,
-                                         "available": 100, "incoming": 0, "backordered": 0, "reorder_point": 0,
+                                         "available": 100, "incoming": 0, "incoming_on": None, "backordered": 0, "reorder_point": 0,
                                          "low": False, "alert_open": False}
 
 
