@@ -3,7 +3,9 @@ announced (incoming, dated stock), so the supplier's home and the stock pages ha
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
+from models.core.base import CENT
 from models.inventory.tables import Product, Stock, Warehouse
 from models.partners.tables import Partner
 from models.supply.asns import AsnLineInput, create_asn
@@ -44,6 +46,12 @@ def _sent(supplier_code: str, warehouse_code: str, skus: list[str], expected: da
     purchase = create_purchase_order(
         supplier_code=supplier_code, warehouse_code=warehouse_code, actor=ACTOR, origin="replenishment",
         expected_at=expected + timedelta(days=7), note=note,
-        lines=[PurchaseLineInput(sku, 24 * (index + 1)) for index, sku in enumerate(skus)])
+        lines=[PurchaseLineInput(sku, 24 * (index + 1), _cost(sku)) for index, sku in enumerate(skus)])
     send_purchase_order(purchase.number, actor=ACTOR, answer_within=ANSWER_WITHIN)
     return purchase.number
+
+
+def _cost(sku: str) -> Decimal:
+    """What the demo pays its supplier: 60 % of the catalogue price."""
+    price = Product.select(Product.unit_price).where(Product.sku == sku).scalar()
+    return (price * Decimal("0.60")).quantize(CENT)
