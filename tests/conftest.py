@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import os
 import random
+import shutil
 import socket
 import sqlite3
 import subprocess
@@ -192,6 +193,9 @@ def postgres_template() -> str:
 
 
 def pytest_sessionfinish(session):
+    if "sqlite" in _templates:
+        shutil.rmtree(Path(_templates.pop("sqlite")).parent, ignore_errors=True)
+    shutil.rmtree(os.environ["OMS_DATA_DIR"], ignore_errors=True)
     if worker_vhost.cache_info().currsize and worker_vhost():
         _rabbitmqctl("delete_vhost", worker_vhost())  # and every queue a test left in it
     if "postgres" in _templates:

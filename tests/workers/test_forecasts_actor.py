@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+import pytest
+
 from models.core.base import utc_now
+from models.core.errors import BatchItemsFailed
 from models.core.outbox import OutboxMessage
 from models.core.stages import REPLENISHMENT
 from models.planning.demand_history import week_start
@@ -30,3 +33,9 @@ def test_a_sku_gone_since_the_nudge_is_not_retried(db):
     make_world()
     recompute_forecasts.fn("GONE", 5)  # no exception: dramatiq would retry it
     assert ForecastRun.select().count() == 0
+
+
+@pytest.mark.parametrize("args", [(["WIDGET"], 12), ("WIDGET", "12"), (None, 0), (None, True)])
+def test_malformed_forecast_arguments_fail_for_good(args):
+    with pytest.raises(BatchItemsFailed, match="bad arguments"):
+        recompute_forecasts.fn(*args)

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from models.core.base import utc_now
+from models.core.errors import BatchItemsFailed
 from models.inventory.tables import Product
 from models.planning.tables import (
     DemandForecast,
@@ -35,3 +38,9 @@ def test_the_actor_orders_automatically_with_the_configured_answer_time(db, tmp_
                                                                        "worker:compute_replenishment")
     assert abs(purchase.confirm_by - (purchase.sent_at + timedelta(days=9))) < timedelta(seconds=1)
     assert ReplenishmentSuggestion.select().count() == 2  # WIDGET in EAST and WEST; GADGET was not asked for
+
+
+@pytest.mark.parametrize("poison", ["not-an-id", ["not-an-id"], [None], {"id": 1}, [True]])
+def test_malformed_product_ids_fail_for_good(poison):
+    with pytest.raises(BatchItemsFailed, match="not a list of product ids"):
+        compute_replenishment.fn(poison)
