@@ -51,10 +51,11 @@ class _FieldMemo:
         self.field, self.seen = field, {}
 
     def load(self, text):
+        """The (value, messages) of a cell text, memoised; "" is a cell left empty."""
         found = self.seen.get(text)
         if found is None:
             try:
-                found = (self.field.deserialize(text), None)
+                found = (self.field.deserialize(text or missing), None)
             except ValidationError as exc:
                 found = (None, exc.messages)
             if len(self.seen) >= CACHE_LIMIT:
@@ -77,6 +78,8 @@ class RowChecker:
         self.customers, self.products, self.distributor = customers, products, distributor
         fields = _row_fields(row_schema)
         self._line_memos = [(name, _FieldMemo(field)) for name, field in fields.items() if name not in HEADER_FIELDS]
+        # A cell text seen before costs one dict look-up, without a call of load.
+        self._line_lookups = [(memo.seen.get, memo.load) for _, memo in self._line_memos]
         self._header_memos = [(name, _FieldMemo(fields[name])) for name in HEADER_FIELDS]
         self._headers: dict[tuple, _Header] = {}
         index_of = {name: index for index, name in columns}
@@ -106,7 +109,7 @@ class RowChecker:
         if header.blank and not any(texts):
             return None
         ref = texts[self._ref_at]
-        loaded = [memo.load(text or missing) for (_, memo), text in zip(self._line_memos, texts)]
+        loaded = [get(text) or load(text) for (get, load), text in zip(self._line_lookups, texts)]
         if header.messages or header.customer_problem or any(errors for _, errors in loaded):
             return ref, self._problems(row_no, ref, header, loaded)
         sku, price = loaded[self._sku_at][0], loaded[self._price_at][0]
@@ -133,7 +136,7 @@ class RowChecker:
         for (name, memo), cell in zip(self._header_memos, raw):
             text = cell.strip()
             blank = blank and not text
-            values[name], errors = memo.load(text or missing)
+            values[name], errors = memo.load(text)
             if errors:
                 messages[name] = errors
         customer_problem = None if messages else self._customer_problem(values["customer_code"])

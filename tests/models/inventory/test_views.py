@@ -4,7 +4,11 @@ from datetime import date, timedelta
 from models.inventory.views import stock_positions
 from models.supply.asns import AsnLineInput, create_asn
 from models.supply.confirmations import ConfirmationInput, confirm_purchase_order
-from models.supply.purchasing import PurchaseLineInput, create_purchase_order, send_purchase_order
+from models.supply.purchasing import (
+    PurchaseLineInput,
+    create_purchase_order,
+    send_purchase_order,
+)
 from schemas.stock import StockPositionOut
 from tests.factories import make_world
 
