@@ -2,7 +2,6 @@
 demo world; prints allocations/s, the outcome and the invariant check."""
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import tempfile
@@ -13,6 +12,13 @@ from pathlib import Path
 
 import click
 
+from portal.bench_settings import (
+    bench_environment,
+    bench_settings,
+    deprecated_database_url,
+    require_empty_database,
+)
+
 ACTOR = "bench:allocation"
 PLENTY_PER_ORDER = 10  # units per order of every other SKU in each warehouse: only the hot SKU runs short
 MAX_ATTEMPTS = 5
@@ -21,13 +27,11 @@ MAX_ATTEMPTS = 5
 @click.command("allocation")
 @click.option("--orders", "order_count", default=2000, show_default=True, type=click.IntRange(min=1))
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1))
-@click.option("--database-url", default=None,
-              help="an empty database to seed and allocate in (e.g. PostgreSQL) instead of a temporary SQLite file")
+@deprecated_database_url
 def bench_allocation(order_count: int, threads: int, database_url: str | None) -> None:
     """Allocate ORDERS approved orders of 1-3 units of one hot SKU (stock for about half of them) plus
-    random other SKUs, from THREADS threads, on a fresh demo world: a temporary SQLite file, or the
-    empty database at --database-url."""
-    from models.core.config import load_settings
+    random other SKUs, from THREADS threads, on a fresh demo world: the empty database of OMS_DATABASE_URL, else
+    a temporary SQLite file."""
     from models.core.db import bind_database, database
     from models.core.migrate import upgrade_database
     from models.demo_data import seed_demo
@@ -35,10 +39,10 @@ def bench_allocation(order_count: int, threads: int, database_url: str | None) -
 
     folder = Path(tempfile.mkdtemp(prefix="oms-bench-allocation-"))
     try:
-        settings = load_settings({**os.environ, "OMS_DATA_DIR": str(folder / "data"),
-                                  "OMS_DATABASE_URL": database_url or f"sqlite:///{folder / 'oms.sqlite3'}"})
+        settings = bench_settings(bench_environment(folder, database_url=database_url))
         bind_database(settings.database_url)
         database.connect(reuse_if_open=True)
+        require_empty_database()
         upgrade_database()
         seed_demo()
         hot, supply = _scarce_stock(order_count)

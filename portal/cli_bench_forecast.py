@@ -15,6 +15,13 @@ from pathlib import Path
 
 import click
 
+from portal.bench_settings import (
+    bench_environment,
+    bench_settings,
+    deprecated_database_url,
+    require_empty_database,
+)
+
 WAREHOUSES = (("EAST", "east"), ("WEST", "west"), ("SOUTH", "south"))
 SERIES_PER_SKU = len(WAREHOUSES) + 1  # one per warehouse, and the SKU over all of them
 PATTERNS = ("seasonal", "intermittent", "trending", "steady")
@@ -28,27 +35,23 @@ PATTERNS = ("seasonal", "intermittent", "trending", "steady")
 @click.option("--horizon-weeks", default=12, show_default=True, type=click.IntRange(min=1, max=104))
 @click.option("--processes", default=None, type=click.IntRange(min=1),
               help="processes to fit in (default: the CPUs, at most 4)")
-@click.option("--database-url", default=None,
-              help="an empty database to fill and forecast in (e.g. PostgreSQL) instead of a temporary SQLite file")
+@deprecated_database_url
 def bench_forecast(series_count: int, weeks: int, horizon_weeks: int, processes: int | None,
                    database_url: str | None) -> None:
     """Write WEEKS weeks of shipped orders for SERIES series (a quarter of the SKUs seasonal, a quarter
-    intermittent, a quarter trending, a quarter steady) into a fresh database, then time one forecast run."""
-    from models.core.config import load_settings
+    intermittent, a quarter trending, a quarter steady) into a fresh database (the empty one of OMS_DATABASE_URL,
+    else a temporary SQLite file), then time one forecast run."""
     from models.core.db import bind_database, database
     from models.core.migrate import upgrade_database
-    from models.partners.tables import Partner
     from models.planning.forecasts import run_forecasts
 
     folder = Path(tempfile.mkdtemp(prefix="oms-bench-forecast-"))
     try:
-        settings = load_settings({**os.environ, "OMS_DATA_DIR": str(folder / "data"),
-                                  "OMS_DATABASE_URL": database_url or f"sqlite:///{folder / 'oms.sqlite3'}"})
+        settings = bench_settings(bench_environment(folder, database_url=database_url))
         bind_database(settings.database_url)
         database.connect(reuse_if_open=True)
+        require_empty_database()
         upgrade_database()
-        if Partner.select().exists():
-            raise click.ClickException("the bench needs an empty database; point --database-url at a disposable one")
         skus = math.ceil(series_count / SERIES_PER_SKU)
         started = time.perf_counter()
         orders, lines = _write_history(skus, weeks)

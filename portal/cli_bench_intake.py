@@ -1,9 +1,8 @@
-"""`oms bench intake`: generate an order CSV of N lines on a fresh temporary SQLite demo world, import it,
-print lines/s and peak RSS."""
+"""`oms bench intake`: generate an order CSV of N lines on a fresh demo world, import it, print lines/s and peak
+RSS."""
 from __future__ import annotations
 
 import csv
-import os
 import random
 import resource
 import shutil
@@ -12,6 +11,13 @@ import time
 from pathlib import Path
 
 import click
+
+from portal.bench_settings import (
+    bench_environment,
+    bench_settings,
+    deprecated_database_url,
+    require_empty_database,
+)
 
 LINES_PER_ORDER = 3
 COLUMNS = ("external_ref", "customer_code", "sku", "quantity", "unit_price", "currency", "ship_to_name",
@@ -22,12 +28,10 @@ COLUMNS = ("external_ref", "customer_code", "sku", "quantity", "unit_price", "cu
 @click.command("intake")
 @click.option("--lines", "line_count", default=100_000, show_default=True, type=click.IntRange(min=1))
 @click.option("--keep", is_flag=True, help="keep the temporary folder (database, CSV) and print its path")
-@click.option("--database-url", default=None,
-              help="an empty database to seed and import into (e.g. PostgreSQL) instead of a temporary SQLite file")
+@deprecated_database_url
 def bench_intake(line_count: int, keep: bool, database_url: str | None) -> None:
-    """Import a generated CSV of LINES order lines (3 a order) into a fresh demo world: a temporary SQLite
-    file, or the empty database at --database-url."""
-    from models.core.config import load_settings
+    """Import a generated CSV of LINES order lines (3 a order) into a fresh demo world: the empty database of
+    OMS_DATABASE_URL, else a temporary SQLite file."""
     from models.core.db import bind_database, database
     from models.core.migrate import upgrade_database
     from models.demo_data import seed_demo
@@ -36,12 +40,12 @@ def bench_intake(line_count: int, keep: bool, database_url: str | None) -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="oms-bench-intake-"))
     try:
-        settings = load_settings({**os.environ, "OMS_DATA_DIR": str(folder / "data"),
-                                  "OMS_DATABASE_URL": database_url or f"sqlite:///{folder / 'oms.sqlite3'}",
-                                  "OMS_IMPORT_MAX_ROWS": str(max(line_count, 1_000_000)),
-                                  "OMS_IMPORT_MAX_BYTES": str(1 << 40)})
+        settings = bench_settings(bench_environment(folder, database_url=database_url,
+                                                    OMS_IMPORT_MAX_ROWS=str(max(line_count, 1_000_000)),
+                                                    OMS_IMPORT_MAX_BYTES=str(1 << 40)))
         bind_database(settings.database_url)
         database.connect(reuse_if_open=True)
+        require_empty_database()
         upgrade_database()
         seed_demo()
         path = folder / "orders.csv"

@@ -1,0 +1,134 @@
+"""`oms bench pipeline`: N orders placed while the pipeline runs, timed to their waybills, with CPU, SQL statements
+and messages per order over every process, against the raw no-op rate of the same broker and workers."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import click
+
+from portal.bench_settings import (
+    bench_environment,
+    bench_settings,
+    require_empty_database,
+    where,
+)
+
+
+@click.command("pipeline")
+@click.option("--orders", default=500, show_default=True, type=click.IntRange(min=1))
+@click.option("--lines", default=3, show_default=True, type=click.IntRange(min=1, max=20), help="lines per order")
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(min=1), help="worker threads per process")
+@click.option("--processes", default=2, show_default=True, type=click.IntRange(min=1),
+              help="worker processes when OMS_BROKER_URL selects RabbitMQ (in-process: the threads of this one)")
+@click.option("--raw-messages", default=10_000, show_default=True, type=click.IntRange(min=10),
+              help="no-op messages for the raw rate of the broker and workers")
+def bench_pipeline(orders: int, lines: int, threads: int, processes: int, raw_messages: int) -> None:
+    """Place ORDERS orders on a fresh demo world while the pipeline runs, and time them to their waybills.
+
+    Runs on OMS_DATABASE_URL (empty: use a disposable one) and OMS_BROKER_URL like every command, with worker
+    processes on RabbitMQ; unset, on SQLite in a temporary folder with the in-process broker and worker threads,
+    as `oms up` runs. The carrier is always the bundled sandbox. Ends with a RESULT line; exits 1 when an order
+    did not ship or an invariant fails.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="oms-bench-pipeline-"))
+    try:
+        clean = _run(folder, orders=orders, lines=lines, threads=threads, processes=processes,
+                     raw_messages=raw_messages)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    if not clean:
+        raise SystemExit(1)
+
+
+def _environment(folder: Path):
+    """Settings for this process and its workers; the broker module reads them from os.environ when imported."""
+    from portal.bench_counters import ENV
+
+    (folder / "counters").mkdir()
+    env = bench_environment(folder, OMS_CARRIER_URL=f"http://127.0.0.1:{_free_port()}",
+                            OMS_SANDBOX_DELIVERY_SECONDS="0", **{ENV: str(folder / "counters")})
+    env.pop("OMS_CARRIERS_FILE", None)
+    os.environ.pop("OMS_CARRIERS_FILE", None)
+    os.environ.update(env)
+    return bench_settings(env)
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _run(folder: Path, *, orders: int, lines: int, threads: int, processes: int, raw_messages: int) -> bool:
+    from models.core.db import bind_database, connection
+    from models.core.migrate import upgrade_database
+    from portal.bench_counters import install, uncounted
+    from portal.bench_orders import prepare_world, wait_outbox_drained
+    from portal.bench_stack import Stack
+
+    settings = _environment(folder)
+    install(folder / "counters")  # before the first connection opens
+    bind_database(settings.database_url)  # once: the relay and the worker threads share this binding
+    with connection():
+        require_empty_database()
+        upgrade_database()
+        bodies = prepare_world(orders, lines)
+    from portal.bench_worker import bench_noop
+    from workers.broker import broker
+
+    stack = Stack(settings, broker, folder, processes=processes, threads=threads)
+    click.echo(f"bench: {orders} orders × {lines} lines on {where(settings)}, {stack.layout}")
+    try:
+        stack.start()
+        with connection():
+            with uncounted():
+                wait_outbox_drained(timeout=120)  # the demo world's own messages; the workers are up by then
+            raw_rate = stack.raw_rate(bench_noop, raw_messages)
+            figures, books = _measure(settings, stack, bodies, raw_messages, raw_rate)
+    finally:
+        stack.stop()
+    with connection(), uncounted():
+        from models.invariants import run_checks
+
+        checks = run_checks()
+    return _print(figures, books, checks)
+
+
+def _measure(settings, stack, bodies: list[dict], raw_messages: int, raw_rate: float):
+    """Place the orders and wait for their waybills, between the meter's two readings."""
+    from portal.bench_counters import uncounted
+    from portal.bench_figures import Figures
+    from portal.bench_meter import Meter
+    from portal.bench_orders import carrier_books, outcome, place, wait_settled
+
+    meter = Meter(settings, stack.folder / "counters", stack.relay_broker)
+    meter.start()
+    placing, ids = place(bodies)
+    with uncounted():
+        wait_settled(ids, timeout=max(120.0, len(ids) * 0.5))
+    usage = meter.finish()
+    with uncounted():
+        result, books = outcome(ids), carrier_books(ids, settings.carrier_url)
+    figures = Figures(orders=len(bodies), shipped=len(result.shipped), placing_seconds=placing,
+                      span_seconds=result.span, latencies=result.latencies, cpu_seconds=usage.cpu_seconds,
+                      side_cpu_seconds=usage.side_cpu_seconds, statements=usage.statements,
+                      published=usage.published, outbox_rows=usage.outbox_rows, raw_messages=raw_messages,
+                      raw_rate=raw_rate)
+    return figures, books
+
+
+def _print(figures, books: str, checks: dict[str, list[str]]) -> bool:
+    """Every figure, the carrier's books and the invariant checks, then RESULT; True when all is well."""
+    from portal.bench_figures import check_lines, report_lines, result_line
+
+    for line in [*report_lines(figures), books, *check_lines(checks)]:
+        click.echo(line)
+    if figures.shipped < figures.orders:
+        click.echo(f"NOT SHIPPED: {figures.orders - figures.shipped} orders")
+    click.echo(result_line(figures))
+    return figures.shipped == figures.orders and not any(checks.values())
