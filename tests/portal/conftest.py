@@ -1,6 +1,9 @@
 """Portal fixtures: an app on a migrated SQLite file with master data, a client, users of every role."""
 from __future__ import annotations
 
+import os
+import shutil
+
 import pytest
 from werkzeug.security import generate_password_hash
 
@@ -13,10 +16,13 @@ from models.review.reviews import current_rule_set, record_review
 from models.review.rules import CREDIT_ROLES, HOLD, ReviewDecision, ReviewReason
 from portal.app import create_app
 from schemas.orders import order_schema
-from tests.conftest import copy_sqlite_template, settings_for
+from tests.conftest import copy_sqlite_template, settings_for, unavailable
 from tests.factories import make_world, order_body
 
 PASSWORD = "correct-horse-1"
+CHROMIUM = os.environ.get("OMS_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 # role -> (email, partner code)
 USERS = {
     "ops_admin": ("admin@relay.test", None),
@@ -102,3 +108,18 @@ def put_on_hold(order_id: int) -> None:
                                                   release_roles=CREDIT_ROLES),))
     record_review(order_id, decision, current_rule_set(), actor="test")
     assert transition("order", order_id, "on_hold", actor="test", reason=decision.summary())
+
+
+@pytest.fixture
+def browser():
+    """A headless Chromium (Debian's, through Playwright) for the real-browser tests."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("playwright", "pip install -e '.[test]'")
+    if not os.path.exists(CHROMIUM):
+        unavailable("Chromium", f"{CHROMIUM} not found; install the chromium package")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()

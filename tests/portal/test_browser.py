@@ -2,15 +2,11 @@
 watches it reach shipped with a sandbox waybill, and cancels a second order."""
 from __future__ import annotations
 
-import os
-import shutil
-
 import dramatiq
 import pytest
 
 from models.orders.tables import Order
 from models.partners.accounts import create_user
-from tests.conftest import unavailable
 from tests.factories import make_world
 from tests.pipeline_support import (
     drain,
@@ -21,24 +17,6 @@ from tests.pipeline_support import (
 from tests.portal.conftest import PASSWORD, build_app
 
 pytestmark = pytest.mark.slow  # a real Chromium against a portal server: end to end, out of `make test-quick`
-
-CHROMIUM = os.environ.get("OMS_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright", "pip install -e '.[test]'")
-    if not os.path.exists(CHROMIUM):
-        unavailable("Chromium", f"{CHROMIUM} not found; install the chromium package")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

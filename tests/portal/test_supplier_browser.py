@@ -3,8 +3,6 @@ order waiting for it from its home page, confirms it line by line and announces 
 order confirmed, then shipped, with the supplier's tracking number."""
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -17,31 +15,12 @@ from models.supply.purchasing import (
     send_purchase_order,
 )
 from models.supply.tables import AdvanceShippingNotice, PurchaseOrder
-from tests.conftest import unavailable
 from tests.factories import make_world
 from tests.pipeline_support import running_portal
 from tests.portal.conftest import PASSWORD, build_app
 
 pytestmark = pytest.mark.slow  # a real Chromium against a portal server: end to end, out of `make test-quick`
-
-CHROMIUM = os.environ.get("OMS_TEST_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SOON = date.today() + timedelta(days=12)
-
-
-@pytest.fixture
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        unavailable("playwright", "pip install -e '.[test]'")
-    if not os.path.exists(CHROMIUM):
-        unavailable("Chromium", f"{CHROMIUM} not found; install the chromium package")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
