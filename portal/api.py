@@ -10,6 +10,8 @@ from marshmallow import ValidationError
 
 from models.core.errors import (
     BodyNotAnObject,
+    InvalidTransition,
+    NotFound,
     PermissionDenied,
     SignatureInvalid,
     ValidationFailed,
@@ -69,11 +71,22 @@ def _not_an_object(exc: BodyNotAnObject):
 
 def answer_errors_as_json(blueprint: Blueprint) -> None:
     """A body that is not an object answers 400, bad bodies and failed validation 422, refused
-    permissions 403, as JSON error bodies."""
+    permissions 403, a missing (or another partner's) record 404, a move its state forbids 409, as JSON
+    error bodies."""
     blueprint.register_error_handler(BodyNotAnObject, _not_an_object)
     blueprint.register_error_handler(ValidationError, _invalid_body)
     blueprint.register_error_handler(ValidationFailed, _invalid_data)
     blueprint.register_error_handler(PermissionDenied, forbidden)
+    blueprint.register_error_handler(NotFound, _not_found)
+    blueprint.register_error_handler(InvalidTransition, _conflict)
+
+
+def _not_found(exc: NotFound):
+    return api_error(404, str(exc))
+
+
+def _conflict(exc: InvalidTransition):
+    return api_error(409, str(exc))
 
 
 answer_errors_as_json(bp)

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
 
-from models.core.errors import NotFound, PermissionDenied
+from models.core.errors import PermissionDenied
 from models.supply.dropship import record_supplier_events, supplier_parcel
-from portal.api import answer_errors_as_json, api_error, token_required
+from portal.api import answer_errors_as_json, token_required
 from portal.json_body import json_object_body
 from schemas.dropship import supplier_events_schema
 
@@ -17,11 +17,6 @@ bp = Blueprint("api_dropship", __name__, url_prefix="/api/v1")
 TRACKERS = ("ops_admin", "ops_agent")  # ops who act on purchase orders
 
 answer_errors_as_json(bp)
-
-
-@bp.errorhandler(NotFound)
-def _not_found(exc: NotFound):
-    return api_error(404, str(exc))
 
 
 @bp.post("/purchase-orders/<number>/asns/<int:asn_id>/events")

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from models.core.errors import InvalidTransition, NotFound, PermissionDenied
+from models.core.errors import InvalidTransition, PermissionDenied
 from models.supply.asns import AsnLineInput, create_asn
 from models.supply.changes import (
     cancel_purchase_order,
@@ -55,16 +55,6 @@ bp = Blueprint("api_purchasing", __name__, url_prefix="/api/v1")
 answer_errors_as_json(bp)
 
 BUYERS = ("ops_admin", "ops_agent")  # ops who act on purchase orders; other ops roles read them
-
-
-@bp.errorhandler(NotFound)
-def _not_found(exc: NotFound):
-    return api_error(404, str(exc))
-
-
-@bp.errorhandler(InvalidTransition)
-def _conflict(exc: InvalidTransition):
-    return api_error(409, str(exc))
 
 
 # --- reading ---------------------------------------------------------------------------------------------------

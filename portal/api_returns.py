@@ -18,7 +18,6 @@ from models.returns.requesting import (
 from models.returns.views import payouts_to_make, return_document, visible_return
 from portal.api import (
     answer_errors_as_json,
-    api_error,
     json_object_body,
     require_order_desk,
     token_required,
@@ -37,16 +36,6 @@ answer_errors_as_json(bp)
 RETURN_DESK_ROLES = ("ops_admin", "ops_agent")
 # Money back to customers is for the roles that record money in (see portal/api_payments.py).
 MONEY_ROLES = ("ops_admin", "credit_controller")
-
-
-@bp.errorhandler(NotFound)
-def _not_found(exc: NotFound):
-    return api_error(404, str(exc))
-
-
-@bp.errorhandler(InvalidTransition)
-def _conflict(exc: InvalidTransition):
-    return api_error(409, str(exc))
 
 
 @bp.post("/returns")
