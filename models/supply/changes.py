@@ -16,7 +16,7 @@ from models.supply.confirmations import (
     locked_purchase_order,
     resolve_counter_alert,
 )
-from models.supply.purchasing import PurchaseLineInput, _check_lines, _last_prices
+from models.supply.purchasing import PurchaseLineInput, check_lines, last_prices
 from models.supply.states import (
     PO_CANCELLED,
     PO_CLOSED,
@@ -108,9 +108,9 @@ def _replace_lines(purchase: PurchaseOrder, lines: list[PurchaseLineInput]) -> N
     """The order's lines become ``lines``: kept SKUs updated (their price kept unless given), others added or
     removed."""
     supplier = Partner.get_by_id(purchase.supplier_id)
-    products = _check_lines(lines, supplier)
+    products = check_lines(lines, supplier)
     current = lines_by_sku(purchase.id)
-    prices = _last_prices(supplier.id, [p.id for p in products.values()])
+    prices = last_prices(supplier.id, [p.id for p in products.values()])
     for line in lines:
         old = current.get(line.sku)
         price = line.unit_price if line.unit_price is not None else (

@@ -42,8 +42,8 @@ def create_purchase_order(*, supplier_code: str, warehouse_code: str | None, lin
         if supplier is None:
             raise ValidationFailed({"supplier": [f"no supplier {supplier_code!r}"]})
         warehouse = _warehouse(warehouse_code, dropship=sales_order_id is not None)
-        products = _check_lines(lines, supplier)
-        prices = _last_prices(supplier.id, [p.id for p in products.values()])
+        products = check_lines(lines, supplier)
+        prices = last_prices(supplier.id, [p.id for p in products.values()])
         purchase = PurchaseOrder.create(
             number=f"new-{uuid.uuid4().hex}", supplier=supplier.id, status=PO_DRAFT,
             dropship=sales_order_id is not None, warehouse=warehouse.id if warehouse else None,
@@ -87,7 +87,8 @@ def _warehouse(code: str | None, *, dropship: bool) -> Warehouse | None:
     return warehouse
 
 
-def _check_lines(lines: list[PurchaseLineInput], supplier: Partner) -> dict[str, Product]:
+def check_lines(lines: list[PurchaseLineInput], supplier: Partner) -> dict[str, Product]:
+    """The lines' products by SKU; ValidationFailed naming each bad line and field (a new order or a change)."""
     if not lines:
         raise ValidationFailed({"lines": ["give at least one line"]})
     skus = [line.sku for line in lines]
@@ -112,7 +113,7 @@ def _check_lines(lines: list[PurchaseLineInput], supplier: Partner) -> dict[str,
     return products
 
 
-def _last_prices(supplier_id: int, product_ids: list[int]) -> dict[int, Decimal]:
+def last_prices(supplier_id: int, product_ids: list[int]) -> dict[int, Decimal]:
     """The unit cost on the newest purchase-order line of each product from this supplier."""
     rows = (PurchaseOrderLine.select(PurchaseOrderLine.product, PurchaseOrderLine.unit_cost)
             .join(PurchaseOrder)
