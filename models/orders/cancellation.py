@@ -12,22 +12,15 @@ from models.orders.states import ORDER_CANCELLED
 from models.orders.tables import Order, OrderLine, Reservation
 from models.shipping.states import (
     SHIPMENT_CANCELLED,
-    SHIPMENT_DELIVERED,
-    SHIPMENT_DISPATCHED,
-    SHIPMENT_EXCEPTION,
     SHIPMENT_FAILED,
-    SHIPMENT_IN_TRANSIT,
+    SHIPMENT_LEFT_STATES,
     SHIPMENT_READY,
-    SHIPMENT_RETURNED,
     WAYBILL_FAILED,
     WAYBILL_REQUESTED,
 )
 from models.shipping.tables import Shipment, Waybill
 from models.supply.changes import CANCELLABLE, cancel_purchase_order
 from models.supply.tables import PurchaseOrder
-
-LEFT_THE_WAREHOUSE = (SHIPMENT_DISPATCHED, SHIPMENT_IN_TRANSIT, SHIPMENT_EXCEPTION, SHIPMENT_DELIVERED,
-                      SHIPMENT_RETURNED)
 
 
 def cancel_order(order_id: int, *, actor: str, reason: str) -> bool:
@@ -43,7 +36,7 @@ def cancel_order(order_id: int, *, actor: str, reason: str) -> bool:
         order = Order.locked(order_id)
         if order is None or order.status not in sources_of("order", ORDER_CANCELLED):
             return False
-        if Shipment.select().where(Shipment.order == order_id, Shipment.status.in_(LEFT_THE_WAREHOUSE)).exists():
+        if Shipment.select().where(Shipment.order == order_id, Shipment.status.in_(SHIPMENT_LEFT_STATES)).exists():
             return False  # part of it already left a warehouse
         for purchase in dropship:  # the supplier is told not to ship to the customer
             cancel_purchase_order(purchase.number, actor=actor, reason=f"order {order_id} cancelled: {reason}")

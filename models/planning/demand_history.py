@@ -21,8 +21,8 @@ from models.core.db import is_sqlite
 from models.inventory.tables import Product, Warehouse
 from models.orders.tables import OrderLine
 from models.planning.tables import series_key
+from models.shipping.states import SHIPMENT_LEFT_STATES
 from models.shipping.tables import Shipment, ShipmentLine, Waybill
-from models.supply.scorecard_queries import SHIPPED_STATUSES
 
 HISTORY_WEEKS = 156  # three seasons: older demand says little about the next quarter
 
@@ -81,7 +81,7 @@ def _shipped_by_week(product_ids: Iterable[int] | None, begin: date, end: date) 
              .join(Shipment, on=(ShipmentLine.shipment == Shipment.id))
              .join_from(ShipmentLine, OrderLine, on=(ShipmentLine.order_line == OrderLine.id))
              .join_from(Shipment, Waybill, peewee.JOIN.LEFT_OUTER, on=(Waybill.shipment == Shipment.id))
-             .where(Shipment.status.in_(SHIPPED_STATUSES), OrderLine.product.is_null(False),
+             .where(Shipment.status.in_(SHIPMENT_LEFT_STATES), OrderLine.product.is_null(False),
                     dispatched >= datetime.combine(begin, datetime.min.time()),
                     dispatched < datetime.combine(end, datetime.min.time()))
              .group_by(OrderLine.product, Shipment.warehouse, week))

@@ -30,6 +30,10 @@ SHIPMENT_TRANSITIONS = MappingProxyType({
 
 register_machine("shipment", SHIPMENT_TRANSITIONS)
 
+# Shipments whose units have left the warehouse (or the supplier): a "returned" parcel left too, and came back.
+SHIPMENT_LEFT_STATES = (SHIPMENT_DISPATCHED, SHIPMENT_IN_TRANSIT, SHIPMENT_EXCEPTION, SHIPMENT_DELIVERED,
+                        SHIPMENT_RETURNED)
+
 # A shipment's waybill (models.shipping.tables.Waybill.status): not a registered machine, its moves are made by
 # the booking code in models.shipping.dispatch and models.shipping.waybill_changes.
 WAYBILL_REQUESTED = "requested"  # committed before the carrier is called; attempts are counted on it

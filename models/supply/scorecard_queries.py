@@ -16,11 +16,7 @@ from models.inventory.tables import Product
 from models.orders.tables import OrderLine
 from models.returns.tables import ReturnLine
 from models.shipping.states import (
-    SHIPMENT_DELIVERED,
-    SHIPMENT_DISPATCHED,
-    SHIPMENT_EXCEPTION,
-    SHIPMENT_IN_TRANSIT,
-    SHIPMENT_RETURNED,
+    SHIPMENT_LEFT_STATES,
 )
 from models.shipping.tables import Shipment, ShipmentLine
 from models.supply.scorecard_rules import days_between, hours_between
@@ -38,9 +34,6 @@ from models.supply.tables import (
     PurchaseReceiptLine,
 )
 
-# Shipments whose units have left the warehouse (a "returned" parcel left too, and came back).
-SHIPPED_STATUSES = (SHIPMENT_DISPATCHED, SHIPMENT_IN_TRANSIT, SHIPMENT_EXCEPTION, SHIPMENT_DELIVERED,
-                    SHIPMENT_RETURNED)
 # A purchase order whose delivery is over: what came is all that will come.
 PO_SETTLED_STATES = (PO_RECEIVED, PO_CLOSED)
 
@@ -244,7 +237,7 @@ def units_shipped(since: datetime | None, supplier_id: int | None) -> dict[int, 
              .join(Shipment, on=(ShipmentLine.shipment == Shipment.id)).switch(ShipmentLine)
              .join(OrderLine, on=(ShipmentLine.order_line == OrderLine.id))
              .join(Product, on=(OrderLine.product == Product.id))
-             .where(Shipment.status.in_(SHIPPED_STATUSES), Product.supplier.is_null(False)))
+             .where(Shipment.status.in_(SHIPMENT_LEFT_STATES), Product.supplier.is_null(False)))
     if since is not None:
         query = query.where(Shipment.created_at >= since)
     if supplier_id is not None:

@@ -17,20 +17,13 @@ from models.inventory.tables import Product, Stock, Warehouse
 from models.orders.tables import OrderLine
 from models.planning.tables import DemandForecast, ForecastPeriod
 from models.shipping.states import (
-    SHIPMENT_DELIVERED,
-    SHIPMENT_DISPATCHED,
-    SHIPMENT_EXCEPTION,
-    SHIPMENT_IN_TRANSIT,
-    SHIPMENT_RETURNED,
+    SHIPMENT_LEFT_STATES,
 )
 from models.shipping.tables import Shipment, ShipmentLine
 from models.supply.incoming import incoming_by_pair
 
 SHORT_WEEKS, LONG_WEEKS = 4, 13
 FORECAST_WEEKS_SHOWN = 8
-# Shipments whose units have left the warehouse.
-LEFT_WAREHOUSE = (SHIPMENT_DISPATCHED, SHIPMENT_IN_TRANSIT, SHIPMENT_EXCEPTION, SHIPMENT_DELIVERED,
-                  SHIPMENT_RETURNED)
 RATE = Decimal("0.001")
 COVER = Decimal("0.1")
 
@@ -137,7 +130,7 @@ def _shipped(pairs: set[tuple[int, int]], today: date) -> dict[tuple[int, int], 
     rows = (ShipmentLine.select(Shipment.warehouse, OrderLine.product, short, peewee.fn.SUM(ShipmentLine.quantity))
             .join(Shipment, on=(ShipmentLine.shipment == Shipment.id)).switch(ShipmentLine)
             .join(OrderLine, on=(ShipmentLine.order_line == OrderLine.id))
-            .where(Shipment.status.in_(LEFT_WAREHOUSE), Shipment.created_at >= long_since,
+            .where(Shipment.status.in_(SHIPMENT_LEFT_STATES), Shipment.created_at >= long_since,
                    Shipment.warehouse.in_(sorted({w for w, _ in pairs})),
                    OrderLine.product.in_(sorted({p for _, p in pairs})))
             .group_by(Shipment.warehouse, OrderLine.product).tuples())
