@@ -71,10 +71,10 @@ def _write_history(skus: int, weeks: int) -> tuple[int, int]:
     import numpy as np
 
     from models.core.base import utc_now
+    from models.core.bulk_insert import insert_rows
     from models.core.db import database
     from models.inventory.tables import Product, Stock, Warehouse
     from models.partners.tables import Partner
-    from models.planning.bulk_insert import insert_rows
     from models.planning.demand_history import week_start
     from models.planning.demo_history import ShippedOrder, write_shipped_orders
 

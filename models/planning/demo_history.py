@@ -15,6 +15,7 @@ import peewee
 
 from models.core.audit import StatusChange
 from models.core.base import utc_now
+from models.core.bulk_insert import insert_rows
 from models.core.db import database
 from models.inventory.tables import Product, Stock, Warehouse
 from models.orders.states import (
@@ -27,7 +28,6 @@ from models.orders.states import (
 )
 from models.orders.tables import Order, OrderLine, Reservation
 from models.partners.tables import Partner
-from models.planning.bulk_insert import insert_rows
 from models.planning.demand_history import week_start
 from models.receivables.ledger import Invoice, Payment, PaymentApplication
 from models.shipping.states import (

@@ -11,12 +11,12 @@ from decimal import Decimal
 import peewee
 
 from models.core.base import utc_now
+from models.core.bulk_insert import insert_rows
 from models.core.db import database
 from models.core.errors import NotFound
 from models.core.outbox import OutboxMessage
 from models.core.stages import FORECASTS, REPLENISHMENT
 from models.inventory.tables import Product, Warehouse
-from models.planning.bulk_insert import insert_rows
 from models.planning.demand_history import DemandSeries, weekly_demand
 from models.planning.tables import (
     ALL_WAREHOUSES,

@@ -1,0 +1,134 @@
+"""Set-based writes for the pipeline stages: many guarded status changes, or many rows updated from a list of
+values, in one statement each (``UPDATE … FROM (VALUES …) … RETURNING``), on PostgreSQL and SQLite (≥ 3.35) alike."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import peewee
+
+from models.core.audit import StatusChange
+from models.core.base import utc_now
+from models.core.db import database, is_sqlite
+from models.core.errors import InvalidTransition
+from models.core.registry import status_table
+from models.core.states import MACHINES, can_transition
+
+CHUNK = 500  # rows per statement: far below SQLite's 32,766 parameters and PostgreSQL's 65,535
+
+
+@dataclass(frozen=True)
+class Move:
+    """One row's status change: from ``expected`` (the status the stage read) with a reason for the audit trail."""
+
+    entity_id: int
+    expected: str
+    reason: str = ""
+
+
+@dataclass
+class BatchResult:
+    """What a set-based step did with each id of its batch."""
+
+    outcomes: dict[int, str] = field(default_factory=dict)  # id -> what became of it (usually the status reached)
+    failed: dict[int, Exception] = field(default_factory=dict)  # set aside: retried or dead-lettered alone
+
+    def merge(self, other: "BatchResult") -> "BatchResult":
+        self.outcomes.update(other.outcomes)
+        self.failed.update(other.failed)
+        return self
+
+
+def transition_many(entity: str, moves: Iterable[Move], to: str, *, actor: str) -> set[int]:
+    """Move every row of ``moves`` still in its expected status to ``to``; returns the ids this call moved.
+
+    One ``UPDATE … FROM (VALUES (id, expected, reason) …) WHERE status = expected RETURNING id`` and one multi-row
+    audit insert per chunk: a redelivered batch, or a row another caller moved first, changes nothing. Call inside
+    the stage's transaction.
+    """
+    if entity not in MACHINES:
+        raise InvalidTransition(f"unknown entity {entity!r}; known: {', '.join(MACHINES)}")
+    moves = list(moves)
+    for expected in {move.expected for move in moves}:
+        if not can_transition(entity, expected, to):
+            raise InvalidTransition(f"{entity} may not move from {expected!r} to {to!r}")
+    model = status_table(entity)
+    now = utc_now()
+    with_reason = hasattr(model, "status_reason")
+    moved: set[int] = set()
+    for start in range(0, len(moves), CHUNK):
+        chunk = moves[start:start + CHUNK]
+        rows = [(m.entity_id, m.expected, m.reason) for m in chunk]
+        values = {"status": to, "status_changed_at": now}
+        done = update_from_values(model, ("id", "expected", "status_reason"), rows, values,
+                                  set_from_values=("status_reason",) if with_reason else (),
+                                  match=(("id", "id"), ("status", "expected")))
+        moved.update(done)
+        audit = [{"entity": entity, "entity_id": m.entity_id, "from_status": m.expected, "to_status": to,
+                  "actor": actor, "reason": m.reason, "at": now} for m in chunk if m.entity_id in done]
+        if audit:
+            StatusChange.insert_many(audit).execute()
+    return moved
+
+
+def update_from_values(model: type[peewee.Model], columns: Sequence[str], rows: Sequence[tuple],
+                       constants: dict[str, object] | None = None, *, set_from_values: Sequence[str] = (),
+                       match: Sequence[tuple[str, str]] = (("id", "id"),),
+                       extra_where: str = "", extra_params: Sequence = (),
+                       casts: dict[str, str] | None = None) -> set[int]:
+    """``UPDATE model SET col = v.col …, col = constant … FROM (VALUES rows) AS v(columns) WHERE match
+    [AND extra_where] RETURNING model.id``; returns the ids updated. ``set_from_values`` names columns of
+    ``columns`` written to the same-named table column; ``match`` pairs (table column, values column). ``casts`` types a values column for PostgreSQL, which
+    reads a column of parameters as text (e.g. ``{"total": "NUMERIC(14, 2)"}``; needed for a NULL or a date)."""
+    if not rows:
+        return set()
+    table = model._meta.table_name
+    param = database.param
+    updated: set[int] = set()
+    constants = constants or {}
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        width = len(columns)
+        values_sql = ", ".join("(" + ", ".join([param] * width) + ")" for _ in chunk)
+        params: list = []
+        assignments = [f"{quote(name)} = v.{quote(name)}" for name in set_from_values]
+        for name, node in constants.items():  # plain values, the same for every row
+            assignments.append(f"{quote(name)} = {param}")
+            params.append(driver_value(node))
+        for row in chunk:
+            params.extend(driver_value(value) for value in row)
+        casts = casts or {}
+        selected = ", ".join((f"CAST(column{i + 1} AS {casts[name]})" if name in casts else f"column{i + 1}")
+                             + f" AS {quote(name)}" for i, name in enumerate(columns))
+        conditions = " AND ".join(f"{quote(table)}.{quote(col)} = v.{quote(val)}" for col, val in match)
+        if extra_where:
+            conditions += f" AND ({extra_where})"
+            params.extend(extra_params)
+        sql = (f"UPDATE {quote(table)} SET {', '.join(assignments)} "
+               f"FROM (SELECT {selected} FROM (VALUES {values_sql}) AS vv) AS v "
+               f"WHERE {conditions} RETURNING {quote(table)}.{quote('id')}")
+        updated.update(row[0] for row in database.execute_sql(sql, params).fetchall())
+    return updated
+
+
+def quote(name: str) -> str:
+    """A quoted identifier, as both PostgreSQL and SQLite read it."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def driver_value(value):
+    """Values as the drivers take them: sqlite3 cannot bind a Decimal, so it goes as exact text (the NUMERIC
+    column's affinity converts it, as peewee's own writes do); psycopg2 sends it as a numeric literal."""
+    if isinstance(value, Decimal) and is_sqlite():
+        return str(value)
+    return value
+
+
+def status_of(entity: str, ids: Iterable[int]) -> dict[int, str]:
+    """The current status of each of ``ids`` in one query."""
+    model = status_table(entity)
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    return dict(model.select(model.id, model.status).where(model.id.in_(ids)).tuples())

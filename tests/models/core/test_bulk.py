@@ -1,0 +1,61 @@
+"""Set-based guarded status changes and multi-row updates, on SQLite and PostgreSQL."""
+from decimal import Decimal
+
+import pytest
+
+from models.core.audit import StatusChange
+from models.core.bulk import Move, transition_many, update_from_values
+from models.core.errors import InvalidTransition
+from models.intake.entry import place_order
+from models.orders.states import ORDER_APPROVED, ORDER_ON_HOLD, ORDER_REVIEWING
+from models.orders.tables import Order
+from models.partners.tables import Partner
+from schemas.orders import order_schema
+from tests.factories import make_world, order_body
+
+
+def make_order(status: str) -> Order:
+    if not Partner.select().exists():
+        make_world()
+    count = Order.select().count()
+    order, _ = place_order(order_schema.load(order_body(f"PO-{count + 1}")), actor="test")
+    Order.update(status=status).where(Order.id == order.id).execute()
+    return Order.get_by_id(order.id)
+
+
+def test_transition_many_moves_only_rows_still_in_their_expected_status(any_db):
+    first, second, third = (make_order(status=ORDER_REVIEWING) for _ in range(3))
+    Order.update(status=ORDER_ON_HOLD).where(Order.id == third.id).execute()  # moved by someone else meanwhile
+
+    moved = transition_many("order", [Move(first.id, ORDER_REVIEWING, "fine"), Move(second.id, ORDER_REVIEWING, "ok"),
+                                      Move(third.id, ORDER_REVIEWING, "late")], ORDER_APPROVED, actor="test")
+
+    assert moved == {first.id, second.id}
+    assert {o.id: (o.status, o.status_reason) for o in Order.select()} == {
+        first.id: (ORDER_APPROVED, "fine"), second.id: (ORDER_APPROVED, "ok"), third.id: (ORDER_ON_HOLD, "")}
+    trail = list(StatusChange.select().where(StatusChange.to_status == ORDER_APPROVED).order_by(StatusChange.entity_id))
+    assert [(c.entity_id, c.from_status, c.reason, c.actor) for c in trail] == [
+        (first.id, ORDER_REVIEWING, "fine", "test"), (second.id, ORDER_REVIEWING, "ok", "test")]
+
+
+def test_transition_many_run_twice_changes_nothing_the_second_time(any_db):
+    order = make_order(status=ORDER_REVIEWING)
+    moves = [Move(order.id, ORDER_REVIEWING, "fine")]
+    assert transition_many("order", moves, ORDER_APPROVED, actor="test") == {order.id}
+    assert transition_many("order", moves, ORDER_APPROVED, actor="test") == set()
+    assert StatusChange.select().where(StatusChange.to_status == ORDER_APPROVED).count() == 1
+
+
+def test_transition_many_refuses_a_move_the_state_machine_forbids(any_db):
+    order = make_order(status=ORDER_APPROVED)
+    with pytest.raises(InvalidTransition, match="approved"):
+        transition_many("order", [Move(order.id, ORDER_APPROVED)], ORDER_REVIEWING, actor="test")
+
+
+def test_update_from_values_writes_each_rows_own_values_exactly(any_db):
+    orders = [make_order(status=ORDER_REVIEWING) for _ in range(3)]
+    rows = [(o.id, Decimal("10.05") * (i + 1)) for i, o in enumerate(orders)]
+    updated = update_from_values(Order, ("id", "total"), rows, set_from_values=("total",),
+                                 casts={"total": "NUMERIC(14, 2)"})
+    assert updated == {o.id for o in orders}
+    assert [Order.get_by_id(o.id).total for o in orders] == [Decimal("10.05"), Decimal("20.10"), Decimal("30.15")]
