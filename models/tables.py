@@ -7,6 +7,7 @@ from models.core import rate_limits as _rate_limits  # noqa: F401
 from models.core.registry import registered_tables
 from models.intake import tables as _intake_tables  # noqa: F401
 from models.inventory import tables as _inventory_tables  # noqa: F401
+from models.orders import allocation_plans as _allocation_plans  # noqa: F401
 from models.orders import tables as _orders_tables  # noqa: F401
 from models.partners import tables as _partners_tables  # noqa: F401
 from models.planning import tables as _planning_tables  # noqa: F401

@@ -86,7 +86,7 @@ def _approved_orders(order_count: int, hot: str) -> list[int]:
     from models.demo_data import WAREHOUSES
     from models.intake.entry import place_order
     from models.inventory.tables import Product
-    from models.orders.states import ORDER_APPROVED, ORDER_RECEIVED, ORDER_REVIEWING
+    from models.orders.states import ORDER_APPROVED, ORDER_REVIEWING
     from models.partners.tables import Partner
     from schemas.orders import order_schema
 
@@ -106,8 +106,7 @@ def _approved_orders(order_count: int, hot: str) -> list[int]:
                     "currency": "USD", "lines": lines, "notes": "",
                     "ship_to": {"name": "Receiving", "address": "1 Dock Road", "city": "Springfield",
                                 "region": rng.choice(regions), "postcode": "10001", "country": "US"}}
-            order, _ = place_order(order_schema.load(body), actor=ACTOR)
-            transition("order", order.id, ORDER_REVIEWING, actor=ACTOR, expected=ORDER_RECEIVED)
+            order, _ = place_order(order_schema.load(body), actor=ACTOR)  # placed straight into review
             transition("order", order.id, ORDER_APPROVED, actor=ACTOR, expected=ORDER_REVIEWING)
             ids.append(order.id)
     return ids

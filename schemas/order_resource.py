@@ -109,7 +109,7 @@ class OrderOut(Schema):
         return [review.as_document() for review in order.loaded_reviews]
 
     def _allocation(self, order) -> dict | None:
-        return order.allocation
+        return order.loaded_allocation
 
     def _drop_ship(self, order) -> list:
         return [{"number": part.number, "status": part.status, "supplier": part.supplier_code,

@@ -1,22 +1,23 @@
-"""Placing a canonical order: one transaction writes the order, its lines, its audit row and the intake nudge."""
+"""Placing a canonical order: one transaction writes the order (already in review), its lines, its audit rows and\nthe review nudge."""
 from __future__ import annotations
 
 from decimal import Decimal
 
 import peewee
 
-from models.core.base import CENT
+from models.core.audit import StatusChange
+from models.core.base import CENT, utc_now
 from models.core.db import database
 from models.core.errors import ValidationFailed
-from models.core.stages import INTAKE
-from models.core.transitions import record_creation
+from models.core.stages import REVIEW
 from models.intake.rules import ops_scope, partner_scope
 from models.inventory.tables import Product
-from models.orders.states import ORDER_RECEIVED
+from models.orders.states import ORDER_RECEIVED, ORDER_REVIEWING
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
 
 UNKNOWN_SKU_POLICIES = ("reject", "hold")
+INTO_REVIEW_REASON = "entered review on placement"  # the second audit row of every placed order
 
 
 def place_order(data: dict, *, actor: str, placed_by: Partner | None = None,
@@ -72,6 +73,16 @@ def _create(data: dict, *, actor: str, placed_by: Partner | None, scope: str | N
     products = _products([line["sku"] for line in data["lines"]], hold_unknown=hold_unknown)
     _prices_in_currency(data, products)
     ship_to = data["ship_to"]
+    priced, subtotal = [], Decimal("0")
+    for line in data["lines"]:
+        product = products.get(line["sku"])  # None: unknown SKU kept for ops to match
+        price = line.get("unit_price")
+        price = product.unit_price if price is None else price
+        line_total = (price * line["quantity"]).quantize(CENT)
+        subtotal += line_total
+        priced.append((line, product, price, line_total))
+    # Placed straight into review: intake has nothing to decide, so it costs no message and no transaction of
+    # its own. The audit trail still shows both steps.
     order = Order.create(
         channel=data["channel"], external_ref=data["external_ref"], intake_scope=scope, customer=customer,
         placed_by=placed_by, currency=data["currency"], priority=data.get("priority", 0),
@@ -80,24 +91,25 @@ def _create(data: dict, *, actor: str, placed_by: Partner | None, scope: str | N
         ship_to_city=ship_to["city"], ship_to_region=ship_to["region"],
         ship_to_postcode=ship_to.get("postcode", ""), ship_to_country=ship_to["country"].upper(),
         requested_delivery_date=data.get("requested_delivery_date"), notes=data.get("notes", ""),
-        submitted_by=actor, **source,
+        submitted_by=actor, subtotal=subtotal, total=subtotal, status=ORDER_REVIEWING, **source,
     )
-    rows, subtotal = [], Decimal("0")
-    for line_no, line in enumerate(data["lines"], start=1):
-        product = products.get(line["sku"])  # None: unknown SKU kept for ops to match
-        price = line.get("unit_price")
-        price = product.unit_price if price is None else price
-        line_total = (price * line["quantity"]).quantize(CENT)
-        subtotal += line_total
-        rows.append({"order": order.id, "line_no": line_no, "product": product.id if product else None,
-                     "sku": product.sku if product else line["sku"],
-                     "quantity": line["quantity"], "unit_price": price, "line_total": line_total})
-    OrderLine.insert_many(rows).execute()
-    Order.update(subtotal=subtotal, total=subtotal).where(Order.id == order.id).execute()
-    order.subtotal = order.total = subtotal
-    record_creation("order", order.id, ORDER_RECEIVED, actor=actor, reason=f"placed via {data['channel']}")
-    INTAKE.nudge([order.id])
+    OrderLine.insert_many([{"order": order.id, "line_no": line_no, "product": product.id if product else None,
+                            "sku": product.sku if product else line["sku"], "quantity": line["quantity"],
+                            "unit_price": price, "line_total": line_total}
+                           for line_no, (line, product, price, line_total) in enumerate(priced, start=1)]).execute()
+    record_placement(order.id, actor=actor, reason=f"placed via {data['channel']}")
+    REVIEW.nudge([order.id])
     return order
+
+
+def record_placement(order_id: int, *, actor: str, reason: str) -> None:
+    """The audit trail of a placed order: received, then straight into review, in one insert."""
+    now = utc_now()
+    StatusChange.insert_many([
+        {"entity": "order", "entity_id": order_id, "from_status": None, "to_status": ORDER_RECEIVED,
+         "actor": actor, "reason": reason, "at": now},
+        {"entity": "order", "entity_id": order_id, "from_status": ORDER_RECEIVED, "to_status": ORDER_REVIEWING,
+         "actor": actor, "reason": INTO_REVIEW_REASON, "at": now}]).execute()
 
 
 def _buyer(code: str, placed_by: Partner | None) -> Partner:

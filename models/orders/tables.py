@@ -1,7 +1,6 @@
 """Canonical orders, their lines and the stock reservations made for them."""
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 import peewee
@@ -51,7 +50,6 @@ class Order(BaseModel):
     created_at = peewee.DateTimeField(default=utc_now)
     status_changed_at = peewee.DateTimeField(default=utc_now)
     redriven_at = peewee.DateTimeField(null=True)  # last time the sweeper re-sent its stage message
-    allocation_json = peewee.TextField(null=True)  # the last allocation plan with its explanation
     # Set on the order that carries the quantities a ship-available allocation could not fill yet.
     backorder_of = peewee.ForeignKeyField("self", null=True, backref="backorders", on_delete="SET NULL")
 
@@ -64,11 +62,6 @@ class Order(BaseModel):
             (("placed_by", "created_at"), False),
         )
         constraints = [peewee.SQL(f"CHECK (status IN ({_STATUS_LIST}))")]
-
-    @property
-    def allocation(self) -> dict | None:
-        """The last allocation plan with its explanation and routing notes, or None before allocation."""
-        return json.loads(self.allocation_json) if self.allocation_json else None
 
     @classmethod
     def locked(cls, order_id: int) -> "Order | None":

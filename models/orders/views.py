@@ -5,6 +5,7 @@ import peewee
 
 from models.core.audit import StatusChange
 from models.inventory.tables import Warehouse
+from models.orders.allocation_plans import plan_of
 from models.orders.tables import Order, OrderLine, Reservation
 from models.partners.tables import Partner
 from models.returns.tables import ReturnRequest
@@ -16,9 +17,10 @@ from models.supply.dropship import dropship_parts
 def load_order_view(order_id: int) -> Order | None:
     """The order with ``loaded_lines`` (with reservations), ``loaded_shipments`` (each with ``waybill``
     or None, its tracking events, and its ``warehouse`` or, drop-shipped, its ``supplier``), ``loaded_audit``,
-    ``loaded_reviews`` (oldest first), ``loaded_returns`` (its own returns and the one it replaces, if any),
+    ``loaded_reviews`` (oldest first), ``loaded_allocation`` (the last plan or None), ``loaded_returns`` (its own
+    returns and the one it replaces, if any),
     ``loaded_dropship`` (its drop-ship purchase orders) and ``awaiting_supplier`` (a drop-ship supplier still has
-    units of it to ship) attached: eight queries whatever the size."""
+    units of it to ship) attached: nine queries whatever the size."""
     order = (Order.select(Order, Partner).join(Partner, on=(Order.customer == Partner.id))
              .where(Order.id == order_id).first())
     if order is None:
@@ -36,6 +38,7 @@ def load_order_view(order_id: int) -> Order | None:
     order.loaded_shipments = list(peewee.prefetch(shipments, events))
     order.loaded_audit = list(StatusChange.trail("order", order_id))
     order.loaded_reviews = reviews_of(order_id)
+    order.loaded_allocation = plan_of(order_id)
     order.loaded_returns = list(ReturnRequest.select().where(
         (ReturnRequest.order == order_id) | (ReturnRequest.replacement_order == order_id)).order_by(ReturnRequest.id))
     order.loaded_dropship = dropship_parts([order_id]).get(order_id, [])

@@ -8,7 +8,7 @@ import pytest
 from models.core.base import utc_now
 from models.core.db import database
 from models.core.migrate import migration_runner
-from models.orders.flow import allocate, create_shipments, review, start_review
+from models.orders.flow import allocate, create_shipments, review
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import ApiToken, Partner, User
 from models.shipping.dispatch import prepare_waybill, record_waybill
@@ -91,7 +91,7 @@ def test_revoked_token_and_inactive_user_are_refused(api):
 def test_ops_token_places_order_then_repeat_returns_it(api):
     first = post_order(api)
     assert first.status_code == 202
-    assert first.json == {"id": first.json["id"], "status": "received", "created": True,
+    assert first.json == {"id": first.json["id"], "status": "reviewing", "created": True,
                           "external_ref": "PO-1", "channel": "api"}
     again = post_order(api)
     assert again.status_code == 200
@@ -205,14 +205,14 @@ def test_get_order_returns_lines_shipments_and_audit_trail(api):
     response = api.client.get(f"/api/v1/orders/{order_id}", headers=bearer(api.tokens["ops_agent"]))
     assert response.status_code == 200
     body = response.json
-    assert (body["id"], body["status"], body["customer_code"], body["total"]) == (order_id, "received", "CUST1",
+    assert (body["id"], body["status"], body["customer_code"], body["total"]) == (order_id, "reviewing", "CUST1",
                                                                                    "45.50")
     assert [(line["line_no"], line["sku"], line["quantity"], line["unit_price"], line["line_total"],
              line["reservations"]) for line in body["lines"]] == [(1, "WIDGET", 2, "10.00", "20.00", []),
                                                                   (2, "GADGET", 1, "25.50", "25.50", [])]
     assert body["shipments"] == []
     assert [(a["from_status"], a["to_status"], a["actor"]) for a in body["audit_trail"]] == [
-        (None, "received", "api:agent@relay.test")]
+        (None, "received", "api:agent@relay.test"), ("received", "reviewing", "api:agent@relay.test")]
     assert body["ship_to"]["region"] == "R1"
     assert body["review"] == []
 
@@ -268,7 +268,6 @@ def held_order(api, *, customer_code: str = "CUST1", region: str = "R1", quantit
     body = order_body(f"HOLD-{customer_code}", customer_code=customer_code, region=region,
                       lines=[{"sku": "WIDGET", "quantity": quantity, "unit_price": "10.00"}])
     order_id = post_order(api, body).json["id"]
-    assert start_review(order_id, actor="test")
     assert review(order_id, actor="test") == "hold"
     return order_id
 
@@ -323,7 +322,7 @@ def test_order_not_on_hold_is_409(api, action):
     order_id = post_order(api).json["id"]
     response = decide(api, order_id, action, "credit_controller", {"comment": "why not"})
     assert response.status_code == 409
-    assert response.json == {"error": f"order {order_id} is received, not on hold"}
+    assert response.json == {"error": f"order {order_id} is reviewing, not on hold"}
 
 
 def test_reject_needs_a_comment(api):
@@ -358,7 +357,6 @@ def test_a_comment_that_is_not_text_is_400_and_one_too_long_422(api):
 
 def shipped_order(order_id: int) -> int:
     """Run the pipeline steps by hand up to a dispatched shipment with waybill WAYBILL; return the shipment."""
-    assert start_review(order_id, actor="test")
     assert review(order_id, actor="test") == "approve"
     assert allocate(order_id, actor="test") == "allocated"
     (shipment_id,) = create_shipments(order_id, actor="test")

@@ -9,7 +9,7 @@ import pytest
 from models.core.base import utc_now
 from models.core.outbox import OutboxMessage
 from models.intake.entry import place_order
-from models.orders.flow import review, start_review
+from models.orders.flow import review
 from models.orders.tables import Order
 from schemas.orders import order_schema
 from tests.factories import order_body
@@ -23,7 +23,6 @@ def held(external_ref: str, *, customer_code: str, region: str, quantity: int, h
     body = order_body(external_ref, customer_code=customer_code, region=region,
                       lines=[{"sku": "WIDGET", "quantity": quantity, "unit_price": "10.00"}])
     order, _ = place_order(order_schema.load(body), actor="test")
-    assert start_review(order.id, actor="test")
     assert review(order.id, actor="test") == "hold"
     Order.update(status_changed_at=utc_now() - held_ago).where(Order.id == order.id).execute()
     return Order.get_by_id(order.id)

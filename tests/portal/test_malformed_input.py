@@ -99,7 +99,7 @@ def test_the_json_endpoints_listed_here_are_all_of_them(app):
 def test_cancel_with_a_body_that_is_not_an_object_is_400(api, body):
     response = api.post("/api/v1/orders/1/cancel", body)
     assert response.status_code == 400 and "JSON object" in response.json["error"]
-    assert Order.get_by_id(1).status == "received"
+    assert Order.get_by_id(1).status == "reviewing"
 
 
 def test_cancel_with_a_reason_that_is_not_text_is_422_and_without_a_body_cancels(api):

@@ -7,7 +7,7 @@ import pytest
 from models.core.audit import StatusChange
 from models.core.outbox import OutboxMessage
 from models.inventory.tables import Stock, Warehouse
-from models.orders.flow import allocate, review, start_review
+from models.orders.flow import allocate, review
 from models.orders.tables import Order, OrderLine, Reservation
 from models.shipping.tables import Shipment, TrackingEvent, Waybill
 from portal import ops
@@ -33,7 +33,7 @@ def test_list_shows_orders_newest_first_with_columns(auth, client):
     assert listed_ids(page) == [second.id, first.id]
     assert "PO-B" in page and "CUST1" in page and "api" in page
     assert "45.50 USD" in page  # 2 x 10.00 + 1 x 25.50
-    assert 'class="badge status-received"' in page
+    assert 'class="badge status-reviewing"' in page
 
 
 def test_list_filters_by_status_and_counts_each_status(auth, client):
@@ -44,8 +44,8 @@ def test_list_filters_by_status_and_counts_each_status(auth, client):
     assert listed_ids(page) == [held.id]
     assert '<option value="on_hold" selected>' in page
     counts = dict(re.findall(r'status-(\w+)">\w+</span> <b>(\d+)</b>', page))
-    assert counts == {"received": "1", "on_hold": "1"}
-    assert listed_ids(client.get("/orders?status=received").text) == [waiting.id]
+    assert counts == {"reviewing": "1", "on_hold": "1"}
+    assert listed_ids(client.get("/orders?status=reviewing").text) == [waiting.id]
     assert listed_ids(client.get("/orders?status=all").text) == [waiting.id, held.id]
 
 
@@ -308,7 +308,7 @@ def test_phone_order_is_placed(auth, client):
     lines = [(line.sku, line.quantity, line.unit_price) for line in order.lines.order_by(OrderLine.line_no)]
     assert lines == [("WIDGET", 3, Decimal("10.00")), ("GADGET", 1, Decimal("20.00"))]
     assert order.total == Decimal("50.00")
-    assert outbox("intake_orders") == [[order.id]]
+    assert outbox("review_orders") == [[order.id]]
     assert StatusChange.trail("order", order.id).first().actor == "agent@relay.test"
     assert f"Order {order.id} received" in client.get(response.headers["Location"]).text
 
@@ -369,7 +369,7 @@ def test_duplicate_reference_shows_the_existing_order(auth, client):
     order = Order.get(Order.external_ref == "PHONE-DUP")
     assert response.request.path == f"/orders/{order.id}"
     assert "already exists" in response.text
-    assert Order.select().count() == 1 and outbox("intake_orders") == [[order.id]]
+    assert Order.select().count() == 1 and outbox("review_orders") == [[order.id]]
 
 
 def test_duplicate_of_an_order_the_user_may_not_see_is_not_revealed(auth, client):
@@ -396,7 +396,7 @@ def test_users_fixture_covers_every_role():
 
 def test_order_page_explains_the_allocation(auth, client):
     order = place("PO-PLAN")
-    for step in (start_review, review, allocate):
+    for step in (review, allocate):
         step(order.id, actor="test")
     auth.login_as("ops_agent")
     page = client.get(f"/orders/{order.id}").text

@@ -9,7 +9,7 @@ import pytest
 
 from models.core.base import utc_now
 from models.intake.entry import place_order
-from models.orders.flow import review, start_review
+from models.orders.flow import review
 from models.review.reviews import ReviewRuleSet, current_rule_set
 from models.review.rules import RULE_CODES, CreditOverride
 from schemas.orders import order_schema
@@ -176,7 +176,6 @@ def test_saved_rules_are_what_review_uses(editor):
                                  "override-bypass": "y"})
     body = order_body("PO-BIG", lines=[{"sku": "WIDGET", "quantity": 1001, "unit_price": "10.00"}])
     order, _ = place_order(order_schema.load(body), actor="test")  # 10,010.00 against a 10,000.00 limit
-    assert start_review(order.id, actor="test")
     assert review(order.id, actor="test") == "approve"
 
 

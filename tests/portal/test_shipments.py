@@ -9,7 +9,7 @@ from models.core.errors import CarrierRejected, CarrierUnavailable
 from models.core.outbox import OutboxMessage
 from models.core.stages import WAYBILLS
 from models.inventory.tables import Product, Stock, Warehouse
-from models.orders.flow import allocate, create_shipments, review, start_review
+from models.orders.flow import allocate, create_shipments, review
 from models.orders.tables import Order
 from models.shipping.dispatch import fail_waybill, prepare_waybill, record_waybill
 from models.shipping.tables import CancelledWaybill, Shipment, ShipmentAlert, Waybill
@@ -29,7 +29,7 @@ def repeat_orders(app):
 
 def allocated(ref: str, *, customer_code: str = "CUST1", region: str = "R1") -> Order:
     order = place(ref, customer_code=customer_code, region=region)
-    assert start_review(order.id, actor=ACTOR) and review(order.id, actor=ACTOR) == "approve"
+    assert review(order.id, actor=ACTOR) == "approve"
     assert allocate(order.id, actor=ACTOR) == "allocated"
     return order
 

@@ -6,7 +6,7 @@ import pytest
 
 from models.core.outbox import OutboxMessage
 from models.invariants import run_checks
-from models.orders.flow import allocate, review, start_review
+from models.orders.flow import allocate, review
 from models.planning.forecasts import recompute_forecasts
 from models.planning.replenishment import compute_replenishment
 from portal.app import create_app
@@ -16,7 +16,6 @@ from tests.supply_loop import build_loop_world, check_loop, run_loop
 
 ACTOR = "worker:test"
 STEPS = {
-    "intake_orders": lambda ids: [start_review(i, actor=ACTOR) for i in ids],
     "review_orders": lambda ids: [review(i, actor=ACTOR) for i in ids],
     "allocate_orders": lambda ids: [allocate(i, actor=ACTOR) for i in ids],
     "compute_replenishment": lambda ids: compute_replenishment(ids, actor=ACTOR),

@@ -45,7 +45,7 @@ def test_right_postcode_with_spaces_and_lower_case_shows_the_timeline_and_carrie
     response = client.get("/track", query_string={"order": " PO-1 ", "postcode": " sw1a 1aa"})
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    assert "Order PO-1" in page and "Received" in page and "Springfield" in page
+    assert "Order PO-1" in page and "Being processed" in page and "Springfield" in page
     assert shipped.created_at.strftime("%d %B %Y") in page
     assert "SBX-100" in page and 'href="https://carrier.example/track/SBX-100"' in page
     assert "sandbox" in page and "express" in page and "On its way" in page

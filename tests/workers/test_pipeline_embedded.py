@@ -9,7 +9,7 @@ import pytest
 from models.core.outbox import OutboxMessage
 from models.invariants import run_checks
 from models.inventory.tables import Stock
-from models.orders.flow import allocate, create_shipments, review, start_review
+from models.orders.flow import allocate, create_shipments, review
 from models.orders.tables import Order, OrderLine, Reservation
 from models.partners.accounts import create_user
 from models.partners.tables import ApiToken
@@ -97,7 +97,7 @@ def test_crash_between_commit_and_publish_is_recovered_by_the_relay(api, worker)
     order_id = post(order_body("CRASH-1")).get_json()["id"]
     # The process "crashed" right after the commit: nothing was published, the row waits.
     assert OutboxMessage.unsent().count() == 1
-    assert Order.get_by_id(order_id).status == "received"
+    assert Order.get_by_id(order_id).status == "reviewing"
     with running_sandbox():
         drain(worker)  # a relay started after the crash publishes the committed row
     assert get(order_id).get_json()["status"] == "shipped"
@@ -107,10 +107,10 @@ def test_lost_message_is_redriven_by_the_sweeper(api, worker):
     post, get = api
     order_id = post(order_body("LOST-1")).get_json()["id"]
     relay_once(Lost())  # published and marked sent, then lost by the broker
-    assert Order.get_by_id(order_id).status == "received"
+    assert Order.get_by_id(order_id).status == "reviewing"
     assert not OutboxMessage.unsent().exists()
     with running_sandbox():
-        assert redrive_stuck_orders(timedelta(seconds=-1)) == {"received": 1}
+        assert redrive_stuck_orders(timedelta(seconds=-1)) == {"reviewing": 1}
         drain(worker)
     assert get(order_id).get_json()["status"] == "shipped"
 
@@ -168,7 +168,7 @@ def test_tracking_events_from_the_sandbox_deliver_the_order(app, api, worker):
 def test_cancelling_an_allocated_order_releases_its_stock(api, app, world):
     post, get = api
     order_id = post(order_body("CANCEL-1")).get_json()["id"]
-    for step in (start_review, review, allocate):  # the stages, without the shipping that would follow
+    for step in (review, allocate):  # the stages, without the shipping that would follow
         step(order_id, actor="test")
     assert get(order_id).get_json()["status"] == "allocated"
     assert sum(s.reserved for s in Stock.select()) == 3

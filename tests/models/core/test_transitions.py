@@ -13,8 +13,11 @@ from tests.factories import make_world, order_body
 
 
 def new_order(ref: str = "PO-1") -> Order:
+    """An order just received: placing puts it straight into review, so it is taken back to received here."""
     order, _ = place_order(order_schema.load(order_body(ref)), actor="test")
-    return order
+    Order.update(status="received").where(Order.id == order.id).execute()
+    StatusChange.delete().where(StatusChange.entity_id == order.id, StatusChange.to_status == "reviewing").execute()
+    return Order.get_by_id(order.id)
 
 
 def trail(order_id: int) -> list[tuple]:

@@ -24,13 +24,13 @@ def counts() -> tuple[int, int, int, int]:
             StatusChange.select().count())
 
 
-def test_place_order_writes_order_lines_audit_and_one_intake_message(any_db):
+def test_place_order_writes_order_lines_audit_and_one_review_message(any_db):
     world = make_world()
     order, created = place()
     assert created is True
     stored = Order.get_by_id(order.id)
     assert (stored.status, stored.channel, stored.external_ref, stored.customer_id, stored.placed_by_id) == \
-        ("received", "api", "PO-1", world["customer"].id, None)
+        ("reviewing", "api", "PO-1", world["customer"].id, None)
     assert (stored.ship_to_region, stored.ship_to_country, stored.currency) == ("R1", "US", "USD")
     lines = [(line.line_no, line.sku, line.product_id, line.quantity, line.unit_price, line.line_total)
              for line in stored.lines.order_by(OrderLine.line_no)]
@@ -39,9 +39,10 @@ def test_place_order_writes_order_lines_audit_and_one_intake_message(any_db):
     assert (stored.subtotal, stored.total) == (Decimal("45.50"), Decimal("45.50"))
     assert (order.subtotal, order.total) == (Decimal("45.50"), Decimal("45.50"))
     audit = [(r.from_status, r.to_status, r.actor, r.reason) for r in StatusChange.trail("order", order.id)]
-    assert audit == [(None, "received", "api:ops@relay.test", "placed via api")]
+    assert audit == [(None, "received", "api:ops@relay.test", "placed via api"),
+                     ("received", "reviewing", "api:ops@relay.test", "entered review on placement")]
     outbox = [(m.queue_name, m.actor_name, m.args, m.sent_at) for m in OutboxMessage.select()]
-    assert outbox == [("oms_intake", "intake_orders", [[order.id]], None)]
+    assert outbox == [("oms_review", "review_orders", [[order.id]], None)]
 
 
 @pytest.mark.parametrize("quantity, unit_price, expected", [
@@ -79,11 +80,11 @@ def test_same_channel_and_reference_returns_the_existing_order(any_db):
     assert (created, created_again) == (True, False)
     assert again.id == first.id
     assert Order.get_by_id(first.id).total == Decimal("45.50")  # the repeat changed nothing
-    assert counts() == (1, 2, 1, 1)
+    assert counts() == (1, 2, 1, 2)
 
     other_channel, created_other = place("PO-7", channel="portal")
     assert created_other is True and other_channel.id != first.id
-    assert counts() == (2, 4, 2, 2)
+    assert counts() == (2, 4, 2, 4)
 
 
 @pytest.mark.parametrize("body, messages", [
@@ -150,7 +151,7 @@ def test_racing_duplicates_create_one_order(pg_db):
         thread.join(timeout=20)
     assert sorted(created for _, created in results) == [False, False, True]
     assert len({order_id for order_id, _ in results}) == 1
-    assert counts() == (1, 2, 1, 1)
+    assert counts() == (1, 2, 1, 2)
 
 
 def test_catalogue_price_in_another_currency_is_not_taken_as_is(any_db):
@@ -185,7 +186,7 @@ def test_another_distributors_reference_is_its_own_order_never_the_first(two_dis
     assert (repeat.id, created_repeat) == (first.id, False)
     repeat_other, created_other = place("PO-NE-9001", customer_code="CUST2", placed_by=other)
     assert (repeat_other.id, created_other) == (second.id, False)
-    assert counts() == (2, 4, 2, 2)
+    assert counts() == (2, 4, 2, 4)
 
 
 def test_an_impostor_posting_first_does_not_swallow_the_real_order(two_distributors):
@@ -240,4 +241,4 @@ def test_two_distributors_racing_on_one_reference_each_get_one_order(pg_db):
     assert sorted(created for *_, created in results) == [False, False, True, True]
     assert all(partner_id == placed_by for partner_id, _, placed_by, _ in results)  # nobody got the other's
     assert len({order_id for _, order_id, _, _ in results}) == 2
-    assert counts() == (2, 4, 2, 2)
+    assert counts() == (2, 4, 2, 4)

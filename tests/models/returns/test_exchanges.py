@@ -10,7 +10,7 @@ from models.core.outbox import OutboxMessage
 from models.intake.entry import place_order
 from models.invariants import CHECKS, run_checks
 from models.inventory.tables import Product, Stock
-from models.orders.flow import allocate, review, start_review
+from models.orders.flow import allocate, review
 from models.orders.tables import Order, OrderLine, Reservation
 from models.returns.exchanges import create_exchange_order
 from models.returns.tables import ReturnLine, ReturnRequest
@@ -40,8 +40,8 @@ def lines_of(order: Order) -> list[tuple]:
             for line in OrderLine.select().where(OrderLine.order == order.id).order_by(OrderLine.line_no)]
 
 
-def intake_nudges() -> list:
-    return [m.args for m in OutboxMessage.select().where(OutboxMessage.actor_name == "intake_orders")
+def review_nudges() -> list:
+    return [m.args for m in OutboxMessage.select().where(OutboxMessage.actor_name == "review_orders")
             .order_by(OutboxMessage.id)]
 
 
@@ -49,19 +49,19 @@ def test_an_exchange_order_is_placed_once_at_no_charge_to_the_same_ship_to(any_d
     make_world()
     original = delivered_order()
     return_id = an_exchange(original, {"WIDGET": 1, "GADGET": 1})
-    nudged_before = intake_nudges()
+    nudged_before = review_nudges()
 
     order = create_exchange_order(return_id, actor="ops@example.com")
 
     assert create_exchange_order(return_id, actor="ops@example.com").id == order.id
     assert Order.select().where(Order.channel == "exchange").count() == 1
     assert (order.channel, order.external_ref, order.status, order.total, order.customer_id) == (
-        "exchange", f"PO-1/X{return_id}", "received", Decimal("0.00"), original.customer_id)
+        "exchange", f"PO-1/X{return_id}", "reviewing", Decimal("0.00"), original.customer_id)
     assert order.notes == f"Exchange for return {return_id} of order PO-1"
     assert [getattr(order, name) for name in SHIP_TO] == [getattr(original, name) for name in SHIP_TO]
     assert lines_of(order) == [("WIDGET", 1, Decimal("0.00"), Decimal("0.00")),
                                ("GADGET", 1, Decimal("0.00"), Decimal("0.00"))]
-    assert intake_nudges() == [*nudged_before, [[order.id]]]
+    assert review_nudges() == [*nudged_before, [[order.id]]]
     assert ReturnRequest.get_by_id(return_id).replacement_order_id == order.id
 
 
@@ -105,8 +105,6 @@ def test_the_exchange_order_is_reviewed_without_a_duplicate_hold_and_allocated(a
     return_id = an_exchange(original, {"WIDGET": 2, "GADGET": 1})  # the very lines of the original order
 
     order = create_exchange_order(return_id, actor=ACTOR)
-
-    assert start_review(order.id, actor=ACTOR)
     assert review(order.id, actor=ACTOR) == "approve"
     assert latest_review(order.id).code_list == []
     assert allocate(order.id, actor=ACTOR) == "allocated"
@@ -123,7 +121,6 @@ def test_a_customer_order_is_no_duplicate_of_an_exchange_order(any_db):
     order = create_exchange_order(an_exchange(original, {"WIDGET": 2, "GADGET": 1}), actor=ACTOR)
     # the duplicate rule still holds a real repeat, naming the original order only
     repeat, _ = place_order(order_schema.load(order_body("PO-2")), actor="test")
-    start_review(repeat.id, actor=ACTOR)
     assert review(repeat.id, actor=ACTOR) == "hold"
     (reason,) = latest_review(repeat.id).reasons
     assert (reason["code"], reason["numbers"]["duplicate_of"]) == ("suspected_duplicate", str(original.id))

@@ -96,8 +96,8 @@ def test_right_postcode_in_any_spacing_and_case_finds_the_timeline_oldest_first(
 
     [found] = find_tracked_orders(" PO-1 ", postcode="sw1a1aa")
 
-    assert (found.order_id, found.order_ref, found.status, found.city) == (order.id, "PO-1", "received", "Springfield")
-    assert found.status_words == "Received"
+    assert (found.order_id, found.order_ref, found.status, found.city) == (order.id, "PO-1", "reviewing", "Springfield")
+    assert found.status_words == "Being processed"
     [shipment] = found.shipments
     assert (shipment.carrier, shipment.service_level, shipment.waybill_number, shipment.tracking_url) == \
         ("sandbox", "express", "SBX-100", "https://carrier.example/track/SBX-100")

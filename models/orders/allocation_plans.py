@@ -1,0 +1,40 @@
+"""The last allocation plan of each order with its explanation: a document of about a kilobyte, kept out of the
+orders table so that lists and counts over millions of orders never read it."""
+from __future__ import annotations
+
+import json
+
+import peewee
+
+from models.core.base import BaseModel, utc_now
+from models.core.registry import register_tables
+from models.orders.tables import Order
+
+
+class OrderAllocationPlan(BaseModel):
+    order = peewee.ForeignKeyField(Order, primary_key=True, backref="allocation_plan", on_delete="CASCADE")
+    document_json = peewee.TextField()
+    planned_at = peewee.DateTimeField(default=utc_now)
+
+
+def keep_plans(documents: dict[int, dict]) -> None:
+    """Write (or replace) the plan of each order in one multi-row upsert; call in the allocation's transaction."""
+    if not documents:
+        return
+    now = utc_now()
+    rows = [{"order": order_id, "document_json": json.dumps(document), "planned_at": now}
+            for order_id, document in sorted(documents.items())]
+    conflict = {"conflict_target": [OrderAllocationPlan.order],
+                "update": {OrderAllocationPlan.document_json: peewee.EXCLUDED.document_json,
+                           OrderAllocationPlan.planned_at: peewee.EXCLUDED.planned_at}}
+    OrderAllocationPlan.insert_many(rows).on_conflict(**conflict).execute()
+
+
+def plan_of(order_id: int) -> dict | None:
+    """The order's last allocation plan document, or None before allocation."""
+    text = (OrderAllocationPlan.select(OrderAllocationPlan.document_json)
+            .where(OrderAllocationPlan.order == order_id).scalar())
+    return json.loads(text) if text else None
+
+
+register_tables(OrderAllocationPlan)
