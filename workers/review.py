@@ -2,8 +2,8 @@
 import dramatiq
 
 from models.core.stages import REVIEW
-from models.orders.flow import review
-from workers.batch import run_for_each
+from models.review import step
+from workers.batch import run_batch
 from workers.options import DATABASE_STAGE
 
 ACTOR = f"worker:{REVIEW.actor_name}"
@@ -11,4 +11,4 @@ ACTOR = f"worker:{REVIEW.actor_name}"
 
 @dramatiq.actor(queue_name=REVIEW.queue_name, actor_name=REVIEW.actor_name, **DATABASE_STAGE)
 def review_orders(order_ids: list[int]) -> None:
-    run_for_each(order_ids, lambda order_id: review(order_id, actor=ACTOR), what="review of order")
+    run_batch(order_ids, lambda ids: step.review_orders(ids, actor=ACTOR), what="review of order")

@@ -1,7 +1,11 @@
-"""Loading what the review rules need to know about one order, in a handful of queries."""
+"""Loading what the review rules need to know about a batch of orders under review, in a fixed number of grouped
+queries whatever the batch size."""
 from __future__ import annotations
 
-from datetime import timedelta
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import peewee
@@ -18,9 +22,16 @@ from models.orders.states import (
 )
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
-from models.receivables.ledger import overdue_position
+from models.receivables.ledger import overdue_positions
 from models.returns.exchanges import EXCHANGE_CHANNEL
-from models.review.rules import LineFacts, RecentOrder, ReviewFacts, RuleSettings
+from models.review.rules import (
+    APPROVE,
+    REJECT,
+    LineFacts,
+    RecentOrder,
+    ReviewFacts,
+    RuleSettings,
+)
 from models.supply.states import PO_OPEN_STATES
 from models.supply.tables import PurchaseOrder, PurchaseOrderLine
 
@@ -31,97 +42,210 @@ INCOMING_PO_STATES = PO_OPEN_STATES
 REQUIRED_SHIP_TO = ("ship_to_name", "ship_to_address", "ship_to_city", "ship_to_region", "ship_to_country")
 DEAD_STATES = (ORDER_REJECTED, ORDER_CANCELLED)
 RECENT_ORDERS_LIMIT = 50
+ZERO = Decimal("0.00")
+
+# (line_no, sku, quantity, product_id, dropship, supplier_id, allow_backorders); the product columns are None
+# for a line whose SKU is not in the catalogue.
+Line = tuple[int, str, int, int | None, bool | None, int | None, bool | None]
 
 
 def load_review_facts(order: Order, customer: Partner, settings: RuleSettings) -> ReviewFacts:
     """The facts about ``order`` (its customer row already locked by the caller)."""
-    lines = list(OrderLine.select(OrderLine, Product).join(Product, peewee.JOIN.LEFT_OUTER)
-                 .where(OrderLine.order == order.id).order_by(OrderLine.line_no))
-    now = utc_now()
-    overdue_amount, overdue_days = overdue_position(customer.id, now.date())
-    return ReviewFacts(
-        order_id=order.id, external_ref=order.external_ref, placed_at=order.created_at,
-        order_total=order.total, currency=order.currency, customer_code=customer.code,
-        customer_blocked=customer.blocked, credit_limit=customer.credit_limit,
-        outstanding_balance=customer.outstanding_balance, open_orders_value=_open_orders_value(order),
-        oldest_overdue_days=overdue_days, overdue_amount=overdue_amount,
-        customer_allows_backorders=customer.allow_backorders,
-        lines=_line_facts(lines),
-        ship_to_missing=tuple(name for name in REQUIRED_SHIP_TO if not (getattr(order, name) or "").strip()),
-        ship_to_region=order.ship_to_region,
-        region_served=_region_served(order.ship_to_region),
-        recent_orders=_recent_orders(order, settings.duplicate_window_minutes),
-        now=now,
-        intake_scope=order.intake_scope,
-    )
+    return ReviewBatch.load([order], {customer.id: customer}, settings).facts_for(order)
 
 
-def _open_orders_value(order: Order) -> Decimal:
-    value = (Order.select(peewee.fn.COALESCE(peewee.fn.SUM(Order.total), 0))
-             .where(Order.customer == order.customer_id, Order.status.in_(OPEN_EXPOSURE_STATES),
-                    Order.id != order.id).scalar())
-    return Decimal(str(value)).quantize(CENT)
+@dataclass
+class ReviewBatch:
+    """The facts of a batch of orders under review, loaded together. ``facts_for`` hands them out per order and
+    ``decided`` updates them as reviewing the orders one after the other in id order would: an approved order
+    adds to its customer's open orders, a rejected one is no longer a recent order of the next."""
+
+    customers: dict[int, Partner]
+    lines: dict[int, list[Line]]  # order id -> its lines, by line number
+    supply: dict[int, int]  # product id -> units available now plus units still to arrive
+    served_regions: set[str]
+    open_orders_value: dict[int, Decimal]  # customer id -> approved, not yet invoiced
+    overdue: dict[int, tuple[Decimal, int]]  # customer id -> (amount overdue, days the oldest is late)
+    recent: dict[int, list[RecentOrder]]  # order id -> its candidate recent orders, newest first
+    now: datetime
+    rejected: set[int] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, orders: list[Order], customers: dict[int, Partner], settings: RuleSettings) -> ReviewBatch:
+        """Load the facts of ``orders`` (their rows and their customers' already locked by the caller)."""
+        now = utc_now()
+        customer_ids = sorted(customers)
+        window = timedelta(minutes=settings.duplicate_window_minutes)
+        candidates = _recent_candidates(orders, _placed_near(orders, window), window)
+        lines = _lines_of(sorted({order.id for order in orders}
+                                 | {row[1] for rows in candidates.values() for row in rows}))
+        line_sets = {order_id: frozenset((line[1], line[2]) for line in rows) for order_id, rows in lines.items()}
+        recent = {order_id: [RecentOrder(other_id, external_ref, placed_at, line_sets.get(other_id, frozenset()),
+                                         intake_scope) for placed_at, other_id, external_ref, intake_scope in rows]
+                  for order_id, rows in candidates.items()}
+        product_ids = sorted({line[3] for order in orders for line in lines.get(order.id, ()) if line[3] is not None})
+        return cls(customers=customers, lines={order.id: lines.get(order.id, []) for order in orders},
+                   supply=_supply(product_ids), served_regions=_served_regions({o.ship_to_region for o in orders}),
+                   open_orders_value=_open_orders_values(customer_ids),
+                   overdue=overdue_positions(customer_ids, now.date()), recent=recent, now=now)
+
+    def facts_for(self, order: Order) -> ReviewFacts:
+        customer = self.customers[order.customer_id]
+        overdue_amount, overdue_days = self.overdue[customer.id]
+        recent = [r for r in self.recent.get(order.id, ()) if r.order_id not in self.rejected]
+        return ReviewFacts(
+            order_id=order.id, external_ref=order.external_ref, placed_at=order.created_at,
+            order_total=order.total, currency=order.currency, customer_code=customer.code,
+            customer_blocked=customer.blocked, credit_limit=customer.credit_limit,
+            outstanding_balance=customer.outstanding_balance,
+            open_orders_value=self.open_orders_value.get(customer.id, ZERO),
+            oldest_overdue_days=overdue_days, overdue_amount=overdue_amount,
+            customer_allows_backorders=customer.allow_backorders,
+            lines=self._line_facts(order.id),
+            ship_to_missing=tuple(name for name in REQUIRED_SHIP_TO if not (getattr(order, name) or "").strip()),
+            ship_to_region=order.ship_to_region,
+            region_served=order.ship_to_region in self.served_regions,
+            recent_orders=tuple(recent[:RECENT_ORDERS_LIMIT]),
+            now=self.now,
+            intake_scope=order.intake_scope,
+        )
+
+    def decided(self, order: Order, outcome: str) -> None:
+        """Count the decision on ``order`` in the facts of the orders after it."""
+        if outcome == APPROVE:
+            exposure = self.open_orders_value.get(order.customer_id, ZERO)
+            self.open_orders_value[order.customer_id] = exposure + order.total
+        elif outcome == REJECT:
+            self.rejected.add(order.id)
+
+    def _line_facts(self, order_id: int) -> tuple[LineFacts, ...]:
+        facts = []
+        for line_no, sku, quantity, product_id, dropship, supplier_id, allow_backorders in self.lines[order_id]:
+            if product_id is None:
+                facts.append(LineFacts(line_no, sku, quantity, matched=False, fillable=0, backorder_allowed=True))
+                continue
+            unlimited = dropship and supplier_id is not None
+            facts.append(LineFacts(line_no, sku, quantity, matched=True,
+                                   fillable=None if unlimited else self.supply.get(product_id, 0),
+                                   backorder_allowed=allow_backorders))
+        return tuple(facts)
 
 
-def _line_facts(lines: list[OrderLine]) -> tuple[LineFacts, ...]:
-    product_ids = [line.product_id for line in lines if line.product_id is not None]
-    supply = _supply(product_ids)
-    facts = []
-    for line in lines:
-        product = line.product if line.product_id is not None else None
-        if product is None:
-            facts.append(LineFacts(line.line_no, line.sku, line.quantity, matched=False, fillable=0,
-                                   backorder_allowed=True))
-            continue
-        unlimited = product.dropship and product.supplier_id is not None
-        facts.append(LineFacts(line.line_no, line.sku, line.quantity, matched=True,
-                               fillable=None if unlimited else supply.get(product.id, 0),
-                               backorder_allowed=product.allow_backorders))
-    return tuple(facts)
+def _lines_of(order_ids: list[int]) -> dict[int, list[Line]]:
+    lines: dict[int, list[Line]] = {}
+    if not order_ids:
+        return lines
+    for order_id, *line in (OrderLine.select(OrderLine.order, OrderLine.line_no, OrderLine.sku, OrderLine.quantity,
+                                             OrderLine.product, Product.dropship, Product.supplier,
+                                             Product.allow_backorders)
+                            .join(Product, peewee.JOIN.LEFT_OUTER).where(OrderLine.order.in_(order_ids))
+                            .order_by(OrderLine.order, OrderLine.line_no).tuples()):
+        lines.setdefault(order_id, []).append(tuple(line))
+    return lines
+
+
+def _open_orders_values(customer_ids: list[int]) -> dict[int, Decimal]:
+    """Each customer's approved, not yet invoiced orders (the batch's own are still in review, so not counted)."""
+    if not customer_ids:
+        return {}
+    return {customer_id: Decimal(str(value)).quantize(CENT)
+            for customer_id, value in (Order.select(Order.customer, peewee.fn.SUM(Order.total))
+                                       .where(Order.customer.in_(customer_ids),
+                                              Order.status.in_(OPEN_EXPOSURE_STATES))
+                                       .group_by(Order.customer).tuples())}
 
 
 def _supply(product_ids: list[int]) -> dict[int, int]:
     """Units available now in active warehouses plus units still to arrive on open purchase orders."""
     if not product_ids:
         return {}
-    supply: dict[int, int] = {}
     available = (Stock.select(Stock.product, peewee.fn.SUM(Stock.on_hand - Stock.reserved))
                  .join(Warehouse).where(Stock.product.in_(product_ids), Warehouse.active == True)  # noqa: E712
-                 .group_by(Stock.product).tuples())
+                 .group_by(Stock.product))
     incoming = (PurchaseOrderLine.select(PurchaseOrderLine.product, peewee.fn.SUM(
         PurchaseOrderLine.quantity - PurchaseOrderLine.received_quantity))
         .join(PurchaseOrder).where(PurchaseOrderLine.product.in_(product_ids),
                                    PurchaseOrder.status.in_(INCOMING_PO_STATES), PurchaseOrder.dropship == False)  # noqa: E712
-        .group_by(PurchaseOrderLine.product).tuples())
-    for product_id, units in [*available, *incoming]:
+        .group_by(PurchaseOrderLine.product))
+    supply: dict[int, int] = {}
+    for product_id, units in (available + incoming).tuples():  # UNION ALL: one row per product and source
         supply[product_id] = supply.get(product_id, 0) + max(int(units or 0), 0)
     return supply
 
 
-def _region_served(region: str) -> bool:
-    return (Lane.select().join(Warehouse)
-            .where(Lane.region == region, Warehouse.active == True).exists())  # noqa: E712
+def _served_regions(regions: set[str]) -> set[str]:
+    """Those of ``regions`` a lane of an active warehouse serves."""
+    if not regions:
+        return set()
+    return {region for (region,) in Lane.select(Lane.region).join(Warehouse)
+            .where(Lane.region.in_(sorted(regions)), Warehouse.active == True).distinct().tuples()}  # noqa: E712
 
 
-def _recent_orders(order: Order, window_minutes: int) -> tuple[RecentOrder, ...]:
-    """The customer's live orders placed within the window either side of this one, with their lines.
+def _placed_near(orders: list[Order], window: timedelta) -> dict[int, list[tuple]]:
+    """Per customer, its live orders (never an exchange order) placed within ``window`` of one of ``orders``, as
+    (created_at, id, external_ref, intake_scope) oldest first.
 
-    None for an exchange order, and never an exchange order: the replacement of a return repeats the
-    lines of the order it replaces without being a second order the customer sent.
+    An exchange order has no recent orders: the replacement of a return repeats the lines of the order it
+    replaces without being a second order the customer sent.
     """
-    if order.channel == EXCHANGE_CHANNEL:
-        return ()
-    window = timedelta(minutes=window_minutes)
-    others = list(Order.select(Order.id, Order.external_ref, Order.created_at, Order.intake_scope)
-                  .where(Order.customer == order.customer_id, Order.id != order.id,
-                         Order.status.not_in(DEAD_STATES), Order.channel != EXCHANGE_CHANNEL,
-                         Order.created_at.between(order.created_at - window, order.created_at + window))
-                  .order_by(Order.created_at.desc()).limit(RECENT_ORDERS_LIMIT))
-    if not others:
-        return ()
-    lines: dict[int, set] = {other.id: set() for other in others}
-    for order_id, sku, quantity in (OrderLine.select(OrderLine.order, OrderLine.sku, OrderLine.quantity)
-                                    .where(OrderLine.order.in_(list(lines))).tuples()):
-        lines[order_id].add((sku, quantity))
-    return tuple(RecentOrder(other.id, other.external_ref, other.created_at, frozenset(lines[other.id]),
-                             other.intake_scope) for other in others)
+    spans = _windows(orders, window)
+    if not spans:
+        return {}
+    near = peewee.NodeList([(Order.customer == customer_id) & Order.created_at.between(start, end)
+                            for customer_id, start, end in spans], glue=" OR ", parens=True)
+    placed: dict[int, list[tuple]] = {}
+    for customer_id, *row in (Order.select(Order.customer, Order.created_at, Order.id, Order.external_ref,
+                                           Order.intake_scope)
+                              .where(near, Order.status.not_in(DEAD_STATES), Order.channel != EXCHANGE_CHANNEL)
+                              .tuples()):
+        placed.setdefault(customer_id, []).append(tuple(row))
+    for rows in placed.values():
+        rows.sort()
+    return placed
+
+
+def _windows(orders: list[Order], window: timedelta) -> list[tuple[int, datetime, datetime]]:
+    """(customer id, start, end): the time windows around the orders (not exchanges) of each customer, merged
+    where they overlap."""
+    placed: dict[int, list[datetime]] = {}
+    for order in orders:
+        if order.channel != EXCHANGE_CHANNEL:
+            placed.setdefault(order.customer_id, []).append(order.created_at)
+    spans: list[tuple[int, datetime, datetime]] = []
+    for customer_id, times in sorted(placed.items()):
+        times.sort()
+        start, end = times[0] - window, times[0] + window
+        for at in times[1:]:
+            if at - window > end:
+                spans.append((customer_id, start, end))
+                start = at - window
+            end = at + window
+        spans.append((customer_id, start, end))
+    return spans
+
+
+def _recent_candidates(orders: list[Order], placed: dict[int, list[tuple]],
+                       window: timedelta) -> dict[int, list[tuple]]:
+    """For each order, the other orders of its customer placed within ``window`` either side of it, newest first:
+    the RECENT_ORDERS_LIMIT a review of it alone would see, plus one for each other order of the batch of the same
+    customer (one rejected before it in the batch is no longer live, and the next one takes its place)."""
+    in_batch = Counter(order.customer_id for order in orders)
+    keys = {customer_id: [row[0] for row in rows] for customer_id, rows in placed.items()}
+    candidates: dict[int, list[tuple]] = {}
+    for order in orders:
+        rows = placed.get(order.customer_id, []) if order.channel != EXCHANGE_CHANNEL else []
+        if not rows:
+            candidates[order.id] = []
+            continue
+        times = keys[order.customer_id]
+        first = bisect_left(times, order.created_at - window)
+        last = bisect_right(times, order.created_at + window)
+        limit = RECENT_ORDERS_LIMIT + in_batch[order.customer_id] - 1
+        picked: list[tuple] = []
+        for row in reversed(rows[first:last]):
+            if row[1] != order.id:
+                picked.append(row)
+                if len(picked) == limit:
+                    break
+        candidates[order.id] = picked
+    return candidates

@@ -64,11 +64,21 @@ def save_rule_set(settings: RuleSettings, *, actor: str, note: str = "",
 
 
 def record_review(order_id: int, decision: ReviewDecision, rule_set: ReviewRuleSet, *, actor: str) -> OrderReview:
-    return OrderReview.create(
-        order=order_id, outcome=decision.outcome, rule_set=rule_set.id,
-        reasons_json=json.dumps([reason.as_document() for reason in decision.reasons]),
-        codes=f" {' '.join(decision.codes)} " if decision.codes else "",
-        release_roles=" ".join(decision.release_roles), actor=actor)
+    return OrderReview.create(**_review_row(order_id, decision, rule_set.id, actor=actor))
+
+
+def record_reviews(decisions: dict[int, ReviewDecision], rule_set_id: int, *, actor: str) -> None:
+    """Record the decision on each order under one rule-set version, in one multi-row insert per 500."""
+    rows = [_review_row(order_id, decision, rule_set_id, actor=actor) for order_id, decision in decisions.items()]
+    for start in range(0, len(rows), 500):
+        OrderReview.insert_many(rows[start:start + 500]).execute()
+
+
+def _review_row(order_id: int, decision: ReviewDecision, rule_set_id: int, *, actor: str) -> dict:
+    return {"order": order_id, "outcome": decision.outcome, "rule_set": rule_set_id,
+            "reasons_json": json.dumps([reason.as_document() for reason in decision.reasons]),
+            "codes": f" {' '.join(decision.codes)} " if decision.codes else "",
+            "release_roles": " ".join(decision.release_roles), "actor": actor, "decided_at": utc_now()}
 
 
 def latest_review(order_id: int) -> OrderReview | None:

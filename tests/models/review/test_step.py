@@ -6,6 +6,10 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+import pytest
+
+from models.core.audit import StatusChange
+from models.core.db import database
 from models.core.outbox import OutboxMessage
 from models.intake.entry import place_order
 from models.inventory.tables import Product
@@ -14,13 +18,20 @@ from models.orders.tables import Order
 from models.partners.tables import Partner
 from models.receivables.ledger import Invoice
 from models.receivables.payments import record_payment
+from models.review.facts import ReviewBatch
 from models.review.hold_decisions import (
     cancel_stale_holds,
     held_orders,
     recheck_held_orders,
 )
-from models.review.reviews import current_rule_set, latest_review, save_rule_set
+from models.review.reviews import (
+    OrderReview,
+    current_rule_set,
+    latest_review,
+    save_rule_set,
+)
 from models.review.rules import DEFAULT_SETTINGS, CreditOverride
+from models.review.step import review_orders
 from schemas.orders import order_schema
 from tests.factories import make_world, order_body
 
@@ -161,3 +172,106 @@ def test_the_hold_queue_filters_on_the_latest_review(any_db):
     assert [o.id for o in held_orders("credit_limit")] == [credit]
     assert [o.id for o in held_orders("ship_to_undeliverable")] == [region]
     assert [o.id for o in held_orders("amount")] == []
+
+
+# The review stage's batch step: a fixed number of statements per batch, the same decisions as one by one.
+
+def placed(ref: str, **body) -> int:
+    return place_order(order_schema.load(order_body(ref, **body)), actor="test")[0].id
+
+
+def reviews_count() -> int:
+    return OrderReview.select().count()
+
+
+@pytest.fixture
+def statements(monkeypatch) -> list[str]:
+    """Every SQL statement the database runs from here on (not the savepoints of the test's own transaction)."""
+    seen: list[str] = []
+    engine = type(database.obj)
+    execute_sql = engine.execute_sql
+
+    def counted(self, sql, *args, **kwargs):
+        if not sql.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            seen.append(sql)
+        return execute_sql(self, sql, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "execute_sql", counted)
+    return seen
+
+
+def test_a_batch_costs_the_same_statements_whatever_its_size(any_db, statements):
+    make_world()
+    Partner.create(code="CUST2", name="Customer Two", kind="customer", region="R1", credit_limit=Decimal("10000"))
+    kinds = [("CUST1", "R1"), ("CUST1", "R9"), ("CUST2", "R1")]  # approved; held (no lane to R9); rejected
+    placed_ids = [placed(f"MIX-{n}", customer_code=kinds[n % 3][0], region=kinds[n % 3][1], lines=widgets(n + 1))
+                  for n in range(18)]  # every order other lines: no duplicates
+    small, large = placed_ids[:6], placed_ids[6:]
+    Partner.update(blocked=True).where(Partner.code == "CUST2").execute()
+    costs = []
+    for batch in (small, large):
+        statements.clear()
+        outcomes = review_orders(batch, actor=ACTOR).outcomes
+        costs.append(len(statements))
+        assert sorted(outcomes.values()) == sorted(["approve", "hold", "reject"] * (len(batch) // 3))
+    # 9 reads, then per outcome reached one guarded update and its audit rows, the decisions, the allocation nudge
+    assert costs[0] == costs[1] <= 17
+
+
+def test_two_orders_of_one_customer_in_a_batch_cannot_both_pass_a_limit_only_one_fits(any_db):
+    make_world(credit_limit="100.00")
+    first, second = placed("LIM-1", lines=widgets(6)), placed("LIM-2", lines=widgets(5))  # 60 and 50: each fits
+    assert review_orders([second, first], actor=ACTOR).outcomes == {first: "approve", second: "hold"}
+    assert codes(second) == ["credit_limit"]
+    assert latest_review(second).reasons[0]["numbers"]["open_orders"] == "60.00"
+
+
+def test_a_duplicate_pair_in_one_batch_is_held_as_reviewing_them_one_by_one_holds_it(any_db):
+    make_world()
+    one_by_one = [placed("SEQ-1", lines=widgets(3)), placed("SEQ-2", lines=widgets(3))]
+    together = [placed("BAT-1", lines=widgets(4)), placed("BAT-2", lines=widgets(4))]
+    sequential = [review(order_id, actor=ACTOR) for order_id in one_by_one]
+    batched = review_orders(together, actor=ACTOR).outcomes
+    assert sequential == [batched[order_id] for order_id in together] == ["hold", "hold"]
+    assert [codes(order_id) for order_id in one_by_one + together] == [["suspected_duplicate"]] * 4
+    duplicate_of = [latest_review(order_id).reasons[0]["numbers"]["duplicate_of"] for order_id in together]
+    assert duplicate_of == [str(together[1]), str(together[0])]
+
+
+def test_a_rejected_order_earlier_in_the_batch_is_no_duplicate_of_a_later_one(any_db):
+    world = make_world()
+    first, second = placed("REJ-1", lines=widgets(3)), placed("REJ-2", lines=widgets(3))
+    Partner.update(blocked=True).where(Partner.id == world["customer"].id).execute()
+    assert review_orders([first, second], actor=ACTOR).outcomes == {first: "reject", second: "reject"}
+    assert codes(first) == ["customer_blocked", "suspected_duplicate"]
+    assert codes(second) == ["customer_blocked"]  # the first was rejected: no longer a live order
+
+
+def test_a_redelivered_batch_changes_nothing(any_db):
+    make_world()
+    batch = [placed("AGAIN-1", lines=widgets(1)), placed("AGAIN-2", lines=widgets(2))]
+    assert review_orders(batch, actor=ACTOR).outcomes == dict.fromkeys(batch, "approve")
+    trail, decisions, nudges = StatusChange.select().count(), reviews_count(), OutboxMessage.select().count()
+    again = review_orders(batch, actor=ACTOR)
+    assert (again.outcomes, again.failed) == ({}, {})
+    assert (StatusChange.select().count(), reviews_count(), OutboxMessage.select().count()) == (
+        trail, decisions, nudges)
+
+
+def test_an_order_whose_facts_fail_is_set_aside_and_the_rest_commit(any_db, monkeypatch):
+    make_world()
+    batch = [placed(f"PART-{n}", lines=widgets(n)) for n in (1, 2, 3)]
+    facts_for = ReviewBatch.facts_for
+
+    def broken(self, order):
+        if order.id == batch[1]:
+            raise ValueError("unreadable order")
+        return facts_for(self, order)
+
+    monkeypatch.setattr(ReviewBatch, "facts_for", broken)
+    result = review_orders(batch, actor=ACTOR)
+    assert result.outcomes == {batch[0]: "approve", batch[2]: "approve"}
+    assert list(result.failed) == [batch[1]] and isinstance(result.failed[batch[1]], ValueError)
+    assert Order.get_by_id(batch[1]).status == "reviewing" and latest_review(batch[1]) is None
+    assert [m.args for m in OutboxMessage.select().where(OutboxMessage.actor_name == "allocate_orders")] == [
+        [[batch[0], batch[2]]]]

@@ -1,0 +1,95 @@
+"""The review step: approve, hold or reject a batch of orders in review under the rule set in force, and persist
+every decision with its status change and the allocation nudge in one transaction, with a fixed number of
+statements whatever the batch size."""
+from __future__ import annotations
+
+from models.core.bulk import BatchResult, Move, transition_many
+from models.core.db import database, lock_for_update
+from models.core.stages import ALLOCATION
+from models.orders.states import (
+    ORDER_APPROVED,
+    ORDER_ON_HOLD,
+    ORDER_REJECTED,
+    ORDER_REVIEWING,
+)
+from models.orders.tables import Order
+from models.partners.tables import Partner
+from models.review.facts import ReviewBatch
+from models.review.reviews import ReviewRuleSet, current_rule_set, record_reviews
+from models.review.rules import (
+    APPROVE,
+    HOLD,
+    ReviewDecision,
+    RuleSettings,
+    review_order,
+)
+
+STATUS_AFTER = {APPROVE: ORDER_APPROVED, HOLD: ORDER_ON_HOLD}  # any other outcome rejects
+# Parsed settings by (version id, document): a batch reads only the newest version's row, parsing it once.
+_SETTINGS: dict[tuple[int, str], RuleSettings] = {}
+
+
+def review_orders(order_ids: list[int], *, actor: str) -> BatchResult:
+    """Review those of ``order_ids`` still in review, one after the other in id order as their facts see it;
+    ``outcomes`` maps each reviewed order to its decision (approve, hold, reject). An order whose facts or decision
+    raised is set aside in ``failed`` (still in review) and the rest commit. Safe to run twice."""
+    result = BatchResult()
+    ids = sorted(set(order_ids))
+    if not ids:
+        return result
+    with database.atomic():
+        orders = list(lock_for_update(Order.select().where(Order.id.in_(ids), Order.status == ORDER_REVIEWING)
+                                      .order_by(Order.id)))
+        if not orders:
+            return result
+        # Locking the customers (after the orders, in id order) serializes reviews of one customer, so two
+        # orders cannot both squeeze under the same credit limit.
+        customers = {customer.id: customer for customer in lock_for_update(
+            Partner.select().where(Partner.id.in_(sorted({order.customer_id for order in orders})))
+            .order_by(Partner.id))}
+        rule_set_id, settings = rule_set_in_force()
+        batch = ReviewBatch.load(orders, customers, settings)
+        decisions: dict[int, ReviewDecision] = {}
+        for order in orders:
+            try:
+                decision = review_order(batch.facts_for(order), settings)
+            except Exception as exc:  # noqa: BLE001 - set aside alone: the rest of the batch commits
+                result.failed[order.id] = exc
+                continue
+            batch.decided(order, decision.outcome)
+            decisions[order.id] = decision
+        result.outcomes.update(_persist(decisions, rule_set_id, actor=actor))
+    return result
+
+
+def rule_set_in_force() -> tuple[int, RuleSettings]:
+    """The newest review rule-set version and its settings, in one query of one row; a version saved since the
+    last call is picked up at once."""
+    newest = (ReviewRuleSet.select(ReviewRuleSet.id, ReviewRuleSet.document_json)
+              .order_by(ReviewRuleSet.id.desc()).limit(1).tuples().first())
+    if newest is None:  # no version yet: record the defaults as the first
+        rule_set = current_rule_set()
+        newest = (rule_set.id, rule_set.document_json)
+    settings = _SETTINGS.get(newest)
+    if settings is None:
+        if len(_SETTINGS) > 64:
+            _SETTINGS.clear()
+        settings = _SETTINGS[newest] = ReviewRuleSet(id=newest[0], document_json=newest[1]).settings
+    return newest[0], settings
+
+
+def _persist(decisions: dict[int, ReviewDecision], rule_set_id: int, *, actor: str) -> dict[int, str]:
+    """Move each order to the status its decision gives (one guarded update per status), record the decisions
+    of the orders moved, and nudge allocation with the approved ones; returns order id -> outcome."""
+    by_status: dict[str, list[Move]] = {}
+    for order_id, decision in decisions.items():
+        status = STATUS_AFTER.get(decision.outcome, ORDER_REJECTED)
+        by_status.setdefault(status, []).append(Move(order_id, ORDER_REVIEWING, decision.summary()))
+    moved: set[int] = set()
+    for status, moves in by_status.items():
+        moved |= transition_many("order", moves, status, actor=actor)
+    record_reviews({order_id: decisions[order_id] for order_id in sorted(moved)}, rule_set_id, actor=actor)
+    approved = sorted(order_id for order_id in moved if decisions[order_id].outcome == APPROVE)
+    if approved:
+        ALLOCATION.nudge(approved)
+    return {order_id: decisions[order_id].outcome for order_id in sorted(moved)}
