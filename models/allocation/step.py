@@ -1,16 +1,16 @@
-"""The allocation step: plan where an approved (or backordered) order ships from under the allocation
-rules in force, reserve the plan's stock in one transaction, order drop-ship lines from their supplier,
-and split what cannot ship yet into a linked backorder order when the policy ships what is available."""
+"""The allocation step: plan where each approved (or backordered) order of a batch ships from under the allocation
+rules in force, then reserve the plans' stock and create their shipments for the whole batch in one transaction,
+with a fixed number of statements. Drop-ship lines become purchase orders to their supplier, and what cannot ship
+yet a linked backorder order when the policy ships what is available: those rarer paths run per order, in the same
+transaction."""
 from __future__ import annotations
 
-import json
-from datetime import datetime, timedelta
-from datetime import time as clock
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
-import peewee
-
-from models.allocation.config import current_allocation_rules
+from models.allocation.batch_inputs import BatchInputs, load_batch, uses_caps
 from models.allocation.routing import RoutingContext, apply_routing
 from models.allocation.rules import (
     AllocationPlan,
@@ -18,25 +18,25 @@ from models.allocation.rules import (
     SourceOption,
     plan_allocation,
 )
-from models.core.base import CENT, utc_now
-from models.core.db import database, lock_for_update
-from models.core.errors import StockMoved
-from models.core.stages import SHIPPING
-from models.core.transitions import record_creation, transition
+from models.allocation.unstocked import order_dropship, split_backorder
+from models.core.base import utc_now
+from models.core.bulk import CHUNK, BatchResult, Move, quote, transition_many
+from models.core.bulk_insert import insert_values
+from models.core.db import database
+from models.core.errors import InvariantViolated, StockMoved
 from models.inventory.alerts import evaluate_alerts
-from models.inventory.tables import Lane, Product, Stock, Warehouse
+from models.inventory.tables import Stock
+from models.orders.allocation_plans import keep_plans
 from models.orders.states import ORDER_ALLOCATED, ORDER_APPROVED, ORDER_BACKORDERED
 from models.orders.tables import Order, OrderLine, Reservation
 from models.partners.tables import Partner
-from models.supply.purchasing import (
-    PurchaseLineInput,
-    create_purchase_order,
-    send_purchase_order,
+from models.shipping.creation import (
+    HeldUnits,
+    draft_shipments,
+    insert_shipments,
+    nudge_waybills,
 )
-from models.supply.states import PO_CANCELLED
-from models.supply.tables import PurchaseOrder
 
-ALLOCATABLE = (ORDER_APPROVED, ORDER_BACKORDERED)
 # A supplier shipping straight to the customer costs more than our own lanes and is used when they cannot serve.
 DROPSHIP_SHIPMENT_COST = Decimal("25.00")
 DROPSHIP_DEFAULT_DAYS = 7
@@ -44,188 +44,207 @@ DROPSHIP_CONFIRM_WITHIN = timedelta(hours=24)
 UNLIMITED = 10**9
 
 
+@dataclass(frozen=True)
+class _Planned:
+    """One order of the batch with the plan made for it (None when a routing rule sends it to backorder)."""
+
+    order: Order
+    lines: list[OrderLine]
+    plan: AllocationPlan | None
+    notes: tuple[str, ...]
+
+    @property
+    def allocates(self) -> bool:
+        return self.plan is not None and not self.plan.empty
+
+    @property
+    def reason(self) -> str:
+        return ("; ".join(self.notes) if self.plan is None else self.plan.explanation)[:2000]
+
+    def document(self, version: int) -> dict:
+        return {"rule_set_version": version, "routing": list(self.notes), "planned_at": utc_now().isoformat() + "Z",
+                "plan": self.plan.as_document() if self.plan is not None else None}
+
+
 def allocate(order_id: int, *, actor: str, attempts: int = 3,
              dropship_confirm_within: timedelta = DROPSHIP_CONFIRM_WITHIN) -> str | None:
-    """Allocate the order; re-plan when stock moved between planning and reserving. A drop-ship supplier has
-    ``dropship_confirm_within`` to confirm its purchase order (Settings.dropship_confirm_hours)."""
+    """Allocate one order: its new status (allocated or backordered), or None when it was not allocatable."""
+    result = allocate_orders([order_id], actor=actor, attempts=attempts,
+                             dropship_confirm_within=dropship_confirm_within)
+    if order_id in result.failed:
+        raise result.failed[order_id]
+    return result.outcomes.get(order_id)
+
+
+def allocate_orders(order_ids: Iterable[int], *, actor: str,
+                    dropship_confirm_within: timedelta = DROPSHIP_CONFIRM_WITHIN, attempts: int = 3) -> BatchResult:
+    """Allocate the allocatable orders among ``order_ids`` in id order, each seeing the stock the earlier ones took,
+    in one transaction; re-plan the batch when stock moved between planning and reserving. ``outcomes`` holds the
+    status each order reached (orders not allocatable are left out); an order whose planning raises is set aside in
+    ``failed``. A drop-ship supplier has ``dropship_confirm_within`` to confirm its purchase
+    order (Settings.dropship_confirm_hours)."""
+    ids = sorted(set(order_ids))
     for _ in range(attempts):
         try:
-            return _allocate_once(order_id, actor=actor, confirm_within=dropship_confirm_within)
+            return _allocate_once(ids, actor=actor, confirm_within=dropship_confirm_within)
         except StockMoved:
             continue
-    raise StockMoved(f"order {order_id}: stock kept moving while reserving; will retry")
+    raise StockMoved(f"orders {ids[0]}..{ids[-1]}: stock kept moving while reserving; will retry")
 
 
-def _allocate_once(order_id: int, *, actor: str, confirm_within: timedelta) -> str | None:
+def _allocate_once(ids: list[int], *, actor: str, confirm_within: timedelta) -> BatchResult:
+    result = BatchResult()
+    if not ids:
+        return result
     with database.atomic():
-        order = Order.locked(order_id)
-        if order is None or order.status not in ALLOCATABLE:
-            return None
-        lines = list(OrderLine.select(OrderLine, Product).join(Product)
-                     .where(OrderLine.order == order.id).order_by(OrderLine.line_no))
-        customer_code = Partner.select(Partner.code).where(Partner.id == order.customer_id).scalar()
-        rules = current_allocation_rules()
-        settings = rules.settings
-        policy = settings.policy_for(channel=order.channel, customer_code=customer_code)
-        sources, stock_rows = _sources_for(order, lines)
-        context = RoutingContext(channel=order.channel, priority=order.priority, region=order.ship_to_region,
-                                 customer_code=customer_code, skus=frozenset(line.sku for line in lines),
-                                 orders_today=_orders_today() if _uses_caps(settings.routing) else {})
-        routed = apply_routing(settings.routing, context, sources, policy)
-        demand = [LineDemand(line.id, line.product_id, line.quantity, line.sku) for line in lines]
-        plan = None if routed.backorder else plan_allocation(demand, routed.sources, routed.policy)
-        _keep_plan(order, plan, routed.notes, rules.version)
-        if plan is None or plan.empty:
-            why = "; ".join(routed.notes) if plan is None else plan.explanation
-            if order.status == ORDER_APPROVED:
-                transition("order", order.id, ORDER_BACKORDERED, actor=actor, reason=why[:2000],
-                           expected=ORDER_APPROVED)
-            return ORDER_BACKORDERED
-        touched = _reserve(plan, stock_rows)
-        _order_dropship(order, plan, actor=actor, confirm_within=confirm_within)
-        if not plan.complete:
-            _split_backorder(order, lines, plan, actor=actor)
-        transition("order", order.id, ORDER_ALLOCATED, actor=actor, reason=plan.explanation[:2000],
-                   expected=order.status)
-        SHIPPING.nudge([order.id])
-        _after_reserving(touched)
-    return ORDER_ALLOCATED
+        inputs = load_batch(ids)
+        if inputs is None:
+            return result
+        planned = _plan_batch(inputs, result.failed)
+        allocating = _order_from_suppliers([p for p in planned if p.allocates], result.failed, actor=actor,
+                                           confirm_within=confirm_within)
+        waiting = [p for p in planned if not p.allocates]
+        touched = _reserve(allocating, inputs)
+        _create_shipments(allocating)
+        _move(allocating, waiting, actor=actor)
+        keep_plans({p.order.id: p.document(inputs.rules_version) for p in allocating + waiting})
+        if touched:
+            evaluate_alerts(touched)
+    result.outcomes.update({p.order.id: ORDER_ALLOCATED for p in allocating})
+    result.outcomes.update({p.order.id: ORDER_BACKORDERED for p in waiting})
+    return result
 
 
-def _sources_for(order: Order, lines: list[OrderLine]) -> tuple[list[SourceOption], dict]:
-    """Warehouses with a lane to the order's region (their stock rows locked in id order) and the
-    drop-ship suppliers of its SKUs."""
-    lanes = list(Lane.select(Lane, Warehouse).join(Warehouse)
-                 .where(Lane.region == order.ship_to_region, Warehouse.active == True))  # noqa: E712
+def _plan_batch(inputs: BatchInputs, failed: dict[int, Exception]) -> list[_Planned]:
+    """Plan each order in id order against what the earlier orders of the batch left (never oversell)."""
+    available = {key: row.available for key, row in inputs.stock.items()}
+    today = dict(inputs.orders_today) if uses_caps(inputs.settings) else None
+    planned = []
+    for order in inputs.orders:
+        try:
+            one = _plan_order(order, inputs, available, today)
+        except Exception as exc:  # noqa: BLE001 - the order is set aside; the rest of the batch goes on
+            failed[order.id] = exc
+            continue
+        planned.append(one)
+        if one.allocates:
+            taken = [pick for pick in one.plan.picks if pick.warehouse_id is not None]
+            for pick in taken:
+                available[(pick.warehouse_id, pick.product_id)] -= pick.quantity
+            if today is not None:
+                for code in {pick.source_code for pick in taken}:
+                    today[code] = today.get(code, 0) + 1
+    return planned
+
+
+def _plan_order(order: Order, inputs: BatchInputs, available: dict[tuple[int, int], int],
+                today: dict[str, int] | None) -> _Planned:
+    lines = inputs.lines[order.id]
+    customer_code = inputs.customer_codes.get(order.customer_id)
+    settings = inputs.settings
+    policy = settings.policy_for(channel=order.channel, customer_code=customer_code)
     product_ids = sorted({line.product_id for line in lines})
-    rows = list(lock_for_update(Stock.select().where(
-        Stock.warehouse.in_([lane.warehouse_id for lane in lanes]), Stock.product.in_(product_ids))
-        .order_by(Stock.id))) if lanes else []
-    stock_rows = {(row.warehouse_id, row.product_id): row for row in rows}
     sources = [SourceOption(
         warehouse_id=lane.warehouse_id, warehouse_code=lane.warehouse.code, cost=lane.cost,
         lead_time_days=lane.lead_time_days,
-        available={pid: stock_rows[(lane.warehouse_id, pid)].available
-                   for pid in product_ids if (lane.warehouse_id, pid) in stock_rows},
-    ) for lane in lanes]
-    return sources + _dropship_sources(lines), stock_rows
+        available={pid: available[(lane.warehouse_id, pid)] for pid in product_ids
+                   if (lane.warehouse_id, pid) in available},
+    ) for lane in inputs.lanes.get(order.ship_to_region, [])]
+    context = RoutingContext(channel=order.channel, priority=order.priority, region=order.ship_to_region,
+                             customer_code=customer_code, skus=frozenset(line.sku for line in lines),
+                             orders_today=today or {})
+    routed = apply_routing(settings.routing, context, sources + _dropship_sources(lines, inputs.suppliers), policy)
+    demand = [LineDemand(line.id, line.product_id, line.quantity, line.sku) for line in lines]
+    plan = None if routed.backorder else plan_allocation(demand, routed.sources, routed.policy)
+    return _Planned(order, lines, plan, routed.notes)
 
 
-def _dropship_sources(lines: list[OrderLine]) -> list[SourceOption]:
+def _dropship_sources(lines: list[OrderLine], suppliers: dict[int, Partner]) -> list[SourceOption]:
     by_supplier: dict[int, list[int]] = {}
     for line in lines:
-        if line.product.dropship and line.product.supplier_id is not None:
+        if line.product.dropship and line.product.supplier_id in suppliers:
             by_supplier.setdefault(line.product.supplier_id, []).append(line.product_id)
-    if not by_supplier:
-        return []
-    suppliers = Partner.select().where(Partner.id.in_(list(by_supplier)))
-    return [SourceOption(warehouse_id=None, warehouse_code=supplier.code, cost=DROPSHIP_SHIPMENT_COST,
-                         lead_time_days=supplier.lead_time_days or DROPSHIP_DEFAULT_DAYS,
-                         available={pid: UNLIMITED for pid in by_supplier[supplier.id]}, supplier_id=supplier.id)
-            for supplier in suppliers]
+    return [SourceOption(warehouse_id=None, warehouse_code=suppliers[supplier_id].code, cost=DROPSHIP_SHIPMENT_COST,
+                         lead_time_days=suppliers[supplier_id].lead_time_days or DROPSHIP_DEFAULT_DAYS,
+                         available={pid: UNLIMITED for pid in product_ids}, supplier_id=supplier_id)
+            for supplier_id, product_ids in sorted(by_supplier.items())]
 
 
-def _reserve(plan: AllocationPlan, stock_rows: dict) -> list[int]:
-    """Reserve every warehouse pick in stock-row order; StockMoved when a row no longer has the units."""
-    picks = [pick for pick in plan.picks if pick.warehouse_id is not None]
-    touched = []
-    for pick in sorted(picks, key=lambda p: stock_rows[(p.warehouse_id, p.product_id)].id):
-        stock = stock_rows[(pick.warehouse_id, pick.product_id)]
-        reserved = (Stock.update(reserved=Stock.reserved + pick.quantity, updated_at=utc_now())
-                    .where(Stock.id == stock.id, Stock.on_hand - Stock.reserved >= pick.quantity).execute())
-        if not reserved:
-            raise StockMoved(f"stock {stock.id} moved")
-        Reservation.create(order_line=pick.line_id, warehouse=pick.warehouse_id, stock=stock.id,
-                           quantity=pick.quantity)
-        touched.append(stock.id)
-    return touched
+def _order_from_suppliers(allocating: list[_Planned], failed: dict[int, Exception], *, actor: str,
+                          confirm_within: timedelta) -> list[_Planned]:
+    """The rarer paths, each order under its own savepoint: drop-ship purchase orders, and the backorder split of
+    a plan that ships what is available. An order whose path raises is set aside; returns those that go on."""
+    going_on = []
+    for one in allocating:
+        dropship = any(pick.supplier_id is not None for pick in one.plan.picks)
+        if dropship or not one.plan.complete:
+            try:
+                with database.atomic():
+                    if dropship:
+                        order_dropship(one.order, one.plan, actor=actor, confirm_within=confirm_within)
+                    if not one.plan.complete:
+                        split_backorder(one.order, one.lines, one.plan, actor=actor)
+            except Exception as exc:  # noqa: BLE001 - rolled back to the savepoint; the rest of the batch goes on
+                failed[one.order.id] = exc
+                continue
+        going_on.append(one)
+    return going_on
 
 
-def _order_dropship(order: Order, plan: AllocationPlan, *, actor: str, confirm_within: timedelta) -> None:
-    """One drop-ship purchase order per supplier for the lines it ships to the order's address, sent at once with
-    ``confirm_within`` to confirm; a supplier that already has one for this order (a repeated run) gets none."""
-    units: dict[int, dict[int, int]] = {}  # supplier -> order line -> units
-    for pick in plan.picks:
-        if pick.supplier_id is not None:
-            per_line = units.setdefault(pick.supplier_id, {})
-            per_line[pick.line_id] = per_line.get(pick.line_id, 0) + pick.quantity
+def _reserve(allocating: list[_Planned], inputs: BatchInputs) -> list[int]:
+    """Reserve every warehouse pick of the batch: one conditional UPDATE of the stock rows (units summed per row)
+    and one insert of the reservations; StockMoved when a row no longer has the units. Returns the rows touched."""
+    units: dict[int, int] = {}
+    rows = []
+    for one in allocating:
+        for pick in one.plan.picks:
+            if pick.warehouse_id is None:
+                continue
+            stock_id = inputs.stock[(pick.warehouse_id, pick.product_id)].id
+            units[stock_id] = units.get(stock_id, 0) + pick.quantity
+            rows.append({"order_line": pick.line_id, "warehouse": pick.warehouse_id, "stock": stock_id,
+                         "quantity": pick.quantity})
     if not units:
-        return
-    ordered = {supplier_id for (supplier_id,) in PurchaseOrder.select(PurchaseOrder.supplier).where(
-        PurchaseOrder.sales_order == order.id, PurchaseOrder.dropship == True,  # noqa: E712
-        PurchaseOrder.status != PO_CANCELLED).tuples()}
-    suppliers = dict(Partner.select(Partner.id, Partner.code).where(Partner.id.in_(list(units))).tuples())
-    skus = dict(OrderLine.select(OrderLine.id, Product.sku).join(Product)
-                .where(OrderLine.order == order.id).tuples())  # the catalogue's SKU, not the line's as written
-    for supplier_id, per_line in sorted(units.items()):
-        if supplier_id in ordered:
-            continue
-        purchase = create_purchase_order(
-            supplier_code=suppliers[supplier_id], warehouse_code=None, actor=actor, origin="drop_ship",
-            sales_order_id=order.id, currency=order.currency,
-            note=f"Drop-ship for order {order.external_ref}: ship straight to the customer's address.",
-            lines=[PurchaseLineInput(skus[line_id], quantity, order_line_id=line_id)
-                   for line_id, quantity in sorted(per_line.items())])
-        send_purchase_order(purchase.number, actor=actor, answer_within=confirm_within)
+        return []
+    reserved = _reserve_stock(units)
+    if reserved != set(units):
+        raise StockMoved(f"stock {sorted(set(units) - reserved)[:10]} moved")
+    insert_values(Reservation, rows)
+    return sorted(units)
 
 
-def _split_backorder(order: Order, lines: list[OrderLine], plan: AllocationPlan, *, actor: str) -> Order:
-    """Move the quantities the plan could not fill into a new linked order waiting in ``backordered``."""
-    sequence = Order.select().where(Order.backorder_of == order.id).count() + 1
-    child = Order.create(**{name: getattr(order, name) for name in _COPIED},
-                         external_ref=f"{order.external_ref}/BO{sequence}"[:128], status=ORDER_BACKORDERED,
-                         backorder_of=order.id, status_reason=f"backorder of order {order.id}")
-    kept_total, moved_total, line_no = Decimal(0), Decimal(0), 0
-    for line in lines:
-        short = plan.shortfall.get(line.id, 0)
-        if short:
-            line_no += 1
-            moved = (line.unit_price * short).quantize(CENT)
-            OrderLine.create(order=child.id, line_no=line_no, product=line.product_id, sku=line.sku,
-                             quantity=short, unit_price=line.unit_price, line_total=moved)
-            moved_total += moved
-        kept = line.quantity - short
-        if kept == 0:
-            OrderLine.delete().where(OrderLine.id == line.id).execute()
-        elif short:
-            total = (line.unit_price * kept).quantize(CENT)
-            OrderLine.update(quantity=kept, line_total=total).where(OrderLine.id == line.id).execute()
-            kept_total += total
-        else:
-            kept_total += line.line_total
-    Order.update(subtotal=kept_total, total=kept_total + order.shipping_total).where(Order.id == order.id).execute()
-    Order.update(subtotal=moved_total, total=moved_total, shipping_total=0).where(Order.id == child.id).execute()
-    record_creation("order", child.id, ORDER_BACKORDERED, actor=actor,
-                    reason=f"split from order {order.id}: units not available now")
-    return child
+def _reserve_stock(units: dict[int, int]) -> set[int]:
+    """``reserved += units`` on each stock row that still has the units free; returns the rows updated."""
+    table, param = quote(Stock._meta.table_name), database.param
+    now = utc_now()
+    items = sorted(units.items())
+    updated: set[int] = set()
+    for start in range(0, len(items), CHUNK):
+        chunk = items[start:start + CHUNK]
+        values = ", ".join(f"({param}, {param})" for _ in chunk)
+        sql = (f'UPDATE {table} SET "reserved" = {table}."reserved" + v."units", "updated_at" = {param} '
+               f'FROM (SELECT column1 AS "id", column2 AS "units" FROM (VALUES {values}) AS vv) AS v '
+               f'WHERE {table}."id" = v."id" AND {table}."on_hand" - {table}."reserved" >= v."units" '
+               f'RETURNING {table}."id"')
+        params = [now, *(value for item in chunk for value in item)]
+        updated.update(row[0] for row in database.execute_sql(sql, params).fetchall())
+    return updated
 
 
-_COPIED = ("channel", "intake_scope", "customer", "placed_by", "currency", "priority", "ship_to_name", "ship_to_phone",
-           "ship_to_email", "ship_to_address", "ship_to_city", "ship_to_region", "ship_to_postcode",
-           "ship_to_country", "requested_delivery_date", "notes", "submitted_by", "source_batch",
-           "source_message")
+def _create_shipments(allocating: list[_Planned]) -> None:
+    """The warehouse shipments of the batch and their lines, with the waybill stage's nudge; drop-ship parts get
+    theirs when the supplier announces them."""
+    weights = {line.id: line.product.weight_kg for one in allocating for line in one.lines}
+    held = [HeldUnits(one.order.id, pick.warehouse_id, pick.line_id, pick.quantity, weights[pick.line_id])
+            for one in allocating for pick in one.plan.picks if pick.warehouse_id is not None]
+    created = insert_shipments(draft_shipments(held, {one.order.id: one.order.priority for one in allocating}))
+    nudge_waybills(sorted(created.values()))
 
 
-def _keep_plan(order: Order, plan: AllocationPlan | None, notes: tuple[str, ...], version: int) -> None:
-    document = {"rule_set_version": version, "routing": list(notes), "planned_at": utc_now().isoformat() + "Z",
-                "plan": plan.as_document() if plan is not None else None}
-    Order.update(allocation_json=json.dumps(document)).where(Order.id == order.id).execute()
-
-
-def _uses_caps(routing) -> bool:
-    return any(rule.enabled and rule.action.daily_order_cap for rule in routing)
-
-
-def _orders_today() -> dict[str, int]:
-    """Orders that got a reservation today (UTC), per warehouse code."""
-    midnight = datetime.combine(utc_now().date(), clock.min)
-    rows = (Reservation.select(Warehouse.code, peewee.fn.COUNT(peewee.fn.DISTINCT(OrderLine.order)))
-            .join(OrderLine).switch(Reservation).join(Warehouse)
-            .where(Reservation.created_at >= midnight).group_by(Warehouse.code).tuples())
-    return dict(rows)
-
-
-def _after_reserving(stock_ids: list[int]) -> None:
-    """Low-stock alerts for the rows this allocation drew down."""
-    if stock_ids:
-        evaluate_alerts(stock_ids)
+def _move(allocating: list[_Planned], waiting: list[_Planned], *, actor: str) -> None:
+    """allocating → allocated; waiting orders still approved → backordered (those backordered already stay)."""
+    moves = [Move(one.order.id, one.order.status, one.reason) for one in allocating]
+    if transition_many("order", moves, ORDER_ALLOCATED, actor=actor) != {move.entity_id for move in moves}:
+        raise InvariantViolated("an order locked for allocation changed status meanwhile")
+    transition_many("order", [Move(one.order.id, ORDER_APPROVED, one.reason) for one in waiting
+                              if one.order.status == ORDER_APPROVED], ORDER_BACKORDERED, actor=actor)

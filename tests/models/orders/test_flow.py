@@ -1,4 +1,3 @@
-import json
 from decimal import Decimal
 
 import peewee
@@ -13,6 +12,7 @@ from models.core.transitions import transition
 from models.intake.entry import place_order
 from models.invariants import CHECKS, run_checks
 from models.inventory.tables import Product, Stock, Warehouse
+from models.orders.allocation_plans import plan_of
 from models.orders.flow import allocate, create_shipments, review, start_review
 from models.orders.tables import Order, OrderLine, Reservation
 from models.partners.tables import Partner
@@ -41,7 +41,6 @@ def placed(ref: str = "PO-1", **body) -> int:
 
 def approved(ref: str = "PO-1", **body) -> int:
     order_id = placed(ref, **body)
-    assert start_review(order_id, actor=ACTOR)
     assert review(order_id, actor=ACTOR) == "approve"
     return order_id
 
@@ -93,15 +92,14 @@ def clean() -> bool:
 
 # --- review --------------------------------------------------------------------------------------
 
-def test_start_review_and_review_take_effect_once(any_db):
+def test_placing_enters_review_at_once_and_review_takes_effect_once(any_db):
     make_world()
     order_id = placed()
-    assert start_review(order_id, actor=ACTOR) is True
-    assert start_review(order_id, actor=ACTOR) is False
+    assert Order.get_by_id(order_id).status == "reviewing"
     assert nudges("review_orders") == [[[order_id]]]
+    assert nudges("intake_orders") == []
     assert review(order_id, actor=ACTOR) == "approve"
     assert review(order_id, actor=ACTOR) is None
-    assert start_review(order_id, actor=ACTOR) is False
     order = Order.get_by_id(order_id)
     assert (order.status, order.status_reason) == ("approved", "all checks passed")
     assert nudges("allocate_orders") == [[[order_id]]]
@@ -109,9 +107,19 @@ def test_start_review_and_review_take_effect_once(any_db):
         (None, "received"), ("received", "reviewing"), ("reviewing", "approved")]
 
 
+def test_an_order_left_in_received_by_an_older_release_still_enters_review_once(any_db):
+    make_world()
+    order_id = placed()
+    Order.update(status="received").where(Order.id == order_id).execute()
+    assert start_review(order_id, actor=ACTOR) is True
+    assert start_review(order_id, actor=ACTOR) is False
+    assert Order.get_by_id(order_id).status == "reviewing"
+
+
 def test_review_of_missing_or_unreviewed_order_does_nothing(any_db):
     make_world()
     order_id = placed()
+    Order.update(status="received").where(Order.id == order_id).execute()  # not in review yet
     assert review(order_id, actor=ACTOR) is None
     assert review(987654, actor=ACTOR) is None
     assert status(order_id) == "received"
@@ -130,7 +138,6 @@ def test_review_decides_from_the_customer(any_db, credit_limit, outstanding, blo
     Partner.update(outstanding_balance=Decimal(outstanding), blocked=blocked).where(
         Partner.id == world["customer"].id).execute()
     order_id = placed()
-    start_review(order_id, actor=ACTOR)
     assert review(order_id, actor=ACTOR) == outcome
     order = Order.get_by_id(order_id)
     assert order.status == final
@@ -146,7 +153,6 @@ def test_review_counts_approved_orders_not_yet_shipped(any_db, limit, outcome):
     placed("PO-B")  # received: not yet exposure
     Partner.update(credit_limit=Decimal(limit)).where(Partner.code == "CUST1").execute()
     order_id = placed("PO-C")
-    start_review(order_id, actor=ACTOR)
     assert review(order_id, actor=ACTOR) == outcome
 
 
@@ -156,7 +162,6 @@ def test_review_counts_shipped_orders_through_the_balance_only(any_db):
     assert Partner.get(Partner.code == "CUST1").outstanding_balance == Decimal("45.50")
     Partner.update(credit_limit=Decimal("91.00")).where(Partner.code == "CUST1").execute()
     order_id = placed("PO-B")
-    start_review(order_id, actor=ACTOR)
     assert review(order_id, actor=ACTOR) == "approve"
 
 
@@ -171,7 +176,6 @@ def test_open_orders_sum_is_exact_at_the_limit(request, backend):
         approved(ref, lines=[{"sku": "WIDGET", "quantity": 1, "unit_price": price}])
     Partner.update(credit_limit=Decimal("100.30")).where(Partner.code == "CUST1").execute()
     order_id = placed("PO-C", lines=[{"sku": "WIDGET", "quantity": 1, "unit_price": "100.00"}])
-    start_review(order_id, actor=ACTOR)
     assert review(order_id, actor=ACTOR) == "approve"
 
 
@@ -188,7 +192,8 @@ def test_allocate_reserves_once_from_the_cheapest_lane(any_db):
     order = Order.get_by_id(order_id)
     assert order.status == "allocated"
     assert "Chosen: EAST, 1 shipment, cost 5.00, ETA 1 d. Runner-up: WEST" in order.status_reason
-    assert nudges("create_shipments") == [[[order_id]]]
+    (shipment,) = order.shipments  # created in the allocation's own commit
+    assert nudges("create_shipments") == [] and nudges("request_waybills") == [[[shipment.id]]]
     assert clean()
 
 
@@ -242,7 +247,6 @@ def test_backorder_when_the_order_cannot_be_filled_whole(any_db, region, explana
     set_on_hand("EAST", "WIDGET", 1)  # one of the two widgets ordered is in stock
     set_on_hand("WEST", "WIDGET", 0)
     order_id = placed(region=region)
-    start_review(order_id, actor=ACTOR)
     if region == "R9":  # review holds an undeliverable ship-to; ops released it anyway
         assert review(order_id, actor=ACTOR) == "hold"
         assert transition("order", order_id, "approved", actor="ops", expected="on_hold")
@@ -255,7 +259,7 @@ def test_backorder_when_the_order_cannot_be_filled_whole(any_db, region, explana
     assert reservations(order_id) == []
     assert Stock.select().where(Stock.reserved != 0).count() == 0
     assert nudges("create_shipments") == []
-    assert json.loads(order.allocation_json)["plan"]["shortfall"]
+    assert plan_of(order.id)["plan"]["shortfall"]
     assert clean()
 
 
@@ -301,7 +305,7 @@ def test_a_backorder_keeps_its_submitters_reference_scope(any_db):
     by_distributor, created = place_order(order_schema.load(order_body("PO-1")), actor="test",
                                           placed_by=world["distributor"])  # DIST1's own PO-1
     assert created
-    assert start_review(by_distributor.id, actor=ACTOR) and review(by_distributor.id, actor=ACTOR) == "approve"
+    assert review(by_distributor.id, actor=ACTOR) == "approve"
     for order_id in (keyed_by_ops, by_distributor.id):  # both short of widgets: two PO-1/BO1
         assert allocate(order_id, actor=ACTOR) == "allocated"
     children = {child.backorder_of_id: child for child in Order.select().where(Order.backorder_of.is_null(False))}
@@ -329,14 +333,14 @@ def test_create_shipments_once_per_warehouse(any_db):
     make_world()
     order_id = allocated()
     (shipment_id,) = create_shipments(order_id, actor=ACTOR)
-    # A repeat creates nothing new; it hands back the shipment still waiting for its waybill.
+    # Allocation created it; a re-drive creates nothing new and hands back the shipment still waiting for its waybill.
     assert create_shipments(order_id, actor=ACTOR) == [shipment_id]
     shipment = Shipment.get_by_id(shipment_id)
     assert (shipment.order_id, shipment.warehouse.code, shipment.status, shipment.weight_kg) == \
         (order_id, "EAST", "ready", Decimal("2.200"))
     assert Shipment.select().count() == 1
     assert sorted((line.order_line.sku, line.quantity) for line in shipment.lines) == [("GADGET", 1), ("WIDGET", 2)]
-    assert nudges("request_waybills") == [[[shipment_id]], [[shipment_id]]]
+    assert nudges("request_waybills") == [[[shipment_id]]] * 3
     assert create_shipments(placed("PO-2"), actor=ACTOR) == []
 
 

@@ -14,7 +14,7 @@ from models.intake.entry import place_order
 from models.invariants import CHECKS, run_checks
 from models.inventory.tables import Product, Stock, Warehouse
 from models.orders.cancellation import cancel_order
-from models.orders.flow import allocate, create_shipments, review, start_review
+from models.orders.flow import allocate, create_shipments, review
 from models.orders.tables import Order, OrderLine, Reservation
 from models.partners.tables import Partner
 from models.receivables.ledger import Invoice, Payment
@@ -57,7 +57,6 @@ def make_world(**kwargs) -> dict:
 def allocated(ref: str = "PO-1", **body) -> int:
     order, created = place_order(order_schema.load(order_body(ref, **body)), actor="test")
     assert created
-    assert start_review(order.id, actor=ACTOR)
     assert review(order.id, actor=ACTOR) == "approve"
     assert allocate(order.id, actor=ACTOR) == "allocated"
     return order.id
@@ -443,7 +442,7 @@ def test_retry_refuses_a_shipment_that_did_not_fail(any_db):
     _, shipment_id = ready()
     assert retry_failed_shipment(shipment_id, actor=OPS) is False
     assert retry_failed_shipment(987654, actor=OPS) is False
-    assert nudges(WAYBILLS.actor_name) == [[[shipment_id]]]  # only create_shipments' own nudge
+    assert nudges(WAYBILLS.actor_name) == [[[shipment_id]]] * 2  # only allocation's and create_shipments' own
 
 
 def test_resolve_alert_is_idempotent(any_db):

@@ -1,0 +1,105 @@
+"""What a batch of orders is allocated from, loaded in a fixed number of queries whatever the batch's size: the
+orders (locked), their lines with products, customer codes, the rules in force, the lanes to their regions, the
+stock rows they may draw on (locked), their drop-ship suppliers, and today's orders per warehouse when a routing
+rule caps them."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from datetime import time as clock
+from functools import lru_cache
+
+import peewee
+
+from models.allocation.config import AllocationRuleSet, AllocationSettings
+from models.core.base import utc_now
+from models.core.db import lock_for_update
+from models.inventory.tables import Lane, Product, Stock, Warehouse
+from models.orders.states import ORDER_APPROVED, ORDER_BACKORDERED
+from models.orders.tables import Order, OrderLine, Reservation
+from models.partners.tables import Partner
+
+ALLOCATABLE = (ORDER_APPROVED, ORDER_BACKORDERED)
+
+
+@dataclass(frozen=True)
+class BatchInputs:
+    orders: list[Order]  # the allocatable ones, by id, locked
+    lines: dict[int, list[OrderLine]]  # order -> lines by line number, each with its product
+    customer_codes: dict[int, str]  # customer id -> code
+    rules_version: int
+    settings: AllocationSettings
+    lanes: dict[str, list[Lane]]  # region -> lanes of active warehouses, each with its warehouse
+    stock: dict[tuple[int, int], Stock]  # (warehouse, product) -> row, locked
+    suppliers: dict[int, Partner]  # the drop-ship suppliers of the batch's products
+    orders_today: dict[str, int]  # warehouse code -> orders reserved today; empty unless a routing rule caps
+
+
+def load_batch(order_ids: list[int]) -> BatchInputs | None:
+    """Lock and load the allocatable orders among ``order_ids`` and all they are planned from; None when there
+    are none. Locks are taken orders first, then stock rows, each in id order. Call inside the transaction."""
+    orders = list(lock_for_update(Order.select().where(Order.id.in_(sorted(set(order_ids))),
+                                                       Order.status.in_(ALLOCATABLE)).order_by(Order.id)))
+    if not orders:
+        return None
+    ids = [order.id for order in orders]
+    lines: dict[int, list[OrderLine]] = {order_id: [] for order_id in ids}
+    for line in (OrderLine.select(OrderLine, Product).join(Product)
+                 .where(OrderLine.order.in_(ids)).order_by(OrderLine.order, OrderLine.line_no)):
+        lines[line.order_id].append(line)
+    customer_codes = dict(Partner.select(Partner.id, Partner.code)
+                          .where(Partner.id.in_(sorted({order.customer_id for order in orders}))).tuples())
+    version, settings = rules_in_force()
+    lanes: dict[str, list[Lane]] = {}
+    for lane in (Lane.select(Lane, Warehouse).join(Warehouse)
+                 .where(Lane.region.in_(sorted({order.ship_to_region for order in orders})),
+                        Warehouse.active == True).order_by(Lane.id)):  # noqa: E712
+        lanes.setdefault(lane.region, []).append(lane)
+    products = [line.product for order_lines in lines.values() for line in order_lines]
+    return BatchInputs(orders, lines, customer_codes, version, settings, lanes,
+                       _locked_stock(lanes, sorted({product.id for product in products})),
+                       _dropship_suppliers(products),
+                       orders_today() if uses_caps(settings) else {})
+
+
+def rules_in_force() -> tuple[int, AllocationSettings]:
+    """The version in force and its settings, parsed once per process for each document."""
+    rule_set = AllocationRuleSet.in_force(AllocationSettings())
+    return rule_set.version, _parsed(rule_set.document_json)
+
+
+@lru_cache(maxsize=16)
+def _parsed(document_json: str) -> AllocationSettings:
+    # keyed by the document itself, not the version id: a rebuilt database may reuse an id for other settings
+    return AllocationSettings.from_document(json.loads(document_json))
+
+
+def uses_caps(settings: AllocationSettings) -> bool:
+    return any(rule.enabled and rule.action.daily_order_cap for rule in settings.routing)
+
+
+def orders_today() -> dict[str, int]:
+    """Orders that got a reservation today (UTC), per warehouse code."""
+    midnight = datetime.combine(utc_now().date(), clock.min)
+    rows = (Reservation.select(Warehouse.code, peewee.fn.COUNT(peewee.fn.DISTINCT(OrderLine.order)))
+            .join(OrderLine).switch(Reservation).join(Warehouse)
+            .where(Reservation.created_at >= midnight).group_by(Warehouse.code).tuples())
+    return dict(rows)
+
+
+def _locked_stock(lanes: dict[str, list[Lane]], product_ids: list[int]) -> dict[tuple[int, int], Stock]:
+    """The stock rows of every lane's warehouse for these products, locked in stock-id order."""
+    warehouse_ids = sorted({lane.warehouse_id for region in lanes.values() for lane in region})
+    if not warehouse_ids or not product_ids:
+        return {}
+    rows = lock_for_update(Stock.select().where(Stock.warehouse.in_(warehouse_ids), Stock.product.in_(product_ids))
+                           .order_by(Stock.id))
+    return {(row.warehouse_id, row.product_id): row for row in rows}
+
+
+def _dropship_suppliers(products: list[Product]) -> dict[int, Partner]:
+    supplier_ids = sorted({p.supplier_id for p in products if p.dropship and p.supplier_id is not None})
+    if not supplier_ids:
+        return {}
+    return {supplier.id: supplier for supplier in Partner.select().where(Partner.id.in_(supplier_ids))}
