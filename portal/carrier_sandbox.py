@@ -48,6 +48,7 @@ RATE_CARDS = {
 }
 WEBHOOK_TIMEOUT = (2, 5)
 WEBHOOK_BACKOFF_SECONDS = (0.1, 0.3, 0.9)  # one retry after each pause
+BATCH_LIMIT = 500  # waybills per POST /waybills/batch
 
 
 def _utc_now_iso() -> str:
@@ -109,7 +110,12 @@ def _validate_waybill(body: Any) -> tuple[dict, dict]:
 
 def post_event(callback_url: str, event: dict, secret: str) -> bool:
     """POST one signed event to callback_url, retrying a few times; True once a 2xx came back."""
-    body = json.dumps({"events": [event]}).encode()
+    return post_events(callback_url, [event], secret)
+
+
+def post_events(callback_url: str, events: list[dict], secret: str) -> bool:
+    """POST signed events in one body to callback_url, retrying a few times; True once a 2xx came back."""
+    body = json.dumps({"events": events}).encode()
     for pause in (*WEBHOOK_BACKOFF_SECONDS, None):
         timestamp = int(time.time())
         headers = {
@@ -127,7 +133,8 @@ def post_event(callback_url: str, event: dict, secret: str) -> bool:
         if pause is None:
             break
         time.sleep(pause)
-    logger.warning("giving up on event %s to %s: %s", event["event_id"], callback_url, problem)
+    logger.warning("giving up on events %s to %s: %s", ", ".join(e["event_id"] for e in events), callback_url,
+                   problem)
     return False
 
 
@@ -211,15 +218,21 @@ class SandboxState:
 
     def walk(self, number: str, callback_url: str | None) -> None:
         """Move a waybill through the usual events, spread over delivery_seconds."""
+        self.walk_together([number], callback_url)
+
+    def walk_together(self, numbers: list[str], callback_url: str | None) -> None:
+        """Move waybills booked together through the usual events in step, each step's events in one webhook (as
+        carriers that batch their webhooks do); a waybill cancelled meanwhile drops out."""
         step = self.delivery_seconds / len(WALK_CODES)
         for code in WALK_CODES:
             if self.stopped.wait(step):
                 return
-            event = self.record_event(number, code)
-            if event is None:
+            events = [event for event in (self.record_event(number, code) for number in numbers) if event]
+            if not events:
                 return
+            numbers = [event["waybill_number"] for event in events]
             if callback_url:
-                post_event(callback_url, event, self.webhook_secret)
+                post_events(callback_url, events, self.webhook_secret)
 
 
 def _error(status: int, message: str):
@@ -253,24 +266,76 @@ def create_waybill():
     if errors:
         return jsonify({"errors": errors}), 422
     fault = state.roll_fault()
-    if fault == "5xx":
-        return _error(503, "sandbox fault: service unavailable")
-    if fault == "timeout":
-        state.stopped.wait(state.timeout_sleep_seconds)
-        return _error(504, "sandbox fault: timed out")
+    if fault in ("5xx", "timeout"):
+        return _refuse_for_fault(state, fault)
     waybill, created = state.create(key, fields, request.host_url)
     if waybill["reference"] != fields["reference"]:
         return _error(409, f"Idempotency-Key already used for reference {waybill['reference']!r}")
-    if created and state.delivery_seconds > 0:
-        number = waybill["waybill_number"]
-        threading.Thread(
-            target=state.walk, args=(number, waybill["callback_url"]), name=f"sandbox-walk-{number}", daemon=True
-        ).start()
+    if created:
+        _start_walk(state, [waybill["waybill_number"]], waybill["callback_url"])
     if fault == "lost_reply":
-        if not _drop_reply():
-            state.stopped.wait(state.timeout_sleep_seconds)
-        return _error(504, "sandbox fault: reply lost")
+        return _lose_reply(state)
     return jsonify(waybill), 201 if created else 200
+
+
+@sandbox_api.post("/waybills/batch")
+def create_waybills():
+    """Book many waybills in one call, as carriers' batch label APIs do: ``{"waybills": [body + "idempotency_key",
+    …]}`` answers ``{"results": [{"status": 201 | 200, "waybill": …} | {"status": 4xx, "error(s)": …}, …]}`` in
+    request order, each item idempotent on its own key. Injected faults hit the whole call."""
+    state = _state()
+    body = request.get_json(silent=True)
+    items = body.get("waybills") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not 1 <= len(items) <= BATCH_LIMIT:
+        return jsonify({"errors": {"waybills": f"required: a list of 1 to {BATCH_LIMIT} waybill bodies"}}), 422
+    fault = state.roll_fault()
+    if fault in ("5xx", "timeout"):
+        return _refuse_for_fault(state, fault)
+    results = [_book_item(state, item) for item in items]
+    created: dict[str | None, list[str]] = {}
+    for result in results:
+        if result["status"] == 201:
+            created.setdefault(result["waybill"]["callback_url"], []).append(result["waybill"]["waybill_number"])
+    for callback_url, numbers in created.items():
+        _start_walk(state, numbers, callback_url)
+    if fault == "lost_reply":
+        return _lose_reply(state)
+    return jsonify({"results": results})
+
+
+def _book_item(state: SandboxState, item: Any) -> dict:
+    """One item of a batch: its waybill (201 created, 200 replayed) or its error, as POST /waybills answers."""
+    key = item.get("idempotency_key") if isinstance(item, dict) else None
+    if not isinstance(key, str) or not key.strip():
+        return {"status": 400, "error": "idempotency_key is required"}
+    fields, errors = _validate_waybill({name: value for name, value in item.items() if name != "idempotency_key"})
+    if errors:
+        return {"status": 422, "errors": errors}
+    waybill, created = state.create(key.strip(), fields, request.host_url)
+    if waybill["reference"] != fields["reference"]:
+        return {"status": 409, "error": f"idempotency_key already used for reference {waybill['reference']!r}"}
+    return {"status": 201 if created else 200, "waybill": waybill}
+
+
+def _refuse_for_fault(state: SandboxState, fault: str):
+    """A 5xx at once, or (timeout) an answer slower than the client waits; nothing is booked either way."""
+    if fault == "timeout":
+        state.stopped.wait(state.timeout_sleep_seconds)
+        return _error(504, "sandbox fault: timed out")
+    return _error(503, "sandbox fault: service unavailable")
+
+
+def _lose_reply(state: SandboxState):
+    """The booking is made but its answer never arrives."""
+    if not _drop_reply():
+        state.stopped.wait(state.timeout_sleep_seconds)
+    return _error(504, "sandbox fault: reply lost")
+
+
+def _start_walk(state: SandboxState, numbers: list[str], callback_url: str | None) -> None:
+    if state.delivery_seconds > 0:
+        threading.Thread(target=state.walk_together, args=(numbers, callback_url), name=f"sandbox-walk-{numbers[0]}",
+                         daemon=True).start()
 
 
 @sandbox_api.post("/quotes")

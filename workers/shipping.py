@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import dramatiq
 
+from models.core.bulk import BatchResult
 from models.core.config import Settings
 from models.core.errors import (
     CarrierAmbiguous,
@@ -15,7 +16,8 @@ from models.core.errors import (
     CarrierUnavailable,
 )
 from models.core.stages import SHIPPING, WAYBILL_RELEASES, WAYBILLS
-from models.orders.flow import create_shipments as create_order_shipments
+from models.shipping.booking import BookedWaybill, prepare_waybills, record_waybills
+from models.shipping.creation import create_shipments_for
 from models.shipping.dispatch import (
     CarrierChoice,
     Parcel,
@@ -23,12 +25,11 @@ from models.shipping.dispatch import (
     booking_to_release,
     fail_waybill,
     mark_booking_released,
-    note_waybill_error,
-    prepare_waybill,
-    record_waybill,
+    note_waybill_errors,
 )
 from models.shipping.rules import CarrierDecision, Quote, decide_carrier, pick_cheapest
-from workers.batch import run_for_each
+from models.shipping.states import SHIPMENT_DISPATCHED, SHIPMENT_FAILED
+from workers.batch import run_batch, run_for_each
 from workers.broker import current_settings
 from workers.carriers import carrier_for, carrier_setup
 from workers.carriers.base import (
@@ -46,34 +47,91 @@ ACTOR = f"worker:{WAYBILLS.actor_name}"
 
 @dramatiq.actor(queue_name=SHIPPING.queue_name, actor_name=SHIPPING.actor_name, **DATABASE_STAGE)
 def create_shipments(order_ids: list[int]) -> None:
+    """Re-drive allocated orders (allocation creates their shipments): what they lack, and the waybill nudges."""
     actor = f"worker:{SHIPPING.actor_name}"
-    run_for_each(order_ids, lambda order_id: create_order_shipments(order_id, actor=actor), what="shipping of order")
+
+    def step(ids: list[int]) -> BatchResult:
+        create_shipments_for(ids, actor=actor)
+        return BatchResult()
+
+    run_batch(order_ids, step, what="shipping of order")
 
 
 @dramatiq.actor(queue_name=WAYBILLS.queue_name, actor_name=WAYBILLS.actor_name, **CARRIER_STAGE)
 def request_waybills(shipment_ids: list[int]) -> None:
-    run_for_each(shipment_ids, request_waybill, what="waybill for shipment")
+    run_batch(shipment_ids, book_waybills, what="waybill for shipment")
 
 
 def request_waybill(shipment_id: int) -> None:
-    """Ask the chosen carrier once per shipment; on an ambiguous failure look the shipment up before asking
-    again; after the configured number of attempts the shipment waits for ops with the last error."""
+    """``request_waybills`` for one shipment: an error the carrier may get over is raised for the retry."""
+    run_batch([shipment_id], book_waybills, what="waybill for shipment")
+
+
+def book_waybills(shipment_ids: list[int]) -> BatchResult:
+    """Book a batch: commit each shipment's idempotency key, ask each chosen carrier once for all its shipments,
+    record every issued waybill in one transaction. A refused shipment, or one out of attempts, waits for ops at
+    once; one the carrier may still book keeps its error and is set aside for the retry of the message (finished
+    shipments skip by their guards then)."""
     settings = current_settings()
-    job = prepare_waybill(shipment_id, choose=lambda parcel: choose_carrier(parcel, settings))
-    if job is None:
-        return
-    carrier, profile = carrier_for(job.carrier, settings), carrier_setup(settings).profile(job.carrier)
-    # A polled carrier is asked for its events; only webhook carriers are given our callback.
-    callback = f"{settings.portal_url}/api/v1/carriers/{job.carrier}/events" if profile.tracking == "webhook" else None
-    issued = book_once(carrier, _waybill_request(job, callback), what="the shipment", attempt=job.attempt,
-                       max_attempts=settings.waybill_max_attempts,
-                       give_up=lambda why: fail_waybill(shipment_id, why, actor=ACTOR),
-                       note=lambda error: note_waybill_error(shipment_id, error))
-    if issued is None:
-        return
-    poll_every = timedelta(seconds=settings.tracking_poll_seconds) if profile.tracking == "poll" else None
-    record_waybill(shipment_id, waybill_number=issued.waybill_number, tracking_url=issued.tracking_url,
-                   actor=ACTOR, poll_every=poll_every)
+    jobs = prepare_waybills(shipment_ids, choose=lambda parcel: choose_carrier(parcel, settings))
+    result, booked, notes = BatchResult(), {}, {}
+    for name, group in _by_carrier(jobs).items():
+        carrier, profile = carrier_for(name, settings), carrier_setup(settings).profile(name)
+        # A polled carrier is asked for its events; only webhook carriers are given our callback.
+        callback = f"{settings.portal_url}/api/v1/carriers/{name}/events" if profile.tracking == "webhook" else None
+        poll_every = timedelta(seconds=settings.tracking_poll_seconds) if profile.tracking == "poll" else None
+        answers = book_all(carrier, [_waybill_request(job, callback) for job in group])
+        for job, answer in zip(group, answers):
+            if isinstance(answer, IssuedWaybill):
+                booked[job.shipment_id] = BookedWaybill(answer.waybill_number, answer.tracking_url, poll_every)
+            elif isinstance(answer, CarrierRejected):
+                fail_waybill(job.shipment_id, f"{carrier.name} refused the shipment: {answer}", actor=ACTOR)
+                result.outcomes[job.shipment_id] = SHIPMENT_FAILED
+            elif isinstance(answer, CarrierUnavailable) and job.attempt >= settings.waybill_max_attempts:
+                fail_waybill(job.shipment_id, f"gave up after {job.attempt} attempts; last error: {answer}",
+                             actor=ACTOR)
+                result.outcomes[job.shipment_id] = SHIPMENT_FAILED
+            else:
+                if isinstance(answer, CarrierUnavailable):
+                    notes[job.shipment_id] = f"attempt {job.attempt}: {answer}"
+                result.failed[job.shipment_id] = answer
+    result.outcomes.update(dict.fromkeys(record_waybills(booked, actor=ACTOR), SHIPMENT_DISPATCHED))
+    note_waybill_errors(notes)
+    return result
+
+
+def book_all(carrier: Carrier, requests: list[WaybillRequest]) -> list[IssuedWaybill | CarrierError]:
+    """``carrier.create_waybills`` with the guarantee ``book_once`` gives one request: whatever may have been booked
+    without an answer (the whole call, or one item, ambiguous) is looked up by reference before it is asked again.
+    Once a lookup finds the carrier unreachable, the requests left keep that error without being looked up."""
+    try:
+        answers = list(carrier.create_waybills(requests))
+        if len(answers) != len(requests):
+            raise CarrierAmbiguous(f"{carrier.name} answered {len(answers)} of {len(requests)} waybill requests")
+    except CarrierAmbiguous as exc:
+        answers = [exc] * len(requests)
+    except CarrierError as exc:
+        return [exc] * len(requests)
+    unreachable: CarrierError | None = None
+    for index, (request, answer) in enumerate(zip(requests, answers)):
+        if not isinstance(answer, CarrierAmbiguous):
+            continue
+        if unreachable is not None:
+            answers[index] = unreachable
+            continue
+        try:
+            answers[index] = carrier.find_waybill(request.reference) or answer
+        except CarrierError as exc:
+            answers[index] = exc
+            unreachable = exc if isinstance(exc, CarrierUnavailable) else None
+    return answers
+
+
+def _by_carrier(jobs: list[WaybillJob]) -> dict[str, list[WaybillJob]]:
+    groups: dict[str, list[WaybillJob]] = {}
+    for job in jobs:
+        groups.setdefault(job.carrier, []).append(job)
+    return groups
 
 
 @dramatiq.actor(queue_name=WAYBILL_RELEASES.queue_name, actor_name=WAYBILL_RELEASES.actor_name, **CARRIER_STAGE)

@@ -6,6 +6,7 @@ and payments of one customer only ever change one transaction at a time.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ import peewee
 
 from models.core.audit import StatusChange
 from models.core.base import CENT, BaseModel, MoneyField, utc_now
+from models.core.bulk import CHUNK, update_from_values
 from models.core.db import database, lock_for_update
 from models.core.errors import ValidationFailed
 from models.core.registry import register_tables
@@ -117,18 +119,44 @@ def issue_invoice(order: Order, *, actor: str) -> Invoice:
     """Invoice a shipped order once (a second call returns the first invoice); call inside the caller's
     transaction, after locking the order. Unapplied credit of the customer pays it at once."""
     with database.atomic():
-        customer = lock_customer(order.customer_id)
-        existing = Invoice.get_or_none(Invoice.order == order.id)
-        if existing is not None:
-            return existing
-        issued = utc_now()
-        invoice = Invoice.create(
-            number=f"INV-{order.id:06d}", customer=customer.id, order=order.id, currency=order.currency,
-            amount=order.total, status="open" if order.total > 0 else "paid", issued_at=issued,
-            due_on=issued.date() + timedelta(days=customer.payment_terms_days))
-        move_balance(customer.id, invoice.amount)
-        apply_credit(invoice)
-    return invoice
+        issue_invoices([order], actor=actor)
+        return Invoice.get(Invoice.order == order.id)
+
+
+def issue_invoices(orders: Iterable[Order], *, actor: str) -> list[Invoice]:
+    """Invoice shipped orders once each (an order invoiced already is skipped); returns the invoices issued now.
+
+    In a fixed number of statements: the customers locked in id order, one multi-row insert, one balance update
+    for all of them; unapplied credit pays the new invoices of the customers that have some. Call inside the
+    caller's transaction, after locking the orders."""
+    orders = sorted({order.id: order for order in orders}.values(), key=lambda order: order.id)
+    if not orders:
+        return []
+    customers = {customer.id: customer for customer in lock_for_update(
+        Partner.select(Partner.id, Partner.payment_terms_days, Partner.outstanding_balance)
+        .where(Partner.id.in_(sorted({order.customer_id for order in orders}))).order_by(Partner.id))}
+    issued = utc_now()
+    rows = [{"number": f"INV-{order.id:06d}", "customer": order.customer_id, "order": order.id,
+             "currency": order.currency, "amount": order.total, "status": "open" if order.total > 0 else "paid",
+             "issued_at": issued, "due_on": issued.date() + timedelta(days=customers[order.customer_id]
+                                                                      .payment_terms_days)} for order in orders]
+    invoices: list[Invoice] = []
+    for chunk in peewee.chunked(rows, CHUNK):
+        invoices += Invoice.insert_many(chunk).on_conflict_ignore().returning(Invoice).execute()
+    owed: dict[int, Decimal] = {}
+    for invoice in invoices:
+        owed[invoice.customer_id] = owed.get(invoice.customer_id, ZERO) + invoice.amount
+    # Written whole from the locked rows (see ``settle``): exact on SQLite too.
+    update_from_values(Partner, ("id", "outstanding_balance"),
+                       [(cid, customers[cid].outstanding_balance + amount) for cid, amount in owed.items() if amount],
+                       {"updated_at": issued}, set_from_values=("outstanding_balance",),
+                       casts={"outstanding_balance": "NUMERIC(14, 2)"})
+    with_credit = {cid for (cid,) in Payment.select(Payment.customer).distinct().where(
+        Payment.customer.in_(sorted(owed)), Payment.unapplied > 0).tuples()} if owed else set()
+    for invoice in invoices:
+        if invoice.customer_id in with_credit and invoice.balance > 0:
+            apply_credit(invoice)
+    return invoices
 
 
 def withdraw_invoice(order: Order, *, actor: str, reason: str) -> Invoice | None:
@@ -237,6 +265,22 @@ def overdue_position(customer_id: int, today: date) -> tuple[Decimal, int]:
     if isinstance(oldest, str):  # SQLite answers an aggregate over a date column as text
         oldest = date.fromisoformat(oldest)
     return Decimal(str(owed)).quantize(CENT), (today - oldest).days
+
+
+def overdue_positions(customer_ids: list[int], today: date) -> dict[int, tuple[Decimal, int]]:
+    """``overdue_position`` of each customer in one grouped query; (0, 0) for a customer with nothing overdue."""
+    positions = {customer_id: (ZERO, 0) for customer_id in customer_ids}
+    if not customer_ids:
+        return positions
+    for customer_id, owed, oldest in (Invoice.select(Invoice.customer, peewee.fn.SUM(Invoice.amount - Invoice.paid),
+                                                     peewee.fn.MIN(Invoice.due_on))
+                                      .where(Invoice.customer.in_(customer_ids), Invoice.status == "open",
+                                             Invoice.due_on < today)
+                                      .group_by(Invoice.customer).tuples()):
+        if isinstance(oldest, str):  # SQLite answers an aggregate over a date column as text
+            oldest = date.fromisoformat(oldest)
+        positions[customer_id] = Decimal(str(owed)).quantize(CENT), (today - oldest).days
+    return positions
 
 
 register_tables(Invoice, Payment, PaymentApplication)

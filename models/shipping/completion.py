@@ -1,20 +1,20 @@
 """When an order counts as shipped: every warehouse shipment handed to its carrier and every drop-ship part handed
 by its supplier to theirs. The waybill path (models.shipping.dispatch) and the drop-ship path (models.supply.dropship)
-both end in ``ship_order_when_complete``."""
+both end in ``ship_orders_when_complete``."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 import peewee
 
-from models.core.transitions import transition
+from models.core.bulk import Move, transition_many
 from models.orders.states import (
     ORDER_ALLOCATED,
     ORDER_PARTIALLY_ALLOCATED,
     ORDER_SHIPPED,
 )
 from models.orders.tables import Order
-from models.receivables.ledger import issue_invoice
+from models.receivables.ledger import issue_invoices
 from models.shipping.states import SHIPMENT_CANCELLED, SHIPMENT_FAILED, SHIPMENT_READY
 from models.shipping.tables import Shipment
 from models.supply.states import PO_CANCELLED, PO_CLOSED, PO_RECEIVED
@@ -59,15 +59,27 @@ def ship_order_when_complete(order: Order, *, actor: str) -> bool:
     """allocated → shipped, with the order's invoice, once something has left, no warehouse shipment waits for a
     waybill and no drop-ship part waits for its supplier. Call under the order's lock, in the transaction that
     shipped the last part; False while a part is left (or when the order was shipped already)."""
-    if order.status not in SHIPPABLE_ORDER_STATES:
-        return False
-    shipments = Shipment.select().where(Shipment.order == order.id)
-    if shipments.where(Shipment.status.in_((SHIPMENT_READY, SHIPMENT_FAILED))).exists():
-        return False
-    if not shipments.where(Shipment.status != SHIPMENT_CANCELLED).exists() or awaiting_supplier([order.id]):
-        return False
-    if not transition("order", order.id, ORDER_SHIPPED, actor=actor, reason="all shipments dispatched",
-                      expected=SHIPPABLE_ORDER_STATES):
-        return False
-    issue_invoice(order, actor=actor)  # the receivable: it raises the outstanding balance
-    return True
+    return order.id in ship_orders_when_complete([order], actor=actor)
+
+
+def ship_orders_when_complete(orders: Iterable[Order], *, actor: str) -> set[int]:
+    """``ship_order_when_complete`` for many orders in a fixed number of statements: one query finds the complete
+    ones, one guarded move ships them, ``issue_invoices`` invoices them. Call under the orders' locks; returns the
+    ids shipped now."""
+    by_id = {order.id: order for order in orders}
+    ids = sorted(by_id)
+    if not ids:
+        return set()
+    of_batch = Shipment.select(Shipment.order).where(Shipment.order.in_(ids))
+    waiting = of_batch.where(Shipment.status.in_((SHIPMENT_READY, SHIPMENT_FAILED)))
+    something_left = of_batch.where(Shipment.status != SHIPMENT_CANCELLED)
+    complete = (Order.select(Order.id, Order.status)
+                .where(Order.id.in_(ids), Order.status.in_(SHIPPABLE_ORDER_STATES), Order.id.not_in(waiting),
+                       Order.id.in_(something_left),
+                       Order.id.not_in(awaiting_supplier_orders().where(PurchaseOrder.sales_order.in_(ids))))
+                .tuples())
+    moves = [Move(order_id, status, "all shipments dispatched") for order_id, status in complete]
+    shipped = transition_many("order", moves, ORDER_SHIPPED, actor=actor) if moves else set()
+    if shipped:
+        issue_invoices([by_id[order_id] for order_id in sorted(shipped)], actor=actor)  # raises the balances
+    return shipped

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import quote, urlencode
 
 import peewee
 
 from models.core.base import utc_now
+from models.core.bulk import CHUNK
 from models.core.config import Settings
 from models.core.db import database
 from models.core.mailer import send_mail
@@ -55,6 +58,43 @@ def record_shipment_event(shipment_id: int, kind: str, *, detail: str = "") -> b
     if kind in MAILED_KINDS and shipment.order.ship_to_email:
         SHIPMENT_MAILS.nudge([event.id])
     return True
+
+
+@dataclass(frozen=True)
+class ShipmentNews:
+    """What an event says about one shipment, known to the caller that moved it (no re-read)."""
+
+    order_id: int
+    order_ref: str
+    shipment_id: int
+    carrier: str
+    waybill_number: str | None
+    tracking_url: str
+    booking: int  # bookings of the shipment cancelled before this one
+    mailed_to: str  # the order's ship-to address; empty: no mail
+    detail: str = ""
+
+
+def record_shipment_events(kind: str, news: Iterable[ShipmentNews]) -> list[int]:
+    """``record_shipment_event`` for many shipments: one multi-row insert (events written already are skipped)
+    and one outbox row nudging the mails of the new ones. Returns the ids of the new events."""
+    if kind not in EVENT_KINDS:
+        raise ValueError(f"unknown shipment event kind {kind!r}")
+    news = list(news)
+    rows = [{"order": item.order_id, "shipment": item.shipment_id, "kind": kind, "booking": item.booking,
+             "payload_json": json.dumps({
+                 "order_id": item.order_id, "order_ref": item.order_ref, "shipment_id": item.shipment_id,
+                 "kind": kind, "carrier": item.carrier, "waybill_number": item.waybill_number,
+                 "tracking_url": item.tracking_url, "detail": item.detail})} for item in news]
+    created: dict[int, int] = {}  # shipment -> new event
+    for chunk in peewee.chunked(rows, CHUNK):
+        query = (ShipmentEvent.insert_many(chunk).on_conflict_ignore()
+                 .returning(ShipmentEvent.id, ShipmentEvent.shipment).tuples())
+        created.update((shipment_id, event_id) for event_id, shipment_id in query.execute())
+    mailed = [created[item.shipment_id] for item in news if item.shipment_id in created and item.mailed_to]
+    if mailed and kind in MAILED_KINDS:
+        SHIPMENT_MAILS.nudge(sorted(mailed))
+    return sorted(created.values())
 
 
 def mail_shipment_event(event_id: int, settings: Settings) -> bool:

@@ -345,3 +345,66 @@ def test_settings_from_env_bad_value_names_the_variable(monkeypatch, name, value
 def test_create_app_refuses_bad_settings(settings):
     with pytest.raises(ConfigError):
         create_sandbox_app(**({"webhook_secret": SECRET} | settings))
+
+
+def post_batch(client, *items: dict):
+    return client.post("/waybills/batch", json={"waybills": list(items)})
+
+
+def test_a_batch_books_each_item_once_and_replays_it_by_key(client):
+    first = post_batch(client, waybill_body("SO-1") | {"idempotency_key": "k1"},
+                       waybill_body("SO-2") | {"idempotency_key": "k2"})
+    assert first.status_code == 200
+    results = first.get_json()["results"]
+    assert [(r["status"], r["waybill"]["reference"]) for r in results] == [(201, "SO-1"), (201, "SO-2")]
+    again = post_batch(client, waybill_body("SO-2") | {"idempotency_key": "k2"},
+                       waybill_body("SO-3") | {"idempotency_key": "k3"}).get_json()["results"]
+    assert [r["status"] for r in again] == [200, 201] and again[0]["waybill"] == results[1]["waybill"]
+    assert post_waybill(client, "k1", waybill_body("SO-1")).get_json() == results[0]["waybill"]  # one key space
+    assert [w["reference"] for w in client.get("/waybills").get_json()["waybills"]] == ["SO-1", "SO-2", "SO-3"]
+
+
+def test_a_batch_answers_each_items_error_and_books_the_rest(client):
+    post_waybill(client, "taken", waybill_body("SO-1"))
+    results = post_batch(client, waybill_body("SO-2") | {"idempotency_key": "taken"},
+                         waybill_body("SO-3"),
+                         waybill_body("SO-4", weight_kg="-1") | {"idempotency_key": "k4"},
+                         waybill_body("SO-5") | {"idempotency_key": "k5"}).get_json()["results"]
+    assert [r["status"] for r in results] == [409, 400, 422, 201]
+    assert "SO-1" in results[0]["error"] and "weight_kg" in results[2]["errors"]
+    assert [w["reference"] for w in client.get("/waybills").get_json()["waybills"]] == ["SO-1", "SO-5"]
+
+
+@pytest.mark.parametrize("body", [None, {}, {"waybills": []}, {"waybills": "x"}])
+def test_a_batch_without_a_list_of_waybills_is_422(client, body):
+    assert client.post("/waybills/batch", json=body).status_code == 422
+
+
+def test_a_fault_hits_the_whole_batch():
+    down = create_sandbox_app(webhook_secret=SECRET, fault_5xx_rate=1.0).test_client()
+    assert post_batch(down, waybill_body("SO-1") | {"idempotency_key": "k1"}).status_code == 503
+    assert down.get("/waybills").get_json() == {"waybills": []}
+
+
+def test_a_lost_reply_to_a_batch_books_every_item(sandbox):
+    url = sandbox(fault_lost_reply_rate=1.0, timeout_sleep_seconds=10)
+    items = [waybill_body(f"SO-{n}") | {"idempotency_key": f"k{n}"} for n in (1, 2)]
+    with pytest.raises(requests.ConnectionError):
+        requests.post(url + "/waybills/batch", json={"waybills": items}, timeout=(3, 5))
+    assert [w["reference"] for w in requests.get(url + "/waybills", timeout=3).json()["waybills"]] == ["SO-1", "SO-2"]
+
+
+def test_waybills_booked_together_walk_together_one_webhook_per_step(sandbox, receiver):
+    hook, callback_url = receiver()
+    url = sandbox(delivery_seconds=0.4)
+    items = [waybill_body(f"SO-{n}", callback_url=callback_url) | {"idempotency_key": f"k{n}"} for n in (1, 2, 3)]
+    results = requests.post(url + "/waybills/batch", json={"waybills": items}, timeout=3).json()["results"]
+    numbers = {r["waybill"]["waybill_number"] for r in results}
+    hook.wait_for(4)
+    time.sleep(0.2)
+    assert len(hook.deliveries) == 4  # one body per step, with every waybill's event of that step
+    per_body = [json.loads(body)["events"] for _, _, body in hook.deliveries]
+    assert [{e["code"] for e in events} for events in per_body] == \
+        [{"picked_up"}, {"in_transit"}, {"out_for_delivery"}, {"delivered"}]
+    assert all({e["waybill_number"] for e in events} == numbers for events in per_body)
+    assert len(hook.verified_events()) == 12

@@ -17,7 +17,13 @@ from models.core.errors import (
 )
 from portal.carrier_sandbox import make_sandbox_server
 from workers.carriers import carrier_for
-from workers.carriers.base import QuoteRequest, ShipTo, WaybillRequest
+from workers.carriers.base import (
+    IssuedWaybill,
+    QuoteRequest,
+    ShipTo,
+    WaybillRequest,
+    create_each,
+)
 from workers.carriers.sandbox import SandboxCarrier
 
 SHIP_TO = ShipTo(name="Acme Ltd", address="1 Main St", city="Springfield", region="IL", postcode="62701",
@@ -216,3 +222,69 @@ def test_exception_mapping(exc, expected):
         carrier.create_waybill(waybill_request())
     assert type(raised.value) is expected
     assert session.timeouts == [(1.5, 7)]
+
+
+# --- booking many in one call ------------------------------------------------------------------
+
+def test_a_batch_books_each_request_once_and_replays_by_key(sandbox):
+    url = sandbox()
+    carrier = SandboxCarrier(url)
+    batch = [waybill_request("SO-1", "k1"), waybill_request("SO-2", "k2", service_level="express")]
+    first = carrier.create_waybills(batch)
+    assert [(w.reference, w.carrier) for w in first] == [("SO-1", "sandbox"), ("SO-2", "sandbox")]
+    assert carrier.create_waybill(waybill_request("SO-1", "k1")) == first[0]  # one key, one waybill, either way
+    again = carrier.create_waybills(batch + [waybill_request("SO-3", "k3")])
+    assert again[:2] == first and again[2].reference == "SO-3"
+    listed = requests.get(url + "waybills", timeout=3).json()["waybills"]
+    assert [(w["reference"], w["service_level"]) for w in listed] == \
+        [("SO-1", "standard"), ("SO-2", "express"), ("SO-3", "standard")]
+
+
+def test_a_batch_answers_each_refusal_for_its_own_request(sandbox):
+    carrier = SandboxCarrier(sandbox())
+    carrier.create_waybill(waybill_request("SO-1", "taken"))
+    answers = carrier.create_waybills([waybill_request("SO-2", "taken"), waybill_request("SO-3", "k3"),
+                                       waybill_request("SO-4", "k4", weight_kg=Decimal("0"))])
+    assert isinstance(answers[0], CarrierRejected) and "(409)" in str(answers[0]) and "SO-2" in str(answers[0])
+    assert answers[1].reference == "SO-3"
+    assert isinstance(answers[2], CarrierRejected) and "(422)" in str(answers[2]) and "weight_kg" in str(answers[2])
+    assert carrier.find_waybill("SO-2") is None and carrier.find_waybill("SO-4") is None
+
+
+def test_a_fault_fails_the_whole_batch_call(sandbox):
+    down = SandboxCarrier(sandbox(fault_5xx_rate=1.0))
+    with pytest.raises(CarrierUnavailable, match="503 to POST /waybills/batch") as raised:
+        down.create_waybills([waybill_request("SO-1", "k1"), waybill_request("SO-2", "k2")])
+    assert_not_ambiguous(raised)
+    assert down.find_waybill("SO-1") is None
+
+    url = sandbox(fault_lost_reply_rate=1.0)
+    lost = SandboxCarrier(url)
+    with pytest.raises(CarrierAmbiguous):
+        lost.create_waybills([waybill_request("SO-1", "k1"), waybill_request("SO-2", "k2")])
+    assert [lost.find_waybill(ref).reference for ref in ("SO-1", "SO-2")] == ["SO-1", "SO-2"]  # booked, unanswered
+
+
+class OneAtATime:
+    """A carrier without a batch API: the protocol's default books one call per request."""
+
+    name = "single"
+
+    def __init__(self, answers: list) -> None:
+        self.answers, self.sent = answers, []
+
+    def create_waybill(self, request: WaybillRequest):
+        self.sent.append(request.reference)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+def test_without_a_batch_api_each_request_is_sent_until_the_carrier_is_unreachable():
+    issued = IssuedWaybill(waybill_number="W1", carrier="single", tracking_url="t", reference="SO-1")
+    lost, down = CarrierAmbiguous("reset"), CarrierUnavailable("refused")
+    carrier = OneAtATime([issued, lost, down])
+    requests_ = [waybill_request(f"SO-{n}", f"k{n}") for n in range(1, 6)]
+    assert create_each(carrier, requests_) == [issued, lost, down, down, down]
+    assert carrier.sent == ["SO-1", "SO-2", "SO-3"]  # nothing more sent to a carrier that refuses connections

@@ -56,7 +56,6 @@ def approved_orders(count: int, world: dict) -> list[int]:
             sku, price = ("CRATE", "40.00") if rng.random() < HEAVY_SHARE else ("WIDGET", "10.00")
             body = order_body(f"WB-{number:05d}", lines=[{"sku": sku, "quantity": 1, "unit_price": price}])
             order, _ = place_order(order_schema.load(body), actor="test")
-            transition("order", order.id, "reviewing", actor="test", expected="received")
             transition("order", order.id, "approved", actor="test", expected="reviewing")
             ids.append(order.id)
         OutboxMessage.update(sent_at=OutboxMessage.created_at).execute()  # the intake nudges are not needed
@@ -73,8 +72,10 @@ def test_every_shipment_gets_exactly_one_waybill_through_carrier_faults(stack, t
                      OMS_WAYBILL_MAX_ATTEMPTS="40", OMS_TRACKING_POLL_SECONDS="2", OMS_STUCK_AFTER_SECONDS="20")
     app = create_app(settings_for(tmp_path, OMS_DATABASE_URL=postgres_url))
     started = time.monotonic()
+    # A batch of shipments is one booking call, so a run makes only a few: with this seed the first three meet a
+    # lost reply, a 5xx and a timeout, and later calls meet the rates at random.
     with running_sandbox(fault_5xx_rate=0.2, fault_timeout_rate=0.1, fault_lost_reply_rate=0.05,
-                         timeout_sleep_seconds=2.0, delivery_seconds=4.0, seed=20261128) as carrier_url, \
+                         timeout_sleep_seconds=2.0, delivery_seconds=4.0, seed=20262133) as carrier_url, \
             running_portal(app):
         stack.start("worker", "worker")
         stack.start("relay", "relay")

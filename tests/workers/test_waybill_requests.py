@@ -206,11 +206,11 @@ def test_a_lost_reply_is_recovered_by_looking_the_booking_up(carrier):
 def test_a_timeout_that_booked_nothing_is_raised_then_booked_once(carrier):
     sandbox = carrier(fault_timeout_rate=1.0)
     shipment_id = ready_shipment()
-    with pytest.raises(CarrierAmbiguous, match="did not answer POST /waybills in time"):
+    with pytest.raises(CarrierAmbiguous, match="did not answer POST /waybills/batch in time"):
         request_waybill(shipment_id)
     waybill = waybill_of(shipment_id)
     assert (shipment_status(shipment_id), waybill.status, waybill.attempts) == ("ready", "requested", 1)
-    assert waybill.last_error.startswith("attempt 1: sandbox carrier did not answer POST /waybills in time")
+    assert waybill.last_error.startswith("attempt 1: sandbox carrier did not answer POST /waybills/batch in time")
     assert sandbox.waybills() == []  # the sandbox answers a timeout fault without booking
 
     sandbox.faults_off()
@@ -226,8 +226,9 @@ def test_a_refused_shipment_fails_at_once_with_the_carriers_message(carrier):
     shipment_id = ready_shipment()
     Order.update(ship_to_postcode="").where(Order.id == Shipment.get_by_id(shipment_id).order_id).execute()
     request_waybill(shipment_id)  # no exception: retrying cannot help
-    assert_failed_with_alert(shipment_id, "sandbox refused the shipment: sandbox carrier refused POST /waybills "
-                                          "(422)")
+    reference = f"PO-1/S{shipment_id}-{waybill_of(shipment_id).idempotency_key[:8]}"
+    assert_failed_with_alert(shipment_id, f"sandbox refused the shipment: sandbox carrier refused POST /waybills/batch "
+                                          f"for {reference} (422)")
     assert '"postcode":"required"' in waybill_of(shipment_id).last_error.replace(" ", "")
     assert waybill_of(shipment_id).attempts == 1
     assert sandbox.waybills() == []

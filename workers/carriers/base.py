@@ -6,6 +6,11 @@ Contract of a ``Carrier`` (a real carrier is one module implementing it plus one
 - ``create_waybill(request)`` books a shipment and returns the waybill. ``request.idempotency_key`` is sent so
   that a retry with the same key returns the same waybill instead of booking a second one; use one key per
   shipment attempt and keep it across retries. Reusing a key for another reference is rejected.
+- ``create_waybills(requests)`` books many shipments in one call, each with its own idempotency key, and answers
+  per request (the waybill, or that request's error). Real carriers offer batch label APIs for this (many
+  shipments per request); an adapter for one without it subclasses ``Carrier`` to inherit ``create_each``.
+  A failure of the whole call raises as ``create_waybill`` does; after ``CarrierAmbiguous`` (for the call or
+  for one request) look each reference concerned up with ``find_waybill`` before creating again.
 - ``find_waybill(reference)`` returns the live (not cancelled) waybill most recently issued for our reference,
   or None. After ``CarrierAmbiguous`` from ``create_waybill`` call it before creating again: the first request
   may have booked the shipment.
@@ -31,6 +36,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
+from models.core.errors import CarrierAmbiguous, CarrierError, CarrierUnavailable
 from models.shipping.rules import Quote
 
 
@@ -90,8 +96,32 @@ class Carrier(Protocol):
 
     def create_waybill(self, request: WaybillRequest) -> IssuedWaybill: ...
 
+    def create_waybills(self, requests: list[WaybillRequest]) -> list[IssuedWaybill | CarrierError]:
+        """One answer per request, in order; the default books them one call each (``create_each``)."""
+        return create_each(self, requests)
+
     def find_waybill(self, reference: str) -> IssuedWaybill | None: ...
 
     def cancel_waybill(self, waybill_number: str) -> None: ...
 
     def fetch_tracking(self, waybill_number: str) -> list[TrackingUpdate]: ...
+
+
+def create_each(carrier: Carrier, requests: list[WaybillRequest]) -> list[IssuedWaybill | CarrierError]:
+    """``create_waybills`` for a carrier without a batch API: one ``create_waybill`` per request, each error kept
+    for its request. Once the carrier is certainly unreachable (``CarrierUnavailable`` that is not ambiguous), the
+    requests left are not sent and get that error: they are retried later with the same keys."""
+    answers: list[IssuedWaybill | CarrierError] = []
+    for request in requests:
+        if answers and _unreachable(answers[-1]):
+            answers.append(answers[-1])
+            continue
+        try:
+            answers.append(carrier.create_waybill(request))
+        except CarrierError as exc:
+            answers.append(exc)
+    return answers
+
+
+def _unreachable(answer: IssuedWaybill | CarrierError) -> bool:
+    return isinstance(answer, CarrierUnavailable) and not isinstance(answer, CarrierAmbiguous)

@@ -1,5 +1,6 @@
 """Adapter for the sandbox carrier (portal/carrier_sandbox.py); the model for real carrier adapters."""
 
+import json
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -7,7 +8,12 @@ from typing import Any
 import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
-from models.core.errors import CarrierAmbiguous, CarrierRejected, CarrierUnavailable
+from models.core.errors import (
+    CarrierAmbiguous,
+    CarrierError,
+    CarrierRejected,
+    CarrierUnavailable,
+)
 from models.shipping.rules import Quote
 from workers.carriers.base import (
     IssuedWaybill,
@@ -48,17 +54,35 @@ class SandboxCarrier:
             raise CarrierAmbiguous(f"sandbox carrier sent an unreadable quote: {str(data)[:200]}") from exc
 
     def create_waybill(self, request: WaybillRequest) -> IssuedWaybill:
-        body = {
-            "reference": request.reference,
-            "service_level": request.service_level,
-            "ship_to": _ship_to(request.ship_to),
-            "weight_kg": str(request.weight_kg),
-            "parcels": request.parcels,
-            "callback_url": request.callback_url,
-        }
         headers = {"Idempotency-Key": request.idempotency_key}
-        data = self._call("POST", "/waybills", json=body, headers=headers)
+        data = self._call("POST", "/waybills", json=_waybill_body(request), headers=headers)
         return self._issued(data, "POST /waybills")
+
+    def create_waybills(self, requests: list[WaybillRequest]) -> list[IssuedWaybill | CarrierError]:
+        """All the requests in one ``POST /waybills/batch`` (the sandbox's batch label API), each item with its
+        own idempotency key; a whole-call failure raises, an item's refusal or unreadable answer is its error."""
+        what = "POST /waybills/batch"
+        items = [_waybill_body(request) | {"idempotency_key": request.idempotency_key} for request in requests]
+        results = self._field(self._call("POST", "/waybills/batch", json={"waybills": items}), "results", what)
+        if len(results) != len(requests):
+            raise CarrierAmbiguous(f"sandbox carrier answered {len(results)} results to {what} of {len(requests)}")
+        return [self._item_answer(result, request.reference, what) for result, request in zip(results, requests)]
+
+    def _item_answer(self, result: Any, reference: str, what: str) -> IssuedWaybill | CarrierError:
+        status = result.get("status") if isinstance(result, dict) else None
+        item = f"{what} for {reference}"
+        if status in (200, 201):
+            try:
+                return self._issued(result.get("waybill"), item)
+            except CarrierAmbiguous as exc:
+                return exc
+        detail = {k: v for k, v in result.items() if k != "status"} if isinstance(result, dict) else result
+        snippet = json.dumps(detail, default=str)[:_SNIPPET_CHARS]
+        if isinstance(status, int) and 400 <= status < 500:
+            return CarrierRejected(f"sandbox carrier refused {item} ({status}): {snippet}")
+        if isinstance(status, int) and status >= 500:
+            return CarrierUnavailable(f"sandbox carrier answered {status} to {item}: {snippet}")
+        return CarrierAmbiguous(f"sandbox carrier sent an unreadable result to {item}: {snippet}")
 
     def find_waybill(self, reference: str) -> IssuedWaybill | None:
         data = self._call("GET", "/waybills", params={"reference": reference})
@@ -134,6 +158,12 @@ class SandboxCarrier:
             )
         except (KeyError, TypeError, AttributeError) as exc:
             raise CarrierAmbiguous(f"sandbox carrier reply to {what} lacks {exc}: {str(data)[:200]}") from exc
+
+
+def _waybill_body(request: WaybillRequest) -> dict:
+    return {"reference": request.reference, "service_level": request.service_level,
+            "ship_to": _ship_to(request.ship_to), "weight_kg": str(request.weight_kg), "parcels": request.parcels,
+            "callback_url": request.callback_url}
 
 
 def _ship_to(ship_to: ShipTo) -> dict:

@@ -1,0 +1,247 @@
+"""Booking waybills for a batch of shipments in a fixed number of statements, whatever the batch size.
+
+``prepare_waybills`` commits each shipment's ``requested`` row (its carrier and idempotency key) and counts an
+attempt before the carrier is called; ``record_waybills`` stores what the carrier issued, dispatches the stock,
+writes the shipped events and ships (and invoices) the orders with nothing left to send, in one transaction.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import peewee
+
+from models.core.base import utc_now
+from models.core.bulk import CHUNK, Move, quote, transition_many, update_from_values
+from models.core.db import database, is_sqlite, lock_for_update
+from models.core.errors import InvariantViolated
+from models.inventory.tables import Stock
+from models.orders.tables import Order, Reservation
+from models.shipping.completion import ship_orders_when_complete
+from models.shipping.events import ShipmentNews, record_shipment_events
+from models.shipping.rules import ParcelFacts
+from models.shipping.states import (
+    SHIPMENT_DISPATCHED,
+    SHIPMENT_READY,
+    WAYBILL_ISSUED,
+    WAYBILL_REQUESTED,
+)
+from models.shipping.tables import CancelledWaybill, Shipment, ShipmentLine, Waybill
+
+
+@dataclass(frozen=True)
+class CarrierChoice:
+    """The carrier (and why) that books a shipment; kept on the waybill row for every retry."""
+
+    carrier: str
+    service_level: str
+    reason: str
+    tracking_mode: str = "webhook"
+    quoted_price: Decimal | None = None
+    quoted_currency: str = ""
+
+
+@dataclass(frozen=True)
+class Parcel:
+    """What choosing a carrier needs to know about a shipment."""
+
+    facts: ParcelFacts
+    ship_to: dict
+
+
+@dataclass(frozen=True)
+class WaybillJob:
+    """Everything the carrier needs for one shipment, read from the database."""
+
+    shipment_id: int
+    carrier: str
+    service_level: str
+    reference: str
+    idempotency_key: str
+    weight_kg: Decimal
+    ship_to: dict
+    attempt: int
+
+
+@dataclass(frozen=True)
+class BookedWaybill:
+    """What the carrier issued for one shipment; ``poll_every`` for a carrier that must be asked for events."""
+
+    waybill_number: str
+    tracking_url: str
+    poll_every: timedelta | None = None
+
+
+def parcel_of(shipment: Shipment, order: Order) -> Parcel:
+    ship_to = {"name": order.ship_to_name, "phone": order.ship_to_phone, "address": order.ship_to_address,
+               "city": order.ship_to_city, "region": order.ship_to_region, "postcode": order.ship_to_postcode,
+               "country": order.ship_to_country}
+    facts = ParcelFacts(region=order.ship_to_region, country=order.ship_to_country, weight_kg=shipment.weight_kg,
+                        service_level=shipment.service_level)
+    return Parcel(facts=facts, ship_to=ship_to)
+
+
+def booking_reference(order_ref: str, shipment_id: int, idempotency_key: str) -> str:
+    """Our reference for one booking at the carrier, by which an unanswered call is looked up afterwards."""
+    return f"{order_ref}/S{shipment_id}-{idempotency_key[:8]}"
+
+
+def left_to_ops(rebook_requested_at: datetime | None, last_cancelled: datetime | None) -> bool:
+    """True when ops cancelled the booking (last at ``last_cancelled``) and have not asked for a new one since."""
+    return last_cancelled is not None and (rebook_requested_at is None or rebook_requested_at < last_cancelled)
+
+
+def prepare_waybills(shipment_ids: Iterable[int], *, choose: Callable[[Parcel], CarrierChoice]) -> list[WaybillJob]:
+    """Commit a ``requested`` waybill row for each ready shipment lacking one (the carrier ``choose`` picks), then
+    count an attempt on every ``requested`` row of the batch; the jobs to send, in shipment order.
+
+    Shipments not ready, already issued, parked as failed or whose booking ops cancelled get no job. ``choose``
+    may call carriers for quotes, so it runs outside any transaction, and only for shipments without a row.
+    """
+    ids = sorted(set(shipment_ids))
+    if not ids:
+        return []
+    shipments = {shipment.id: shipment for shipment in Shipment.select(Shipment, Order).join(Order)
+                 .where(Shipment.id.in_(ids), Shipment.status == SHIPMENT_READY)}
+    if not shipments:
+        return []
+    ready = sorted(shipments)
+    with_row = {shipment_id for (shipment_id,) in
+                Waybill.select(Waybill.shipment).where(Waybill.shipment.in_(ready)).tuples()}
+    without_row = [shipment_id for shipment_id in ready if shipment_id not in with_row]
+    last_cancelled = _last_cancellations(without_row)
+    choices = {shipment_id: choose(parcel_of(shipments[shipment_id], shipments[shipment_id].order))
+               for shipment_id in without_row  # a late message must not book what ops cancelled
+               if not left_to_ops(shipments[shipment_id].rebook_requested_at, last_cancelled.get(shipment_id))}
+    if not with_row and not choices:
+        return []
+    with database.atomic():
+        _open_waybills(choices)
+        still_ready = Shipment.select(Shipment.id).where(Shipment.id.in_(ready), Shipment.status == SHIPMENT_READY)
+        counted = list(Waybill.update(attempts=Waybill.attempts + 1, last_attempt_at=utc_now())
+                       .where(Waybill.shipment.in_(still_ready), Waybill.status == WAYBILL_REQUESTED)
+                       .returning(Waybill.shipment, Waybill.carrier, Waybill.service_level, Waybill.idempotency_key,
+                                  Waybill.attempts).tuples().execute())  # read before COMMIT (SQLite)
+    jobs = []
+    for shipment_id, carrier, service_level, key, attempts in counted:
+        shipment = shipments[shipment_id]
+        jobs.append(WaybillJob(shipment_id=shipment_id, carrier=carrier, service_level=service_level,
+                               reference=booking_reference(shipment.order.external_ref, shipment_id, key),
+                               idempotency_key=key, weight_kg=shipment.weight_kg,
+                               ship_to=parcel_of(shipment, shipment.order).ship_to, attempt=attempts))
+    return sorted(jobs, key=lambda job: job.shipment_id)
+
+
+def _last_cancellations(shipment_ids: list[int]) -> dict[int, datetime]:
+    """When ops last cancelled a booking of each of these shipments (those never cancelled are left out)."""
+    if not shipment_ids:
+        return {}
+    last = peewee.fn.MAX(CancelledWaybill.cancelled_at)
+    return dict(CancelledWaybill.select(CancelledWaybill.shipment, last)
+                .where(CancelledWaybill.shipment.in_(shipment_ids)).group_by(CancelledWaybill.shipment).tuples())
+
+
+def _open_waybills(choices: Mapping[int, CarrierChoice]) -> None:
+    """The ``requested`` rows with fresh idempotency keys; a concurrent run that got there first wins."""
+    rows = [{"shipment": shipment_id, "carrier": choice.carrier, "service_level": choice.service_level,
+             "idempotency_key": uuid.uuid4().hex, "choice_reason": choice.reason[:500],
+             "tracking_mode": choice.tracking_mode, "quoted_price": choice.quoted_price,
+             "quoted_currency": choice.quoted_currency} for shipment_id, choice in sorted(choices.items())]
+    opened: list[int] = []
+    for chunk in peewee.chunked(rows, CHUNK):
+        opened += [shipment_id for (shipment_id,) in Waybill.insert_many(chunk).on_conflict_ignore()
+                   .returning(Waybill.shipment).tuples().execute()]
+    update_from_values(Shipment, ("id", "carrier"), [(shipment_id, choices[shipment_id].carrier)
+                                                     for shipment_id in opened], set_from_values=("carrier",))
+
+
+def record_waybills(booked: Mapping[int, BookedWaybill], *, actor: str) -> set[int]:
+    """Store the issued waybills, dispatch the shipments' stock, write their shipped events and ship the orders
+    with every part gone, in one transaction; returns the shipments dispatched now (one dispatched by a duplicate
+    run, or cancelled meanwhile, is left alone)."""
+    ids = sorted(booked)
+    if not ids:
+        return set()
+    bookings = (CancelledWaybill.select(peewee.fn.COUNT(CancelledWaybill.id))
+                .where(CancelledWaybill.shipment == Shipment.id))
+    with database.atomic():
+        carrier_name = peewee.fn.COALESCE(Waybill.carrier, Shipment.carrier)
+        rows = list(Shipment.select(Shipment.id, Shipment.order, carrier_name, bookings.alias("bookings"))
+                    .join(Waybill, peewee.JOIN.LEFT_OUTER, on=(Waybill.shipment == Shipment.id))
+                    .where(Shipment.id.in_(ids)).tuples())
+        if not rows:
+            return set()
+        orders = {order.id: order for order in lock_for_update(  # every step locks the order first
+            Order.select().where(Order.id.in_(sorted({row[1] for row in rows}))).order_by(Order.id))}
+        moved = transition_many("shipment", [Move(row[0], SHIPMENT_READY, f"waybill {booked[row[0]].waybill_number}")
+                                             for row in rows], SHIPMENT_DISPATCHED, actor=actor)
+        if not moved:
+            return set()
+        news = []
+        for shipment_id, order_id, carrier, cancelled_before in rows:
+            if shipment_id in moved:
+                order, issued = orders[order_id], booked[shipment_id]
+                news.append(ShipmentNews(order_id=order_id, order_ref=order.external_ref, shipment_id=shipment_id,
+                                         carrier=carrier, waybill_number=issued.waybill_number,
+                                         tracking_url=issued.tracking_url, booking=cancelled_before,
+                                         mailed_to=order.ship_to_email or ""))
+        _issue(booked, moved)
+        _consume_reservations(sorted(moved))
+        record_shipment_events("shipped", news)
+        # not while another part, or a drop-ship part waiting for its supplier, is still to go
+        ship_orders_when_complete([orders[item.order_id] for item in news], actor=actor)
+    return moved
+
+
+def _issue(booked: Mapping[int, BookedWaybill], moved: set[int]) -> None:
+    """The waybills of the dispatched shipments, issued with the carrier's numbers, in one statement."""
+    now = utc_now()
+    rows = [(shipment_id, booked[shipment_id].waybill_number, booked[shipment_id].tracking_url,
+             now + booked[shipment_id].poll_every if booked[shipment_id].poll_every else None,
+             "poll" if booked[shipment_id].poll_every else "webhook") for shipment_id in sorted(moved)]
+    update_from_values(Waybill, ("shipment_id", "waybill_number", "tracking_url", "next_poll_at", "tracking_mode"),
+                       rows, {"status": WAYBILL_ISSUED, "issued_at": now, "last_error": ""},
+                       set_from_values=("waybill_number", "tracking_url", "next_poll_at", "tracking_mode"),
+                       match=(("shipment_id", "shipment_id"),),
+                       casts=None if is_sqlite() else {"next_poll_at": "TIMESTAMP"})  # SQLite would cast it to a number
+
+
+def _consume_reservations(shipment_ids: list[int]) -> None:
+    """The goods left the warehouses: the shipments' active reservations are fulfilled (one update) and on_hand
+    and reserved drop by their sum per stock row (one update, guarded so reserved never goes below zero)."""
+    held = (ShipmentLine.select(Reservation.id).join(Shipment)
+            .join(Reservation, on=((Reservation.order_line == ShipmentLine.order_line)
+                                   & (Reservation.warehouse == Shipment.warehouse)))
+            .where(ShipmentLine.shipment.in_(shipment_ids)))
+    now = utc_now()
+    fulfilled = (Reservation.update(status="fulfilled", updated_at=now)
+                 .where(Reservation.id.in_(held), Reservation.status == "active")
+                 .returning(Reservation.stock, Reservation.quantity).tuples().execute())
+    taken: dict[int, int] = {}
+    for stock_id, quantity in fulfilled:
+        taken[stock_id] = taken.get(stock_id, 0) + quantity
+    if taken:
+        take_from_stock(taken, now)
+
+
+def take_from_stock(taken: Mapping[int, int], now: datetime) -> None:
+    """on_hand and reserved drop by ``taken[stock_id]`` on each stock row, rows locked in id order."""
+    stock_ids = sorted(taken)
+    if not is_sqlite():  # the order every stock writer locks in; SQLite holds the write lock already
+        list(Stock.select(Stock.id).where(Stock.id.in_(stock_ids)).order_by(Stock.id).for_update().tuples())
+    table, param = quote(Stock._meta.table_name), database.param
+    for chunk in peewee.chunked(stock_ids, CHUNK):
+        values = ", ".join([f"({param}, {param})"] * len(chunk))
+        sql = (f"UPDATE {table} SET on_hand = {table}.on_hand - v.quantity, "
+               f"reserved = {table}.reserved - v.quantity, updated_at = {param} "
+               f"FROM (SELECT CAST(column1 AS INTEGER) AS id, CAST(column2 AS INTEGER) AS quantity "
+               f"FROM (VALUES {values}) AS vv) AS v "
+               f"WHERE {table}.id = v.id AND {table}.reserved >= v.quantity RETURNING {table}.id")
+        params = [now] + [value for stock_id in chunk for value in (stock_id, taken[stock_id])]
+        moved = {row[0] for row in database.execute_sql(sql, params).fetchall()}
+        if len(moved) != len(chunk):
+            short = sorted(set(chunk) - moved)
+            raise InvariantViolated(f"stock {short} holds less than the reservations shipped from it")
