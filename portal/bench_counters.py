@@ -1,8 +1,10 @@
-"""Counters each process of a bench keeps in a small shared file: SQL statements sent, no-op messages consumed.
+"""Counters each process of a bench keeps in a small shared file: SQL statements sent (those of the outbox relay's
+thread apart), no-op messages consumed.
 
-The bench sets ``OMS_BENCH_COUNTERS`` to a folder for itself and its worker processes; each process that calls
-``install`` counts every statement its database connections send at the driver's cursor (queries, BEGIN, COMMIT,
-SAVEPOINT, the pool's liveness check), so a figure covers every process, and the bench reads them while it runs.
+The bench sets ``OMS_BENCH_COUNTERS`` to a folder for itself and its worker and placing processes; each process
+that calls ``install`` counts every statement its database connections send at the driver's cursor (queries,
+BEGIN, COMMIT, SAVEPOINT, the pool's liveness check, a COPY), so a figure covers every process, and the bench reads
+them while it runs.
 """
 from __future__ import annotations
 
@@ -21,7 +23,11 @@ import peewee
 import psycopg2.extensions
 
 ENV = "OMS_BENCH_COUNTERS"
-_LAYOUT = struct.Struct("<3q")  # statements, no-op messages, the last no-op message's time (monotonic ns)
+RELAY_THREAD = "outbox-relay"  # the relay's thread, as `oms up`, `oms relay` and the bench name it
+PLACER_THREAD = "bench-placer"  # the start of the name of a thread (or process) placing the bench's orders
+# statements, of which the relay thread's, of which placing threads', no-op messages, the last no-op message's time
+# (monotonic ns)
+_LAYOUT = struct.Struct("<5q")
 GATE = "go"  # no-op messages wait for this file in the folder: the backlog is sent first, then let through
 _state = threading.local()  # .off: this thread's statements are the bench's own look-ups, not the pipeline's
 
@@ -34,17 +40,21 @@ class _Slot:
             handle.write(bytes(_LAYOUT.size))
             handle.flush()
             self._map = mmap.mmap(handle.fileno(), _LAYOUT.size)
-        self._values = [0, 0, 0]
+        self._values = [0, 0, 0, 0, 0]
         self._lock = threading.Lock()
 
-    def add(self, statements: int = 0, noop: bool = False) -> None:
+    def add(self, statements: int = 0, noop: bool = False, thread: str = "") -> None:
         now = time.monotonic_ns() if noop else 0
         with self._lock:
             values = self._values
             values[0] += statements
+            if thread == RELAY_THREAD:
+                values[1] += statements
+            elif thread.startswith(PLACER_THREAD):
+                values[2] += statements
             if noop:
-                values[1] += 1
-                values[2] = now
+                values[3] += 1
+                values[4] = now
             _LAYOUT.pack_into(self._map, 0, *values)
 
 
@@ -76,7 +86,7 @@ def _count(statements: int) -> None:
     if not getattr(_state, "off", False):
         slot = _current_slot()
         if slot is not None:
-            slot.add(statements=statements)
+            slot.add(statements=statements, thread=threading.current_thread().name)
 
 
 def _sized(params) -> int:
@@ -106,6 +116,18 @@ class _PostgresCursor(psycopg2.extensions.cursor):
     def executemany(self, query, vars_list):
         _count(_sized(vars_list))
         return super().executemany(query, vars_list)
+
+    def copy_expert(self, sql, file, size=8192):
+        _count(1)
+        return super().copy_expert(sql, file, size)
+
+    def copy_from(self, file, table, sep="\t", null="\\N", size=8192, columns=None):
+        _count(1)
+        return super().copy_from(file, table, sep, null, size, columns)
+
+    def copy_to(self, file, table, sep="\t", null="\\N", columns=None):
+        _count(1)
+        return super().copy_to(file, table, sep, null, columns)
 
 
 def _counting(connect, option: str, factory):
@@ -170,6 +192,8 @@ class Reading:
     """The counters of one process."""
 
     statements: int
+    relay_statements: int  # of ``statements``, those the outbox relay's thread sent
+    placing_statements: int  # of ``statements``, those of threads placing the bench's orders
     noops: int
     last_noop_ns: int
 

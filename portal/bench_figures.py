@@ -28,6 +28,10 @@ class Figures:
     raw_messages: int
     raw_rate: float  # no-op messages/s on the same broker and workers
     side_cpu_seconds: dict[str, float] = field(default_factory=dict)  # shared servers, not in the total
+    statements_by_part: dict[str, int] = field(default_factory=dict)  # placing, relay, workers
+    placers: int = 1  # placing processes or threads
+    placer_kind: str = "process"  # or "thread"
+    rate: float | None = None  # orders/s the placers were paced to; None: as fast as they could
 
     @property
     def orders_per_s(self) -> float:
@@ -49,6 +53,11 @@ class Figures:
         return 1000 * seconds / self.orders
 
 
+def placer_words(count: int, kind: str) -> str:
+    """"1 process", "2 processes", "2 placing threads"."""
+    return f"{count} {kind}{('es' if kind.endswith('s') else 's') if count > 1 else ''}"
+
+
 def report_lines(figures: Figures) -> list[str]:
     """The human-readable report, one figure a line."""
     f = figures
@@ -56,16 +65,20 @@ def report_lines(figures: Figures) -> list[str]:
     parts = ", ".join(f"{name} {f.per_order_ms(seconds):.1f}" for name, seconds in f.cpu_seconds.items())
     side = "".join(f"; {name} {f.per_order_ms(seconds):.1f} (shared server, not in the total)"
                    for name, seconds in f.side_cpu_seconds.items())
+    sql_parts = "".join(f", {name} {count / f.orders:.1f}" for name, count in f.statements_by_part.items())
+    placers = placer_words(f.placers, f.placer_kind)
+    paced = f", paced at {f.rate:,.0f} orders/s" if f.rate else ""
     return [
         f"raw      {f.raw_messages} no-op messages consumed at {f.raw_rate:,.0f} msgs/s by the same workers",
         f"placed   {f.orders} orders in {f.placing_seconds:.2f} s ({f.orders / f.placing_seconds:,.0f} orders/s, "
-        f"one thread through the API's validation and place_order)",
+        f"{placers} through the API's validation and place_order{paced})",
         f"shipped  {f.shipped}/{f.orders} in {f.span_seconds:.2f} s from the first placed to the last waybill: "
         f"{f.orders_per_s:,.1f} orders/s end to end, {f.ratio:.4f} of the raw rate",
         f"latency  placed → waybill p50 {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms, "
         f"max {(f.latencies[-1] if f.latencies else 0) * 1000:,.0f} ms",
         f"cpu      {f.cpu_ms_per_order:.1f} ms/order: {parts}{side}",
-        f"sql      {f.sql_per_order:.1f} statements/order ({f.statements} sent by every process in the window)",
+        f"sql      {f.sql_per_order:.1f} statements/order ({f.statements} sent by every process in the window"
+        f"{sql_parts})",
         f"messages {f.published / f.orders:.2f} published/order by the relay ({f.outbox_rows / f.orders:.2f} "
         f"outbox rows/order)",
     ]

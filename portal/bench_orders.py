@@ -1,13 +1,11 @@
-"""The orders of `oms bench pipeline`: a demo world where nothing but the pipeline limits them, their placing, and
-what became of them."""
+"""The orders of `oms bench pipeline`: a demo world where nothing but the pipeline limits them, and what became of
+them (portal/bench_placers.py places them)."""
 from __future__ import annotations
 
 import random
 import time
 from dataclasses import dataclass
 from datetime import datetime
-
-ACTOR = "bench:pipeline"
 
 
 def prepare_world(orders: int, lines: int) -> list[dict]:
@@ -30,16 +28,6 @@ def prepare_world(orders: int, lines: int) -> list[dict]:
                          "region": customer.region, "postcode": "00000", "country": "US"},
              "lines": [{"sku": sku, "quantity": rng.randint(1, 5)} for sku in rng.sample(skus, lines)]}
             for number, customer in ((n, rng.choice(customers)) for n in range(orders))]
-
-
-def place(bodies: list[dict]) -> tuple[float, list[int]]:
-    """Validate and store each body as the API does, one after the other; return the seconds taken and the ids."""
-    from models.intake.entry import place_order
-    from schemas.orders import order_schema
-
-    started = time.perf_counter()
-    ids = [place_order(order_schema.load(body), actor=ACTOR)[0].id for body in bodies]
-    return time.perf_counter() - started, ids
 
 
 def wait_settled(ids: list[int], *, timeout: float) -> bool:

@@ -68,6 +68,11 @@ class Stack:
         self.sandbox = self.workers = self.relay = None
 
     @property
+    def worker_pid(self) -> int | None:
+        """The worker processes' parent on RabbitMQ (None: worker threads in this process)."""
+        return self.workers.proc.pid if isinstance(self.workers, _WorkerProcesses) else None
+
+    @property
     def layout(self) -> str:
         if self.settings.uses_rabbitmq:
             return f"{self.processes} worker process{'es' if self.processes > 1 else ''} × {self.threads} threads"

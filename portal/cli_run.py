@@ -179,7 +179,7 @@ def _start_relay(broker, settings, stop: threading.Event) -> threading.Thread:
         "poll_every": timedelta(seconds=settings.tracking_poll_seconds),
         "keep_sent": timedelta(hours=settings.outbox_retention_hours),
         "forecast_every": timedelta(hours=settings.forecast_every_hours),
-        "forecast_horizon_weeks": settings.forecast_horizon_weeks})
+        "forecast_horizon_weeks": settings.forecast_horizon_weeks, "max_ids": settings.stage_max_batch})
     thread.start()
     return thread
 

@@ -57,6 +57,7 @@ class Settings:
     forecast_horizon_weeks: int = 12  # weeks ahead each forecast covers
     po_confirm_days: int = 3  # a sent stock purchase order should be answered within this many days
     dropship_confirm_hours: int = 24  # a drop-ship order unconfirmed this long raises an alert to ops
+    stage_max_batch: int = 500  # order ids per pipeline message at most (the relay merges nudges up to it)
 
     @property
     def uses_sqlite(self) -> bool:
@@ -115,6 +116,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         forecast_horizon_weeks=_number(env, "OMS_FORECAST_HORIZON_WEEKS", 12, int, minimum=1),
         po_confirm_days=_number(env, "OMS_PO_CONFIRM_DAYS", 3, int, minimum=1),
         dropship_confirm_hours=_number(env, "OMS_DROPSHIP_CONFIRM_HOURS", 24, int, minimum=1),
+        stage_max_batch=_number(env, "OMS_STAGE_MAX_BATCH", 500, int, minimum=1),
     )
 
 

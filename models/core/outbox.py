@@ -2,15 +2,22 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
+from collections.abc import Collection
 from datetime import timedelta
 
 import peewee
 
 from models.core.base import BaseModel, utc_now
+from models.core.db import database, is_sqlite
 from models.core.registry import register_tables
 
 PRUNE_BATCH = 5000  # rows deleted per transaction when sent rows are pruned
+NOTIFY_CHANNEL = "oms_outbox"  # PostgreSQL: a trigger notifies it when rows are inserted (migration 0016)
+# Set when this process writes a row: a relay in the same process wakes at once. It may fire before the commit;
+# then the relay's claim (a write on SQLite, serialized behind the writer) sees the row or the next pass does.
+written = threading.Event()
 
 
 class OutboxMessage(BaseModel):
@@ -38,28 +45,47 @@ class OutboxMessage(BaseModel):
 
 def enqueue_after_commit(queue_name: str, actor_name: str, *args) -> OutboxMessage:
     """Record a message to send once the surrounding transaction commits; call inside ``atomic()``."""
-    return OutboxMessage.create(queue_name=queue_name, actor_name=actor_name, payload=json.dumps(list(args)))
+    message = OutboxMessage.create(queue_name=queue_name, actor_name=actor_name, payload=json.dumps(list(args)))
+    written.set()
+    return message
 
 
-def claim_batch(limit: int, lease: timedelta) -> list[OutboxMessage]:
-    """Claim up to ``limit`` unsent messages for ``lease``; a crashed relay's claims expire and are retaken."""
+def claim_batch(limit: int, lease: timedelta, *, hold: Collection[str] = ()) -> list[OutboxMessage]:
+    """Claim up to ``limit`` unsent messages, oldest first, for ``lease`` in one statement; a crashed relay's
+    claims expire and are retaken. Rows for the queues in ``hold`` are left for a later pass.
+
+    PostgreSQL: ``WITH picked AS MATERIALIZED (SELECT id … LIMIT n FOR UPDATE SKIP LOCKED) UPDATE … FROM picked
+    RETURNING …`` in autocommit, so two relays never take one row (the loser skips it, or re-checks it once the
+    winner commits). SQLite: ``UPDATE … WHERE id IN (SELECT … LIMIT n) RETURNING …`` in a write transaction.
+    """
+    if limit <= 0:
+        return []
     now = utc_now()
-    token = uuid.uuid4().hex
     claimable = ((OutboxMessage.sent_at.is_null())
                  & (OutboxMessage.claimed_until.is_null() | (OutboxMessage.claimed_until < now)))
-    with OutboxMessage._meta.database.atomic():
-        ids = [row.id for row in OutboxMessage.select(OutboxMessage.id).where(claimable)
-               .order_by(OutboxMessage.id).limit(limit)]
-        if not ids:
-            return []
-        # Conditional claim: a concurrent relay that raced us to a row gets 0 rows for it.
-        (OutboxMessage.update(claimed_until=now + lease, claim_token=token, attempts=OutboxMessage.attempts + 1)
-         .where(OutboxMessage.id.in_(ids), claimable).execute())
-        return list(OutboxMessage.select().where(OutboxMessage.claim_token == token).order_by(OutboxMessage.id))
+    if hold:
+        claimable &= OutboxMessage.queue_name.not_in(sorted(hold))
+    oldest = OutboxMessage.select(OutboxMessage.id).where(claimable).order_by(OutboxMessage.id).limit(limit)
+    claim = OutboxMessage.update(claimed_until=now + lease, claim_token=uuid.uuid4().hex,
+                                 attempts=OutboxMessage.attempts + 1)
+    if is_sqlite():
+        with database.atomic():  # queues on the process's writer lock instead of SQLite's busy sleeps
+            rows = list(claim.where(OutboxMessage.id.in_(oldest), claimable).returning(OutboxMessage).execute())
+    else:
+        # A materialized CTE, not ``id IN (…)``: a semi-join may rescan a LIMIT subquery and claim more rows.
+        picked = oldest.for_update("FOR UPDATE SKIP LOCKED").cte("picked", materialized=True)
+        rows = list(claim.from_(picked).where(OutboxMessage.id == picked.c.id).with_cte(picked)
+                    .returning(OutboxMessage).execute())
+    return sorted(rows, key=lambda row: row.id)
 
 
 def mark_sent(message_ids: list[int]) -> None:
-    OutboxMessage.update(sent_at=utc_now(), claimed_until=None).where(OutboxMessage.id.in_(message_ids)).execute()
+    mark = OutboxMessage.update(sent_at=utc_now(), claimed_until=None).where(OutboxMessage.id.in_(message_ids))
+    if is_sqlite():
+        with database.atomic():  # queued on the writer lock, like the claim
+            mark.execute()
+    else:
+        mark.execute()
 
 
 def release_claims(messages: list[OutboxMessage], error: str) -> None:

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from models.core.db import bind_database, connection
 from models.core.stages import ALL_STAGES
-from portal.bench_figures import Figures, percentile, result_line
+from portal.bench_figures import Figures, percentile, report_lines, result_line
 from portal.cli import main
 from tests.factories import make_world
 
@@ -24,11 +24,11 @@ RESULT = re.compile(r"^RESULT orders_per_s=(?P<orders_per_s>[\d.]+) raw_msgs_per
                     r"sql_per_order=(?P<sql_per_order>[\d.]+) p50_ms=(?P<p50_ms>\d+) p99_ms=(?P<p99_ms>\d+)$")
 
 
-def _bench_pipeline(env: dict[str, str], orders: int) -> tuple[str, dict[str, float]]:
+def _bench_pipeline(env: dict[str, str], orders: int, *options: str) -> tuple[str, dict[str, float]]:
     """Run the bench as its own process (it installs a broker and counters for good) and parse its RESULT."""
     done = subprocess.run([sys.executable, "-m", "portal.cli", "bench", "pipeline", "--orders", str(orders),
-                           "--threads", "2", "--raw-messages", "300"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=120)
+                           "--threads", "2", "--raw-messages", "300", *options], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
     last = done.stdout.strip().splitlines()[-1]
     match = RESULT.match(last)
@@ -43,6 +43,11 @@ def _assert_sane(output: str, result: dict[str, float], orders: int) -> None:
     assert result["cpu_ms_per_order"] > 0
     assert 10 < result["sql_per_order"] < 1000  # placing alone takes several statements an order
     assert 0 < result["p50_ms"] <= result["p99_ms"]
+    sql = next(line for line in output.splitlines() if line.startswith("sql "))
+    split = {name: float(count) for name, count in re.findall(r"(placing|relay|workers) ([\d.]+)", sql)}
+    assert set(split) == {"placing", "relay", "workers"} and all(count > 0 for count in split.values()), sql
+    assert sum(split.values()) == pytest.approx(result["sql_per_order"], abs=0.2), sql
+    assert "placing" in next(line for line in output.splitlines() if line.startswith("cpu ")), output
 
 
 def _environment(**settings: str) -> dict[str, str]:
@@ -53,9 +58,12 @@ def _environment(**settings: str) -> dict[str, str]:
 
 @pytest.mark.slow(seconds=15)
 def test_the_pipeline_bench_on_sqlite_with_the_in_process_broker():
-    output, result = _bench_pipeline(_environment(), orders=12)
-    assert "broker in-process, 2 worker threads in this process" in output
+    output, result = _bench_pipeline(_environment(), 12, "--rate", "30", "--max-batch", "5")
+    assert "broker in-process, 2 worker threads in this process; 1 placing thread at 30 orders/s; up to 5 ids" \
+        in output, output
     _assert_sane(output, result, 12)
+    placed = re.search(r"^placed   12 orders in ([\d.]+) s .*paced at 30 orders/s", output, re.M)
+    assert placed and float(placed.group(1)) >= 10 / 30, output  # the 12th is due 11/30 s after the first
 
 
 def _delete_queues(url: str) -> None:
@@ -74,10 +82,11 @@ def test_the_pipeline_bench_on_postgres_and_rabbitmq(postgres_url, rabbitmq_url)
     _delete_queues(rabbitmq_url)
     try:
         output, result = _bench_pipeline(
-            _environment(OMS_DATABASE_URL=postgres_url, OMS_BROKER_URL=rabbitmq_url), orders=12)
+            _environment(OMS_DATABASE_URL=postgres_url, OMS_BROKER_URL=rabbitmq_url), 12, "--placers", "2")
     finally:
         _delete_queues(rabbitmq_url)
-    assert "2 worker processes × 2 threads" in output
+    assert "2 worker processes × 2 threads; 2 placing processes; up to 500 ids a message" in output, output
+    assert "2 processes through the API's validation" in output, output
     _assert_sane(output, result, 12)
     cpu = next(line for line in output.splitlines() if line.startswith("cpu "))
     assert "workers" in cpu and "postgres backends" in cpu, cpu
@@ -117,3 +126,34 @@ def test_the_result_line_is_machine_readable():
     assert RESULT.match(result_line(figures))
     assert [percentile([1.0, 2.0, 3.0], share) for share in (0.0, 0.5, 0.99, 1.0)] == [1.0, 2.0, 3.0, 3.0]
     assert percentile([], 0.5) == 0.0
+
+
+def test_the_report_splits_the_statements_by_part():
+    figures = Figures(orders=4, shipped=4, placing_seconds=0.5, span_seconds=2.0, latencies=[0.5, 1.0, 1.5, 2.0],
+                      cpu_seconds={"workers": 0.2}, statements=48, published=8, outbox_rows=20, raw_messages=100,
+                      raw_rate=1000.0, statements_by_part={"placing": 40, "relay": 2, "workers": 6}, placers=2,
+                      rate=50.0)
+    lines = report_lines(figures)
+    assert "2 processes through the API's validation and place_order, paced at 50 orders/s" in lines[1]
+    assert lines[5] == "sql      12.0 statements/order (48 sent by every process in the window, placing 10.0, " \
+        "relay 0.5, workers 1.5)"
+
+
+@pytest.mark.postgres
+def test_a_copy_counts_as_one_statement(postgres_url, monkeypatch):
+    import io
+
+    import psycopg2
+
+    from portal import bench_counters
+
+    counted = []
+    monkeypatch.setattr(bench_counters, "_count", counted.append)
+    with psycopg2.connect(postgres_url, cursor_factory=bench_counters._PostgresCursor) as conn, \
+            conn.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE copied (n integer)")
+        cursor.copy_expert("COPY copied (n) FROM STDIN", io.StringIO("1\n2\n3\n"))
+        cursor.copy_from(io.StringIO("4\n"), "copied", columns=("n",))
+        cursor.copy_to(io.StringIO(), "copied")
+    conn.close()
+    assert counted == [1, 1, 1, 1]

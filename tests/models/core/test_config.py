@@ -165,3 +165,10 @@ def test_bad_sign_in_setting_names_the_variable(tmp_path, name, value):
     with pytest.raises(ConfigError, match=name) as raised:
         load(tmp_path, **{name: value})
     assert repr(value) in str(raised.value)
+
+
+def test_stage_max_batch_defaults_to_500_ids_and_is_at_least_one(tmp_path):
+    assert load(tmp_path).stage_max_batch == 500
+    assert load(tmp_path, OMS_STAGE_MAX_BATCH="50").stage_max_batch == 50
+    with pytest.raises(ConfigError, match="OMS_STAGE_MAX_BATCH"):
+        load(tmp_path, OMS_STAGE_MAX_BATCH="0")

@@ -1,3 +1,4 @@
+import threading
 from datetime import timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from models.core.outbox import (
     prune_sent,
     release_claims,
 )
+from tests.pipeline_support import wait_until
 
 LEASE = timedelta(seconds=60)
 
@@ -125,3 +127,104 @@ def test_each_prune_batch_is_its_own_transaction(backend, request, monkeypatch):
     monkeypatch.setattr(db, "begin", lambda *a, **k: transactions.append(1) or real_begin(*a, **k))
     assert prune_sent(WEEK, batch=2) == 5
     assert len(transactions) == 3  # 2 + 2 + 1 rows
+
+
+# --- one-statement claim -------------------------------------------------------------------------
+
+def counting_statements(monkeypatch, database) -> list[str]:
+    statements: list[str] = []
+    real = type(database.obj).execute_sql
+
+    def execute_sql(self, sql, params=None, *args, **kwargs):
+        statements.append(sql)
+        return real(self, sql, params, *args, **kwargs)
+
+    monkeypatch.setattr(type(database.obj), "execute_sql", execute_sql)
+    return statements
+
+
+def test_a_claim_is_one_statement_whatever_it_takes(any_db, monkeypatch):
+    from models.core.db import database
+
+    written = write(4)
+    statements = counting_statements(monkeypatch, database)
+    assert ids(claim_batch(3, LEASE)) == written[:3]
+    assert ids(claim_batch(3, LEASE)) == written[3:]
+    assert claim_batch(3, LEASE) == []
+    assert len(statements) == 3 and all(sql.lstrip().startswith(("UPDATE", "WITH")) for sql in statements)
+
+
+def test_a_claim_takes_no_more_than_its_limit_from_a_long_outbox(any_db):
+    written = write(40)
+    assert ids(claim_batch(7, LEASE)) == written[:7]
+    assert OutboxMessage.select().where(OutboxMessage.claim_token.is_null(False)).count() == 7
+
+
+def _claim_in_thread(database, limit: int, *, hold: threading.Event | None = None) -> tuple[threading.Thread, list]:
+    """Claim in a thread of its own (its own connection); with ``hold``, inside a transaction kept open until set."""
+    found: list = []
+
+    def claim() -> None:
+        database.connect(reuse_if_open=True)
+        try:
+            if hold is None:
+                found.append(claim_batch(limit, LEASE))
+            else:
+                with database.atomic():
+                    found.append(claim_batch(limit, LEASE))
+                    hold.wait(10)
+        finally:
+            database.close()
+
+    thread = threading.Thread(target=claim)
+    thread.start()
+    return thread, found
+
+
+def test_a_second_relay_skips_rows_another_is_claiming_without_waiting(pg_db):
+    from models.core.db import database
+
+    written = write(6)
+    release = threading.Event()
+    first, first_rows = _claim_in_thread(database, 3, hold=release)
+    wait_until(lambda: bool(first_rows), timeout=10, what="the first claim made, its transaction still open")
+    second, second_rows = _claim_in_thread(database, 10)
+    second.join(5)
+    done = not second.is_alive()
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert done, "the second claim waited for the first one's transaction"
+    assert ids(first_rows[0]) == written[:3] and ids(second_rows[0]) == written[3:]
+
+
+def test_concurrent_claimers_never_take_one_row_twice(pg_db):
+    from models.core.db import database
+
+    written = write(300)
+    taken: list[int] = []
+    lock = threading.Lock()
+
+    def drain() -> None:
+        database.connect(reuse_if_open=True)
+        try:
+            while rows := claim_batch(7, LEASE):
+                with lock:
+                    taken.extend(ids(rows))
+        finally:
+            database.close()
+
+    threads = [threading.Thread(target=drain) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(taken) == written  # every row once, none twice
+
+
+def test_rows_of_a_held_queue_are_left_for_a_later_pass(any_db):
+    review = [enqueue_after_commit("oms_review", "review_orders", [n]).id for n in range(2)]
+    other = write(1)
+    assert ids(claim_batch(10, LEASE, hold={"oms_review"})) == other
+    assert claim_batch(10, LEASE, hold={"oms_review"}) == []
+    assert ids(claim_batch(10, LEASE)) == review
