@@ -18,6 +18,7 @@ from models.core.errors import (
 )
 from models.intake.entry import place_order
 from models.orders.cancellation import cancel_order
+from models.orders.order_list import OrderListFilter, customer_filter, order_page
 from models.orders.partner_view import load_partner_order_view
 from models.orders.states import ORDER_CANCELLED, ORDER_ON_HOLD
 from models.orders.tables import Order
@@ -33,6 +34,7 @@ from models.shipping.webhook_signing import (
     verify_body,
 )
 from portal.json_body import json_object_body, optional_json_object_body, parse_json
+from schemas.order_list import order_list_query_schema, order_rows_out
 from schemas.order_resource import order_out, partner_order_out
 from schemas.orders import order_schema
 from schemas.tracking import tracking_events_schema
@@ -116,6 +118,19 @@ def create_order():
     payload = {"id": order.id, "status": order.status, "external_ref": order.external_ref,
                "channel": order.channel, "created": created}
     return jsonify(payload), 202 if created else 200
+
+
+@bp.get("/orders")
+@token_required
+def list_orders():
+    """The orders the token's user may see, newest first: ``orders`` and the ``next_before`` of the next page."""
+    user = g.api_user
+    require_order_desk(user, "list orders")
+    args = order_list_query_schema.load(request.args)
+    page = order_page(user, OrderListFilter(status=args["status"], channel=args["channel"],
+                                            customer=customer_filter(args["customer"]), search=args["q"].strip(),
+                                            before=args["before"], limit=args["limit"]))
+    return jsonify({"orders": order_rows_out.dump(page.orders), "next_before": page.next_before})
 
 
 @bp.get("/orders/<int:order_id>")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from portal.cli_bench_pipeline import bench_pipeline
+from portal.cli_bench_portal import bench_portal
 
 
 @click.group()
@@ -13,3 +14,4 @@ def bench() -> None:
 
 
 bench.add_command(bench_pipeline)
+bench.add_command(bench_portal)

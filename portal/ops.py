@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-import peewee
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
@@ -29,9 +28,16 @@ from models.intake.mail import mark_converted
 from models.intake.sku_matching import match_line_sku
 from models.inventory.tables import Product
 from models.orders.cancellation import cancel_order
+from models.orders.order_list import (
+    ORDER_STATUSES,
+    PAGE_SIZE,
+    OrderListFilter,
+    customer_filter,
+    order_list,
+)
 from models.orders.partner_view import load_partner_order_view
-from models.orders.states import ORDER_CANCELLED, ORDER_ON_HOLD, ORDER_TRANSITIONS
-from models.orders.tables import Order
+from models.orders.states import ORDER_CANCELLED, ORDER_ON_HOLD
+from models.orders.tables import CHANNELS, Order
 from models.orders.views import load_order_view
 from models.partners.access import Customer, orderable_customers, visible_orders
 from models.partners.tables import OPS_ROLES, Partner
@@ -47,8 +53,6 @@ from schemas.orders import CURRENCIES, order_schema
 
 bp = Blueprint("ops", __name__)
 
-PAGE_SIZE = 50
-ORDER_STATUSES = tuple(ORDER_TRANSITIONS)
 CANCELLERS = (*OPS_ROLES, "distributor")
 CANCELLABLE = sources_of("order", ORDER_CANCELLED)
 LINE_ROWS = 10
@@ -65,12 +69,6 @@ def visible_order_or_404(user: PortalUser, order_id: int) -> Order:
     return order
 
 
-def searched(query: peewee.ModelSelect, search: str) -> peewee.ModelSelect:
-    if not search:
-        return query
-    return query.where(Order.external_ref.contains(search) | Customer.code.contains(search))
-
-
 # --- order list ------------------------------------------------------------------------------
 
 @bp.get("/")
@@ -82,24 +80,23 @@ def index() -> ResponseReturnValue:
 @bp.get("/orders")
 @order_desk
 def orders() -> ResponseReturnValue:
-    """Newest orders first, filtered by status and a search on reference or customer code, 50 a page."""
+    """Newest orders first, 50 a page by keyset (``before``), filtered by status, channel and customer code, and
+    searched by a fragment of the reference or of the customer's name or code (models.orders.order_list)."""
     status = request.args.get("status", "all")
     status = status if status in ORDER_STATUSES else "all"
-    search = request.args.get("q", "").strip()[:128]
-    before = request.args.get("before", type=int)
-    query = searched(visible_orders(current_user, Order, Customer), search)
-    if status != "all":
-        query = query.where(Order.status == status)
-    if before:
-        query = query.where(Order.id < before)
-    rows = list(query.order_by(Order.id.desc()).limit(PAGE_SIZE + 1))
-    page, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
-    counts = dict(searched(visible_orders(current_user, Order.status, peewee.fn.COUNT(Order.id)), search)
-                  .group_by(Order.status).tuples())
-    return render_template("ops/orders.html", orders=page, counts=counts, total=sum(counts.values()),
-                           statuses=ORDER_STATUSES, status=status, search=search, before=before,
-                           next_before=page[-1].id if more else None,
-                           awaiting_supplier=awaiting_supplier(order.id for order in page))
+    channel = request.args.get("channel", "")
+    channel = channel if channel in CHANNELS else ""
+    customer = request.args.get("customer", "").strip()[:64]
+    wanted = OrderListFilter(status=None if status == "all" else status, channel=channel or None,
+                             customer=customer_filter(customer),
+                             search=request.args.get("q", "").strip()[:128],
+                             before=request.args.get("before", type=int), limit=PAGE_SIZE)
+    page, counts = order_list(current_user, wanted)
+    return render_template("ops/orders.html", orders=page.orders, counts=counts,
+                           statuses=ORDER_STATUSES, channels=CHANNELS, status=status, channel=channel,
+                           customer=customer, search=wanted.search, before=wanted.before,
+                           next_before=page.next_before,
+                           awaiting_supplier=awaiting_supplier(order.id for order in page.orders))
 
 
 # --- one order -------------------------------------------------------------------------------
