@@ -1,8 +1,9 @@
-"""`oms bench intake`: generate an order CSV of N lines on a fresh demo world, import it, print lines/s and peak
-RSS."""
+"""`oms bench intake`: generate an order CSV of N lines on a fresh demo world, import it, print lines/s, the CPU
+seconds of the bench and its PostgreSQL backend, peak RSS, and a machine-readable RESULT line."""
 from __future__ import annotations
 
 import csv
+import os
 import random
 import resource
 import shutil
@@ -53,22 +54,49 @@ def bench_intake(line_count: int, keep: bool, database_url: str | None) -> None:
         _write_csv(path, line_count)
         generated = time.perf_counter() - started
         click.echo(f"generated {line_count} lines ({path.stat().st_size / 1e6:.1f} MB) in {generated:.2f} s")
+        backend = _backend_pid()
+        cpu_before = _cpu_seconds(backend)
         started = time.perf_counter()
         with path.open("rb") as stream:
             result = import_order_file(stream, path.name, settings=settings, submitted_by="bench@relay.test",
                                        distributor=None, row_schema=import_row_schema)
         elapsed = time.perf_counter() - started
+        cpu = [after - before for before, after in zip(cpu_before, _cpu_seconds(backend))]
+        load = os.getloadavg()[0]
         database.close()
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
         click.echo(f"imported {result.orders_accepted} orders / {result.lines_accepted} lines "
                    f"({result.orders_rejected} rejected, {result.errors_total} errors) in {elapsed:.2f} s: "
                    f"{line_count / elapsed:,.0f} lines/s")
+        # Other work on the machine stretches the wall, much less the CPU seconds: both are printed.
+        click.echo(f"cpu: this process {cpu[0]:.2f} s" + (f", its PostgreSQL backend {cpu[1]:.2f} s" if backend else "")
+                   + f"; load average {load:.1f} on {os.cpu_count()} cores")
         click.echo(f"peak RSS {peak_mb:.0f} MB")
+        click.echo(f"RESULT lines_per_s={line_count / elapsed:.0f} seconds={elapsed:.2f} cpu_s={cpu[0]:.2f} "
+                   f"db_cpu_s={cpu[1] if backend else 0:.2f} load={load:.1f}")
         if keep:
             click.echo(f"kept {folder}")
     finally:
         if not keep:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def _backend_pid() -> int | None:
+    """The PostgreSQL server process of this connection when it runs on this machine (its CPU is then readable)."""
+    from models.core.db import database, is_sqlite
+    from portal.bench_cpu import named_as
+
+    if is_sqlite():
+        return None
+    pid = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    return pid if named_as(pid, "postgres") else None
+
+
+def _cpu_seconds(backend: int | None) -> list[float]:
+    """CPU seconds so far of this process and of ``backend`` (0 without one)."""
+    from portal.bench_cpu import cpu_seconds
+
+    return [time.process_time(), (cpu_seconds(backend) or 0.0) if backend else 0.0]
 
 
 def _write_csv(path: Path, line_count: int) -> None:

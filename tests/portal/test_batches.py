@@ -19,7 +19,7 @@ def test_upload_shows_the_batch_with_its_orders_and_errors(client, auth):
     response = post_file(client)
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).text
-    assert "WEB-1" in page and "status-received" in page  # the order with its live status
+    assert "WEB-1" in page and "status-reviewing" in page  # the order with its live status: in review
     assert "unknown SKU &#39;NOPE&#39;" in page and "errors.csv" in page
     batch = ImportBatch.get()
     listing = client.get("/imports").text

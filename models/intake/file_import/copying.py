@@ -1,43 +1,56 @@
-"""Writing a chunk's rows to PostgreSQL with COPY … FROM STDIN: one statement per table, the rows sent in
-COPY's text format, and new ids reserved from the table's sequence beforehand instead of returned.
+"""Writing rows to PostgreSQL with COPY … FROM STDIN: one statement per table, the rows sent in COPY's text
+format as they are formatted, and new ids reserved from the table's sequence beforehand instead of returned.
 
 Why: a multi-row INSERT of a 500-order chunk costs PostgreSQL a parse and plan of ~15,000 literals per table,
 and psycopg2 a client-side quoting of each; COPY parses none of it as SQL. Constraints, defaults, foreign
 keys and the unique (channel, external_ref, intake_scope) index apply to copied rows as to inserted ones.
+The text is read from an iterator as PostgreSQL takes it (``copy_lines``), so the server parses and checks
+one block while Python formats the next.
 """
 from __future__ import annotations
 
-import io
 from functools import lru_cache
+from typing import Iterable, Iterator
 
 import peewee
 
 from models.core.db import database
 
 NULL = "\\N"
+READ_CHARS = 32 * 1024  # text handed to the driver per read: a few hundred rows
 _SPECIAL = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
-def copy_rows(model: type[peewee.Model], fields: list, rows: list[tuple]) -> None:
+def copy_lines(model: type[peewee.Model], fields: Iterable, lines: Iterable[str]) -> None:
+    """COPY into ``model``'s ``fields`` the rows of ``lines`` (each one row in COPY text format, "\\n" ended),
+    drawn only as the driver sends them; a broken constraint raises peewee's IntegrityError, as an INSERT would,
+    and an error raised while drawing a line comes out as itself."""
+    stream = _LineStream(iter(lines))
+    try:
+        with peewee.__exception_wrapper__, database.cursor() as cursor:
+            cursor.copy_expert(_copy_sql(model, tuple(fields)), stream, size=READ_CHARS)
+    except Exception:
+        if stream.failure is not None:  # psycopg2 reports it as a cancelled COPY: raise what really happened
+            raise stream.failure from None
+        raise
+
+
+def copy_rows(model: type[peewee.Model], fields: list, rows: Iterable[tuple]) -> None:
     """COPY ``rows`` (tuples in ``fields`` order, each value in its column's Python type) into ``model``'s
-    table; a broken constraint raises peewee's IntegrityError, as an INSERT would."""
-    if not rows:
-        return
-    separators = len(fields) - 1
-    text = io.StringIO()
-    write = text.write
-    for row in rows:
-        line = "\t".join([NULL if value is None else str(value) for value in row])
-        # Nearly every row has no tab, line break or backslash in its texts (each NULL brings one backslash):
-        # escape only the rare row that has.
-        if (line.count("\t") != separators or line.count("\\") != row.count(None)
-                or "\n" in line or "\r" in line):
-            line = "\t".join([_escaped(value) for value in row])
-        write(line)
-        write("\n")
-    text.seek(0)
-    with peewee.__exception_wrapper__, database.cursor() as cursor:
-        cursor.copy_expert(_copy_sql(model, tuple(fields)), text)
+    table."""
+    copy_lines(model, fields, ("\t".join([copy_value(value) for value in row]) + "\n" for row in rows))
+
+
+def copy_value(value) -> str:
+    """A value in COPY's text format: None as NULL, text with its tabs, line breaks and backslashes escaped."""
+    if value is None:
+        return NULL
+    return value.translate(_SPECIAL) if isinstance(value, str) else str(value)
+
+
+def copy_text(text: str) -> str:
+    """A text value in COPY's text format."""
+    return text.translate(_SPECIAL)
 
 
 def reserve_ids(model: type[peewee.Model], count: int) -> list[int]:
@@ -49,10 +62,25 @@ def reserve_ids(model: type[peewee.Model], count: int) -> list[int]:
     return sorted(row[0] for row in rows)
 
 
-def _escaped(value) -> str:
-    if value is None:
-        return NULL
-    return value.translate(_SPECIAL) if isinstance(value, str) else str(value)
+class _LineStream:
+    """The file psycopg2 reads a COPY from: each read joins the next lines of an iterator."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.failure: BaseException | None = None
+
+    def read(self, size: int = -1) -> str:
+        parts, length = [], 0
+        try:
+            for line in self._lines:
+                parts.append(line)
+                length += len(line)
+                if length >= size > 0:
+                    break
+        except BaseException as exc:
+            self.failure = exc
+            raise
+        return "".join(parts)
 
 
 @lru_cache(maxsize=16)

@@ -112,14 +112,24 @@ class RowSpill:
         if self._db is None:
             yield from self._by_ref.items()
             return
-        self._flush()
-        self._db.execute("CREATE INDEX line_ref ON line (ref, row)")
+        self._index()
         cursor = self._db.execute("""
             SELECT l.ref, l.row, l.header, l.product_id, l.sku, l.quantity, l.unit_price, l.bad
             FROM line l JOIN (SELECT ref, MIN(row) AS first FROM line GROUP BY ref) f ON f.ref = l.ref
             ORDER BY f.first, l.row""")
         for ref, lines in groupby(cursor, key=lambda line: line[0]):
             yield ref, list(lines)
+
+    def order_count(self) -> int:
+        """How many orders (external_refs) the spilled lines make, good and bad."""
+        if self._db is None:
+            return len(self._by_ref)
+        self._index()
+        return self._db.execute("SELECT COUNT(DISTINCT ref) FROM line").fetchone()[0]
+
+    def _index(self) -> None:
+        self._flush()
+        self._db.execute("CREATE INDEX IF NOT EXISTS line_ref ON line (ref, row)")
 
     def problems(self) -> Iterator[tuple[int, str, str, str]]:
         if self._db is None:

@@ -8,7 +8,8 @@ import pytest
 from models.core.audit import StatusChange
 from models.core.errors import ImportRefused
 from models.core.outbox import OutboxMessage
-from models.intake.file_import import import_order_file, spill, writing
+from models.intake import file_import
+from models.intake.file_import import import_order_file, spill, streaming, writing
 from models.intake.file_import.decoding import detect_encoding
 from models.intake.tables import ColumnMapping, ImportBatch, ImportRowError
 from models.orders.tables import Order, OrderLine
@@ -52,19 +53,24 @@ def errors(result):
     return [(e.row, e.external_ref, e.field) for e in result.errors]
 
 
-def test_clean_file_creates_orders_lines_audit_and_one_nudge_per_chunk(world, settings):
+def test_clean_file_creates_orders_in_review_with_lines_audit_and_one_review_nudge_per_chunk(world, settings):
     text = "\n".join([HEADER, line("PO-1"), line("PO-1", sku="GADGET", qty="1", price=""), line("PO-2")]) + "\n"
     result = run(text, settings)
     assert counts(result) == (2, 0, 0, 3) and result.errors == []
     order = Order.get(Order.external_ref == "PO-1")
     assert (order.channel, order.status, order.submitted_by, order.source_batch_id, order.placed_by_id) == \
-        ("file", "received", "ops@relay.test", result.batch_id, None)
+        ("file", "reviewing", "ops@relay.test", result.batch_id, None)
     assert order.total == Decimal("45.50")  # 2 × 10.00 + the catalogue 25.50
     assert [(ol.sku, ol.quantity, ol.unit_price) for ol in order.lines.order_by(OrderLine.line_no)] == \
         [("WIDGET", 2, Decimal("10.00")), ("GADGET", 1, Decimal("25.50"))]
-    assert StatusChange.select().where(StatusChange.entity == "order").count() == 2
+    # As placement writes it: received, then straight into review, at the order's creation time.
+    assert [(c.from_status, c.to_status, c.actor, c.reason, c.at) for c in StatusChange.trail("order", order.id)] == [
+        (None, "received", "ops@relay.test", f"imported from batch {result.batch_id} via file", order.created_at),
+        ("received", "reviewing", "ops@relay.test", "entered review on placement", order.created_at)]
+    assert StatusChange.select().where(StatusChange.entity == "order").count() == 4
     nudges = list(OutboxMessage.select())
-    assert len(nudges) == 1 and sorted(nudges[0].args[0]) == sorted(o.id for o in Order.select())
+    assert [(m.queue_name, m.actor_name) for m in nudges] == [("oms_review", "review_orders")]
+    assert sorted(nudges[0].args[0]) == sorted(o.id for o in Order.select())
     batch = ImportBatch.get_by_id(result.batch_id)
     assert (batch.status, batch.rows, batch.orders_accepted, batch.lines_accepted) == ("completed", 3, 2, 3)
     assert (settings.data_dir / "imports" / f"{batch.id}-orders.csv").read_bytes() == text.encode()
@@ -101,6 +107,15 @@ def test_row_errors_reject_whole_orders_and_keep_the_rest(world, settings, monke
     assert Order.get(Order.external_ref == "SLASH-DATE").requested_delivery_date.isoformat() == "2030-02-01"
     assert not Order.select().where(Order.external_ref == "BAD-QTY").exists()
     assert ImportRowError.select().where(ImportRowError.batch == result.batch_id).count() == 12
+
+
+def test_a_price_of_nan_or_infinity_is_a_row_error_and_the_other_orders_land(world, settings):
+    text = "\n".join([HEADER, line("PO-1", price="NaN"), line("PO-2", price="inf"), line("PO-3")])
+    result = run(text, settings)
+    assert counts(result) == (1, 2, 0, 1)
+    assert [(e.row, e.external_ref, e.field, e.message) for e in result.errors] == [
+        (row, ref, "unit_price", "Special numeric values (nan or infinity) are not permitted.")
+        for row, ref in ((2, "PO-1"), (3, "PO-2"))]
 
 
 def test_catalogue_price_only_in_the_products_currency(world, settings):
@@ -218,27 +233,51 @@ def test_size_and_row_limits_refused_with_nothing_written(world, tmp_path):
     assert [b.status for b in ImportBatch.select()] == ["failed", "failed"]
 
 
+class CrashingReview:
+    """The review stage, whose nudge fails in the 2nd chunk, once its orders, lines and audit rows are written."""
+
+    def __init__(self, stage):
+        self.stage, self.calls = stage, 0
+
+    def nudge(self, *args):
+        self.calls += 1
+        if self.calls == 2:
+            raise RuntimeError("power cut")
+        return self.stage.nudge(*args)
+
+
 def test_crash_in_second_chunk_leaves_whole_orders_of_the_first(world, settings, monkeypatch):
     monkeypatch.setattr(writing, "ORDERS_PER_CHUNK", 3)
-    real_insert = writing._insert
-    line_inserts = []
-
-    def crash_on_second_chunks_lines(model, fields, rows, **kwargs):
-        if model is OrderLine:
-            line_inserts.append(len(rows))
-            if len(line_inserts) == 2:  # the 2nd chunk's orders are already inserted in its transaction
-                raise RuntimeError("power cut")
-        return real_insert(model, fields, rows, **kwargs)
-
-    monkeypatch.setattr(writing, "_insert", crash_on_second_chunks_lines)
+    for module in (writing, streaming):
+        monkeypatch.setattr(module, "REVIEW", CrashingReview(module.REVIEW))
     rows = [HEADER] + [line(f"PO-{i}", sku=sku) for i in range(7) for sku in ("WIDGET", "GADGET")]
     with pytest.raises(RuntimeError):
         run("\n".join(rows), settings)
     assert sorted(o.external_ref for o in Order.select()) == ["PO-0", "PO-1", "PO-2"]
     assert [order.lines.count() for order in Order.select()] == [2, 2, 2]
-    assert OutboxMessage.select().count() == 1 and StatusChange.select().count() == 3
+    assert OutboxMessage.select().count() == 1 and StatusChange.select().count() == 6
     batch = ImportBatch.get()
     assert (batch.status, batch.failure) == ("failed", "stopped by an internal error: RuntimeError")
+
+
+def test_an_error_checking_an_order_mid_chunk_comes_out_as_itself_with_whole_chunks_kept(world, settings,
+                                                                                        monkeypatch):
+    monkeypatch.setattr(writing, "ORDERS_PER_CHUNK", 3)
+    real_problems, checked = file_import.order_problems, []
+
+    def failing_fifth(ref, lines):  # on PostgreSQL the 2nd chunk's COPY is under way when it fails
+        checked.append(ref)
+        if len(checked) == 5:
+            raise RuntimeError("disk read error")
+        return real_problems(ref, lines)
+
+    monkeypatch.setattr(file_import, "order_problems", failing_fifth)
+    rows = [HEADER] + [line(f"PO-{i}") for i in range(7)]
+    with pytest.raises(RuntimeError, match="disk read error"):
+        run("\n".join(rows), settings)
+    assert sorted(o.external_ref for o in Order.select()) == ["PO-0", "PO-1", "PO-2"]
+    assert OutboxMessage.select().count() == 1 and StatusChange.select().count() == 6
+    assert ImportBatch.get().failure == "stopped by an internal error: RuntimeError"
 
 
 def test_another_distributors_refs_are_not_duplicates_and_its_own_are(world, settings):

@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from decimal import Decimal
 
+import psycopg2
 import pytest
 
 from models.core.audit import StatusChange
@@ -79,8 +80,8 @@ def snapshot(result) -> dict:
         "lines": sorted((ref_of[line.order_id], line.line_no, line.product_id, line.sku, line.quantity,
                          line.unit_price, line.line_total)
                         for line in OrderLine.select().where(OrderLine.order.in_(list(ref_of)))),
-        "audit": sorted((ref_of[change.entity_id], change.entity, change.from_status, change.to_status, change.actor,
-                         re.sub(r"batch \d+", "batch N", change.reason), change.at in stamps)
+        "audit": sorted((ref_of[change.entity_id], change.entity, change.from_status or "", change.to_status,
+                         change.actor, re.sub(r"batch \d+", "batch N", change.reason), change.at in stamps)
                         for change in StatusChange.select().where(StatusChange.entity_id.in_(list(ref_of)),
                                                                   StatusChange.entity == "order")),
         "outbox": sorted((message.queue_name, message.actor_name, tuple(sorted(ref_of[i] for i in json.loads(
@@ -128,38 +129,107 @@ def test_refs_stored_or_repeated_in_the_file_are_rejected_per_order_and_the_rest
     assert Order.select().where(Order.external_ref == "PO-OLD").count() == 1
 
 
-def test_a_ref_taken_by_a_racing_upload_becomes_a_duplicate_and_the_chunk_still_lands(world, settings, monkeypatch):
+def test_a_used_ref_fails_the_chunks_copy_then_the_chunk_is_looked_up_and_lands_even_past_a_race(
+        world, settings, monkeypatch):
     dist = world["distributor"]
+    run(csv_file([row("PO-1")]), settings, distributor=dist)
     real_taken = writing._taken_refs
     calls = []
 
     def racing_upload_in_between(channel, keys):
-        calls.append(len(keys))
-        if len(calls) == 1:  # what another upload commits between our check and our COPY
-            taken = real_taken(channel, keys)
+        calls.append(sorted(ref for _, ref in keys))
+        taken = real_taken(channel, keys)
+        if len(calls) == 1:  # what another upload commits between our look-up and our COPY
             Order.create(channel="file", external_ref="PO-2", intake_scope=keys[0][0], customer=world["customer"],
                          placed_by=dist, currency="USD", ship_to_name="x", ship_to_address="x", ship_to_city="x",
                          ship_to_region="R1", ship_to_country="US")
-            return taken
-        return real_taken(channel, keys)
+        return taken
 
     monkeypatch.setattr(writing, "_taken_refs", racing_upload_in_between)
     result = run(csv_file([row("PO-1"), row("PO-2"), row("PO-3", sku="GADGET")]), settings, distributor=dist)
-    assert len(calls) == 2  # the COPY broke the unique key, the chunk was rolled back and written again
-    assert (result.orders_accepted, result.orders_duplicate, result.lines_accepted) == (2, 1, 2)
-    created = Order.select().where(Order.source_batch == result.batch_id)
-    assert sorted(o.external_ref for o in created) == ["PO-1", "PO-3"]
-    ids = [o.id for o in created]
-    assert StatusChange.select().where(StatusChange.entity_id.in_(ids)).count() == 2
-    assert [sorted(json.loads(m.payload)[0]) for m in OutboxMessage.select()] == [sorted(ids)]
+    # The first COPY broke the unique key on PO-1: the chunk was looked up; PO-2 came in between, so its COPY
+    # broke it again, and the chunk was looked up and written once more.
+    assert calls == [["PO-1", "PO-2", "PO-3"]] * 2
+    assert (result.orders_accepted, result.orders_duplicate, result.lines_accepted) == (1, 2, 1)
+    created = list(Order.select().where(Order.source_batch == result.batch_id))
+    assert [(o.external_ref, o.status) for o in created] == [("PO-3", "reviewing")]
+    assert StatusChange.select().where(StatusChange.entity_id == created[0].id).count() == 2
+    assert [json.loads(m.payload)[0] for m in OutboxMessage.select().order_by(OutboxMessage.id)][-1] == [created[0].id]
 
 
-def test_copy_rows_round_trips_awkward_values(pg_rolled_back):
+def test_a_clean_chunk_costs_the_id_reservation_three_copies_and_the_nudge(world, settings, monkeypatch):
+    monkeypatch.setattr(writing, "ORDERS_PER_CHUNK", 2)
+    statements = []
+    real_execute, real_copy = type(database.obj).execute_sql, copying.copy_lines
+
+    def counted_execute(self, sql, *args, **kwargs):
+        if sql.split()[0].upper() not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE"):  # one transaction a chunk
+            statements.append(sql.split()[0].upper())
+        return real_execute(self, sql, *args, **kwargs)
+
+    def counted_copy(model, fields, lines):
+        statements.append(f"COPY {model._meta.table_name}")
+        return real_copy(model, fields, lines)
+
+    def chunk_statements(order_count: int) -> list[str]:
+        statements.clear()
+        run(csv_file([row(f"PO-{order_count}-{i}") for i in range(order_count)]), settings)
+        return list(statements)
+
+    monkeypatch.setattr(type(database.obj), "execute_sql", counted_execute)
+    monkeypatch.setattr(copying, "copy_lines", counted_copy)
+    one, three = chunk_statements(2), chunk_statements(6)
+    per_chunk = ["SELECT", "COPY order", "COPY order_line", "COPY status_change", "INSERT"]
+    assert len(three) - len(one) == 2 * len(per_chunk)  # no look-up of refs, no statement per order
+    assert [s for s in three if s.startswith("COPY")] == [s for s in per_chunk if s.startswith("COPY")] * 3
+
+
+def test_ids_are_reserved_for_the_orders_a_file_can_hold_not_a_whole_chunk(world, settings):
+    first = run(csv_file([row("PO-1"), row("PO-2")]), settings)
+    second = run(csv_file([row("PO-3"), row("PO-4")]), settings)
+    ids = [[o.id for o in Order.select().where(Order.source_batch == result.batch_id).order_by(Order.id)]
+           for result in (first, second)]
+    assert ids[1] == [ids[0][1] + 1, ids[0][1] + 2]  # (a rejected order still costs the id kept for it)
+
+
+def test_copy_lines_streams_while_postgresql_parses_and_round_trips_awkward_values(pg_rolled_back):
     texts = ["a\\tb", "\\N", "x\ty", "multi\r\nline", ""]
     fields = [StatusChange.entity, StatusChange.entity_id, StatusChange.from_status, StatusChange.to_status,
               StatusChange.actor, StatusChange.reason, StatusChange.at]
     rows = [("order", number, None, "received", text, text, datetime(2030, 1, 2, 3, 4, 5, 678))
             for number, text in enumerate(texts)]
-    copying.copy_rows(StatusChange, fields, rows)
-    back = StatusChange.select().order_by(StatusChange.entity_id).tuples()
+    backend = database.execute_sql("SELECT pg_backend_pid()").fetchone()[0]
+    watcher = psycopg2.connect(dbname=pg_rolled_back.database, **pg_rolled_back.connect_params)
+    watcher.autocommit = True
+    seen_by_server = []
+
+    def lines():
+        for row in rows:
+            yield "\t".join(copying.copy_value(value) for value in row) + "\n"
+        for number in range(len(rows), 20_000):
+            if number == 15_000:  # still drawing lines: how many has the server parsed and stored already?
+                with watcher.cursor() as cursor:
+                    cursor.execute("SELECT tuples_processed FROM pg_stat_progress_copy WHERE pid = %s", (backend,))
+                    seen_by_server.append(cursor.fetchone()[0])
+            yield f"order\t{number}\t\\N\treceived\tbulk\t\t2030-01-02 03:04:05\n"
+
+    try:
+        copying.copy_lines(StatusChange, fields, lines())
+    finally:
+        watcher.close()
+    assert 0 < seen_by_server[0] < 15_000
+    back = StatusChange.select().order_by(StatusChange.entity_id).limit(len(rows)).tuples()
     assert [row[1:] for row in back] == rows
+    assert StatusChange.select().count() == 20_000
+
+
+def test_an_error_while_drawing_rows_comes_out_as_itself_and_nothing_of_the_copy_stays(pg_rolled_back):
+    def lines():
+        yield "order\t1\t\\N\treceived\tbulk\t\t2030-01-02 03:04:05\n"
+        raise LookupError("the spill lost a row")
+
+    with pytest.raises(LookupError, match="the spill lost a row"), database.atomic():
+        copying.copy_lines(StatusChange, [StatusChange.entity, StatusChange.entity_id, StatusChange.from_status,
+                                          StatusChange.to_status, StatusChange.actor, StatusChange.reason,
+                                          StatusChange.at], lines())
+    assert StatusChange.select().count() == 0
