@@ -341,7 +341,27 @@ def _start_walk(state: SandboxState, numbers: list[str], callback_url: str | Non
 @sandbox_api.post("/quotes")
 def quote():
     """Price a parcel on a rate card; quotes never fail on purpose (only bookings get injected faults)."""
+    answer, status = _price(request.get_json(silent=True))
+    return jsonify(answer), status
+
+
+@sandbox_api.post("/quotes/batch")
+def quote_batch():
+    """Price many parcels in one call, as carriers' rating APIs do: ``{"quotes": [body, …]}`` answers
+    ``{"results": [{"status": 200, "quote": …} | {"status": 422, "errors": …}, …]}`` in request order."""
     body = request.get_json(silent=True)
+    items = body.get("quotes") if isinstance(body, dict) else None
+    if not isinstance(items, list) or not 1 <= len(items) <= BATCH_LIMIT:
+        return jsonify({"errors": {"quotes": f"required: a list of 1 to {BATCH_LIMIT} quote bodies"}}), 422
+    results = []
+    for item in items:
+        answer, status = _price(item)
+        results.append({"status": status, "quote": answer} if status == 200 else {"status": status, **answer})
+    return jsonify({"results": results})
+
+
+def _price(body: Any) -> tuple[dict, int]:
+    """A parcel's price on its rate card, or the errors of its body, with the HTTP status."""
     body = body if isinstance(body, dict) else {}
     card = RATE_CARDS.get(body.get("rate_card") or "parcel")
     level = body.get("service_level") or "standard"
@@ -350,14 +370,14 @@ def quote():
         if not weight.is_finite() or weight <= 0:
             raise InvalidOperation
     except InvalidOperation:
-        return jsonify({"errors": {"weight_kg": "required: a positive number of kilograms"}}), 422
+        return {"errors": {"weight_kg": "required: a positive number of kilograms"}}, 422
     if card is None:
-        return jsonify({"errors": {"rate_card": f"one of {', '.join(RATE_CARDS)}"}}), 422
+        return {"errors": {"rate_card": f"one of {', '.join(RATE_CARDS)}"}}, 422
     if level not in card:
-        return jsonify({"errors": {"service_level": f"one of {', '.join(card)}"}}), 422
+        return {"errors": {"service_level": f"one of {', '.join(card)}"}}, 422
     base, per_kg, days = card[level]
     price = (Decimal(base) + Decimal(per_kg) * weight).quantize(Decimal("0.01"))
-    return jsonify({"price": str(price), "currency": "USD", "transit_days": days, "service_level": level})
+    return {"price": str(price), "currency": "USD", "transit_days": days, "service_level": level}, 200
 
 
 @sandbox_api.get("/waybills")

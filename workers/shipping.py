@@ -73,7 +73,7 @@ def book_waybills(shipment_ids: list[int]) -> BatchResult:
     once; one the carrier may still book keeps its error and is set aside for the retry of the message (finished
     shipments skip by their guards then)."""
     settings = current_settings()
-    jobs = prepare_waybills(shipment_ids, choose=lambda parcel: choose_carrier(parcel, settings))
+    jobs = prepare_waybills(shipment_ids, choose=lambda parcels: choose_carriers(parcels, settings))
     result, booked, notes = BatchResult(), {}, {}
     for name, group in _by_carrier(jobs).items():
         carrier, profile = carrier_for(name, settings), carrier_setup(settings).profile(name)
@@ -177,32 +177,55 @@ def book_once(carrier: Carrier, request: WaybillRequest, *, what: str, attempt: 
 
 def choose_carrier(parcel: Parcel, settings: Settings) -> CarrierChoice:
     """The carrier the rules name, or the cheapest of the quotes of the carriers they leave to price."""
+    return choose_carriers([parcel], settings)[0]
+
+
+def choose_carriers(parcels: list[Parcel], settings: Settings) -> list[CarrierChoice]:
+    """``choose_carrier`` for a batch of parcels, asking each carrier left to price once for all of them."""
     setup = carrier_setup(settings)
-    decision = decide_carrier(setup, parcel.facts)
-    if decision.carrier is None:
-        quotes = _quotes(decision.quote_among, parcel, settings)
-        # With no quote at all, book with the first candidate rather than wait: the booking itself is retried,
-        # counted, and ends in the shipping-problems queue if the carrier stays down.
-        decision = (pick_cheapest(quotes, reason=decision.reason) if quotes else CarrierDecision(
-            carrier=decision.quote_among[0], reason=f"{decision.reason}: no carrier quoted, first candidate"))
-    profile, quote = setup.profile(decision.carrier), decision.quote
-    return CarrierChoice(carrier=profile.name, service_level=parcel.facts.service_level, reason=decision.reason,
-                         tracking_mode=profile.tracking, quoted_price=quote.price if quote else None,
-                         quoted_currency=quote.currency if quote else "")
+    decisions = [decide_carrier(setup, parcel.facts) for parcel in parcels]
+    quotes = _quotes(parcels, decisions, settings)
+    choices = []
+    for position, (parcel, decision) in enumerate(zip(parcels, decisions)):
+        if decision.carrier is None:
+            # With no quote at all, book with the first candidate rather than wait: the booking itself is retried,
+            # counted, and ends in the shipping-problems queue if the carrier stays down.
+            offered = quotes.get(position, [])
+            decision = (pick_cheapest(offered, reason=decision.reason) if offered else CarrierDecision(
+                carrier=decision.quote_among[0], reason=f"{decision.reason}: no carrier quoted, first candidate"))
+        profile, quote = setup.profile(decision.carrier), decision.quote
+        choices.append(CarrierChoice(
+            carrier=profile.name, service_level=parcel.facts.service_level, reason=decision.reason,
+            tracking_mode=profile.tracking, quoted_price=quote.price if quote else None,
+            quoted_currency=quote.currency if quote else ""))
+    return choices
 
 
-def _quotes(names: tuple[str, ...], parcel: Parcel, settings: Settings) -> list[Quote]:
-    """Quotes from every carrier that answers (those that fail are logged and left out)."""
-    request = QuoteRequest(ship_to=ShipTo(**parcel.ship_to), weight_kg=parcel.facts.weight_kg,
-                           service_level=parcel.facts.service_level)
-    quotes, problems = [], []
-    for name in names:
+def _quotes(parcels: list[Parcel], decisions: list[CarrierDecision], settings: Settings) -> dict[int, list[Quote]]:
+    """The quotes of each parcel the rules leave to price (by position), one ``quote_many`` call per carrier;
+    carriers or items that fail are logged and left out."""
+    asked: dict[str, list[int]] = {}
+    for position, decision in enumerate(decisions):
+        if decision.carrier is None:
+            for name in decision.quote_among:
+                asked.setdefault(name, []).append(position)
+    quotes: dict[int, list[Quote]] = {}
+    problems = []
+    for name, positions in asked.items():
+        requests = [QuoteRequest(ship_to=ShipTo(**parcels[p].ship_to), weight_kg=parcels[p].facts.weight_kg,
+                                 service_level=parcels[p].facts.service_level) for p in positions]
         try:
-            quotes.append(carrier_for(name, settings).quote(request))
+            answers = carrier_for(name, settings).quote_many(requests)
         except CarrierError as exc:
             problems.append(f"{name}: {exc}")
+            continue
+        for position, answer in zip(positions, answers):
+            if isinstance(answer, CarrierError):
+                problems.append(f"{name}: {answer}")
+            else:
+                quotes.setdefault(position, []).append(answer)
     if problems:
-        logger.warning("carriers did not quote: %s", "; ".join(problems))
+        logger.warning("carriers did not quote: %s", "; ".join(problems[:20]))
     return quotes
 
 

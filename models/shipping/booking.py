@@ -94,12 +94,20 @@ def left_to_ops(rebook_requested_at: datetime | None, last_cancelled: datetime |
     return last_cancelled is not None and (rebook_requested_at is None or rebook_requested_at < last_cancelled)
 
 
-def prepare_waybills(shipment_ids: Iterable[int], *, choose: Callable[[Parcel], CarrierChoice]) -> list[WaybillJob]:
-    """Commit a ``requested`` waybill row for each ready shipment lacking one (the carrier ``choose`` picks), then
-    count an attempt on every ``requested`` row of the batch; the jobs to send, in shipment order.
+def one_by_one(choose: Callable[[Parcel], CarrierChoice]) -> Callable[[list[Parcel]], list[CarrierChoice]]:
+    """A batch chooser from a chooser of one parcel."""
+    return lambda parcels: [choose(parcel) for parcel in parcels]
+
+
+def prepare_waybills(shipment_ids: Iterable[int], *,
+                     choose: Callable[[list[Parcel]], list[CarrierChoice]]) -> list[WaybillJob]:
+    """Commit a ``requested`` waybill row for each ready shipment lacking one (the carriers ``choose`` picks for
+    the parcels, in order), then count an attempt on every ``requested`` row of the batch; the jobs to send, in
+    shipment order.
 
     Shipments not ready, already issued, parked as failed or whose booking ops cancelled get no job. ``choose``
-    may call carriers for quotes, so it runs outside any transaction, and only for shipments without a row.
+    may call carriers for quotes (once for the batch), so it runs outside any transaction, and only for shipments
+    without a row.
     """
     ids = sorted(set(shipment_ids))
     if not ids:
@@ -113,9 +121,10 @@ def prepare_waybills(shipment_ids: Iterable[int], *, choose: Callable[[Parcel], 
                 Waybill.select(Waybill.shipment).where(Waybill.shipment.in_(ready)).tuples()}
     without_row = [shipment_id for shipment_id in ready if shipment_id not in with_row]
     last_cancelled = _last_cancellations(without_row)
-    choices = {shipment_id: choose(parcel_of(shipments[shipment_id], shipments[shipment_id].order))
-               for shipment_id in without_row  # a late message must not book what ops cancelled
-               if not left_to_ops(shipments[shipment_id].rebook_requested_at, last_cancelled.get(shipment_id))}
+    wanted = [shipment_id for shipment_id in without_row  # a late message must not book what ops cancelled
+              if not left_to_ops(shipments[shipment_id].rebook_requested_at, last_cancelled.get(shipment_id))]
+    parcels = [parcel_of(shipments[shipment_id], shipments[shipment_id].order) for shipment_id in wanted]
+    choices = dict(zip(wanted, choose(parcels))) if wanted else {}
     if not with_row and not choices:
         return []
     with database.atomic():

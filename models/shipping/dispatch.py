@@ -22,6 +22,7 @@ from models.shipping.booking import (
     WaybillJob,
     booking_reference,
     left_to_ops,
+    one_by_one,
     prepare_waybills,
     record_waybills,
 )
@@ -45,7 +46,7 @@ from models.shipping.tables import (
 def prepare_waybill(shipment_id: int, *, choose: Callable[[Parcel], CarrierChoice]) -> WaybillJob | None:
     """``prepare_waybills`` for one shipment: its job, or None when nothing is to be asked (not ready, already
     issued, parked as failed, or its booking cancelled by ops)."""
-    jobs = prepare_waybills([shipment_id], choose=choose)
+    jobs = prepare_waybills([shipment_id], choose=one_by_one(choose))
     return jobs[0] if jobs else None
 
 

@@ -90,6 +90,17 @@ def test_quotes_follow_the_rate_card(sandbox):
             QuoteRequest(ship_to=parcel.ship_to, weight_kg=Decimal("1"), service_level="express"))
 
 
+def test_many_parcels_are_quoted_in_one_call_each_answered_on_its_own(sandbox):
+    url = sandbox()
+    ship_to = waybill_request().ship_to
+    answers = SandboxCarrier(url, rate_card="freight").quote_many([
+        QuoteRequest(ship_to=ship_to, weight_kg=Decimal("10"), service_level="standard"),
+        QuoteRequest(ship_to=ship_to, weight_kg=Decimal("1"), service_level="express"),  # not on the freight card
+        QuoteRequest(ship_to=ship_to, weight_kg=Decimal("2"), service_level="economy")])
+    assert answers[0].price == Decimal("37.50") and answers[2].price == Decimal("30.40")
+    assert isinstance(answers[1], CarrierRejected) and "service_level" in str(answers[1])
+
+
 def test_create_is_idempotent_and_findable(sandbox):
     url = sandbox()
     carrier = SandboxCarrier(url)

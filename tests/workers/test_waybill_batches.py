@@ -11,7 +11,8 @@ import pytest
 from models.core.errors import CarrierAmbiguous, CarrierRejected, CarrierUnavailable
 from models.orders.tables import Order
 from models.receivables.ledger import Invoice
-from models.shipping.rules import Quote
+from models.shipping.dispatch import Parcel
+from models.shipping.rules import ParcelFacts, Quote
 from models.shipping.tables import Shipment, ShipmentAlert, ShipmentEvent, Waybill
 from tests.models.shipping.test_booking import (
     counting_statements,
@@ -37,6 +38,11 @@ class FakeCarrier:
         self.calls.append(("quote", self.name))
         return Quote(carrier=self.name, price=Decimal("5.00" if self.name == "sandbox" else "9.00"), currency="USD",
                      transit_days=2)
+
+    def quote_many(self, requests: list[QuoteRequest]) -> list[Quote]:
+        self.calls.append(("quote", self.name))
+        return [Quote(carrier=self.name, price=Decimal("5.00" if self.name == "sandbox" else "9.00"), currency="USD",
+                      transit_days=2) for _ in requests]
 
     def create_waybill(self, request: WaybillRequest) -> IssuedWaybill:
         self.calls.append(("create", self.name))
@@ -143,7 +149,7 @@ def test_per_item_errors_park_the_refused_retry_the_unavailable_and_record_the_r
     make_world()
     booked, refused, unavailable = ready_shipments(3)
     Order.update(ship_to_postcode="").where(Order.id == Shipment.get_by_id(refused).order_id).execute()
-    shipping.prepare_waybills([unavailable], choose=lambda parcel: shipping.choose_carrier(parcel, current_settings()))
+    shipping.prepare_waybills([unavailable], choose=lambda parcels: shipping.choose_carriers(parcels, current_settings()))
     carrier.down = {_reference(unavailable)}
     Waybill.update(attempts=0).where(Waybill.shipment == unavailable).execute()
     with pytest.raises(CarrierUnavailable, match="for this one"):
@@ -180,3 +186,14 @@ def test_a_carrier_down_for_every_attempt_parks_the_batch_for_ops(carrier):
 def _reference(shipment_id: int) -> str:
     waybill = Waybill.get(Waybill.shipment == shipment_id)
     return f"{waybill.shipment.order.external_ref}/S{shipment_id}-{waybill.idempotency_key[:8]}"
+
+
+def test_a_batch_left_to_price_asks_each_carrier_for_quotes_once(carrier):
+    """Rate shopping for a batch: one quote call per carrier, however many parcels."""
+    parcels = [Parcel(facts=ParcelFacts(region="R1", country="US", weight_kg=Decimal(weight), service_level="standard"),
+                      ship_to={"name": "A", "phone": "", "address": "1 Road", "city": "Town", "region": "R1",
+                               "postcode": "12345", "country": "US"}) for weight in ("1.0", "2.0", "3.0", "4.0")]
+    choices = shipping.choose_carriers(parcels, current_settings())
+    assert len(choices) == 4
+    quote_calls = [name for kind, name in carrier.calls if kind == "quote"]
+    assert sorted(quote_calls) == ["sandbox", "sandbox_freight"]  # one call each for the four parcels

@@ -94,6 +94,10 @@ class Carrier(Protocol):
 
     def quote(self, request: QuoteRequest) -> Quote: ...
 
+    def quote_many(self, requests: list[QuoteRequest]) -> list[Quote | CarrierError]:
+        """One answer per request, in order; the default asks one call each."""
+        return quote_each(self, requests)
+
     def create_waybill(self, request: WaybillRequest) -> IssuedWaybill: ...
 
     def create_waybills(self, requests: list[WaybillRequest]) -> list[IssuedWaybill | CarrierError]:
@@ -105,6 +109,17 @@ class Carrier(Protocol):
     def cancel_waybill(self, waybill_number: str) -> None: ...
 
     def fetch_tracking(self, waybill_number: str) -> list[TrackingUpdate]: ...
+
+
+def quote_each(carrier: Carrier, requests: list[QuoteRequest]) -> list[Quote | CarrierError]:
+    """``quote_many`` for a carrier without a batch rating API: one ``quote`` per request, each error kept."""
+    answers: list[Quote | CarrierError] = []
+    for request in requests:
+        try:
+            answers.append(carrier.quote(request))
+        except CarrierError as exc:
+            answers.append(exc)
+    return answers
 
 
 def create_each(carrier: Carrier, requests: list[WaybillRequest]) -> list[IssuedWaybill | CarrierError]:

@@ -44,9 +44,32 @@ class SandboxCarrier:
         self.session = session or requests.Session()
 
     def quote(self, request: QuoteRequest) -> Quote:
-        body = {"service_level": request.service_level, "ship_to": _ship_to(request.ship_to),
+        return self._quote(self._call("POST", "/quotes", json=self._quote_body(request)))
+
+    def quote_many(self, requests: list[QuoteRequest]) -> list[Quote | CarrierError]:
+        """Every parcel priced in one ``POST /quotes/batch``; a whole-call failure raises, an item's refusal or
+        unreadable answer is its error."""
+        what = "POST /quotes/batch"
+        data = self._call("POST", "/quotes/batch", json={"quotes": [self._quote_body(r) for r in requests]})
+        results = self._field(data, "results", what)
+        if len(results) != len(requests):
+            raise CarrierAmbiguous(f"sandbox carrier answered {len(results)} results to {what} of {len(requests)}")
+        answers: list[Quote | CarrierError] = []
+        for result in results:
+            if isinstance(result, dict) and result.get("status") == 200:
+                try:
+                    answers.append(self._quote(result.get("quote")))
+                except CarrierAmbiguous as exc:
+                    answers.append(exc)
+            else:
+                answers.append(CarrierRejected(f"sandbox carrier refused a quote: {str(result)[:200]}"))
+        return answers
+
+    def _quote_body(self, request: QuoteRequest) -> dict:
+        return {"service_level": request.service_level, "ship_to": _ship_to(request.ship_to),
                 "weight_kg": str(request.weight_kg), "rate_card": self.rate_card}
-        data = self._call("POST", "/quotes", json=body)
+
+    def _quote(self, data: Any) -> Quote:
         try:
             return Quote(carrier=self.name, price=Decimal(str(data["price"])), currency=data["currency"],
                          transit_days=int(data["transit_days"]))
