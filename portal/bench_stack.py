@@ -2,6 +2,7 @@
 in-process broker), the outbox relay counting what it publishes, and the raw no-op rate of those same workers."""
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -82,6 +83,7 @@ class Stack:
         """Sandbox, workers, relay (without the sweeper's periodic jobs: a forecast run first of all)."""
         from portal.cli_run import _start_relay, _start_sandbox
 
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per carrier call would drown the figures
         self.sandbox = _start_sandbox(self.settings.carrier_url)
         self.workers = self._start_workers()
         settings = replace(self.settings, sweep_interval_seconds=NO_SWEEP_SECONDS)
