@@ -16,6 +16,7 @@ from models.core.errors import (
     SignatureInvalid,
     ValidationFailed,
 )
+from models.intake.batch_entry import place_orders
 from models.intake.entry import place_order
 from models.orders.cancellation import cancel_order
 from models.orders.order_list import OrderListFilter, customer_filter, order_page
@@ -42,6 +43,7 @@ from schemas.tracking import tracking_events_schema
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_COMMENT = 2000  # as the portal's decision forms allow
+MAX_BATCH_ORDERS = 500  # orders per POST /orders/batch: one transaction, a few statements per 500 rows
 
 
 def api_error(status: int, message: str, **extra):
@@ -118,6 +120,35 @@ def create_order():
     payload = {"id": order.id, "status": order.status, "external_ref": order.external_ref,
                "channel": order.channel, "created": created}
     return jsonify(payload), 202 if created else 200
+
+
+@bp.post("/orders/batch")
+@token_required
+def create_orders():
+    """Place up to MAX_BATCH_ORDERS orders, each validated as POST /orders does: ``results`` by index, each the
+    order (id, created, status) or its errors; 200 when all were placed, 207 when some were not."""
+    user = g.api_user
+    require_order_desk(user, "place orders")
+    envelope = json_object_body()
+    orders = envelope.get("orders")
+    if set(envelope) != {"orders"} or not isinstance(orders, list) or not orders:
+        return api_error(422, 'expected a body {"orders": [order, …]} with 1 to '
+                              f"{MAX_BATCH_ORDERS} orders as POST /api/v1/orders takes them")
+    if len(orders) > MAX_BATCH_ORDERS:
+        return api_error(422, f"{len(orders)} orders in one request; send at most {MAX_BATCH_ORDERS} a request")
+    results, valid = {}, {}
+    for index, body in enumerate(orders):
+        try:
+            valid[index] = order_schema.load(body)
+        except (ValidationError, ValidationFailed) as exc:
+            results[index] = {"index": index, "errors": exc.messages}
+    placed_by = user.partner if user.role == "distributor" else None
+    for index, placed in zip(valid, place_orders(list(valid.values()), actor=f"api:{user.email}",
+                                                 placed_by=placed_by)):
+        results[index] = ({"index": index, "id": placed.order_id, "created": placed.created, "status": placed.status}
+                          if placed.placed else {"index": index, "errors": placed.errors})
+    answer = [results[index] for index in range(len(orders))]
+    return jsonify({"results": answer}), 207 if any("errors" in result for result in answer) else 200
 
 
 @bp.get("/orders")

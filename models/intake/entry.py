@@ -71,19 +71,37 @@ def _create(data: dict, *, actor: str, placed_by: Partner | None, scope: str | N
     customer = _buyer(data["customer_code"], placed_by)
     scope = scope or ops_scope(customer.id)  # the customer was created since _scope_of looked
     products = _products([line["sku"] for line in data["lines"]], hold_unknown=hold_unknown)
-    _prices_in_currency(data, products)
-    ship_to = data["ship_to"]
+    prices_in_currency(data, products)
+    priced, subtotal = price_lines(data, products)
+    # Placed straight into review: intake has nothing to decide, so it costs no message and no transaction of
+    # its own. The audit trail still shows both steps.
+    order = Order.create(**order_columns(data, customer=customer, placed_by=placed_by, scope=scope,
+                                         actor=actor, subtotal=subtotal), **source)
+    OrderLine.insert_many(line_rows(order.id, priced)).execute()
+    record_placement(order.id, actor=actor, reason=f"placed via {data['channel']}")
+    REVIEW.nudge([order.id])
+    return order
+
+
+def price_lines(data: dict, products: dict[str, Product]) -> tuple[list[tuple], Decimal]:
+    """Each line with its product (None: an unknown SKU kept for ops to match), unit price and total; the
+    subtotal."""
     priced, subtotal = [], Decimal("0")
     for line in data["lines"]:
-        product = products.get(line["sku"])  # None: unknown SKU kept for ops to match
+        product = products.get(line["sku"])
         price = line.get("unit_price")
         price = product.unit_price if price is None else price
         line_total = (price * line["quantity"]).quantize(CENT)
         subtotal += line_total
         priced.append((line, product, price, line_total))
-    # Placed straight into review: intake has nothing to decide, so it costs no message and no transaction of
-    # its own. The audit trail still shows both steps.
-    order = Order.create(
+    return priced, subtotal
+
+
+def order_columns(data: dict, *, customer: Partner, placed_by: Partner | None, scope: str, actor: str,
+                  subtotal: Decimal) -> dict:
+    """The order row of a placed body, already in review."""
+    ship_to = data["ship_to"]
+    return dict(
         channel=data["channel"], external_ref=data["external_ref"], intake_scope=scope, customer=customer,
         placed_by=placed_by, currency=data["currency"], priority=data.get("priority", 0),
         ship_to_name=ship_to["name"], ship_to_phone=ship_to.get("phone", ""),
@@ -91,29 +109,38 @@ def _create(data: dict, *, actor: str, placed_by: Partner | None, scope: str | N
         ship_to_city=ship_to["city"], ship_to_region=ship_to["region"],
         ship_to_postcode=ship_to.get("postcode", ""), ship_to_country=ship_to["country"].upper(),
         requested_delivery_date=data.get("requested_delivery_date"), notes=data.get("notes", ""),
-        submitted_by=actor, subtotal=subtotal, total=subtotal, status=ORDER_REVIEWING, **source,
+        submitted_by=actor, subtotal=subtotal, total=subtotal, status=ORDER_REVIEWING,
     )
-    OrderLine.insert_many([{"order": order.id, "line_no": line_no, "product": product.id if product else None,
-                            "sku": product.sku if product else line["sku"], "quantity": line["quantity"],
-                            "unit_price": price, "line_total": line_total}
-                           for line_no, (line, product, price, line_total) in enumerate(priced, start=1)]).execute()
-    record_placement(order.id, actor=actor, reason=f"placed via {data['channel']}")
-    REVIEW.nudge([order.id])
-    return order
+
+
+def line_rows(order_id: int, priced: list[tuple]) -> list[dict]:
+    """The order line rows of ``price_lines``' lines, numbered from 1."""
+    return [{"order": order_id, "line_no": line_no, "product": product.id if product else None,
+             "sku": product.sku if product else line["sku"], "quantity": line["quantity"],
+             "unit_price": price, "line_total": line_total}
+            for line_no, (line, product, price, line_total) in enumerate(priced, start=1)]
 
 
 def record_placement(order_id: int, *, actor: str, reason: str) -> None:
     """The audit trail of a placed order: received, then straight into review, in one insert."""
-    now = utc_now()
-    StatusChange.insert_many([
-        {"entity": "order", "entity_id": order_id, "from_status": None, "to_status": ORDER_RECEIVED,
-         "actor": actor, "reason": reason, "at": now},
-        {"entity": "order", "entity_id": order_id, "from_status": ORDER_RECEIVED, "to_status": ORDER_REVIEWING,
-         "actor": actor, "reason": INTO_REVIEW_REASON, "at": now}]).execute()
+    StatusChange.insert_many(placement_trail(order_id, actor=actor, reason=reason, at=utc_now())).execute()
+
+
+def placement_trail(order_id: int, *, actor: str, reason: str, at) -> list[dict]:
+    """The two audit rows of a placed order: received (``reason``), then into review."""
+    return [{"entity": "order", "entity_id": order_id, "from_status": None, "to_status": ORDER_RECEIVED,
+             "actor": actor, "reason": reason, "at": at},
+            {"entity": "order", "entity_id": order_id, "from_status": ORDER_RECEIVED, "to_status": ORDER_REVIEWING,
+             "actor": actor, "reason": INTO_REVIEW_REASON, "at": at}]
 
 
 def _buyer(code: str, placed_by: Partner | None) -> Partner:
-    customer = Partner.get_or_none(Partner.code == code)
+    return check_buyer(Partner.get_or_none(Partner.code == code), code, placed_by)
+
+
+def check_buyer(customer: Partner | None, code: str, placed_by: Partner | None) -> Partner:
+    """``customer`` (the partner of ``code``, None when none) if it may buy, placed by ``placed_by`` (itself or
+    its distributor); ValidationFailed otherwise."""
     if customer is None or not customer.is_buyer:
         raise ValidationFailed({"customer_code": [f"unknown customer {code!r}"]})
     if placed_by is not None and customer.id != placed_by.id and customer.distributor_id != placed_by.id:
@@ -121,7 +148,7 @@ def _buyer(code: str, placed_by: Partner | None) -> Partner:
     return customer
 
 
-def _prices_in_currency(data: dict, products: dict[str, Product]) -> None:
+def prices_in_currency(data: dict, products: dict[str, Product]) -> None:
     """A catalogue price applies only in its own currency; we do not convert."""
     missing = {i: {"unit_price": [f"required: the catalogue price of {line['sku']} is in "
                                   f"{products[line['sku']].currency}, the order in {data['currency']}"]}
@@ -137,7 +164,17 @@ def _prices_in_currency(data: dict, products: dict[str, Product]) -> None:
 
 def _products(skus: list[str], *, hold_unknown: bool = False) -> dict[str, Product]:
     """The active catalogue products of ``skus``; an unknown SKU is refused unless held."""
-    found = {p.sku: p for p in Product.select().where(Product.sku.in_(skus), Product.active == True)}  # noqa: E712
+    return check_skus(skus, catalogue(skus), hold_unknown=hold_unknown)
+
+
+def catalogue(skus: list[str]) -> dict[str, Product]:
+    """The active products of ``skus`` by SKU, in one query."""
+    return {p.sku: p for p in Product.select().where(Product.sku.in_(skus), Product.active == True)}  # noqa: E712
+
+
+def check_skus(skus: list[str], found: dict[str, Product], *, hold_unknown: bool = False) -> dict[str, Product]:
+    """``found`` (the catalogue's products by SKU) when every one of ``skus`` is there (or unknown ones are
+    held); ValidationFailed naming the unknown lines otherwise."""
     unknown = {i: {"sku": [f"unknown SKU {sku!r}"]} for i, sku in enumerate(skus) if sku not in found}
     if unknown and not hold_unknown:
         raise ValidationFailed({"lines": unknown})

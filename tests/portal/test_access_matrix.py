@@ -58,7 +58,7 @@ PARTNER_ROUTES = {  # endpoint -> partner roles it serves (scoped to their own d
     "returns.my_returns": DESK, "returns.my_return": DESK, "shipments.my_shipments": DESK, "shipments.detail": DESK,
     "shipment_documents.ops_dispatch_note": DESK, "shipment_documents_api.api_dispatch_note": DESK,
     "api.create_order": DESK, "api.list_orders": DESK, "api.get_order": DESK, "api.cancel": DESK,
-    "api_intake.import_orders": DESK,
+    "api.create_orders": DESK, "api_intake.import_orders": DESK,
     "api_intake.get_batch": DESK, "api_intake.get_batch_errors": DESK, "api_returns.create_return": DESK,
     "api_returns.get_return": DESK, "api_events.list_events": DESK,
     "api_stock.list_stock": ANY_USER, "api_forecasts.list_forecasts": ("supplier",),
@@ -152,6 +152,9 @@ def b_bodies(b_ids: dict[str, list]) -> dict[str, list[dict]]:
     return {
         "api.create_order": [{"channel": "api", "external_ref": "ALFA-FOR-B-1", "customer_code": "CUST2",
                               "currency": "USD", "ship_to": ship_to, "lines": [{"sku": "WIDGET", "quantity": 1}]}],
+        "api.create_orders": [{"orders": [{"channel": "api", "external_ref": "ALFA-FOR-B-3", "customer_code": "CUST2",
+                                           "currency": "USD", "ship_to": ship_to,
+                                           "lines": [{"sku": "WIDGET", "quantity": 1}]}]}],
         "api_returns.create_return": [{"order_id": order_id, "resolution": "refund", "reason": "damaged",
                                        "comment": "", "lines": [{"sku": "WIDGET", "quantity": 1}]}
                                       for order_id in b_ids["order_id"]],
