@@ -32,6 +32,7 @@ class Figures:
     placers: int = 1  # placing processes or threads
     placer_kind: str = "process"  # or "thread"
     rate: float | None = None  # orders/s the placers were paced to; None: as fast as they could
+    placing_batch: int | None = None  # bodies per place_orders call; None: one by one through place_order
 
     @property
     def orders_per_s(self) -> float:
@@ -58,6 +59,10 @@ def placer_words(count: int, kind: str) -> str:
     return f"{count} {kind}{('es' if kind.endswith('s') else 's') if count > 1 else ''}"
 
 
+def _placing(figures: Figures) -> str:
+    return f"place_orders in batches of {figures.placing_batch}" if figures.placing_batch else "place_order"
+
+
 def report_lines(figures: Figures) -> list[str]:
     """The human-readable report, one figure a line."""
     f = figures
@@ -71,7 +76,7 @@ def report_lines(figures: Figures) -> list[str]:
     return [
         f"raw      {f.raw_messages} no-op messages consumed at {f.raw_rate:,.0f} msgs/s by the same workers",
         f"placed   {f.orders} orders in {f.placing_seconds:.2f} s ({f.orders / f.placing_seconds:,.0f} orders/s, "
-        f"{placers} through the API's validation and place_order{paced})",
+        f"{placers} through the API's validation and {_placing(f)}{paced})",
         f"shipped  {f.shipped}/{f.orders} in {f.span_seconds:.2f} s from the first placed to the last waybill: "
         f"{f.orders_per_s:,.1f} orders/s end to end, {f.ratio:.4f} of the raw rate",
         f"latency  placed → waybill p50 {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms, "

@@ -1,5 +1,6 @@
 """The placers of `oms bench pipeline`: each places its share of the orders as the API does (validation, then
-`place_order`), as fast as it can or paced to a rate, counted (CPU and SQL) with the rest of the system.
+`place_order`, or `place_orders` a batch at a time as POST /api/v1/orders/batch does), as fast as it can or paced
+to a rate, counted (CPU and SQL) with the rest of the system.
 
 On PostgreSQL each is a process of its own. On SQLite each is a thread of the bench process, which holds the
 worker threads too, as `oms up` does: a process of its own would wait for SQLite's file lock, whose busy handler
@@ -22,10 +23,11 @@ READY_SECONDS = 120.0  # to start Python, import the application and bind the da
 START_DELAY = 0.05  # seconds from "go" to the first order, so every placer starts on the same schedule
 
 
-def place_share(conn, bodies: list[dict], rate: float | None, offset: float, bind: bool = True) -> None:
+def place_share(conn, bodies: list[dict], rate: float | None, offset: float, batch: int | None = None,
+                bind: bool = True) -> None:
     """In a placer: (in a process of its own, ``bind``: count and bind the database from the settings,) say ready,
-    place each body when due (the n-th at go + offset + n / rate, or at once when there is no rate), send back the
-    ids, wait to be told to quit."""
+    place each body when due (the n-th at go + offset + n / rate, or at once when there is no rate) or, with
+    ``batch``, each batch when its last body is due, send back the ids, wait to be told to quit."""
     if bind:
         from portal.bench_counters import install_from_env
 
@@ -35,8 +37,6 @@ def place_share(conn, bodies: list[dict], rate: float | None, offset: float, bin
 
         bind_database(load_settings().database_url)
     from models.core.db import connection
-    from models.intake.entry import place_order
-    from schemas.orders import order_schema
 
     conn.send("ready")
     go = conn.recv()
@@ -45,15 +45,36 @@ def place_share(conn, bodies: list[dict], rate: float | None, offset: float, bin
         while time.monotonic() < go:
             time.sleep(go - time.monotonic())
         started = time.monotonic()
-        for number, body in enumerate(bodies):
+        step = batch or 1
+        for start in range(0, len(bodies), step):
+            chunk = bodies[start:start + step]
             if rate:
-                due = go + offset + number / rate
+                due = go + offset + (start + len(chunk) - 1) / rate
                 if due > time.monotonic():
                     time.sleep(due - time.monotonic())
-            ids.append(place_order(order_schema.load(body), actor=ACTOR)[0].id)
+            ids.extend(_place_batch(chunk) if batch else [_place_one(chunk[0])])
         finished = time.monotonic()
     conn.send((ids, started, finished))
     conn.recv()  # stay alive (and measurable) until the bench's last reading
+
+
+def _place_one(body: dict) -> int:
+    from models.intake.entry import place_order
+    from schemas.orders import order_schema
+
+    return place_order(order_schema.load(body), actor=ACTOR)[0].id
+
+
+def _place_batch(bodies: list[dict]) -> list[int]:
+    """Validate each body as POST /api/v1/orders/batch does, then place them all in one transaction."""
+    from models.intake.batch_entry import place_orders
+    from schemas.orders import order_schema
+
+    results = place_orders([order_schema.load(body) for body in bodies], actor=ACTOR)
+    refused = [result.errors for result in results if not result.placed]
+    if refused:
+        raise click.ClickException(f"{len(refused)} bench orders refused, the first: {refused[0]}")
+    return [result.order_id for result in results]
 
 
 @dataclass(frozen=True)
@@ -66,13 +87,14 @@ class Placers:
     """K spawned processes (``threads``: threads of this process), started and ready before the measured window,
     then let go together."""
 
-    def __init__(self, bodies: list[dict], count: int, rate: float | None, *, threads: bool = False) -> None:
+    def __init__(self, bodies: list[dict], count: int, rate: float | None, *, threads: bool = False,
+                 batch: int | None = None) -> None:
         context = multiprocessing.get_context("spawn")
         self.processes, self.threads, self.pipes = [], [], []
         for k in range(count):
             ours, theirs = context.Pipe()
             share = bodies[k::count]  # round robin: with a rate, together they place at ``rate``
-            args = (theirs, share, rate / count if rate else None, k / rate if rate else 0.0)
+            args = (theirs, share, rate / count if rate else None, k / rate if rate else 0.0, batch)
             if threads:
                 thread = threading.Thread(target=place_share, name=f"{PLACER}-{k}", args=(*args, False),
                                           daemon=True)

@@ -33,8 +33,12 @@ from portal.bench_settings import (
               help="orders/s placed, all placers together (latency at a given load)  [default: as fast as they can]")
 @click.option("--max-batch", type=click.IntRange(min=1),
               help="order ids per message at most when the relay merges a stage's nudges (OMS_STAGE_MAX_BATCH)")
+@click.option("--placing", type=click.Choice(["api", "batch"]), default="api", show_default=True,
+              help="api: one order a call (place_order); batch: --placing-batch orders a call (place_orders)")
+@click.option("--placing-batch", default=200, show_default=True, type=click.IntRange(min=1, max=500),
+              help="orders per place_orders call with --placing batch")
 def bench_pipeline(orders: int, lines: int, threads: int, processes: int, raw_messages: int, placers: int | None,
-                   rate: float | None, max_batch: int | None) -> None:
+                   rate: float | None, max_batch: int | None, placing: str, placing_batch: int) -> None:
     """Place ORDERS orders on a fresh demo world while the pipeline runs, and time them to their waybills.
 
     Runs on OMS_DATABASE_URL (empty: use a disposable one) and OMS_BROKER_URL like every command, with worker
@@ -45,7 +49,8 @@ def bench_pipeline(orders: int, lines: int, threads: int, processes: int, raw_me
     folder = Path(tempfile.mkdtemp(prefix="oms-bench-pipeline-"))
     try:
         clean = _run(folder, orders=orders, lines=lines, threads=threads, processes=processes,
-                     raw_messages=raw_messages, placers=placers, rate=rate, max_batch=max_batch)
+                     raw_messages=raw_messages, placers=placers, rate=rate, max_batch=max_batch,
+                     batch=placing_batch if placing == "batch" else None)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if not clean:
@@ -75,7 +80,7 @@ def _free_port() -> int:
 
 
 def _run(folder: Path, *, orders: int, lines: int, threads: int, processes: int, raw_messages: int,
-         placers: int | None, rate: float | None, max_batch: int | None) -> bool:
+         placers: int | None, rate: float | None, max_batch: int | None, batch: int | None = None) -> bool:
     from models.core.db import bind_database, connection
     from models.core.migrate import upgrade_database
     from portal.bench_counters import install, uncounted
@@ -97,6 +102,7 @@ def _run(folder: Path, *, orders: int, lines: int, threads: int, processes: int,
     stack = Stack(settings, broker, folder, processes=processes, threads=threads)
     placing = placer_words(placers, "placing thread" if settings.uses_sqlite else "placing process")
     paced = f" at {rate:,.0f} orders/s" if rate else ""
+    placing += f" in batches of {batch}" if batch else ""
     click.echo(f"bench: {orders} orders × {lines} lines on {where(settings)}, {stack.layout}; {placing}{paced}; "
                f"up to {settings.stage_max_batch} ids a message")
     try:
@@ -105,7 +111,8 @@ def _run(folder: Path, *, orders: int, lines: int, threads: int, processes: int,
             with uncounted():
                 wait_outbox_drained(timeout=120)  # the demo world's own messages; the workers are up by then
             raw_rate = stack.raw_rate(bench_noop, raw_messages)
-            figures, books = _measure(settings, stack, bodies, raw_messages, raw_rate, placers=placers, rate=rate)
+            figures, books = _measure(settings, stack, bodies, raw_messages, raw_rate, placers=placers, rate=rate,
+                                      batch=batch)
     finally:
         stack.stop()
     with connection(), uncounted():
@@ -116,7 +123,7 @@ def _run(folder: Path, *, orders: int, lines: int, threads: int, processes: int,
 
 
 def _measure(settings, stack, bodies: list[dict], raw_messages: int, raw_rate: float, *, placers: int,
-             rate: float | None):
+             rate: float | None, batch: int | None = None):
     """Place the orders (processes started and ready before the window) and wait for their waybills, between the
     meter's two readings."""
     from portal.bench_counters import uncounted
@@ -125,7 +132,7 @@ def _measure(settings, stack, bodies: list[dict], raw_messages: int, raw_rate: f
     from portal.bench_orders import carrier_books, outcome, wait_settled
     from portal.bench_placers import Placers
 
-    placing = Placers(bodies, placers, rate, threads=settings.uses_sqlite)
+    placing = Placers(bodies, placers, rate, threads=settings.uses_sqlite, batch=batch)
     try:
         meter = Meter(settings, stack.folder / "counters", stack.relay_broker, placers=placing.pids,
                       workers=stack.worker_pid)
@@ -145,7 +152,7 @@ def _measure(settings, stack, bodies: list[dict], raw_messages: int, raw_rate: f
                       side_cpu_seconds=usage.side_cpu_seconds, statements=usage.statements,
                       published=usage.published, outbox_rows=usage.outbox_rows, raw_messages=raw_messages,
                       raw_rate=raw_rate, statements_by_part=usage.statements_by_part, placers=placers, rate=rate,
-                      placer_kind="thread" if settings.uses_sqlite else "process")
+                      placer_kind="thread" if settings.uses_sqlite else "process", placing_batch=batch)
     return figures, books
 
 

@@ -66,6 +66,16 @@ def test_the_pipeline_bench_on_sqlite_with_the_in_process_broker():
     assert placed and float(placed.group(1)) >= 10 / 30, output  # the 12th is due 11/30 s after the first
 
 
+@pytest.mark.slow(seconds=15)
+def test_the_pipeline_bench_places_in_batches_through_place_orders():
+    output, result = _bench_pipeline(_environment(), 12, "--placing", "batch", "--placing-batch", "5",
+                                     "--rate", "60")
+    assert "1 placing thread in batches of 5 at 60 orders/s" in output, output
+    _assert_sane(output, result, 12)
+    placed = re.search(r"^placed   12 orders in ([\d.]+) s .*place_orders in batches of 5, paced at 60", output, re.M)
+    assert placed and float(placed.group(1)) >= 11 / 60, output  # the last batch is due when its 12th order is
+
+
 def _delete_queues(url: str) -> None:
     connection = pika.BlockingConnection(pika.URLParameters(url))
     channel = connection.channel()
