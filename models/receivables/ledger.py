@@ -15,7 +15,7 @@ import peewee
 from models.core.audit import StatusChange
 from models.core.base import CENT, BaseModel, MoneyField, utc_now
 from models.core.bulk import CHUNK, update_from_values
-from models.core.db import database, lock_for_update
+from models.core.db import database, lock_against_writers
 from models.core.errors import ValidationFailed
 from models.core.registry import register_tables
 from models.orders.tables import Order
@@ -112,7 +112,7 @@ def applications_of(payment_id: int) -> list[tuple[str, Decimal]]:
 
 def lock_customer(customer_id: int) -> Partner | None:
     """The customer row, locked until the transaction ends; the one lock every receivables write takes."""
-    return lock_for_update(Partner.select().where(Partner.id == customer_id)).first()
+    return lock_against_writers(Partner.select().where(Partner.id == customer_id)).first()
 
 
 def issue_invoice(order: Order, *, actor: str) -> Invoice:
@@ -132,7 +132,7 @@ def issue_invoices(orders: Iterable[Order], *, actor: str) -> list[Invoice]:
     orders = sorted({order.id: order for order in orders}.values(), key=lambda order: order.id)
     if not orders:
         return []
-    customers = {customer.id: customer for customer in lock_for_update(
+    customers = {customer.id: customer for customer in lock_against_writers(
         Partner.select(Partner.id, Partner.payment_terms_days, Partner.outstanding_balance)
         .where(Partner.id.in_(sorted({order.customer_id for order in orders}))).order_by(Partner.id))}
     issued = utc_now()

@@ -4,7 +4,7 @@ statements whatever the batch size."""
 from __future__ import annotations
 
 from models.core.bulk import BatchResult, Move, transition_many
-from models.core.db import database, lock_for_update
+from models.core.db import database, lock_against_writers, lock_for_update
 from models.core.stages import ALLOCATION
 from models.orders.states import (
     ORDER_APPROVED,
@@ -44,7 +44,7 @@ def review_orders(order_ids: list[int], *, actor: str) -> BatchResult:
             return result
         # Locking the customers (after the orders, in id order) serializes reviews of one customer, so two
         # orders cannot both squeeze under the same credit limit.
-        customers = {customer.id: customer for customer in lock_for_update(
+        customers = {customer.id: customer for customer in lock_against_writers(
             Partner.select().where(Partner.id.in_(sorted({order.customer_id for order in orders})))
             .order_by(Partner.id))}
         rule_set_id, settings = rule_set_in_force()
