@@ -6,7 +6,7 @@ import logging
 import select
 import threading
 import time
-from typing import Callable
+from typing import Callable, Iterator
 
 import peewee
 
@@ -17,16 +17,22 @@ SLICE = 0.25  # seconds: how often a wait looks at the stop event
 RECONNECT_SECONDS = 1.0  # after a failed connection, the relay polls this long before trying again
 
 
+def slices(stop: threading.Event, timeout: float) -> Iterator[float]:
+    """Pauses of at most SLICE seconds until ``timeout`` has passed or ``stop`` is set."""
+    deadline = time.monotonic() + timeout
+    while not stop.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        yield min(left, SLICE)
+
+
 class Polling:
     """Wait for ``outbox.written`` (set by this process's writes) or the timeout: SQLite and the embedded system."""
 
     def wait(self, stop: threading.Event, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not stop.is_set():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
-            if outbox.written.wait(min(left, SLICE)):
+        for pause in slices(stop, timeout):
+            if outbox.written.wait(pause):
                 outbox.written.clear()
                 return
 
@@ -43,18 +49,14 @@ class Listening:
         self.retry_at = 0.0
 
     def wait(self, stop: threading.Event, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while not stop.is_set():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return
+        for pause in slices(stop, timeout):
             if self.conn is None:
                 if time.monotonic() < self.retry_at or not self._listen():
-                    stop.wait(min(left, SLICE))
+                    stop.wait(pause)
                     continue
                 return  # rows may have been committed while nobody listened: one pass now
             try:
-                if select.select([self.conn], [], [], min(left, SLICE))[0] or self.conn.notifies:
+                if select.select([self.conn], [], [], pause)[0] or self.conn.notifies:
                     self.conn.poll()
                     if self.conn.notifies:
                         self.conn.notifies.clear()
