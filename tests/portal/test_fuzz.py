@@ -37,6 +37,7 @@ QUERY_PARAMS = ("q", "status", "before", "after", "page", "limit", "sku", "wareh
 # Valid bodies per endpoint (by rule), so that a swapped field is read past the first check.
 BODIES = {
     "/api/v1/orders": order_body("FUZZ-1"),
+    "/api/v1/orders/batch": {"orders": [order_body("FUZZ-2"), order_body("FUZZ-3")]},
     "/api/v1/orders/<int:order_id>/cancel": {"reason": "changed mind"},
     "/api/v1/orders/<int:order_id>/release": {"comment": "ok"},
     "/api/v1/orders/<int:order_id>/reject": {"comment": "no"},

@@ -29,7 +29,8 @@ from tests.factories import make_world, order_body
 from tests.portal.conftest import USERS, place
 
 CHANNEL_SECRET = "malformed-channel-secret"
-JSON_POSTS = ["/api/v1/orders", "/api/v1/orders/1/cancel", "/api/v1/orders/1/release", "/api/v1/orders/1/reject",
+JSON_POSTS = ["/api/v1/orders", "/api/v1/orders/batch", "/api/v1/orders/1/cancel", "/api/v1/orders/1/release",
+              "/api/v1/orders/1/reject",
               "/api/v1/payments", "/api/v1/stock/adjustments", "/api/v1/stock/transfers",
               "/api/v1/purchase-orders/PO-1/receipts", "/api/v1/purchase-orders", "/api/v1/purchase-orders/PO-1/send",
               "/api/v1/purchase-orders/PO-1/cancel", "/api/v1/purchase-orders/PO-1/close",

@@ -300,10 +300,10 @@ def test_no_quote_answering_books_with_the_first_candidate_and_counts_the_attemp
     carrier()
     shipment_id = ready_shipment()
 
-    def down(self, request):
+    def down(self, requests):
         raise CarrierUnavailable("quotes are down")
 
-    monkeypatch.setattr("workers.carriers.sandbox.SandboxCarrier.quote", down)
+    monkeypatch.setattr("workers.carriers.sandbox.SandboxCarrier.quote_many", down)
     request_waybill(shipment_id)
     waybill = waybill_of(shipment_id)
     assert (waybill.carrier, waybill.status, waybill.attempts, shipment_status(shipment_id)) == \
