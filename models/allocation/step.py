@@ -20,7 +20,13 @@ from models.allocation.rules import (
 )
 from models.allocation.unstocked import order_dropship, split_backorder
 from models.core.base import utc_now
-from models.core.bulk import CHUNK, BatchResult, Move, quote, transition_many
+from models.core.bulk import (
+    BatchResult,
+    Move,
+    quote,
+    transition_many,
+    update_from_values,
+)
 from models.core.bulk_insert import insert_values
 from models.core.db import database
 from models.core.errors import InvariantViolated, StockMoved
@@ -215,20 +221,10 @@ def _reserve(allocating: list[_Planned], inputs: BatchInputs) -> list[int]:
 
 def _reserve_stock(units: dict[int, int]) -> set[int]:
     """``reserved += units`` on each stock row that still has the units free; returns the rows updated."""
-    table, param = quote(Stock._meta.table_name), database.param
-    now = utc_now()
-    items = sorted(units.items())
-    updated: set[int] = set()
-    for start in range(0, len(items), CHUNK):
-        chunk = items[start:start + CHUNK]
-        values = ", ".join(f"({param}, {param})" for _ in chunk)
-        sql = (f'UPDATE {table} SET "reserved" = {table}."reserved" + v."units", "updated_at" = {param} '
-               f'FROM (SELECT column1 AS "id", column2 AS "units" FROM (VALUES {values}) AS vv) AS v '
-               f'WHERE {table}."id" = v."id" AND {table}."on_hand" - {table}."reserved" >= v."units" '
-               f'RETURNING {table}."id"')
-        params = [now, *(value for item in chunk for value in item)]
-        updated.update(row[0] for row in database.execute_sql(sql, params).fetchall())
-    return updated
+    table = quote(Stock._meta.table_name)
+    return update_from_values(Stock, ("id", "units"), sorted(units.items()), {"updated_at": utc_now()},
+                              increments={"reserved": "units"},
+                              extra_where=f'{table}."on_hand" - {table}."reserved" >= v."units"')
 
 
 def _create_shipments(allocating: list[_Planned]) -> None:

@@ -76,11 +76,12 @@ def update_from_values(model: type[peewee.Model], columns: Sequence[str], rows: 
                        constants: dict[str, object] | None = None, *, set_from_values: Sequence[str] = (),
                        match: Sequence[tuple[str, str]] = (("id", "id"),),
                        extra_where: str = "", extra_params: Sequence = (),
-                       casts: dict[str, str] | None = None) -> set[int]:
-    """``UPDATE model SET col = v.col …, col = constant … FROM (VALUES rows) AS v(columns) WHERE match
-    [AND extra_where] RETURNING model.id``; returns the ids updated. ``set_from_values`` names columns of
-    ``columns`` written to the same-named table column; ``match`` pairs (table column, values column). ``casts`` types a values column for PostgreSQL, which
-    reads a column of parameters as text (e.g. ``{"total": "NUMERIC(14, 2)"}``; needed for a NULL or a date)."""
+                       casts: dict[str, str] | None = None, increments: dict[str, str] | None = None) -> set[int]:
+    """``UPDATE model SET col = v.col …, col = col + v.x …, col = constant … FROM (VALUES rows) AS v(columns)
+    WHERE match [AND extra_where] RETURNING model.id``; returns the ids updated. ``set_from_values`` names columns
+    of ``columns`` written to the same-named table column; ``increments`` maps a table column to the values column
+    added to it; ``match`` pairs (table column, values column). ``casts`` types a values column for PostgreSQL,
+    which reads a column of parameters as text (e.g. ``{"total": "NUMERIC(14, 2)"}``; needed for a NULL or a date)."""
     if not rows:
         return set()
     table = model._meta.table_name
@@ -93,6 +94,8 @@ def update_from_values(model: type[peewee.Model], columns: Sequence[str], rows: 
         values_sql = ", ".join("(" + ", ".join([param] * width) + ")" for _ in chunk)
         params: list = []
         assignments = [f"{quote(name)} = v.{quote(name)}" for name in set_from_values]
+        assignments += [f"{quote(column)} = {quote(table)}.{quote(column)} + v.{quote(name)}"
+                        for column, name in (increments or {}).items()]
         for name, node in constants.items():  # plain values, the same for every row
             assignments.append(f"{quote(name)} = {param}")
             params.append(driver_value(node))

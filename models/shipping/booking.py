@@ -241,16 +241,11 @@ def take_from_stock(taken: Mapping[int, int], now: datetime) -> None:
     stock_ids = sorted(taken)
     if not is_sqlite():  # the order every stock writer locks in; SQLite holds the write lock already
         list(Stock.select(Stock.id).where(Stock.id.in_(stock_ids)).order_by(Stock.id).for_update().tuples())
-    table, param = quote(Stock._meta.table_name), database.param
-    for chunk in peewee.chunked(stock_ids, CHUNK):
-        values = ", ".join([f"({param}, {param})"] * len(chunk))
-        sql = (f"UPDATE {table} SET on_hand = {table}.on_hand - v.quantity, "
-               f"reserved = {table}.reserved - v.quantity, updated_at = {param} "
-               f"FROM (SELECT CAST(column1 AS INTEGER) AS id, CAST(column2 AS INTEGER) AS quantity "
-               f"FROM (VALUES {values}) AS vv) AS v "
-               f"WHERE {table}.id = v.id AND {table}.reserved >= v.quantity RETURNING {table}.id")
-        params = [now] + [value for stock_id in chunk for value in (stock_id, taken[stock_id])]
-        moved = {row[0] for row in database.execute_sql(sql, params).fetchall()}
-        if len(moved) != len(chunk):
-            short = sorted(set(chunk) - moved)
-            raise InvariantViolated(f"stock {short} holds less than the reservations shipped from it")
+    table = quote(Stock._meta.table_name)
+    moved = update_from_values(Stock, ("id", "change"), [(stock_id, -taken[stock_id]) for stock_id in stock_ids],
+                               {"updated_at": now}, increments={"on_hand": "change", "reserved": "change"},
+                               extra_where=f'{table}."reserved" + v."change" >= 0',
+                               casts={"id": "INTEGER", "change": "INTEGER"})
+    if moved != set(stock_ids):
+        short = sorted(set(stock_ids) - moved)
+        raise InvariantViolated(f"stock {short} holds less than the reservations shipped from it")

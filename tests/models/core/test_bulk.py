@@ -59,3 +59,13 @@ def test_update_from_values_writes_each_rows_own_values_exactly(any_db):
                                  casts={"total": "NUMERIC(14, 2)"})
     assert updated == {o.id for o in orders}
     assert [Order.get_by_id(o.id).total for o in orders] == [Decimal("10.05"), Decimal("20.10"), Decimal("30.15")]
+
+
+def test_update_from_values_adds_to_a_column_only_where_the_guard_holds(any_db):
+    first, second = make_order(ORDER_REVIEWING), make_order(ORDER_REVIEWING)
+    Order.update(priority=5).where(Order.id == second.id).execute()
+    updated = update_from_values(Order, ("id", "delta"), [(first.id, -2), (second.id, -2)],
+                                 increments={"priority": "delta"}, extra_where='"order"."priority" + v."delta" >= 0',
+                                 casts={"id": "INTEGER", "delta": "INTEGER"})
+    assert updated == {second.id}
+    assert [Order.get_by_id(o.id).priority for o in (first, second)] == [0, 3]
