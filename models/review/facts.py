@@ -49,11 +49,6 @@ ZERO = Decimal("0.00")
 Line = tuple[int, str, int, int | None, bool | None, int | None, bool | None]
 
 
-def load_review_facts(order: Order, customer: Partner, settings: RuleSettings) -> ReviewFacts:
-    """The facts about ``order`` (its customer row already locked by the caller)."""
-    return ReviewBatch.load([order], {customer.id: customer}, settings).facts_for(order)
-
-
 @dataclass
 class ReviewBatch:
     """The facts of a batch of orders under review, loaded together. ``facts_for`` hands them out per order and

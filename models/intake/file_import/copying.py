@@ -35,12 +35,6 @@ def copy_lines(model: type[peewee.Model], fields: Iterable, lines: Iterable[str]
         raise
 
 
-def copy_rows(model: type[peewee.Model], fields: list, rows: Iterable[tuple]) -> None:
-    """COPY ``rows`` (tuples in ``fields`` order, each value in its column's Python type) into ``model``'s
-    table."""
-    copy_lines(model, fields, ("\t".join([copy_value(value) for value in row]) + "\n" for row in rows))
-
-
 def copy_value(value) -> str:
     """A value in COPY's text format: None as NULL, text with its tabs, line breaks and backslashes escaped."""
     if value is None:
