@@ -127,11 +127,3 @@ def driver_value(value):
         return str(value)
     return value
 
-
-def status_of(entity: str, ids: Iterable[int]) -> dict[int, str]:
-    """The current status of each of ``ids`` in one query."""
-    model = status_table(entity)
-    ids = sorted(set(ids))
-    if not ids:
-        return {}
-    return dict(model.select(model.id, model.status).where(model.id.in_(ids)).tuples())
