@@ -58,6 +58,7 @@ class Settings:
     po_confirm_days: int = 3  # a sent stock purchase order should be answered within this many days
     dropship_confirm_hours: int = 24  # a drop-ship order unconfirmed this long raises an alert to ops
     stage_max_batch: int = 500  # order ids per pipeline message at most (the relay merges nudges up to it)
+    broker_management_url: str = ""  # RabbitMQ management API (http://user:pass@host:15672); "" without RabbitMQ
 
     @property
     def uses_sqlite(self) -> bool:
@@ -117,6 +118,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         po_confirm_days=_number(env, "OMS_PO_CONFIRM_DAYS", 3, int, minimum=1),
         dropship_confirm_hours=_number(env, "OMS_DROPSHIP_CONFIRM_HOURS", 24, int, minimum=1),
         stage_max_batch=_number(env, "OMS_STAGE_MAX_BATCH", 500, int, minimum=1),
+        broker_management_url=_management_url(env, _broker_url(env)),
     )
 
 
@@ -143,6 +145,21 @@ def _broker_url(env: Mapping[str, str]) -> str:
             "or leave it unset for the in-process broker"
         )
     return url
+
+
+def _management_url(env: Mapping[str, str], broker_url: str) -> str:
+    """OMS_BROKER_MANAGEMENT_URL, or by default the AMQP host on port 15672 with the AMQP credentials."""
+    if not broker_url:
+        return ""
+    url = env.get("OMS_BROKER_MANAGEMENT_URL", "")
+    if url:
+        if urlparse(url).scheme not in ("http", "https") or not urlparse(url).hostname:
+            raise ConfigError(f"OMS_BROKER_MANAGEMENT_URL={url!r}: expected http://user:password@host:15672")
+        return url
+    amqp = urlparse(broker_url)
+    credentials = f"{amqp.username or 'guest'}:{amqp.password or 'guest'}@"
+    scheme, port = ("https", 15671) if amqp.scheme == "amqps" else ("http", 15672)
+    return f"{scheme}://{credentials}{amqp.hostname or 'localhost'}:{port}"
 
 
 def _smtp_url(env: Mapping[str, str]) -> str:

@@ -40,7 +40,8 @@ JSON_POSTS = ["/api/v1/orders", "/api/v1/orders/batch", "/api/v1/orders/1/cancel
               "/api/v1/returns", "/api/v1/returns/1/approve",
               "/api/v1/returns/1/reject", "/api/v1/returns/1/receive", "/api/v1/returns/1/inspection",
               "/api/v1/refunds/1/paid", "/api/v1/carriers/sandbox/events", "/api/v1/channels/shop/webhook",
-              "/api/v1/replenishment/orders"]
+              "/api/v1/replenishment/orders", "/api/v1/dead-letters/1/retry", "/api/v1/dead-letters/1/discard",
+              "/api/v1/dead-letters/retry", "/api/v1/dead-letters/discard"]
 LIST_PAGES = ["/orders", "/ops/shipments", "/shipments", "/ops/returns", "/ops/holds", "/ops/inventory",
               "/ops/alerts", "/intake", "/imports"]
 

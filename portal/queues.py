@@ -1,0 +1,87 @@
+"""The queue cockpit for ops: each queue's depths, consumers and rates beside the outbox backlog and relay lag
+(``/ops/queues``), and the dead letters to retry or discard, one or many at once (``/ops/dead-letters``)."""
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField, StringField
+from wtforms.validators import Length
+
+from models.core.errors import ValidationFailed
+from models.operations.dead_letters import dead_letter_page, decide_dead_letters
+from models.operations.queue_rules import DEAD_LETTER_STATUSES, MAX_NOTE_CHARS
+from models.operations.queue_samples import hourly_rates
+from models.partners.tables import OPS_ROLES
+from portal.auth import role_required
+from portal.charts import line_chart
+from portal.params import MAX_DB_ID, id_arg
+from workers.queue_depths import STAGE_QUEUES
+from workers.queue_watch import queue_overview
+
+bp = Blueprint("queues", __name__)
+DECIDERS = ("ops_admin", "ops_agent")
+
+
+class DeadLetterDecisionForm(FlaskForm):
+    decision = SelectField(choices=[SelectChoice("retry", "Retry"), SelectChoice("discard", "Discard")])
+    note = StringField(validators=[Length(max=MAX_NOTE_CHARS)])
+
+
+@bp.get("/ops/queues")
+@role_required(*OPS_ROLES)
+def queues_page() -> ResponseReturnValue:
+    overview = queue_overview(current_app.config["OMS_SETTINGS"])
+    rates = hourly_rates()
+    chart = line_chart(title="Messages per minute, last hour", labels=rates["labels"],
+                       series={"in": rates["in"], "out": rates["out"], "ready": rates["ready"],
+                               "outbox backlog": rates["outbox"]}) if rates["labels"] else None
+    return render_template("ops/queues.html", overview=overview, chart=chart)
+
+
+@bp.get("/ops/dead-letters")
+@role_required(*OPS_ROLES)
+def dead_letters_page() -> ResponseReturnValue:
+    queue = request.args.get("queue", "")[:64]
+    status = request.args.get("status", "open")
+    status = status if status in ("", *DEAD_LETTER_STATUSES) else "open"
+    items, following = dead_letter_page(queue=queue, status=status, before=id_arg("before"))
+    return render_template("ops/dead_letters.html", items=items, following=following, queue=queue, status=status,
+                           queues=STAGE_QUEUES, statuses=DEAD_LETTER_STATUSES, form=DeadLetterDecisionForm(),
+                           may_decide=current_user.role in DECIDERS)
+
+
+@bp.post("/ops/dead-letters")
+@role_required(*DECIDERS)
+def decide() -> ResponseReturnValue:
+    """Retry or discard the ticked dead letters: a note is optional for one, required for several."""
+    form = DeadLetterDecisionForm()
+    back = redirect(url_for("queues.dead_letters_page", queue=request.args.get("queue", "")[:64]))
+    if not form.validate_on_submit():
+        flash("; ".join(f"{name}: {', '.join(errors)}" for name, errors in form.errors.items()), "error")
+        return back
+    ids = [int(value) for value in request.form.getlist("ids")
+           if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_DB_ID]
+    if not ids:
+        flash("Tick the dead letters to decide.", "error")
+        return back
+    try:
+        decided = decide_dead_letters(ids, form.decision.data, actor=current_user.email,
+                                      note=(form.note.data or "").strip(), bulk=len(ids) > 1)
+    except ValidationFailed as exc:
+        flash(str(exc), "error")
+        return back
+    verb = "retried" if form.decision.data == "retry" else "discarded"
+    skipped = len(ids) - len(decided)
+    flash(f"{len(decided)} dead letter{'s' if len(decided) != 1 else ''} {verb}"
+          + (f"; {skipped} no longer open, left as they were" if skipped else "") + ".", "success")
+    return back
