@@ -15,6 +15,7 @@ from models.partners.accounts import create_user
 from models.partners.tables import Partner
 from models.planning.demo_history import seed_demo_history
 from models.receivables.ledger import set_opening_balance
+from models.reports.sales_rollup import rebuild_rollups
 from models.supply.demo_purchases import seed_demo_purchases
 
 SEED = 42
@@ -98,6 +99,7 @@ def seed_demo(*, password: str = "demo-pass-123") -> DemoSeed:
         history_orders = seed_demo_history(seed=SEED)
         logins = _seed_logins(password, supplier_code=SUPPLIERS[0][0], distributor_code=DISTRIBUTORS[0][0])
         purchase_orders = seed_demo_purchases(SUPPLIERS[0][0], today=utc_now().date())
+        rebuild_rollups()  # the history was written directly, not shipped through the pipeline
     return DemoSeed(warehouses=len(warehouses), lanes=Lane.select().count(), suppliers=len(suppliers),
                     products=len(products), stock_rows=stock_rows, distributors=len(distributors),
                     customers=len(customers), users=len(logins), logins=logins, history_orders=history_orders,

@@ -48,6 +48,16 @@ def line_chart(*, title: str, labels: Sequence[str], series: Mapping[str, Sequen
     return Markup(chart.render(is_unicode=True))
 
 
+def bar_chart(*, title: str, labels: Sequence[str], series: Mapping[str, Sequence[float | None]]) -> Markup:
+    """An inline <svg> bar chart of ``series`` (name -> one value per label, bars side by side per label), each
+    bar naming its value in a <title> like the points of ``line_chart``."""
+    chart = pygal.Bar(title=title, x_labels=list(labels), value_formatter=_number, **LAYOUT)
+    for name, values in series.items():
+        chart.add(name, list(values))
+    chart.add_xml_filter(_for_the_page(list(series), _number))
+    return Markup(chart.render(is_unicode=True))
+
+
 @cache
 def chart_stylesheet() -> str:
     """The CSS every chart of STYLE needs, its selectors scoped to the chart class instead of one chart's id."""
@@ -90,7 +100,7 @@ def _for_the_page(names: list[str], formatter: Callable[[float], str]) -> Callab
             if index is None or index >= len(names):
                 continue
             for dots in serie.iter():
-                if _has_class(dots, "dots"):
+                if _has_class(dots, "dots") or _has_class(dots, "bar"):
                     _add_point_title(dots, names[index])
         return root
     return rewrite

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import Response, request, stream_with_context
+from flask import Blueprint, Response, render_template, request, stream_with_context
 
 from models.core.base import utc_now
 from models.core.csv_export import csv_lines
@@ -57,3 +57,10 @@ def csv_url() -> str:
     args = request.args.to_dict(flat=False)
     args["format"] = ["csv"]
     return f"{request.path}?{urlencode(args, doseq=True)}"
+
+
+def page_errors(blueprint: Blueprint) -> None:
+    """A report page given a wrong range or filter answers 400 with what is wrong, in the portal's layout."""
+    def invalid(exc: ValidationFailed):
+        return render_template("reports/invalid.html", error=exc), 400
+    blueprint.register_error_handler(ValidationFailed, invalid)

@@ -15,6 +15,7 @@ from models.orders.states import (
 )
 from models.orders.tables import Order
 from models.receivables.ledger import issue_invoices
+from models.reports.sales_rollup import record_orders_shipped
 from models.shipping.states import SHIPMENT_CANCELLED, SHIPMENT_FAILED, SHIPMENT_READY
 from models.shipping.tables import Shipment
 from models.supply.states import PO_CANCELLED, PO_CLOSED, PO_RECEIVED
@@ -82,4 +83,5 @@ def ship_orders_when_complete(orders: Iterable[Order], *, actor: str) -> set[int
     shipped = transition_many("order", moves, ORDER_SHIPPED, actor=actor) if moves else set()
     if shipped:
         issue_invoices([by_id[order_id] for order_id in sorted(shipped)], actor=actor)  # raises the balances
+        record_orders_shipped(shipped)
     return shipped

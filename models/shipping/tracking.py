@@ -10,6 +10,7 @@ from models.core.base import utc_now
 from models.core.db import database
 from models.core.transitions import transition
 from models.orders.states import ORDER_DELIVERED, ORDER_SHIPPED
+from models.reports.sales_rollup import record_orders_delivered
 from models.returns.labels import is_return_label, mark_in_transit
 from models.shipping.completion import awaiting_supplier_purchases
 from models.shipping.events import record_shipment_event
@@ -118,8 +119,9 @@ def _apply(shipment_id: int, event: CarrierEvent, *, actor: str) -> None:
         undelivered = Shipment.select().where(Shipment.order == order_id, Shipment.status != SHIPMENT_DELIVERED,
                                               Shipment.status != SHIPMENT_CANCELLED).exists()
         if not undelivered:
-            transition("order", order_id, ORDER_DELIVERED, actor=actor, reason="all shipments delivered",
-                       expected=ORDER_SHIPPED)
+            if transition("order", order_id, ORDER_DELIVERED, actor=actor, reason="all shipments delivered",
+                          expected=ORDER_SHIPPED):
+                record_orders_delivered([order_id])
 
 
 def _close_delivered_dropship(shipment_id: int, *, actor: str) -> None:

@@ -1,0 +1,179 @@
+"""The statements that fill the report rollups from orders and their audit trail, shared by the pipeline (a batch of
+order ids, added or taken away) and the rebuild (every order, or the days of a range): one ``INSERT … SELECT …
+GROUP BY … ON CONFLICT DO UPDATE SET x = x + EXCLUDED.x`` per table, on PostgreSQL and SQLite alike. Rows are
+upserted in key order, so two batches shipping at once lock the rows they share in the same order: they queue,
+they do not deadlock."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from models.core.db import database, is_sqlite
+from models.reports.cycle_rules import DELIVERY_STEPS, SHIP_STEPS, STEPS, bucket_bounds
+from models.reports.tables import (
+    CYCLE_KEY,
+    SALES_KEY,
+    SALES_SUMMARY_KEY,
+    SKU_KEY,
+    SKU_SUMMARY_KEY,
+)
+
+ROLLUP_TABLES = ("report_sales_day", "report_sku_day", "report_sales_summary_day", "report_sku_summary_day",
+                 "report_cycle_time_day")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which orders a statement covers: ``ids`` (None: all) and the days of ``since``..``until`` (None: any);
+    ``counted_only`` keeps orders now shipped or delivered (off when taking away an order just moved back)."""
+
+    ids: Sequence[int] | None = None
+    since: date | None = None
+    until: date | None = None
+    counted_only: bool = True
+
+
+def add_sales(selection: Selection, *, sign: int = 1) -> None:
+    """Add (``sign`` 1) or take away (-1) the selected orders at order grain and at line grain, and in their
+    summaries."""
+    _run(_sales_sql(sign), selection, "s.shipped_at")
+    _run(_sku_sql(sign), selection, "s.shipped_at")
+    _run(_sales_sql(sign, "report_sales_summary_day", SALES_SUMMARY_KEY), selection, "s.shipped_at")
+    _run(_sku_sql(sign, "report_sku_summary_day", SKU_SUMMARY_KEY), selection, "s.shipped_at")
+
+
+def add_cycle_times(selection: Selection, steps: Sequence[str], *, sign: int = 1) -> None:
+    """Add (or take away) the selected orders' durations of ``steps`` (all of SHIP_STEPS or DELIVERY_STEPS)."""
+    end = "t.delivered_at" if tuple(steps) == DELIVERY_STEPS else "t.shipped_at"
+    if tuple(steps) not in (SHIP_STEPS, DELIVERY_STEPS):
+        raise ValueError(f"steps must be {SHIP_STEPS} or {DELIVERY_STEPS}")
+    _run(_cycle_sql(steps, sign), selection, end)
+
+
+def drop_empty_rows() -> None:
+    """Rows a take-away brought to zero orders: gone, so a kept rollup equals a rebuilt one row for row."""
+    for table in ROLLUP_TABLES:
+        database.execute_sql(f'DELETE FROM "{table}" WHERE "orders" = 0')
+
+
+def clear(table: str, since: date | None, until: date | None) -> None:
+    where, params = _day_where('"day"', since, until)
+    database.execute_sql(f'DELETE FROM "{table}" WHERE {where}', params)
+
+
+def _run(template: str, selection: Selection, day_source: str) -> None:
+    ids = list(selection.ids) if selection.ids is not None else None
+    if ids == []:
+        return
+    chunks = [ids[start:start + 500] for start in range(0, len(ids), 500)] if ids is not None else [None]
+    for chunk in chunks:
+        params: list = []
+        if chunk is None:
+            id_filter = "1 = 1"
+        else:
+            id_filter = f"sc.entity_id IN ({', '.join([database.param] * len(chunk))})"
+            params.extend(chunk)
+        status_filter = "o.status IN ('shipped', 'delivered')" if selection.counted_only else "1 = 1"
+        day_filter, day_params = _day_where(f"date({day_source})", selection.since, selection.until)
+        sql = template.format(ids=id_filter, status=status_filter, days=day_filter)
+        # The ids are bound in the leading WITH, the days once per place the template filters on them.
+        database.execute_sql(sql, params * template.count("{ids}") + day_params * template.count("{days}"))
+
+
+def _day_where(expression: str, since: date | None, until: date | None) -> tuple[str, list]:
+    clauses, params = [], []
+    if since is not None:
+        clauses.append(f"{expression} >= {database.param}")
+        params.append(since.isoformat())
+    if until is not None:
+        clauses.append(f"{expression} <= {database.param}")
+        params.append(until.isoformat())
+    return " AND ".join(clauses) or "1 = 1", params
+
+
+def _upsert(table: str, key: Sequence[str], sums: Sequence[str]) -> str:
+    updates = ", ".join(f'"{column}" = "{table}"."{column}" + EXCLUDED."{column}"' for column in sums)
+    return f'ON CONFLICT ({", ".join(chr(34) + c + chr(34) for c in key)}) DO UPDATE SET {updates}'
+
+
+SHIPPED = """WITH shipped AS (
+  SELECT sc.entity_id AS order_id, MAX(sc."at") AS shipped_at FROM "status_change" sc
+  WHERE sc.entity = 'order' AND sc.to_status = 'shipped' AND {ids} GROUP BY sc.entity_id)
+"""
+
+
+# Each rollup column of the sales tables as computed from an order ``o`` (and a line ``ol``) shipped at ``s``.
+ORDER_COLUMNS = {"day": "date(s.shipped_at)", "channel": "o.channel", "region": "o.ship_to_region",
+                 "customer_id": "o.customer_id", "placed_by_id": "COALESCE(o.placed_by_id, 0)",
+                 "currency": "o.currency", "sku": "ol.sku"}
+
+
+def _sales_sql(sign: int, table: str = "report_sales_day", key: Sequence[str] = SALES_KEY) -> str:
+    """Orders at order grain into ``table`` keyed by ``key``: orders, units and subtotals."""
+    columns = ", ".join(f'"{c}"' for c in (*key, "orders", "units", "revenue"))
+    keys = ", ".join(ORDER_COLUMNS[c] for c in key)
+    return (SHIPPED + f"""INSERT INTO "{table}" ({columns})
+SELECT {keys}, {sign} * COUNT(*), {sign} * SUM(COALESCE(u.units, 0)), {sign} * SUM(o.subtotal)
+FROM shipped s JOIN "order" o ON o.id = s.order_id
+LEFT JOIN (SELECT ol.order_id, SUM(ol.quantity) AS units FROM "order_line" ol
+           WHERE ol.order_id IN (SELECT order_id FROM shipped) GROUP BY ol.order_id) u ON u.order_id = o.id
+WHERE {{status}} AND {{days}}
+GROUP BY {keys}
+ORDER BY {", ".join(str(n + 1) for n in range(len(key)))}
+""" + _upsert(table, key, ("orders", "units", "revenue")))
+
+
+def _sku_sql(sign: int, table: str = "report_sku_day", key: Sequence[str] = SKU_KEY) -> str:
+    """Lines into ``table`` keyed by ``key`` (SKU among them): orders holding the SKU, units, line totals."""
+    columns = ", ".join(f'"{c}"' for c in (*key, "orders", "units", "revenue"))
+    keys = ", ".join(ORDER_COLUMNS[c] for c in key)
+    return (SHIPPED + f"""INSERT INTO "{table}" ({columns})
+SELECT {keys}, {sign} * COUNT(DISTINCT o.id), {sign} * SUM(ol.quantity), {sign} * SUM(ol.line_total)
+FROM shipped s JOIN "order" o ON o.id = s.order_id JOIN "order_line" ol ON ol.order_id = o.id
+WHERE {{status}} AND {{days}}
+GROUP BY {keys}
+ORDER BY {", ".join(str(n + 1) for n in range(len(key)))}
+""" + _upsert(table, key, ("orders", "units", "revenue")))
+
+
+TRAIL = """WITH t AS (
+  SELECT sc.entity_id AS order_id,
+    MIN(CASE WHEN sc.to_status = 'approved' THEN sc."at" END) AS approved_at,
+    MIN(CASE WHEN sc.to_status IN ('allocated', 'partially_allocated') THEN sc."at" END) AS allocated_at,
+    MAX(CASE WHEN sc.to_status = 'shipped' THEN sc."at" END) AS shipped_at,
+    MAX(CASE WHEN sc.to_status = 'delivered' THEN sc."at" END) AS delivered_at
+  FROM "status_change" sc WHERE sc.entity = 'order' AND {ids} GROUP BY sc.entity_id)
+"""
+POINTS = {"received": "o.created_at", "approved": "t.approved_at", "allocated": "t.allocated_at",
+          "shipped": "t.shipped_at", "delivered": "t.delivered_at"}
+
+
+def _cycle_sql(steps: Sequence[str], sign: int) -> str:
+    end_day = "date(t.delivered_at)" if tuple(steps) == DELIVERY_STEPS else "date(t.shipped_at)"
+    delivered = " AND o.status = 'delivered'" if tuple(steps) == DELIVERY_STEPS else ""
+    parts = []
+    for step in steps:
+        start, end = (POINTS[point] for point in STEPS[step])
+        parts.append(f"SELECT {end_day} AS day, '{step}' AS step, {_seconds(end, start)} AS seconds "
+                     f"FROM t JOIN \"order\" o ON o.id = t.order_id "
+                     f"WHERE {{status}}{delivered} AND {{days}} AND {start} IS NOT NULL AND {end} IS NOT NULL")
+    columns = ", ".join(f'"{c}"' for c in (*CYCLE_KEY, "orders"))
+    return (TRAIL + f"""INSERT INTO "report_cycle_time_day" ({columns})
+SELECT d.day, d.step, {_bucket_case("d.seconds")}, {sign} * COUNT(*)
+FROM ({" UNION ALL ".join(parts)}) d WHERE d.day IS NOT NULL
+GROUP BY d.day, d.step, {_bucket_case("d.seconds")}
+ORDER BY 1, 2, 3
+""" + _upsert("report_cycle_time_day", CYCLE_KEY, ("orders",)))
+
+
+def _seconds(end: str, start: str) -> str:
+    if is_sqlite():
+        return f"((julianday({end}) - julianday({start})) * 86400.0)"
+    return f"EXTRACT(EPOCH FROM ({end} - {start}))"
+
+
+def _bucket_case(expression: str) -> str:
+    """models.reports.cycle_rules.bucket_of as SQL: the same bounds, so both sides agree to the bucket."""
+    whens = " ".join(f"WHEN {expression} < {bound!r} THEN {index}" for index, bound in enumerate(bucket_bounds()))
+    return f"CASE {whens} ELSE {len(bucket_bounds())} END"

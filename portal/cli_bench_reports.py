@@ -1,0 +1,141 @@
+"""`oms bench reports`: every report page and API over a book of N orders with their lines, audit trails and
+rollups (rebuilt as `oms reports rebuild` does), p50/p95 server time per report over repeated requests."""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import click
+
+from portal.bench_figures import percentile
+from portal.bench_settings import (
+    bench_environment,
+    bench_settings,
+    require_empty_database,
+    where,
+)
+
+OPS_EMAIL = "bench-reports@relay.test"
+PASSWORD = "bench-reports-password-1"
+WARM_UP = 1
+TARGET_MS = 1000
+
+
+@click.command("reports")
+@click.option("--orders", "order_count", default=1_000_000, show_default=True, type=click.IntRange(min=10))
+@click.option("--customers", "customer_count", default=2_000, show_default=True, type=click.IntRange(min=3, max=2_000))
+@click.option("--requests", "repeats", default=10, show_default=True, type=click.IntRange(min=1),
+              help="timed requests per report")
+def bench_reports(order_count: int, customer_count: int, repeats: int) -> None:
+    """Seed ORDERS orders and their rollups into the empty database of OMS_DATABASE_URL (else a temporary SQLite
+    file), then time every report page and API signed in as ops."""
+    from models.core.db import bind_database, database
+    from models.core.migrate import upgrade_database
+    from portal.cli_bench_portal_book import seed_orders, seed_partners
+
+    folder = Path(tempfile.mkdtemp(prefix="oms-bench-reports-"))
+    try:
+        settings = bench_settings(bench_environment(folder))
+        click.echo(f"database {where(settings).split(', broker')[0]}")
+        bind_database(settings.database_url)
+        database.connect(reuse_if_open=True)
+        require_empty_database()
+        upgrade_database()
+        started = time.perf_counter()
+        seed_partners(customer_count)
+        seed_orders(order_count, echo=click.echo)
+        _seed_history()
+        click.echo(f"seeded {order_count:,} orders for {customer_count:,} customers in "
+                   f"{time.perf_counter() - started:.1f} s")
+        started = time.perf_counter()
+        _rebuild()
+        click.echo(f"rollups rebuilt in {time.perf_counter() - started:.1f} s")
+        timings = _time_reports(settings, repeats)
+        database.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    _report(order_count, timings)
+
+
+def _seed_history() -> None:
+    from models.core.db import database
+    from portal.bench_report_history import seed_lines, seed_trails
+
+    with database.atomic():
+        seed_lines()
+        seed_trails()
+
+
+def _rebuild() -> None:
+    from models.core.db import database, is_sqlite
+    from models.reports.sales_rollup import ROLLUP_TABLES, rebuild_rollups
+
+    rebuild_rollups()
+    for table in ROLLUP_TABLES:
+        database.execute_sql(f'ANALYZE "{table}"' if is_sqlite() else f'VACUUM ANALYZE "{table}"')
+
+
+def _time_reports(settings, repeats: int) -> dict[str, list[float]]:
+    """Seconds each request took in the portal, sorted, by report name."""
+    from models.partners.accounts import create_user
+    from models.partners.tables import ApiToken
+    from portal.app import create_app
+    from portal.bench_report_urls import REPORT_URLS
+
+    user, _ = create_user(OPS_EMAIL, "ops_admin", password=PASSWORD)
+    headers = {"Authorization": f"Bearer {ApiToken.issue(user)}"}
+    app = create_app(settings, test_config={"TESTING": True, "WTF_CSRF_ENABLED": False})
+    client = app.test_client()
+    signed_in = client.post("/login", data={"email": OPS_EMAIL, "password": PASSWORD})
+    if signed_in.status_code != 302:
+        raise click.ClickException(f"could not sign in as ops: {signed_in.status_code}")
+    ranges = _ranges()
+    timings: dict[str, list[float]] = {}
+    for name, template in REPORT_URLS:
+        path = template.format(**ranges)
+        for _ in range(WARM_UP):
+            _get(client, path, headers)
+        spent = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            _get(client, path, headers)
+            spent.append(time.perf_counter() - started)
+        timings[name] = sorted(spent)
+        click.echo(f"{name:<28} p50 {1000 * percentile(timings[name], 0.5):7.1f} ms   "
+                   f"p95 {1000 * percentile(timings[name], 0.95):7.1f} ms   {path}")
+    return timings
+
+
+def _ranges() -> dict[str, str]:
+    """The last half year and year of the book, ending on its last day with shipped orders."""
+    from datetime import timedelta
+
+    import peewee
+
+    from models.reports.tables import SalesDay
+    from models.reports.values import as_date
+
+    last = SalesDay.select(peewee.fn.MAX(SalesDay.day)).scalar()
+    end = as_date(last) if last else None
+    if end is None:
+        raise click.ClickException("no shipped order in the book: nothing to report")
+    return {name: f"from={(end - timedelta(days=days - 1)).isoformat()}&to={end.isoformat()}"
+            for name, days in (("half_year", 183), ("year", 365))}
+
+
+def _get(client, path: str, headers: dict[str, str]) -> None:
+    answer = client.get(path, headers=headers if path.startswith("/api/") else None)
+    answer.get_data()  # a streamed body is produced while read: count it
+    if answer.status_code != 200:
+        raise click.ClickException(f"GET {path} answered {answer.status_code}")
+
+
+def _report(order_count: int, timings: dict[str, list[float]]) -> None:
+    worst = max(percentile(spent, 0.95) for spent in timings.values())
+    slowest = max(timings, key=lambda name: percentile(timings[name], 0.95))
+    parts = " ".join(f"{name}_p50_ms={1000 * percentile(spent, 0.5):.1f} "
+                     f"{name}_p95_ms={1000 * percentile(spent, 0.95):.1f}" for name, spent in timings.items())
+    click.echo(f"worst p95 {1000 * worst:.1f} ms ({slowest}); target {TARGET_MS} ms")
+    click.echo(f"RESULT orders={order_count} worst_p95_ms={1000 * worst:.1f} {parts}")

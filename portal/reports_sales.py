@@ -1,0 +1,134 @@
+"""The sales trend report: ops see every order, a distributor its own book (/my/reports/sales), a supplier the
+sell-through of its own SKUs (/supplier/reports/sell-through); the API answers each token the same way.
+Figures and definitions: models.reports.sales."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from flask import Blueprint, g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from markupsafe import Markup
+
+from models.orders.tables import CHANNELS
+from models.reports.periods import GROUPS, DateRange, period_label, periods
+from models.reports.sales import BY, SalesFilters, SalesRow, sales_trend
+from models.reports.scope import ReportScope, scope_of
+from portal.api import answer_errors_as_json, token_required
+from portal.auth import ops_required, role_required
+from portal.charts import line_chart
+from portal.report_support import (
+    choice_arg,
+    csv_download,
+    csv_url,
+    page_errors,
+    report_group,
+    report_range,
+    wants_csv,
+)
+
+bp = Blueprint("reports_sales", __name__)
+api_bp = Blueprint("api_reports_sales", __name__, url_prefix="/api/v1")
+page_errors(bp)
+answer_errors_as_json(api_bp)
+
+CSV_HEADER = ("period", "key", "orders", "units", "revenue", "currency")
+SUPPLIER_BY = ("sku", "region", "channel")
+PAGE_ROWS = 1_000  # a page lists this many rows at most; the CSV export and the API have every row  # a supplier learns where its goods sell, never who bought them
+
+
+@dataclass(frozen=True)
+class SalesAnswer:
+    span: DateRange
+    group: str
+    by: str | None
+    rows: list[SalesRow]
+    previous: list[SalesRow]
+
+
+def sales_answer(scope: ReportScope, *, previous_by_key: bool = True) -> SalesAnswer:
+    """The report of the query string's range, group, split and filters, for ``scope``; the previous range per
+    key too, or (``previous_by_key`` False: all a chart needs) its totals per period."""
+    span, group = report_range(), report_group()
+    by = choice_arg("by", SUPPLIER_BY if scope.supplier_id is not None else BY)
+    filters = SalesFilters(channel=request.args.get("channel") or None, region=request.args.get("region") or None,
+                           customer_code=None if scope.supplier_id is not None
+                           else request.args.get("customer") or None,
+                           sku=request.args.get("sku") or None)
+    return SalesAnswer(span, group, by, sales_trend(span, group, by=by, filters=filters, scope=scope),
+                       sales_trend(span.previous(), group, by=by if previous_by_key else None, filters=filters,
+                                   scope=scope))
+
+
+def row_out(row: SalesRow) -> dict:
+    return {"period": row.period, "key": row.key, "orders": row.orders, "units": row.units,
+            "revenue": str(row.revenue), "currency": row.currency}
+
+
+def csv_rows(rows: list[SalesRow]):
+    return ([r.period, r.key, r.orders, r.units, r.revenue, r.currency] for r in rows)
+
+
+def trend_chart(answer: SalesAnswer) -> Markup:
+    """Revenue per period of every key together, this range against the one before, per currency."""
+    current, before = periods(answer.span, answer.group), periods(answer.span.previous(), answer.group)
+    series: dict[str, list[float | None]] = {}
+    for name, rows, starts in (("", answer.rows, current), ("previous ", answer.previous, before)):
+        totals: dict[str, dict] = defaultdict(dict)
+        for row in rows:
+            totals[row.currency][row.period_start] = totals[row.currency].get(row.period_start, 0) + row.revenue
+        for currency in sorted(totals):
+            label = f"Revenue {currency}" if not name else f"Previous range {currency}"
+            series[label] = [float(totals[currency][s]) if s in totals[currency] else 0.0
+                             for s in starts][:len(current)]
+    return line_chart(title="Revenue per period (shipped orders)",
+                      labels=[period_label(start, answer.group) for start in current], series=series)
+
+
+def _page(scope: ReportScope, *, title: str, endpoint: str) -> ResponseReturnValue:
+    answer = sales_answer(scope, previous_by_key=False)  # the page charts the previous range's totals only
+    if wants_csv():
+        return csv_download("sales.csv", CSV_HEADER, csv_rows(answer.rows))
+    by_choices = SUPPLIER_BY if scope.supplier_id is not None else BY
+    filters = [("by", "By", [("", "all")] + [(b, b) for b in by_choices]),
+               ("channel", "Channel", [("", "all")] + [(c, c) for c in CHANNELS]),
+               ("region", "Region", None), ("sku", "SKU", None)]
+    if scope.supplier_id is None:
+        filters.append(("customer", "Customer code", None))
+    return render_template("reports/sales.html", answer=answer, span=answer.span, group=answer.group,
+                           groups=GROUPS, filters=filters, csv_href=csv_url(), title=title, endpoint=endpoint,
+                           chart=trend_chart(answer), page_rows=PAGE_ROWS)
+
+
+@bp.get("/ops/reports/sales")
+@ops_required
+def ops_sales() -> ResponseReturnValue:
+    return _page(scope_of(current_user), title="Sales trend", endpoint="reports_sales.ops_sales")
+
+
+@bp.get("/my/reports/sales")
+@role_required("distributor")
+def my_sales() -> ResponseReturnValue:
+    """A distributor's own book: orders it placed, its own and its customers'."""
+    return _page(scope_of(current_user), title="My sales", endpoint="reports_sales.my_sales")
+
+
+@bp.get("/supplier/reports/sell-through")
+@role_required("supplier")
+def sell_through() -> ResponseReturnValue:
+    """A supplier's SKUs as they sold: units, orders and revenue of their lines."""
+    return _page(scope_of(current_user), title="Sell-through of my SKUs", endpoint="reports_sales.sell_through")
+
+
+@api_bp.get("/reports/sales")
+@token_required
+def api_sales():
+    """``?from=&to=&group=day|week|month&by=channel|region|sku|customer`` (filters ``channel``, ``region``,
+    ``customer``, ``sku``) → ``{rows, previous}``; ``format=csv`` gives the rows as CSV. Scoped to the token."""
+    answer = sales_answer(scope_of(g.api_user))
+    if wants_csv():
+        return csv_download("sales.csv", CSV_HEADER, csv_rows(answer.rows))
+    return jsonify({"from": answer.span.start.isoformat(), "to": answer.span.end.isoformat(),
+                    "group": answer.group, "by": answer.by, "rows": [row_out(r) for r in answer.rows],
+                    "previous": [row_out(r) for r in answer.previous]})
