@@ -11,6 +11,7 @@ from models.intake.entry import place_order
 from models.orders.flow import allocate, create_shipments, review
 from models.orders.tables import Order
 from models.planning.tables import ForecastRun
+from models.reports.inventory_rollup import keep_inventory_figures
 from models.shipping.dispatch import prepare_waybill
 from models.sweeper import redrive_stuck_orders
 from schemas.orders import order_schema
@@ -203,6 +204,7 @@ def test_sweeper_leaves_an_order_whose_carrier_call_is_retrying(db):
 
 def test_the_relay_sweep_prunes_rows_sent_before_the_retention_period(db):
     ForecastRun.create(status="done")  # a forecast run just now: the sweep has no forecast run to nudge
+    keep_inventory_figures()  # the inventory report refreshed just now: none to nudge either
     old = [enqueue_after_commit("oms_intake", "intake_orders", [n]).id for n in range(3)]
     OutboxMessage.update(sent_at=utc_now() - timedelta(hours=25)).where(OutboxMessage.id.in_(old)).execute()
     unsent_row = enqueue_after_commit("oms_review", "review_orders", [9]).id
