@@ -136,11 +136,13 @@ def logout() -> ResponseReturnValue:
 @bp.get("/home")
 @login_required
 def home() -> ResponseReturnValue:
-    """Every role has its own start page (a supplier's is /supplier); this one is for any role without one."""
-    target = start_page(current_user.role)
-    if target != url_for("auth.home"):
-        return redirect(target)
-    return render_template("home.html")
+    """The home dashboard: what needs the user's action now and today's figures; a supplier's is /supplier."""
+    if current_user.role == "supplier":
+        return redirect(start_page(current_user.role))
+    # The dashboard reads every context: loaded when asked for, not with the sign-in pages.
+    from portal.dashboard import render_dashboard
+
+    return render_dashboard()
 
 
 def _too_many_attempts(form: LoginForm, retry_after: int) -> ResponseReturnValue:
@@ -150,11 +152,9 @@ def _too_many_attempts(form: LoginForm, retry_after: int) -> ResponseReturnValue
 
 def start_page(role: str) -> str:
     """Where a user lands after signing in."""
-    if role in OPS_ROLES or role == "distributor":
-        return url_for("ops.orders")
     if role == "supplier":
         return url_for("supplier_portal.home")
-    return url_for("auth.home")
+    return url_for("auth.home")  # the dashboard: what needs the user's action now
 
 
 def is_local_path(target: str | None) -> bool:

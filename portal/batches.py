@@ -12,6 +12,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     stream_with_context,
     url_for,
 )
@@ -36,6 +37,7 @@ from models.intake.tables import ColumnMapping, ImportBatch
 from models.orders.tables import Order
 from models.partners.tables import OPS_ROLES, Partner
 from portal.auth import role_required
+from portal.list_exports import EXPORT_CAP, export_csv, wants_csv
 from schemas.order_rows import IMPORT_FIELDS, import_row_schema
 
 bp = Blueprint("batches", __name__)
@@ -57,6 +59,8 @@ class MappingForm(FlaskForm):
 @import_desk
 def imports() -> ResponseReturnValue:
     """Upload an order file; below, the batches this user may see, newest first."""
+    if request.method == "GET" and wants_csv():
+        return _export()
     form = UploadForm()
     if form.validate_on_submit():
         upload = form.file.data
@@ -77,6 +81,18 @@ def imports() -> ResponseReturnValue:
               f"{result.orders_duplicate} already imported.", "success" if not result.errors else "error")
         return redirect(url_for("batches.batch_detail", batch_id=result.batch_id))
     return _imports_page(form)
+
+
+BATCH_CSV = ("id", "channel", "filename", "submitted_by", "status", "rows", "orders_accepted", "orders_rejected",
+             "orders_duplicate", "failure", "created_at")
+
+
+def _export():
+    """Every batch the user may see, newest first."""
+    batches = visible_batches(current_user).order_by(ImportBatch.id.desc()).limit(EXPORT_CAP)
+    return export_csv("imports", BATCH_CSV, (
+        (b.id, b.channel, b.filename, b.submitted_by, b.status, b.rows, b.orders_accepted, b.orders_rejected,
+         b.orders_duplicate, b.failure, b.created_at.isoformat()) for b in batches.iterator()))
 
 
 def _imports_page(form: UploadForm) -> str:

@@ -48,6 +48,7 @@ from models.review.rules import (
     may_release,
 )
 from portal.auth import ops_required, role_required
+from portal.list_exports import EXPORT_PAGE, export_csv, walk_pages, wants_csv
 from portal.rule_set_pages import conflict_message, form_version, save_if_changed
 
 bp = Blueprint("holds", __name__, url_prefix="/ops")
@@ -79,6 +80,8 @@ def queue() -> ResponseReturnValue:
     """Orders on hold, the longest waiting first, with why each is held and who may decide it."""
     reason = request.args.get("reason", "")
     reason = reason if reason in HOLD_REASONS else ""
+    if wants_csv():
+        return _export(reason)
     page = max(request.args.get("page", 1, type=int), 1)
     held = held_orders(reason or None)
     rows = list(held.join(Customer, on=Order.customer).select_extend(Customer)
@@ -88,6 +91,27 @@ def queue() -> ResponseReturnValue:
     entries = [_entry(order, reviews.get(order.id)) for order in orders]
     return render_template("holds/queue.html", entries=entries, total=held.count(), reasons=HOLD_REASONS,
                            reason=reason, page=page, more=more, now=utc_now())
+
+
+HOLD_CSV = ("id", "reference", "customer_code", "customer_name", "total", "currency", "on_hold_since", "reasons",
+            "who_decides", "you_may_decide")
+
+
+def _export(reason: str):
+    """Every order on hold (of ``reason``), the longest waiting first, EXPORT_PAGE at a time."""
+    held = held_orders(reason or None).join(Customer, on=Order.customer).select_extend(Customer)
+
+    def fetch(offset):
+        offset = offset or 0
+        orders = list(held.offset(offset).limit(EXPORT_PAGE))
+        reviews = latest_reviews([order.id for order in orders])
+        entries = [_entry(order, reviews.get(order.id)) for order in orders]
+        return entries, offset + EXPORT_PAGE if len(orders) == EXPORT_PAGE else None
+
+    return export_csv("holds", HOLD_CSV, (
+        (e["order"].id, e["order"].external_ref, e["order"].customer.code, e["order"].customer.name,
+         e["order"].total, e["order"].currency, e["order"].status_changed_at.isoformat(), " ".join(e["codes"]),
+         who_decides(e["codes"]), "yes" if e["may_decide"] else "no") for e in walk_pages(fetch)))
 
 
 def _entry(order: Order, review) -> dict:

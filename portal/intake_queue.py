@@ -30,6 +30,7 @@ from models.intake.mail import (
 from models.intake.tables import IntakeMessage
 from models.orders.tables import Order
 from portal.auth import ops_required
+from portal.list_exports import EXPORT_CAP, export_csv, wants_csv
 
 bp = Blueprint("intake_queue", __name__)
 
@@ -60,11 +61,26 @@ def _listed(*statuses: str) -> peewee.ModelSelect:
 @ops_required
 def queue() -> ResponseReturnValue:
     """Unparsed mail oldest first (the longest waiting on top), then the mail imported most recently."""
+    if wants_csv():
+        return _export()
     waiting = list(_listed("unparsed").order_by(IntakeMessage.received_at, IntakeMessage.id).limit(WAITING_SHOWN))
     total = IntakeMessage.select().where(IntakeMessage.status == "unparsed").count()
     recent = list(_listed("imported").order_by(IntakeMessage.received_at.desc(), IntakeMessage.id.desc())
                   .limit(RECENT_SHOWN))
     return render_template("intake/queue.html", waiting=waiting, total=total, recent=recent)
+
+
+INTAKE_CSV = ("id", "status", "from", "subject", "received_at", "note", "excerpt")
+
+
+def _export():
+    """Both lists as the page shows them: the unparsed mail, then the mail imported recently."""
+    waiting = _listed("unparsed").order_by(IntakeMessage.received_at, IntakeMessage.id).limit(EXPORT_CAP)
+    recent = (_listed("imported").order_by(IntakeMessage.received_at.desc(), IntakeMessage.id.desc())
+              .limit(RECENT_SHOWN))
+    return export_csv("mail-intake", INTAKE_CSV, (
+        (m.id, m.status, m.mail_from, m.subject, m.received_at.isoformat(), m.handled_note, m.excerpt)
+        for query in (waiting, recent) for m in query.iterator()))
 
 
 @bp.get("/intake/<int:intake_id>")

@@ -12,6 +12,7 @@ from wtforms import IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from models.core.errors import ValidationFailed
+from models.inventory.ledger import sku_ledger
 from models.inventory.moves import (
     MAX_NOTE,
     MAX_QUANTITY,
@@ -26,18 +27,20 @@ from models.inventory.views import (
     encode_cursor,
     open_alerts,
     recently_cleared_alerts,
-    sku_movements,
     stock_positions,
 )
 from models.partners.tables import OPS_ROLES
 from models.supply.alerts import open_supply_alerts
 from portal.auth import PortalUser, role_required
+from portal.list_exports import EXPORT_PAGE, export_csv, walk_pages, wants_csv
 
 bp = Blueprint("inventory", __name__, url_prefix="/ops")
 
 PAGE_SIZE = 50
 MOVEMENTS_PAGE = 100
 STOCK_EDITORS = ("ops_admin", "ops_agent")
+LEDGER_REASONS = {"shipment": "Shipped", "unshipped": "Back on hand: waybill cancelled before pickup",
+                  "return": "Returned", "import": "Stock file import"}
 stock_readers = role_required(*OPS_ROLES, "supplier")
 stock_editors = role_required(*STOCK_EDITORS)
 
@@ -71,7 +74,28 @@ def supplier_scope(user: PortalUser) -> int | None:
 @stock_readers
 def inventory() -> ResponseReturnValue:
     """Stock per SKU and warehouse, filtered by SKU, warehouse and low stock, 50 a page."""
+    if wants_csv():
+        return _export_stock()
     return _inventory_page(_forms())
+
+
+STOCK_CSV = ("sku", "name", "warehouse", "on_hand", "reserved", "available", "incoming", "incoming_on",
+             "backordered", "reorder_point", "low_stock_alert")
+
+
+def _export_stock():
+    """Every position the filters show the user (a supplier: its own SKUs), by SKU and warehouse."""
+    sku = request.args.get("sku", "").strip()[:64]
+    warehouse = request.args.get("warehouse", "").strip()[:64]
+
+    def fetch(after):
+        return stock_positions(sku=sku or None, warehouse=warehouse or None, supplier_id=supplier_scope(current_user),
+                               low_only=request.args.get("low") == "1", limit=EXPORT_PAGE, after=after)
+
+    return export_csv("stock", STOCK_CSV, (
+        (p.sku, p.name, p.warehouse, p.on_hand, p.reserved, p.available, p.incoming,
+         p.incoming_on.isoformat() if p.incoming_on else "", p.backordered, p.reorder_point,
+         "open" if p.alert_open else "") for p in walk_pages(fetch)))
 
 
 @bp.post("/inventory/adjustments")
@@ -117,17 +141,18 @@ def transfer() -> ResponseReturnValue:
 @bp.get("/inventory/<sku>")
 @stock_readers
 def sku_history(sku: str) -> ResponseReturnValue:
-    """One SKU: its stock in every warehouse and its movements, newest first."""
+    """One SKU: its stock in every warehouse and its ledger, newest first, with the on-hand after each movement."""
     product = Product.get_or_none(Product.sku == sku)
     scope = supplier_scope(current_user)
     if product is None or (scope is not None and product.supplier_id != scope):
         abort(404)
     positions, _ = stock_positions(sku=sku, supplier_id=scope, limit=PAGE_SIZE)
     before = request.args.get("before", type=int)
-    movements, next_before = sku_movements(product.id, limit=MOVEMENTS_PAGE, before=before)
+    movements, on_hand_after, next_before = sku_ledger(product.id, limit=MOVEMENTS_PAGE, before=before)
     return render_template("inventory/sku.html", product=product, positions=positions, movements=movements,
-                           reasons={**REASON_CODES, **TRANSFER_REASON_CODES}, before=before,
-                           next_before=next_before)
+                           on_hand_after=on_hand_after, reasons={**REASON_CODES, **TRANSFER_REASON_CODES,
+                                                                 **LEDGER_REASONS},
+                           before=before, next_before=next_before)
 
 
 @bp.get("/alerts")
@@ -135,6 +160,8 @@ def sku_history(sku: str) -> ResponseReturnValue:
 def alerts() -> ResponseReturnValue:
     """Open low-stock and supply alerts, the oldest first, and the low-stock alerts cleared recently."""
     scope = supplier_scope(current_user)
+    if wants_csv():
+        return _export_alerts(scope)
     return render_template("inventory/alerts.html", open_alerts=open_alerts(supplier_id=scope),
                            cleared=recently_cleared_alerts(supplier_id=scope),
                            supply_alerts=open_supply_alerts(supplier_id=scope))
@@ -180,3 +207,17 @@ def _attach(form: FlaskForm, messages: dict) -> None:
             form.form_errors.extend(errors)
         else:
             field.errors = [*field.errors, *errors]
+
+
+ALERT_CSV = ("kind", "sku", "warehouse", "available_when_raised", "reorder_point", "raised_at", "status",
+             "cleared_at", "purchase_order", "message")
+
+
+def _export_alerts(scope: int | None):
+    """The open low-stock alerts, those cleared recently and the open supply alerts, as the page lists them."""
+    stock = [("low_stock", a.product.sku, a.warehouse.code, a.available, a.reorder_point, a.raised_at.isoformat(),
+              a.status, a.cleared_at.isoformat() if a.cleared_at else "", "", "")
+             for a in [*open_alerts(supplier_id=scope), *recently_cleared_alerts(supplier_id=scope)]]
+    supply = [(a.kind, "", "", "", "", a.raised_at.isoformat(), a.status, "", a.purchase_order.number, a.message)
+              for a in open_supply_alerts(supplier_id=scope)]
+    return export_csv("alerts", ALERT_CSV, [*stock, *supply])

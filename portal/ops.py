@@ -49,6 +49,9 @@ from models.review.hold_decisions import (
 from models.review.rules import HOLD_DECIDERS, may_release
 from models.supply.dropship import awaiting_supplier
 from portal.auth import PortalUser, is_local_path, role_required
+from portal.credit_desk import flag_entry_choices, flash_entry_warning
+from portal.list_exports import wants_csv
+from portal.order_export import export_orders
 from schemas.orders import CURRENCIES, order_schema
 
 bp = Blueprint("ops", __name__)
@@ -73,8 +76,8 @@ def visible_order_or_404(user: PortalUser, order_id: int) -> Order:
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    """Send signed-in users to the order list and everyone else to sign in."""
-    return redirect(url_for("ops.orders") if current_user.is_authenticated else url_for("auth.login"))
+    """Send signed-in users to their home dashboard and everyone else to sign in."""
+    return redirect(url_for("auth.home") if current_user.is_authenticated else url_for("auth.login"))
 
 
 @bp.get("/orders")
@@ -91,6 +94,8 @@ def orders() -> ResponseReturnValue:
                              customer=customer_filter(customer),
                              search=request.args.get("q", "").strip()[:128],
                              before=request.args.get("before", type=int), limit=PAGE_SIZE)
+    if wants_csv():
+        return export_orders(current_user, wanted)
     page, counts = order_list(current_user, wanted)
     return render_template("ops/orders.html", orders=page.orders, counts=counts,
                            statuses=ORDER_STATUSES, channels=CHANNELS, status=status, channel=channel,
@@ -293,6 +298,7 @@ def new_order() -> ResponseReturnValue:
             flash(f"Order placed, but mail {form.source_message.data} was not marked converted: {exc}", "error")
     if created:
         flash(f"Order {order.id} received.", "success")
+        flash_entry_warning(form.customer_code.data)
     elif visible_orders(current_user, Order.id).where(Order.id == order.id).exists():
         flash(f"Order {order.id} already exists for {order.external_ref}; nothing new was placed.", "info")
     else:  # the reference is taken by an order this user may not see: do not show it
@@ -308,7 +314,8 @@ def _entry_page(form: "OrderEntryForm", problems: list[str]) -> str:
     """The order entry form, with the catalogue as type-ahead suggestions for the SKU fields."""
     products = (Product.select(Product.sku, Product.name, Product.unit_price, Product.currency)
                 .where(Product.active == True).order_by(Product.sku).limit(SKU_SUGGESTIONS))  # noqa: E712
-    return render_template("ops/order_new.html", form=form, problems=problems, products=products)
+    return render_template("ops/order_new.html", form=form, problems=problems, products=products,
+                           credit_warnings=flag_entry_choices(form))
 
 
 def customer_choices(user: PortalUser) -> list[tuple[str, str]]:

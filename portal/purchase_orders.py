@@ -49,6 +49,13 @@ from models.supply.states import (
 from models.supply.tables import PurchaseOrder
 from models.supply.views import list_purchase_orders, visible_purchase_order
 from portal.auth import role_required
+from portal.list_exports import (
+    EXPORT_PAGE,
+    PURCHASE_CSV,
+    export_csv,
+    purchase_order_rows,
+    wants_csv,
+)
 from portal.purchase_order_forms import (
     attach_model_errors,
     blank_line,
@@ -87,6 +94,11 @@ def purchase_orders() -> ResponseReturnValue:
         "kind": _one_of(request.args.get("kind", ""), KINDS),
         "warehouse": request.args.get("warehouse", "").strip()[:64],
     }
+    if wants_csv():
+        return export_csv("purchase-orders", PURCHASE_CSV, purchase_order_rows(lambda after: list_purchase_orders(
+            supplier_id=None, supplier_code=filters["supplier"] or None, status=filters["status"] or None,
+            kind=filters["kind"] or None, warehouse_code=filters["warehouse"] or None, after=after,
+            limit=EXPORT_PAGE)))
     after = request.args.get("after", type=int)
     rows, next_after = list_purchase_orders(
         supplier_id=None, supplier_code=filters["supplier"] or None, status=filters["status"] or None,

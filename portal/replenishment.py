@@ -53,6 +53,7 @@ from models.planning.tables import ReplenishmentRuleSet
 from models.supply.tables import PurchaseOrder
 from portal.auth import ops_required, role_required
 from portal.flashes import flash_form_errors, flash_validation
+from portal.list_exports import EXPORT_PAGE, export_csv, walk_pages, wants_csv
 from portal.rule_set_pages import conflict_message, form_version
 
 bp = Blueprint("replenishment", __name__, url_prefix="/ops")
@@ -80,6 +81,8 @@ class ActionForm(FlaskForm):
 def suggestions_page() -> ResponseReturnValue:
     """Suggestions by SKU then warehouse, filtered by SKU, warehouse, supplier, class and status, 100 a page."""
     filters = _filters(request.args)
+    if wants_csv():
+        return _export(filters)
     try:
         after = decode_cursor(request.args.get("after"), parts=2)
     except ValidationFailed:
@@ -134,6 +137,23 @@ def recompute() -> ResponseReturnValue:
             REPLENISHMENT.nudge(ids)
         flash(f"Recomputing the suggestions of {len(ids)} SKU(s); reload in a moment.", "success")
     return redirect(url_for("replenishment.suggestions_page"))
+
+
+SUGGESTION_CSV = ("sku", "warehouse", "supplier", "class", "status", "quantity", "suggested_quantity",
+                  "reorder_point", "order_up_to", "safety_stock", "on_hand", "reserved", "incoming", "backordered",
+                  "purchase_order", "computed_at")
+
+
+def _export(filters: dict[str, str]):
+    """Every suggestion the filters show, by SKU and warehouse."""
+    def fetch(after):
+        return list_suggestions(_where(filters), limit=EXPORT_PAGE, after=after)
+
+    return export_csv("replenishment", SUGGESTION_CSV, (
+        (r.product.sku, r.warehouse.code, r.supplier.code if r.supplier_id else "", r.sku_class, r.status,
+         effective_quantity(r), r.suggested_quantity, r.reorder_point, r.order_up_to, r.safety_stock, r.on_hand,
+         r.reserved, r.incoming, r.backordered, r.purchase_order.number if r.purchase_order_id else "",
+         r.computed_at.isoformat()) for r in walk_pages(fetch)))
 
 
 def _filters(values, *, prefix: str = "") -> dict[str, str]:

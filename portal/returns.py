@@ -2,6 +2,9 @@
 photos, and the customer feedback ops read."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import peewee
 from flask import (
     Blueprint,
     abort,
@@ -55,6 +58,7 @@ from models.returns.views import return_document, visible_return
 from portal.api_returns import RETURN_DESK_ROLES
 from portal.auth import is_local_path, ops_required, role_required
 from portal.flashes import flash_form_errors, flash_validation
+from portal.list_exports import EXPORT_PAGE, export_csv, walk_pages, wants_csv
 from portal.params import id_arg
 
 bp = Blueprint("returns", __name__)
@@ -87,6 +91,8 @@ def queue() -> ResponseReturnValue:
     """The review queue (requested, waiting for a person) oldest first by default; or all, or one status."""
     view = request.args.get("view", REVIEW)
     view = view if view in VIEWS else REVIEW
+    if wants_csv():
+        return _export(lambda cursor: returns_for_ops(view, cursor=cursor))
     cursor = id_arg("cursor")
     rows = list(returns_for_ops(view, cursor=cursor).limit(PAGE_SIZE + 1))
     shown, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
@@ -197,6 +203,8 @@ def photo(return_id: int, photo_id: int) -> ResponseReturnValue:
 def my_returns() -> ResponseReturnValue:
     """Returns of the orders the user may see, newest first."""
     status = request.args.get("status", "")
+    if wants_csv():
+        return _export(lambda cursor: returns_visible_to(current_user, status, before=cursor))
     before = id_arg("before")
     rows = list(returns_visible_to(current_user, status, before=before).limit(PAGE_SIZE + 1))
     shown, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
@@ -220,6 +228,8 @@ def my_return(return_id: int) -> ResponseReturnValue:
 @ops_required
 def feedback() -> ResponseReturnValue:
     """The newest ratings, and the average per SKU and per warehouse, lowest first."""
+    if wants_csv():
+        return _export_feedback()
     before = id_arg("before")
     entries = recent_feedback(limit=FEEDBACK_SHOWN, before=before)
     return render_template("returns/feedback.html", entries=entries, by_sku=average_by_sku(),
@@ -228,6 +238,32 @@ def feedback() -> ResponseReturnValue:
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+RETURN_CSV = ("id", "order_reference", "status", "resolution", "reason", "refund_amount", "currency", "comment",
+              "created_at", "status_changed_at")
+FEEDBACK_CSV = ("order_id", "order_reference", "customer_code", "rating", "comment", "created_at")
+
+
+def _export(page_from: Callable[[int | None], peewee.ModelSelect]):
+    """Every return of a list, in the list's order: ``page_from(cursor)`` is its keyset query from a cursor."""
+    def fetch(cursor):
+        rows = list(page_from(cursor).limit(EXPORT_PAGE))
+        return rows, rows[-1].id if len(rows) == EXPORT_PAGE else None
+
+    return export_csv("returns", RETURN_CSV, (
+        (r.id, r.order.external_ref, r.status, r.resolution, r.reason, r.refund_amount, r.currency, r.comment,
+         r.created_at.isoformat(), r.status_changed_at.isoformat()) for r in walk_pages(fetch)))
+
+
+def _export_feedback():
+    def fetch(before):
+        entries = recent_feedback(limit=EXPORT_PAGE, before=before)
+        return entries, entries[-1].feedback_id if len(entries) == EXPORT_PAGE else None
+
+    return export_csv("feedback", FEEDBACK_CSV, (
+        (e.order_id, e.order_ref, e.customer_code, e.rating, e.comment, e.created_at.isoformat())
+        for e in walk_pages(fetch)))
+
 
 def _visible_or_404(return_id: int) -> ReturnRequest:
     try:

@@ -23,6 +23,7 @@ from models.supply.scorecard_rules import DEFAULT_RANKING, HIGHER_IS_WORSE
 from models.supply.scorecard_trend import MonthScore, monthly_trend
 from portal.auth import ops_required, role_required
 from portal.charts import line_chart
+from portal.list_exports import export_csv, wants_csv
 
 bp = Blueprint("scorecard", __name__)
 
@@ -38,6 +39,11 @@ RANKING_COLUMNS = {
 }
 
 
+SCORE_CSV = ("code", "name", "on_time_rate", "fill_rate", "defect_rate", "defective_rate", "promised_lead_days",
+             "actual_lead_days", "confirmation_hours", "purchase_orders", "open_purchase_orders", "late_lines",
+             "units_ordered", "units_received", "units_damaged", "units_short", "units_shipped", "units_returned")
+
+
 @bp.get("/ops/suppliers/scorecard")
 @ops_required
 def ops_scorecard() -> ResponseReturnValue:
@@ -49,6 +55,10 @@ def ops_scorecard() -> ResponseReturnValue:
         sort = DEFAULT_RANKING
     order = "best" if request.args.get("order") == "best" else "worst"
     scores = rank_scorecards(supplier_scorecards(since=since), by=sort, worst_first=order == "worst")
+    if wants_csv():
+        return export_csv("supplier-scorecard", SCORE_CSV, (
+            tuple("" if getattr(score, name) is None else getattr(score, name) for name in SCORE_CSV)
+            for score in scores))
     descending = HIGHER_IS_WORSE[sort] == (order == "worst")
     months = monthly_trend()
     return render_template("scorecard/suppliers.html", scores=scores, window=window, windows=WINDOWS,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Response,
     abort,
     current_app,
     flash,
@@ -47,6 +48,13 @@ from models.shipping.waybill_changes import (
 )
 from portal.auth import is_local_path, ops_required, role_required
 from portal.flashes import flash_form_errors, flash_validation
+from portal.list_exports import (
+    EXPORT_CAP,
+    EXPORT_PAGE,
+    export_csv,
+    walk_pages,
+    wants_csv,
+)
 from portal.params import id_arg
 from workers.carriers import carrier_setup
 from workers.waybill_cancel import cancel_booking
@@ -102,20 +110,54 @@ def _list_page(endpoint: str, title: str) -> str:
         warehouse=_one_of(request.args.get("warehouse", ""), warehouses),
         carrier=_one_of(request.args.get("carrier", ""), carriers),
         search=request.args.get("q", "").strip()[:128])
+    if wants_csv():
+        return _export(filters)
     before = id_arg("before")
     page = shipment_page(current_user, filters, before=before)
     return render_template("shipments/list.html", page=page, filters=filters, before=before, endpoint=endpoint,
                            title=title, statuses=SHIPMENT_STATUSES, carriers=carriers, warehouses=warehouses)
 
 
+SHIPMENT_CSV = ("id", "order_reference", "ship_from", "carrier", "service_level", "waybill", "status",
+                "last_event_at", "created_at")
+
+
+def _export(filters: ShipmentFilters) -> Response:
+    """Every shipment the filters show the user, newest first."""
+    def fetch(before):
+        page = shipment_page(current_user, filters, before=before, size=EXPORT_PAGE)
+        return page.shipments, page.next_before
+
+    return export_csv("shipments", SHIPMENT_CSV, (
+        (s.id, s.order.external_ref, s.warehouse.code if s.warehouse_id else f"supplier {s.supplier.code}",
+         s.carrier, s.service_level, s.waybill.waybill_number if s.waybill and s.waybill.waybill_number else "",
+         s.status, s.last_event_at.isoformat() if s.last_event_at else "", s.created_at.isoformat())
+        for s in walk_pages(fetch)))
+
+
 def _one_of(value: str, allowed) -> str:
     return value if value in allowed else ""
+
+
+PROBLEM_CSV = ("problem", "shipment", "order_reference", "status", "since", "message")
+
+
+def _export_problems() -> Response:
+    """The failed shipments, then the open alerts, each oldest first (up to the export cap)."""
+    found = shipping_problems(limit=EXPORT_CAP)
+    failed = [("failed", s.id, s.order.external_ref, s.status, s.status_changed_at.isoformat(),
+               s.waybill.last_error if s.waybill else "") for s in found.failed]
+    alerts = [(a.kind, a.shipment_id, a.order.external_ref, a.status, a.raised_at.isoformat(), a.message)
+              for a in found.alerts]
+    return export_csv("shipping-problems", PROBLEM_CSV, [*failed, *alerts])
 
 
 @bp.get("/ops/shipments/problems")
 @ops_required
 def problems() -> ResponseReturnValue:
     """Failed shipments to retry and open shipment alerts to resolve, the longest waiting first."""
+    if wants_csv():
+        return _export_problems()
     return render_template("shipments/problems.html", problems=shipping_problems(), now=utc_now(),
                            may_act=current_user.role in BOOKING_ROLES)
 

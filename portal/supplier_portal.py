@@ -44,6 +44,13 @@ from models.supply.views import (
     visible_purchase_order,
 )
 from portal.auth import role_required
+from portal.list_exports import (
+    EXPORT_PAGE,
+    PURCHASE_CSV,
+    export_csv,
+    purchase_order_rows,
+    wants_csv,
+)
 from portal.purchase_orders import (
     KINDS,
     csv_response,
@@ -99,6 +106,10 @@ def purchase_orders() -> ResponseReturnValue:
     status = status if status in PO_STATUSES else ""
     kind = request.args.get("kind", "")
     kind = kind if kind in KINDS else ""
+    if wants_csv():
+        own = supplier_id()
+        return export_csv("purchase-orders", PURCHASE_CSV, purchase_order_rows(lambda after: list_purchase_orders(
+            supplier_id=own, status=status or None, kind=kind or None, after=after, limit=EXPORT_PAGE)))
     after = request.args.get("after", type=int)
     rows, next_after = list_purchase_orders(supplier_id=supplier_id(), status=status or None, kind=kind or None,
                                             after=after, limit=PAGE_SIZE)

@@ -28,6 +28,7 @@ from models.partners.api_tokens import (
 from models.partners.tables import ApiToken, User
 from portal.auth import admin_required
 from portal.flashes import flash_form_errors, flash_validation
+from portal.list_exports import export_csv, wants_csv
 from portal.params import id_arg
 
 bp = Blueprint("tokens", __name__)
@@ -45,6 +46,8 @@ class TokenForm(FlaskForm):
 @login_required
 def my_tokens() -> ResponseReturnValue:
     """The signed-in user's tokens and the form to create one."""
+    if wants_csv():
+        return _export(tokens_of(current_user.id).iterator(), owner=False)
     return _my_tokens_page(TokenForm())
 
 
@@ -81,6 +84,8 @@ def revoke_mine(token_id: int) -> ResponseReturnValue:
 @admin_required
 def all_tokens() -> ResponseReturnValue:
     """Every user's unrevoked tokens, newest first, a page at a time."""
+    if wants_csv():
+        return _export(unrevoked_tokens().iterator(), owner=True)
     before = id_arg("before")
     rows = list(unrevoked_tokens(before=before).limit(PAGE_SIZE + 1))
     shown, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
@@ -95,6 +100,19 @@ def revoke_any(token_id: int) -> ResponseReturnValue:
         abort(404)
     flash("Token revoked.", "success")
     return redirect(url_for("tokens.all_tokens"))
+
+
+TOKEN_CSV = ("id", "name", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at")
+
+
+def _export(tokens, *, owner: bool):
+    """Tokens as listed, never their secret: the prefix only (with the owner's email on the admin list)."""
+    def when(value) -> str:
+        return value.isoformat() if value else ""
+
+    return export_csv("api-tokens", (*TOKEN_CSV, "owner") if owner else TOKEN_CSV, (
+        (t.id, t.name, t.prefix, when(t.created_at), when(t.last_used_at), when(t.expires_at), when(t.revoked_at),
+         *((t.user.email,) if owner else ())) for t in tokens))
 
 
 def _my_tokens_page(form: TokenForm, *, status: int = 200, created: ApiToken | None = None,

@@ -11,6 +11,7 @@ from models.partners.accounts import deactivate_user
 from models.partners.login_throttle import lockouts, unlock_account
 from models.partners.tables import Partner, User
 from portal.auth import admin_required
+from portal.list_exports import export_csv, wants_csv
 
 bp = Blueprint("users", __name__)
 
@@ -20,6 +21,11 @@ bp = Blueprint("users", __name__)
 def users() -> ResponseReturnValue:
     """Every user by email, with their partner and, when locked out, until when."""
     rows = list(User.select(User, Partner).join(Partner, JOIN.LEFT_OUTER).order_by(User.email))
+    if wants_csv():
+        locked = lockouts([user.email for user in rows])
+        return export_csv("users", ("email", "role", "partner", "active", "locked_until"), (
+            (u.email, u.role, u.partner.code if u.partner_id else "", "yes" if u.active else "no",
+             locked[u.email].isoformat() if locked.get(u.email) else "") for u in rows))
     return render_template("users/list.html", users=rows, locked=lockouts([user.email for user in rows]))
 
 

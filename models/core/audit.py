@@ -17,7 +17,8 @@ class StatusChange(BaseModel):
     at = peewee.DateTimeField(default=utc_now)
 
     class Meta:
-        indexes = ((("entity", "entity_id", "at"), False),)
+        indexes = ((("entity", "entity_id", "at"), False),
+                   (("entity", "to_status", "at"), False))  # what reached a status in a time range (0020)
 
     @classmethod
     def trail(cls, entity: str, entity_id: int) -> peewee.ModelSelect:

@@ -18,7 +18,7 @@ from models.core.base import utc_now
 from models.core.bulk import CHUNK, Move, quote, transition_many, update_from_values
 from models.core.db import database, is_sqlite, lock_for_update
 from models.core.errors import InvariantViolated
-from models.inventory.tables import Stock
+from models.inventory.tables import Stock, StockMovement
 from models.orders.tables import Order, Reservation
 from models.shipping.completion import ship_orders_when_complete
 from models.shipping.events import ShipmentNews, record_shipment_events
@@ -198,7 +198,7 @@ def record_waybills(booked: Mapping[int, BookedWaybill], *, actor: str) -> set[i
                                          tracking_url=issued.tracking_url, booking=cancelled_before,
                                          mailed_to=order.ship_to_email or ""))
         _issue(booked, moved)
-        _consume_reservations(sorted(moved))
+        _consume_reservations(sorted(moved), actor=actor)
         record_shipment_events("shipped", news)
         # not while another part, or a drop-ship part waiting for its supplier, is still to go
         ship_orders_when_complete([orders[item.order_id] for item in news], actor=actor)
@@ -218,9 +218,10 @@ def _issue(booked: Mapping[int, BookedWaybill], moved: set[int]) -> None:
                        casts=None if is_sqlite() else {"next_poll_at": "TIMESTAMP"})  # SQLite would cast it to a number
 
 
-def _consume_reservations(shipment_ids: list[int]) -> None:
-    """The goods left the warehouses: the shipments' active reservations are fulfilled (one update) and on_hand
-    and reserved drop by their sum per stock row (one update, guarded so reserved never goes below zero)."""
+def _consume_reservations(shipment_ids: list[int], *, actor: str) -> None:
+    """The goods left the warehouses: the shipments' active reservations are fulfilled (one update), on_hand
+    and reserved drop by their sum per stock row (one update, guarded so reserved never goes below zero), and
+    each shipment's units leave the stock ledger as one movement per stock row (one insert)."""
     held = (ShipmentLine.select(Reservation.id).join(Shipment)
             .join(Reservation, on=((Reservation.order_line == ShipmentLine.order_line)
                                    & (Reservation.warehouse == Shipment.warehouse)))
@@ -228,12 +229,38 @@ def _consume_reservations(shipment_ids: list[int]) -> None:
     now = utc_now()
     fulfilled = (Reservation.update(status="fulfilled", updated_at=now)
                  .where(Reservation.id.in_(held), Reservation.status == "active")
-                 .returning(Reservation.stock, Reservation.quantity).tuples().execute())
+                 .returning(Reservation.id, Reservation.stock, Reservation.quantity).tuples().execute())
     taken: dict[int, int] = {}
-    for stock_id, quantity in fulfilled:
+    for _, stock_id, quantity in fulfilled:
         taken[stock_id] = taken.get(stock_id, 0) + quantity
     if taken:
         take_from_stock(taken, now)
+        record_shipment_movements(shipment_ids, [reservation_id for reservation_id, _, _ in fulfilled],
+                                  kind="shipment", sign=-1, actor=actor, at=now)
+
+
+def record_shipment_movements(shipment_ids: list[int], reservation_ids: list[int], *, kind: str, sign: int,
+                              actor: str, at: datetime) -> None:
+    """One StockMovement per shipment and stock row for the units of ``reservation_ids`` it carried:
+    ``sign`` -1 when they left (shipped), +1 when they came back (a waybill cancelled before pickup)."""
+    # Each reservation counted once, with the first of the shipments carrying its line (waves share a line).
+    rows = (ShipmentLine.select(Reservation.id, peewee.fn.MIN(Shipment.id), Stock.warehouse, Stock.product,
+                                Reservation.quantity)
+            .join(Shipment)
+            .join(Reservation, on=((Reservation.order_line == ShipmentLine.order_line)
+                                   & (Reservation.warehouse == Shipment.warehouse)))
+            .join(Stock, on=(Reservation.stock == Stock.id))
+            .where(ShipmentLine.shipment.in_(shipment_ids), Reservation.id.in_(reservation_ids))
+            .group_by(Reservation.id, Stock.warehouse, Stock.product, Reservation.quantity).tuples())
+    units: dict[tuple[int, int, int], int] = {}
+    for _, shipment_id, warehouse_id, product_id, quantity in rows:
+        key = (shipment_id, warehouse_id, product_id)
+        units[key] = units.get(key, 0) + quantity
+    movements = [{"warehouse": warehouse_id, "product": product_id, "kind": kind, "quantity": sign * quantity,
+                  "reason_code": kind, "reference": f"shipment {shipment_id}", "actor": actor, "at": at}
+                 for (shipment_id, warehouse_id, product_id), quantity in sorted(units.items())]
+    for chunk in peewee.chunked(movements, CHUNK):
+        StockMovement.insert_many(chunk).execute()
 
 
 def take_from_stock(taken: Mapping[int, int], now: datetime) -> None:

@@ -17,6 +17,8 @@ from models.inventory.tables import Stock
 from models.orders.states import ORDER_ALLOCATED, ORDER_SHIPPED
 from models.orders.tables import Order, Reservation
 from models.receivables.ledger import withdraw_invoice
+from models.reports.sales_rollup import record_orders_unshipped
+from models.shipping.booking import record_shipment_movements
 from models.shipping.dispatch import shipment_reservations
 from models.shipping.rules import SERVICE_LEVELS
 from models.shipping.states import (
@@ -69,17 +71,23 @@ def record_waybill_cancellation(shipment_id: int, *, actor: str, reason: str) ->
                                 idempotency_key=waybill.idempotency_key, issued_at=waybill.issued_at,
                                 cancelled_by=actor, reason=reason[:500])
         waybill.delete_instance()
-        _restore_reservations(shipment)
+        _restore_reservations(shipment, actor=actor)
         if transition("order", shipment.order_id, ORDER_ALLOCATED, actor=actor,
                       reason=f"waybill of shipment {shipment_id} cancelled", expected=ORDER_SHIPPED):
             withdraw_invoice(Order.get_by_id(shipment.order_id), actor=actor,
                              reason=f"waybill of shipment {shipment_id} cancelled before pickup")
+            record_orders_unshipped([shipment.order_id])
     return True
 
 
-def _restore_reservations(shipment: Shipment) -> None:
-    """Undo the dispatch: the units are on hand again and stay reserved for the same lines."""
-    for reservation in list(shipment_reservations(shipment, "fulfilled")):
+def _restore_reservations(shipment: Shipment, *, actor: str) -> None:
+    """Undo the dispatch: the units are on hand again, back in the stock ledger, and stay reserved for the same
+    lines."""
+    restored = list(shipment_reservations(shipment, "fulfilled"))
+    if restored:
+        record_shipment_movements([shipment.id], [reservation.id for reservation in restored], kind="unshipped",
+                                  sign=1, actor=actor, at=utc_now())
+    for reservation in restored:
         moved = (Stock.update(on_hand=Stock.on_hand + reservation.quantity,
                               reserved=Stock.reserved + reservation.quantity, updated_at=utc_now())
                  .where(Stock.id == reservation.stock_id).execute())

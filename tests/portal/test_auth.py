@@ -14,10 +14,10 @@ def test_login_page_renders(client):
 
 
 @pytest.mark.parametrize("role", ["ops_admin", "ops_agent", "credit_controller", "distributor"])
-def test_login_sends_order_desk_users_to_orders(auth, role):
+def test_login_sends_order_desk_users_to_their_dashboard(auth, role):
     response = auth.login(USERS[role][0])
     assert response.status_code == 302
-    assert response.headers["Location"] == "/orders"
+    assert response.headers["Location"] == "/home"
 
 
 def test_login_sends_supplier_home(auth, client):
@@ -75,7 +75,7 @@ def test_protected_pages_redirect_to_login(client, path):
 def test_root_redirects_by_sign_in_state(auth, client):
     assert client.get("/").headers["Location"] == "/login"
     auth.login_as("ops_agent")
-    assert client.get("/").headers["Location"] == "/orders"
+    assert client.get("/").headers["Location"] == "/home"
 
 
 def test_login_follows_local_next(auth, client):
@@ -87,7 +87,7 @@ def test_login_follows_local_next(auth, client):
 def test_login_ignores_foreign_next(client):
     response = client.post("/login?next=https://evil.example/x", data={"email": USERS["ops_admin"][0],
                                                                      "password": "correct-horse-1"})
-    assert response.headers["Location"] == "/orders"
+    assert response.headers["Location"] == "/home"
 
 
 @pytest.mark.parametrize("target, local", [
