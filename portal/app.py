@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from models.core.config import Settings, load_settings
 from models.core.db import bind_database, database
+from portal.error_pages import register_error_pages
 from portal.outage import answer_database_outages
 from portal.security_headers import add_security_headers, trust_proxies
 from portal.unstorable_text import refuse_unstorable_text
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
     bind_database(settings.database_url)
     _open_database_per_request(app)
     answer_database_outages(app)
+    register_error_pages(app)
     refuse_unstorable_text(app)
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
         api_intake,
         api_payments,
         api_purchasing,
+        api_queues,
         api_replenishment,
         api_returns,
         api_scorecard,
@@ -69,20 +72,30 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
         auth,
         batches,
         charts,
+        credit_desk,
         feedback,
         health,
         holds,
         intake_queue,
         inventory,
+        list_exports,
         ops,
         purchase_orders,
         purchase_receipts,
+        queues,
         replenishment,
+        reports,
+        reports_customers,
+        reports_cycle_times,
+        reports_inventory,
+        reports_returns,
+        reports_sales,
         return_settings,
         returns,
         scorecard,
         shipment_documents,
         shipments,
+        stuck_work,
         supplier_portal,
         tokens,
         tracking_page,
@@ -92,11 +105,22 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
     for blueprint in (auth.bp, ops.bp, holds.bp, allocation_settings.bp, inventory.bp, batches.bp, intake_queue.bp,
                       health.bp, shipments.bp, tracking_page.bp, shipment_documents.bp, return_settings.bp,
                       returns.bp, feedback.bp, scorecard.bp, charts.bp, tokens.bp, users.bp, purchase_orders.bp,
-                      purchase_receipts.bp, supplier_portal.bp, replenishment.bp):
+                      purchase_receipts.bp, supplier_portal.bp, replenishment.bp,
+                      credit_desk.bp,
+                      stuck_work.bp, list_exports.bp,
+                      reports_inventory.bp,
+                      reports_returns.bp,
+                      reports.bp, reports_sales.bp, reports_customers.bp, reports_cycle_times.bp,
+                      queues.bp):
         app.register_blueprint(blueprint)
     for blueprint in (api.bp, api_intake.bp, api_channels.bp, api_payments.bp, api_returns.bp, api_stock.bp,
                       api_events.bp, api_scorecard.bp, shipment_documents.api_bp, api_dropship.bp,
-                      api_purchasing.bp, api_replenishment.bp, api_forecasts.bp):
+                      api_purchasing.bp, api_replenishment.bp, api_forecasts.bp,
+                      stuck_work.api_bp,
+                      reports_inventory.api_bp,
+                      reports_returns.api_bp,
+                      reports_sales.api_bp, reports_customers.api_bp, reports_cycle_times.api_bp,
+                      api_queues.bp):
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens and signed webhooks, not cookies
     return app

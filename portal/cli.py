@@ -86,6 +86,11 @@ def outbox() -> None:
     """The outbox of messages for the broker."""
 
 
+@main.group()
+def reports() -> None:
+    """The report rollups."""
+
+
 @outbox.command("prune")
 @click.option("--older-than-hours", type=click.IntRange(min=1),
               help="keep rows sent within this many hours (default OMS_OUTBOX_RETENTION_HOURS, 168)")
@@ -127,9 +132,12 @@ def _register_commands() -> None:
     from portal.cli_bench_allocation import bench_allocation
     from portal.cli_bench_forecast import bench_forecast
     from portal.cli_bench_intake import bench_intake
+    from portal.cli_bench_reports import bench_reports
     from portal.cli_channels import channel_command
     from portal.cli_forecast import forecast_command
     from portal.cli_master_data import import_command, seed_command
+    from portal.cli_reports import rebuild_reports
+    from portal.cli_reports_inventory import rebuild_inventory
     from portal.cli_run import carrier_sandbox, portal, relay, up, worker
     from portal.mail_intake import mail_intake_command
 
@@ -139,9 +147,12 @@ def _register_commands() -> None:
     bench.add_command(bench_intake)
     bench.add_command(bench_allocation)
     bench.add_command(bench_forecast)
+    bench.add_command(bench_reports)
     for command in (user_unlock, user_deactivate):
         user.add_command(command)
     token.add_command(token_revoke)
+    reports.add_command(rebuild_inventory)
+    reports.add_command(rebuild_reports)
 
 
 _register_commands()

@@ -40,11 +40,13 @@ from models.core.stages import (
 from models.inventory.alerts import sweep_alerts
 from models.partners.login_throttle import forget_old_failures
 from models.planning.forecasts import schedule_due_forecasts
+from models.reports.inventory_rollup import schedule_inventory_refresh
 from models.review.hold_decisions import cancel_stale_holds
 from models.shipping.tracking_polls import schedule_due_polls
 from models.supply.alerts import sweep_supply_alerts
 from models.sweeper import redrive_stuck_orders, redrive_stuck_returns
 from workers.outbox_wakeup import waiter_for
+from workers.queue_watch import watch_queues
 
 logger = logging.getLogger(__name__)
 BATCH = 200  # rows claimed per pass at first, and the least the adaptive limit shrinks back to
@@ -181,6 +183,7 @@ def run_relay(broker: dramatiq.Broker, stop: threading.Event, *, interval: float
                 published = relay_once(broker, batch=limit, max_ids=max_ids, hold=hold)
                 if time.monotonic() >= next_sweep:
                     _sweep(stuck_after, poll_every, keep_sent, forecast_every, forecast_horizon_weeks)
+                    watch_queues(broker)
                     next_sweep = time.monotonic() + sweep_interval
             except Exception:  # noqa: BLE001 - the relay must outlive a database or broker outage
                 logger.exception("relay pass failed; retrying")
@@ -214,6 +217,7 @@ def _sweep(stuck_after: timedelta, poll_every: timedelta, keep_sent: timedelta, 
     schedule_due_polls(poll_every)
     sweep_supply_alerts()
     schedule_due_forecasts(forecast_every, horizon_weeks=forecast_horizon_weeks)
+    schedule_inventory_refresh()
     forget_old_windows(older_than=timedelta(hours=1))
     forget_old_failures(older_than=timedelta(days=1))
     prune_sent(keep_sent, max_batches=PRUNE_BATCHES_PER_SWEEP)

@@ -62,6 +62,7 @@ PARTNER_ROUTES = {  # endpoint -> partner roles it serves (scoped to their own d
     "api_intake.get_batch": DESK, "api_intake.get_batch_errors": DESK, "api_returns.create_return": DESK,
     "api_returns.get_return": DESK, "api_events.list_events": DESK,
     "api_stock.list_stock": ANY_USER, "api_forecasts.list_forecasts": ("supplier",),
+    "credit_desk.invoice_pdf": DESK,
     "inventory.inventory": ("supplier",), "inventory.sku_history": ("supplier",), "inventory.alerts": ("supplier",),
     "scorecard.my_scorecard": ("supplier",), "api_scorecard.get_scorecard": ("supplier",),
     "api_dropship.post_events": ("supplier",),
@@ -71,6 +72,9 @@ PARTNER_ROUTES = {  # endpoint -> partner roles it serves (scoped to their own d
                      "supplier_portal.stock"), ("supplier",)),
     **dict.fromkeys(("api_purchasing.list_orders", "api_purchasing.get_order", "api_purchasing.order_pdf",
                      "api_purchasing.order_csv", "api_purchasing.confirm", "api_purchasing.announce"), ("supplier",)),
+    "reports_sales.my_sales": DESK, "reports_sales.sell_through": ("supplier",), "api_reports_sales.api_sales": ANY_USER,
+    **dict.fromkeys(("reports_inventory.my_inventory", "reports_returns.my_returns",
+                     "api_reports_inventory.api_inventory", "api_reports_returns.api_returns"), ("supplier",)),
 }
 # Writes a partner may make to its own rows even with an empty body (B's rows are fingerprinted apart).
 OWN_WRITES = {("distributor", "batches.mapping"): {"column_mapping"}}
@@ -78,6 +82,7 @@ OWN_WRITES = {("distributor", "batches.mapping"): {"column_mapping"}}
 MONEY, DESK_OPS, ADMIN = ("ops_admin", "credit_controller"), ("ops_admin", "ops_agent"), ("ops_admin",)
 DOCUMENTED_ROLES = {
     "api_payments.create_payment": MONEY, "api_returns.list_payouts": MONEY, "api_returns.payout_paid": MONEY,
+    "credit_desk.record_customer_payment": MONEY, "credit_desk.mark_refund_paid": MONEY,
     "holds.save_review_settings": MONEY, "holds.save_override": MONEY, "holds.remove_override": MONEY,
     "api_stock.create_adjustment": DESK_OPS, "api_stock.create_transfer": DESK_OPS,
     "api_stock.receive_purchase": DESK_OPS, "inventory.adjust": DESK_OPS, "inventory.transfer": DESK_OPS,
@@ -97,6 +102,9 @@ DOCUMENTED_ROLES = {
     "replenishment.act_on_suggestions": DESK_OPS, "replenishment.recompute": DESK_OPS,
     "api_replenishment.order_replenishment": DESK_OPS, "api_dropship.post_events": DESK_OPS, "replenishment.save_settings": ADMIN,
     "replenishment.switch_supplier": ADMIN, "replenishment.switch_sku": ADMIN,
+    "stuck_work.redrive_selected": DESK_OPS,
+    **dict.fromkeys(("queues.decide", "api_queues.retry_one", "api_queues.discard_one", "api_queues.retry_many",
+                     "api_queues.discard_many"), DESK_OPS),
 }
 # URL argument -> the key of B's values in World.b_ids (or literal values); per endpoint where a name is ambiguous.
 ARGUMENTS = {
@@ -107,9 +115,11 @@ ARGUMENTS = {
     "invoice_id": "invoice_id", "payment_id": "payment_id", "message_id": "intake_id", "prefix": "token_prefix",
     "external_ref": "external_ref", "customer_code": "customer_code", "warehouse_code": "warehouse_code",
     "warehouse": "warehouse_code", "supplier_code": "supplier_code", "asn_id": "asn_id",
+    "dead_letter_id": [1],
 }
 CODE_ARGUMENT = {
     "api_payments.get_receivables": "customer_code", "holds.remove_override": "customer_code",
+    "credit_desk.customer": "customer_code", "credit_desk.record_customer_payment": "customer_code",
     "allocation_settings.remove_override": "customer_code", "api_channels.channel_webhook": "channel_code",
     "shipment_documents_api.api_pick_list": "warehouse_code", "replenishment.switch_supplier": "supplier_code",
     "scorecard.ops_supplier_scorecard": "supplier_code", "api_scorecard.get_scorecard": "supplier_code",
@@ -120,13 +130,17 @@ EXTRA_GETS = [  # list pages with filters and searches that could bring B's rows
     "/api/v1/events?after=0&limit=500", "/api/v1/stock?sku=BRV-SPROCKET", "/api/v1/stock?limit=500",
     "/ops/inventory?sku=BRV-SPROCKET", "/ops/returns?view=all", "/ops/pick-list.pdf?warehouse=WEST", "/imports",
     "/track?order=BRAVO-PO-DELIVERED&postcode=NOPE", "/track?order=BRAVO-PO-DELIVERED&email=alfa.buyer@example.org",
+    "/orders?format=csv", "/shipments?format=csv", "/returns?format=csv", "/ops/inventory?format=csv",
+    "/ops/alerts?format=csv", "/supplier/purchase-orders?format=csv", "/account/tokens?format=csv",
+    "/imports?format=csv",
 ]
 # Pages that must show B's values to B (or to ops): without them the leak checks would prove nothing.
 OWNER_MUST_SEE = {
     "owner_b": {"ops.orders", "ops.order_detail", "shipments.my_shipments", "shipments.detail", "returns.my_returns",
                 "returns.my_return", "batches.batch_detail", "batches.batch_errors_csv", "batches.mapping",
                 "shipment_documents.ops_dispatch_note", "shipment_documents_api.api_dispatch_note", "api.get_order",
-                "api_returns.get_return", "api_intake.get_batch", "api_events.list_events", "tokens.my_tokens"},
+                "api_returns.get_return", "api_intake.get_batch", "api_events.list_events", "tokens.my_tokens",
+                "credit_desk.invoice_pdf"},
     "supplier_b": {"inventory.inventory", "inventory.sku_history", "inventory.alerts", "api_stock.list_stock",
                    "scorecard.my_scorecard", "api_scorecard.get_scorecard", "supplier_portal.home",
                    "supplier_portal.purchase_orders", "api_forecasts.list_forecasts",
@@ -141,7 +155,8 @@ OWNER_MUST_SEE = {
                   "shipment_documents.ops_pick_list", "shipment_documents_api.api_pick_list",
                   "purchase_orders.purchase_orders", "purchase_orders.detail", "purchase_orders.pdf",
                   "purchase_orders.csv", "replenishment.suggestions_page", "api_replenishment.list_replenishment",
-                  "api_forecasts.list_forecasts"},
+                  "api_forecasts.list_forecasts",
+                  "credit_desk.customers", "credit_desk.customer", "credit_desk.refunds", "credit_desk.invoice_pdf"},
 }
 
 
