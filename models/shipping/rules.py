@@ -121,7 +121,8 @@ def decide_carrier(setup: CarrierSetup, parcel: ParcelFacts) -> CarrierDecision:
 
 def _cheapest_or_only(among: tuple[str, ...], why: str, parcel: ParcelFacts) -> CarrierDecision:
     if not among:
-        raise ValidationFailed({"carrier": [f"no configured carrier offers {parcel.service_level} service"]})
+        problem = f"no configured carrier offers {parcel.service_level} service"
+        raise ValidationFailed({"carrier": [problem]}, problem)  # the message is what a dead letter shows ops
     if len(among) == 1:
         return CarrierDecision(carrier=among[0], reason=f"{why}: {among[0]} is the only candidate")
     return CarrierDecision(carrier=None, quote_among=among, reason=why)
@@ -130,7 +131,7 @@ def _cheapest_or_only(among: tuple[str, ...], why: str, parcel: ParcelFacts) -> 
 def pick_cheapest(quotes: list[Quote], *, reason: str) -> CarrierDecision:
     """Lowest price, then fewest transit days, then name; the reason names the runner-up."""
     if not quotes:
-        raise ValidationFailed({"carrier": ["no carrier returned a quote"]})
+        raise ValidationFailed({"carrier": ["no carrier returned a quote"]}, "no carrier returned a quote")
     ranked = sorted(quotes, key=lambda q: (q.price, q.transit_days, q.carrier))
     best = ranked[0]
     others = [f"{q.carrier} {q.price} {q.currency}/{q.transit_days}d" for q in ranked[1:]]
