@@ -20,13 +20,23 @@ from models.operations.dead_letters import FoundDeadLetter, record_dead_letters
 logger = logging.getLogger(__name__)
 
 
+def describe(exception: BaseException) -> str:
+    """Why a message died, for ops: the exception's class and text, and the per-field problems a validation
+    error carries (its text alone may say only "validation failed")."""
+    text = f"{type(exception).__name__}: {exception}"
+    messages = getattr(exception, "messages", None)
+    if isinstance(messages, dict) and messages and str(messages) not in text:
+        text += f" {messages}"
+    return text
+
+
 class DeadLetterLog(dramatiq.Middleware):
     """Record and log at ERROR, with the message id, actor, queue, arguments and why, a message that failed for
     good."""
 
     def after_process_message(self, broker, message, *, result=None, exception=None) -> None:
         if exception is not None and message.failed:
-            self._dead(message, f"{type(exception).__name__}: {exception}")
+            self._dead(message, describe(exception))
 
     def after_skip_message(self, broker, message) -> None:
         if message.failed:  # e.g. AgeLimit: too old to run

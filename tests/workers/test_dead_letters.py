@@ -55,3 +55,12 @@ def test_a_message_out_of_retries_is_logged_at_error_and_a_retried_one_is_not(ca
     [record] = dead_letter_records(caplog)
     assert lost.message_id in record.getMessage() and recovered.message_id not in record.getMessage()
     assert "ConnectionError: database away" in record.getMessage()
+
+
+def test_a_validation_error_that_kills_a_message_names_its_fields():
+    from models.core.errors import ValidationFailed
+    from workers.dead_letters import describe
+
+    assert describe(ValidationFailed({"carrier": ["none for express"]})) == \
+        "ValidationFailed: validation failed {'carrier': ['none for express']}"
+    assert describe(ConnectionError("database away")) == "ConnectionError: database away"
