@@ -13,23 +13,25 @@ TRAIL = (("received", None, "0"), ("approved", "reviewing", "600 + (o.id * 37) %
          ("delivered", "shipped", "130000 + (o.id * 89) % 172800"))
 
 
-def _after(seconds: str) -> str:
+def after_created(seconds: str) -> str:
+    """The time ``seconds`` (an SQL expression) after the order ``o`` was created."""
     if is_sqlite():
         return f"datetime(o.created_at, '+' || ({seconds}) || ' seconds')"
     return f"o.created_at + ({seconds}) * INTERVAL '1 second'"
 
 
-def _execute(sql: str) -> None:
+def execute(sql: str) -> None:
     database.execute_sql(sql if is_sqlite() else sql.replace("%", "%%"))  # psycopg2 reads % as a placeholder
 
 
 def seed_lines() -> None:
-    """One line per order: a SKU of SKUS, 1–5 units, its total the order's subtotal."""
-    _execute(f"""
+    """One line per order: a SKU of SKUS (its product when the catalogue has it), 1–5 units, its total the order's
+    subtotal."""
+    execute(f"""
 INSERT INTO "order_line" (order_id, line_no, product_id, sku, quantity, unit_price, line_total)
-SELECT o.id, 1, NULL, 'SKU-' || CAST(o.id % {SKUS} AS VARCHAR(8)), 1 + o.id % 5, o.subtotal / (1 + o.id % 5),
+SELECT o.id, 1, p.id, 'SKU-' || CAST(o.id % {SKUS} AS VARCHAR(8)), 1 + o.id % 5, o.subtotal / (1 + o.id % 5),
        o.subtotal
-FROM "order" o""")
+FROM "order" o LEFT JOIN "product" p ON p.sku = 'SKU-' || CAST(o.id % {SKUS} AS VARCHAR(8))""")
 
 
 def seed_trails() -> None:
@@ -37,7 +39,7 @@ def seed_trails() -> None:
     for to_status, from_status, seconds in TRAIL:
         statuses = "('delivered')" if to_status == "delivered" else "('shipped', 'delivered')"
         before = "NULL" if from_status is None else f"'{from_status}'"
-        _execute(f"""
+        execute(f"""
 INSERT INTO "status_change" (entity, entity_id, from_status, to_status, actor, reason, "at")
-SELECT 'order', o.id, {before}, '{to_status}', 'bench', '', {_after(seconds)}
+SELECT 'order', o.id, {before}, '{to_status}', 'bench', '', {after_created(seconds)}
 FROM "order" o WHERE o.status IN {statuses}""")

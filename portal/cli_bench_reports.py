@@ -1,5 +1,6 @@
-"""`oms bench reports`: every report page and API over a book of N orders with their lines, audit trails and
-rollups (rebuilt as `oms reports rebuild` does), p50/p95 server time per report over repeated requests."""
+"""`oms bench reports`: every report page and API over a book of N orders with their lines, audit trails,
+reservations, backorders, returns, feedback and stock snapshots, and rollups (rebuilt as `oms reports rebuild` and
+`oms reports rebuild-inventory` do), p50/p95 server time per report over repeated requests."""
 from __future__ import annotations
 
 import shutil
@@ -60,20 +61,33 @@ def bench_reports(order_count: int, customer_count: int, repeats: int) -> None:
 
 
 def _seed_history() -> None:
+    """Lines, trails and what the inventory and returns reports read (stock, reservations, returns, snapshots)."""
     from models.core.db import database
     from portal.bench_report_history import seed_lines, seed_trails
+    from portal.bench_report_stock import seed_catalogue, seed_stock_book
 
     with database.atomic():
+        seed_catalogue()
         seed_lines()
         seed_trails()
+        seed_stock_book()
+    _analyze(("order_line", "status_change", "reservation", "return_request", "return_line", "order_feedback",
+              "stock_snapshot"))
 
 
 def _rebuild() -> None:
-    from models.core.db import database, is_sqlite
+    from models.reports.inventory_rollup import rebuild_inventory_rollup
     from models.reports.sales_rollup import ROLLUP_TABLES, rebuild_rollups
 
     rebuild_rollups()
-    for table in ROLLUP_TABLES:
+    rebuild_inventory_rollup()
+    _analyze((*ROLLUP_TABLES, "inventory_day"))
+
+
+def _analyze(tables) -> None:
+    from models.core.db import database, is_sqlite
+
+    for table in tables:
         database.execute_sql(f'ANALYZE "{table}"' if is_sqlite() else f'VACUUM ANALYZE "{table}"')
 
 

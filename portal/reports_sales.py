@@ -11,9 +11,10 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from markupsafe import Markup
 
+from models.core.errors import ValidationFailed
 from models.orders.tables import CHANNELS
 from models.reports.periods import GROUPS, DateRange, period_label, periods
-from models.reports.sales import BY, SalesFilters, SalesRow, sales_trend
+from models.reports.sales import BY, SalesFilters, SalesRow, sales_trend, top_trend
 from models.reports.scope import ReportScope, scope_of
 from portal.api import answer_errors_as_json, token_required
 from portal.auth import ops_required, role_required
@@ -34,8 +35,9 @@ page_errors(bp)
 answer_errors_as_json(api_bp)
 
 CSV_HEADER = ("period", "key", "orders", "units", "revenue", "currency")
-SUPPLIER_BY = ("sku", "region", "channel")
-PAGE_ROWS = 1_000  # a page lists this many rows at most; the CSV export and the API have every row  # a supplier learns where its goods sell, never who bought them
+SUPPLIER_BY = ("sku", "region", "channel")  # a supplier learns where its goods sell, never who bought them
+PAGE_ROWS = 1_000  # a page lists this many rows at most; the CSV export has every row
+PAGE_LIMIT, API_LIMIT, MAX_LIMIT = 50, 100, 1_000  # top keys kept by default on a page, in the API; at most
 
 
 @dataclass(frozen=True)
@@ -45,25 +47,42 @@ class SalesAnswer:
     by: str | None
     rows: list[SalesRow]
     previous: list[SalesRow]
+    limit: int | None = None  # the top keys kept (the rest summed in an "other" row); None: every key
 
 
-def sales_answer(scope: ReportScope, *, previous_by_key: bool = True) -> SalesAnswer:
-    """The report of the query string's range, group, split and filters, for ``scope``; the previous range per
-    key too, or (``previous_by_key`` False: all a chart needs) its totals per period."""
+def sales_answer(scope: ReportScope, *, default_limit: int | None, previous_by_key: bool = True) -> SalesAnswer:
+    """The report of the query string's range, group, split, filters and ``limit`` of keys (``default_limit``
+    when absent; None: every key), for ``scope``; the previous range per key too (the same kept keys), or
+    (``previous_by_key`` False: all a chart needs) its totals per period."""
     span, group = report_range(), report_group()
     by = choice_arg("by", SUPPLIER_BY if scope.supplier_id is not None else BY)
+    limit = limit_arg(default_limit)
     filters = SalesFilters(channel=request.args.get("channel") or None, region=request.args.get("region") or None,
                            customer_code=None if scope.supplier_id is not None
                            else request.args.get("customer") or None,
                            sku=request.args.get("sku") or None)
-    return SalesAnswer(span, group, by, sales_trend(span, group, by=by, filters=filters, scope=scope),
+    if by is not None and limit is not None:
+        rows, keep = top_trend(span, group, by, limit, filters=filters, scope=scope)
+    else:
+        rows, keep = sales_trend(span, group, by=by, filters=filters, scope=scope), None
+    return SalesAnswer(span, group, by, rows,
                        sales_trend(span.previous(), group, by=by if previous_by_key else None, filters=filters,
-                                   scope=scope))
+                                   scope=scope, keep=keep if previous_by_key else None), limit)
+
+
+def limit_arg(default: int | None) -> int | None:
+    """``?limit=`` as a number of keys, 1..MAX_LIMIT (``default`` when absent); ValidationFailed otherwise."""
+    value = request.args.get("limit")
+    if not value:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+        raise ValidationFailed({"limit": [f"must be a whole number from 1 to {MAX_LIMIT}"]}, "invalid limit")
+    return int(value)
 
 
 def row_out(row: SalesRow) -> dict:
     return {"period": row.period, "key": row.key, "orders": row.orders, "units": row.units,
-            "revenue": str(row.revenue), "currency": row.currency}
+            "revenue": str(row.revenue), "currency": row.currency, "other": row.other}
 
 
 def csv_rows(rows: list[SalesRow]):
@@ -87,13 +106,14 @@ def trend_chart(answer: SalesAnswer) -> Markup:
 
 
 def _page(scope: ReportScope, *, title: str, endpoint: str) -> ResponseReturnValue:
-    answer = sales_answer(scope, previous_by_key=False)  # the page charts the previous range's totals only
+    # the page charts the previous range's totals only; its CSV export has every key unless a limit is asked
+    answer = sales_answer(scope, default_limit=None if wants_csv() else PAGE_LIMIT, previous_by_key=False)
     if wants_csv():
         return csv_download("sales.csv", CSV_HEADER, csv_rows(answer.rows))
     by_choices = SUPPLIER_BY if scope.supplier_id is not None else BY
     filters = [("by", "By", [("", "all")] + [(b, b) for b in by_choices]),
                ("channel", "Channel", [("", "all")] + [(c, c) for c in CHANNELS]),
-               ("region", "Region", None), ("sku", "SKU", None)]
+               ("region", "Region", None), ("sku", "SKU", None), ("limit", f"Top keys (≤ {MAX_LIMIT})", None)]
     if scope.supplier_id is None:
         filters.append(("customer", "Customer code", None))
     return render_template("reports/sales.html", answer=answer, span=answer.span, group=answer.group,
@@ -125,10 +145,12 @@ def sell_through() -> ResponseReturnValue:
 @token_required
 def api_sales():
     """``?from=&to=&group=day|week|month&by=channel|region|sku|customer`` (filters ``channel``, ``region``,
-    ``customer``, ``sku``) → ``{rows, previous}``; ``format=csv`` gives the rows as CSV. Scoped to the token."""
-    answer = sales_answer(scope_of(g.api_user))
+    ``customer``, ``sku``; ``limit`` top keys, API_LIMIT by default, the rest in an "other" row) → ``{rows,
+    previous}``; ``format=csv`` gives the rows as CSV, every key unless ``limit`` is given. Scoped to the token."""
+    answer = sales_answer(scope_of(g.api_user), default_limit=None if wants_csv() else API_LIMIT)
     if wants_csv():
         return csv_download("sales.csv", CSV_HEADER, csv_rows(answer.rows))
     return jsonify({"from": answer.span.start.isoformat(), "to": answer.span.end.isoformat(),
-                    "group": answer.group, "by": answer.by, "rows": [row_out(r) for r in answer.rows],
+                    "group": answer.group, "by": answer.by, "limit": answer.limit if answer.by else None,
+                    "rows": [row_out(r) for r in answer.rows],
                     "previous": [row_out(r) for r in answer.previous]})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from datetime import date
 
 import pytest
 
@@ -58,3 +59,43 @@ def test_the_bench_history_gives_the_rollups_their_raw_figures(db):
     kept = kept_rollups()
     assert kept == raw_rollups()
     assert sum(orders for orders, _, _ in kept[0].values()) > 200
+
+
+def test_the_bench_book_gives_the_inventory_and_returns_reports_figures(db):
+    """Reservations, backorders, returns, feedback and snapshots are seeded, and the inventory rollup rebuilt from
+    them counts every shipped unit, so those reports time real figures."""
+    import peewee
+
+    from models.core.db import database
+    from models.orders.tables import Order, OrderLine, Reservation
+    from models.reports.inventory_rollup import rebuild_inventory_rollup
+    from models.reports.inventory_tables import InventoryDay, StockSnapshot
+    from models.reports.periods import DateRange
+    from models.reports.returns import returns_report
+    from models.returns.tables import OrderFeedback, ReturnRequest
+    from portal.bench_report_history import seed_lines, seed_trails
+    from portal.bench_report_stock import seed_catalogue, seed_stock_book
+    from portal.cli_bench_portal_book import seed_orders, seed_partners
+
+    seed_partners(12)
+    seed_orders(3000)
+    with database.atomic():
+        seed_catalogue()
+        seed_lines()
+        seed_trails()
+        seed_stock_book()
+    rebuild_inventory_rollup()
+    shipped_lines = (OrderLine.select(peewee.fn.SUM(OrderLine.quantity)).join(Order)
+                     .where(Order.status.in_(("shipped", "delivered"))).scalar())
+    assert OrderLine.select().where(OrderLine.product.is_null()).count() == 0
+    assert Reservation.select(peewee.fn.SUM(Reservation.quantity)).where(Reservation.status == "fulfilled").scalar() \
+        == shipped_lines
+    assert InventoryDay.select(peewee.fn.SUM(InventoryDay.units_shipped)).scalar() == shipped_lines
+    assert InventoryDay.select(peewee.fn.SUM(InventoryDay.units_backordered)).scalar() > 0
+    assert InventoryDay.select(peewee.fn.SUM(InventoryDay.units_refilled)).scalar() > 0
+    assert StockSnapshot.select().count() > 0 and ReturnRequest.select().count() > 0
+    assert OrderFeedback.select().count() > 0
+    span = DateRange(date(2024, 1, 1), date(2026, 12, 31))
+    by_reason = returns_report(span, "reason")
+    assert len(by_reason) >= 5 and all(row.returns > 0 for row in by_reason)
+    assert any(row.units_shipped for row in returns_report(span, "sku"))

@@ -2,7 +2,9 @@
 split and grouping, the previous range too; partners see only their own book (distributors) or SKUs (suppliers)."""
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -122,3 +124,49 @@ def test_a_supplier_sees_the_sell_through_of_its_own_skus_only(client, auth, sol
     page = client.get("/supplier/reports/sell-through?by=sku")
     assert page.status_code == 200 and "WIDGET" in page.text and "SPROCKET" not in page.text
     assert client.get("/api/v1/reports/customers", headers=token_for("sup1@relay.test")).status_code == 403
+
+
+def test_a_limit_keeps_the_top_keys_and_sums_the_others_into_one_row(client, auth, sold):
+    """The API keeps the customer with most revenue; every other customer, in the range and the range before,
+    is summed into an "other" row that equals the raw rows; the CSV export has every key."""
+    headers = token_for("admin@relay.test")
+    span = DateRange(today() - timedelta(days=29), today())
+    query = {"from": span.start.isoformat(), "to": span.end.isoformat(), "group": "month", "by": "customer"}
+    every = client.get("/api/v1/reports/sales", query_string=query, headers=headers).get_json()
+    assert every["limit"] == 100 and not any(row["other"] for row in every["rows"])
+    revenue: dict[str, Decimal] = defaultdict(Decimal)
+    for _, key, _, _, money, _ in expected_sales(span, "month", "customer"):
+        revenue[key] += money
+    assert len(revenue) >= 2, "the range sells to at least two customers"
+    top = max(revenue, key=lambda key: revenue[key])
+    body = client.get("/api/v1/reports/sales", query_string={**query, "limit": "1"}, headers=headers).get_json()
+    assert body["limit"] == 1
+    assert sorted(answered(body["rows"])) == labelled(folded(expected_sales(span, "month", "customer"), top), "month")
+    assert sorted(answered(body["previous"])) == labelled(
+        folded(expected_sales(span.previous(), "month", "customer"), top), "month")
+    assert {row["key"] for row in body["rows"] if not row["other"]} == {top}
+    assert [row["key"] for row in body["rows"] if row["other"]] == ["other"] * sum(r["other"] for r in body["rows"])
+    csv = client.get("/api/v1/reports/sales", query_string={**query, "format": "csv"}, headers=headers)
+    assert len(csv.text.strip().splitlines()) == 1 + len(every["rows"])
+    auth.login_as("ops_agent")
+    page = client.get("/ops/reports/sales", query_string={**query, "limit": "1"})
+    assert page.status_code == 200 and "every other customer" in page.text and "The 1 customer keys" in page.text
+
+
+@pytest.mark.parametrize("limit", ["0", "1001", "ten", "-3"])
+def test_a_wrong_limit_is_a_400_page_and_a_422_answer(client, auth, sold, limit):
+    answer = client.get(f"/api/v1/reports/sales?by=sku&limit={limit}", headers=token_for("admin@relay.test"))
+    assert answer.status_code == 422 and "limit" in answer.get_json()["errors"]
+    auth.login_as("ops_admin")
+    assert client.get(f"/ops/reports/sales?by=sku&limit={limit}").status_code == 400
+
+
+def folded(expected: list[tuple], top: str) -> list[tuple]:
+    """Raw rows with every key but ``top`` summed per period and currency under "other"."""
+    found: dict[tuple, list] = defaultdict(lambda: [0, 0, Decimal("0.00")])
+    for start, key, orders, units, revenue, currency in expected:
+        row = found[(start, key if key == top else "other", currency)]
+        row[0] += orders
+        row[1] += units
+        row[2] += revenue
+    return sorted((start, key, *figures, currency) for (start, key, currency), figures in found.items())

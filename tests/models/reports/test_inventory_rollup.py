@@ -138,7 +138,10 @@ def test_the_sweep_keeps_both(moved):
 
 def test_a_refresh_is_nudged_once_per_period_whether_or_not_a_worker_took_it_up(db):
     from models.core.outbox import OutboxMessage
-    from models.reports.inventory_rollup import REFRESH_EVERY, schedule_inventory_refresh
+    from models.reports.inventory_rollup import (
+        REFRESH_EVERY,
+        schedule_inventory_refresh,
+    )
 
     start = utc_now()
     assert schedule_inventory_refresh(now=start) is True

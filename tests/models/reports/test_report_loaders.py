@@ -12,7 +12,7 @@ from models.reports.customers import customer_report
 from models.reports.cycle_rules import histogram_of, percentile
 from models.reports.cycle_times import cycle_times
 from models.reports.periods import DateRange, period_label, period_start
-from models.reports.sales import SalesFilters, sales_trend
+from models.reports.sales import SalesFilters, sales_trend, top_keys, top_trend
 from models.reports.scope import ReportScope
 from tests.factories import make_world
 from tests.models.reports.raw_figures import cycle_durations
@@ -70,3 +70,47 @@ def test_customers_and_cycle_times(sold):
            for row in cycle_times(span, "week")}
     assert got == {key: (len(v), percentile(histogram_of(v), 0.5), percentile(histogram_of(v), 0.9))
                    for key, v in durations.items()}
+
+
+def kept_and_other(expected: list[tuple], keep: set[str]) -> list[tuple]:
+    """Raw rows (period start, key, orders, units, revenue, currency) with every key outside ``keep`` summed
+    into one "other" row per period and currency."""
+    found: dict[tuple, list] = defaultdict(lambda: [0, 0, 0])
+    for start, key, orders, units, revenue, currency in expected:
+        row = found[(start, key if key in keep else "other", currency)]
+        row[0] += orders
+        row[1] += units
+        row[2] += revenue
+    return sorted((start, key, *figures, currency) for (start, key, currency), figures in found.items())
+
+
+@pytest.mark.parametrize("by", ["customer", "sku", "channel"])
+def test_top_keys_and_the_other_row_equal_the_raw_rows(sold, by):
+    span = DateRange(today() - timedelta(days=59), today())
+    expected = expected_sales(span, "week", by)
+    revenue: dict[str, object] = defaultdict(int)
+    for _, key, _, _, money, _ in expected:
+        revenue[key] += money
+    assert len(revenue) >= 2, "the world sells at least two keys"
+    top = max(revenue, key=lambda key: revenue[key])
+    keep = top_keys(span, by, 1)
+    assert keep is not None and len(keep) == 1
+    shown = sales_trend(span, "week", by=by, keep=keep)
+    assert figures(shown) == labelled(kept_and_other(expected, {top}), "week")
+    assert {row.key for row in shown if not row.other} == {top} and any(row.other for row in shown)
+    assert all(not row.other or shown[i + 1:] == [] or shown[i + 1].period_start > row.period_start
+               or shown[i + 1].other for i, row in enumerate(shown)), "the other row closes its period"
+    assert top_keys(span, by, len(revenue)) is None, "no more keys than the limit: keep them all"
+    assert figures(sales_trend(span, "week", by=by, keep=[])) == labelled(kept_and_other(expected, set()), "week")
+
+
+@pytest.mark.parametrize("by", ["customer", "sku", "channel"])
+@pytest.mark.parametrize("limit", [1, 2])
+def test_the_one_query_top_trend_equals_top_keys_then_the_trend(sold, by, limit):
+    span = DateRange(today() - timedelta(days=59), today())
+    rows, keep = top_trend(span, "month", by, limit)
+    picked = top_keys(span, by, limit)
+    assert keep == (None if picked is None else sorted(picked))
+    assert rows == sales_trend(span, "month", by=by, keep=keep)
+    assert by != "sku" or limit != 1 or any(row.other for row in rows), "one SKU kept of several"
+    assert top_trend(span, "month", by, 1000) == (sales_trend(span, "month", by=by), None)
