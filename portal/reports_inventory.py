@@ -7,12 +7,11 @@ from dataclasses import replace
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, g, jsonify, render_template, request
+from flask import Blueprint, abort, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from markupsafe import Markup
 
-from models.core.errors import PermissionDenied
 from models.inventory.tables import Warehouse
 from models.reports.inventory import (
     InventoryFilter,
@@ -32,6 +31,7 @@ from portal.report_support import (
     today,
     wants_csv,
 )
+from portal.reports_api_access import supplier_scope
 
 bp = Blueprint("reports_inventory", __name__)
 api_bp = Blueprint("api_reports_inventory", __name__, url_prefix="/api/v1")
@@ -67,13 +67,7 @@ def my_inventory() -> ResponseReturnValue:
 @token_required
 def api_inventory():
     """``{rows, service, weeks}`` over ``?from=&to=`` for ``?warehouse=&sku=``; ``format=csv`` for one part."""
-    user = g.api_user
-    if user.role == "supplier" and user.partner_id is not None:
-        supplier_id = user.partner_id
-    elif user.is_ops:
-        supplier_id = None
-    else:
-        raise PermissionDenied(f"role {user.role} may not read the inventory report")
+    supplier_id = supplier_scope("inventory")
     report, part = _load(supplier_id)
     if wants_csv():
         return _csv(report, part)

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, g, jsonify, render_template
+from flask import Blueprint, abort, jsonify, render_template
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from models.core.errors import PermissionDenied
 from models.reports.periods import DateRange
 from models.reports.returns import returns_report
 from models.reports.returns_rules import DIMENSIONS, ReturnFigures
@@ -23,6 +22,7 @@ from portal.report_support import (
     report_range,
     wants_csv,
 )
+from portal.reports_api_access import supplier_scope
 
 bp = Blueprint("reports_returns", __name__)
 api_bp = Blueprint("api_reports_returns", __name__, url_prefix="/api/v1")
@@ -55,13 +55,7 @@ def my_returns() -> ResponseReturnValue:
 def api_returns():
     """``{rows: [{key, name, returns, units, refund_value, units_shipped, return_rate, ratings, average_rating}]}``;
     ``format=csv`` for the same rows."""
-    user = g.api_user
-    if user.role == "supplier" and user.partner_id is not None:
-        supplier_id = user.partner_id
-    elif user.is_ops:
-        supplier_id = None
-    else:
-        raise PermissionDenied(f"role {user.role} may not read the returns report")
+    supplier_id = supplier_scope("returns")
     span, by, rows = _load(supplier_id)
     if wants_csv():
         return _csv(span, by, rows)
