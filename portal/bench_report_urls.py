@@ -1,9 +1,8 @@
-"""The report pages and APIs `oms bench reports` times, by name; a report module adds its own rows here.
+"""The report pages and APIs, and the pages that count over all orders (home dashboard, stuck work, credit desk),
+that `oms bench reports` times, by name; a report module adds its own rows here.
 ``{half_year}`` and ``{year}`` are filled with ``from=…&to=…`` of the last 183 and 365 days the bench book has
 shipped orders on."""
 from __future__ import annotations
-
-from importlib.util import find_spec
 
 HALF_YEAR = "{half_year}"
 YEAR = "{year}"
@@ -21,10 +20,11 @@ REPORT_URLS: list[tuple[str, str]] = [
     ("customers_api", f"/api/v1/reports/customers?{YEAR}"),
     ("cycle_times_page", f"/ops/reports/cycle-times?{HALF_YEAR}&group=week"),
     ("cycle_times_api", f"/api/v1/reports/cycle-times?{HALF_YEAR}&group=day"),
+    ("inventory_page", f"/ops/reports/inventory?{HALF_YEAR}"),
+    ("inventory_api", f"/api/v1/reports/inventory?{HALF_YEAR}"),
+    ("returns_page", f"/ops/reports/returns?{HALF_YEAR}"),
+    ("returns_api", f"/api/v1/reports/returns?{HALF_YEAR}"),
+    ("home_dashboard", "/home"),
+    ("stuck_work", "/ops/stuck"),
+    ("credit_desk_customers", "/ops/customers"),
 ]
-if find_spec("portal.reports_inventory") is not None:
-    REPORT_URLS += [("inventory_page", f"/ops/reports/inventory?{HALF_YEAR}"),
-                    ("inventory_api", f"/api/v1/reports/inventory?{HALF_YEAR}")]
-if find_spec("portal.reports_returns") is not None:
-    REPORT_URLS += [("returns_page", f"/ops/reports/returns?{HALF_YEAR}"),
-                    ("returns_api", f"/api/v1/reports/returns?{HALF_YEAR}")]
