@@ -37,7 +37,7 @@ answer_errors_as_json(api_bp)
 CSV_HEADER = ("period", "key", "orders", "units", "revenue", "currency")
 SUPPLIER_BY = ("sku", "region", "channel")  # a supplier learns where its goods sell, never who bought them
 PAGE_ROWS = 1_000  # a page lists this many rows at most; the CSV export has every row
-PAGE_LIMIT, API_LIMIT, MAX_LIMIT = 50, 100, 1_000  # top keys kept by default on a page, in the API; at most
+PAGE_LIMIT, API_LIMIT, MAX_LIMIT = 50, 50, 1_000  # top keys kept by default on a page, in the API; at most
 
 
 @dataclass(frozen=True)

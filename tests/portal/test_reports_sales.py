@@ -133,7 +133,7 @@ def test_a_limit_keeps_the_top_keys_and_sums_the_others_into_one_row(client, aut
     span = DateRange(today() - timedelta(days=29), today())
     query = {"from": span.start.isoformat(), "to": span.end.isoformat(), "group": "month", "by": "customer"}
     every = client.get("/api/v1/reports/sales", query_string=query, headers=headers).get_json()
-    assert every["limit"] == 100 and not any(row["other"] for row in every["rows"])
+    assert every["limit"] == 50 and not any(row["other"] for row in every["rows"])
     revenue: dict[str, Decimal] = defaultdict(Decimal)
     for _, key, _, _, money, _ in expected_sales(span, "month", "customer"):
         revenue[key] += money
