@@ -2,20 +2,11 @@
 a keyset page deep in the list and searches by reference and by customer name, p50/p95 over repeated requests."""
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
 import click
 
 from portal.bench_figures import percentile
-from portal.bench_settings import (
-    bench_environment,
-    bench_settings,
-    require_empty_database,
-    where,
-)
 
 OPS_EMAIL = "bench-ops@relay.test"
 PASSWORD = "bench-portal-password-1"
@@ -30,29 +21,15 @@ WARM_UP = 2
 def bench_portal(order_count: int, customer_count: int, repeats: int) -> None:
     """Seed ORDERS orders into the empty database of OMS_DATABASE_URL (else a temporary SQLite file), then time the
     ops order list signed in as ops."""
-    from models.core.db import bind_database, database, is_sqlite
-    from models.core.migrate import upgrade_database
-    from portal.cli_bench_portal_book import seed_orders, seed_partners
+    from models.core.db import database, is_sqlite
+    from portal.cli_bench_portal_book import seeded_book
 
-    folder = Path(tempfile.mkdtemp(prefix="oms-bench-portal-"))
-    try:
-        settings = bench_settings(bench_environment(folder))
-        click.echo(f"database {where(settings).split(', broker')[0]}")
-        bind_database(settings.database_url)
-        database.connect(reuse_if_open=True)
-        require_empty_database()
-        upgrade_database()
-        started = time.perf_counter()
-        seed_partners(customer_count)
-        seed_orders(order_count, echo=click.echo)
+    with seeded_book("oms-bench-portal-", order_count, customer_count, echo=click.echo) as (settings, started):
         database.execute_sql('ANALYZE "order"' if is_sqlite() else 'VACUUM ANALYZE "order"')
         database.execute_sql("ANALYZE partner" if is_sqlite() else "VACUUM ANALYZE partner")
         click.echo(f"seeded {order_count:,} orders for {customer_count:,} customers in "
                    f"{time.perf_counter() - started:.1f} s")
         timings = _time_the_list(settings, _queries(order_count), repeats)
-        database.close()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
     _report(order_count, timings)
 
 

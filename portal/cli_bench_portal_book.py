@@ -3,9 +3,15 @@ realistic names under 20 distributors, statuses spread like a real book (mostly 
 thousand working or on hold), created over about a year."""
 from __future__ import annotations
 
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import product
+from pathlib import Path
 
-from models.core.db import database, is_sqlite
+from models.core.db import bind_database, database, is_sqlite
 from models.partners.tables import Partner
 
 CHUNK = 200_000
@@ -87,3 +93,32 @@ def seed_orders(count: int, *, echo=lambda line: None) -> None:
         with database.atomic():
             database.execute_sql(sql, (start, end))
         echo(f"  {end:,} orders")
+
+
+@contextmanager
+def seeded_book(prefix: str, order_count: int, customer_count: int, *, echo) -> Iterator[tuple[object, float]]:
+    """The bench's empty database (OMS_DATABASE_URL, else SQLite in a temporary folder) bound, migrated and seeded
+    with customers and orders: yields its settings and when seeding started; the folder goes afterwards."""
+    from models.core.migrate import upgrade_database
+    from portal.bench_settings import (
+        bench_environment,
+        bench_settings,
+        require_empty_database,
+        where,
+    )
+
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        settings = bench_settings(bench_environment(folder))
+        echo(f"database {where(settings).split(', broker')[0]}")
+        bind_database(settings.database_url)
+        database.connect(reuse_if_open=True)
+        require_empty_database()
+        upgrade_database()
+        started = time.perf_counter()
+        seed_partners(customer_count)
+        seed_orders(order_count, echo=echo)
+        yield settings, started
+        database.close()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -3,20 +3,11 @@ reservations, backorders, returns, feedback and stock snapshots, and rollups (re
 `oms reports rebuild-inventory` do), p50/p95 server time per report over repeated requests."""
 from __future__ import annotations
 
-import shutil
-import tempfile
 import time
-from pathlib import Path
 
 import click
 
 from portal.bench_figures import percentile
-from portal.bench_settings import (
-    bench_environment,
-    bench_settings,
-    require_empty_database,
-    where,
-)
 
 OPS_EMAIL = "bench-reports@relay.test"
 PASSWORD = "bench-reports-password-1"
@@ -32,21 +23,9 @@ TARGET_MS = 1000
 def bench_reports(order_count: int, customer_count: int, repeats: int) -> None:
     """Seed ORDERS orders and their rollups into the empty database of OMS_DATABASE_URL (else a temporary SQLite
     file), then time every report page and API signed in as ops."""
-    from models.core.db import bind_database, database
-    from models.core.migrate import upgrade_database
-    from portal.cli_bench_portal_book import seed_orders, seed_partners
+    from portal.cli_bench_portal_book import seeded_book
 
-    folder = Path(tempfile.mkdtemp(prefix="oms-bench-reports-"))
-    try:
-        settings = bench_settings(bench_environment(folder))
-        click.echo(f"database {where(settings).split(', broker')[0]}")
-        bind_database(settings.database_url)
-        database.connect(reuse_if_open=True)
-        require_empty_database()
-        upgrade_database()
-        started = time.perf_counter()
-        seed_partners(customer_count)
-        seed_orders(order_count, echo=click.echo)
+    with seeded_book("oms-bench-reports-", order_count, customer_count, echo=click.echo) as (settings, started):
         _seed_history()
         click.echo(f"seeded {order_count:,} orders for {customer_count:,} customers in "
                    f"{time.perf_counter() - started:.1f} s")
@@ -54,9 +33,6 @@ def bench_reports(order_count: int, customer_count: int, repeats: int) -> None:
         _rebuild()
         click.echo(f"rollups rebuilt in {time.perf_counter() - started:.1f} s")
         timings = _time_reports(settings, repeats)
-        database.close()
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
     _report(order_count, timings)
 
 
