@@ -73,6 +73,7 @@ PARTNER_ROUTES = {  # endpoint -> partner roles it serves (scoped to their own d
     **dict.fromkeys(("api_purchasing.list_orders", "api_purchasing.get_order", "api_purchasing.order_pdf",
                      "api_purchasing.order_csv", "api_purchasing.confirm", "api_purchasing.announce"), ("supplier",)),
     "reports_sales.my_sales": DESK, "reports_sales.sell_through": ("supplier",), "api_reports_sales.api_sales": ANY_USER,
+    "reports_customers.my_customers": DESK, "api_reports_customers.api_customers": DESK,
     **dict.fromkeys(("reports_inventory.my_inventory", "reports_returns.my_returns",
                      "api_reports_inventory.api_inventory", "api_reports_returns.api_returns"), ("supplier",)),
 }

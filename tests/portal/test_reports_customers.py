@@ -105,8 +105,25 @@ def test_cycle_time_page_states_its_resolution(client, auth, sold):
 
 def test_partners_cannot_read_ops_reports(client, auth, sold):
     token = ApiToken.issue(User.get(User.email == "dist1@relay.test"))
-    for path in ("/api/v1/reports/customers", "/api/v1/reports/cycle-times"):
-        assert client.get(path, headers={"Authorization": f"Bearer {token}"}).status_code == 403
+    # customer behaviour a distributor reads for its own book (below); cycle times are ops-only
+    assert client.get("/api/v1/reports/cycle-times", headers={"Authorization": f"Bearer {token}"}).status_code == 403
     auth.login_as("distributor")
     for path in ("/ops/reports/", "/ops/reports/customers", "/ops/reports/cycle-times"):
         assert client.get(path).status_code == 403
+
+
+def token_for(email: str) -> dict:
+    return {"Authorization": f"Bearer {ApiToken.issue(User.get(User.email == email))}"}
+
+
+def test_a_distributor_sees_the_customer_behaviour_of_its_own_book_only(client, auth, sold):
+    body = client.get("/api/v1/reports/customers", headers=token_for("dist1@relay.test")).get_json()
+    assert {row["customer"] for row in body["customers"]} == {"CUST1"}
+    body = client.get("/api/v1/reports/customers", headers=token_for("dist2@relay.test")).get_json()
+    assert {row["customer"] for row in body["customers"]} == {"CUST2"}
+    assert client.get("/api/v1/reports/customers", headers=token_for("sup1@relay.test")).status_code == 403
+    auth.login_as("distributor")
+    page = client.get("/my/reports/customers")
+    assert page.status_code == 200 and "My customers" in page.text
+    assert "CUST1" in page.text and "CUST2" not in page.text
+    assert client.get("/ops/reports/customers").status_code == 403
