@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from models.supply.scorecard_rules import rate
+
 DAYS_PER_YEAR = 365
 # Open backorders by the days since they went to backorder: (label, first day, last day or None).
 AGE_BUCKETS = (("0-7 days", 0, 7), ("8-14 days", 8, 14), ("15-30 days", 15, 30), ("over 30 days", 31, None))
@@ -24,7 +26,6 @@ AGE_BUCKETS = (("0-7 days", 0, 7), ("8-14 days", 8, 14), ("15-30 days", 15, 30),
 # previous refresh began but committed after it is still counted, as long as it lasted less than this.
 REFRESH_GRACE = timedelta(hours=1)
 TWO_PLACES = Decimal("0.01")
-FOUR_PLACES = Decimal("0.0001")
 
 
 @dataclass(frozen=True)
@@ -99,11 +100,6 @@ def days_of_supply(on_hand: int | None, units_shipped: int, days: int) -> Decima
     if on_hand is None or units_shipped <= 0 or days <= 0:
         return None
     return (Decimal(on_hand) * days / units_shipped).quantize(Decimal("0.1"), ROUND_HALF_UP)
-
-
-def rate(part: int, whole: int) -> Decimal | None:
-    """``part`` ÷ ``whole`` to four places; None when ``whole`` is 0."""
-    return (Decimal(part) / whole).quantize(FOUR_PLACES, ROUND_HALF_UP) if whole else None
 
 
 def first_fills(units_reserved: int, units_refilled: int) -> int:

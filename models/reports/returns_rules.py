@@ -11,9 +11,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from models.supply.scorecard_rules import rate
+
 DIMENSIONS = ("reason", "sku", "supplier")
 TWO_PLACES = Decimal("0.01")
-FOUR_PLACES = Decimal("0.0001")
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,7 @@ class ReturnFigures:
 
 def return_rate(units_returned: int, units_shipped: int | None) -> Decimal | None:
     """Units returned ÷ units shipped to four places; None without shipments to compare with."""
-    if not units_shipped:
-        return None
-    return (Decimal(units_returned) / units_shipped).quantize(FOUR_PLACES, ROUND_HALF_UP)
+    return rate(units_returned, units_shipped or 0)
 
 
 def average_rating(total: int | Decimal | float | None, count: int) -> Decimal | None:
