@@ -12,7 +12,6 @@ import peewee
 from models.inventory.tables import Product, Warehouse
 from models.orders.states import ORDER_BACKORDERED
 from models.orders.tables import Order, OrderLine
-from models.reports.inventory_rollup import as_date
 from models.reports.inventory_rules import (
     AGE_BUCKETS,
     ServiceFigures,
@@ -26,6 +25,7 @@ from models.reports.inventory_rules import (
 )
 from models.reports.inventory_tables import InventoryDay, StockSnapshot
 from models.reports.periods import DateRange, period_label, period_start, periods
+from models.reports.values import as_date
 
 
 @dataclass(frozen=True)

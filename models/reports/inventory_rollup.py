@@ -38,6 +38,7 @@ from models.reports.inventory_tables import (
     InventoryRollupMark,
     StockSnapshot,
 )
+from models.reports.values import as_date
 
 MARK = ROLLUP_NAME = "inventory"
 REFRESH_EVERY = timedelta(minutes=5)
@@ -206,13 +207,6 @@ def _locked_mark() -> datetime | None:
 
 def _set_mark(now: datetime) -> None:
     InventoryRollupMark.update(started_at=now).where(InventoryRollupMark.name == MARK).execute()
-
-
-def as_date(value) -> date:
-    """A DATE() result as a date: SQLite answers text, PostgreSQL a date."""
-    if isinstance(value, datetime):
-        return value.date()
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def _sort_key(item) -> tuple:

@@ -2,13 +2,16 @@
 SQLite), made exact."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 CENT = Decimal("0.01")
 
 
 def as_date(value) -> date:
+    """A DATE() result as a date: SQLite answers text, PostgreSQL a date (a timestamp is cut to its day)."""
+    if isinstance(value, datetime):
+        return value.date()
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
