@@ -22,6 +22,7 @@ class Product(BaseModel):
     pack_size = peewee.IntegerField(default=1)  # the supplier sells in multiples of this
     min_order_quantity = peewee.IntegerField(default=0)  # the supplier's minimum per purchase-order line
     auto_replenish = peewee.BooleanField(default=False)  # suggestions become purchase orders without a person
+    tax_class = peewee.CharField(max_length=32, default="standard")  # with the destination, picks the tax rate
     active = peewee.BooleanField(default=True)
     created_at = peewee.DateTimeField(default=utc_now)
     updated_at = peewee.DateTimeField(default=utc_now)

@@ -30,7 +30,9 @@ class Order(BaseModel):
     currency = peewee.CharField(max_length=3)
     subtotal = MoneyField(default=0)
     shipping_total = MoneyField(default=0)
-    total = MoneyField(default=0)
+    total = MoneyField(default=0)  # subtotal + shipping, + tax when prices exclude it
+    tax_total = MoneyField(default=0)
+    prices_include_tax = peewee.BooleanField(default=False)  # the line prices are gross (the price list's way)
     status = peewee.CharField(max_length=32, default=ORDER_RECEIVED)
     priority = peewee.IntegerField(default=0)  # higher goes first
     ship_to_name = peewee.CharField(max_length=200)
@@ -87,6 +89,11 @@ class OrderLine(BaseModel):
     quantity = peewee.IntegerField()
     unit_price = MoneyField()
     line_total = MoneyField()
+    price_given = peewee.BooleanField(default=True)  # False: the submitter gave none, review resolves it
+    list_price = MoneyField(null=True)  # the price the price book resolved at the last review
+    price_note = peewee.TextField(default="")  # how that price was resolved, in words
+    tax_rate = peewee.DecimalField(max_digits=7, decimal_places=4, auto_round=True, default=0)  # 0.2000 = 20 %
+    tax_amount = MoneyField(default=0)
 
     class Meta:
         indexes = ((("order", "line_no"), True),)

@@ -11,8 +11,8 @@ from models.core.base import BaseModel, MoneyField, utc_now
 from models.core.registry import register_tables
 
 PARTNER_KINDS = ("customer", "distributor", "supplier")
-ROLES = ("ops_admin", "ops_agent", "credit_controller", "supplier", "distributor")
-OPS_ROLES = ("ops_admin", "ops_agent", "credit_controller")
+ROLES = ("ops_admin", "ops_agent", "credit_controller", "sales_manager", "supplier", "distributor")
+OPS_ROLES = ("ops_admin", "ops_agent", "credit_controller", "sales_manager")
 # A role listed here must be bound to a partner of that kind.
 ROLE_PARTNER_KIND = {"supplier": "supplier", "distributor": "distributor"}
 # A token's last use is noted at most this often, so a busy integration does not write on every call.
@@ -35,6 +35,8 @@ class Partner(BaseModel):
     allow_backorders = peewee.BooleanField(default=True)  # False: a line no source can fill is held at review
     lead_time_days = peewee.IntegerField(null=True)  # suppliers
     auto_replenish = peewee.BooleanField(default=False)  # suppliers: suggestions for their SKUs order themselves
+    currency = peewee.CharField(max_length=3, default="USD")  # of its credit limit and statements
+    customer_group = peewee.CharField(max_length=64, default="")  # picks the group's price list; "" = none
     created_at = peewee.DateTimeField(default=utc_now)
     updated_at = peewee.DateTimeField(default=utc_now)
 

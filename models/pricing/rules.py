@@ -1,0 +1,237 @@
+"""Price resolution: the price of an order line from a price book, and the words that explain it.
+
+Pure: no database, web or queue. The chain, first price found wins: a contract price for the customer and SKU, then
+the customer's own price lists, its distributor's, its customer group's, the catalogue list in the order currency,
+and last the product's catalogue price (in its own currency, or converted when a converter is given). Within one
+step of the chain the lowest price of the lists in force wins (ties: the list code), so two overlapping lists never
+charge a customer more than either would alone.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from types import MappingProxyType
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+APPLIES_TO = ("customer", "distributor", "group", "catalogue")  # the chain's order after contracts
+Converter = Callable[[Decimal, str, str], "Decimal | None"]  # (amount, from currency, to currency) -> amount
+
+
+@dataclass(frozen=True)
+class PriceBreak:
+    """From ``min_quantity`` units up: a fixed ``price``, or ``discount_percent`` off the list's base price."""
+
+    min_quantity: int
+    price: Decimal | None = None
+    discount_percent: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        if (self.price is None) == (self.discount_percent is None):
+            raise ValueError("a price break has either a price or a discount_percent")
+        if self.min_quantity < 1:
+            raise ValueError(f"min_quantity: must be 1 or more, got {self.min_quantity}")
+
+
+@dataclass(frozen=True)
+class PriceList:
+    code: str
+    currency: str
+    applies_to: str  # one of APPLIES_TO
+    party: str = ""  # the customer or distributor code, or the group name; "" for the catalogue
+    name: str = ""
+    valid_from: date | None = None  # inclusive; None = always
+    valid_to: date | None = None  # inclusive; None = open ended
+    base: str | None = None  # the code of the list this one discounts from, for SKUs it has no entry for
+    discount_percent: Decimal = Decimal(0)  # off the base list's price
+    entries: Mapping[str, tuple[PriceBreak, ...]] = field(default_factory=dict)  # by SKU
+    tax_included: bool = False
+    tolerance_percent: Decimal | None = None  # how far below this list's price a given price may be; None = default
+
+    def __post_init__(self) -> None:
+        if self.applies_to not in APPLIES_TO:
+            raise ValueError(f"applies_to: one of {', '.join(APPLIES_TO)}, got {self.applies_to!r}")
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            raise ValueError(f"valid_to {self.valid_to} is before valid_from {self.valid_from}")
+        breaks = {sku: tuple(sorted(rows, key=lambda b: b.min_quantity)) for sku, rows in self.entries.items()}
+        object.__setattr__(self, "entries", MappingProxyType(breaks))
+
+    def in_force(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+    @property
+    def label(self) -> str:
+        return f"list {self.code}" if not self.name or self.name == self.code else f"list {self.code} ({self.name})"
+
+
+@dataclass(frozen=True)
+class ContractPrice:
+    """A price agreed with one customer for one SKU, from ``min_quantity`` units, while in force."""
+
+    customer: str
+    sku: str
+    currency: str
+    price: Decimal
+    reference: str = ""  # the contract's name, as the explanation quotes it
+    min_quantity: int = 1
+    valid_from: date | None = None
+    valid_to: date | None = None
+    tax_included: bool = False
+    tolerance_percent: Decimal | None = None
+
+    def applies(self, query: PriceQuery) -> bool:
+        return (self.customer == query.customer and self.sku == query.sku and self.currency == query.currency
+                and self.min_quantity <= query.quantity
+                and (self.valid_from is None or self.valid_from <= query.day)
+                and (self.valid_to is None or query.day <= self.valid_to))
+
+
+@dataclass(frozen=True)
+class PriceBook:
+    lists: tuple[PriceList, ...] = ()
+    contracts: tuple[ContractPrice, ...] = ()
+    tolerance_percent: Decimal = Decimal(0)  # the default: any price below the resolved one holds
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lists", tuple(self.lists))
+        object.__setattr__(self, "contracts", tuple(self.contracts))
+
+    def list_by_code(self, code: str) -> PriceList | None:
+        return next((price_list for price_list in self.lists if price_list.code == code), None)
+
+
+@dataclass(frozen=True)
+class PriceQuery:
+    sku: str
+    quantity: int
+    currency: str
+    day: date
+    customer: str  # partner code
+    distributor: str = ""  # the customer's distributor code, "" when it buys direct
+    customer_group: str = ""
+    catalogue_price: Decimal | None = None  # the product's own price, the last step of the chain
+    catalogue_currency: str = ""
+
+
+@dataclass(frozen=True)
+class PriceResolution:
+    price: Decimal
+    currency: str
+    source: str  # "contract", one of APPLIES_TO, or "product"
+    source_code: str  # the contract reference, list code or SKU
+    explanation: str  # "contract DST-EAST 2026, break ≥ 100 units: 15.20"
+    tax_included: bool = False
+    tolerance_percent: Decimal | None = None
+
+    def as_document(self) -> dict:
+        return {"price": money(self.price), "currency": self.currency, "source": self.source,
+                "source_code": self.source_code, "explanation": self.explanation,
+                "tax_included": self.tax_included,
+                "tolerance_percent": None if self.tolerance_percent is None else str(self.tolerance_percent)}
+
+
+def money(amount: Decimal) -> str:
+    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def resolve_price(book: PriceBook, query: PriceQuery, *, convert: Converter | None = None) -> PriceResolution | None:
+    """The price of ``query`` under ``book``, with how it was found; None when no step of the chain prices it."""
+    contract = _contract_price(book, query)
+    if contract is not None:
+        return contract
+    for applies_to, party in (("customer", query.customer), ("distributor", query.distributor),
+                              ("group", query.customer_group), ("catalogue", "")):
+        if applies_to != "catalogue" and not party:
+            continue
+        found = [priced for price_list in book.lists
+                 if price_list.applies_to == applies_to and price_list.party == party
+                 and price_list.currency == query.currency
+                 if (priced := _list_price(book, price_list, query, set())) is not None]
+        if found:
+            return min(found, key=lambda r: (r.price, r.source_code))
+    return _product_price(query, convert)
+
+
+def allowed_minimum(resolution: PriceResolution, default_tolerance_percent: Decimal) -> Decimal:
+    """The lowest given price that passes the price check against ``resolution``."""
+    tolerance = resolution.tolerance_percent
+    tolerance = default_tolerance_percent if tolerance is None else tolerance
+    return (resolution.price * (HUNDRED - tolerance) / HUNDRED).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _contract_price(book: PriceBook, query: PriceQuery) -> PriceResolution | None:
+    applicable = [c for c in book.contracts if c.applies(query)]
+    if not applicable:
+        return None
+    # the largest quantity break reached, then the lowest price, then the reference: one answer for any input order
+    best = min(applicable, key=lambda c: (-c.min_quantity, c.price, c.reference))
+    name = f"contract {best.reference}" if best.reference else f"contract price for {best.customer}"
+    brk = f", break ≥ {best.min_quantity} units" if best.min_quantity > 1 else ""
+    price = best.price.quantize(CENT, rounding=ROUND_HALF_UP)
+    return PriceResolution(price, best.currency, "contract", best.reference or best.customer,
+                           f"{name}{brk}: {money(price)}", best.tax_included, best.tolerance_percent)
+
+
+def _list_price(book: PriceBook, price_list: PriceList, query: PriceQuery,
+                seen: set[str]) -> PriceResolution | None:
+    if not price_list.in_force(query.day) or price_list.code in seen:
+        return None  # a base cycle prices nothing rather than looping
+    seen = seen | {price_list.code}
+    reached = [b for b in price_list.entries.get(query.sku, ()) if b.min_quantity <= query.quantity]
+    if reached:
+        brk = reached[-1]
+        words = f", break ≥ {brk.min_quantity} units" if brk.min_quantity > 1 else ""
+        if brk.price is not None:
+            return _resolution(price_list, brk.price, f"{price_list.label}{words}")
+        base = _base_price(book, price_list, query, seen)
+        if base is None:
+            return None
+        return _discounted(price_list, base, brk.discount_percent, words)
+    if price_list.base is None:
+        return None
+    base = _base_price(book, price_list, query, seen)
+    if base is None:
+        return None
+    return _discounted(price_list, base, price_list.discount_percent, "")
+
+
+def _base_price(book: PriceBook, price_list: PriceList, query: PriceQuery, seen: set[str]) -> PriceResolution | None:
+    base_list = book.list_by_code(price_list.base) if price_list.base else None
+    if base_list is None or base_list.currency != price_list.currency:
+        return None
+    return _list_price(book, base_list, query, seen)
+
+
+def _discounted(price_list: PriceList, base: PriceResolution, percent: Decimal, words: str) -> PriceResolution:
+    price = base.price * (HUNDRED - percent) / HUNDRED
+    how = f"{_percent(percent)} % off {base.source_code} {money(base.price)}"
+    return _resolution(price_list, price, f"{price_list.label}{words}, {how}")
+
+
+def _resolution(price_list: PriceList, price: Decimal, words: str) -> PriceResolution:
+    price = price.quantize(CENT, rounding=ROUND_HALF_UP)
+    return PriceResolution(price, price_list.currency, price_list.applies_to, price_list.code,
+                           f"{words}: {money(price)}", price_list.tax_included, price_list.tolerance_percent)
+
+
+def _product_price(query: PriceQuery, convert: Converter | None) -> PriceResolution | None:
+    if query.catalogue_price is None:
+        return None
+    price = query.catalogue_price.quantize(CENT, rounding=ROUND_HALF_UP)
+    if query.catalogue_currency == query.currency:
+        return PriceResolution(price, query.currency, "product", query.sku,
+                               f"catalogue price of {query.sku}: {money(price)}")
+    converted = convert(price, query.catalogue_currency, query.currency) if convert else None
+    if converted is None:
+        return None
+    converted = converted.quantize(CENT, rounding=ROUND_HALF_UP)
+    return PriceResolution(converted, query.currency, "product", query.sku,
+                           f"catalogue price of {query.sku} {money(price)} {query.catalogue_currency}"
+                           f" at the day's rate: {money(converted)} {query.currency}")
+
+
+def _percent(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text
