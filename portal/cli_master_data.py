@@ -1,7 +1,9 @@
 """`oms import KIND FILE` and `oms seed demo`: master data into the database from CSV or the demo world."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -13,9 +15,13 @@ from portal.cli_support import cli_context
 from schemas.master_data import KINDS, ROW_SCHEMAS
 from schemas.payments import payment_row_schema
 
+# Imports beyond master data and payments: kind -> a function (file, *, actor, settings) returning a report with
+# created, updated, unchanged and errors (each error with row, field, message), as import_master_data does.
+OTHER_IMPORTS: dict[str, Callable[..., Any]] = {}
+
 
 @click.command("import")
-@click.argument("kind", type=click.Choice((*KINDS, "payments")))
+@click.argument("kind", type=click.Choice((*KINDS, "payments", "price-lists", "rates", "tax-rates")))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_command(kind: str, file: Path) -> None:
     """Create or update KIND records from the CSV FILE (examples in deploy/examples/master-data).
@@ -25,7 +31,9 @@ def import_command(kind: str, file: Path) -> None:
     Bad rows are listed and skipped; the good rows are kept. Exit code 1 if any row failed.
     """
     with cli_context() as settings:
-        if kind == "payments":
+        if kind in OTHER_IMPORTS:
+            report = OTHER_IMPORTS[kind](file, actor="cli", settings=settings)
+        elif kind == "payments":
             report = import_payments(file, row_schema=payment_row_schema, actor="cli", settings=settings)
         else:
             report = import_master_data(kind, file, row_schema=ROW_SCHEMAS[kind], actor="cli", settings=settings)
