@@ -33,6 +33,7 @@ from models.partners.tables import OPS_ROLES
 from models.supply.alerts import open_supply_alerts
 from portal.auth import PortalUser, role_required
 from portal.list_exports import EXPORT_PAGE, export_csv, walk_pages, wants_csv
+from portal.params import id_arg
 
 bp = Blueprint("inventory", __name__, url_prefix="/ops")
 
@@ -147,7 +148,7 @@ def sku_history(sku: str) -> ResponseReturnValue:
     if product is None or (scope is not None and product.supplier_id != scope):
         abort(404)
     positions, _ = stock_positions(sku=sku, supplier_id=scope, limit=PAGE_SIZE)
-    before = request.args.get("before", type=int)
+    before = id_arg("before")
     movements, on_hand_after, next_before = sku_ledger(product.id, limit=MOVEMENTS_PAGE, before=before)
     return render_template("inventory/sku.html", product=product, positions=positions, movements=movements,
                            on_hand_after=on_hand_after, reasons={**REASON_CODES, **TRANSFER_REASON_CODES,

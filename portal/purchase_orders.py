@@ -56,6 +56,7 @@ from portal.list_exports import (
     purchase_order_rows,
     wants_csv,
 )
+from portal.params import id_arg
 from portal.purchase_order_forms import (
     attach_model_errors,
     blank_line,
@@ -99,7 +100,7 @@ def purchase_orders() -> ResponseReturnValue:
             supplier_id=None, supplier_code=filters["supplier"] or None, status=filters["status"] or None,
             kind=filters["kind"] or None, warehouse_code=filters["warehouse"] or None, after=after,
             limit=EXPORT_PAGE)))
-    after = request.args.get("after", type=int)
+    after = id_arg("after")
     rows, next_after = list_purchase_orders(
         supplier_id=None, supplier_code=filters["supplier"] or None, status=filters["status"] or None,
         kind=filters["kind"] or None, warehouse_code=filters["warehouse"] or None, after=after, limit=PAGE_SIZE)

@@ -51,6 +51,7 @@ from portal.list_exports import (
     purchase_order_rows,
     wants_csv,
 )
+from portal.params import id_arg
 from portal.purchase_orders import (
     KINDS,
     csv_response,
@@ -110,7 +111,7 @@ def purchase_orders() -> ResponseReturnValue:
         own = supplier_id()
         return export_csv("purchase-orders", PURCHASE_CSV, purchase_order_rows(lambda after: list_purchase_orders(
             supplier_id=own, status=status or None, kind=kind or None, after=after, limit=EXPORT_PAGE)))
-    after = request.args.get("after", type=int)
+    after = id_arg("after")
     rows, next_after = list_purchase_orders(supplier_id=supplier_id(), status=status or None, kind=kind or None,
                                             after=after, limit=PAGE_SIZE)
     return render_template("supplier/purchase_orders.html", purchases=rows, status=status, kind=kind,
