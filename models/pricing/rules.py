@@ -141,7 +141,8 @@ def resolve_price(book: PriceBook, query: PriceQuery, *, convert: Converter | No
     contract = _contract_price(book, query)
     if contract is not None:
         return contract
-    for applies_to, party in (("customer", query.customer), ("distributor", query.distributor),
+    # a distributor buying for itself is priced on its own distributor lists, as the customers it serves are
+    for applies_to, party in (("customer", query.customer), ("distributor", query.distributor or query.customer),
                               ("group", query.customer_group), ("catalogue", "")):
         if applies_to != "catalogue" and not party:
             continue
