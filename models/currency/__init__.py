@@ -1,0 +1,1 @@
+"""Currencies: exchange rates by day against the base currency, and converting money between currencies."""
