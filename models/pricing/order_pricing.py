@@ -1,0 +1,138 @@
+"""Pricing and taxing a whole order: each line's price (the given one, or the price book's when none was given), its
+tax, and the order's subtotal, tax and total.
+
+Pure: no database, web or queue. Tax basis: an order's prices include tax when every line the price book prices
+comes from a tax-inclusive list or contract; otherwise they exclude it, and a tax-inclusive resolved price is taken
+net of its line's rate. A given price is read on the order's basis, and compared with the resolved price on it.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from models.pricing.rules import (
+    CENT,
+    Converter,
+    PriceBook,
+    PriceQuery,
+    PriceResolution,
+    money,
+    resolve_price,
+)
+from models.pricing.tax_rules import (
+    ONE,
+    ZERO,
+    TaxRate,
+    line_tax,
+    order_total,
+    percent_text,
+    rate_for,
+)
+
+
+@dataclass(frozen=True)
+class LineToPrice:
+    line_no: int
+    sku: str
+    quantity: int
+    unit_price: Decimal  # as stored: the given price, or intake's placeholder when none was given
+    price_given: bool
+    matched: bool  # the SKU is in the catalogue
+    catalogue_price: Decimal | None = None
+    catalogue_currency: str = ""
+    tax_class: str = ""
+
+
+@dataclass(frozen=True)
+class OrderToPrice:
+    currency: str
+    day: date  # the day the order was placed: price lists and tax rates in force then
+    customer: str
+    distributor: str
+    customer_group: str
+    country: str
+    region: str
+    shipping_total: Decimal
+    lines: tuple[LineToPrice, ...]
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    line_no: int
+    sku: str
+    unit_price: Decimal
+    line_total: Decimal
+    price_given: bool
+    matched: bool
+    resolution: PriceResolution | None  # on the order's tax basis
+    price_note: str  # how the line was priced and taxed, in words
+    tax_rate: Decimal
+    tax_amount: Decimal
+
+    @property
+    def list_price(self) -> Decimal | None:
+        return None if self.resolution is None else self.resolution.price
+
+
+@dataclass(frozen=True)
+class PricedOrder:
+    lines: tuple[PricedLine, ...]
+    subtotal: Decimal
+    tax_total: Decimal
+    total: Decimal
+    prices_include_tax: bool
+
+
+def price_order(order: OrderToPrice, book: PriceBook, rates: Sequence[TaxRate], *,
+                convert: Converter | None = None) -> PricedOrder:
+    """Every line of ``order`` priced under ``book`` and taxed under ``rates``."""
+    resolved = {line.line_no: _with_book_tolerance(book, resolve_price(book, _query(order, line), convert=convert))
+                for line in order.lines if line.matched}
+    flags = {resolution.tax_included for resolution in resolved.values() if resolution is not None}
+    included = flags == {True}
+    priced = tuple(_priced_line(order, line, resolved.get(line.line_no), rates, included) for line in order.lines)
+    subtotal = sum((line.line_total for line in priced), ZERO).quantize(CENT)
+    tax = sum((line.tax_amount for line in priced), ZERO).quantize(CENT)
+    return PricedOrder(priced, subtotal, tax, order_total(subtotal, order.shipping_total, tax, included=included),
+                       included)
+
+
+def _with_book_tolerance(book: PriceBook, resolution: PriceResolution | None) -> PriceResolution | None:
+    """A list's or contract's own tolerance first, then the book's when it sets one; else the caller's default."""
+    if resolution is None or resolution.tolerance_percent is not None or not book.tolerance_percent:
+        return resolution
+    return replace(resolution, tolerance_percent=book.tolerance_percent)
+
+
+def _query(order: OrderToPrice, line: LineToPrice) -> PriceQuery:
+    return PriceQuery(sku=line.sku, quantity=line.quantity, currency=order.currency, day=order.day,
+                      customer=order.customer, distributor=order.distributor, customer_group=order.customer_group,
+                      catalogue_price=line.catalogue_price, catalogue_currency=line.catalogue_currency)
+
+
+def _priced_line(order: OrderToPrice, line: LineToPrice, resolution: PriceResolution | None,
+                 rates: Sequence[TaxRate], included: bool) -> PricedLine:
+    tax = rate_for(rates, line.tax_class, order.country, order.region, order.day) if line.matched else None
+    rate = tax.rate if tax is not None else ZERO
+    if resolution is not None and resolution.tax_included and not included:
+        net = (resolution.price / (ONE + rate)).quantize(CENT, rounding=ROUND_HALF_UP)
+        resolution = replace(resolution, price=net, tax_included=False,
+                             explanation=f"{resolution.explanation}, {money(net)} net of {percent_text(rate)} % tax")
+    if line.price_given or resolution is None:
+        unit_price = line.unit_price
+    else:
+        unit_price = resolution.price
+    line_total = (unit_price * line.quantity).quantize(CENT)
+    notes = [_price_words(line, resolution, order.currency)] + ([tax.explanation] if tax is not None else [])
+    return PricedLine(line.line_no, line.sku, unit_price, line_total, line.price_given, line.matched, resolution,
+                      "; ".join(note for note in notes if note), rate, line_tax(line_total, rate, included=included))
+
+
+def _price_words(line: LineToPrice, resolution: PriceResolution | None, currency: str) -> str:
+    if not line.matched:
+        return ""
+    if resolution is None:
+        return f"no price for {line.sku} in {currency}"
+    return resolution.explanation if line.price_given else f"no price given: {resolution.explanation}"

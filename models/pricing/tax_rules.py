@@ -1,0 +1,85 @@
+"""Tax on order lines: the rate for a product's tax class and the destination, and the tax in a line's amount.
+
+Pure: no database, web or queue. The most specific rate wins: one for the destination's region before one for
+its whole country (region ""); among those, the one in force latest (valid_from on or before the day). No rate at
+all is a rate of 0, said in words ("no tax rate for …") so that a missing rate shows rather than passes silently.
+Prices excluding tax: tax = net × rate. Prices including tax: tax = gross − gross / (1 + rate). Each line's tax is
+rounded half-up to the cent on its own, so the order's tax is the sum of what its lines show.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+ZERO = Decimal(0)
+ONE = Decimal(1)
+RATE_PLACES = Decimal("0.0001")  # a rate is a fraction with four decimals: 0.2000 = 20 %
+
+
+@dataclass(frozen=True)
+class TaxRate:
+    tax_class: str
+    country: str  # ISO code, upper case
+    region: str  # "" = the whole country
+    rate: Decimal  # a fraction: 0.2 = 20 %
+    valid_from: date | None = None  # None = always
+    name: str = ""  # "VAT standard", as documents show it
+
+    def __post_init__(self) -> None:
+        if not self.tax_class:
+            raise ValueError("tax_class: required")
+        if not self.country:
+            raise ValueError("country: required")
+        if not isinstance(self.rate, Decimal) or not self.rate.is_finite() or not ZERO <= self.rate < ONE:
+            raise ValueError(f"rate: a fraction from 0 up to 1 (0.2 = 20 %), got {self.rate!r}")
+        if self.rate != self.rate.quantize(RATE_PLACES):
+            raise ValueError(f"rate: at most four decimals, got {self.rate}")
+
+    def applies(self, tax_class: str, country: str, region: str, day: date) -> bool:
+        return (self.tax_class == tax_class and self.country == country and self.region in ("", region)
+                and (self.valid_from is None or self.valid_from <= day))
+
+
+@dataclass(frozen=True)
+class TaxFinding:
+    """The rate a line is taxed at and the words saying where it came from."""
+
+    rate: Decimal
+    explanation: str
+    found: bool = True
+
+
+def percent_text(rate: Decimal) -> str:
+    """0.2000 -> "20", 0.0750 -> "7.5"."""
+    return format((rate * 100).normalize(), "f")
+
+
+def rate_for(rates: Iterable[TaxRate], tax_class: str, country: str, region: str, day: date) -> TaxFinding:
+    """The rate for goods of ``tax_class`` shipped to ``country``/``region`` on ``day``."""
+    country, region = country.upper(), region.strip()
+    matching = [rate for rate in rates if rate.applies(tax_class, country, region, day)]
+    where = f"{country}-{region}" if region else country
+    if not matching:
+        return TaxFinding(ZERO, f"no tax rate for {tax_class} goods to {where}", found=False)
+    # a region's own rate before the country's; then the newest in force; then the name, for one answer always
+    best = max(matching, key=lambda r: (r.region != "", r.valid_from or date.min, r.name))
+    label = best.name or f"{best.tax_class} rate"
+    scope = f"{best.country}-{best.region}" if best.region else best.country
+    return TaxFinding(best.rate, f"{label} {scope}: {percent_text(best.rate)} %")
+
+
+def line_tax(amount: Decimal, rate: Decimal, *, included: bool) -> Decimal:
+    """The tax in a line of ``amount``: on top of it (``included`` False) or inside it (True)."""
+    if rate == ZERO:
+        return ZERO.quantize(CENT)
+    if included:
+        return (amount - amount / (ONE + rate)).quantize(CENT, rounding=ROUND_HALF_UP)
+    return (amount * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def order_total(subtotal: Decimal, shipping: Decimal, tax: Decimal, *, included: bool) -> Decimal:
+    """What the customer owes: tax added to the net prices, or already in the gross ones."""
+    return (subtotal + shipping + (ZERO if included else tax)).quantize(CENT)

@@ -1,0 +1,75 @@
+"""Pricing and taxing a whole order: resolved prices for lines given none, tax per line, totals. Pure."""
+from datetime import date
+from decimal import Decimal
+
+from models.pricing.order_pricing import LineToPrice, OrderToPrice, price_order
+from models.pricing.rules import PriceBook, PriceBreak, PriceList
+from models.pricing.tax_rules import TaxRate
+
+RATES = (TaxRate("standard", "GB", "", Decimal("0.2"), name="VAT"),)
+
+
+def order(*lines: LineToPrice, currency="GBP", country="GB") -> OrderToPrice:
+    return OrderToPrice(currency=currency, day=date(2026, 6, 1), customer="CUST1", distributor="DIST1",
+                        customer_group="", country=country, region="ENG", shipping_total=Decimal("5.00"),
+                        lines=tuple(lines))
+
+
+def line(no=1, sku="SKU-A", quantity=2, price="0.00", given=False, catalogue="208.73", currency="GBP",
+         matched=True) -> LineToPrice:
+    return LineToPrice(no, sku, quantity, Decimal(price), given, matched,
+                       None if catalogue is None else Decimal(catalogue), currency, "standard")
+
+
+def gross_list(price: str) -> PriceBook:
+    return PriceBook(lists=(PriceList("DIST", "GBP", "distributor", "DIST1", tax_included=True,
+                                      entries={"SKU-A": (PriceBreak(1, price=Decimal(price)),)}),))
+
+
+def test_a_line_given_no_price_takes_the_resolved_one_and_is_taxed_on_top():
+    priced = price_order(order(line()), PriceBook(), RATES)
+    first = priced.lines[0]
+    assert (first.unit_price, first.line_total, first.list_price, first.tax_rate, first.tax_amount) == (
+        Decimal("208.73"), Decimal("417.46"), Decimal("208.73"), Decimal("0.2"), Decimal("83.49"))
+    assert first.price_note == "no price given: catalogue price of SKU-A: 208.73; VAT GB: 20 %"
+    assert (priced.subtotal, priced.tax_total, priced.total, priced.prices_include_tax) == (
+        Decimal("417.46"), Decimal("83.49"), Decimal("505.95"), False)
+
+
+def test_a_given_price_is_kept_and_the_resolved_one_recorded():
+    first = price_order(order(line(price="0.01", given=True)), PriceBook(), RATES).lines[0]
+    assert (first.unit_price, first.line_total, first.list_price) == (Decimal("0.01"), Decimal("0.02"),
+                                                                      Decimal("208.73"))
+
+
+def test_prices_from_tax_inclusive_lists_make_the_order_gross():
+    priced = price_order(order(line()), gross_list("120.00"), RATES)
+    assert (priced.subtotal, priced.tax_total, priced.total, priced.prices_include_tax) == (
+        Decimal("240.00"), Decimal("40.00"), Decimal("245.00"), True)
+
+
+def test_a_gross_price_is_taken_net_when_the_order_mixes_bases():
+    mixed = order(line(), line(2, "SKU-B", 1, catalogue="10.00"))
+    priced = price_order(mixed, gross_list("120.00"), RATES)
+    assert priced.prices_include_tax is False
+    assert priced.lines[0].unit_price == Decimal("100.00")
+    assert priced.lines[0].price_note == "no price given: list DIST: 120.00, 100.00 net of 20 % tax; VAT GB: 20 %"
+    assert priced.total == Decimal("257.00")  # 200 + 10 + 5 shipping + 42 tax
+
+
+def test_a_catalogue_price_in_another_currency_prices_nothing_without_a_converter():
+    first = price_order(order(line(currency="EUR")), PriceBook(), RATES).lines[0]
+    assert (first.unit_price, first.list_price, first.price_note) == (
+        Decimal("0.00"), None, "no price for SKU-A in GBP; VAT GB: 20 %")
+
+
+def test_no_tax_rate_for_the_destination_is_said():
+    first = price_order(order(line(), country="FR"), PriceBook(), RATES).lines[0]
+    assert first.tax_amount == Decimal("0.00") and first.price_note.endswith("no tax rate for standard goods to FR-ENG")
+
+
+def test_an_unknown_sku_line_is_neither_priced_nor_taxed():
+    unknown = line(price="3.00", given=True, catalogue=None, matched=False)
+    first = price_order(order(unknown), PriceBook(), RATES).lines[0]
+    assert (first.unit_price, first.list_price, first.tax_amount, first.price_note) == (
+        Decimal("3.00"), None, Decimal("0.00"), "")
