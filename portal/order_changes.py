@@ -1,0 +1,156 @@
+"""The order page's "Change order" form (ops, and distributors before allocation) and its change history."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, flash, redirect, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from marshmallow import ValidationError
+from wtforms import FieldList, Form, FormField, StringField, TextAreaField
+
+from models.core.errors import OrderChangeRefused, PermissionDenied, ValidationFailed
+from models.orders.change_history import ChangeEntry, order_changes
+from models.orders.change_review import change_and_review
+from models.orders.change_rules import SHIP_TO_FIELDS, may_state_prices, refusal
+from models.orders.partner_view import own_actor_names
+from models.orders.tables import Order
+from models.partners.access import can_see_order
+from models.partners.tables import OPS_ROLES
+from models.shipping.states import SHIPMENT_LEFT_STATES
+from portal.auth import role_required
+from schemas.order_changes import order_change_schema
+
+bp = Blueprint("order_changes", __name__)
+
+ADDED_ROWS = 3  # blank rows under the order's lines, to add lines
+MAX_ROWS = 500  # as many lines as an order may have
+
+
+class ChangeLineForm(Form):
+    sku = StringField("SKU")
+    quantity = StringField("Quantity")
+    unit_price = StringField("Unit price")
+
+
+class OrderChangeForm(FlaskForm):
+    ship_to_name = StringField("Name")
+    ship_to_phone = StringField("Phone")
+    ship_to_email = StringField("Email")
+    ship_to_address = TextAreaField("Address")
+    ship_to_city = StringField("City")
+    ship_to_region = StringField("Region")
+    ship_to_postcode = StringField("Postcode")
+    ship_to_country = StringField("Country (2 letters)")
+    requested_delivery_date = StringField("Requested delivery date (YYYY-MM-DD)")
+    lines = FieldList(FormField(ChangeLineForm), min_entries=0, max_entries=MAX_ROWS)
+    note = TextAreaField("Note")
+
+
+@dataclass(frozen=True)
+class ChangeSection:
+    """What the order page shows about changes: the form (None when the user may not change the order now, with
+    ``why_not``), whether it has a price column, and the history."""
+
+    form: OrderChangeForm | None
+    why_not: str
+    prices: bool
+    history: list[ChangeEntry]
+
+
+def change_section(order: Order, user) -> ChangeSection:
+    """The change form and history of ``order`` as load_order_view loaded it (no further query but the history)."""
+    left = any(shipment.status in SHIPMENT_LEFT_STATES for shipment in order.loaded_shipments)
+    holds = any(r.status == "active" for line in order.loaded_lines for r in line.reservations)
+    why_not = refusal(order.status, role=user.role, shipment_left=left, holds_stock=holds) or ""
+    prices = may_state_prices(user.role)
+    own = None if user.is_ops else own_actor_names(user.partner_id)
+    return ChangeSection(form=None if why_not else filled_form(order, prices=prices), why_not=why_not,
+                         prices=prices, history=order_changes(order.id, own_actors=own)[::-1])
+
+
+def filled_form(order: Order, *, prices: bool) -> OrderChangeForm:
+    """The form as the order is now, with blank rows to add lines."""
+    form = OrderChangeForm(prefix="change", formdata=None)
+    for name in SHIP_TO_FIELDS:
+        form[f"ship_to_{name}"].data = getattr(order, f"ship_to_{name}")
+    form.requested_delivery_date.data = order.requested_delivery_date.isoformat() \
+        if order.requested_delivery_date else ""
+    for line in order.loaded_lines:
+        stated = prices and line.price_given
+        form.lines.append_entry({"sku": line.sku, "quantity": str(line.quantity),
+                                 "unit_price": str(line.unit_price) if stated else ""})
+    for _ in range(ADDED_ROWS):
+        form.lines.append_entry()
+    return form
+
+
+@bp.post("/orders/<int:order_id>/change")
+@role_required(*OPS_ROLES, "distributor")
+def change(order_id: int) -> ResponseReturnValue:
+    """Apply the change form: the order goes back to review and allocation runs again."""
+    if not can_see_order(current_user, order_id):
+        abort(404)
+    form = OrderChangeForm(prefix="change")
+    back = redirect(url_for("ops.order_detail", order_id=order_id))
+    if not form.validate_on_submit():
+        flash("The form expired; reload the page and change the order again.", "error")
+        return back
+    try:
+        data = order_change_schema.load(_body(form, prices=may_state_prices(current_user.role)))
+        note = data.pop("note")
+        result = change_and_review(order_id, data, actor=current_user.email, role=current_user.role,
+                              partner_id=current_user.partner_id, note=note)
+    except (ValidationError, ValidationFailed) as exc:
+        for message in _messages(exc.messages):
+            flash(f"Not changed: {message}", "error")
+        return back
+    except (OrderChangeRefused, PermissionDenied) as exc:
+        flash(f"Not changed: {exc}", "error")
+        return back
+    if result.changed:
+        flash(f"Order {order_id} {result.summary}; reviewed again: now {result.status}.", "success")
+    else:
+        flash(f"Order {order_id} already was as given; nothing changed.", "info")
+    return back
+
+
+def _body(form: OrderChangeForm, *, prices: bool) -> dict:
+    """The change as schemas.order_changes takes it: every ship-to field (unchanged ones change nothing), the date
+    (blank clears it), the filled line rows, and the note."""
+    lines = []
+    for entry in form.lines.entries:
+        row = entry.form
+        sku, quantity, price = (_text(row.sku), _text(row.quantity), _text(row.unit_price))
+        if not sku and not quantity and not price:
+            continue  # a blank row, or a line removed by clearing it
+        line: dict = {"sku": sku}
+        line["quantity"] = int(quantity) if quantity.isdigit() else quantity
+        if prices and price:
+            line["unit_price"] = price
+        lines.append(line)
+    ship_to = {name: _text(form[f"ship_to_{name}"]) for name in SHIP_TO_FIELDS}
+    return {"ship_to": ship_to, "requested_delivery_date": _text(form.requested_delivery_date) or None,
+            "lines": lines, "note": _text(form.note)}
+
+
+def _text(field) -> str:
+    return (field.data or "").strip()
+
+
+def _messages(errors, path: str = "") -> list[str]:
+    if isinstance(errors, dict):
+        return [message for key, value in errors.items()
+                for message in _messages(value, f"{path}.{key}" if path else str(key))]
+    if isinstance(errors, (list, tuple)):
+        return [message for value in errors for message in _messages(value, path)]
+    return [f"{_label(path)}: {errors}" if path else str(errors)]
+
+
+def _label(path: str) -> str:
+    """"lines.0.quantity" as the form shows it: "line 1 quantity"."""
+    parts = path.split(".")
+    if len(parts) == 3 and parts[0] == "lines" and parts[1].isdigit():
+        return f"line {int(parts[1]) + 1} {parts[2].replace('_', ' ')}"
+    return " ".join(part.replace("_", " ") for part in parts)
