@@ -85,12 +85,12 @@ def _create(data: dict, *, actor: str, placed_by: Partner | None, scope: str | N
 
 def price_lines(data: dict, products: dict[str, Product]) -> tuple[list[tuple], Decimal]:
     """Each line with its product (None: an unknown SKU kept for ops to match), unit price and total; the
-    subtotal."""
+    subtotal. A line given no price holds a placeholder until review prices it from the price book."""
     priced, subtotal = [], Decimal("0")
     for line in data["lines"]:
         product = products.get(line["sku"])
         price = line.get("unit_price")
-        price = product.unit_price if price is None else price
+        price = placeholder_price(product, data["currency"]) if price is None else price
         line_total = (price * line["quantity"]).quantize(CENT)
         subtotal += line_total
         priced.append((line, product, price, line_total))
@@ -117,7 +117,7 @@ def line_rows(order_id: int, priced: list[tuple]) -> list[dict]:
     """The order line rows of ``price_lines``' lines, numbered from 1."""
     return [{"order": order_id, "line_no": line_no, "product": product.id if product else None,
              "sku": product.sku if product else line["sku"], "quantity": line["quantity"],
-             "unit_price": price, "line_total": line_total}
+             "unit_price": price, "line_total": line_total, "price_given": line.get("unit_price") is not None}
             for line_no, (line, product, price, line_total) in enumerate(priced, start=1)]
 
 
@@ -148,16 +148,17 @@ def check_buyer(customer: Partner | None, code: str, placed_by: Partner | None) 
     return customer
 
 
+def placeholder_price(product: Product, currency: str) -> Decimal:
+    """What a line given no price stores until review prices it: the catalogue price in the order's currency, else
+    0 (review resolves it from the price book, and holds the order when nothing prices it)."""
+    return product.unit_price if product.currency == currency else Decimal("0.00")
+
+
 def prices_in_currency(data: dict, products: dict[str, Product]) -> None:
-    """A catalogue price applies only in its own currency; we do not convert."""
-    missing = {i: {"unit_price": [f"required: the catalogue price of {line['sku']} is in "
-                                  f"{products[line['sku']].currency}, the order in {data['currency']}"]}
+    """A line may leave its price to review's price book only when its SKU is in the catalogue."""
+    missing = {i: {"unit_price": [f"required: {line['sku']} is not in the catalogue yet"]}
                for i, line in enumerate(data["lines"])
-               if line.get("unit_price") is None and line["sku"] in products
-               and products[line["sku"]].currency != data["currency"]}
-    missing.update({i: {"unit_price": [f"required: {line['sku']} is not in the catalogue yet"]}
-                    for i, line in enumerate(data["lines"])
-                    if line.get("unit_price") is None and line["sku"] not in products})
+               if line.get("unit_price") is None and line["sku"] not in products}
     if missing:
         raise ValidationFailed({"lines": missing})
 

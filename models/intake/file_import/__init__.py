@@ -162,8 +162,8 @@ def _check_rows(rows: Iterator[tuple[int, list[str]]], checker: RowChecker, spil
             if ref:
                 add_line(ref, row_no, None, None, None, None, None, True)
         else:
-            ref, header, product_id, sku, quantity, unit_price = checked
-            add_line(ref, row_no, header, product_id, sku, quantity, str(unit_price), False)
+            ref, header, product_id, sku, quantity, unit_price, price_given = checked
+            add_line(ref, row_no, header, product_id, sku, quantity, str(unit_price), False, price_given)
     return count
 
 
@@ -201,7 +201,8 @@ def _accepted_orders(spill: RowSpill, result: ImportResult,
             prices.clear()
         yield PlannedOrder(external_ref=ref, customer_id=customers[first.split(SEPARATOR, 1)[0]].id, header=first,
                            lines=[(line[3], line[4], line[5], prices.get(line[6])
-                                   or prices.setdefault(line[6], Decimal(line[6]))) for line in lines])
+                                   or prices.setdefault(line[6], Decimal(line[6])), bool(line[8]))
+                                  for line in lines])
 
 
 def _store_problems(spill: RowSpill, batch_id: int, result: ImportResult) -> None:

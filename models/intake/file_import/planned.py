@@ -13,10 +13,10 @@ class PlannedOrder:
     external_ref: str
     customer_id: int
     header: str  # the validated header fields (HEADER_FIELDS) as text, joined by rows.SEPARATOR
-    lines: list[tuple[int, str, int, Decimal]]  # product id, sku, quantity, unit price
+    lines: list[tuple[int, str, int, Decimal, bool]]  # product id, sku, quantity, unit price, price given
 
     def line_totals(self) -> list[Decimal]:
-        return [(price * quantity).quantize(CENT) for _, _, quantity, price in self.lines]
+        return [(price * quantity).quantize(CENT) for _, _, quantity, price, _ in self.lines]
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from models.intake.file_import.fields import HEADER_FIELDS, IMPORT_FIELDS
 MAX_LINES_PER_ORDER = 500
 CACHE_LIMIT = 50_000  # cell texts per field
 HEADER_CACHE_LIMIT = 4096  # whole headers (~2 KB each); an order's rows usually sit together
+ZERO_PRICE = Decimal("0.00")  # a line given no price, its catalogue price in another currency: review prices it
 SEPARATOR = "\x1f"
 
 # Each field of the row schema is a pure function of its own cell (the schema must have no schema-level
@@ -96,7 +97,8 @@ class RowChecker:
 
     def check_cells(self, row_no: int, cells: list[str]):
         """None for a blank row; else (ref, problems) for a bad row, or (ref, header key, product id,
-        sku, quantity, unit price) for a good one."""
+        sku, quantity, unit price, price given) for a good one; a line given no price holds intake's placeholder
+        (models.intake.entry.placeholder_price) for review to replace."""
         if self._absent is not None:  # cut, so that an unmapped column there does not show through
             cells = cells[:self._absent]
             cells += self._padding[len(cells):]
@@ -114,10 +116,12 @@ class RowChecker:
             return ref, self._problems(row_no, ref, header, loaded)
         sku, price = loaded[self._sku_at][0], loaded[self._price_at][0]
         product = self.products.get(sku)
-        if product is None or (price is None and product.currency != header.values["currency"]):
+        if product is None:
             return ref, self._problems(row_no, ref, header, loaded)
-        return (ref, header.key, product.id, product.sku, loaded[self._quantity_at][0],
-                product.unit_price if price is None else price)
+        if price is not None:
+            return ref, header.key, product.id, product.sku, loaded[self._quantity_at][0], price, True
+        placeholder = product.unit_price if product.currency == header.values["currency"] else ZERO_PRICE
+        return ref, header.key, product.id, product.sku, loaded[self._quantity_at][0], placeholder, False
 
     def _problems(self, row_no: int, ref: str, header: _Header, loaded: list[tuple]) -> list[RowProblem]:
         """The row's problems, field by field in schema order, as a whole-row check reports them."""
@@ -155,7 +159,7 @@ class RowChecker:
         return None
 
     def _references(self, values: dict) -> dict[str, str]:
-        """Customer known and orderable by this uploader, SKU known, a price in the order's currency."""
+        """Customer known and orderable by this uploader, SKU known."""
         code, sku = values["customer_code"], values["sku"]
         problem = self._customer_problem(code)
         if problem:
@@ -163,9 +167,6 @@ class RowChecker:
         product = self.products.get(sku)
         if product is None:
             return {"sku": f"unknown SKU {sku!r}"}
-        if values["unit_price"] is None and product.currency != values["currency"]:
-            return {"unit_price": f"required: the catalogue price of {sku} is in {product.currency}, "
-                                  f"the order in {values['currency']}"}
         return {}
 
 
@@ -190,10 +191,11 @@ class _Header:
 
 
 def order_problems(ref: str, lines: list[tuple]) -> list[RowProblem]:
-    """Problems between the rows of one order: (ref, row, header, product_id, sku, quantity, price, bad)."""
+    """Problems between the rows of one order: (ref, row, header, product_id, sku, quantity, price, bad,
+    price given)."""
     first_row, first_header = lines[0][1], lines[0][2]
     problems, seen_skus = [], {}
-    for _, row, header, _, sku, _, _, _ in lines:
+    for _, row, header, _, sku, *_ in lines:
         if header != first_header:
             for name, mine, theirs in zip(HEADER_FIELDS, header.split(SEPARATOR), first_header.split(SEPARATOR)):
                 if mine != theirs:

@@ -47,7 +47,7 @@ class RowSpill:
         self._db.executescript("""
             PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -16000;
             CREATE TABLE line (ref TEXT, row INTEGER, header INTEGER, product_id INTEGER, sku TEXT,
-                               quantity INTEGER, unit_price TEXT, bad INTEGER);
+                               quantity INTEGER, unit_price TEXT, bad INTEGER, price_given INTEGER);
             CREATE TABLE header (id INTEGER PRIMARY KEY, text TEXT);
             CREATE TABLE problem (row INTEGER, ref TEXT, field TEXT, message TEXT);
         """)
@@ -58,14 +58,14 @@ class RowSpill:
         self._flush()
 
     def add_line(self, ref: str, row: int, header: str | None, product_id: int | None, sku: str | None,
-                 quantity: int | None, unit_price: str | None, bad: bool) -> None:
+                 quantity: int | None, unit_price: str | None, bad: bool, price_given: bool = True) -> None:
         """Spill a row; ``header`` is the order's header text, stored as the id ``header_text`` reads."""
         if header is not None:
             header_id = self._header_ids.get(header)
             if header_id is None:
                 header_id = self._new_header(header)
             header = header_id
-        line = (ref, row, header, product_id, sku, quantity, unit_price, bad)
+        line = (ref, row, header, product_id, sku, quantity, unit_price, bad, price_given)
         if self._db is None:
             self._by_ref.setdefault(ref, []).append(line)
             self._memory_lines += 1
@@ -108,13 +108,13 @@ class RowSpill:
 
     def orders(self) -> Iterator[tuple[str, list[tuple]]]:
         """(external_ref, its lines in file order), orders in the order of their first row; a line is
-        (ref, row, header id, product_id, sku, quantity, unit_price, bad)."""
+        (ref, row, header id, product_id, sku, quantity, unit_price, bad, price_given)."""
         if self._db is None:
             yield from self._by_ref.items()
             return
         self._index()
         cursor = self._db.execute("""
-            SELECT l.ref, l.row, l.header, l.product_id, l.sku, l.quantity, l.unit_price, l.bad
+            SELECT l.ref, l.row, l.header, l.product_id, l.sku, l.quantity, l.unit_price, l.bad, l.price_given
             FROM line l JOIN (SELECT ref, MIN(row) AS first FROM line GROUP BY ref) f ON f.ref = l.ref
             ORDER BY f.first, l.row""")
         for ref, lines in groupby(cursor, key=lambda line: line[0]):
@@ -143,7 +143,7 @@ class RowSpill:
             self._db.executemany("INSERT INTO header VALUES (?, ?)", self._headers)
             self._headers = []
         if self._lines:
-            self._db.executemany("INSERT INTO line VALUES (?, ?, ?, ?, ?, ?, ?, ?)", self._lines)
+            self._db.executemany("INSERT INTO line VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._lines)
             self._lines = []
         if self._problems:
             self._db.executemany("INSERT INTO problem VALUES (?, ?, ?, ?)", self._problems)

@@ -35,7 +35,7 @@ ORDER_COLUMNS = [Order.id, Order.external_ref, Order.intake_scope, Order.custome
                  Order.ship_to_email, Order.status_reason, Order.submitted_by, Order.source_batch, Order.created_at,
                  Order.status_changed_at]
 LINE_COLUMNS = [OrderLine.order, OrderLine.line_no, OrderLine.product, OrderLine.sku, OrderLine.quantity,
-                OrderLine.unit_price, OrderLine.line_total]
+                OrderLine.unit_price, OrderLine.line_total, OrderLine.price_given]
 AUDIT_COLUMNS = [StatusChange.entity, StatusChange.entity_id, StatusChange.from_status, StatusChange.to_status,
                  StatusChange.actor, StatusChange.reason, StatusChange.at]
 _DATE_AT = HEADER_FIELDS[1:].index("requested_delivery_date")  # the one header field stored as NULL when empty
@@ -78,8 +78,10 @@ def _order_rows(numbered: Iterator[tuple[int, PlannedOrder]], drawn: list, place
 
 def _line_rows(placed: list[tuple[int, PlannedOrder, list]]) -> Iterator[str]:
     for order_id, order, totals in placed:
-        for line_no, (product_id, sku, quantity, price), total in zip(range(1, len(totals) + 1), order.lines, totals):
-            yield f"{order_id}\t{line_no}\t{product_id}\t{copy_text(sku)}\t{quantity}\t{price}\t{total}\n"
+        for line_no, (product_id, sku, quantity, price, given), total in zip(range(1, len(totals) + 1), order.lines,
+                                                                           totals):
+            yield (f"{order_id}\t{line_no}\t{product_id}\t{copy_text(sku)}\t{quantity}\t{price}\t{total}\t"
+                   f"{'t' if given else 'f'}\n")
 
 
 def _audit_rows(placed: list[tuple[int, PlannedOrder, list]], source: Provenance, now) -> Iterator[str]:

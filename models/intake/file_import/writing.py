@@ -42,7 +42,7 @@ ORDER_FIELDS = [Order.channel, Order.external_ref, Order.intake_scope, Order.cus
                 Order.requested_delivery_date, Order.notes, Order.status_reason, Order.submitted_by,
                 Order.source_batch, Order.created_at, Order.status_changed_at]
 LINE_FIELDS = [OrderLine.order, OrderLine.line_no, OrderLine.product, OrderLine.sku, OrderLine.quantity,
-               OrderLine.unit_price, OrderLine.line_total]
+               OrderLine.unit_price, OrderLine.line_total, OrderLine.price_given]
 AUDIT_FIELDS = [StatusChange.entity, StatusChange.entity_id, StatusChange.from_status, StatusChange.to_status,
                 StatusChange.actor, StatusChange.reason, StatusChange.at]
 NOTHING = ChunkOutcome()
@@ -111,9 +111,9 @@ def _write_new(orders: list[PlannedOrder], source: Provenance) -> ChunkOutcome:
         # A file holds each ref once (its rows are grouped by ref), so the ref names the new row.
         new_ids = dict(_insert(Order, ORDER_FIELDS, rows, returning=(Order.external_ref, Order.id)))
         order_ids = [new_ids[row[1]] for row in rows]
-        line_rows = [(order_id, line_no, product_id, sku, quantity, price, total)
+        line_rows = [(order_id, line_no, product_id, sku, quantity, price, total, given)
                      for order_id, (_, order), order_totals in zip(order_ids, fresh, totals)
-                     for line_no, (product_id, sku, quantity, price), total
+                     for line_no, (product_id, sku, quantity, price, given), total
                      in zip(range(1, len(order_totals) + 1), order.lines, order_totals)]
         _insert(OrderLine, LINE_FIELDS, line_rows)
         _insert(StatusChange, AUDIT_FIELDS, placement_trail(order_ids, source, stamp))

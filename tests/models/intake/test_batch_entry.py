@@ -129,14 +129,16 @@ def test_another_distributor_sending_the_same_reference_gets_its_own_order(any_d
     assert (again.order_id, again.created) == (first.id, False)
 
 
-def test_a_catalogue_price_in_another_currency_is_refused_per_body(any_db):
+def test_a_line_without_a_price_in_another_currency_is_left_for_review_to_price(any_db):
     make_world()
     euro = order_body("E-1", lines=[{"sku": "WIDGET", "quantity": 1}])
     euro["currency"] = "EUR"
     results = place_orders([order_schema.load(euro), *bodies("E-2")], actor="test")
-    assert results[0].errors == {"lines": {0: {"unit_price": [
-        "required: the catalogue price of WIDGET is in USD, the order in EUR"]}}}
-    assert results[1].created is True
+    assert (results[0].created, results[0].errors, results[1].created) == (True, None, True)
+    line = OrderLine.get(OrderLine.order == results[0].order_id)
+    assert (line.unit_price, line.price_given) == (Decimal("0.00"), False)  # a placeholder, not the USD price
+    given = OrderLine.select().where(OrderLine.order == results[1].order_id).order_by(OrderLine.line_no)
+    assert [line.price_given for line in given] == [True, False]  # the default body leaves GADGET unpriced
 
 
 def test_an_empty_batch_places_nothing(any_db):
