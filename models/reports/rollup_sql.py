@@ -109,12 +109,18 @@ ORDER_COLUMNS = {"day": "date(s.shipped_at)", "channel": "o.channel", "region": 
                  "currency": "o.currency", "sku": "ol.sku"}
 
 
+# Revenue is net of tax: an order priced tax-inclusive (models.pricing) carries its tax inside subtotal and line
+# totals, so it is taken out again here.
+NET_SUBTOTAL = "o.subtotal - CASE WHEN o.prices_include_tax THEN o.tax_total ELSE 0 END"
+NET_LINE_TOTAL = "ol.line_total - CASE WHEN o.prices_include_tax THEN ol.tax_amount ELSE 0 END"
+
+
 def _sales_sql(sign: int, table: str = "report_sales_day", key: Sequence[str] = SALES_KEY) -> str:
     """Orders at order grain into ``table`` keyed by ``key``: orders, units and subtotals."""
     columns = ", ".join(f'"{c}"' for c in (*key, "orders", "units", "revenue"))
     keys = ", ".join(ORDER_COLUMNS[c] for c in key)
     return (SHIPPED + f"""INSERT INTO "{table}" ({columns})
-SELECT {keys}, {sign} * COUNT(*), {sign} * SUM(COALESCE(u.units, 0)), {sign} * SUM(o.subtotal)
+SELECT {keys}, {sign} * COUNT(*), {sign} * SUM(COALESCE(u.units, 0)), {sign} * SUM({NET_SUBTOTAL})
 FROM shipped s JOIN "order" o ON o.id = s.order_id
 LEFT JOIN (SELECT ol.order_id, SUM(ol.quantity) AS units FROM "order_line" ol
            WHERE ol.order_id IN (SELECT order_id FROM shipped) GROUP BY ol.order_id) u ON u.order_id = o.id
@@ -129,7 +135,7 @@ def _sku_sql(sign: int, table: str = "report_sku_day", key: Sequence[str] = SKU_
     columns = ", ".join(f'"{c}"' for c in (*key, "orders", "units", "revenue"))
     keys = ", ".join(ORDER_COLUMNS[c] for c in key)
     return (SHIPPED + f"""INSERT INTO "{table}" ({columns})
-SELECT {keys}, {sign} * COUNT(DISTINCT o.id), {sign} * SUM(ol.quantity), {sign} * SUM(ol.line_total)
+SELECT {keys}, {sign} * COUNT(DISTINCT o.id), {sign} * SUM(ol.quantity), {sign} * SUM({NET_LINE_TOTAL})
 FROM shipped s JOIN "order" o ON o.id = s.order_id JOIN "order_line" ol ON ol.order_id = o.id
 WHERE {{status}} AND {{days}}
 GROUP BY {keys}

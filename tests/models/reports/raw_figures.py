@@ -46,7 +46,7 @@ def sales_rows() -> dict[tuple, tuple[int, int, Decimal]]:
                order.currency)
         rows[key][0] += 1
         rows[key][1] += units[order.id]
-        rows[key][2] += order.subtotal
+        rows[key][2] += order.subtotal - (order.tax_total if order.prices_include_tax else 0)
     return {key: tuple(value) for key, value in rows.items()}
 
 
@@ -61,7 +61,7 @@ def sku_rows() -> dict[tuple, tuple[int, int, Decimal]]:
                    order.ship_to_region, order.currency)
             rows[key][0].add(order.id)
             rows[key][1] += line.quantity
-            rows[key][2] += line.line_total
+            rows[key][2] += line.line_total - (line.tax_amount if order.prices_include_tax else 0)
     return {key: (len(ids), units, revenue) for key, (ids, units, revenue) in rows.items()}
 
 

@@ -3,12 +3,16 @@ those rows, on SQLite and PostgreSQL: orders shipped, delivered, and moved back 
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
 from models.core.audit import StatusChange
 from models.intake.entry import place_order
 from models.orders.tables import Order
+from models.pricing.rules import PriceBook, PriceBreak, PriceList
+from models.pricing.tax_tables import TaxRateRow
+from models.pricing.versions import save_price_book
 from models.reports.sales_rollup import rebuild_rollups
 from models.reports.tables import CycleTimeDay, SalesDay, SkuDay
 from models.shipping.tables import Shipment
@@ -38,7 +42,7 @@ def orders(any_db):
     allow_repeat_orders()
     delivered = [delivered_order(f"PO-D{n}") for n in range(3)]
     shipped = [shipped_order("PO-S1", channel="portal", region="R2"),
-               shipped_order("PO-S2", lines=[{"sku": "WIDGET", "quantity": 5, "unit_price": "9.50"}])]
+               shipped_order("PO-S2", lines=[{"sku": "WIDGET", "quantity": 5, "unit_price": "10.50"}])]
     return delivered, shipped
 
 
@@ -51,6 +55,22 @@ def test_kept_rollups_equal_the_raw_figures_and_a_rebuild(orders):
                                                "allocated_to_shipped", "received_to_shipped",
                                                "shipped_to_delivered"}
     assert sum(count for (_, step, _), count in cycles.items() if step == "shipped_to_delivered") == 3
+    rebuild_rollups()
+    assert kept_rollups() == kept
+
+
+def test_revenue_of_an_order_priced_with_tax_included_is_net_of_its_tax(orders):
+    book = PriceBook((PriceList("CAT", "USD", "catalogue", entries={"WIDGET": (PriceBreak(1, Decimal("12.00")),)},
+                                tax_included=True),))
+    save_price_book(book, expected_version=None, actor="test")
+    TaxRateRow.create(tax_class="standard", country="US", rate=Decimal("0.2000"), name="VAT")
+    gross = shipped_order("PO-GROSS", lines=[{"sku": "WIDGET", "quantity": 3}])
+    assert (gross.prices_include_tax, gross.subtotal, gross.tax_total) == (True, Decimal("36.00"), Decimal("6.00"))
+    kept = kept_rollups()
+    assert kept == raw_rollups()
+    sales, skus, *_ = kept
+    assert sum(revenue for _, _, revenue in sales.values()) == Decimal("30.00") + sum(
+        order.subtotal for order in Order.select().where(Order.id != gross.id, Order.status.in_(("shipped", "delivered"))))
     rebuild_rollups()
     assert kept_rollups() == kept
 
