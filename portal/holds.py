@@ -57,8 +57,8 @@ PAGE_SIZE = 50
 VERSIONS_SHOWN = 50
 RULE_EDITORS = ("ops_admin", "credit_controller")
 # What review can hold an order for; customer_blocked is left out because it rejects instead.
-HOLD_REASONS = ("credit_limit", "overdue", "amount", "amount_senior", "stock", "ship_to_incomplete",
-                "ship_to_undeliverable", "suspected_duplicate", "unknown_sku")
+HOLD_REASONS = ("credit_limit", "distributor_limit", "exchange_rate", "overdue", "amount", "amount_senior", "stock",
+                "ship_to_incomplete", "ship_to_undeliverable", "suspected_duplicate", "unknown_sku", "price")
 RULE_LABELS = {
     "customer_blocked": "Blocked customer (rejects the order)",
     "credit_limit": "Credit limit",
@@ -68,7 +68,9 @@ RULE_LABELS = {
     "ship_to": "Ship-to incomplete or not served",
     "duplicate": "Suspected duplicate",
     "unknown_sku": "SKU not in the catalogue",
+    "price": "Price below the price book (sales manager or ops admin release)",
 }
+PERCENT = Regexp(r"^\d{1,3}(\.\d{1,2})?$", message="a percentage such as 0, 2 or 2.5")
 AMOUNT = Regexp(r"^\d{1,10}(\.\d{1,2})?$", message="an amount such as 25000 or 25000.00, or blank")
 
 
@@ -162,6 +164,8 @@ class RuleSettingsForm(FlaskForm):
     overdue_grace_days = IntegerField("Overdue grace (days)", validators=[InputRequired(), NumberRange(0, 3650)])
     hold_max_age_days = IntegerField("Cancel holds undecided after (days, 0 = never)",
                                      validators=[InputRequired(), NumberRange(0, 3650)])
+    price_tolerance_percent = StringField("Price tolerance below the price book (%; a list's own wins)",
+                                          validators=[Optional(), PERCENT])
     note = StringField("Why this change", validators=[Length(max=300)])
 
 
@@ -199,7 +203,8 @@ def save_review_settings() -> ResponseReturnValue:
                       amount_senior_threshold=_amount(form.amount_senior_threshold.data),
                       duplicate_window_minutes=form.duplicate_window_minutes.data,
                       overdue_grace_days=form.overdue_grace_days.data,
-                      hold_max_age_days=form.hold_max_age_days.data)
+                      hold_max_age_days=form.hold_max_age_days.data,
+                      price_tolerance_percent=Decimal((form.price_tolerance_percent.data or "").strip() or "0"))
     except ValueError as exc:
         _attach_value_error(form, exc)
         return _settings_page(rule_set, form, override_form), 422
@@ -289,7 +294,8 @@ def _form_data(rule_set: ReviewRuleSet) -> dict:
             "amount_hold_threshold": _amount_text(settings.amount_hold_threshold),
             "amount_senior_threshold": _amount_text(settings.amount_senior_threshold),
             "duplicate_window_minutes": settings.duplicate_window_minutes,
-            "overdue_grace_days": settings.overdue_grace_days, "hold_max_age_days": settings.hold_max_age_days}
+            "overdue_grace_days": settings.overdue_grace_days, "hold_max_age_days": settings.hold_max_age_days,
+            "price_tolerance_percent": format(settings.price_tolerance_percent.normalize(), "f")}
 
 
 def _check_override(form: OverrideForm) -> None:

@@ -18,6 +18,7 @@ ROLE_ACTIONS = {
     "ops_agent": ("holds", "dead_letters", "stuck", "returns_to_decide", "returns_to_inspect",
                   "suggestions_to_order", "draft_purchase_orders"),
     "credit_controller": ("credit_holds", "overdue_customers"),
+    "sales_manager": ("holds",),  # the price holds: pricing authority is commercial
     "distributor": ("my_on_hold", "my_backordered", "my_returns_to_send"),
 }
 ACTION_TITLES = {

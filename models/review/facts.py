@@ -10,20 +10,17 @@ from decimal import Decimal
 
 import peewee
 
-from models.core.base import CENT, utc_now
+from models.core.base import utc_now
 from models.inventory.tables import Lane, Product, Stock, Warehouse
 from models.orders.states import (
-    ORDER_ALLOCATED,
-    ORDER_APPROVED,
-    ORDER_BACKORDERED,
     ORDER_CANCELLED,
-    ORDER_PARTIALLY_ALLOCATED,
     ORDER_REJECTED,
 )
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
 from models.receivables.ledger import overdue_positions
 from models.returns.exchanges import EXCHANGE_CHANNEL
+from models.review.exposure import OPEN_EXPOSURE_STATES, CreditExposures  # noqa: F401 - re-exported
 from models.review.rules import (
     APPROVE,
     REJECT,
@@ -35,8 +32,6 @@ from models.review.rules import (
 from models.supply.states import PO_OPEN_STATES
 from models.supply.tables import PurchaseOrder, PurchaseOrderLine
 
-# Approved but not yet invoiced (shipping issues the invoice): these count against credit.
-OPEN_EXPOSURE_STATES = (ORDER_APPROVED, ORDER_PARTIALLY_ALLOCATED, ORDER_BACKORDERED, ORDER_ALLOCATED)
 # Purchase orders whose goods are still to come into a warehouse.
 INCOMING_PO_STATES = PO_OPEN_STATES
 REQUIRED_SHIP_TO = ("ship_to_name", "ship_to_address", "ship_to_city", "ship_to_region", "ship_to_country")
@@ -59,7 +54,7 @@ class ReviewBatch:
     lines: dict[int, list[Line]]  # order id -> its lines, by line number
     supply: dict[int, int]  # product id -> units available now plus units still to arrive
     served_regions: set[str]
-    open_orders_value: dict[int, Decimal]  # customer id -> approved, not yet invoiced
+    exposures: CreditExposures  # each customer's and distributor group's, by currency, and the day's rates
     overdue: dict[int, tuple[Decimal, int]]  # customer id -> (amount overdue, days the oldest is late)
     recent: dict[int, list[RecentOrder]]  # order id -> its candidate recent orders, newest first
     now: datetime
@@ -81,7 +76,7 @@ class ReviewBatch:
         product_ids = sorted({line[3] for order in orders for line in lines.get(order.id, ()) if line[3] is not None})
         return cls(customers=customers, lines={order.id: lines.get(order.id, []) for order in orders},
                    supply=_supply(product_ids), served_regions=_served_regions({o.ship_to_region for o in orders}),
-                   open_orders_value=_open_orders_values(customer_ids),
+                   exposures=CreditExposures.load(customers, now.date()),
                    overdue=overdue_positions(customer_ids, now.date()), recent=recent, now=now)
 
     def facts_for(self, order: Order) -> ReviewFacts:
@@ -92,8 +87,7 @@ class ReviewBatch:
             order_id=order.id, external_ref=order.external_ref, placed_at=order.created_at,
             order_total=order.total, currency=order.currency, customer_code=customer.code,
             customer_blocked=customer.blocked, credit_limit=customer.credit_limit,
-            outstanding_balance=customer.outstanding_balance,
-            open_orders_value=self.open_orders_value.get(customer.id, ZERO),
+            **self.exposures.credit_facts(order, customer),
             oldest_overdue_days=overdue_days, overdue_amount=overdue_amount,
             customer_allows_backorders=customer.allow_backorders,
             lines=self._line_facts(order.id),
@@ -108,8 +102,7 @@ class ReviewBatch:
     def decided(self, order: Order, outcome: str) -> None:
         """Count the decision on ``order`` in the facts of the orders after it."""
         if outcome == APPROVE:
-            exposure = self.open_orders_value.get(order.customer_id, ZERO)
-            self.open_orders_value[order.customer_id] = exposure + order.total
+            self.exposures.approved(order)
         elif outcome == REJECT:
             self.rejected.add(order.id)
 
@@ -137,17 +130,6 @@ def _lines_of(order_ids: list[int]) -> dict[int, list[Line]]:
                             .order_by(OrderLine.order, OrderLine.line_no).tuples()):
         lines.setdefault(order_id, []).append(tuple(line))
     return lines
-
-
-def _open_orders_values(customer_ids: list[int]) -> dict[int, Decimal]:
-    """Each customer's approved, not yet invoiced orders (the batch's own are still in review, so not counted)."""
-    if not customer_ids:
-        return {}
-    return {customer_id: Decimal(str(value)).quantize(CENT)
-            for customer_id, value in (Order.select(Order.customer, peewee.fn.SUM(Order.total))
-                                       .where(Order.customer.in_(customer_ids),
-                                              Order.status.in_(OPEN_EXPOSURE_STATES))
-                                       .group_by(Order.customer).tuples())}
 
 
 def _supply(product_ids: list[int]) -> dict[int, int]:

@@ -26,10 +26,12 @@ from models.review.reviews import (
     latest_review,
     newest_review_ids,
 )
-from models.review.rules import CREDIT_ROLES, may_release
+from models.review.rules import CREDIT_ROLES, PRICE_HOLD_CODES, may_release
 
+# The order roles are named in when a refusal says who may decide instead.
+_NAMED_ORDER = ("credit_controller", "sales_manager", "ops_agent", "ops_admin")
 # Holds that money coming in can lift: the order is reviewed again.
-PAYMENT_SENSITIVE_CODES = ("credit_limit", "overdue")
+PAYMENT_SENSITIVE_CODES = ("credit_limit", "overdue", "distributor_limit")
 
 
 def hold_codes(order_id: int) -> tuple[str, ...]:
@@ -45,24 +47,40 @@ def check_may_decide(order_id: int, role: str) -> tuple[str, ...]:
     allowed = may_release(codes, role) if codes else role in CREDIT_ROLES
     if not allowed:
         held_for = ", ".join(codes) or "a reason no review recorded"
-        raise PermissionDenied(f"the role {role} may not decide an order held for {held_for}; "
-                               f"a credit_controller or ops_admin must")
+        deciders = [name for name in _NAMED_ORDER if (may_release(codes, name) if codes else name in CREDIT_ROLES)]
+        who = f"a {' or '.join(deciders)}"  # never empty: ops_admin may decide every reason
+        why = " (accepting a price below the price book is a commercial decision)" if PRICE_HOLD_CODES & set(codes) \
+            else ""
+        raise PermissionDenied(f"the role {role} may not decide an order held for {held_for}; {who} must{why}")
     return codes
 
 
 def release_held_order(order_id: int, *, actor: str, role: str, comment: str = "") -> bool:
-    """on_hold → approved and on to allocation; False when the order was no longer on hold."""
-    check_may_decide(order_id, role)
+    """on_hold → approved and on to allocation; False when the order was no longer on hold. Releasing a price hold
+    accepts the prices below the price book: it needs a comment, and the audit trail keeps it with the figures."""
+    codes = check_may_decide(order_id, role)
+    overridden = price_override(order_id) if PRICE_HOLD_CODES & set(codes) else ""
+    if overridden and not comment.strip():
+        raise ValidationFailed({"comment": ["say why the prices below the price book are accepted"]})
     waiting = unmatched_lines(order_id)
     if waiting:  # allocation cannot reserve a line without a product
         lines = ", ".join(str(line.line_no) for line in waiting)
         raise ValidationFailed({"lines": [f"match line(s) {lines} to a catalogue SKU before releasing"]})
     with database.atomic():
-        released = transition("order", order_id, ORDER_APPROVED, actor=actor, reason=_why("released", comment),
+        reason = _why("released", comment) + (f"; price override by {role}: {overridden}" if overridden else "")
+        released = transition("order", order_id, ORDER_APPROVED, actor=actor, reason=reason,
                               expected=ORDER_ON_HOLD)
         if released:
             ALLOCATION.nudge([order_id])
     return released
+
+
+def price_override(order_id: int) -> str:
+    """The figures of the price hold on ``order_id`` ("line 1 SKU-A: given 0.01, resolved 208.73 …"), "" when none."""
+    review = latest_review(order_id)
+    if review is None or review.outcome != "hold":
+        return ""
+    return "; ".join(reason["message"] for reason in review.reasons if reason["code"] in PRICE_HOLD_CODES)
 
 
 def reject_held_order(order_id: int, *, actor: str, role: str, comment: str) -> bool:

@@ -30,6 +30,7 @@ class OrderReview(BaseModel):
     reasons_json = peewee.TextField(default="[]")
     codes = peewee.CharField(max_length=255, default="")  # " code1 code2 ": filterable with LIKE '% code %'
     release_roles = peewee.CharField(max_length=255, default="")
+    price_book_version = peewee.IntegerField(null=True)  # the price book version the prices were checked against
     actor = peewee.CharField(max_length=254)
     decided_at = peewee.DateTimeField(default=utc_now)
 
@@ -45,7 +46,8 @@ class OrderReview(BaseModel):
         return self.codes.split()
 
     def as_document(self) -> dict:
-        return {"outcome": self.outcome, "rule_set_version": self.rule_set_id, "reasons": self.reasons,
+        return {"outcome": self.outcome, "rule_set_version": self.rule_set_id,
+                "price_book_version": self.price_book_version, "reasons": self.reasons,
                 "release_roles": self.release_roles.split(), "actor": self.actor,
                 "decided_at": self.decided_at.isoformat() + "Z"}
 
@@ -67,9 +69,12 @@ def record_review(order_id: int, decision: ReviewDecision, rule_set: ReviewRuleS
     return OrderReview.create(**_review_row(order_id, decision, rule_set.id, actor=actor))
 
 
-def record_reviews(decisions: dict[int, ReviewDecision], rule_set_id: int, *, actor: str) -> None:
-    """Record the decision on each order under one rule-set version, in one multi-row insert per 500."""
-    rows = [_review_row(order_id, decision, rule_set_id, actor=actor) for order_id, decision in decisions.items()]
+def record_reviews(decisions: dict[int, ReviewDecision], rule_set_id: int, *, actor: str,
+                   price_book_version: int | None = None) -> None:
+    """Record the decision on each order under one rule-set version (and price book version), in one multi-row
+    insert per 500."""
+    rows = [{**_review_row(order_id, decision, rule_set_id, actor=actor), "price_book_version": price_book_version}
+            for order_id, decision in decisions.items()]
     for start in range(0, len(rows), 500):
         OrderReview.insert_many(rows[start:start + 500]).execute()
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
 
+from models.pricing.rules import PriceResolution, allowed_minimum
 from models.review.settings import (
     DEFAULT_SETTINGS,
     RULE_CODES,
@@ -22,10 +23,15 @@ __all__ = [
     "DEFAULT_SETTINGS",
     "HOLD",
     "HOLD_DECIDERS",
+    "OTHER_HOLD_ROLES",
     "REJECT",
     "RULE_CODES",
     "CreditOverride",
+    "GroupCreditFacts",
     "LineFacts",
+    "LinePriceFacts",
+    "PRICE_HOLD_CODES",
+    "PRICE_ROLES",
     "RecentOrder",
     "ReviewDecision",
     "ReviewFacts",
@@ -37,8 +43,13 @@ __all__ = [
 
 APPROVE, HOLD, REJECT = "approve", "hold", "reject"
 CREDIT_ROLES = ("credit_controller", "ops_admin")  # may release credit-type holds
-HOLD_DECIDERS = ("ops_admin", "ops_agent", "credit_controller")  # may release the other holds
-CREDIT_HOLD_CODES = frozenset({"credit_limit", "overdue", "amount_senior"})  # need CREDIT_ROLES to release
+# Pricing authority is commercial, not credit: a price below the price book is accepted by sales or an admin.
+PRICE_ROLES = ("sales_manager", "ops_admin")
+OTHER_HOLD_ROLES = ("ops_admin", "ops_agent", "credit_controller")  # may release the other holds
+HOLD_DECIDERS = (*OTHER_HOLD_ROLES, "sales_manager")  # every role that may decide some hold
+# need CREDIT_ROLES to release; exchange_rate: a limit could not be checked for want of a rate
+CREDIT_HOLD_CODES = frozenset({"credit_limit", "overdue", "amount_senior", "distributor_limit", "exchange_rate"})
+PRICE_HOLD_CODES = frozenset({"price"})  # need PRICE_ROLES to release
 _REJECT_CODES = frozenset({"customer_blocked"})
 
 
@@ -50,6 +61,34 @@ class LineFacts:
     matched: bool  # the SKU is in the catalogue
     fillable: int | None  # units all warehouses + incoming could ever supply; None = unlimited (drop-ship)
     backorder_allowed: bool
+
+
+@dataclass(frozen=True)
+class LinePriceFacts:
+    """A catalogue line's price as given and as the price book resolves it (both on the order's tax basis)."""
+
+    line_no: int
+    sku: str
+    given: Decimal | None  # None: the submitter gave no price
+    resolution: PriceResolution | None  # None: no contract, list or catalogue price applies
+    currency: str = ""
+
+
+@dataclass(frozen=True)
+class GroupCreditFacts:
+    """The credit of the distributor whose group (itself and the customers it serves) the order's customer is in,
+    in the distributor's currency at the review day's rates."""
+
+    distributor_code: str
+    limit: Decimal  # the distributor's group credit limit
+    currency: str
+    exposure: Decimal  # the whole group's, excluding this order
+    order_total: Decimal | None  # this order, converted; None when a rate is missing
+    rates: Mapping[str, str] = field(default_factory=dict)  # currency -> units per base unit, as used
+    missing_rates: tuple[str, ...] = ()  # "no exchange rate for … on or before …"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "rates", MappingProxyType(dict(self.rates)))
 
 
 @dataclass(frozen=True)
@@ -83,6 +122,15 @@ class ReviewFacts:
     recent_orders: tuple[RecentOrder, ...] = ()  # the customer's other live orders placed around this one
     now: datetime | None = None  # for override expiry; None means placed_at
     intake_scope: str = ""  # who submitted this order
+    price_lines: tuple[LinePriceFacts, ...] = ()  # the catalogue lines' given and resolved prices
+    # The credit limit's currency (the customer's); outstanding_balance and open_orders_value are in it, converted
+    # at the review day's rates. "" = the order's currency, nothing converted.
+    credit_currency: str = ""
+    order_total_in_credit_currency: Decimal | None = None  # None: order_total (same currency, or no rate)
+    base_currency: str = ""  # what the rates are per unit of
+    exchange_rates: Mapping[str, str] = field(default_factory=dict)  # currency -> units per base unit, as used
+    missing_rates: tuple[str, ...] = ()  # "no exchange rate for … on or before …", one per currency
+    group: GroupCreditFacts | None = None  # the distributor's group cap that applies, if any
 
 
 @dataclass(frozen=True)
@@ -90,7 +138,7 @@ class ReviewReason:
     code: str
     message: str  # one plain sentence for ops, numbers included
     numbers: Mapping[str, str] = field(default_factory=dict)  # the figures behind the message
-    release_roles: tuple[str, ...] = HOLD_DECIDERS
+    release_roles: tuple[str, ...] = OTHER_HOLD_ROLES
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "numbers", MappingProxyType(dict(self.numbers)))
@@ -138,7 +186,9 @@ def may_release(decision_codes: Iterable[str], role: str) -> bool:
 
 
 def _release_roles(code: str) -> tuple[str, ...]:
-    return CREDIT_ROLES if code in CREDIT_HOLD_CODES else HOLD_DECIDERS
+    if code in CREDIT_HOLD_CODES:
+        return CREDIT_ROLES
+    return PRICE_ROLES if code in PRICE_HOLD_CODES else OTHER_HOLD_ROLES
 
 
 def _clock(facts: ReviewFacts) -> datetime:
@@ -161,20 +211,84 @@ def _credit_limit(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | 
         return None
     temporary = override is not None and override.temporary_limit is not None
     limit = override.temporary_limit if temporary else facts.credit_limit
-    if limit is None:
+    if limit is None or facts.missing_rates:  # without a rate the exposure is unknown: exchange_rate holds it
         return None
-    exposure = facts.outstanding_balance + facts.open_orders_value + facts.order_total
+    currency = facts.credit_currency or facts.currency
+    order_total = facts.order_total if facts.order_total_in_credit_currency is None \
+        else facts.order_total_in_credit_currency
+    exposure = facts.outstanding_balance + facts.open_orders_value + order_total
     if exposure <= limit:
         return None
     numbers = {"exposure": money_text(exposure), "outstanding": money_text(facts.outstanding_balance),
-               "open_orders": money_text(facts.open_orders_value), "order_total": money_text(facts.order_total),
-               "limit": money_text(limit), "over_by": money_text(exposure - limit)}
-    which = f"the credit limit {numbers['limit']}"
+               "open_orders": money_text(facts.open_orders_value), "order_total": money_text(order_total),
+               "limit": money_text(limit), "over_by": money_text(exposure - limit), "currency": currency,
+               **_rate_numbers(facts.base_currency, facts.exchange_rates)}
+    which = f"the credit limit {numbers['limit']} {currency}"
     if temporary:
-        which = f"the temporary limit {numbers['limit']}{_until(override)}"
-    return _reason("credit_limit", f"exposure {numbers['exposure']} (outstanding {numbers['outstanding']}"
+        which = f"the temporary limit {numbers['limit']} {currency}{_until(override)}"
+    return _reason("credit_limit", f"exposure {numbers['exposure']} {currency} (outstanding {numbers['outstanding']}"
                                    f" + open orders {numbers['open_orders']} + this order {numbers['order_total']})"
-                                   f" exceeds {which} by {numbers['over_by']}", numbers)
+                                   f" exceeds {which} by {numbers['over_by']} {currency}"
+                                   f"{_rates_text(facts.base_currency, facts.exchange_rates)}", numbers)
+
+
+def _exchange_rate(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | None:
+    """A limit applies but the exposure cannot be put in its currency: hold rather than guess a rate."""
+    override = settings.override_for(facts.customer_code, _clock(facts))
+    if override is not None and override.bypass:
+        return None
+    wanted = []
+    limited = facts.credit_limit is not None or (override is not None and override.temporary_limit is not None)
+    if limited and facts.missing_rates:
+        wanted.append((f"the exposure of {facts.customer_code} in {facts.credit_currency or facts.currency}",
+                       facts.missing_rates))
+    group = facts.group
+    if group is not None and group.missing_rates and not _group_bypassed(facts, settings):
+        wanted.append((f"the group exposure of distributor {group.distributor_code} in {group.currency}",
+                       group.missing_rates))
+    if not wanted:
+        return None
+    missing = list(dict.fromkeys(message for _, messages in wanted for message in messages))
+    numbers = {"missing": "; ".join(missing), "base_currency": facts.base_currency}
+    return _reason("exchange_rate", "; ".join(missing) + ": " + " and ".join(what for what, _ in wanted)
+                   + " cannot be checked against its limit", numbers)
+
+
+def _distributor_limit(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | None:
+    """The customers a distributor serves (and the distributor) together over the distributor's group limit."""
+    group = facts.group
+    if group is None or group.missing_rates or group.order_total is None or _group_bypassed(facts, settings):
+        return None
+    exposure = group.exposure + group.order_total
+    if exposure <= group.limit:
+        return None
+    numbers = {"distributor": group.distributor_code, "group_exposure": money_text(group.exposure),
+               "order_total": money_text(group.order_total), "exposure": money_text(exposure),
+               "limit": money_text(group.limit), "over_by": money_text(exposure - group.limit),
+               "currency": group.currency, **_rate_numbers(facts.base_currency, group.rates)}
+    cur = group.currency
+    return _reason("distributor_limit", f"exposure {numbers['exposure']} {cur} of distributor {group.distributor_code}"
+                                        f" and the customers it serves ({numbers['group_exposure']} + this order"
+                                        f" {numbers['order_total']}) exceeds the group credit limit"
+                                        f" {numbers['limit']} {cur} by {numbers['over_by']} {cur}"
+                                        f"{_rates_text(facts.base_currency, group.rates)}", numbers)
+
+
+def _group_bypassed(facts: ReviewFacts, settings: RuleSettings) -> bool:
+    override = settings.override_for(facts.group.distributor_code, _clock(facts)) if facts.group else None
+    return override is not None and override.bypass
+
+
+def _rate_numbers(base: str, rates: Mapping[str, str]) -> dict[str, str]:
+    if not rates:
+        return {}
+    return {"base_currency": base, **{f"rate_{currency}": rate for currency, rate in sorted(rates.items())}}
+
+
+def _rates_text(base: str, rates: Mapping[str, str]) -> str:
+    if not rates:
+        return ""
+    return f"; at {', '.join(f'{currency} {rate}' for currency, rate in sorted(rates.items()))} per {base}"
 
 
 def _until(override: CreditOverride) -> str:
@@ -258,13 +372,42 @@ def _unknown_sku(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | N
     return _reason("unknown_sku", f"SKU not in the catalogue: {', '.join(skus)}")
 
 
+def _price(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | None:
+    """A given price below the lowest the price book allows, or a line nobody priced."""
+    parts, numbers = [], {}
+    for line in facts.price_lines:
+        key = f"line_{line.line_no}"
+        if line.resolution is None:
+            if line.given is None:
+                parts.append(f"line {line.line_no} {line.sku}: no price given and no price for {line.sku}"
+                             f" in {line.currency or facts.currency}")
+                numbers.update({f"{key}_sku": line.sku, f"{key}_given": "", f"{key}_resolved": ""})
+            continue
+        if line.given is None:
+            continue
+        lowest = allowed_minimum(line.resolution, settings.price_tolerance_percent)
+        if line.given >= lowest:
+            continue
+        given, resolved, lowest = money_text(line.given), money_text(line.resolution.price), money_text(lowest)
+        parts.append(f"line {line.line_no} {line.sku}: given {given}, resolved {resolved}"
+                     f" ({line.resolution.explanation}), lowest allowed {lowest}")
+        numbers.update({f"{key}_sku": line.sku, f"{key}_given": given, f"{key}_resolved": resolved,
+                        f"{key}_allowed_minimum": lowest, f"{key}_explanation": line.resolution.explanation})
+    if not parts:
+        return None
+    return _reason("price", "; ".join(parts), numbers)
+
+
 _RULES: tuple[tuple[str, Callable[[ReviewFacts, RuleSettings], ReviewReason | None]], ...] = (
     ("customer_blocked", _customer_blocked),
     ("credit_limit", _credit_limit),
+    ("credit_limit", _distributor_limit),  # the same switch: both weigh exposure against a credit limit
+    ("credit_limit", _exchange_rate),
     ("overdue", _overdue),
     ("amount", _amount),
     ("stock", _stock),
     ("ship_to", _ship_to),
     ("duplicate", _duplicate),
     ("unknown_sku", _unknown_sku),
+    ("price", _price),
 )

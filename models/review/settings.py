@@ -8,10 +8,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any
 
-RULE_CODES = ("customer_blocked", "credit_limit", "overdue", "amount", "stock", "ship_to", "duplicate", "unknown_sku")
+RULE_CODES = ("customer_blocked", "credit_limit", "overdue", "amount", "stock", "ship_to", "duplicate", "unknown_sku",
+              "price")
 CENT = Decimal("0.01")
 _THRESHOLDS = ("amount_hold_threshold", "amount_senior_threshold")
 _COUNTS = ("duplicate_window_minutes", "overdue_grace_days", "hold_max_age_days")
+_PERCENTS = ("price_tolerance_percent",)
 _OVERRIDE_KEYS = frozenset({"bypass", "temporary_limit", "expires_at", "note"})
 
 
@@ -64,6 +66,8 @@ class RuleSettings:
     overdue_grace_days: int = 0
     hold_max_age_days: int = 0  # 0 = never; read by the sweeper, not by review
     overrides: Mapping[str, CreditOverride] = field(default_factory=dict)  # by customer code
+    # how far (percent) a given price may be below the resolved one; a price list's or contract's own overrides it
+    price_tolerance_percent: Decimal = Decimal(0)
 
     def __post_init__(self) -> None:
         # frozen all the way down: a caller's set or dict changed later must not change the settings
@@ -82,6 +86,8 @@ class RuleSettings:
             value = getattr(self, key)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{key}: must be a whole number, 0 or more, got {value!r}")
+        for key in _PERCENTS:
+            _check_percent(key, getattr(self, key))
         for code, override in self.overrides.items():
             if not isinstance(override, CreditOverride):
                 raise TypeError(f"overrides.{code}: must be a CreditOverride, got {override!r}")
@@ -96,6 +102,7 @@ class RuleSettings:
             "enabled": sorted(self.enabled),
             **{key: None if getattr(self, key) is None else money_text(getattr(self, key)) for key in _THRESHOLDS},
             **{key: getattr(self, key) for key in _COUNTS},
+            **{key: _percent_text(getattr(self, key)) for key in _PERCENTS},
             "overrides": {code: self.overrides[code].to_document() for code in sorted(self.overrides)},
         }
 
@@ -103,7 +110,7 @@ class RuleSettings:
     def from_document(cls, document: Mapping[str, Any]) -> RuleSettings:
         """Settings from `to_document`'s form; missing keys take the defaults, bad values raise ValueError."""
         _expect("settings", document, Mapping, "an object")
-        _refuse_unknown_keys("", document, {"enabled", "overrides", *_THRESHOLDS, *_COUNTS})
+        _refuse_unknown_keys("", document, {"enabled", "overrides", *_THRESHOLDS, *_COUNTS, *_PERCENTS})
         values: dict[str, Any] = {}
         if "enabled" in document:
             enabled = document["enabled"]
@@ -116,6 +123,9 @@ class RuleSettings:
         for key in _COUNTS:
             if key in document:
                 values[key] = document[key]  # checked by __post_init__
+        for key in _PERCENTS:
+            if key in document:
+                values[key] = _parse_money(key, document[key])
         if "overrides" in document:
             overrides = document["overrides"]
             _expect("overrides", overrides, Mapping, "an object by customer code")
@@ -126,6 +136,15 @@ class RuleSettings:
 def _check_money(key: str, value: object) -> None:
     if not isinstance(value, Decimal) or not value.is_finite() or value < 0 or value != value.quantize(CENT):
         raise ValueError(f"{key}: must be an amount of 0 or more in whole cents, got {value!r}")
+
+
+def _check_percent(key: str, value: object) -> None:
+    if not isinstance(value, Decimal) or not value.is_finite() or not 0 <= value <= 100:
+        raise ValueError(f"{key}: must be a percentage from 0 to 100, got {value!r}")
+
+
+def _percent_text(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
 
 def _parse_money(key: str, value: object) -> Decimal | None:

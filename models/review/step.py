@@ -3,6 +3,8 @@ every decision with its status change and the allocation nudge in one transactio
 statements whatever the batch size."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from models.core.bulk import BatchResult, Move, transition_many
 from models.core.db import database, lock_against_writers, lock_for_update
 from models.core.stages import ALLOCATION
@@ -14,7 +16,14 @@ from models.orders.states import (
 )
 from models.orders.tables import Order
 from models.partners.tables import Partner
+from models.pricing.order_pricing import PricedOrder
 from models.review.facts import ReviewBatch
+from models.review.line_prices import (
+    BatchPricing,
+    persist_prices,
+    price_facts,
+    take_prices,
+)
 from models.review.reviews import ReviewRuleSet, current_rule_set, record_reviews
 from models.review.rules import (
     APPROVE,
@@ -44,21 +53,36 @@ def review_orders(order_ids: list[int], *, actor: str) -> BatchResult:
             return result
         # Locking the customers (after the orders, in id order) serializes reviews of one customer, so two
         # orders cannot both squeeze under the same credit limit.
+        # The capped distributors serving them come in the same statement: a group credit limit is weighed against
+        # the orders of all the distributor's customers.
+        buyer_ids = sorted({order.customer_id for order in orders})
+        heads = Partner.alias()
+        serving = (Partner.select(Partner.distributor).join(heads, on=(Partner.distributor == heads.id))
+                   .where(Partner.id.in_(buyer_ids), heads.group_credit_limit.is_null(False)))
         customers = {customer.id: customer for customer in lock_against_writers(
-            Partner.select().where(Partner.id.in_(sorted({order.customer_id for order in orders})))
-            .order_by(Partner.id))}
+            Partner.select().where(Partner.id.in_(buyer_ids) | Partner.id.in_(serving)).order_by(Partner.id))}
         rule_set_id, settings = rule_set_in_force()
+        pricing = BatchPricing.load(orders, customers)
         batch = ReviewBatch.load(orders, customers, settings)
         decisions: dict[int, ReviewDecision] = {}
+        prices: dict[int, PricedOrder] = {}
         for order in orders:
             try:
-                decision = review_order(batch.facts_for(order), settings)
+                # priced first: the credit and amount rules judge the total the order will really cost
+                # a catalogue price in another currency converts at the rates of the day the order was placed,
+                # from the rate table the exposure figures already loaded for this batch
+                priced = pricing.price(order, convert=batch.exposures.rates.converter_on(order.created_at.date()))
+                take_prices(order, priced)
+                facts = replace(batch.facts_for(order), price_lines=price_facts(order, priced))
+                decision = review_order(facts, settings)
             except Exception as exc:  # noqa: BLE001 - set aside alone: the rest of the batch commits
                 result.failed[order.id] = exc
                 continue
             batch.decided(order, decision.outcome)
             decisions[order.id] = decision
-        result.outcomes.update(_persist(decisions, rule_set_id, actor=actor))
+            prices[order.id] = priced
+        persist_prices(prices)
+        result.outcomes.update(_persist(decisions, rule_set_id, actor=actor, price_book_version=pricing.version))
     return result
 
 
@@ -78,7 +102,8 @@ def rule_set_in_force() -> tuple[int, RuleSettings]:
     return newest[0], settings
 
 
-def _persist(decisions: dict[int, ReviewDecision], rule_set_id: int, *, actor: str) -> dict[int, str]:
+def _persist(decisions: dict[int, ReviewDecision], rule_set_id: int, *, actor: str,
+             price_book_version: int | None = None) -> dict[int, str]:
     """Move each order to the status its decision gives (one guarded update per status), record the decisions
     of the orders moved, and nudge allocation with the approved ones; returns order id -> outcome."""
     by_status: dict[str, list[Move]] = {}
@@ -88,7 +113,8 @@ def _persist(decisions: dict[int, ReviewDecision], rule_set_id: int, *, actor: s
     moved: set[int] = set()
     for status, moves in by_status.items():
         moved |= transition_many("order", moves, status, actor=actor)
-    record_reviews({order_id: decisions[order_id] for order_id in sorted(moved)}, rule_set_id, actor=actor)
+    record_reviews({order_id: decisions[order_id] for order_id in sorted(moved)}, rule_set_id, actor=actor,
+                   price_book_version=price_book_version)
     approved = sorted(order_id for order_id in moved if decisions[order_id].outcome == APPROVE)
     if approved:
         ALLOCATION.nudge(approved)

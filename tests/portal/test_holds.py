@@ -178,7 +178,7 @@ def test_order_page_lists_reviews_newest_first_with_reasons(auth, client, credit
     assert section.count('class="card review"') == 2
     assert section.index("second-review") < section.index("· test")
     assert "rule set version 1" in section and "credit_limit" in section
-    assert "exceeds the credit limit 10000.00 by 10.00" in section
+    assert "exceeds the credit limit 10000.00 USD by 10.00 USD" in section
     assert "over_by 10.00" in section and "limit 10000.00" in section
 
 

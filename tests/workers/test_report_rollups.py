@@ -17,7 +17,7 @@ from tests.pipeline_support import drain, running_portal, running_sandbox, wait_
 
 BODIES = [order_body("RPT-1"), order_body("RPT-2", channel="portal"), order_body("RPT-3", region="R2"),
           order_body("RPT-4", customer_code="CUST9", lines=[{"sku": "GADGET", "quantity": 4}]),
-          order_body("RPT-5", channel="email", lines=[{"sku": "WIDGET", "quantity": 7, "unit_price": "9.00"}])]
+          order_body("RPT-5", channel="email", lines=[{"sku": "WIDGET", "quantity": 7, "unit_price": "11.00"}])]
 
 
 def _world() -> None:

@@ -16,6 +16,7 @@ from models.orders.allocation_plans import plan_of
 from models.orders.flow import allocate, create_shipments, review, start_review
 from models.orders.tables import Order, OrderLine, Reservation
 from models.partners.tables import Partner
+from models.receivables.ledger import set_opening_balance
 from models.shipping.dispatch import prepare_waybill, record_waybill
 from models.shipping.tables import Shipment, Waybill
 from models.supply.tables import PurchaseOrder
@@ -135,8 +136,8 @@ def test_review_of_missing_or_unreviewed_order_does_nothing(any_db):
 ])
 def test_review_decides_from_the_customer(any_db, credit_limit, outstanding, blocked, outcome, final):
     world = make_world(credit_limit=credit_limit)
-    Partner.update(outstanding_balance=Decimal(outstanding), blocked=blocked).where(
-        Partner.id == world["customer"].id).execute()
+    Partner.update(blocked=blocked).where(Partner.id == world["customer"].id).execute()
+    set_opening_balance(world["customer"], Decimal(outstanding))  # what the customer owes: its open invoices
     order_id = placed()
     assert review(order_id, actor=ACTOR) == outcome
     order = Order.get_by_id(order_id)
@@ -172,9 +173,9 @@ def test_review_counts_shipped_orders_through_the_balance_only(any_db):
 def test_open_orders_sum_is_exact_at_the_limit(request, backend):
     request.getfixturevalue(backend)
     make_world(credit_limit="10000.00")
-    for ref, price in (("PO-A", "0.10"), ("PO-B", "0.20")):
+    for ref, price in (("PO-A", "10.10"), ("PO-B", "10.20")):  # at or above the catalogue price of 10.00
         approved(ref, lines=[{"sku": "WIDGET", "quantity": 1, "unit_price": price}])
-    Partner.update(credit_limit=Decimal("100.30")).where(Partner.code == "CUST1").execute()
+    Partner.update(credit_limit=Decimal("120.30")).where(Partner.code == "CUST1").execute()
     order_id = placed("PO-C", lines=[{"sku": "WIDGET", "quantity": 1, "unit_price": "100.00"}])
     assert review(order_id, actor=ACTOR) == "approve"
 

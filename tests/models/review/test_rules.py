@@ -14,10 +14,12 @@ from models.review.rules import (
     DEFAULT_SETTINGS,
     HOLD,
     HOLD_DECIDERS,
+    OTHER_HOLD_ROLES,
     REJECT,
     RULE_CODES,
     CreditOverride,
     LineFacts,
+    LinePriceFacts,
     RecentOrder,
     ReviewDecision,
     ReviewFacts,
@@ -91,10 +93,10 @@ def test_credit_limit(case, codes):
 
 def test_credit_hold_shows_the_arithmetic_and_needs_a_credit_role():
     reason = review_order(credit("1288.00", "500.00", outstanding="450.00")).reasons[0]
-    assert reason.message == ("exposure 1738.00 (outstanding 450.00 + open orders 0.00 + this order 1288.00)"
-                              " exceeds the credit limit 500.00 by 1238.00")
+    assert reason.message == ("exposure 1738.00 EUR (outstanding 450.00 + open orders 0.00 + this order 1288.00)"
+                              " exceeds the credit limit 500.00 EUR by 1238.00 EUR")
     assert reason.numbers == {"exposure": "1738.00", "outstanding": "450.00", "open_orders": "0.00",
-                              "order_total": "1288.00", "limit": "500.00", "over_by": "1238.00"}
+                              "order_total": "1288.00", "limit": "500.00", "over_by": "1238.00", "currency": "EUR"}
     assert reason.release_roles == CREDIT_ROLES
 
 
@@ -130,8 +132,8 @@ def test_override_of_another_customer_is_ignored():
 
 
 @pytest.mark.parametrize("expires_at, ending", [
-    (datetime(2024, 5, 7), "the temporary limit 1000.00 until 2024-05-07 00:00 UTC by 200.00"),
-    (None, "the temporary limit 1000.00 by 200.00"),
+    (datetime(2024, 5, 7), "the temporary limit 1000.00 EUR until 2024-05-07 00:00 UTC by 200.00 EUR"),
+    (None, "the temporary limit 1000.00 EUR by 200.00 EUR"),
 ])
 def test_temporary_limit_is_named_in_the_message(expires_at, ending):
     rules = with_override(temporary_limit=Decimal("1000.00"), expires_at=expires_at)
@@ -172,7 +174,7 @@ def test_amount(total, hold, senior, codes):
     assert review_order(credit(total, None), rules).codes == codes
 
 
-@pytest.mark.parametrize("total, roles", [("25000.01", HOLD_DECIDERS), ("100000.01", CREDIT_ROLES)])
+@pytest.mark.parametrize("total, roles", [("25000.01", OTHER_HOLD_ROLES), ("100000.01", CREDIT_ROLES)])
 def test_amount_release_roles(total, roles):
     assert review_order(credit(total, None)).reasons[0].release_roles == roles
 
@@ -267,6 +269,7 @@ FIRING = {
     "ship_to": {"region_served": False},
     "duplicate": {"recent_orders": (recent(),)},
     "unknown_sku": {"lines": (line(matched=False),)},
+    "price": {"price_lines": (LinePriceFacts(1, "TEA-GRN-100", None, None, "EUR"),)},
 }
 
 
@@ -348,6 +351,7 @@ def test_settings_document():
     assert CUSTOM.to_document() == {
         "enabled": ["credit_limit", "stock"], "amount_hold_threshold": "10.00", "amount_senior_threshold": None,
         "duplicate_window_minutes": 15, "overdue_grace_days": 3, "hold_max_age_days": 14,
+        "price_tolerance_percent": "0",
         "overrides": {
             "ACME": {"bypass": True, "temporary_limit": "2500.50", "expires_at": "2024-06-01T12:00:00",
                      "note": "until the audit"},
@@ -429,6 +433,6 @@ def test_rule_modules_import_only_the_standard_library(module):
     tree = ast.parse((Path(__file__).parents[3] / "models" / module).read_text())
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    outside = {name for name in imported
-               if name.split(".")[0] not in sys.stdlib_module_names and name != "models.review.settings"}
+    pure = {"models.review.settings", "models.pricing.rules"}  # pure modules themselves
+    outside = {name for name in imported if name.split(".")[0] not in sys.stdlib_module_names and name not in pure}
     assert not outside
