@@ -55,7 +55,8 @@ desk_readers = role_required(*OPS_ROLES)
 money_handlers = role_required(*MONEY_ROLES)
 MAX_PAGE = 100_000
 CUSTOMER_CSV_HEADER = ("code", "name", "kind", "credit_limit", "outstanding", "open_orders", "exposure", "headroom",
-                       "overdue_amount", "overdue_days", "payment_terms_days", "blocked", "credit_holds", "flags")
+                       "overdue_amount", "overdue_days", "payment_terms_days", "blocked", "credit_holds", "flags",
+                       "currency")
 PAYOUT_CSV_HEADER = ("id", "reference", "status", "amount", "currency", "customer_code", "customer_name",
                      "return_id", "order_id", "order_ref", "created_at", "paid_at", "paid_by", "paid_note")
 
@@ -115,7 +116,7 @@ def _page_args(wanted: DeskFilter) -> dict:
 def _customer_csv(row) -> tuple:
     return (row.code, row.name, row.kind, row.credit_limit, row.outstanding, row.open_orders, row.exposure,
             row.headroom, row.overdue_amount, row.overdue_days, row.payment_terms_days, row.blocked,
-            row.credit_holds, " ".join(row.flags))
+            row.credit_holds, " ".join(row.flags), row.currency)
 
 
 @bp.get("/customers/<code>")

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from markupsafe import Markup
 
+from models.core.config import base_currency
 from models.core.errors import ValidationFailed
 from models.orders.tables import CHANNELS
 from models.reports.periods import GROUPS, DateRange, period_label, periods
@@ -34,7 +35,7 @@ api_bp = Blueprint("api_reports_sales", __name__, url_prefix="/api/v1")
 page_errors(bp)
 answer_errors_as_json(api_bp)
 
-CSV_HEADER = ("period", "key", "orders", "units", "revenue", "currency")
+CSV_HEADER = ("period", "key", "orders", "units", "revenue", "currency", "revenue_base", "base_currency")
 SUPPLIER_BY = ("sku", "region", "channel")  # a supplier learns where its goods sell, never who bought them
 PAGE_ROWS = 1_000  # a page lists this many rows at most; the CSV export has every row
 PAGE_LIMIT, API_LIMIT, MAX_LIMIT = 50, 50, 1_000  # top keys kept by default on a page, in the API; at most
@@ -82,11 +83,13 @@ def limit_arg(default: int | None) -> int | None:
 
 def row_out(row: SalesRow) -> dict:
     return {"period": row.period, "key": row.key, "orders": row.orders, "units": row.units,
-            "revenue": str(row.revenue), "currency": row.currency, "other": row.other}
+            "revenue": str(row.revenue), "currency": row.currency, "other": row.other,
+            "revenue_base": None if row.revenue_base is None else str(row.revenue_base)}
 
 
 def csv_rows(rows: list[SalesRow]):
-    return ([r.period, r.key, r.orders, r.units, r.revenue, r.currency] for r in rows)
+    base = base_currency()
+    return ([r.period, r.key, r.orders, r.units, r.revenue, r.currency, r.revenue_base, base] for r in rows)
 
 
 def trend_chart(answer: SalesAnswer) -> Markup:
@@ -118,7 +121,7 @@ def _page(scope: ReportScope, *, title: str, endpoint: str) -> ResponseReturnVal
         filters.append(("customer", "Customer code", None))
     return render_template("reports/sales.html", answer=answer, span=answer.span, group=answer.group,
                            groups=GROUPS, filters=filters, csv_href=csv_url(), title=title, endpoint=endpoint,
-                           chart=trend_chart(answer), page_rows=PAGE_ROWS)
+                           chart=trend_chart(answer), page_rows=PAGE_ROWS, base_currency=base_currency())
 
 
 @bp.get("/ops/reports/sales")
@@ -152,5 +155,6 @@ def api_sales():
         return csv_download("sales.csv", CSV_HEADER, csv_rows(answer.rows))
     return jsonify({"from": answer.span.start.isoformat(), "to": answer.span.end.isoformat(),
                     "group": answer.group, "by": answer.by, "limit": answer.limit if answer.by else None,
+                    "base_currency": base_currency(),
                     "rows": [row_out(r) for r in answer.rows],
                     "previous": [row_out(r) for r in answer.previous]})

@@ -116,6 +116,7 @@ class SupplierRowSchema(CsvRowSchema):
 
 class CustomerRowSchema(CsvRowSchema):
     LOWER_CASE = ("kind",)
+    UPPER_CASE = ("currency",)
 
     code = code_field(required=True)
     name = name_field()
@@ -128,9 +129,14 @@ class CustomerRowSchema(CsvRowSchema):
     payment_terms_days = count_field(maximum=MAX_DAYS, load_default=30)
     outstanding_balance = money_field(load_default=Decimal("0"))
     blocked = CsvBoolean(load_default=False)
+    # Optional columns: a file without them (or a blank cell) leaves what the buyer has.
+    currency = fields.String(validate=validate.OneOf(CURRENCIES))  # of its credit limits and opening balance
+    group_credit_limit = money_field()  # distributors: the cap on all the customers it serves together
 
     @validates_schema
     def _served_by_another(self, data: dict, **kwargs) -> None:
+        if "group_credit_limit" in data and data.get("kind") != "distributor":
+            raise ValidationError("only a distributor has a group credit limit", "group_credit_limit")
         served_by = data.get("distributor_code")
         if not served_by:
             return

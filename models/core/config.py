@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlparse
 
+from models.core.currencies import CURRENCIES
 from models.core.errors import ConfigError
 
 SQL_SCHEMES = ("sqlite", "postgresql", "postgres")
@@ -59,6 +60,7 @@ class Settings:
     dropship_confirm_hours: int = 24  # a drop-ship order unconfirmed this long raises an alert to ops
     stage_max_batch: int = 500  # order ids per pipeline message at most (the relay merges nudges up to it)
     broker_management_url: str = ""  # RabbitMQ management API (http://user:pass@host:15672); "" without RabbitMQ
+    base_currency: str = "USD"  # exchange rates are against it; reports are in it
 
     @property
     def uses_sqlite(self) -> bool:
@@ -119,6 +121,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         dropship_confirm_hours=_number(env, "OMS_DROPSHIP_CONFIRM_HOURS", 24, int, minimum=1),
         stage_max_batch=_number(env, "OMS_STAGE_MAX_BATCH", 500, int, minimum=1),
         broker_management_url=_management_url(env, _broker_url(env)),
+        base_currency=_currency(env, "OMS_BASE_CURRENCY", "USD"),
     )
 
 
@@ -160,6 +163,18 @@ def _management_url(env: Mapping[str, str], broker_url: str) -> str:
     credentials = f"{amqp.username or 'guest'}:{amqp.password or 'guest'}@"
     scheme, port = ("https", 15671) if amqp.scheme == "amqps" else ("http", 15672)
     return f"{scheme}://{credentials}{amqp.hostname or 'localhost'}:{port}"
+
+
+def base_currency(environ: Mapping[str, str] | None = None) -> str:
+    """OMS_BASE_CURRENCY alone, for code that needs only it (the rate table) without the rest of the settings."""
+    return _currency(os.environ if environ is None else environ, "OMS_BASE_CURRENCY", "USD")
+
+
+def _currency(env: Mapping[str, str], name: str, default: str) -> str:
+    code = (env.get(name) or default).strip().upper()
+    if code not in CURRENCIES:
+        raise ConfigError(f"{name}={env.get(name)!r}: expected one of {', '.join(CURRENCIES)}")
+    return code
 
 
 def _smtp_url(env: Mapping[str, str]) -> str:

@@ -370,13 +370,16 @@ def _customer_values(data: dict, codes: Codes) -> dict:
     distributor = _resolve(codes, data, "distributor_code", "distributor with code", "distributor")
     fields = ("code", "name", "kind", "email", "region", "credit_limit", "payment_terms_days",
               "outstanding_balance", "blocked")
-    return {name: data[name] for name in fields} | {"distributor": distributor}
+    optional = {name: data[name] for name in ("currency", "group_credit_limit") if name in data}
+    return {name: data[name] for name in fields} | optional | {"distributor": distributor}
 
 
 def _write_opening_balance(partner_id: int, derived: dict) -> bool:
     """The outstanding_balance column is the opening balance: kept as the customer's opening invoice."""
     try:
-        return set_opening_balance(Partner.get_by_id(partner_id), derived["outstanding_balance"])
+        partner = Partner.get_by_id(partner_id)
+        # in the buyer's currency when it is first opened; an existing opening invoice keeps its own
+        return set_opening_balance(partner, derived["outstanding_balance"], currency=partner.currency)
     except ValidationFailed as exc:
         raise RowRejected("outstanding_balance", "; ".join(exc.messages["outstanding_balance"])) from None
 

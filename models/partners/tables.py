@@ -29,6 +29,8 @@ class Partner(BaseModel):
     email = peewee.CharField(max_length=254, default="")
     region = peewee.CharField(max_length=64, default="")
     credit_limit = MoneyField(null=True)  # NULL: no limit
+    # A distributor's cap on the exposure of all the customers it serves together, in its currency; NULL: none.
+    group_credit_limit = MoneyField(null=True)
     payment_terms_days = peewee.IntegerField(default=30)
     outstanding_balance = MoneyField(default=0)
     blocked = peewee.BooleanField(default=False)

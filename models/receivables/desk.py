@@ -1,5 +1,9 @@
 """The credit desk's customer list: each buyer's limit, exposure, overdue position, terms and credit holds, filtered,
-sorted and paged in a fixed number of queries whatever the number of customers."""
+sorted and paged in a fixed number of queries whatever the number of customers.
+
+Every figure is in the buyer's own currency (that of its credit limit): each invoice, credit and order is converted
+from its currency at the day's rate, in SQL, so the list sorts and filters on the converted figures. An amount in a
+currency with no rate is left out and the buyer flagged ``rate_missing``."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -10,11 +14,14 @@ from functools import reduce
 import peewee
 
 from models.core.base import CENT
+from models.core.currencies import CURRENCIES
+from models.currency.rates import load_rate_table
+from models.currency.rules import RateTable
 from models.orders.states import ORDER_ON_HOLD
 from models.orders.tables import Order
 from models.partners.tables import Partner
 from models.receivables.credit_rules import credit_flags, exposure, headroom
-from models.receivables.ledger import ZERO, Invoice
+from models.receivables.ledger import ZERO, Invoice, Payment
 from models.receivables.payments import BUYER_KINDS
 from models.review.facts import OPEN_EXPOSURE_STATES
 from models.review.hold_decisions import PAYMENT_SENSITIVE_CODES
@@ -53,6 +60,8 @@ class CustomerPosition:
     overdue_amount: Decimal
     overdue_days: int
     credit_holds: int
+    currency: str = "USD"  # of every figure here: the buyer's
+    rate_missing: bool = False  # some amount had no exchange rate and is left out of the figures
 
     @property
     def exposure(self) -> Decimal:
@@ -70,8 +79,9 @@ class CustomerPosition:
 
 def customer_positions(wanted: DeskFilter, today: date, *, limit: int | None = PAGE_SIZE
                        ) -> tuple[list[CustomerPosition], bool]:
-    """The page of buyers ``wanted`` asks for and whether more follow; two queries (the page, its credit holds)."""
-    query = _position_query(wanted, today)
+    """The page of buyers ``wanted`` asks for and whether more follow; three queries (the day's rates, the page,
+    its credit holds)."""
+    query = _position_query(wanted, today, load_rate_table(until=today))
     if limit is not None:
         query = query.offset((max(wanted.page, 1) - 1) * limit).limit(limit + 1)
     rows = list(query.tuples())
@@ -82,7 +92,7 @@ def customer_positions(wanted: DeskFilter, today: date, *, limit: int | None = P
 
 
 def customer_count(wanted: DeskFilter, today: date) -> int:
-    return _position_query(wanted, today).order_by().count()
+    return _position_query(wanted, today, load_rate_table(until=today)).order_by().count()
 
 
 def customer_position(code: str, today: date) -> CustomerPosition | None:
@@ -111,27 +121,44 @@ def credit_hold_counts(customer_ids: list[int]) -> dict[int, int]:
                 .group_by(Order.customer).tuples())
 
 
-def _position_query(wanted: DeskFilter, today: date) -> peewee.ModelSelect:
-    """Buyers with their open orders value and overdue invoices joined from two grouped subqueries."""
-    open_orders = (Order.select(Order.customer.alias("customer_id"), peewee.fn.SUM(Order.total).alias("value"))
-                   .where(Order.status.in_(OPEN_EXPOSURE_STATES)).group_by(Order.customer).alias("open_orders"))
-    overdue = (Invoice.select(Invoice.customer.alias("customer_id"),
-                              peewee.fn.SUM(Invoice.amount - Invoice.paid).alias("owed"),
-                              peewee.fn.MIN(Invoice.due_on).alias("oldest"))
-               .where(Invoice.status == "open", Invoice.due_on < today)
-               .group_by(Invoice.customer).alias("overdue"))
+def _position_query(wanted: DeskFilter, today: date, rates: RateTable) -> peewee.ModelSelect:
+    """Buyers with their open invoices, credit, overdue invoices and open orders, converted into each buyer's
+    currency, joined from three grouped subqueries."""
+    buyer = Partner.alias("buyer")
+    owed = _converted(Invoice.amount - Invoice.paid, Invoice.currency, buyer.currency, rates, today)
+    late = Invoice.due_on < today
+    invoices = (Invoice.select(Invoice.customer.alias("customer_id"), peewee.fn.SUM(owed).alias("owed"),
+                               peewee.fn.SUM(peewee.Case(None, [(late, owed)], None)).alias("late"),
+                               peewee.fn.MIN(peewee.Case(None, [(late, Invoice.due_on)], None)).alias("oldest"),
+                               _unrated(owed).alias("unrated"))
+                .join(buyer, on=(Invoice.customer == buyer.id)).where(Invoice.status == "open")
+                .group_by(Invoice.customer).alias("invoices"))
+    credit = _converted(Payment.unapplied, Payment.currency, buyer.currency, rates, today)
+    credits = (Payment.select(Payment.customer.alias("customer_id"), peewee.fn.SUM(credit).alias("credit"),
+                              _unrated(credit).alias("unrated"))
+               .join(buyer, on=(Payment.customer == buyer.id)).where(Payment.unapplied > 0)
+               .group_by(Payment.customer).alias("credits"))
+    value = _converted(Order.total, Order.currency, buyer.currency, rates, today)
+    open_orders = (Order.select(Order.customer.alias("customer_id"), peewee.fn.SUM(value).alias("value"),
+                                _unrated(value).alias("unrated"))
+                   .join(buyer, on=(Order.customer == buyer.id)).where(Order.status.in_(OPEN_EXPOSURE_STATES))
+                   .group_by(Order.customer).alias("open_orders"))
+    outstanding = peewee.fn.COALESCE(invoices.c.owed, 0) - peewee.fn.COALESCE(credits.c.credit, 0)
     open_value = peewee.fn.COALESCE(open_orders.c.value, 0)
-    owed = peewee.fn.COALESCE(overdue.c.owed, 0)
+    overdue_owed = peewee.fn.COALESCE(invoices.c.late, 0)
+    unrated = (peewee.fn.COALESCE(invoices.c.unrated, 0) + peewee.fn.COALESCE(credits.c.unrated, 0)
+               + peewee.fn.COALESCE(open_orders.c.unrated, 0))
     # Rounded to cents: SQLite adds NUMERIC as floats, and 0.1 + 0.2 must not read as over a limit of 0.30.
-    exposure_sql = peewee.fn.ROUND(Partner.outstanding_balance + open_value, 2)
+    exposure_sql = peewee.fn.ROUND(outstanding + open_value, 2)
     query = (Partner.select(Partner.id, Partner.code, Partner.name, Partner.kind, Partner.credit_limit,
-                            Partner.payment_terms_days, Partner.blocked, Partner.outstanding_balance, open_value,
-                            owed, overdue.c.oldest)
+                            Partner.payment_terms_days, Partner.blocked, outstanding, open_value,
+                            overdue_owed, invoices.c.oldest, Partner.currency, unrated)
+             .join_from(Partner, invoices, peewee.JOIN.LEFT_OUTER, on=(invoices.c.customer_id == Partner.id))
+             .join_from(Partner, credits, peewee.JOIN.LEFT_OUTER, on=(credits.c.customer_id == Partner.id))
              .join_from(Partner, open_orders, peewee.JOIN.LEFT_OUTER, on=(open_orders.c.customer_id == Partner.id))
-             .join_from(Partner, overdue, peewee.JOIN.LEFT_OUTER, on=(overdue.c.customer_id == Partner.id))
              .where(Partner.kind.in_(BUYER_KINDS)))
     over_limit = Partner.credit_limit.is_null(False) & (exposure_sql > Partner.credit_limit)
-    is_overdue = overdue.c.oldest.is_null(False)
+    is_overdue = invoices.c.oldest.is_null(False)
     is_blocked = Partner.blocked == True  # noqa: E712
     if wanted.code is not None:
         query = query.where(Partner.code == wanted.code)
@@ -146,19 +173,37 @@ def _position_query(wanted: DeskFilter, today: date) -> peewee.ModelSelect:
     if wanted.sort == "exposure":
         return query.order_by(exposure_sql.desc(), Partner.code)
     if wanted.sort == "overdue":
-        return query.order_by(owed.desc(), Partner.code)
+        return query.order_by(overdue_owed.desc(), Partner.code)
     return query.order_by(Partner.code)
 
 
+def _converted(amount: peewee.Node, currency: peewee.Node, to: peewee.Node, rates: RateTable,
+               day: date) -> peewee.Node:
+    """``amount`` of ``currency`` in ``to`` at ``day``'s rates as SQL; NULL when either has no rate. An amount
+    already in ``to`` is taken as it is (no float round trip on SQLite)."""
+    known = [(code, rate) for code in CURRENCIES if (rate := rates.rate_on(code, day)) is not None]
+    # literals, not parameters: our own Decimals, and no column converter may touch them
+    per_base = [(peewee.Value(code, converter=False), peewee.SQL(format(rate, "f"))) for code, rate in known]
+    rate_of = lambda column: peewee.Case(column, per_base, None)  # noqa: E731 - a one-line SQL builder
+    return peewee.Case(None, [(currency == to, amount)], amount * rate_of(to) / rate_of(currency))
+
+
+def _unrated(converted: peewee.Node) -> peewee.Node:
+    """How many rows had no rate to be converted with."""
+    return peewee.fn.SUM(peewee.Case(None, [(converted.is_null(), peewee.SQL("1"))], peewee.SQL("0")))
+
+
 def _position(row: tuple, today: date, holds: int) -> CustomerPosition:
-    (customer_id, code, name, kind, credit_limit, terms, blocked, outstanding, open_value, owed, oldest) = row
+    (customer_id, code, name, kind, credit_limit, terms, blocked, outstanding, open_value, owed, oldest, currency,
+     unrated) = row
     if isinstance(oldest, str):  # SQLite answers an aggregate over a date column as text
         oldest = date.fromisoformat(oldest)
     return CustomerPosition(
         id=customer_id, code=code, name=name, kind=kind, credit_limit=_money(credit_limit),
         payment_terms_days=terms, blocked=bool(blocked), outstanding=_money(outstanding) or ZERO,
         open_orders=_money(open_value) or ZERO, overdue_amount=_money(owed) or ZERO,
-        overdue_days=(today - oldest).days if oldest is not None else 0, credit_holds=holds)
+        overdue_days=(today - oldest).days if oldest is not None else 0, credit_holds=holds, currency=currency,
+        rate_missing=bool(unrated))
 
 
 def _money(value) -> Decimal | None:

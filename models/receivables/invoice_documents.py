@@ -22,6 +22,7 @@ class InvoiceLine:
     quantity: int
     unit_price: Decimal
     line_total: Decimal
+    tax_amount: Decimal = ZERO
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,10 @@ class InvoiceDocument:
     lines: tuple[InvoiceLine, ...]
     subtotal: Decimal
     shipping: Decimal
-    amount: Decimal
+    amount: Decimal  # the order's total: with its tax, added to net prices or inside gross ones
     paid: Decimal
+    tax: Decimal = ZERO
+    prices_include_tax: bool = False
 
     @property
     def balance(self) -> Decimal:
@@ -58,12 +61,14 @@ def invoice_document(invoice_id: int) -> InvoiceDocument | None:
     if order is None:
         lines = (InvoiceLine(1, "", "Opening balance", 1, invoice.amount, invoice.amount),)
         subtotal, shipping, bill_to, order_ref = invoice.amount, ZERO, (), ""
+        tax, included = ZERO, False
     else:
         lines = tuple(InvoiceLine(line.line_no, line.sku, line.product.name if line.product_id else line.sku,
-                                  line.quantity, line.unit_price, line.line_total)
+                                  line.quantity, line.unit_price, line.line_total, line.tax_amount)
                       for line in OrderLine.select(OrderLine, Product).join(Product, peewee.JOIN.LEFT_OUTER)
                       .where(OrderLine.order == order.id).order_by(OrderLine.line_no))
         subtotal, shipping, order_ref = order.subtotal, order.shipping_total, order.external_ref
+        tax, included = order.tax_total, order.prices_include_tax
         place = " ".join(part for part in (order.ship_to_postcode, order.ship_to_city) if part)
         bill_to = tuple(part for part in (order.ship_to_name, order.ship_to_address, place,
                                           ", ".join(p for p in (order.ship_to_region, order.ship_to_country) if p))
@@ -73,4 +78,5 @@ def invoice_document(invoice_id: int) -> InvoiceDocument | None:
                            due_on=invoice.due_on, currency=invoice.currency, customer_code=customer.code,
                            customer_name=customer.name, customer_email=customer.email,
                            order_id=invoice.order_id, order_ref=order_ref, bill_to=bill_to, lines=lines,
-                           subtotal=subtotal, shipping=shipping, amount=invoice.amount, paid=invoice.paid)
+                           subtotal=subtotal, shipping=shipping, amount=invoice.amount, paid=invoice.paid,
+                           tax=tax, prices_include_tax=included)

@@ -24,7 +24,7 @@ from models.partners.tables import Partner
 INVOICE_STATUSES = ("open", "paid")
 PAYMENT_METHODS = ("bank_transfer", "card", "cheque", "other")
 OPENING_PREFIX = "OPEN-"
-# Partners carry no currency; opening balances are kept in the house currency (as products default to it).
+# An opening balance's currency when the caller names none; the master-data import passes the buyer's own.
 OPENING_CURRENCY = "USD"
 ZERO = Decimal("0.00")
 

@@ -6,7 +6,9 @@ summed) and sum every other key into one row per period and currency (key OTHER,
 in a few hundred rows rather than one per customer and day.
 
 Revenue is the order subtotal of goods (no shipping, no tax). Split by SKU or filtered on a SKU, the figures are
-those of the lines of that SKU: orders holding it, its units and its line totals."""
+those of the lines of that SKU: orders holding it, its units and its line totals. Each row also carries its revenue
+in the base currency (``revenue_base``), every rollup day converted at that day's rate (models.reports.base_currency);
+None when a day's currency had no rate."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -19,6 +21,7 @@ import peewee
 
 from models.core.db import database
 from models.partners.tables import Partner
+from models.reports.base_currency import BaseRevenue
 from models.reports.periods import DateRange, period_label
 from models.reports.scope import (
     EVERYTHING,
@@ -54,6 +57,7 @@ class SalesRow(NamedTuple):
     currency: str
     period_start: date
     other: bool = False  # the keys outside the kept ones, summed
+    revenue_base: Decimal | None = None  # in the base currency at each day's rate; None: a rate was missing
 
 
 def sales_trend(span: DateRange, group: str, *, by: str | None = None, filters: SalesFilters = SalesFilters(),
@@ -75,11 +79,12 @@ def sales_trend(span: DateRange, group: str, *, by: str | None = None, filters: 
         kept = keys[0].in_(list(keep))  # peewee writes IN () as 0 = 1
         keys = [peewee.Case(None, [(kept, keys[0])], None)]
         order = [peewee.Case(None, [(keys[0].is_null(), 1)], 0), keys[0]]
+    base = BaseRevenue(table, span)
     query = table.select(period.alias("period"), *keys, table.currency, peewee.fn.SUM(table.orders),
-                         peewee.fn.SUM(table.units), peewee.fn.SUM(table.revenue))
-    query = (query.where(table.day.between(span.start, span.end), *_filters(table, filters, scope))
-             .group_by(period, *keys, table.currency)
-             .order_by(period, *order, table.currency))
+                         peewee.fn.SUM(table.units), peewee.fn.SUM(table.revenue), base.revenue, base.unconverted)
+    query = base.join(query.where(table.day.between(span.start, span.end), *_filters(table, filters, scope))
+                      .group_by(period, *keys, table.currency)
+                      .order_by(period, *order, table.currency))
     # the cursor's own tuples: peewee's per-row conversion costs more than the rest of a 20,000-row report
     rows = [row if keys else (row[0], "all", *row[1:]) for row in database.execute(query).fetchall()]
     return _sales_rows(rows, by, group)
@@ -92,19 +97,23 @@ def _kept_customers(span: DateRange, group: str, keep: Sequence, filters: SalesF
     a scan of every customer's day rows: a few hundred thousand per half year at a million orders."""
     table = rollup_for("customer", filters, scope)
     period = period_of(table.day, group)
-    query = (table.select(period.alias("period"), table.customer_id, table.currency, peewee.fn.SUM(table.orders),
-                          peewee.fn.SUM(table.units), peewee.fn.SUM(table.revenue))
-             .where(table.day.between(span.start, span.end), table.customer_id.in_(list(keep)),
-                    *_filters(table, filters, scope))
-             .group_by(period, table.customer_id, table.currency)
-             .order_by(period, table.customer_id, table.currency))
-    kept = [(as_date(start), key, currency, int(orders), int(units), as_money(revenue))
-            for start, key, currency, orders, units, revenue in database.execute(query).fetchall()]
-    other = {(row.period_start, row.currency): [row.orders, row.units, row.revenue]
+    base = BaseRevenue(table, span)
+    query = base.join(table.select(period.alias("period"), table.customer_id, table.currency,
+                                   peewee.fn.SUM(table.orders), peewee.fn.SUM(table.units),
+                                   peewee.fn.SUM(table.revenue), base.revenue, base.unconverted)
+                      .where(table.day.between(span.start, span.end), table.customer_id.in_(list(keep)),
+                             *_filters(table, filters, scope))
+                      .group_by(period, table.customer_id, table.currency)
+                      .order_by(period, table.customer_id, table.currency))
+    kept = [(as_date(start), key, currency, int(orders), int(units), as_money(revenue), _base(in_base, unconverted))
+            for start, key, currency, orders, units, revenue, in_base, unconverted
+            in database.execute(query).fetchall()]
+    other = {(row.period_start, row.currency): [row.orders, row.units, row.revenue, row.revenue_base]
              for row in sales_trend(span, group, filters=filters, scope=scope)}
-    for start, _, currency, orders, units, revenue in kept:
+    for start, _, currency, orders, units, revenue, in_base in kept:
         figures = other[(start, currency)]
         figures[0], figures[1], figures[2] = figures[0] - orders, figures[1] - units, figures[2] - revenue
+        figures[3] = None if figures[3] is None or in_base is None else figures[3] - in_base
     rows = kept + [(start, None, currency, *figures) for (start, currency), figures in other.items() if figures[0]]
     return _sales_rows(sorted(rows, key=lambda row: (row[0], row[1] is None, row[1] or 0, row[2])), "customer",
                        group)
@@ -127,13 +136,17 @@ def top_trend(span: DateRange, group: str, by: str, limit: int, *, filters: Sale
     table = rollup_for(by, filters, scope)
     period, key = period_of(table.day, group), _key_column(table, by)
     sums = (peewee.fn.SUM(getattr(table, name)).alias(name) for name in ("orders", "units", "revenue"))
-    inner, params = (table.select(period.alias("period"), key.alias("key"), table.currency.alias("currency"), *sums)
-                     .where(table.day.between(span.start, span.end), *_filters(table, filters, scope))
-                     .group_by(period, key, table.currency)).sql()
+    base = BaseRevenue(table, span)
+    inner, params = base.join(table.select(period.alias("period"), key.alias("key"), table.currency.alias("currency"),
+                                           *sums, base.revenue.alias("revenue_base"),
+                                           base.unconverted.alias("unconverted"))
+                              .where(table.day.between(span.start, span.end), *_filters(table, filters, scope))
+                              .group_by(period, key, table.currency)).sql()
     kept = f'CASE WHEN k.place <= {int(limit)} THEN g."key" END'  # NULL: every other key, sorted last
     rows = database.execute_sql(f"""WITH g AS ({inner}),
 k AS (SELECT "key", ROW_NUMBER() OVER (ORDER BY SUM("revenue") DESC, "key") AS place FROM g GROUP BY "key")
-SELECT g."period", {kept}, g."currency", SUM(g."orders"), SUM(g."units"), SUM(g."revenue")
+SELECT g."period", {kept}, g."currency", SUM(g."orders"), SUM(g."units"), SUM(g."revenue"),
+ SUM(g."revenue_base"), SUM(g."unconverted")
 FROM g JOIN k ON k."key" = g."key"
 GROUP BY g."period", {kept}, g."currency"
 ORDER BY g."period", MAX(CASE WHEN k.place <= {int(limit)} THEN 0 ELSE 1 END), {kept}, g."currency" """,
@@ -145,11 +158,12 @@ ORDER BY g."period", MAX(CASE WHEN k.place <= {int(limit)} THEN 0 ELSE 1 END), {
 
 
 def _sales_rows(rows: list[tuple], by: str | None, group: str) -> list[SalesRow]:
-    """(period start, key value or None for OTHER, currency, orders, units, revenue) as report rows."""
+    """(period start, key value or None for OTHER, currency, orders, units, revenue, and the revenue in the base
+    currency with the count of rows left unconverted, or that revenue already settled) as report rows."""
     names = partner_names({row[1] for row in rows if row[1] is not None}) if by == "customer" else {}
     found = []
     labels: dict[date, str] = {}
-    for start, key_value, currency, orders, units, revenue in rows:
+    for start, key_value, currency, orders, units, revenue, *in_base in rows:
         start = as_date(start)
         if start not in labels:
             labels[start] = period_label(start, group)
@@ -159,8 +173,14 @@ def _sales_rows(rows: list[tuple], by: str | None, group: str) -> list[SalesRow]
             key = names[key_value][0] if by == "customer" and key_value in names else str(key_value)
         found.append(SalesRow(period=labels[start], key=key,
                               orders=int(orders), units=int(units), revenue=as_money(revenue), currency=currency,
-                              period_start=start, other=key_value is None))
+                              period_start=start, other=key_value is None,
+                              revenue_base=in_base[0] if len(in_base) == 1 else _base(*in_base)))
     return found
+
+
+def _base(revenue, unconverted) -> Decimal | None:
+    """A summed base-currency revenue, or None when some of it had no rate."""
+    return None if unconverted else as_money(revenue)
 
 
 def top_keys(span: DateRange, by: str, limit: int, *, filters: SalesFilters = SalesFilters(),

@@ -289,7 +289,7 @@ def test_credit_controller_releases_a_credit_hold(api):
     (reason,) = decision["reasons"]
     assert (reason["code"], reason["numbers"]["limit"], reason["numbers"]["over_by"]) == (
         "credit_limit", "10000.00", "10.00")
-    assert "exceeds the credit limit 10000.00 by 10.00" in reason["message"]
+    assert "exceeds the credit limit 10000.00 USD by 10.00 USD" in reason["message"]
 
 
 def test_ops_agent_may_release_an_amount_hold_but_not_a_credit_hold(api):

@@ -5,6 +5,7 @@ import base64
 import hashlib
 import hmac
 import json
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from models.core.audit import StatusChange
 from models.core.outbox import OutboxMessage
+from models.currency.tables import ExchangeRate
 from models.intake.tables import SalesChannel
 from models.inventory.tables import Product, Stock, Warehouse
 from models.orders.flow import allocate, review
@@ -30,6 +32,8 @@ def sign(secret: str, body: bytes) -> str:
 @pytest.fixture
 def channels(app):
     customer = Partner.get(Partner.code == "CUST1")
+    # the shop sells in CNY to a customer whose credit limit is in USD: review needs the day's rate
+    ExchangeRate.create(day=date(2020, 1, 1), currency="CNY", rate=Decimal("7.2"), source="test", created_by="test")
     shop = SalesChannel.create(code="shop-cn", kind="shopify", name="Tea shop", webhook_secret=SHOP_SECRET,
                                customer=customer, default_region="R2", region_map_json='{"SH": "R1"}')
     woo = SalesChannel.create(code="woo-us", kind="woocommerce", name="Web shop", webhook_secret=WOO_SECRET,

@@ -94,7 +94,7 @@ def test_customer_list_figures_filters_and_csv(auth, client):
     lines = response.text.splitlines()
     assert lines[0].startswith("code,name,kind,credit_limit,outstanding")
     assert lines[1].startswith("CUST1,Customer One,customer,10000.00,300.00,0.00,300.00,9700.00,300.00,9,30,")
-    assert "'=HACK,'+cmd|' /C calc'!A0,customer,,0.00,0.00,0.00,,0.00,0,30,True,0,blocked" in lines
+    assert "'=HACK,'+cmd|' /C calc'!A0,customer,,0.00,0.00,0.00,,0.00,0,30,True,0,blocked,USD" in lines
 
 
 def test_receivables_page_and_recording_a_payment_sends_held_orders_back_to_review(auth, client):

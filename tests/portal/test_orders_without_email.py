@@ -5,12 +5,14 @@ import base64
 import hashlib
 import hmac
 import json
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from models.core.outbox import OutboxMessage
+from models.currency.tables import ExchangeRate
 from models.intake.marketplace import ChannelConfig, order_from_woocommerce
 from models.intake.tables import SalesChannel
 from models.inventory.tables import Product, Stock, Warehouse
@@ -39,6 +41,8 @@ def without_email(payload: dict) -> dict:
 @pytest.fixture
 def shop(app):
     """A Shopify channel for CUST1, the sample's SKUs in stock at EAST."""
+    # the shop sells in CNY to a customer whose credit limit is in USD: review needs the day's rate
+    ExchangeRate.create(day=date(2020, 1, 1), currency="CNY", rate=Decimal("7.2"), source="test", created_by="test")
     SalesChannel.create(code="shop-cn", kind="shopify", name="Tea shop", webhook_secret=SECRET,
                         customer=Partner.get(Partner.code == "CUST1"), default_region="R1")
     for sku in ("TEA-OOL-250", "CUP-CER-6"):

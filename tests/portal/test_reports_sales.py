@@ -63,9 +63,9 @@ def test_csv_gives_the_same_rows(client, sold):
     csv = client.get("/api/v1/reports/sales", query_string={**query, "format": "csv"}, headers=headers)
     assert csv.mimetype == "text/csv"
     lines = csv.text.strip().splitlines()
-    assert lines[0] == "period,key,orders,units,revenue,currency"
-    assert lines[1:] == [f"{r['period']},{r['key']},{r['orders']},{r['units']},{r['revenue']},{r['currency']}"
-                         for r in rows]
+    assert lines[0] == "period,key,orders,units,revenue,currency,revenue_base,base_currency"
+    assert lines[1:] == [f"{r['period']},{r['key']},{r['orders']},{r['units']},{r['revenue']},{r['currency']},"
+                         f"{r['revenue_base']},USD" for r in rows]
 
 
 def test_the_page_shows_chart_table_and_export(client, auth, sold):

@@ -2,7 +2,7 @@ import stat
 
 import pytest
 
-from models.core.config import load_settings
+from models.core.config import base_currency, load_settings
 from models.core.errors import ConfigError
 
 
@@ -172,3 +172,11 @@ def test_stage_max_batch_defaults_to_500_ids_and_is_at_least_one(tmp_path):
     assert load(tmp_path, OMS_STAGE_MAX_BATCH="50").stage_max_batch == 50
     with pytest.raises(ConfigError, match="OMS_STAGE_MAX_BATCH"):
         load(tmp_path, OMS_STAGE_MAX_BATCH="0")
+
+
+def test_the_base_currency_defaults_to_usd_and_must_be_a_known_one(tmp_path):
+    assert load_settings({"OMS_DATA_DIR": str(tmp_path)}).base_currency == "USD"
+    assert load_settings({"OMS_DATA_DIR": str(tmp_path), "OMS_BASE_CURRENCY": " eur "}).base_currency == "EUR"
+    assert base_currency({"OMS_BASE_CURRENCY": "GBP"}) == "GBP"
+    with pytest.raises(ConfigError, match="OMS_BASE_CURRENCY='XYZ': expected one of USD, EUR"):
+        load_settings({"OMS_DATA_DIR": str(tmp_path), "OMS_BASE_CURRENCY": "XYZ"})
