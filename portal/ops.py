@@ -51,7 +51,9 @@ from models.supply.dropship import awaiting_supplier
 from portal.auth import PortalUser, is_local_path, role_required
 from portal.credit_desk import flag_entry_choices, flash_entry_warning
 from portal.list_exports import wants_csv
+from portal.order_changes import change_section
 from portal.order_export import export_orders
+from portal.params import id_arg
 from schemas.orders import CURRENCIES, order_schema
 
 bp = Blueprint("ops", __name__)
@@ -93,7 +95,7 @@ def orders() -> ResponseReturnValue:
     wanted = OrderListFilter(status=None if status == "all" else status, channel=channel or None,
                              customer=customer_filter(customer),
                              search=request.args.get("q", "").strip()[:128],
-                             before=request.args.get("before", type=int), limit=PAGE_SIZE)
+                             before=id_arg("before"), limit=PAGE_SIZE)
     if wants_csv():
         return export_orders(current_user, wanted)
     page, counts = order_list(current_user, wanted)
@@ -141,7 +143,8 @@ def order_detail(order_id: int) -> ResponseReturnValue:
                            can_decide=on_hold and may_release(codes, current_user.role),
                            can_cancel=can_cancel, cancel_form=CancelForm(prefix="cancel"),
                            can_match=can_match, match_form=MatchSkuForm(prefix="match"),
-                           release_form=ReleaseForm(prefix="release"), reject_form=RejectForm(prefix="reject"))
+                           release_form=ReleaseForm(prefix="release"), reject_form=RejectForm(prefix="reject"),
+                           change=change_section(order, current_user))
 
 
 @bp.post("/orders/<int:order_id>/release")

@@ -18,6 +18,11 @@ class LineOut(Schema):
     quantity = fields.Integer()
     unit_price = fields.Decimal(as_string=True)
     line_total = fields.Decimal(as_string=True)
+    price_given = fields.Boolean()  # False: review priced the line from the price book
+    list_price = fields.Decimal(as_string=True, allow_none=True)  # what the price book resolved at review
+    price_note = fields.String()  # how the line was priced and taxed, in words
+    tax_rate = fields.Decimal(places=4, as_string=True)  # a fraction: 0.2000 = 20 %
+    tax_amount = fields.Decimal(as_string=True)
     reservations = fields.Method("_reservations")
 
     def _reservations(self, line) -> list:
@@ -74,6 +79,9 @@ class OrderOut(Schema):
     customer_code = fields.Function(lambda o: o.customer.code)
     currency = fields.String()
     subtotal = fields.Decimal(as_string=True)
+    shipping_total = fields.Decimal(as_string=True)
+    tax_total = fields.Decimal(as_string=True)
+    prices_include_tax = fields.Boolean()  # True: the tax is inside the prices and the total, not added to it
     total = fields.Decimal(as_string=True)
     status = fields.String()
     status_reason = fields.String()

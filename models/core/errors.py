@@ -21,6 +21,14 @@ class InvalidTransition(OMSError):
     """Raised when a status change is not allowed by the state machine."""
 
 
+class OrderChangeRefused(OMSError):
+    """Raised when an order may not be changed now (a shipment left, a final status); ``reason`` says why (409)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class ValidationFailed(OMSError):
     """Raised when input fails validation; ``messages`` maps field (or row) to what is wrong."""
 

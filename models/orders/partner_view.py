@@ -45,6 +45,8 @@ STATUS_WORDS = {
 HOLD_WORDS = {
     "customer_blocked": "customer account closed to new orders",
     "credit_limit": "credit check",
+    "distributor_limit": "credit check",
+    "exchange_rate": "credit check",
     "overdue": "payment check",
     "amount": "order amount check",
     "amount_senior": "order amount check",

@@ -58,6 +58,16 @@ class DispatchLine:
 
 
 @dataclass(frozen=True)
+class OrderValue:
+    currency: str
+    subtotal: Decimal
+    shipping: Decimal
+    tax: Decimal
+    total: Decimal
+    prices_include_tax: bool  # the tax is inside the prices ("incl."), not added to them
+
+
+@dataclass(frozen=True)
 class DispatchNote:
     """One shipment as its paper dispatch note shows it; ``waybill_number`` is None until issued."""
 
@@ -75,6 +85,7 @@ class DispatchNote:
     total_weight_kg: Decimal  # the sum of the lines, so the printed note adds up
     parcels: int
     printed_at: datetime  # UTC, naive like every stored timestamp
+    order_value: OrderValue | None = None  # the whole order's totals and tax, as its invoice will show them
 
     @property
     def shipment_ref(self) -> str:
@@ -150,7 +161,9 @@ def dispatch_note_data(shipment_id: int) -> DispatchNote | None:
                        city=order.ship_to_city, region=order.ship_to_region, postcode=order.ship_to_postcode,
                        country=order.ship_to_country),
         lines=lines, total_weight_kg=sum((line.line_weight_kg for line in lines), NO_WEIGHT),
-        parcels=1, printed_at=utc_now())
+        parcels=1, printed_at=utc_now(),
+        order_value=OrderValue(order.currency, order.subtotal, order.shipping_total, order.tax_total, order.total,
+                               order.prices_include_tax))
 
 
 def pick_list_data(warehouse_code: str, shipment_ids: list[int] | None = None) -> PickList:

@@ -30,7 +30,8 @@ def render_dispatch_note(note: DispatchNote) -> bytes:
     """The dispatch note of one shipment as an A4 PDF."""
     story = [
         _header(note), Spacer(1, 5 * mm), _references(note), Spacer(1, 5 * mm),
-        _addresses(note.ship_from, note.ship_to), Spacer(1, 6 * mm), _lines(note), Spacer(1, 8 * mm),
+        _addresses(note.ship_from, note.ship_to), Spacer(1, 6 * mm), _lines(note), Spacer(1, 4 * mm),
+        *_order_value(note), Spacer(1, 8 * mm),
         signature_boxes(("Packed by", "Checked by", "Received by carrier")),
     ]
     footer = f"{COMPANY} - dispatch note {note.shipment_ref}"
@@ -128,6 +129,22 @@ def _lines(note: DispatchNote) -> Table:
     return grid_table(rows, LINE_WIDTHS, extra=(
         ("ALIGN", (3, 0), (-1, -1), "RIGHT"), ("FONTNAME", (0, -1), (-1, -1), BOLD),
         ("LINEABOVE", (0, -1), (-1, -1), 1.2, colors.black), ("ALIGN", (2, -1), (2, -1), "RIGHT")))
+
+
+def _order_value(note: DispatchNote) -> list:
+    """The order's totals with its tax (of the whole order, which may ship in several parts)."""
+    value = note.order_value
+    if value is None:
+        return []
+    tax = "Tax (incl.)" if value.prices_include_tax else "Tax"
+    rows = [["Order subtotal", f"{value.subtotal:,.2f} {value.currency}"],
+            ["Shipping", f"{value.shipping:,.2f} {value.currency}"],
+            [tax, f"{value.tax:,.2f} {value.currency}"],
+            ["Order total", f"{value.total:,.2f} {value.currency}"]]
+    table = Table(rows, colWidths=[40 * mm, 44 * mm], hAlign="RIGHT")
+    table.setStyle(TableStyle([("ALIGN", (1, 0), (1, -1), "RIGHT"), ("FONTNAME", (0, -1), (-1, -1), BOLD),
+                               ("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.black)]))
+    return [table]
 
 
 def _kg(value: Decimal) -> str:

@@ -10,7 +10,7 @@ from reportlab.platypus import Spacer, Table, TableStyle
 from models.receivables.invoice_documents import InvoiceDocument
 from portal.documents import BOLD, COMPANY, CONTENT_WIDTH, build_pdf, grid_table, para
 
-LINE_WIDTHS = [10 * mm, 32 * mm, 66 * mm, 16 * mm, 28 * mm, 28 * mm]
+LINE_WIDTHS = [10 * mm, 30 * mm, 56 * mm, 14 * mm, 24 * mm, 22 * mm, 24 * mm]
 
 
 def render_invoice(invoice: InvoiceDocument) -> bytes:
@@ -54,10 +54,10 @@ def _parties(invoice: InvoiceDocument) -> Table:
 
 
 def _lines(invoice: InvoiceDocument) -> Table:
-    rows: list[list] = [["#", "SKU", "Description", "Qty", "Unit price", "Amount"]]
+    rows: list[list] = [["#", "SKU", "Description", "Qty", "Unit price", "Tax", "Amount"]]
     for line in invoice.lines:
         rows.append([str(line.line_no), para(line.sku, "cell"), para(line.description, "cell"), str(line.quantity),
-                     _money(line.unit_price), _money(line.line_total)])
+                     _money(line.unit_price), _money(line.tax_amount), _money(line.line_total)])
     return grid_table(rows, LINE_WIDTHS, long=True, extra=(("ALIGN", (3, 0), (-1, -1), "RIGHT"),))
 
 
@@ -65,12 +65,13 @@ def _totals(invoice: InvoiceDocument) -> Table:
     currency = invoice.currency
     rows = [["Subtotal", f"{_money(invoice.subtotal)} {currency}"],
             ["Shipping", f"{_money(invoice.shipping)} {currency}"],
+            ["Tax (incl.)" if invoice.prices_include_tax else "Tax", f"{_money(invoice.tax)} {currency}"],
             ["Total", f"{_money(invoice.amount)} {currency}"],
             ["Paid", f"{_money(invoice.paid)} {currency}"],
             ["Balance due", f"{_money(invoice.balance)} {currency}"]]
     table = Table(rows, colWidths=[40 * mm, 44 * mm], hAlign="RIGHT")
-    table.setStyle(TableStyle([("ALIGN", (1, 0), (1, -1), "RIGHT"), ("FONTNAME", (0, 2), (-1, 2), BOLD),
-                               ("FONTNAME", (0, -1), (-1, -1), BOLD), ("LINEABOVE", (0, 2), (-1, 2), 0.8, colors.black),
+    table.setStyle(TableStyle([("ALIGN", (1, 0), (1, -1), "RIGHT"), ("FONTNAME", (0, 3), (-1, 3), BOLD),
+                               ("FONTNAME", (0, -1), (-1, -1), BOLD), ("LINEABOVE", (0, 3), (-1, 3), 0.8, colors.black),
                                ("LINEABOVE", (0, -1), (-1, -1), 1.2, colors.black)]))
     return table
 

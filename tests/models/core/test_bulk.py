@@ -7,7 +7,7 @@ from models.core.audit import StatusChange
 from models.core.bulk import Move, transition_many, update_from_values
 from models.core.errors import InvalidTransition
 from models.intake.entry import place_order
-from models.orders.states import ORDER_APPROVED, ORDER_ON_HOLD, ORDER_REVIEWING
+from models.orders.states import ORDER_APPROVED, ORDER_DELIVERED, ORDER_ON_HOLD, ORDER_REVIEWING
 from models.orders.tables import Order
 from models.partners.tables import Partner
 from schemas.orders import order_schema
@@ -49,7 +49,7 @@ def test_transition_many_run_twice_changes_nothing_the_second_time(any_db):
 def test_transition_many_refuses_a_move_the_state_machine_forbids(any_db):
     order = make_order(status=ORDER_APPROVED)
     with pytest.raises(InvalidTransition, match="approved"):
-        transition_many("order", [Move(order.id, ORDER_APPROVED)], ORDER_REVIEWING, actor="test")
+        transition_many("order", [Move(order.id, ORDER_APPROVED)], ORDER_DELIVERED, actor="test")
 
 
 def test_update_from_values_writes_each_rows_own_values_exactly(any_db):

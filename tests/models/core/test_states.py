@@ -80,7 +80,8 @@ def test_cancel_refused_once_shipped_or_finished(state):
     ("return", "requested", set()),
     ("shipment", "ready", {"failed", "dispatched"}),  # dispatched: waybill cancelled before pickup
     ("order", "cancelled", set(BEFORE_SHIPPED)),
-    ("order", "reviewing", {"received", "on_hold"}),
+    # on hold: a credit re-check; the others: an order changed after placement
+    ("order", "reviewing", {"received", "on_hold", "approved", "allocated", "partially_allocated", "backordered"}),
     ("order", "shipped", {"allocated", "partially_allocated"}),
     ("order", "delivered", {"shipped"}),
     ("shipment", "delivered", {"dispatched", "in_transit", "exception"}),
