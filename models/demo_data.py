@@ -10,10 +10,12 @@ import peewee
 from models.core.base import utc_now
 from models.core.db import database
 from models.core.errors import OMSError
+from models.currency.demo_rates import seed_demo_rates
 from models.inventory.tables import Lane, Product, Stock, Warehouse
 from models.partners.accounts import create_user
 from models.partners.tables import Partner
 from models.planning.demo_history import seed_demo_history
+from models.pricing.demo_prices import seed_demo_prices
 from models.receivables.ledger import set_opening_balance
 from models.reports.sales_rollup import rebuild_rollups
 from models.supply.demo_purchases import seed_demo_purchases
@@ -99,6 +101,8 @@ def seed_demo(*, password: str = "demo-pass-123") -> DemoSeed:
         history_orders = seed_demo_history(seed=SEED)
         logins = _seed_logins(password, supplier_code=SUPPLIERS[0][0], distributor_code=DISTRIBUTORS[0][0])
         purchase_orders = seed_demo_purchases(SUPPLIERS[0][0], today=utc_now().date())
+        seed_demo_rates(today=utc_now().date())
+        seed_demo_prices(distributor_code=DISTRIBUTORS[0][0], contract_customer="CUST-001", today=utc_now().date())
         rebuild_rollups()  # the history was written directly, not shipped through the pipeline
     return DemoSeed(warehouses=len(warehouses), lanes=Lane.select().count(), suppliers=len(suppliers),
                     products=len(products), stock_rows=stock_rows, distributors=len(distributors),
@@ -201,6 +205,7 @@ def _seed_logins(password: str, *, supplier_code: str, distributor_code: str) ->
         ("admin@relay.example", "ops_admin", None),
         ("agent@relay.example", "ops_agent", None),
         ("credit@relay.example", "credit_controller", None),
+        ("sales@relay.example", "sales_manager", None),
         ("supplier@relay.example", "supplier", supplier_code),
         ("distributor@relay.example", "distributor", distributor_code),
     )

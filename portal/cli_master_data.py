@@ -2,22 +2,33 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import click
 
 from models.core.errors import OMSError, ValidationFailed
+from models.currency.rate_import import import_rates
 from models.demo_data import demo_is_needed, seed_demo
 from models.partners.master_data import import_master_data
+from models.pricing.price_import import import_price_lists
+from models.pricing.tax_import import import_tax_rates
 from models.receivables.payment_import import import_payments
 from portal.cli_support import cli_context
+from schemas.exchange_rates import rate_row_schema
 from schemas.master_data import KINDS, ROW_SCHEMAS
 from schemas.payments import payment_row_schema
+from schemas.price_lists import price_list_row_schema
+from schemas.tax_rates import tax_rate_row_schema
 
 # Imports beyond master data and payments: kind -> a function (file, *, actor, settings) returning a report with
 # created, updated, unchanged and errors (each error with row, field, message), as import_master_data does.
-OTHER_IMPORTS: dict[str, Callable[..., Any]] = {}
+OTHER_IMPORTS: dict[str, Callable[..., Any]] = {
+    "price-lists": partial(import_price_lists, row_schema=price_list_row_schema),
+    "rates": partial(import_rates, row_schema=rate_row_schema),
+    "tax-rates": partial(import_tax_rates, row_schema=tax_rate_row_schema),
+}
 
 
 @click.command("import")

@@ -132,3 +132,21 @@ def test_a_failure_leaves_the_database_empty(db):
         seed_demo(password="short")  # the first login refuses it, after every other row was written
     assert demo_is_needed()
     assert Product.select().count() == Warehouse.select().count() == 0
+
+
+def test_the_demo_prices_a_distributor_customer_by_contract_list_and_group(seeded):
+    from datetime import date
+
+    from models.pricing.price_check import customer_prices
+    from models.pricing.versions import price_book_in_force
+
+    version, book = price_book_in_force()
+    assert version is not None and len(book.lists) == 3 and len(book.contracts) == 1
+    harbor = Partner.get(Partner.code == "CUST-001")
+    contract = book.contracts[0]
+    prices = customer_prices(harbor, skus=[contract.sku], quantity=10, day=date.today()).prices
+    assert prices[0].resolution.source == "contract"
+    volume_sku = next(sku for pl in book.lists if pl.applies_to == "distributor" for sku in pl.entries)
+    big = customer_prices(harbor, skus=[volume_sku], quantity=100, day=date.today()).prices[0].resolution
+    assert big.source == "distributor" and "break ≥ 100 units" in big.explanation
+    assert Partner.select().where(Partner.customer_group == "trade").exists()

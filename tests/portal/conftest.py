@@ -29,6 +29,7 @@ USERS = {
     "ops_admin": ("admin@relay.test", None),
     "ops_agent": ("agent@relay.test", None),
     "credit_controller": ("credit@relay.test", None),
+    "sales_manager": ("sales@relay.test", None),
     "distributor": ("dist1@relay.test", "DIST1"),
     "supplier": ("sup1@relay.test", "SUP1"),
 }

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -172,6 +172,7 @@ def _distributor_b(app, client, tenant: Tenant, dist_b: Partner, cust_b: Partner
     intake = _mail_from_b(app)
     user = User.get(User.email == tenant.email)
     token = create_token(user, name="bravo token zq")[0]
+    _bravo_prices()
     orders = [delivered, shipped, stuck, held]
     invoices = [number for (number,) in Invoice.select(Invoice.number).where(Invoice.order.in_(orders)).tuples()]
     tenant.values |= {"BRAVO-PO-DELIVERED", "BRAVO-PO-SHIPPED", "BRAVO-PO-STUCK", "BRAVO-PO-HELD", "BRAVO-FILE-1",
@@ -181,7 +182,7 @@ def _distributor_b(app, client, tenant: Tenant, dist_b: Partner, cust_b: Partner
                       *delivered_numbers, *shipped_numbers, *stuck_numbers, *invoices, "BRAVO-BANK-REF-1",
                       "bravo refund comment zq", "bravo photo comment zq", "bravo-crack.png",
                       "bravo-orders-zq.csv", "BravoHeaderZq", "Bravo Shop Zq", "dist2@relay.test",
-                      "bravo token zq", token.prefix}
+                      "bravo token zq", token.prefix, "BRAVO-CONTRACT-ZQ", "BRAVO-LIST-ZQ"}
     shipments = [sid for (sid,) in Shipment.select(Shipment.id).where(Shipment.order.in_(orders)).tuples()]
     return {
         "order_id": [order.id for order in orders],
@@ -272,6 +273,19 @@ def _table_queries() -> dict[str, str]:
     queries["column_mapping of DIST2"] = ('SELECT m.* FROM "column_mapping" m JOIN "partner" p '
                                           "ON p.id = m.distributor_id WHERE p.code = 'DIST2'")
     return queries
+
+
+def _bravo_prices() -> None:
+    """B's own price list and a contract price for B's customer: A must never see either."""
+    from models.pricing.rules import ContractPrice, PriceBreak, PriceList
+    from models.pricing.versions import price_book_in_force, save_price_book
+
+    version, book = price_book_in_force()
+    bravo_list = PriceList("BRAVO-LIST-ZQ", "USD", "distributor", party="DIST2",
+                           entries={"WIDGET": (PriceBreak(1, Decimal("8.88")),)})
+    contract = ContractPrice("CUST2", "WIDGET", "USD", Decimal("7.77"), reference="BRAVO-CONTRACT-ZQ")
+    save_price_book(replace(book, lists=(*book.lists, bravo_list), contracts=(*book.contracts, contract)),
+                    expected_version=version, actor="test")
 
 
 def fingerprint() -> dict[str, str]:

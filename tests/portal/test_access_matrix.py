@@ -59,10 +59,12 @@ PARTNER_ROUTES = {  # endpoint -> partner roles it serves (scoped to their own d
     "shipment_documents.ops_dispatch_note": DESK, "shipment_documents_api.api_dispatch_note": DESK,
     "api.create_order": DESK, "api.list_orders": DESK, "api.get_order": DESK, "api.cancel": DESK,
     "api.create_orders": DESK, "api_intake.import_orders": DESK,
+    "order_changes.change": DESK, "api_order_changes.change": DESK, "api_order_changes.changes": DESK,
     "api_intake.get_batch": DESK, "api_intake.get_batch_errors": DESK, "api_returns.create_return": DESK,
     "api_returns.get_return": DESK, "api_events.list_events": DESK,
     "api_stock.list_stock": ANY_USER, "api_forecasts.list_forecasts": ("supplier",),
-    "credit_desk.invoice_pdf": DESK,
+    "credit_desk.invoice_pdf": DESK, "api_exchange_rates.list_rates": DESK,
+    "my_prices.my_prices": DESK, "api_prices.api_prices": DESK,
     "inventory.inventory": ("supplier",), "inventory.sku_history": ("supplier",), "inventory.alerts": ("supplier",),
     "scorecard.my_scorecard": ("supplier",), "api_scorecard.get_scorecard": ("supplier",),
     "api_dropship.post_events": ("supplier",),
@@ -84,6 +86,10 @@ MONEY, DESK_OPS, ADMIN = ("ops_admin", "credit_controller"), ("ops_admin", "ops_
 DOCUMENTED_ROLES = {
     "api_payments.create_payment": MONEY, "api_returns.list_payouts": MONEY, "api_returns.payout_paid": MONEY,
     "credit_desk.record_customer_payment": MONEY, "credit_desk.mark_refund_paid": MONEY,
+    "exchange_rates.add_rate": MONEY, "exchange_rates.upload_rates": MONEY, "api_exchange_rates.post_rates": MONEY,
+    **dict.fromkeys(("prices.save_list", "prices.save_break", "prices.remove_break", "prices.remove_list",
+                     "prices.remove_contract", "prices.upload"), ADMIN),  # and sales_manager, not in the matrix
+    "tax_rates.save_rate": ADMIN, "tax_rates.upload_rates": ADMIN, "tax_rates.delete_rate": ADMIN,
     "holds.save_review_settings": MONEY, "holds.save_override": MONEY, "holds.remove_override": MONEY,
     "api_stock.create_adjustment": DESK_OPS, "api_stock.create_transfer": DESK_OPS,
     "api_stock.receive_purchase": DESK_OPS, "inventory.adjust": DESK_OPS, "inventory.transfer": DESK_OPS,
@@ -117,6 +123,7 @@ ARGUMENTS = {
     "external_ref": "external_ref", "customer_code": "customer_code", "warehouse_code": "warehouse_code",
     "warehouse": "warehouse_code", "supplier_code": "supplier_code", "asn_id": "asn_id",
     "dead_letter_id": [1],
+    "rate_id": [1],
 }
 CODE_ARGUMENT = {
     "api_payments.get_receivables": "customer_code", "holds.remove_override": "customer_code",
@@ -134,10 +141,12 @@ EXTRA_GETS = [  # list pages with filters and searches that could bring B's rows
     "/orders?format=csv", "/shipments?format=csv", "/returns?format=csv", "/ops/inventory?format=csv",
     "/ops/alerts?format=csv", "/supplier/purchase-orders?format=csv", "/account/tokens?format=csv",
     "/imports?format=csv",
+    "/my/prices?customer=CUST2", "/my/prices?sku=WIDGET", "/api/v1/prices?customer=CUST2&sku=WIDGET",
+    "/api/v1/prices?sku=WIDGET",
 ]
 # Pages that must show B's values to B (or to ops): without them the leak checks would prove nothing.
 OWNER_MUST_SEE = {
-    "owner_b": {"ops.orders", "ops.order_detail", "shipments.my_shipments", "shipments.detail", "returns.my_returns",
+    "owner_b": {"my_prices.my_prices", "ops.orders", "ops.order_detail", "shipments.my_shipments", "shipments.detail", "returns.my_returns",
                 "returns.my_return", "batches.batch_detail", "batches.batch_errors_csv", "batches.mapping",
                 "shipment_documents.ops_dispatch_note", "shipment_documents_api.api_dispatch_note", "api.get_order",
                 "api_returns.get_return", "api_intake.get_batch", "api_events.list_events", "tokens.my_tokens",
@@ -148,7 +157,7 @@ OWNER_MUST_SEE = {
                    "supplier_portal.purchase_order", "supplier_portal.purchase_order_pdf",
                    "supplier_portal.purchase_order_csv", "supplier_portal.stock", "api_purchasing.list_orders",
                    "api_purchasing.get_order", "api_purchasing.order_pdf", "api_purchasing.order_csv"},
-    "ops_admin": {"ops.orders", "ops.order_detail", "shipments.ops_list", "shipments.problems", "returns.queue",
+    "ops_admin": {"prices.prices_page", "ops.orders", "ops.order_detail", "shipments.ops_list", "shipments.problems", "returns.queue",
                   "returns.detail", "holds.queue", "intake_queue.queue", "intake_queue.message",
                   "api_returns.list_payouts", "api_payments.get_receivables", "api_events.list_events", "users.users",
                   "tokens.all_tokens", "inventory.inventory", "inventory.alerts", "scorecard.ops_scorecard",

@@ -75,9 +75,9 @@ def test_seed_demo_prints_logins_then_refuses_a_second_time(runner, cli_env):
     header = next(index for index, line in enumerate(lines) if line.split() == ["email", "role", "password"])
     logins = [line.split() for line in lines[header + 2:]]
     assert ["admin@relay.example", "ops_admin", "another-pass"] in logins
-    assert len(logins) == 5
+    assert len(logins) == 6  # one per role
     with connection():
-        assert User.select().count() == 5
+        assert User.select().count() == 6
 
     again = runner.invoke(seed_command, ["demo"], env=cli_env)
     assert again.exit_code == 1

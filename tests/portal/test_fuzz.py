@@ -41,6 +41,11 @@ BODIES = {
     "/api/v1/orders/<int:order_id>/cancel": {"reason": "changed mind"},
     "/api/v1/orders/<int:order_id>/release": {"comment": "ok"},
     "/api/v1/orders/<int:order_id>/reject": {"comment": "no"},
+    # a method other than POST leads the key
+    "PATCH /api/v1/orders/<int:order_id>": {"ship_to": {"region": "R2", "country": "US"}, "requested_delivery_date":
+                                            "2026-12-24", "lines": [{"sku": "WIDGET", "quantity": 2,
+                                                                     "unit_price": "10.00"}], "note": "fuzz"},
+    "/api/v1/exchange-rates": {"rates": [{"day": "2026-05-01", "currency": "EUR", "rate": "0.92"}]},
     "/api/v1/payments": {"customer_code": "CUST1", "amount": "10.00", "currency": "USD", "reference": "PAY-1",
                          "method": "bank_transfer", "received_on": "2025-01-02"},
     "/api/v1/stock/adjustments": {"warehouse": "EAST", "sku": "WIDGET", "quantity_change": 1,
@@ -52,6 +57,8 @@ BODIES = {
     "/api/v1/purchase-orders": {"supplier": "SUP1", "warehouse": "EAST", "expected_at": "2031-01-02", "note": "n",
                                 "lines": [{"sku": "WIDGET", "quantity": 1, "unit_price": "1.00"}]},
     "/api/v1/purchase-orders/<number>/send": {},
+    "PATCH /api/v1/purchase-orders/<number>": {"lines": [{"sku": "WIDGET", "quantity": 2, "unit_price": "1.00"}],
+                                               "expected_at": "2031-01-03", "note": "n"},
     "/api/v1/purchase-orders/<number>/cancel": {"reason": "r"},
     "/api/v1/purchase-orders/<number>/close": {"reason": "r"},
     "/api/v1/purchase-orders/<number>/counter/accept": {},
@@ -143,6 +150,7 @@ def fuzz(app, client, auth):
     rules = list(app.url_map.iter_rules())
     posts = sorted(r.rule for r in rules if "POST" in r.methods and r.rule.startswith("/api/") and
                    r.rule not in NOT_JSON)
+    posts += sorted(f"PATCH {r.rule}" for r in rules if "PATCH" in r.methods and r.rule.startswith("/api/"))
     gets = sorted((r.rule for r in rules if "GET" in r.methods and r.endpoint != "static"), key=str)
     assert set(posts) <= set(BODIES), f"add a valid body for {set(posts) - set(BODIES)}"
     return {"client": client, "token": token, "posts": posts, "gets": gets,
@@ -162,6 +170,7 @@ def url_for_rule(rule: str) -> str:
 
 
 def post_json(fuzz, rule: str, raw: bytes):
+    method, _, rule = rule.rpartition(" ")
     headers = {"Authorization": f"Bearer {fuzz['token']}", "Content-Type": "application/json"}
     if rule == "/api/v1/carriers/<carrier>/events":
         stamp = int(time.time())
@@ -169,7 +178,7 @@ def post_json(fuzz, rule: str, raw: bytes):
     elif rule == "/api/v1/channels/<code>/webhook":
         digest = hmac.new(CHANNEL_SECRET.encode(), raw, hashlib.sha256).digest()
         headers.update({"X-Shopify-Hmac-Sha256": base64.b64encode(digest).decode(), "X-Shopify-Topic": "orders/create"})
-    return fuzz["client"].post(url_for_rule(rule), data=raw, headers=headers)
+    return fuzz["client"].open(url_for_rule(rule), method=method or "POST", data=raw, headers=headers)
 
 
 def encode(value) -> bytes:

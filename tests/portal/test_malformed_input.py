@@ -31,7 +31,7 @@ from tests.portal.conftest import USERS, place
 CHANNEL_SECRET = "malformed-channel-secret"
 JSON_POSTS = ["/api/v1/orders", "/api/v1/orders/batch", "/api/v1/orders/1/cancel", "/api/v1/orders/1/release",
               "/api/v1/orders/1/reject",
-              "/api/v1/payments", "/api/v1/stock/adjustments", "/api/v1/stock/transfers",
+              "/api/v1/payments", "/api/v1/exchange-rates", "/api/v1/stock/adjustments", "/api/v1/stock/transfers",
               "/api/v1/purchase-orders/PO-1/receipts", "/api/v1/purchase-orders", "/api/v1/purchase-orders/PO-1/send",
               "/api/v1/purchase-orders/PO-1/cancel", "/api/v1/purchase-orders/PO-1/close",
               "/api/v1/purchase-orders/PO-1/counter/accept", "/api/v1/purchase-orders/PO-1/counter/reject",
@@ -41,7 +41,8 @@ JSON_POSTS = ["/api/v1/orders", "/api/v1/orders/batch", "/api/v1/orders/1/cancel
               "/api/v1/returns/1/reject", "/api/v1/returns/1/receive", "/api/v1/returns/1/inspection",
               "/api/v1/refunds/1/paid", "/api/v1/carriers/sandbox/events", "/api/v1/channels/shop/webhook",
               "/api/v1/replenishment/orders", "/api/v1/dead-letters/1/retry", "/api/v1/dead-letters/1/discard",
-              "/api/v1/dead-letters/retry", "/api/v1/dead-letters/discard"]
+              "/api/v1/dead-letters/retry", "/api/v1/dead-letters/discard",
+              "PATCH /api/v1/orders/1", "PATCH /api/v1/purchase-orders/PO-1"]  # a method other than POST leads
 LIST_PAGES = ["/orders", "/ops/shipments", "/shipments", "/ops/returns", "/ops/holds", "/ops/inventory",
               "/ops/alerts", "/intake", "/imports"]
 
@@ -57,6 +58,7 @@ class Api:
         self.client, self.token, self.webhook_secret = client, token, webhook_secret
 
     def post(self, path: str, raw: bytes | str, *, content_type: str = "application/json"):
+        method, _, path = path.rpartition(" ")
         raw = raw.encode() if isinstance(raw, str) else raw
         headers = {"Authorization": f"Bearer {self.token}", "Content-Type": content_type}
         if path.startswith("/api/v1/carriers/"):
@@ -65,7 +67,7 @@ class Api:
         if path.startswith("/api/v1/channels/"):
             digest = hmac.new(CHANNEL_SECRET.encode(), raw, hashlib.sha256).digest()
             headers.update({"X-Shopify-Hmac-Sha256": b64encode(digest).decode(), "X-Shopify-Topic": "orders/create"})
-        return self.client.post(path, data=raw, headers=headers)
+        return self.client.open(path, method=method or "POST", data=raw, headers=headers)
 
     def get(self, path: str, **kwargs):
         return self.client.get(path, headers={"Authorization": f"Bearer {self.token}"}, **kwargs)
@@ -94,6 +96,8 @@ def test_json_nested_deeper_than_the_limit_is_400_on_every_json_endpoint(api, pa
 
 def test_the_json_endpoints_listed_here_are_all_of_them(app):
     rules = {rule.rule for rule in app.url_map.iter_rules() if "POST" in rule.methods and rule.rule.startswith("/api/")}
+    rules |= {f"PATCH {rule.rule}" for rule in app.url_map.iter_rules()
+              if "PATCH" in rule.methods and rule.rule.startswith("/api/")}
     assert len(rules - {"/api/v1/orders/import"}) == len(JSON_POSTS)
 
 
@@ -144,6 +148,9 @@ FIELDS = [
                                    "reason_code": "found"}, ("sku",)),
     ("/api/v1/orders/1/cancel", {"reason": "r"}, ("reason",)),
     ("/api/v1/orders/1/release", {"comment": "c"}, ("comment",)),
+    ("PATCH /api/v1/orders/1", {"ship_to": {"city": "c"}, "lines": [{"sku": "WIDGET", "quantity": 1}]},
+     ("ship_to", "city")),
+    ("PATCH /api/v1/orders/1", {"lines": [{"sku": "WIDGET", "quantity": 1}], "note": "n"}, ("lines", 0, "sku")),
 ]
 
 
