@@ -40,7 +40,7 @@ from models.partners.tables import OPS_ROLES
 from models.review.rate_holds import recheck_rate_holds
 from portal.api import answer_errors_as_json, json_object_body, token_required
 from portal.auth import role_required
-from portal.flashes import flash_form_errors
+from portal.flashes import flash_form_errors, flash_import_report
 from schemas.exchange_rates import (
     rate_query_schema,
     rate_row_schema,
@@ -121,10 +121,7 @@ def upload_rates() -> ResponseReturnValue:
     except ImportRefused as exc:
         flash(f"{upload.filename} was refused: {exc}", "error")
         return redirect(url_for("exchange_rates.rates_page"))
-    flash(f"{upload.filename}: created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
-          f"errors {len(report.errors)}", "error" if report.errors else "success")
-    for error in report.errors[:50]:
-        flash(f"row {error.row}, {error.field}: {error.message}", "error")
+    flash_import_report(upload.filename, report)
     return redirect(url_for("exchange_rates.rates_page"))
 
 

@@ -1,4 +1,4 @@
-"""Turning form and validation errors into flash messages, the same way on every ops page."""
+"""Turning form and validation errors and import reports into flash messages, the same way on every ops page."""
 from __future__ import annotations
 
 from flask import flash
@@ -17,3 +17,12 @@ def flash_validation(messages: dict) -> None:
     for field, problems in messages.items():
         for problem in problems if isinstance(problems, list) else [problems]:
             flash(f"{field}: {problem}", "error")
+
+
+def flash_import_report(filename: str, report, *, outcome: str = "") -> None:
+    """An uploaded file's import report: the counts (``outcome`` appended), then each refused row by row and field,
+    as ``oms import`` prints them."""
+    flash(f"{filename}: created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
+          f"errors {len(report.errors)}{outcome}", "error" if report.errors else "success")
+    for error in report.errors[:50]:
+        flash(f"row {error.row}, {error.field}: {error.message}", "error")

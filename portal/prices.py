@@ -32,7 +32,7 @@ from models.pricing.price_import import import_price_lists
 from models.pricing.rules import PriceBook, PriceBreak, PriceList
 from models.pricing.versions import PriceBookVersion, price_book_in_force
 from portal.auth import role_required
-from portal.flashes import flash_form_errors, flash_validation
+from portal.flashes import flash_form_errors, flash_import_report, flash_validation
 from portal.price_forms import (
     BreakForm,
     ListForm,
@@ -181,10 +181,7 @@ def upload() -> ResponseReturnValue:
         flash(f"{upload_file.filename} was refused: {exc}", "error")
         return redirect(url_for("prices.prices_page"))
     saved = f", saved as version {report.version}" if report.version else ", nothing changed"
-    flash(f"{upload_file.filename}: created {report.created}, updated {report.updated}, unchanged "
-          f"{report.unchanged}, errors {len(report.errors)}{saved}", "error" if report.errors else "success")
-    for error in report.errors[:50]:
-        flash(f"row {error.row}, {error.field}: {error.message}", "error")
+    flash_import_report(upload_file.filename, report, outcome=saved)
     return redirect(url_for("prices.prices_page"))
 
 

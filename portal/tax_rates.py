@@ -20,7 +20,7 @@ from models.pricing.tax_import import (
 )
 from models.pricing.tax_tables import TaxRateRow
 from portal.auth import role_required
-from portal.flashes import flash_form_errors
+from portal.flashes import flash_form_errors, flash_import_report
 from schemas.tax_rates import tax_rate_row_schema
 
 bp = Blueprint("tax_rates", __name__, url_prefix="/ops")
@@ -94,10 +94,7 @@ def upload_rates() -> ResponseReturnValue:
     except ImportRefused as exc:
         flash(f"{upload.filename} was refused: {exc}", "error")
         return redirect(url_for("tax_rates.rates_page"))
-    flash(f"{upload.filename}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged, "
-          f"{len(report.errors)} row(s) refused", "error" if report.errors else "success")
-    for error in report.errors[:20]:
-        flash(f"line {error.row}, {error.field}: {error.message}", "error")
+    flash_import_report(upload.filename, report)
     return redirect(url_for("tax_rates.rates_page"))
 
 

@@ -21,7 +21,7 @@ def test_an_admin_sets_imports_and_removes_rates_and_others_only_read(auth, clie
     upload = {"upload-file": (io.BytesIO(b"tax_class,country,rate\nreduced,GB,0.05\nreduced,FR,5\n"), "tax.csv")}
     page = client.post("/ops/tax-rates/upload", data=upload, content_type="multipart/form-data",
                        follow_redirects=True).text
-    assert "1 created, 0 updated, 0 unchanged, 1 row(s) refused" in page and "line 3, rate:" in page
+    assert "created 1, updated 0, unchanged 0, errors 1" in page and "row 3, rate:" in page
     assert "VAT standard" in page and "(whole country)" in page
     client.post(f"/ops/tax-rates/{rate.id}/delete")
     assert TaxRateRow.select().count() == 1
