@@ -7,7 +7,12 @@ from models.core.audit import StatusChange
 from models.core.bulk import Move, transition_many, update_from_values
 from models.core.errors import InvalidTransition
 from models.intake.entry import place_order
-from models.orders.states import ORDER_APPROVED, ORDER_DELIVERED, ORDER_ON_HOLD, ORDER_REVIEWING
+from models.orders.states import (
+    ORDER_APPROVED,
+    ORDER_DELIVERED,
+    ORDER_ON_HOLD,
+    ORDER_REVIEWING,
+)
 from models.orders.tables import Order
 from models.partners.tables import Partner
 from schemas.orders import order_schema
