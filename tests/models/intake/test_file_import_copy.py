@@ -3,6 +3,7 @@ import csv
 import io
 import json
 import re
+import time
 from datetime import datetime
 from decimal import Decimal
 
@@ -192,6 +193,18 @@ def test_ids_are_reserved_for_the_orders_a_file_can_hold_not_a_whole_chunk(world
     assert ids[1] == [ids[0][1] + 1, ids[0][1] + 2]  # (a rejected order still costs the id kept for it)
 
 
+def tuples_processed_soon(watcher, backend: int, wait_s: float = 5.0) -> int:
+    """The server's COPY progress, given a busy server a few seconds to report the chunks it was already sent."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        with watcher.cursor() as cursor:
+            cursor.execute("SELECT tuples_processed FROM pg_stat_progress_copy WHERE pid = %s", (backend,))
+            processed = cursor.fetchone()[0]
+        if processed or time.monotonic() > deadline:
+            return processed
+        time.sleep(0.05)
+
+
 def test_copy_lines_streams_while_postgresql_parses_and_round_trips_awkward_values(pg_rolled_back):
     texts = ["a\\tb", "\\N", "x\ty", "multi\r\nline", ""]
     fields = [StatusChange.entity, StatusChange.entity_id, StatusChange.from_status, StatusChange.to_status,
@@ -208,9 +221,7 @@ def test_copy_lines_streams_while_postgresql_parses_and_round_trips_awkward_valu
             yield "\t".join(copying.copy_value(value) for value in row) + "\n"
         for number in range(len(rows), 20_000):
             if number == 15_000:  # still drawing lines: how many has the server parsed and stored already?
-                with watcher.cursor() as cursor:
-                    cursor.execute("SELECT tuples_processed FROM pg_stat_progress_copy WHERE pid = %s", (backend,))
-                    seen_by_server.append(cursor.fetchone()[0])
+                seen_by_server.append(tuples_processed_soon(watcher, backend))
             yield f"order\t{number}\t\\N\treceived\tbulk\t\t2030-01-02 03:04:05\n"
 
     try:
