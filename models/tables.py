@@ -23,5 +23,6 @@ from models.returns import tables as _returns_tables  # noqa: F401
 from models.review import reviews as _reviews  # noqa: F401
 from models.shipping import tables as _shipping_tables  # noqa: F401
 from models.supply import tables as _supply_tables  # noqa: F401
+from models.webhooks import tables as _webhook_tables  # noqa: F401
 
 ALL_TABLES = registered_tables()

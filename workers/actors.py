@@ -12,8 +12,9 @@ from workers.review import review_orders
 from workers.shipping import create_shipments, release_failed_bookings, request_waybills
 from workers.supplier_mails import mail_purchase_order_updates
 from workers.tracking import poll_tracking
+from workers.webhooks import deliver_webhooks
 
 ACTORS = (intake_orders, review_orders, allocate_orders, create_shipments, request_waybills, release_failed_bookings,
           poll_tracking, advance_returns, mail_stock_alerts, mail_shipment_events, mail_return_updates,
           mail_purchase_order_updates, recompute_forecasts, compute_replenishment,
-          refresh_report_rollups)
+          refresh_report_rollups, deliver_webhooks)

@@ -37,3 +37,13 @@ PLANNING_STAGE = {
     "time_limit": 900_000,
     "throws": (BatchItemsFailed,),
 }
+
+# Webhook posts: a receiver's failure is recorded and retried on its schedule through the database, so a message is
+# retried only for database trouble; each post is bounded by OMS_WEBHOOK_TIMEOUT_SECONDS.
+WEBHOOK_STAGE = {
+    "max_retries": 3,
+    "min_backoff": 2_000,
+    "max_backoff": 60_000,
+    "time_limit": 300_000,
+    "throws": (BatchItemsFailed,),
+}

@@ -45,6 +45,8 @@ from models.review.hold_decisions import cancel_stale_holds
 from models.shipping.tracking_polls import schedule_due_polls
 from models.supply.alerts import sweep_supply_alerts
 from models.sweeper import redrive_stuck_orders, redrive_stuck_returns
+from models.webhooks.delivery import redrive_due_deliveries
+from models.webhooks.fanout import fan_out_events
 from workers.outbox_wakeup import waiter_for
 from workers.queue_watch import watch_queues
 
@@ -218,6 +220,8 @@ def _sweep(stuck_after: timedelta, poll_every: timedelta, keep_sent: timedelta, 
     sweep_supply_alerts()
     schedule_due_forecasts(forecast_every, horizon_weeks=forecast_horizon_weeks)
     schedule_inventory_refresh()
+    fan_out_events()
+    redrive_due_deliveries()
     forget_old_windows(older_than=timedelta(hours=1))
     forget_old_failures(older_than=timedelta(days=1))
     prune_sent(keep_sent, max_batches=PRUNE_BATCHES_PER_SWEEP)

@@ -33,8 +33,10 @@ SUPPLIER_MAILS = Stage("oms_notify", "mail_purchase_order_updates")
 FORECASTS = Stage("oms_planning", "recompute_forecasts", max_batch=1)  # a whole run: every series, or one SKU's
 REPLENISHMENT = Stage("oms_planning", "compute_replenishment")  # product ids whose suggestions to recompute
 REPORT_ROLLUPS = Stage("oms_planning", "refresh_report_rollups", max_batch=1)  # the inventory report's days
+# Outbound webhook deliveries: one HTTP post each (up to OMS_WEBHOOK_TIMEOUT_SECONDS), so few per message.
+WEBHOOKS = Stage("oms_webhooks", "deliver_webhooks", max_batch=10)
 
 ALL_STAGES = (INTAKE, REVIEW, ALLOCATION, SHIPPING, WAYBILLS, ALERT_MAILS, SHIPMENT_MAILS, TRACKING_POLLS,
               WAYBILL_RELEASES, RETURNS, RETURN_MAILS, SUPPLIER_MAILS, FORECASTS, REPLENISHMENT,
-              REPORT_ROLLUPS)
+              REPORT_ROLLUPS, WEBHOOKS)
 MAX_BATCH_BY_ACTOR = {stage.actor_name: stage.max_batch for stage in ALL_STAGES}
