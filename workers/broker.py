@@ -15,7 +15,9 @@ from dramatiq.middleware import default_middleware
 
 from models.core.config import Settings, load_settings
 from workers.dead_letters import DeadLetterLog
+from workers.log_context import MessageLogContext
 from workers.message_arguments import RejectUnbindableArguments
+from workers.metrics_middleware import MessageMetrics
 from workers.middleware import DatabaseConnection
 
 
@@ -25,9 +27,10 @@ def current_settings() -> Settings:
 
 
 def build_broker(settings: Settings) -> dramatiq.Broker:
-    # after_* hooks run last to first: DeadLetterLog, first, sees what Retries decided (retry or dead letter).
-    middleware = [DeadLetterLog(), RejectUnbindableArguments()] + [m() for m in default_middleware] + [
-        DatabaseConnection(settings.database_url)]
+    # after_* hooks run last to first: DeadLetterLog sees what Retries decided (retry or dead letter), and the log
+    # context, set before and cleared after all others, is there for every line they log.
+    middleware = [MessageLogContext(), MessageMetrics(), DeadLetterLog(), RejectUnbindableArguments()]
+    middleware += [m() for m in default_middleware] + [DatabaseConnection(settings.database_url)]
     if settings.uses_rabbitmq:
         return RabbitmqBroker(url=settings.broker_url, confirm_delivery=True, middleware=middleware)
     return StubBroker(middleware=middleware)

@@ -121,6 +121,11 @@ def status_counts(user, wanted: OrderListFilter, *, search: Search | None = None
     return StatusCounts(by_status, total_of(by_status))
 
 
+def whole_book_counts() -> dict[str, StatusCount]:
+    """Orders in each status across the whole book, estimated for the large statuses as the list shows them."""
+    return _whole_book_counts()
+
+
 def _whole_book_counts() -> dict[str, StatusCount]:
     if is_sqlite():
         return _exact_counts(ORDER_STATUSES)
