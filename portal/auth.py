@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -31,9 +32,9 @@ from models.partners.tables import OPS_ROLES, User
 
 bp = Blueprint("auth", __name__)
 
-LOGIN_FAILED = "Invalid email or password"
+LOGIN_FAILED = lazy_gettext("Invalid email or password")
 # One answer for a busy client and a locked-out email (known or not): it must not tell which emails exist.
-TOO_MANY_ATTEMPTS = "Too many sign-in attempts. Please wait a few minutes and try again."
+TOO_MANY_ATTEMPTS = lazy_gettext("Too many sign-in attempts. Please wait a few minutes and try again.")
 CLIENT_WINDOW = timedelta(minutes=1)
 
 
@@ -62,8 +63,8 @@ class PortalUser(UserMixin):
 
 
 class LoginForm(FlaskForm):
-    email = StringField("Email", validators=[DataRequired(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=200)])
+    email = StringField(lazy_gettext("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(lazy_gettext("Password"), validators=[DataRequired(), Length(max=200)])
 
 
 def role_required(*roles: str) -> Callable:
@@ -129,7 +130,7 @@ def logout() -> ResponseReturnValue:
     if current_user.is_authenticated:
         end_sessions(current_user.id)
     logout_user()
-    flash("Signed out.", "info")
+    flash(gettext("Signed out."), "info")
     return redirect(url_for("auth.login"))
 
 

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -48,7 +49,8 @@ import_desk = role_required(*OPS_ROLES, "distributor")
 
 
 class UploadForm(FlaskForm):
-    file = FileField("Order file (CSV or XLSX)", validators=[FileRequired("Choose a file to import.")])
+    file = FileField(lazy_gettext("Order file (CSV or XLSX)"),
+                     validators=[FileRequired(lazy_gettext("Choose a file to import."))])
 
 
 class MappingForm(FlaskForm):
@@ -72,13 +74,14 @@ def imports() -> ResponseReturnValue:
         except (ImportTooLarge, ImportUnsafe) as exc:
             # Over a limit or built to hurt: answered at once with its status on this page; a scripted upload
             # sees 413/422, not a redirect to follow. Other refusals keep the redirect to the list.
-            flash(f"{upload.filename} was refused: {exc}", "error")
+            flash(gettext("%(file)s was refused: %(error)s", file=upload.filename, error=exc), "error")
             return _imports_page(form), 413 if isinstance(exc, ImportTooLarge) else 422
         except ImportRefused as exc:
-            flash(f"{upload.filename} was refused: {exc}", "error")
+            flash(gettext("%(file)s was refused: %(error)s", file=upload.filename, error=exc), "error")
             return redirect(url_for("batches.imports"))
-        flash(f"{upload.filename}: {result.orders_accepted} orders accepted, {result.orders_rejected} rejected, "
-              f"{result.orders_duplicate} already imported.", "success" if not result.errors else "error")
+        flash(gettext("%(file)s: %(accepted)s orders accepted, %(rejected)s rejected, %(duplicate)s already imported.",
+                      file=upload.filename, accepted=result.orders_accepted, rejected=result.orders_rejected,
+                      duplicate=result.orders_duplicate), "success" if not result.errors else "error")
         return redirect(url_for("batches.batch_detail", batch_id=result.batch_id))
     return _imports_page(form)
 
@@ -138,7 +141,7 @@ def mapping() -> ResponseReturnValue:
             else:
                 ColumnMapping.update(mapping_json=payload, updated_at=utc_now()).where(
                     ColumnMapping.id == saved.id).execute()
-            flash(f"Column mapping saved ({len(parsed)} columns).", "success")
+            flash(gettext("Column mapping saved (%(count)s columns).", count=len(parsed)), "success")
             return redirect(url_for("batches.mapping"))
     elif not form.is_submitted() and saved is not None:
         form.lines.data = "\n".join(f"{theirs} = {field}" for theirs, field in saved.mapping.items())

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
@@ -50,6 +50,8 @@ from models.review.rules import HOLD_DECIDERS, may_release
 from models.supply.dropship import awaiting_supplier
 from portal.auth import PortalUser, is_local_path, role_required
 from portal.credit_desk import flag_entry_choices, flash_entry_warning
+from portal.domain_words import translate_words
+from portal.i18n import format_number, format_when
 from portal.list_exports import wants_csv
 from portal.order_changes import change_section
 from portal.order_export import export_orders
@@ -109,15 +111,17 @@ def orders() -> ResponseReturnValue:
 # --- one order -------------------------------------------------------------------------------
 
 class ReleaseForm(FlaskForm):
-    comment = TextAreaField("Comment", validators=[Optional(), Length(max=2000)])
+    comment = TextAreaField(lazy_gettext("Comment"), validators=[Optional(), Length(max=2000)])
 
 
 class RejectForm(FlaskForm):
-    comment = TextAreaField("Reason", validators=[DataRequired("Give a reason to reject."), Length(max=2000)])
+    comment = TextAreaField(lazy_gettext("Reason"), validators=[DataRequired(lazy_gettext("Give a reason to reject.")),
+                                                             Length(max=2000)])
 
 
 class MatchSkuForm(FlaskForm):
-    sku = StringField("Match to SKU", validators=[DataRequired("Give the catalogue SKU."), Length(max=64)])
+    sku = StringField(lazy_gettext("Match to SKU"),
+                      validators=[DataRequired(lazy_gettext("Give the catalogue SKU.")), Length(max=64)])
 
 
 @bp.get("/orders/<int:order_id>")
@@ -159,8 +163,8 @@ def release_order(order_id: int) -> ResponseReturnValue:
         released = release_held_order(order.id, actor=current_user.email, role=current_user.role,
                                       comment=form.comment.data or "")
     except (PermissionDenied, ValidationFailed) as exc:
-        return _decision_refused(order, exc, "released")
-    _flash_decision(order, released, "released to allocation")
+        return _decision_refused(order, exc, lazy_gettext("Order %(id)s cannot be released: %(message)s"))
+    _flash_decision(order, released, gettext("Order %(id)s released to allocation.", id=order.id))
     return redirect(_back_to(order))
 
 
@@ -182,7 +186,7 @@ def match_line(order_id: int, line_id: int) -> ResponseReturnValue:
         for message in _flatten(exc.messages):
             flash(message, "error")
     else:
-        flash(f"Line matched to {form.sku.data.strip()}.", "success")
+        flash(gettext("Line matched to %(sku)s.", sku=form.sku.data.strip()), "success")
     return redirect(url_for("ops.order_detail", order_id=order.id))
 
 
@@ -198,13 +202,14 @@ def reject_order(order_id: int) -> ResponseReturnValue:
         rejected = reject_held_order(order.id, actor=current_user.email, role=current_user.role,
                                      comment=form.comment.data)
     except (PermissionDenied, ValidationFailed) as exc:
-        return _decision_refused(order, exc, "rejected")
-    _flash_decision(order, rejected, "rejected")
+        return _decision_refused(order, exc, lazy_gettext("Order %(id)s cannot be rejected: %(message)s"))
+    _flash_decision(order, rejected, gettext("Order %(id)s rejected.", id=order.id))
     return redirect(_back_to(order))
 
 
 class CancelForm(FlaskForm):
-    comment = TextAreaField("Reason", validators=[DataRequired("Give a reason to cancel."), Length(max=500)])
+    comment = TextAreaField(lazy_gettext("Reason"), validators=[DataRequired(lazy_gettext("Give a reason to cancel.")),
+                                                             Length(max=500)])
 
 
 @bp.post("/orders/<int:order_id>/cancel")
@@ -216,7 +221,8 @@ def cancel(order_id: int) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _refused(order, form)
     cancelled = cancel_order(order.id, actor=current_user.email, reason=form.comment.data)
-    _flash_decision(order, cancelled, "cancelled; its reservations were released")
+    _flash_decision(order, cancelled,
+                    gettext("Order %(id)s cancelled; its reservations were released.", id=order.id))
     return redirect(url_for("ops.order_detail", order_id=order.id))
 
 
@@ -226,10 +232,10 @@ def _refused(order: Order, form: FlaskForm):
     return redirect(_back_to(order))
 
 
-def _decision_refused(order: Order, exc: OMSError, verb: str):
+def _decision_refused(order: Order, exc: OMSError, refusal: str):
     messages = _flatten(exc.messages) if isinstance(exc, ValidationFailed) else [str(exc)]
     for message in messages:
-        flash(f"Order {order.id} cannot be {verb}: {message}", "error")
+        flash(str(refusal) % {"id": order.id, "message": message}, "error")
     return redirect(_back_to(order))
 
 
@@ -241,34 +247,35 @@ def _back_to(order: Order) -> str:
 
 def _flash_decision(order: Order, moved: bool, done: str) -> None:
     if moved:
-        flash(f"Order {order.id} {done}.", "success")
+        flash(done, "success")
     else:
         status = Order.select(Order.status).where(Order.id == order.id).scalar()
-        flash(f"Order {order.id} is no longer on hold (now {status}); nothing changed.", "error")
+        flash(gettext("Order %(id)s is no longer on hold (now %(status)s); nothing changed.", id=order.id,
+                      status=translate_words(status)), "error")
 
 
 # --- order entry -----------------------------------------------------------------------------
 
 class LineForm(Form):
-    sku = StringField("SKU")
-    quantity = StringField("Quantity")
-    unit_price = StringField("Unit price")
+    sku = StringField(lazy_gettext("SKU"))
+    quantity = StringField(lazy_gettext("Quantity"))
+    unit_price = StringField(lazy_gettext("Unit price"))
 
 
 class OrderEntryForm(FlaskForm):
-    customer_code = SelectField("Customer")
-    external_ref = StringField("External reference")
-    currency = SelectField("Currency", choices=CURRENCIES, default="USD")
-    ship_to_name = StringField("Name")
-    ship_to_phone = StringField("Phone")
-    ship_to_email = StringField("Email")
-    ship_to_address = TextAreaField("Address")
-    ship_to_city = StringField("City")
-    ship_to_region = StringField("Region")
-    ship_to_postcode = StringField("Postcode")
-    ship_to_country = StringField("Country (2 letters)")
-    requested_delivery_date = StringField("Requested delivery date")
-    notes = TextAreaField("Notes")
+    customer_code = SelectField(lazy_gettext("Customer"))
+    external_ref = StringField(lazy_gettext("External reference"))
+    currency = SelectField(lazy_gettext("Currency"), choices=CURRENCIES, default="USD")
+    ship_to_name = StringField(lazy_gettext("Name"))
+    ship_to_phone = StringField(lazy_gettext("Phone"))
+    ship_to_email = StringField(lazy_gettext("Email"))
+    ship_to_address = TextAreaField(lazy_gettext("Address"))
+    ship_to_city = StringField(lazy_gettext("City"))
+    ship_to_region = StringField(lazy_gettext("Region"))
+    ship_to_postcode = StringField(lazy_gettext("Postcode"))
+    ship_to_country = StringField(lazy_gettext("Country (2 letters)"))
+    requested_delivery_date = StringField(lazy_gettext("Requested delivery date"))
+    notes = TextAreaField(lazy_gettext("Notes"))
     lines = FieldList(FormField(LineForm), min_entries=LINE_ROWS, max_entries=LINE_ROWS)
     source_message = HiddenField()  # the unparsed mail this order is keyed in from, if any
 
@@ -298,14 +305,16 @@ def new_order() -> ResponseReturnValue:
         try:
             mark_converted(int(form.source_message.data), order_id=order.id, user=current_user.user)
         except OMSError as exc:  # the order stands; only the link to the mail could not be made
-            flash(f"Order placed, but mail {form.source_message.data} was not marked converted: {exc}", "error")
+            flash(gettext("Order placed, but mail %(mail)s was not marked converted: %(error)s",
+                          mail=form.source_message.data, error=exc), "error")
     if created:
-        flash(f"Order {order.id} received.", "success")
+        flash(gettext("Order %(id)s received.", id=order.id), "success")
         flash_entry_warning(form.customer_code.data)
     elif visible_orders(current_user, Order.id).where(Order.id == order.id).exists():
-        flash(f"Order {order.id} already exists for {order.external_ref}; nothing new was placed.", "info")
+        flash(gettext("Order %(id)s already exists for %(ref)s; nothing new was placed.", id=order.id,
+                      ref=order.external_ref), "info")
     else:  # the reference is taken by an order this user may not see: do not show it
-        form.external_ref.errors = ["already used; choose another reference"]
+        form.external_ref.errors = [gettext("already used; choose another reference")]
         return _entry_page(form, []), 422
     return redirect(url_for("ops.order_detail", order_id=order.id))
 
@@ -384,10 +393,12 @@ def _attach_line(form: OrderEntryForm, rows: list[int], index, errors, problems:
         problems.extend(_flatten(errors))
         return
     if not isinstance(errors, dict):
-        problems.extend(f"Line {row_no + 1}: {message}" for message in _flatten(errors))
+        problems.extend(gettext("Line %(no)s: %(message)s", no=row_no + 1, message=message)
+                        for message in _flatten(errors))
         return
     for name, row_errors in errors.items():
-        _attach(form.lines.entries[row_no].form, name, row_errors, problems, label=f"Line {row_no + 1}")
+        _attach(form.lines.entries[row_no].form, name, row_errors, problems,
+                label=gettext("Line %(no)s", no=row_no + 1))
 
 
 def _attach(form: Form, name: str, errors, problems: list[str], *, label: str = "") -> None:
@@ -410,11 +421,12 @@ def _flatten(errors) -> list[str]:
 
 @bp.app_template_filter("utc")
 def format_utc(value: datetime | None) -> str:
-    """A naive UTC timestamp as "2024-05-01 14:03 UTC"."""
-    return f"{value:%Y-%m-%d %H:%M} UTC" if value else ""
+    """A naive UTC timestamp as "2024-05-01 14:03 UTC", written the way the page's language writes dates."""
+    return format_when(value) if value else ""
 
 
 @bp.app_template_filter("money")
 def format_money(value) -> str:
-    """An amount with two decimals ("1,234.50"); SQLite can read NUMERIC back as 45.5."""
-    return "" if value is None else f"{Decimal(str(value)):,.2f}"
+    """An amount with two decimals ("1,234.50") grouped for the page's language; SQLite can read NUMERIC back as
+    45.5."""
+    return format_number(value)

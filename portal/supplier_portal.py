@@ -9,6 +9,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext
 from flask_login import current_user
 
 from models.core.errors import InvalidTransition, NotFound, ValidationFailed
@@ -67,10 +68,13 @@ PAGE_SIZE = 50
 STOCK_PAGE = 50
 ALERTS_SHOWN = 20
 WORK = (  # supplier_work() key, heading, what the supplier does about it
-    ("to_confirm", "Purchase orders to confirm", "confirm or counter each line"),
-    ("dropship_to_ship", "Drop-ship orders to ship", "ship to the customer and announce it with the tracking number"),
-    ("asns_due", "Deliveries to announce", "confirmed; create the advance shipping notice when it ships"),
-    ("counters_waiting", "Counter-proposals waiting for us", "we will accept or reject your proposal"),
+    ("to_confirm", lazy_gettext("Purchase orders to confirm"), lazy_gettext("confirm or counter each line")),
+    ("dropship_to_ship", lazy_gettext("Drop-ship orders to ship"),
+     lazy_gettext("ship to the customer and announce it with the tracking number")),
+    ("asns_due", lazy_gettext("Deliveries to announce"),
+     lazy_gettext("confirmed; create the advance shipping notice when it ships")),
+    ("counters_waiting", lazy_gettext("Counter-proposals waiting for us"),
+     lazy_gettext("we will accept or reject your proposal")),
 )
 
 

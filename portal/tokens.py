@@ -11,6 +11,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
@@ -37,8 +38,8 @@ PAGE_SIZE = 100
 
 
 class TokenForm(FlaskForm):
-    name = StringField("Name: what the token is for", validators=[DataRequired(), Length(max=MAX_NAME)])
-    expires_days = IntegerField("Expires after (days; empty: until revoked)",
+    name = StringField(lazy_gettext("Name: what the token is for"), validators=[DataRequired(), Length(max=MAX_NAME)])
+    expires_days = IntegerField(lazy_gettext("Expires after (days; empty: until revoked)"),
                                 validators=[Optional(), NumberRange(min=1, max=MAX_EXPIRY_DAYS)])
 
 
@@ -76,7 +77,7 @@ def revoke_mine(token_id: int) -> ResponseReturnValue:
     """Revoke one of the user's own tokens; someone else's token is 404."""
     if not revoke_token(token_id, owner_id=current_user.id):
         abort(404)
-    flash("Token revoked.", "success")
+    flash(gettext("Token revoked."), "success")
     return redirect(url_for("tokens.my_tokens"))
 
 
@@ -98,7 +99,7 @@ def all_tokens() -> ResponseReturnValue:
 def revoke_any(token_id: int) -> ResponseReturnValue:
     if not revoke_token(token_id):
         abort(404)
-    flash("Token revoked.", "success")
+    flash(gettext("Token revoked."), "success")
     return redirect(url_for("tokens.all_tokens"))
 
 

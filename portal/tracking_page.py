@@ -14,6 +14,7 @@ from flask import (
     request,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 
 from models.core.base import utc_now
 from models.core.errors import NotFound, ValidationFailed
@@ -127,23 +128,23 @@ def _read_return_form(order: TrackedOrder) -> tuple[ReturnForm, list[tuple[int, 
     form = ReturnForm(order_id=order.order_id, reason=data.get("reason", ""),
                       resolution=data.get("resolution", "refund"), comment=data.get("comment", "").strip())
     if form.reason not in REASONS:
-        form.errors["reason"] = ["Choose why you are returning the items."]
+        form.errors["reason"] = [gettext("Choose why you are returning the items.")]
     if form.resolution not in RESOLUTIONS:
-        form.errors["resolution"] = ["Choose a refund or an exchange."]
+        form.errors["resolution"] = [gettext("Choose a refund or an exchange.")]
     if len(form.comment) > MAX_COMMENT:
-        form.errors["comment"] = [f"Please keep the comment under {MAX_COMMENT} characters."]
+        form.errors["comment"] = [gettext("Please keep the comment under %(count)s characters.", count=MAX_COMMENT)]
     lines = []
     for index, line in enumerate(order.returnable):
         typed, exchange = data.get(f"qty-{index}", "0").strip() or "0", data.get(f"exchange-{index}", "").strip()
         form.quantities.append(typed)
         form.exchange_skus.append(exchange)
         if not (typed.isascii() and typed.isdigit()):
-            form.line_errors[index] = ["Enter a whole number of items, 0 or more."]
+            form.line_errors[index] = [gettext("Enter a whole number of items, 0 or more.")]
         elif int(typed) > 0:
             exchange_sku = (exchange or None) if form.resolution == "exchange" else None
             lines.append((index, RequestedLine(sku=line.sku, quantity=int(typed), exchange_sku=exchange_sku)))
     if not lines and not form.line_errors:
-        form.errors["lines"] = ["Choose how many of which items you are returning."]
+        form.errors["lines"] = [gettext("Choose how many of which items you are returning.")]
     photos = []
     try:
         photos = check_photos([UploadedPhoto(filename=upload.filename, declared_type=upload.mimetype or "",

@@ -16,6 +16,7 @@ from marshmallow import (
 )
 
 from models.core.currencies import CURRENCIES
+from models.core.document_labels import LANGUAGES as CHINESE
 from models.partners.master_data_files import (  # noqa: F401 - KINDS, REQUIRED_HEADERS re-exported: facts of models
     KINDS,
     REQUIRED_HEADERS,
@@ -29,6 +30,7 @@ MAX_WEIGHT = Decimal("9999999.999")  # NUMERIC(10, 3)
 MAX_INT = 2**31 - 1  # INTEGER columns on PostgreSQL
 MAX_DAYS = 3650
 REQUIRED = {"required": "may not be blank"}
+PRINT_LANGUAGES = ("en", *CHINESE)  # a partner's documents: English, Traditional or Simplified Chinese
 RANGE = "must be from {min} to {max}"
 
 
@@ -112,6 +114,7 @@ class SupplierRowSchema(CsvRowSchema):
     name = name_field()
     email = email_field()
     lead_time_days = count_field(maximum=MAX_DAYS, load_default=None)
+    locale = fields.String(validate=validate.OneOf(PRINT_LANGUAGES))  # optional: its purchase orders' language
 
 
 class CustomerRowSchema(CsvRowSchema):
@@ -132,6 +135,7 @@ class CustomerRowSchema(CsvRowSchema):
     # Optional columns: a file without them (or a blank cell) leaves what the buyer has.
     currency = fields.String(validate=validate.OneOf(CURRENCIES))  # of its credit limits and opening balance
     group_credit_limit = money_field()  # distributors: the cap on all the customers it serves together
+    locale = fields.String(validate=validate.OneOf(PRINT_LANGUAGES))  # of its dispatch notes and invoices
 
     @validates_schema
     def _served_by_another(self, data: dict, **kwargs) -> None:

@@ -3,6 +3,9 @@ order share."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache, partial
 from io import BytesIO
 from xml.sax.saxutils import escape
@@ -24,11 +27,15 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from models.core.document_labels import translate_label
+
 COMPANY = "Relay OMS"
 FONT, BOLD = "Helvetica", "Helvetica-Bold"
 # The standard PDF fonts stop at Latin-1; a built-in CID font draws the rest (Chinese, Cyrillic, ...)
 # without shipping a font file.
 FALLBACK_FONT = "STSong-Light"
+# The CID font of each document language: Traditional characters need the CNS font, Simplified the GB one.
+CJK_FONTS = {"zh-Hant": "MSung-Light", "zh-Hans": "STSong-Light"}
 MARGIN = 15 * mm
 CONTENT_WIDTH = A4[0] - 2 * MARGIN
 GRID = colors.HexColor("#9a9a9a")
@@ -50,11 +57,41 @@ STYLES = {
 }
 
 
-@lru_cache(maxsize=1)
+_LANGUAGE: ContextVar[str] = ContextVar("document_language", default="")
+
+
+@contextmanager
+def document_language(language: str) -> Iterator[None]:
+    """Print the documents built inside the block in ``language`` (a Partner.locale; "" is English)."""
+    token = _LANGUAGE.set(language or "")
+    try:
+        yield
+    finally:
+        _LANGUAGE.reset(token)
+
+
+def label(text: str, **fields: object) -> str:
+    """A fixed word of a document in the language being printed, its ``{fields}`` filled in."""
+    translated = translate_label(text, _LANGUAGE.get())
+    return translated.format(**fields) if fields else translated
+
+
 def register_fallback_font() -> str:
-    """Register the CID fallback font once per process and return its name."""
-    pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
-    return FALLBACK_FONT
+    """Register the CID font for text beyond Latin-1 in the language being printed, and return its name."""
+    return _register_cid_font(CJK_FONTS.get(_LANGUAGE.get(), FALLBACK_FONT))
+
+
+@lru_cache(maxsize=None)
+def _register_cid_font(name: str) -> str:
+    pdfmetrics.registerFont(UnicodeCIDFont(name))
+    return name
+
+
+def cjk_cells(rows: list[list]) -> list[list]:
+    """Table rows with each plain-string cell beyond Latin-1 made a paragraph: a table's own font (Helvetica)
+    cannot draw it. The first row of ``header`` tables keeps its bold."""
+    return [[para(cell, "cell", bold=index == 0) if isinstance(cell, str) and _NOT_LATIN1.search(cell) else cell
+             for cell in row] for index, row in enumerate(rows)]
 
 
 def markup(text: object) -> str:
@@ -77,7 +114,7 @@ def grid_table(rows: list[list], widths: list[float], *, header: bool = True, ex
 
     ``long`` for tables of many pages: each page's split then measures only the rows that fit, not all the rest.
     """
-    table = (LongTable if long else Table)(rows, colWidths=widths, repeatRows=1 if header else 0)
+    table = (LongTable if long else Table)(cjk_cells(rows), colWidths=widths, repeatRows=1 if header else 0)
     commands = [("GRID", (0, 0), (-1, -1), 0.5, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), 9),
                 ("TOPPADDING", (0, 0), (-1, -1), 3), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]
@@ -90,8 +127,8 @@ def grid_table(rows: list[list], widths: list[float], *, header: bool = True, ex
 def signature_boxes(labels: tuple[str, ...]) -> Table:
     """Empty boxes to sign in, one per label, side by side."""
     width = CONTENT_WIDTH / len(labels)
-    rows = [[para(label, "heading") for label in labels], ["" for _ in labels],
-            [para("Name / date", "small") for _ in labels]]
+    rows = [[para(text, "heading") for text in labels], ["" for _ in labels],
+            [para(label("Name / date"), "small") for _ in labels]]
     table = Table(rows, colWidths=[width] * len(labels), rowHeights=[None, 16 * mm, None])
     table.setStyle(TableStyle([("BOX", (i, 0), (i, -1), 0.8, colors.black) for i in range(len(labels))]))
     return table
@@ -112,9 +149,12 @@ class CheckBox(Flowable):
 class NumberedCanvas(Canvas):
     """A canvas that holds its pages back to stamp "Page x of y" and a footer line on each."""
 
-    def __init__(self, *args, footer: str = "", **kwargs) -> None:
+    def __init__(self, *args, footer: str = "", page_label: str = "Page {number} of {total}",
+                 footer_font: str = FONT, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self._footer = footer
+        self._page_label = page_label
+        self._footer_font = footer_font
         self._pages: list[dict] = []
 
     def showPage(self) -> None:
@@ -125,19 +165,25 @@ class NumberedCanvas(Canvas):
         total = len(self._pages)
         for number, state in enumerate(self._pages, start=1):
             self.__dict__.update(state)
-            self.setFont(FONT, 8)
+            self.setFont(self._footer_font, 8)
             self.setFillColor(colors.HexColor("#444444"))
             self.drawString(MARGIN, 9 * mm, self._footer)
-            self.drawRightString(A4[0] - MARGIN, 9 * mm, f"Page {number} of {total}")
+            self.drawRightString(A4[0] - MARGIN, 9 * mm, self._page_label.format(number=number, total=total))
             super().showPage()
         super().save()
 
 
 def build_pdf(story: list, *, title: str, footer: str) -> bytes:
-    """Lay ``story`` out on A4 pages and return the PDF; ``footer`` is drawn in Latin-1 only."""
-    footer = footer.encode("latin-1", "replace").decode("latin-1")
+    """Lay ``story`` out on A4 pages and return the PDF; ``footer`` is drawn in Latin-1 only, unless the document
+    is printed in Chinese (then in its CID font)."""
+    footer_font = FONT
+    if _LANGUAGE.get() in CJK_FONTS:
+        footer_font = register_fallback_font()
+    else:
+        footer = footer.encode("latin-1", "replace").decode("latin-1")
     buffer = BytesIO()
     document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
                                  bottomMargin=MARGIN + 5 * mm, title=title, author=COMPANY, creator=COMPANY)
-    document.build(story, canvasmaker=partial(NumberedCanvas, footer=footer))
+    document.build(story, canvasmaker=partial(NumberedCanvas, footer=footer, footer_font=footer_font,
+                                              page_label=label("Page {number} of {total}")))
     return buffer.getvalue()

@@ -363,14 +363,14 @@ def _resolve(codes: Codes, data: dict, column: str, noun: str, kind: str | None 
 
 def _supplier_values(data: dict, codes: Codes) -> dict:
     return {"code": data["code"], "name": data["name"], "kind": "supplier", "email": data["email"],
-            "lead_time_days": data["lead_time_days"]}
+            "lead_time_days": data["lead_time_days"]} | ({"locale": data["locale"]} if "locale" in data else {})
 
 
 def _customer_values(data: dict, codes: Codes) -> dict:
     distributor = _resolve(codes, data, "distributor_code", "distributor with code", "distributor")
     fields = ("code", "name", "kind", "email", "region", "credit_limit", "payment_terms_days",
               "outstanding_balance", "blocked")
-    optional = {name: data[name] for name in ("currency", "group_credit_limit") if name in data}
+    optional = {name: data[name] for name in ("currency", "group_credit_limit", "locale") if name in data}
     return {name: data[name] for name in fields} | optional | {"distributor": distributor}
 
 

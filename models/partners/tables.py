@@ -39,6 +39,7 @@ class Partner(BaseModel):
     auto_replenish = peewee.BooleanField(default=False)  # suppliers: suggestions for their SKUs order themselves
     currency = peewee.CharField(max_length=3, default="USD")  # of its credit limit and statements
     customer_group = peewee.CharField(max_length=64, default="")  # picks the group's price list; "" = none
+    locale = peewee.CharField(max_length=16, default="")  # of the documents it receives; "" = English
     created_at = peewee.DateTimeField(default=utc_now)
     updated_at = peewee.DateTimeField(default=utc_now)
 
@@ -60,6 +61,7 @@ class User(BaseModel):
     # Part of every session's id: raising it (sign-out, new password, deactivation, lock-out) ends the user's
     # sessions everywhere, including a copied cookie.
     session_version = peewee.IntegerField(default=0)
+    locale = peewee.CharField(max_length=16, default="")  # the portal's language; "" = the browser's choice
 
     @property
     def is_ops(self) -> bool:

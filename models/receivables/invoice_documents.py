@@ -46,6 +46,7 @@ class InvoiceDocument:
     paid: Decimal
     tax: Decimal = ZERO
     prices_include_tax: bool = False
+    language: str = ""  # the customer's (Partner.locale): the invoice is printed in it
 
     @property
     def balance(self) -> Decimal:
@@ -79,4 +80,4 @@ def invoice_document(invoice_id: int) -> InvoiceDocument | None:
                            customer_name=customer.name, customer_email=customer.email,
                            order_id=invoice.order_id, order_ref=order_ref, bill_to=bill_to, lines=lines,
                            subtotal=subtotal, shipping=shipping, amount=invoice.amount, paid=invoice.paid,
-                           tax=tax, prices_include_tax=included)
+                           tax=tax, prices_include_tax=included, language=customer.locale)

@@ -86,6 +86,7 @@ class DispatchNote:
     parcels: int
     printed_at: datetime  # UTC, naive like every stored timestamp
     order_value: OrderValue | None = None  # the whole order's totals and tax, as its invoice will show them
+    language: str = ""  # the customer's (Partner.locale): the note is printed in it
 
     @property
     def shipment_ref(self) -> str:
@@ -163,7 +164,8 @@ def dispatch_note_data(shipment_id: int) -> DispatchNote | None:
         lines=lines, total_weight_kg=sum((line.line_weight_kg for line in lines), NO_WEIGHT),
         parcels=1, printed_at=utc_now(),
         order_value=OrderValue(order.currency, order.subtotal, order.shipping_total, order.tax_total, order.total,
-                               order.prices_include_tax))
+                               order.prices_include_tax),
+        language=Partner.select(Partner.locale).where(Partner.id == order.customer_id).scalar() or "")
 
 
 def pick_list_data(warehouse_code: str, shipment_ids: list[int] | None = None) -> PickList:

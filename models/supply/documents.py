@@ -17,7 +17,16 @@ from reportlab.platypus import Spacer, Table, TableStyle
 from models.core.base import utc_now
 from models.core.csv_export import write_csv
 from models.core.errors import NotFound
-from models.core.pdf import BOLD, COMPANY, CONTENT_WIDTH, build_pdf, grid_table, para
+from models.core.pdf import (
+    BOLD,
+    COMPANY,
+    CONTENT_WIDTH,
+    build_pdf,
+    document_language,
+    grid_table,
+    label,
+    para,
+)
 from models.inventory.tables import Product, Warehouse
 from models.orders.tables import Order
 from models.partners.tables import Partner
@@ -74,6 +83,7 @@ class PurchaseOrderDocument:
     deliver_to: DeliverTo
     lines: tuple[DocumentLine, ...]
     printed_at: datetime
+    language: str = ""  # the supplier's (Partner.locale): the PDF is printed in it
 
     @property
     def total(self) -> Decimal:
@@ -97,7 +107,7 @@ def purchase_order_document(purchase_id: int) -> PurchaseOrderDocument:
         supplier_code=supplier.code, supplier_name=supplier.name, currency=purchase.currency,
         expected_at=purchase.expected_at, created_at=purchase.created_at, sent_at=purchase.sent_at,
         confirm_by=purchase.confirm_by, note=purchase.note, deliver_to=deliver_to(purchase), lines=lines,
-        printed_at=utc_now())
+        printed_at=utc_now(), language=supplier.locale)
 
 
 def deliver_to(purchase: PurchaseOrder) -> DeliverTo:
@@ -132,20 +142,28 @@ def purchase_order_csv(purchase_id: int) -> str:
 
 
 def purchase_order_pdf(purchase_id: int) -> bytes:
-    """The purchase order as an A4 PDF to send or print."""
+    """The purchase order as an A4 PDF to send or print, in the supplier's language."""
     document = purchase_order_document(purchase_id)
+    with document_language(document.language):
+        return _render(document)
+
+
+def _render(document: PurchaseOrderDocument) -> bytes:
     story = [_header(document), Spacer(1, 5 * mm), _references(document), Spacer(1, 5 * mm),
              _parties(document), Spacer(1, 6 * mm), _lines(document)]
     if document.note:
-        story += [Spacer(1, 5 * mm), para("NOTE", "heading"), para(document.note)]
-    footer = f"{COMPANY} - purchase order {document.number} rev. {document.revision}"
-    return build_pdf(story, title=f"Purchase order {document.number}", footer=footer)
+        story += [Spacer(1, 5 * mm), para(label("NOTE"), "heading"), para(document.note)]
+    footer = label("{company} - purchase order {number} rev. {revision}", company=COMPANY, number=document.number,
+                   revision=document.revision)
+    return build_pdf(story, title=label("Purchase order {number}", number=document.number), footer=footer)
 
 
 def _header(document: PurchaseOrderDocument) -> Table:
-    title = "Purchase order (drop-ship)" if document.kind == "drop_ship" else "Purchase order"
+    title = label("Purchase order (drop-ship)") if document.kind == "drop_ship" else label("Purchase order")
     rows = [[[para(COMPANY, "company"), para(title, "title")],
-             [para(document.number, "big"), para(f"Revision {document.revision} - {document.status}", "small")]]]
+             [para(document.number, "big"),
+              para(label("Revision {revision} - {status}", revision=document.revision, status=document.status),
+                   "small")]]]
     table = Table(rows, colWidths=[CONTENT_WIDTH * 0.55, CONTENT_WIDTH * 0.45])
     table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT"),
                                ("LINEBELOW", (0, -1), (-1, -1), 1.2, colors.black),
@@ -155,10 +173,12 @@ def _header(document: PurchaseOrderDocument) -> Table:
 
 def _references(document: PurchaseOrderDocument) -> Table:
     rows = [
-        ["Ordered", para(_day(document.created_at) or ""), "Deliver by", para(_day(document.expected_at) or "-",
-                                                                            bold=True)],
-        ["Sent", para(_day(document.sent_at) or "not yet"), "Answer by", para(_day(document.confirm_by) or "-")],
-        ["Currency", para(document.currency), "Printed", para(f"{document.printed_at:%Y-%m-%d %H:%M} UTC")],
+        [label("Ordered"), para(_day(document.created_at) or ""), label("Deliver by"),
+         para(_day(document.expected_at) or "-", bold=True)],
+        [label("Sent"), para(_day(document.sent_at) or label("not yet")), label("Answer by"),
+         para(_day(document.confirm_by) or "-")],
+        [label("Currency"), para(document.currency), label("Printed"),
+         para(f"{document.printed_at:%Y-%m-%d %H:%M} UTC")],
     ]
     half = CONTENT_WIDTH / 2
     return grid_table(rows, [24 * mm, half - 24 * mm, 24 * mm, half - 24 * mm], header=False,
@@ -166,10 +186,11 @@ def _references(document: PurchaseOrderDocument) -> Table:
 
 
 def _parties(document: PurchaseOrderDocument) -> Table:
-    supplier = [para("SUPPLIER", "heading"), para(document.supplier_name, "strong"),
+    supplier = [para(label("SUPPLIER"), "heading"), para(document.supplier_name, "strong"),
                 para(document.supplier_code, "small")]
     place = document.deliver_to
-    recipient = [para("DELIVER TO", "heading"), para(place.name, "strong"), *[para(line) for line in place.address],
+    recipient = [para(label("DELIVER TO"), "heading"), para(place.name, "strong"),
+                 *[para(line) for line in place.address],
                  para(place.reference, "small")]
     half = CONTENT_WIDTH / 2
     table = Table([[supplier, recipient]], colWidths=[half - 3 * mm, half + 3 * mm])
@@ -180,12 +201,13 @@ def _parties(document: PurchaseOrderDocument) -> Table:
 
 
 def _lines(document: PurchaseOrderDocument) -> Table:
-    rows: list[list] = [["SKU", "Product", "Qty", "Unit price", "Line total", "Conf.", "Promised"]]
+    rows: list[list] = [[label("SKU"), label("Product"), label("Qty"), label("Unit price"), label("Line total"),
+                         label("Conf."), label("Promised")]]
     for line in document.lines:
         confirmed = "" if line.confirmed_quantity is None else str(line.confirmed_quantity)
         rows.append([para(line.sku, "cell"), para(line.name, "cell"), str(line.quantity), f"{line.unit_price:.2f}",
                      f"{line.total:.2f}", confirmed, _day(line.promised_date) or ""])
-    rows.append(["", "Total", str(sum(line.quantity for line in document.lines)), "",
+    rows.append(["", label("Total"), str(sum(line.quantity for line in document.lines)), "",
                  f"{document.total:.2f} {document.currency}", "", ""])
     return grid_table(rows, LINE_WIDTHS, long=len(rows) > 40, extra=(
         ("ALIGN", (2, 0), (5, -1), "RIGHT"), ("FONTNAME", (0, -1), (-1, -1), BOLD),

@@ -15,7 +15,10 @@ from models.core.pdf import (
     CheckBox,
     NumberedCanvas,
     build_pdf,
+    cjk_cells,
+    document_language,
     grid_table,
+    label,
     markup,
     para,
     register_fallback_font,
@@ -23,5 +26,6 @@ from models.core.pdf import (
 )
 
 __all__ = ["BOLD", "COMPANY", "CONTENT_WIDTH", "FALLBACK_FONT", "FONT", "GRID", "MARGIN", "SHADE", "STYLES",
-           "CheckBox", "NumberedCanvas", "build_pdf", "grid_table", "markup", "para", "register_fallback_font",
+           "CheckBox", "NumberedCanvas", "build_pdf", "cjk_cells", "document_language", "grid_table", "label", "markup",
+           "para", "register_fallback_font",
            "signature_boxes"]

@@ -15,7 +15,10 @@ from portal.documents import (
     COMPANY,
     CONTENT_WIDTH,
     build_pdf,
+    cjk_cells,
+    document_language,
     grid_table,
+    label,
     para,
     signature_boxes,
 )
@@ -27,15 +30,20 @@ LINE_WIDTHS = [10 * mm, 38 * mm, 66 * mm, 18 * mm, 22 * mm, 26 * mm]
 
 
 def render_dispatch_note(note: DispatchNote) -> bytes:
-    """The dispatch note of one shipment as an A4 PDF."""
+    """The dispatch note of one shipment as an A4 PDF, in its customer's language."""
+    with document_language(note.language):
+        return _render(note)
+
+
+def _render(note: DispatchNote) -> bytes:
     story = [
         _header(note), Spacer(1, 5 * mm), _references(note), Spacer(1, 5 * mm),
         _addresses(note.ship_from, note.ship_to), Spacer(1, 6 * mm), _lines(note), Spacer(1, 4 * mm),
         *_order_value(note), Spacer(1, 8 * mm),
-        signature_boxes(("Packed by", "Checked by", "Received by carrier")),
+        signature_boxes((label("Packed by"), label("Checked by"), label("Received by carrier"))),
     ]
-    footer = f"{COMPANY} - dispatch note {note.shipment_ref}"
-    return build_pdf(story, title=f"Dispatch note {note.shipment_ref}", footer=footer)
+    footer = label("{company} - dispatch note {ref}", company=COMPANY, ref=note.shipment_ref)
+    return build_pdf(story, title=label("Dispatch note {ref}", ref=note.shipment_ref), footer=footer)
 
 
 def barcode_value(note: DispatchNote) -> str:
@@ -45,14 +53,14 @@ def barcode_value(note: DispatchNote) -> str:
 
 
 def _header(note: DispatchNote) -> Table:
-    left = [para(COMPANY, "company"), para("Dispatch note", "title")]
+    left = [para(COMPANY, "company"), para(label("Dispatch note"), "title")]
     value = barcode_value(note)
     if not note.waybill_number:
-        caption = f"Shipment {note.shipment_ref} - waybill pending"
+        caption = label("Shipment {ref} - waybill pending", ref=note.shipment_ref)
     elif value == note.waybill_number:
-        caption = f"Waybill {note.waybill_number}"
+        caption = label("Waybill {number}", number=note.waybill_number)
     else:  # a number Code 128 cannot carry: say what the bars hold
-        caption = f"Waybill {note.waybill_number} (barcode: shipment {note.shipment_ref})"
+        caption = label("Waybill {number} (barcode: shipment {ref})", number=note.waybill_number, ref=note.shipment_ref)
     code = _barcode(value, BARCODE_WIDTH)
     rows = [[left, [code, para(caption, "caption")] if code else para(caption, "caption")]]
     if code is None:  # too long for the corner: a row of its own, across the page
@@ -88,12 +96,12 @@ def _code128_safe(value: str) -> bool:
 
 
 def _references(note: DispatchNote) -> Table:
-    waybill = note.waybill_number or "pending"
+    waybill = note.waybill_number or label("pending")
     rows = [
-        ["Order", para(f"{note.order_ref}  (#{note.order_id})", bold=True),
-         "Shipment", para(f"{note.shipment_ref}  (wave {note.wave})", bold=True)],
-        ["Carrier", para(f"{note.carrier} / {note.service_level}"), "Waybill", para(waybill, bold=True)],
-        ["Printed", para(f"{note.printed_at:%Y-%m-%d %H:%M} UTC"), "Parcels", para(str(note.parcels))],
+        [label("Order"), para(f"{note.order_ref}  (#{note.order_id})", bold=True),
+         label("Shipment"), para(f"{note.shipment_ref}  {label('(wave {wave})', wave=note.wave)}", bold=True)],
+        [label("Carrier"), para(f"{note.carrier} / {note.service_level}"), label("Waybill"), para(waybill, bold=True)],
+        [label("Printed"), para(f"{note.printed_at:%Y-%m-%d %H:%M} UTC"), label("Parcels"), para(str(note.parcels))],
     ]
     width = CONTENT_WIDTH / 2
     return grid_table(rows, [22 * mm, width - 22 * mm, 22 * mm, width - 22 * mm], header=False,
@@ -102,14 +110,14 @@ def _references(note: DispatchNote) -> Table:
 
 
 def _addresses(ship_from: ShipFrom, ship_to: ShipTo) -> Table:
-    sender = [para("SHIP FROM", "heading"), para(ship_from.name, "strong"), para(ship_from.address),
-              para(f"Supplier {ship_from.code} (drop-ship)" if ship_from.kind == "supplier"
-                   else f"Warehouse {ship_from.code}", "small")]
+    sender = [para(label("SHIP FROM"), "heading"), para(ship_from.name, "strong"), para(ship_from.address),
+              para(label("Supplier {code} (drop-ship)", code=ship_from.code) if ship_from.kind == "supplier"
+                   else label("Warehouse {code}", code=ship_from.code), "small")]
     place = " ".join(part for part in (ship_to.postcode, ship_to.city) if part)
-    recipient = [para("SHIP TO", "heading"), para(ship_to.name, "strong"), para(ship_to.address),
+    recipient = [para(label("SHIP TO"), "heading"), para(ship_to.name, "strong"), para(ship_to.address),
                  para(place), para(", ".join(part for part in (ship_to.region, ship_to.country) if part))]
     if ship_to.phone:
-        recipient.append(para(f"Tel. {ship_to.phone}", "small"))
+        recipient.append(para(label("Tel. {phone}", phone=ship_to.phone), "small"))
     half = CONTENT_WIDTH / 2
     table = Table([[sender, recipient]], colWidths=[half - 3 * mm, half + 3 * mm])
     table.setStyle(TableStyle([("BOX", (0, 0), (0, 0), 0.8, colors.black), ("BOX", (1, 0), (1, 0), 1.6, colors.black),
@@ -119,13 +127,14 @@ def _addresses(ship_from: ShipFrom, ship_to: ShipTo) -> Table:
 
 
 def _lines(note: DispatchNote) -> Table:
-    rows: list[list] = [["#", "SKU", "Product", "Qty", "Unit kg", "Line kg"]]
+    rows: list[list] = [["#", label("SKU"), label("Product"), label("Qty"), label("Unit kg"), label("Line kg")]]
     for line in note.lines:
-        rows.append([str(line.line_no), para(line.sku, "cell"), para(line.product_name or "(not in catalogue)", "cell"),
+        rows.append([str(line.line_no), para(line.sku, "cell"),
+                     para(line.product_name or label("(not in catalogue)"), "cell"),
                      str(line.quantity), _kg(line.unit_weight_kg), _kg(line.line_weight_kg)])
     if not note.lines:
-        rows.append(["", "", para("No lines on this shipment.", "cell"), "", "", ""])
-    rows.append(["", "", "Total", str(note.total_quantity), "", f"{_kg(note.total_weight_kg)} kg"])
+        rows.append(["", "", para(label("No lines on this shipment."), "cell"), "", "", ""])
+    rows.append(["", "", label("Total"), str(note.total_quantity), "", f"{_kg(note.total_weight_kg)} kg"])
     return grid_table(rows, LINE_WIDTHS, extra=(
         ("ALIGN", (3, 0), (-1, -1), "RIGHT"), ("FONTNAME", (0, -1), (-1, -1), BOLD),
         ("LINEABOVE", (0, -1), (-1, -1), 1.2, colors.black), ("ALIGN", (2, -1), (2, -1), "RIGHT")))
@@ -136,12 +145,12 @@ def _order_value(note: DispatchNote) -> list:
     value = note.order_value
     if value is None:
         return []
-    tax = "Tax (incl.)" if value.prices_include_tax else "Tax"
-    rows = [["Order subtotal", f"{value.subtotal:,.2f} {value.currency}"],
-            ["Shipping", f"{value.shipping:,.2f} {value.currency}"],
+    tax = label("Tax (incl.)") if value.prices_include_tax else label("Tax")
+    rows = [[label("Order subtotal"), f"{value.subtotal:,.2f} {value.currency}"],
+            [label("Shipping"), f"{value.shipping:,.2f} {value.currency}"],
             [tax, f"{value.tax:,.2f} {value.currency}"],
-            ["Order total", f"{value.total:,.2f} {value.currency}"]]
-    table = Table(rows, colWidths=[40 * mm, 44 * mm], hAlign="RIGHT")
+            [label("Order total"), f"{value.total:,.2f} {value.currency}"]]
+    table = Table(cjk_cells(rows), colWidths=[40 * mm, 44 * mm], hAlign="RIGHT")
     table.setStyle(TableStyle([("ALIGN", (1, 0), (1, -1), "RIGHT"), ("FONTNAME", (0, -1), (-1, -1), BOLD),
                                ("LINEABOVE", (0, -1), (-1, -1), 0.8, colors.black)]))
     return [table]

@@ -349,3 +349,16 @@ def test_a_file_at_every_limit_is_imported(db, tmp_path):
     settings = limited(tmp_path, bytes=len(longer), rows=2, cell_chars=100)
     assert [(error.row, error.field) for error in timed_run("warehouses", longer, settings).errors] == \
         [(2, "address")]
+
+
+def test_an_optional_locale_column_sets_the_language_of_partners_documents(any_db):
+    assert counts(run("suppliers", "code,name,email,lead_time_days,locale\nSUP-A,Supplier A,,7,zh-Hans\n")) \
+        == (1, 0, 0, 0)
+    assert Partner.get(Partner.code == "SUP-A").locale == "zh-Hans"
+    text = CUSTOMERS_HEADER.replace("blocked\n", "blocked,locale\n") + "C1,Customer One,customer,,,east,,30,0,no,{}\n"
+    assert counts(run("customers", text.format("zh-Hant"))) == (1, 0, 0, 0)
+    assert Partner.get(Partner.code == "C1").locale == "zh-Hant"
+    assert counts(run("customers", text.format(""))) == (0, 0, 1, 0)  # blank: kept
+    report = run("customers", text.format("fr"))
+    assert [error.field for error in report.errors] == ["locale"]
+    assert Partner.get(Partner.code == "C1").locale == "zh-Hant"
