@@ -10,19 +10,24 @@ $(BIN)/.installed: setup.cfg pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test]'
 	touch $@
 
-.PHONY: install run test test-quick constraints
-install: $(BIN)/.installed
+# The message catalogues, compiled whenever a .po changed (the .mo files are build output, not committed).
+CATALOGUES := $(wildcard portal/translations/*/LC_MESSAGES/messages.po)
+$(CATALOGUES:.po=.mo): %.mo: %.po $(BIN)/.installed
+	$(BIN)/pybabel compile -i $< -o $@
 
-run: $(BIN)/.installed
+.PHONY: install run test test-quick constraints
+install: $(BIN)/.installed $(CATALOGUES:.po=.mo)
+
+run: install
 	$(BIN)/oms up --demo
 
 # The suite on xdist workers, then the fault suite alone: it stops and restarts RabbitMQ and PostgreSQL.
-test: $(BIN)/.installed
+test: install
 	$(BIN)/pytest -m "not faults"
 	$(BIN)/pytest -m faults -n 0
 
 # Everything but the multi-process end-to-end runs and the fault suite: for the edit-test loop.
-test-quick: $(BIN)/.installed
+test-quick: install
 	$(BIN)/pytest -m "not slow and not faults"
 
 # Re-pin constraints.txt to what is installed now (run the full suite first).

@@ -8,7 +8,12 @@ from flask_wtf.csrf import CSRFProtect
 from models.core.config import Settings, load_settings
 from models.core.db import bind_database, database
 from portal.error_pages import register_error_pages
+from portal.i18n import init_i18n
+from portal.metrics import ENDPOINT as METRICS_ENDPOINT
+from portal.metrics import bp as metrics_bp
+from portal.metrics import count_requests
 from portal.outage import answer_database_outages
+from portal.request_ids import add_request_ids
 from portal.security_headers import add_security_headers, trust_proxies
 from portal.unstorable_text import refuse_unstorable_text
 
@@ -45,16 +50,20 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
     if test_config:
         app.config.update(test_config)
     bind_database(settings.database_url)
+    add_request_ids(app)  # first, so every later hook's log lines carry the id
+    count_requests(app)
     _open_database_per_request(app)
     answer_database_outages(app)
     register_error_pages(app)
     refuse_unstorable_text(app)
     login_manager.init_app(app)
     csrf.init_app(app)
+    init_i18n(app)
     add_security_headers(app, https=settings.portal_url.startswith("https://"))
     trust_proxies(app, settings.trusted_proxies)
 
     from portal import (
+        account,
         allocation_settings,
         api,
         api_channels,
@@ -70,6 +79,7 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
         api_returns,
         api_scorecard,
         api_stock,
+        api_webhooks,
         auth,
         batches,
         charts,
@@ -106,6 +116,7 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
         tokens,
         tracking_page,
         users,
+        webhooks,
     )
 
     for blueprint in (auth.bp, ops.bp, holds.bp, allocation_settings.bp, inventory.bp, batches.bp, intake_queue.bp,
@@ -117,12 +128,15 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
                       exchange_rates.bp,
                       prices.bp, my_prices.bp,
                       tax_rates.bp,
+                      account.bp,
                       stuck_work.bp, list_exports.bp,
                       reports_inventory.bp,
                       reports_returns.bp,
                       reports.bp, reports_sales.bp, reports_customers.bp, reports_cycle_times.bp,
-                      queues.bp):
+                      queues.bp,
+                      webhooks.bp):
         app.register_blueprint(blueprint)
+    app.register_blueprint(metrics_bp)  # /metrics: GET only, for scrapers, no login
     for blueprint in (api.bp, api_intake.bp, api_channels.bp, api_payments.bp, api_returns.bp, api_stock.bp,
                       api_events.bp, api_scorecard.bp, shipment_documents.api_bp, api_dropship.bp,
                       api_purchasing.bp, api_replenishment.bp, api_forecasts.bp,
@@ -133,9 +147,13 @@ def create_app(settings: Settings | None = None, *, test_config: dict | None = N
                       reports_returns.api_bp,
                       reports_sales.api_bp, reports_customers.api_bp, reports_cycle_times.api_bp,
                       api_queues.bp,
-                      api_order_changes.bp):
+                      api_order_changes.bp,
+                      api_webhooks.bp):
         app.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens and signed webhooks, not cookies
+    from portal.openapi.views import bp as openapi_bp
+
+    app.register_blueprint(openapi_bp)  # /api/v1/openapi.json and /api/v1/docs: GET only, public
     return app
 
 
@@ -143,7 +161,7 @@ def _open_database_per_request(app: Flask) -> None:
     from portal.health import PROBE_ENDPOINTS
 
     # Probes answer whether or not the database does; static files (the outage page's stylesheet) need none.
-    without_database = ("static", *PROBE_ENDPOINTS)
+    without_database = ("static", METRICS_ENDPOINT, *PROBE_ENDPOINTS)
 
     @app.before_request
     def _connect() -> None:

@@ -1,7 +1,6 @@
 """The `oms` command: run the system (all-in-one or one role per process) and administer it."""
 from __future__ import annotations
 
-import logging
 import os
 import sys
 
@@ -12,9 +11,15 @@ from portal.cli_support import cli_context
 
 @click.group(help="Relay OMS: order management for manufacturers and wholesalers.")
 def main() -> None:
-    logging.basicConfig(level=os.environ.get("OMS_LOG_LEVEL", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("pika").setLevel(logging.WARNING)
+    from models.core.config import log_format
+    from models.core.errors import ConfigError
+    from models.core.logs import configure_logging
+
+    try:
+        chosen = log_format()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    configure_logging(level=os.environ.get("OMS_LOG_LEVEL", "INFO"), log_format=chosen)
 
 
 @main.group()

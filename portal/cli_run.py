@@ -23,6 +23,7 @@ def up(host: str, port: int, demo: bool) -> None:
     os.environ.setdefault("OMS_PORTAL_URL", f"http://{_reachable_host(host)}:{port}")
     # The sandbox walks a parcel to delivered in half a minute: poll carriers without webhooks to match.
     os.environ.setdefault("OMS_TRACKING_POLL_SECONDS", "10")
+    _clear_stale_metrics()
     with cli_context() as settings:
         from models.core.migrate import upgrade_database
 
@@ -63,13 +64,15 @@ def up(host: str, port: int, demo: bool) -> None:
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
-def portal(host: str, port: int, threads: int) -> None:
+@click.option("--threads", type=click.IntRange(min=1), help="waitress threads (OMS_PORTAL_THREADS, default 8)")
+def portal(host: str, port: int, threads: int | None) -> None:
     """Serve the portal and API (waitress). Run as many as you like behind a load balancer."""
+    _clear_stale_metrics()
     with cli_context() as settings:
         pass
+    threads = threads or settings.portal_threads
     server = _portal_server(settings, host, port, threads=threads)
-    click.echo(f"portal on http://{host}:{port}")
+    click.echo(f"portal on http://{host}:{port} ({threads} threads)")
     stop_on_signals()
     try:
         server.run()
@@ -84,6 +87,7 @@ def portal(host: str, port: int, threads: int) -> None:
 def worker(processes: int | None, threads: int | None, queues: tuple[str, ...]) -> None:
     """Run Dramatiq worker processes on the configured broker, each restarted alone if it dies (start more on
     more machines to scale)."""
+    _clear_stale_metrics()
     with cli_context() as settings:
         pass
     if not settings.uses_rabbitmq:
@@ -97,6 +101,7 @@ def worker(processes: int | None, threads: int | None, queues: tuple[str, ...]) 
 @click.command()
 def relay() -> None:
     """Publish the outbox to the broker and re-drive stuck orders (run one or more per deployment)."""
+    _clear_stale_metrics()
     with cli_context() as settings:
         pass
     if not settings.uses_rabbitmq:
@@ -168,6 +173,13 @@ def _start_mail_intake(settings):
         logger.warning("mail intake not started on %s:%s: %s", settings.mail_intake_host,
                        settings.mail_intake_port, exc)
         return None
+
+
+def _clear_stale_metrics() -> None:
+    """Drop the metric files of this host's ended processes (see models/core/metrics.py) as a process starts."""
+    from models.core.metrics import clear_stale_files
+
+    clear_stale_files()
 
 
 def _start_relay(broker, settings, stop: threading.Event) -> threading.Thread:

@@ -33,6 +33,7 @@ class Settings:
     sweep_interval_seconds: float
     worker_processes: int
     worker_threads: int
+    portal_threads: int  # waitress threads of one `oms portal` process
     import_max_bytes: int
     import_max_rows: int
     import_max_cell_chars: int  # one cell of an order file; Excel's own limit by default
@@ -61,6 +62,13 @@ class Settings:
     stage_max_batch: int = 500  # order ids per pipeline message at most (the relay merges nudges up to it)
     broker_management_url: str = ""  # RabbitMQ management API (http://user:pass@host:15672); "" without RabbitMQ
     base_currency: str = "USD"  # exchange rates are against it; reports are in it
+    metrics_token: str = ""  # bearer token /metrics then requires; "" leaves it open, as scrapers expect
+    log_format: str = "text"  # text, or json: one object per line with request, message and order ids
+    webhook_timeout_seconds: float = 10.0  # read timeout of one webhook post
+    # A webhook subscription failing this long without a success, with at least this many failed attempts, is
+    # disabled and its owner mailed.
+    webhook_disable_after_hours: float = 120.0
+    webhook_disable_after_failures: int = 10
 
     @property
     def uses_sqlite(self) -> bool:
@@ -93,6 +101,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         sweep_interval_seconds=_number(env, "OMS_SWEEP_INTERVAL_SECONDS", 30.0, float, minimum=0.1),
         worker_processes=_number(env, "OMS_WORKER_PROCESSES", 2, int, minimum=1),
         worker_threads=_number(env, "OMS_WORKER_THREADS", 4, int, minimum=1),
+        portal_threads=_number(env, "OMS_PORTAL_THREADS", 8, int, minimum=1),
         import_max_bytes=_number(env, "OMS_IMPORT_MAX_BYTES", 50 * 1024 * 1024, int, minimum=1),
         import_max_rows=_number(env, "OMS_IMPORT_MAX_ROWS", 1_000_000, int, minimum=1),
         import_max_cell_chars=_number(env, "OMS_IMPORT_MAX_CELL_CHARS", 32_767, int, minimum=100),
@@ -122,6 +131,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         stage_max_batch=_number(env, "OMS_STAGE_MAX_BATCH", 500, int, minimum=1),
         broker_management_url=_management_url(env, _broker_url(env)),
         base_currency=_currency(env, "OMS_BASE_CURRENCY", "USD"),
+        metrics_token=_token(env, "OMS_METRICS_TOKEN"),
+        log_format=log_format(env),
+        webhook_timeout_seconds=_number(env, "OMS_WEBHOOK_TIMEOUT_SECONDS", 10.0, float, minimum=0.1),
+        webhook_disable_after_hours=_number(env, "OMS_WEBHOOK_DISABLE_AFTER_HOURS", 120.0, float, minimum=0),
+        webhook_disable_after_failures=_number(env, "OMS_WEBHOOK_DISABLE_AFTER_FAILURES", 10, int, minimum=1),
     )
 
 
@@ -163,6 +177,28 @@ def _management_url(env: Mapping[str, str], broker_url: str) -> str:
     credentials = f"{amqp.username or 'guest'}:{amqp.password or 'guest'}@"
     scheme, port = ("https", 15671) if amqp.scheme == "amqps" else ("http", 15672)
     return f"{scheme}://{credentials}{amqp.hostname or 'localhost'}:{port}"
+
+
+LOG_FORMATS = ("text", "json")
+
+
+def metrics_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """OMS_METRICS_DIR, by default `metrics` in the data folder: read by each process before it loads
+    prometheus_client, so it stands alone like base_currency."""
+    env = os.environ if environ is None else environ
+    configured = env.get("OMS_METRICS_DIR")
+    if configured:
+        return Path(configured).resolve()
+    return (Path(env.get("OMS_DATA_DIR") or "./oms-data") / "metrics").resolve()
+
+
+def log_format(environ: Mapping[str, str] | None = None) -> str:
+    """OMS_LOG_FORMAT: text (the default) or json; needed before the settings are loaded, to log their errors."""
+    env = os.environ if environ is None else environ
+    chosen = (env.get("OMS_LOG_FORMAT") or "text").strip().lower()
+    if chosen not in LOG_FORMATS:
+        raise ConfigError(f"OMS_LOG_FORMAT={env.get('OMS_LOG_FORMAT')!r}: expected text or json")
+    return chosen
 
 
 def base_currency(environ: Mapping[str, str] | None = None) -> str:

@@ -43,6 +43,8 @@ from models.supply.tables import (
     SupplyAlert,
 )
 from models.tables import ALL_TABLES
+from models.webhooks.subscriptions import create_subscription
+from models.webhooks.tables import WebhookDelivery, WebhookEvent
 from schemas.order_rows import import_row_schema
 from tests.factories import allow_repeat_orders, book_waybills, make_world
 from tests.models.intake.test_mail import build_mail
@@ -127,9 +129,22 @@ def build_world(app) -> World:
     b_ids = _distributor_b(app, client, tenants["dist_b"], dist_b, cust_b)
     b_ids.update(_supplier_b(tenants["sup_b"], sup_b, sprocket))
     tenants["sup_a"].values |= {"SUP1", "Supplier One"}
+    b_ids.update(_webhook_b(tenants["dist_b"]))
     # The events feed holds back events younger than a few seconds: age them so the feed shows them.
     ShipmentEvent.update(created_at=utc_now() - timedelta(minutes=5)).execute()
     return World(tenants, b_ids)
+
+
+def _webhook_b(tenant: Tenant) -> dict[str, list]:
+    """B's webhook subscription with one delivery in its log."""
+    subscription, _ = create_subscription(User.get(User.email == tenant.email), "https://bravo-hooks.example.net/zq",
+                                          ["order.status_changed"], description="Bravo hooks Zq")
+    event = WebhookEvent.create(source="status_change", source_id=10**9, event_type="order.status_changed",
+                                occurred_at=utc_now(), payload='{"order_ref": "BRAVO-HOOK-ZQ"}')
+    delivery = WebhookDelivery.create(subscription=subscription, event=event, message_id="msg_bravozq",
+                                      status="failed", attempts=8, last_status_code=503)
+    tenant.values |= {"https://bravo-hooks.example.net/zq", "Bravo hooks Zq", "msg_bravozq"}
+    return {"subscription_id": [subscription.id], "delivery_id": [delivery.id]}
 
 
 def _distributor_a(client, tenant: Tenant) -> None:

@@ -44,6 +44,9 @@ PUBLIC = {  # no sign-in by design: checked for B's values only
     "tracking_page.track": "public lookup by order number plus postcode or email",
     "tracking_page.request_return_page": "public return request, the order looked up again by number and postcode",
     "charts.stylesheet": "the charts' CSS, the same for everyone",
+    "openapi.openapi_json": "the API's OpenAPI description, the same for everyone",
+    "openapi.docs": "the API's documentation page, rendered from that description",
+    "metrics.metrics": "Prometheus scrape: counts only, open unless OMS_METRICS_TOKEN is set",
 }
 SIGNED = {  # no sign-in but an HMAC signature: without one, nobody gets a 2xx
     "api.carrier_events": "X-Carrier-Signature",
@@ -51,8 +54,13 @@ SIGNED = {  # no sign-in but an HMAC signature: without one, nobody gets a 2xx
 }
 ANY_USER = ("supplier", "distributor")
 DESK = ("distributor",)
+WEBHOOK_ROUTES = ("webhooks.subscriptions_page", "webhooks.create", "webhooks.detail", "webhooks.enable",
+                  "webhooks.disable", "webhooks.delete", "webhooks.send_again", "api_webhooks.create",
+                  "api_webhooks.list_subscriptions", "api_webhooks.get", "api_webhooks.change", "api_webhooks.delete",
+                  "api_webhooks.enable", "api_webhooks.delivery_log", "api_webhooks.send_again")
 PARTNER_ROUTES = {  # endpoint -> partner roles it serves (scoped to their own data); every other route is ops-only
     "auth.home": ANY_USER, "tokens.my_tokens": ANY_USER, "tokens.create": ANY_USER, "tokens.revoke_mine": ANY_USER,
+    "account.language_page": ANY_USER, "account.save_language": ANY_USER,
     "ops.orders": DESK, "ops.order_detail": DESK, "ops.cancel": DESK, "ops.new_order": DESK,
     "batches.imports": DESK, "batches.batch_detail": DESK, "batches.batch_errors_csv": DESK, "batches.mapping": DESK,
     "returns.my_returns": DESK, "returns.my_return": DESK, "shipments.my_shipments": DESK, "shipments.detail": DESK,
@@ -78,6 +86,7 @@ PARTNER_ROUTES = {  # endpoint -> partner roles it serves (scoped to their own d
     "reports_customers.my_customers": DESK, "api_reports_customers.api_customers": DESK,
     **dict.fromkeys(("reports_inventory.my_inventory", "reports_returns.my_returns",
                      "api_reports_inventory.api_inventory", "api_reports_returns.api_returns"), ("supplier",)),
+    **dict.fromkeys(WEBHOOK_ROUTES, ANY_USER),
 }
 # Writes a partner may make to its own rows even with an empty body (B's rows are fingerprinted apart).
 OWN_WRITES = {("distributor", "batches.mapping"): {"column_mapping"}}
@@ -110,6 +119,7 @@ DOCUMENTED_ROLES = {
     "api_replenishment.order_replenishment": DESK_OPS, "api_dropship.post_events": DESK_OPS, "replenishment.save_settings": ADMIN,
     "replenishment.switch_supplier": ADMIN, "replenishment.switch_sku": ADMIN,
     "stuck_work.redrive_selected": DESK_OPS,
+    **dict.fromkeys(WEBHOOK_ROUTES, ADMIN),  # ops subscriptions; partners hold their own
     **dict.fromkeys(("queues.decide", "api_queues.retry_one", "api_queues.discard_one", "api_queues.retry_many",
                      "api_queues.discard_many"), DESK_OPS),
 }
@@ -123,6 +133,7 @@ ARGUMENTS = {
     "external_ref": "external_ref", "customer_code": "customer_code", "warehouse_code": "warehouse_code",
     "warehouse": "warehouse_code", "supplier_code": "supplier_code", "asn_id": "asn_id",
     "dead_letter_id": [1],
+    "subscription_id": "subscription_id", "delivery_id": "delivery_id",
     "rate_id": [1],
 }
 CODE_ARGUMENT = {
@@ -150,7 +161,8 @@ OWNER_MUST_SEE = {
                 "returns.my_return", "batches.batch_detail", "batches.batch_errors_csv", "batches.mapping",
                 "shipment_documents.ops_dispatch_note", "shipment_documents_api.api_dispatch_note", "api.get_order",
                 "api_returns.get_return", "api_intake.get_batch", "api_events.list_events", "tokens.my_tokens",
-                "credit_desk.invoice_pdf"},
+                "credit_desk.invoice_pdf", "webhooks.subscriptions_page", "webhooks.detail", "api_webhooks.get",
+                "api_webhooks.list_subscriptions", "api_webhooks.delivery_log"},
     "supplier_b": {"inventory.inventory", "inventory.sku_history", "inventory.alerts", "api_stock.list_stock",
                    "scorecard.my_scorecard", "api_scorecard.get_scorecard", "supplier_portal.home",
                    "supplier_portal.purchase_orders", "api_forecasts.list_forecasts",

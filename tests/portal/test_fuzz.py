@@ -83,6 +83,12 @@ BODIES = {
     "/api/v1/returns/<int:return_id>/receive": {},
     "/api/v1/returns/<int:return_id>/inspection": {"lines": [{"line_id": 1, "condition": "resellable", "note": ""}]},
     "/api/v1/refunds/<int:refund_id>/paid": {"reference": "BANK-1"},
+    "/api/v1/webhooks": {"url": "https://erp.example/hooks", "events": ["order.status_changed", "return.*"],
+                         "description": "ERP"},
+    "PATCH /api/v1/webhooks/<int:subscription_id>": {"url": "https://erp.example/h2", "events": ["stock.low"],
+                                                    "active": False},
+    "/api/v1/webhooks/<int:subscription_id>/enable": {},
+    "/api/v1/webhooks/<int:subscription_id>/deliveries/<int:delivery_id>/redeliver": {},
     "/api/v1/carriers/<carrier>/events": {"events": [{"event_id": "e1", "waybill_number": "SBX1", "code": "delivered",
                                                       "occurred_at": "2025-03-01T10:00:00Z"}]},
     "/api/v1/channels/<code>/webhook": json.loads((Path(__file__).resolve().parents[1] / "data"

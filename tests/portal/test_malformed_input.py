@@ -42,7 +42,8 @@ JSON_POSTS = ["/api/v1/orders", "/api/v1/orders/batch", "/api/v1/orders/1/cancel
               "/api/v1/refunds/1/paid", "/api/v1/carriers/sandbox/events", "/api/v1/channels/shop/webhook",
               "/api/v1/replenishment/orders", "/api/v1/dead-letters/1/retry", "/api/v1/dead-letters/1/discard",
               "/api/v1/dead-letters/retry", "/api/v1/dead-letters/discard",
-              "PATCH /api/v1/orders/1", "PATCH /api/v1/purchase-orders/PO-1"]  # a method other than POST leads
+              "/api/v1/webhooks", "/api/v1/webhooks/1/enable", "/api/v1/webhooks/1/deliveries/1/redeliver",
+              "PATCH /api/v1/orders/1", "PATCH /api/v1/purchase-orders/PO-1", "PATCH /api/v1/webhooks/1"]  # a method other than POST leads
 LIST_PAGES = ["/orders", "/ops/shipments", "/shipments", "/ops/returns", "/ops/holds", "/ops/inventory",
               "/ops/alerts", "/intake", "/imports"]
 
