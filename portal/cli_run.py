@@ -187,6 +187,7 @@ def _start_relay(broker, settings, stop: threading.Event) -> threading.Thread:
 
     thread = threading.Thread(target=run_relay, name="outbox-relay", daemon=True, args=(broker, stop), kwargs={
         "interval": settings.relay_interval_seconds, "sweep_interval": settings.sweep_interval_seconds,
+        "webhook_interval": settings.webhook_interval_seconds,
         "stuck_after": timedelta(seconds=settings.stuck_after_seconds),
         "poll_every": timedelta(seconds=settings.tracking_poll_seconds),
         "keep_sent": timedelta(hours=settings.outbox_retention_hours),

@@ -167,12 +167,14 @@ def run_relay(broker: dramatiq.Broker, stop: threading.Event, *, interval: float
               sweep_interval: float, stuck_after: timedelta, poll_every: timedelta = timedelta(minutes=5),
               keep_sent: timedelta = timedelta(hours=168), forecast_every: timedelta = timedelta(hours=24),
               forecast_horizon_weeks: int = 12, max_ids: int | None = None, linger: float = LINGER,
-              hold_for: timedelta = HOLD_FOR) -> None:
+              hold_for: timedelta = HOLD_FOR, webhook_interval: float = 2.0) -> None:
     """Relay until ``stop`` is set; every ``sweep_interval`` also re-drive stuck orders, expire holds,
     check stock and supply alerts, nudge the tracking polls and the forecast run that are due and prune rows sent
     longer than ``keep_sent`` ago. Between passes, wait for new rows at most ``interval``; rows for a pipeline
-    queue with messages waiting are held back up to ``hold_for``."""
+    queue with messages waiting are held back up to ``hold_for``. Every ``webhook_interval`` committed changes
+    become webhook deliveries, and deliveries due again are sent."""
     next_sweep = time.monotonic() + sweep_interval
+    next_webhooks = time.monotonic() + webhook_interval
     waiter = waiter_for(database.obj)
     limit, started, holds = BATCH, 0.0, QueueHolds(hold_for)
     try:
@@ -183,6 +185,9 @@ def run_relay(broker: dramatiq.Broker, stop: threading.Event, *, interval: float
                 database.connect(reuse_if_open=True)  # held across passes: each checkout from the pool is checked
                 hold = holds.held(busy_queues(broker)) if hold_for else set()
                 published = relay_once(broker, batch=limit, max_ids=max_ids, hold=hold)
+                if time.monotonic() >= next_webhooks:
+                    _webhooks()
+                    next_webhooks = time.monotonic() + webhook_interval
                 if time.monotonic() >= next_sweep:
                     _sweep(stuck_after, poll_every, keep_sent, forecast_every, forecast_horizon_weeks)
                     watch_queues(broker)
@@ -210,6 +215,13 @@ def _drop_connection() -> None:
         logger.debug("relay connection not closed cleanly", exc_info=True)
 
 
+def _webhooks() -> None:
+    """Fan committed changes out to webhook subscriptions and nudge the deliveries due (few statements when there
+    is nothing new; a backlog is bounded per call by the fan-out's batches)."""
+    fan_out_events()
+    redrive_due_deliveries()
+
+
 def _sweep(stuck_after: timedelta, poll_every: timedelta, keep_sent: timedelta, forecast_every: timedelta,
            forecast_horizon_weeks: int) -> None:
     redriven = redrive_stuck_orders(stuck_after)
@@ -220,8 +232,6 @@ def _sweep(stuck_after: timedelta, poll_every: timedelta, keep_sent: timedelta, 
     sweep_supply_alerts()
     schedule_due_forecasts(forecast_every, horizon_weeks=forecast_horizon_weeks)
     schedule_inventory_refresh()
-    fan_out_events()
-    redrive_due_deliveries()
     forget_old_windows(older_than=timedelta(hours=1))
     forget_old_failures(older_than=timedelta(days=1))
     prune_sent(keep_sent, max_batches=PRUNE_BATCHES_PER_SWEEP)

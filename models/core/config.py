@@ -65,6 +65,7 @@ class Settings:
     metrics_token: str = ""  # bearer token /metrics then requires; "" leaves it open, as scrapers expect
     log_format: str = "text"  # text, or json: one object per line with request, message and order ids
     webhook_timeout_seconds: float = 10.0  # read timeout of one webhook post
+    webhook_interval_seconds: float = 2.0  # how often the relay turns committed changes into webhook deliveries
     # A webhook subscription failing this long without a success, with at least this many failed attempts, is
     # disabled and its owner mailed.
     webhook_disable_after_hours: float = 120.0
@@ -134,6 +135,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         metrics_token=_token(env, "OMS_METRICS_TOKEN"),
         log_format=log_format(env),
         webhook_timeout_seconds=_number(env, "OMS_WEBHOOK_TIMEOUT_SECONDS", 10.0, float, minimum=0.1),
+        webhook_interval_seconds=_number(env, "OMS_WEBHOOK_INTERVAL_SECONDS", 2.0, float, minimum=0.1),
         webhook_disable_after_hours=_number(env, "OMS_WEBHOOK_DISABLE_AFTER_HOURS", 120.0, float, minimum=0),
         webhook_disable_after_failures=_number(env, "OMS_WEBHOOK_DISABLE_AFTER_FAILURES", 10, int, minimum=1),
     )

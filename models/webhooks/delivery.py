@@ -42,7 +42,7 @@ def deliver(delivery_id: int, settings: Settings, *, post: Callable = requests.p
     if row is None or row.status not in OPEN_DELIVERY_STATUSES or not row.subscription.active:
         return None
     event, subscription = row.event, row.subscription
-    # Held off the sweep while this attempt runs; a crash lets the sweep send it again after the lease.
+    # Held off the relay while this attempt runs; a crash lets the relay send it again after the lease.
     WebhookDelivery.update(next_attempt_at=utc_now() + ATTEMPT_LEASE).where(WebhookDelivery.id == row.id).execute()
     body = event_body(event.event_type, event.occurred_at, json.loads(event.payload))
     sent_at = utc_now()

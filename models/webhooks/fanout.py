@@ -4,7 +4,8 @@ subscription, with the delivery actor's outbox rows, in one transaction with the
 Source rows are written in the transactions of their changes, so a rolled-back change leaves nothing to read and
 a committed one is read once the cursor reaches it. Ids are taken at insert but seen at commit, so the cursor may
 pass an id a slower transaction is still to commit: every id passed unseen is kept as a gap and read again on each
-sweep for GAP_WINDOW (far longer than any transaction here); what appears there is fanned out then. The event's
+pass until no transaction that began before it is still open, or for GAP_WINDOW at most; what appears there is
+fanned out then. The event's
 unique (source, source id) makes a row found twice one event.
 """
 from __future__ import annotations
@@ -33,9 +34,9 @@ from models.webhooks.tables import (
 )
 
 BATCH = 500  # source rows read per transaction
-MAX_BATCHES = 20  # per source and sweep: a backlog is worked off over several sweeps
+MAX_BATCHES = 20  # per source and pass: a backlog is worked off over several passes
 GAP_WINDOW = timedelta(hours=1)
-# The sweep sends an open delivery again once this has passed since its last nudge: longer than an attempt.
+# The relay sends an open delivery again once this has passed since its last nudge: longer than an attempt.
 ATTEMPT_LEASE = timedelta(minutes=2)
 
 

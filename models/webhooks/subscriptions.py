@@ -94,7 +94,7 @@ def create_subscription(user: User, url: str, events: list[str], *, description:
 
 def update_subscription(user: User, subscription_id: int, change: SubscriptionChange) -> WebhookSubscription:
     """Change the URL, event types, description or active flag; re-enabling clears the failure streak, and the
-    sweep then sends the deliveries still open."""
+    relay then sends the deliveries still open."""
     subscription = visible_subscription(user, subscription_id)
     values: dict = {}
     if change.url is not None:

@@ -9,7 +9,7 @@ from models.core.registry import register_tables
 from models.partners.tables import Partner
 
 DELIVERY_STATUSES = ("pending", "failing", "delivered", "failed")
-OPEN_DELIVERY_STATUSES = ("pending", "failing")  # the ones the worker and the sweep still attempt
+OPEN_DELIVERY_STATUSES = ("pending", "failing")  # the ones the worker and the relay still attempt
 
 
 class WebhookSubscription(BaseModel):
@@ -59,7 +59,7 @@ class WebhookDelivery(BaseModel):
     last_status_code = peewee.IntegerField(null=True)
     last_error = peewee.TextField(default="")
     last_attempt_at = peewee.DateTimeField(null=True)
-    next_attempt_at = peewee.DateTimeField(null=True)  # when the sweep sends it again while open
+    next_attempt_at = peewee.DateTimeField(null=True)  # when the relay sends it again while open
     delivered_at = peewee.DateTimeField(null=True)
     created_at = peewee.DateTimeField(default=utc_now)
 

@@ -144,3 +144,17 @@ def test_redeliver_sends_a_delivered_event_again_with_its_id(admin, receiver, wo
     assert (again.status, again.attempts) == ("delivered", row.attempts + 1)
     assert [mid for mid, _ in receiver.received].count(row.message_id) == 3
     assert json.loads(again.event.payload)["order_ref"] == "HOOK-4"
+
+
+def test_the_relay_fans_changes_out_every_webhook_interval_without_waiting_for_the_sweep(admin):
+    from tests.pipeline_support import wait_until
+    from tests.workers.test_relay import RecordingBroker
+    from tests.workers.test_relay_wakeup import running_relay
+
+    create_subscription(admin, "https://erp.example/hooks", ["order.*"])
+    broker = RecordingBroker()
+    with running_relay(broker, interval=0.05, webhook_interval=0.1):  # the sweep is a day away
+        place_order(order_schema.load(order_body("HOOK-5")), actor="test")
+        wait_until(lambda: any(actor == "deliver_webhooks" for _, actor, _ in broker.sent()), timeout=5,
+                   what="a webhook delivery nudged by the relay")
+    assert WebhookDelivery.select().count() >= 2  # received, then reviewing
