@@ -65,7 +65,9 @@ def build_spec(url_map: Map, *, operations: list[Op] = OPERATIONS) -> dict:
         by_path.setdefault(path, {})[op.method.lower()] = operation
     for path, methods in by_path.items():
         spec.path(path=path, operations=methods, parameters=parameters_of[path])
-    return _plain_numbers(spec.to_dict())
+    document = spec.to_dict()
+    document["webhooks"] = paths_webhooks.webhook_operations()
+    return _plain_numbers(document)
 
 
 def _decimal_as_string(self, field: fields.Field, ret: dict, **kwargs) -> dict:

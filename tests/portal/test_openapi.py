@@ -2,6 +2,7 @@
 docs page shows it."""
 from __future__ import annotations
 
+import pytest
 from openapi_spec_validator import validate
 
 from portal.openapi.spec import openapi_path
@@ -68,3 +69,36 @@ def test_the_docs_page_lists_every_operation_without_outside_scripts(client):
     for path, method in spec_operations(spec):
         assert f"{method.upper()} {path}" in page
     assert "<script" not in page and "https://" not in page
+
+
+def test_every_event_type_is_described_as_a_webhook_and_real_bodies_match_it(client, app):
+    import json
+
+    import jsonschema
+
+    from models.core.audit import StatusChange
+    from models.partners.accounts import create_user
+    from models.webhooks.fanout import fan_out_events
+    from models.webhooks.rules import EVENT_TYPES, event_body
+    from models.webhooks.subscriptions import create_subscription
+    from models.webhooks.tables import WebhookEvent
+    from tests.portal.conftest import place
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    assert set(spec["webhooks"]) == set(EVENT_TYPES)
+    with app.app_context():
+        admin = create_user("hooks@relay.test", "ops_admin", password="pw-123456789")[0]
+        create_subscription(admin, "https://erp.example/hooks", list(EVENT_TYPES))
+        fan_out_events()  # the cursors start here
+        order = place("SPEC-1")
+        StatusChange.create(entity="order", entity_id=order.id, from_status="reviewing", to_status="on_hold",
+                            actor="test", reason="for the spec")
+        assert fan_out_events() > 0
+        events = list(WebhookEvent.select())
+    assert events
+    for event in events:
+        body = json.loads(event_body(event.event_type, event.occurred_at, json.loads(event.payload)))
+        schema = spec["webhooks"][event.event_type]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        jsonschema.validate(body, schema)
+    with pytest.raises(jsonschema.ValidationError):  # the schema does hold a body to its shape
+        jsonschema.validate({"type": "order.status_changed", "timestamp": "x", "data": {"to_status": 3}}, schema)
