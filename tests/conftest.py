@@ -331,3 +331,12 @@ def pytest_terminal_summary(terminalreporter):
                 if start >= 0:
                     terminalreporter.section("summaries")
                     terminalreporter.write_line(text[start:].rstrip())
+
+
+@pytest.fixture
+def statements():
+    """Every SQL statement the database runs from here on in the test (not the savepoints of its own transaction)."""
+    from tests.statement_count import counted_statements
+
+    with counted_statements() as seen:
+        yield seen

@@ -31,6 +31,7 @@ from models.review.exposure import exposures_of
 from models.review.reviews import current_rule_set, record_review
 from models.review.rules import HOLD, ReviewDecision, ReviewReason
 from tests.factories import make_world
+from tests.statement_count import counted_statements
 
 TODAY = utc_now().date()
 D = Decimal
@@ -143,21 +144,12 @@ def test_flagged_customers_for_order_entry(desk):
     assert flagged_customers(TODAY) == {"BLOCK": ("blocked",), "LATE": ("overdue",), "OVER": ("over_limit",)}
 
 
-def test_the_list_takes_two_queries_whatever_its_length(desk, monkeypatch):
+def test_the_list_takes_two_queries_whatever_its_length(desk):
     for n in range(30):
         customer = Partner.create(code=f"MANY{n:02d}", name=f"Many {n}", kind="customer", credit_limit=D("1"))
         hold(order(customer, f"M-{n}", "5.00", "on_hold"), "credit_limit")
-    seen: list[str] = []
-    engine = type(database.obj)
-    execute_sql = engine.execute_sql
-
-    def counted(self, sql, *args, **kwargs):
-        if not sql.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
-            seen.append(sql)
-        return execute_sql(self, sql, *args, **kwargs)
-
-    monkeypatch.setattr(engine, "execute_sql", counted)
-    rows, _ = customer_positions(DeskFilter(), TODAY, limit=None)
+    with counted_statements() as seen:
+        rows, _ = customer_positions(DeskFilter(), TODAY, limit=None)
     assert len(rows) == 36 and len(seen) == 3  # the day's exchange rates, the page, its credit holds
     assert sum(row.credit_holds for row in rows) == 32
 

@@ -7,9 +7,6 @@ import io
 from datetime import date
 from decimal import Decimal
 
-import pytest
-
-from models.core.db import database
 from models.currency.rate_import import import_rates
 from models.currency.rates import set_rates
 from models.intake.entry import place_order
@@ -38,22 +35,6 @@ def placed(ref: str, amount: str, currency: str, customer_code: str = "CUST1", u
     order, _ = place_order(order_schema.load(body), actor="test")
     start_review(order.id, actor=ACTOR)
     return order.id
-
-
-@pytest.fixture
-def statements(monkeypatch) -> list[str]:
-    """Every SQL statement the database runs from here on (not the savepoints of the test's own transaction)."""
-    seen: list[str] = []
-    engine = type(database.obj)
-    execute_sql = engine.execute_sql
-
-    def counted(self, sql, *args, **kwargs):
-        if not sql.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
-            seen.append(sql)
-        return execute_sql(self, sql, *args, **kwargs)
-
-    monkeypatch.setattr(engine, "execute_sql", counted)
-    return seen
 
 
 def review(*order_ids: int) -> dict[int, str]:

@@ -27,7 +27,6 @@ from schemas.order_rows import import_row_schema
 from schemas.orders import order_schema
 from tests.conftest import settings_for
 from tests.factories import make_world, order_body
-from tests.models.review.test_step import statements  # noqa: F401 - the statement-counting fixture
 
 ACTOR = "worker:test"
 HEADER = ("external_ref,customer_code,sku,quantity,unit_price,currency,ship_to_name,ship_to_phone,ship_to_address,"
@@ -118,7 +117,7 @@ def test_the_credit_check_sees_the_priced_total(world):
     assert latest_review(order.id).code_list == ["credit_limit"]
 
 
-def test_a_priced_batch_costs_the_same_statements_whatever_its_size(world, statements):  # noqa: F811
+def test_a_priced_batch_costs_the_same_statements_whatever_its_size(world, statements):
     TaxRateRow.create(tax_class="standard", country="US", region="", rate=Decimal("0.1"), name="Sales tax")
     save_price_book(PriceBook((PriceList("CAT", "USD", "catalogue",
                                          entries={"WIDGET": (PriceBreak(1, Decimal("9.50")),)}),)),

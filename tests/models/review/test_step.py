@@ -6,10 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-import pytest
-
 from models.core.audit import StatusChange
-from models.core.db import database
 from models.core.outbox import OutboxMessage
 from models.intake.entry import place_order
 from models.inventory.tables import Product
@@ -182,22 +179,6 @@ def placed(ref: str, **body) -> int:
 
 def reviews_count() -> int:
     return OrderReview.select().count()
-
-
-@pytest.fixture
-def statements(monkeypatch) -> list[str]:
-    """Every SQL statement the database runs from here on (not the savepoints of the test's own transaction)."""
-    seen: list[str] = []
-    engine = type(database.obj)
-    execute_sql = engine.execute_sql
-
-    def counted(self, sql, *args, **kwargs):
-        if not sql.startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
-            seen.append(sql)
-        return execute_sql(self, sql, *args, **kwargs)
-
-    monkeypatch.setattr(engine, "execute_sql", counted)
-    return seen
 
 
 def test_a_batch_costs_the_same_statements_whatever_its_size(any_db, statements):
