@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -49,11 +50,27 @@ EDITORS = ("ops_admin",)
 VERSIONS_SHOWN = 50
 SECTIONS = {"channel": "by_channel", "customer": "by_customer"}  # override scope -> settings field
 RULE_CHANGES = ("up", "down", "enable", "disable", "remove")
-STRATEGY_CHOICES = [SelectChoice(strategy) for strategy in STRATEGIES]
-PARTIAL_CHOICES = [SelectChoice("ship_complete", "Ship complete: wait for all"),
-                   SelectChoice("ship_available", "Ship available, backorder rest")]
-UNCHANGED = SelectChoice("", "unchanged")
-YES_NO = [UNCHANGED, SelectChoice("yes"), SelectChoice("no")]
+# The codes the page shows as they are saved (a strategy, a policy key), in the page's language.
+VALUE_WORDS = {"cheapest": lazy_gettext("cheapest"), "fastest": lazy_gettext("fastest"),
+               "balanced": lazy_gettext("balanced"), "ship_complete": lazy_gettext("ship_complete"),
+               "ship_available": lazy_gettext("ship_available")}
+POLICY_WORDS = {"strategy": lazy_gettext("strategy"), "cost_weight": lazy_gettext("cost_weight"),
+                "days_weight": lazy_gettext("days_weight"), "split_penalty": lazy_gettext("split_penalty"),
+                "allow_split": lazy_gettext("allow_split"), "allow_dropship": lazy_gettext("allow_dropship"),
+                "partial": lazy_gettext("partial")}
+SCOPE_WORDS = {"channel": lazy_gettext("channel"), "customer": lazy_gettext("customer")}
+STRATEGY_CHOICES = [SelectChoice(strategy, VALUE_WORDS.get(strategy, strategy)) for strategy in STRATEGIES]
+PARTIAL_CHOICES = [SelectChoice("ship_complete", lazy_gettext("Ship complete: wait for all")),
+                   SelectChoice("ship_available", lazy_gettext("Ship available, backorder rest"))]
+UNCHANGED = SelectChoice("", lazy_gettext("unchanged"))
+YES_NO = [UNCHANGED, SelectChoice("yes", lazy_gettext("yes")), SelectChoice("no", lazy_gettext("no"))]
+NOT_NEGATIVE = lazy_gettext("must not be negative")
+UNKNOWN = {  # noun -> (one unknown code, several)
+    "channel": (lazy_gettext("unknown channel: %(codes)s"), lazy_gettext("unknown channels: %(codes)s")),
+    "customer": (lazy_gettext("unknown customer: %(codes)s"), lazy_gettext("unknown customers: %(codes)s")),
+    "SKU": (lazy_gettext("unknown SKU: %(codes)s"), lazy_gettext("unknown SKUs: %(codes)s")),
+    "warehouse": (lazy_gettext("unknown warehouse: %(codes)s"), lazy_gettext("unknown warehouses: %(codes)s")),
+}
 NUMBER = re.compile(r"-?\d{1,9}(\.\d{1,6})?")
 CAP = re.compile(r"(?P<code>[^=\s]+)\s*=\s*(?P<orders>-?\d{1,9})")
 
@@ -61,9 +78,9 @@ CAP = re.compile(r"(?P<code>[^=\s]+)\s*=\s*(?P<orders>-?\d{1,9})")
 def non_negative_number(form: FlaskForm, field) -> None:
     text = (field.data or "").strip()
     if not NUMBER.fullmatch(text):
-        raise ValidationError("a number such as 1 or 2.5")
+        raise ValidationError(gettext("a number such as 1 or 2.5"))
     if Decimal(text) < 0:
-        raise ValidationError("must not be negative")
+        raise ValidationError(str(NOT_NEGATIVE))
 
 
 class VersionForm(FlaskForm):
@@ -73,47 +90,52 @@ class VersionForm(FlaskForm):
 
 
 class PolicyForm(VersionForm):
-    strategy = SelectField("Strategy", choices=STRATEGY_CHOICES)
-    cost_weight = StringField("Cost weight", validators=[InputRequired(), non_negative_number])
-    days_weight = StringField("Days weight (money per delivery day)", validators=[InputRequired(), non_negative_number])
-    split_penalty = StringField("Split penalty (per extra shipment)", validators=[InputRequired(), non_negative_number])
-    partial = SelectField("When not everything is in stock", choices=PARTIAL_CHOICES)
-    allow_split = BooleanField("Allow splitting over several shipments")
-    allow_dropship = BooleanField("Allow drop-ship from suppliers")
-    note = StringField("Why this change", validators=[Length(max=300)])
+    strategy = SelectField(lazy_gettext("Strategy"), choices=STRATEGY_CHOICES)
+    cost_weight = StringField(lazy_gettext("Cost weight"), validators=[InputRequired(), non_negative_number])
+    days_weight = StringField(lazy_gettext("Days weight (money per delivery day)"),
+                              validators=[InputRequired(), non_negative_number])
+    split_penalty = StringField(lazy_gettext("Split penalty (per extra shipment)"),
+                                validators=[InputRequired(), non_negative_number])
+    partial = SelectField(lazy_gettext("When not everything is in stock"), choices=PARTIAL_CHOICES)
+    allow_split = BooleanField(lazy_gettext("Allow splitting over several shipments"))
+    allow_dropship = BooleanField(lazy_gettext("Allow drop-ship from suppliers"))
+    note = StringField(lazy_gettext("Why this change"), validators=[Length(max=300)])
 
 
 class OverrideForm(VersionForm):
-    scope = SelectField("For", choices=[SelectChoice("channel", "a channel"), SelectChoice("customer", "a customer")])
-    code = StringField("Channel or customer code", validators=[DataRequired("Give the channel or customer code."),
-                                                               Length(max=32)])
-    strategy = SelectField("Strategy", choices=[UNCHANGED, *STRATEGY_CHOICES], default="")
-    cost_weight = StringField("Cost weight", validators=[Optional(), non_negative_number])
-    days_weight = StringField("Days weight", validators=[Optional(), non_negative_number])
-    split_penalty = StringField("Split penalty", validators=[Optional(), non_negative_number])
-    partial = SelectField("When not everything is in stock", choices=[UNCHANGED, *PARTIAL_CHOICES], default="")
-    allow_split = SelectField("Allow split", choices=YES_NO, default="")
-    allow_dropship = SelectField("Allow drop-ship", choices=YES_NO, default="")
-    note = StringField("Why this change", validators=[Length(max=300)])
+    scope = SelectField(lazy_gettext("For"), choices=[SelectChoice("channel", lazy_gettext("a channel")),
+                                                      SelectChoice("customer", lazy_gettext("a customer"))])
+    code = StringField(lazy_gettext("Channel or customer code"),
+                       validators=[DataRequired(lazy_gettext("Give the channel or customer code.")), Length(max=32)])
+    strategy = SelectField(lazy_gettext("Strategy"), choices=[UNCHANGED, *STRATEGY_CHOICES], default="")
+    cost_weight = StringField(lazy_gettext("Cost weight"), validators=[Optional(), non_negative_number])
+    days_weight = StringField(lazy_gettext("Days weight"), validators=[Optional(), non_negative_number])
+    split_penalty = StringField(lazy_gettext("Split penalty"), validators=[Optional(), non_negative_number])
+    partial = SelectField(lazy_gettext("When not everything is in stock"), choices=[UNCHANGED, *PARTIAL_CHOICES],
+                          default="")
+    allow_split = SelectField(lazy_gettext("Allow split"), choices=YES_NO, default="")
+    allow_dropship = SelectField(lazy_gettext("Allow drop-ship"), choices=YES_NO, default="")
+    note = StringField(lazy_gettext("Why this change"), validators=[Length(max=300)])
 
 
 class RoutingRuleForm(VersionForm):
-    name = StringField("Name", validators=[DataRequired("Give the rule a name."), Length(max=100)])
-    channels = StringField("Channels")
-    min_priority = IntegerField("Minimum priority (0-9)", validators=[Optional(), NumberRange(0, 9)])
-    regions = StringField("Regions")
-    skus = StringField("SKUs (any of them)")
-    customers = StringField("Customers")
-    warehouse_group = StringField("Only from warehouses", render_kw={"placeholder": "EAST, WEST"})
-    safety_stock = IntegerField("Safety stock (units per product held back)",
-                                validators=[Optional(), NumberRange(min=0, message="must not be negative")])
-    daily_caps = StringField("Daily order caps", render_kw={"placeholder": "EAST=200, WEST=50"})
-    allow_split = SelectField("Allow split", choices=YES_NO, default="")
-    allow_dropship = SelectField("Allow drop-ship", choices=YES_NO, default="")
-    strategy = SelectField("Strategy", choices=[UNCHANGED, *STRATEGY_CHOICES], default="")
-    backorder = BooleanField("Send to backorder")
-    stop = BooleanField("Stop after this rule", default=True)
-    note = StringField("Why this change", validators=[Length(max=300)])
+    name = StringField(lazy_gettext("Name"), validators=[DataRequired(lazy_gettext("Give the rule a name.")),
+                                                         Length(max=100)])
+    channels = StringField(lazy_gettext("Channels"))
+    min_priority = IntegerField(lazy_gettext("Minimum priority (0-9)"), validators=[Optional(), NumberRange(0, 9)])
+    regions = StringField(lazy_gettext("Regions"))
+    skus = StringField(lazy_gettext("SKUs (any of them)"))
+    customers = StringField(lazy_gettext("Customers"))
+    warehouse_group = StringField(lazy_gettext("Only from warehouses"), render_kw={"placeholder": "EAST, WEST"})
+    safety_stock = IntegerField(lazy_gettext("Safety stock (units per product held back)"),
+                                validators=[Optional(), NumberRange(min=0, message=NOT_NEGATIVE)])
+    daily_caps = StringField(lazy_gettext("Daily order caps"), render_kw={"placeholder": "EAST=200, WEST=50"})
+    allow_split = SelectField(lazy_gettext("Allow split"), choices=YES_NO, default="")
+    allow_dropship = SelectField(lazy_gettext("Allow drop-ship"), choices=YES_NO, default="")
+    strategy = SelectField(lazy_gettext("Strategy"), choices=[UNCHANGED, *STRATEGY_CHOICES], default="")
+    backorder = BooleanField(lazy_gettext("Send to backorder"))
+    stop = BooleanField(lazy_gettext("Stop after this rule"), default=True)
+    note = StringField(lazy_gettext("Why this change"), validators=[Length(max=300)])
 
 
 # --- the page ------------------------------------------------------------------------------------
@@ -255,7 +277,8 @@ def _page(rule_set: AllocationRuleSet, *, policy_form: PolicyForm | None = None,
     return render_template("allocation/settings.html", rule_set=rule_set, settings=settings,
                            policy_form=policy_form, override_form=override_form, rule_form=rule_form,
                            overrides=overrides, rules=list(enumerate(settings.routing)), versions=list(versions),
-                           problem=problem, may_edit=current_user.role in EDITORS)
+                           problem=problem, may_edit=current_user.role in EDITORS, scope_words=SCOPE_WORDS,
+                           policy_words=POLICY_WORDS, value_words=VALUE_WORDS)
 
 
 def _stale(form: VersionForm, rule_set: AllocationRuleSet) -> bool:
@@ -278,11 +301,12 @@ def _note(form: FlaskForm) -> str:
 def _check_override(form: OverrideForm) -> None:
     code = (form.code.data or "").strip()
     if form.scope.data == "channel" and code not in CHANNELS:
-        form.code.errors.append(f"no channel {code}; use one of {', '.join(CHANNELS)}")
+        form.code.errors.append(gettext("no channel %(code)s; use one of %(channels)s", code=code,
+                                        channels=", ".join(CHANNELS)))
     if form.scope.data == "customer" and _customer_codes({code}) != {code}:
-        form.code.errors.append(f"no customer with code {code}")
+        form.code.errors.append(gettext("no customer with code %(code)s", code=code))
     if not _override_changes(form):
-        form.form_errors.append("Set at least one policy field; to drop an override use its Remove button.")
+        form.form_errors.append(gettext("Set at least one policy field; to drop an override use its Remove button."))
 
 
 def _override_changes(form: OverrideForm) -> dict:
@@ -333,11 +357,12 @@ def _caps(field: StringField) -> dict[str, int]:
     for part in filter(None, (part.strip() for part in (field.data or "").split(","))):
         match = CAP.fullmatch(part)
         if match is None:
-            field.errors.append(f"could not read {part!r}: write caps as CODE=orders a day, e.g. EAST=200, WEST=50")
+            field.errors.append(gettext("could not read %(part)s: write caps as CODE=orders a day, e.g. EAST=200, "
+                                        "WEST=50", part=repr(part)))
         elif int(match["orders"]) < 0:
-            field.errors.append(f"{match['code']}: must not be negative")
+            field.errors.append(gettext("%(code)s: must not be negative", code=match["code"]))
         elif match["code"] in caps:
-            field.errors.append(f"{match['code']} is capped twice")
+            field.errors.append(gettext("%(code)s is capped twice", code=match["code"]))
         else:
             caps[match["code"]] = int(match["orders"])
     return caps
@@ -345,7 +370,8 @@ def _caps(field: StringField) -> dict[str, int]:
 
 def _refuse_unknown(field, unknown: set[str], noun: str) -> None:
     if unknown:
-        field.errors.append(f"unknown {noun}{'s' if len(unknown) > 1 else ''}: {', '.join(sorted(unknown))}")
+        one, several = UNKNOWN[noun]
+        field.errors.append(str(several if len(unknown) > 1 else one) % {"codes": ", ".join(sorted(unknown))})
 
 
 def _customer_codes(codes: set[str] | frozenset[str]) -> set[str]:
@@ -403,25 +429,39 @@ def _policy_changes(old: AllocationSettings, new: AllocationSettings) -> str:
 @bp.app_template_filter("route_filter")
 def describe_filter(flt: RouteFilter) -> str:
     """A routing filter as a phrase: "channel shopify; priority 5+; SKU WIDGET"; "every order" when unset."""
-    priority = () if flt.min_priority is None else (f"{flt.min_priority}+",)
-    parts = [f"{label} {', '.join(sorted(values))}" for label, values in (
-        ("channel", flt.channels), ("priority", priority), ("region", flt.regions), ("SKU", flt.skus),
-        ("customer", flt.customers)) if values]
-    return "; ".join(parts) or "every order"
+    def listed(values) -> str:
+        return ", ".join(sorted(values))
+
+    parts = []
+    if flt.channels:
+        parts.append(gettext("channel %(codes)s", codes=listed(flt.channels)))
+    if flt.min_priority is not None:
+        parts.append(gettext("priority %(priority)s+", priority=flt.min_priority))
+    if flt.regions:
+        parts.append(gettext("region %(codes)s", codes=listed(flt.regions)))
+    if flt.skus:
+        parts.append(gettext("SKU %(codes)s", codes=listed(flt.skus)))
+    if flt.customers:
+        parts.append(gettext("customer %(codes)s", codes=listed(flt.customers)))
+    return gettext("; ").join(parts) or gettext("every order")
 
 
 @bp.app_template_filter("route_action")
 def describe_action(action: RouteAction) -> str:
     """A routing action as a phrase: "only EAST; hold back 5; cap EAST 200/day; no split; then stop"."""
-    parts = [f"only {', '.join(sorted(action.warehouse_group))}"] if action.warehouse_group else []
+    parts = [gettext("only %(codes)s", codes=", ".join(sorted(action.warehouse_group)))] \
+        if action.warehouse_group else []
     if action.safety_stock:
-        parts.append(f"hold back {action.safety_stock}")
-    parts += [f"cap {code} {cap}/day" for code, cap in sorted(action.daily_order_cap.items())]
-    parts += [f"{'' if value else 'no '}{label}" for label, value in (
-        ("split", action.allow_split), ("drop-ship", action.allow_dropship)) if value is not None]
+        parts.append(gettext("hold back %(units)s", units=action.safety_stock))
+    parts += [gettext("cap %(code)s %(orders)s/day", code=code, orders=cap)
+              for code, cap in sorted(action.daily_order_cap.items())]
+    if action.allow_split is not None:
+        parts.append(gettext("split") if action.allow_split else gettext("no split"))
+    if action.allow_dropship is not None:
+        parts.append(gettext("drop-ship") if action.allow_dropship else gettext("no drop-ship"))
     if action.strategy:
-        parts.append(f"strategy {action.strategy}")
+        parts.append(gettext("strategy %(strategy)s", strategy=VALUE_WORDS.get(action.strategy, action.strategy)))
     if action.backorder:
-        parts.append("backorder")
-    parts.append("then stop" if action.stop else "then go on")
-    return "; ".join(parts)
+        parts.append(gettext("backorder"))
+    parts.append(gettext("then stop") if action.stop else gettext("then go on"))
+    return gettext("; ").join(parts)

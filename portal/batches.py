@@ -54,7 +54,7 @@ class UploadForm(FlaskForm):
 
 
 class MappingForm(FlaskForm):
-    lines = TextAreaField("Column mapping", validators=[Length(max=20_000)])
+    lines = TextAreaField(lazy_gettext("Column mapping"), validators=[Length(max=20_000)])
 
 
 @bp.route("/imports", methods=["GET", "POST"])

@@ -9,6 +9,7 @@ from functools import cache
 
 import pygal
 from flask import Blueprint, Response
+from flask_babel import gettext
 from markupsafe import Markup
 from pygal.etree import etree
 from pygal.style import Style
@@ -38,10 +39,11 @@ def line_chart(*, title: str, labels: Sequence[str], series: Mapping[str, Sequen
                percent: bool = False) -> Markup:
     """An inline <svg> line chart of ``series`` (name -> one value per label, None for none); with
     ``percent`` the values are 0–100 and the axis runs from 0 to 100 %. Each point names its value in a
-    <title>, which browsers show on hover without any script."""
+    <title>, which browsers show on hover without any script. The caller gives the title, labels and series
+    names in the page's language."""
     formatter = _percent if percent else _number
     chart = pygal.Line(title=title, x_labels=list(labels), value_formatter=formatter,
-                       range=(0, 100) if percent else None, **LAYOUT)
+                       range=(0, 100) if percent else None, no_data_text=gettext("No data"), **LAYOUT)
     for name, values in series.items():
         chart.add(name, list(values))
     chart.add_xml_filter(_for_the_page(list(series), formatter))
@@ -51,7 +53,8 @@ def line_chart(*, title: str, labels: Sequence[str], series: Mapping[str, Sequen
 def bar_chart(*, title: str, labels: Sequence[str], series: Mapping[str, Sequence[float | None]]) -> Markup:
     """An inline <svg> bar chart of ``series`` (name -> one value per label, bars side by side per label), each
     bar naming its value in a <title> like the points of ``line_chart``."""
-    chart = pygal.Bar(title=title, x_labels=list(labels), value_formatter=_number, **LAYOUT)
+    chart = pygal.Bar(title=title, x_labels=list(labels), value_formatter=_number, no_data_text=gettext("No data"),
+                      **LAYOUT)
     for name, values in series.items():
         chart.add(name, list(values))
     chart.add_xml_filter(_for_the_page(list(series), _number))
@@ -109,7 +112,8 @@ def _for_the_page(names: list[str], formatter: Callable[[float], str]) -> Callab
 def _add_point_title(dots, name: str) -> None:
     texts = {(desc.get("class") or "").strip(): desc.text for desc in dots if _tag(desc) == "desc"}
     title = etree.Element("title")
-    title.text = f"{name}, {texts.get('x_label', '')}: {texts.get('value', '')}"
+    title.text = gettext("%(series)s, %(label)s: %(value)s", series=name, label=texts.get("x_label", ""),
+                         value=texts.get("value", ""))
     dots.insert(0, title)  # a title names its parent when it comes first
 
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, SelectChoice, SelectField, StringField
@@ -27,7 +28,7 @@ from models.core.errors import InvalidTransition, NotFound, ValidationFailed
 from models.partners.access import can_see_order
 from models.partners.tables import OPS_ROLES
 from models.receivables.account import load_receivables
-from models.receivables.credit_rules import FLAG_LABELS, entry_warning
+from models.receivables.credit_rules import BLOCKED, OVER_LIMIT, OVERDUE
 from models.receivables.desk import (
     FILTERS,
     SORTS,
@@ -61,20 +62,31 @@ PAYOUT_CSV_HEADER = ("id", "reference", "status", "amount", "currency", "custome
                      "return_id", "order_id", "order_ref", "created_at", "paid_at", "paid_by", "paid_note")
 
 
+# models.receivables.credit_rules.FLAG_LABELS in the page's language
+FLAG_WORDS = {BLOCKED: lazy_gettext("blocked"), OVER_LIMIT: lazy_gettext("over credit limit"),
+              OVERDUE: lazy_gettext("overdue invoices")}
+# models.receivables.ledger.PAYMENT_METHODS as the pages write them
+METHOD_WORDS = {"bank_transfer": lazy_gettext("bank transfer"), "card": lazy_gettext("card"),
+                "cheque": lazy_gettext("cheque"), "other": lazy_gettext("other")}
+KIND_WORDS = {"customer": lazy_gettext("customer"), "distributor": lazy_gettext("distributor")}
+
+
 class PaymentForm(FlaskForm):
-    amount = DecimalField("Amount", validators=[InputRequired("Give the amount received."),
-                                                NumberRange(min=Decimal("0.01"), message="must be more than 0")])
-    currency = SelectField("Currency", choices=CURRENCIES, default="USD")
-    reference = StringField("Reference", validators=[DataRequired("Give the bank or cheque reference."),
-                                                      Length(max=64)])
-    method = SelectField("Method", choices=[SelectChoice(m, m.replace("_", " ")) for m in PAYMENT_METHODS],
+    amount = DecimalField(lazy_gettext("Amount"), validators=[
+        InputRequired(lazy_gettext("Give the amount received.")),
+        NumberRange(min=Decimal("0.01"), message=lazy_gettext("must be more than 0"))])
+    currency = SelectField(lazy_gettext("Currency"), choices=CURRENCIES, default="USD")
+    reference = StringField(lazy_gettext("Reference"), validators=[
+        DataRequired(lazy_gettext("Give the bank or cheque reference.")), Length(max=64)])
+    method = SelectField(lazy_gettext("Method"),
+                         choices=[SelectChoice(m, METHOD_WORDS.get(m, m.replace("_", " "))) for m in PAYMENT_METHODS],
                          default="bank_transfer")
-    received_on = DateField("Received on", validators=[Optional()])
+    received_on = DateField(lazy_gettext("Received on"), validators=[Optional()])
 
 
 class PayoutPaidForm(FlaskForm):
-    reference = StringField("Bank reference", validators=[DataRequired("Give the bank reference of the payout."),
-                                                           Length(max=200)])
+    reference = StringField(lazy_gettext("Bank reference"), validators=[
+        DataRequired(lazy_gettext("Give the bank reference of the payout.")), Length(max=200)])
 
 
 # --- customers -------------------------------------------------------------------------------------
@@ -91,8 +103,8 @@ def customers() -> ResponseReturnValue:
         return csv_download(f"customers-{today:%Y%m%d}.csv", CUSTOMER_CSV_HEADER, (_customer_csv(row) for row in rows))
     rows, more = customer_positions(wanted, today)
     return render_template("credit/customers.html", rows=rows, more=more, wanted=wanted, sorts=SORTS,
-                           filters=FILTERS, total=customer_count(wanted, today), flag_labels=FLAG_LABELS,
-                           csv_url=csv_url(), page_args=_page_args(wanted))
+                           filters=FILTERS, total=customer_count(wanted, today), flag_labels=FLAG_WORDS,
+                           kind_words=KIND_WORDS, csv_url=csv_url(), page_args=_page_args(wanted))
 
 
 def _desk_filter() -> DeskFilter:
@@ -130,7 +142,8 @@ def customer(code: str) -> ResponseReturnValue:
     if request.method == "GET" and form.received_on.data is None:
         form.received_on.data = utc_now().date()
     return render_template("credit/customer.html", account=account, position=account.position, form=form,
-                           may_record=current_user.role in MONEY_ROLES, flag_labels=FLAG_LABELS)
+                           may_record=current_user.role in MONEY_ROLES, flag_labels=FLAG_WORDS,
+                           method_words=METHOD_WORDS)
 
 
 @bp.post("/customers/<code>/payments")
@@ -155,15 +168,19 @@ def record_customer_payment(code: str) -> ResponseReturnValue:
         flash_validation(exc.messages)
         return back
     if not created:
-        flash(f"Payment {payment.reference} was already recorded; nothing changed.", "info")
+        flash(gettext("Payment %(reference)s was already recorded; nothing changed.", reference=payment.reference),
+              "info")
         return back
-    applied = ", ".join(f"{number} {amount}" for number, amount in applications_of(payment.id)) or "no invoice"
-    message = f"Payment {payment.reference} of {payment.amount} {payment.currency} recorded: applied to {applied}"
+    applied = (gettext(", ").join(f"{number} {amount}" for number, amount in applications_of(payment.id))
+               or gettext("no invoice"))
+    message = gettext("Payment %(reference)s of %(amount)s %(currency)s recorded: applied to %(applied)s",
+                      reference=payment.reference, amount=payment.amount, currency=payment.currency, applied=applied)
     if payment.unapplied:
-        message += f"; {payment.unapplied} {payment.currency} kept as credit"
+        message += gettext("; %(amount)s %(currency)s kept as credit", amount=payment.unapplied,
+                           currency=payment.currency)
     if payment.orders_rechecked:
-        message += f"; {len(payment.orders_rechecked)} held order(s) sent back to review"
-    flash(message + ".", "success")
+        message += gettext("; %(num)s held order(s) sent back to review", num=len(payment.orders_rechecked))
+    flash(gettext("%(message)s.", message=message), "success")
     return back
 
 
@@ -208,9 +225,10 @@ def mark_refund_paid(refund_id: int) -> ResponseReturnValue:
         flash_validation(exc.messages)
         return back
     if paid:
-        flash(f"Refund {refund_id} marked paid ({form.reference.data.strip()}).", "success")
+        flash(gettext("Refund %(id)s marked paid (%(reference)s).", id=refund_id,
+                      reference=form.reference.data.strip()), "success")
     else:
-        flash(f"Refund {refund_id} was already marked paid; nothing changed.", "info")
+        flash(gettext("Refund %(id)s was already marked paid; nothing changed.", id=refund_id), "info")
     return back
 
 
@@ -237,9 +255,9 @@ def flag_entry_choices(form) -> dict[str, str]:
         return {}
     flags = flagged_customers(utc_now().date())
     form.customer_code.choices = [
-        (code, f"{label} ⚠ {', '.join(FLAG_LABELS[flag] for flag in flags[code]).upper()}" if code in flags else label)
+        (code, f"{label} ⚠ {_flag_list(flags[code]).upper()}" if code in flags else label)
         for code, label in form.customer_code.choices]
-    return {code: entry_warning(code, codes) for code, codes in flags.items()}
+    return {code: _entry_warning(code, codes) for code, codes in flags.items()}
 
 
 def flash_entry_warning(customer_code: str) -> None:
@@ -248,4 +266,20 @@ def flash_entry_warning(customer_code: str) -> None:
         return
     position = customer_position(customer_code, utc_now().date())
     if position is not None and position.flags:
-        flash(entry_warning(position.code, position.flags), "error")
+        flash(_entry_warning(position.code, position.flags), "error")
+
+
+def _flag_list(flags) -> str:
+    return gettext(", ").join(str(FLAG_WORDS[flag]) for flag in flags)
+
+
+def _entry_warning(code: str, flags) -> str:
+    """models.receivables.credit_rules.entry_warning in the page's language: what review will do with the order."""
+    if not flags:
+        return ""
+    if BLOCKED in flags:
+        outcome = gettext("review rejects orders of a blocked customer unless the block is lifted first")
+    else:
+        outcome = gettext("the order will be held for review until a credit controller or ops admin decides it")
+    return gettext("Credit warning for %(code)s (%(flags)s): %(outcome)s.", code=code, flags=_flag_list(flags),
+                   outcome=outcome)

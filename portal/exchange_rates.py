@@ -19,6 +19,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -60,17 +61,23 @@ rate_readers = role_required(*OPS_ROLES)
 rate_setters = role_required(*RATE_SETTERS)
 
 
+# A rate's outcome as set_rates reports it, in the page's language
+OUTCOME_WORDS = {"created": lazy_gettext("created"), "updated": lazy_gettext("updated"),
+                 "unchanged": lazy_gettext("unchanged")}
+
+
 class RateForm(FlaskForm):
-    day = DateField("Day", validators=[InputRequired("Give the day of the rate.")])
-    currency = SelectField("Currency", choices=CURRENCIES)
-    rate = DecimalField("Rate", places=None, validators=[
-        InputRequired("Give the rate."), NumberRange(min=Decimal("0.00000001"), message="must be more than 0")])
-    source = StringField("Source", validators=[Optional(), Length(max=64)])
+    day = DateField(lazy_gettext("Day"), validators=[InputRequired(lazy_gettext("Give the day of the rate."))])
+    currency = SelectField(lazy_gettext("Currency"), choices=CURRENCIES)
+    rate = DecimalField(lazy_gettext("Rate"), places=None, validators=[
+        InputRequired(lazy_gettext("Give the rate.")),
+        NumberRange(min=Decimal("0.00000001"), message=lazy_gettext("must be more than 0"))])
+    source = StringField(lazy_gettext("Source"), validators=[Optional(), Length(max=64)])
 
 
 class RatesUploadForm(FlaskForm):
-    file = FileField("Rates file (CSV: day, currency, rate, source)",
-                     validators=[FileRequired("Choose a CSV file of rates.")])
+    file = FileField(lazy_gettext("Rates file (CSV: day, currency, rate, source)"),
+                     validators=[FileRequired(lazy_gettext("Choose a CSV file of rates."))])
 
 
 @bp.get("/exchange-rates")
@@ -100,9 +107,10 @@ def add_rate() -> ResponseReturnValue:
         recheck_rate_holds(actor=current_user.email)
     for field_name, messages in outcome.errors.items():
         for message in messages:
-            flash(f"{field_name}: {message}", "error")
+            flash(gettext("%(field)s: %(problem)s", field=field_name, problem=message), "error")
     if outcome.outcome:
-        flash(f"{row['currency']} on {row['day']}: {row['rate']} ({outcome.outcome})", "success")
+        flash(gettext("%(currency)s on %(day)s: %(rate)s (%(outcome)s)", currency=row["currency"], day=row["day"],
+                      rate=row["rate"], outcome=OUTCOME_WORDS.get(outcome.outcome, outcome.outcome)), "success")
     return redirect(url_for("exchange_rates.rates_page"))
 
 
@@ -119,7 +127,7 @@ def upload_rates() -> ResponseReturnValue:
         report = import_rates(upload.stream, row_schema=rate_row_schema, actor=current_user.email,
                               settings=current_app.config["OMS_SETTINGS"])
     except ImportRefused as exc:
-        flash(f"{upload.filename} was refused: {exc}", "error")
+        flash(gettext("%(file)s was refused: %(error)s", file=upload.filename, error=exc), "error")
         return redirect(url_for("exchange_rates.rates_page"))
     flash_import_report(upload.filename, report)
     return redirect(url_for("exchange_rates.rates_page"))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, make_response, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectChoice, TextAreaField
 from wtforms.validators import InputRequired, Length
@@ -20,13 +21,15 @@ from models.returns.feedback import (
 
 bp = Blueprint("feedback", __name__)
 
-RATING_WORDS = {1: "1 — poor", 2: "2", 3: "3", 4: "4", 5: "5 — excellent"}
+RATING_WORDS = {1: lazy_gettext("1 — poor"), 2: "2", 3: "3", 4: "4", 5: lazy_gettext("5 — excellent")}
 
 
 class FeedbackForm(FlaskForm):
-    rating = RadioField("How was your order?", choices=[SelectChoice(n, RATING_WORDS[n]) for n in RATINGS], coerce=int,
-                        validators=[InputRequired("Choose a rating from 1 to 5.")])
-    comment = TextAreaField("Anything you would like to tell us? (optional)", validators=[Length(max=MAX_COMMENT)])
+    rating = RadioField(lazy_gettext("How was your order?"),
+                        choices=[SelectChoice(n, RATING_WORDS[n]) for n in RATINGS], coerce=int,
+                        validators=[InputRequired(lazy_gettext("Choose a rating from 1 to 5."))])
+    comment = TextAreaField(lazy_gettext("Anything you would like to tell us? (optional)"),
+                            validators=[Length(max=MAX_COMMENT)])
 
 
 @bp.route("/feedback/<token>", methods=["GET", "POST"])

@@ -2,27 +2,30 @@
 from __future__ import annotations
 
 from flask import flash
+from flask_babel import gettext
 from flask_wtf import FlaskForm
 
 
 def flash_form_errors(form: FlaskForm) -> None:
-    """Each message of a form that did not validate, as an error."""
+    """Each message of a form that did not validate, as an error (a lazy message in the page's language)."""
     for messages in form.errors.values():
         for message in messages:
-            flash(message, "error")
+            flash(str(message), "error")
 
 
 def flash_validation(messages: dict) -> None:
     """Each problem of a ValidationFailed, prefixed with the field it names."""
     for field, problems in messages.items():
         for problem in problems if isinstance(problems, list) else [problems]:
-            flash(f"{field}: {problem}", "error")
+            flash(gettext("%(field)s: %(problem)s", field=field, problem=problem), "error")
 
 
 def flash_import_report(filename: str, report, *, outcome: str = "") -> None:
     """An uploaded file's import report: the counts (``outcome`` appended), then each refused row by row and field,
     as ``oms import`` prints them."""
-    flash(f"{filename}: created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
-          f"errors {len(report.errors)}{outcome}", "error" if report.errors else "success")
+    flash(gettext("%(file)s: created %(created)s, updated %(updated)s, unchanged %(unchanged)s, errors %(errors)s",
+                  file=filename, created=report.created, updated=report.updated, unchanged=report.unchanged,
+                  errors=len(report.errors)) + outcome, "error" if report.errors else "success")
     for error in report.errors[:50]:
-        flash(f"row {error.row}, {error.field}: {error.message}", "error")
+        flash(gettext("row %(row)s, %(field)s: %(message)s", row=error.row, field=error.field,
+                      message=error.message), "error")

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import (
@@ -60,18 +61,20 @@ RULE_EDITORS = ("ops_admin", "credit_controller")
 HOLD_REASONS = ("credit_limit", "distributor_limit", "exchange_rate", "overdue", "amount", "amount_senior", "stock",
                 "ship_to_incomplete", "ship_to_undeliverable", "suspected_duplicate", "unknown_sku", "price")
 RULE_LABELS = {
-    "customer_blocked": "Blocked customer (rejects the order)",
-    "credit_limit": "Credit limit",
-    "overdue": "Overdue invoices",
-    "amount": "Large order amount",
-    "stock": "Stock that cannot be supplied",
-    "ship_to": "Ship-to incomplete or not served",
-    "duplicate": "Suspected duplicate",
-    "unknown_sku": "SKU not in the catalogue",
-    "price": "Price below the price book (sales manager or ops admin release)",
+    "customer_blocked": lazy_gettext("Blocked customer (rejects the order)"),
+    "credit_limit": lazy_gettext("Credit limit"),
+    "overdue": lazy_gettext("Overdue invoices"),
+    "amount": lazy_gettext("Large order amount"),
+    "stock": lazy_gettext("Stock that cannot be supplied"),
+    "ship_to": lazy_gettext("Ship-to incomplete or not served"),
+    "duplicate": lazy_gettext("Suspected duplicate"),
+    "unknown_sku": lazy_gettext("SKU not in the catalogue"),
+    "price": lazy_gettext("Price below the price book (sales manager or ops admin release)"),
 }
-PERCENT = Regexp(r"^\d{1,3}(\.\d{1,2})?$", message="a percentage such as 0, 2 or 2.5")
-AMOUNT = Regexp(r"^\d{1,10}(\.\d{1,2})?$", message="an amount such as 25000 or 25000.00, or blank")
+ROLE_WORDS = {"ops_admin": lazy_gettext("ops admin"), "ops_agent": lazy_gettext("ops agent"),
+              "credit_controller": lazy_gettext("credit controller"), "sales_manager": lazy_gettext("sales manager")}
+PERCENT = Regexp(r"^\d{1,3}(\.\d{1,2})?$", message=lazy_gettext("a percentage such as 0, 2 or 2.5"))
+AMOUNT = Regexp(r"^\d{1,10}(\.\d{1,2})?$", message=lazy_gettext("an amount such as 25000 or 25000.00, or blank"))
 
 
 # --- the hold queue --------------------------------------------------------------------------
@@ -113,7 +116,7 @@ def _export(reason: str):
     return export_csv("holds", HOLD_CSV, (
         (e["order"].id, e["order"].external_ref, e["order"].customer.code, e["order"].customer.name,
          e["order"].total, e["order"].currency, e["order"].status_changed_at.isoformat(), " ".join(e["codes"]),
-         who_decides(e["codes"]), "yes" if e["may_decide"] else "no") for e in walk_pages(fetch)))
+         _deciders(e["codes"], english=True), "yes" if e["may_decide"] else "no") for e in walk_pages(fetch)))
 
 
 def _entry(order: Order, review) -> dict:
@@ -127,12 +130,25 @@ def _entry(order: Order, review) -> dict:
 @bp.app_template_filter("who_decides")
 def who_decides(codes: Iterable[str]) -> str:
     """The roles that may decide an order held for ``codes``, as a phrase: "a credit controller or ops admin"."""
+    return _deciders(codes)
+
+
+def _deciders(codes: Iterable[str], *, english: bool = False) -> str:
+    """who_decides in the page's language, or in English for a CSV."""
     codes = tuple(codes)
-    names = [role.replace("_", " ") for role in sorted(HOLD_DECIDERS) if may_release(codes, role)]
+    roles = [role for role in sorted(HOLD_DECIDERS) if may_release(codes, role)]
+    if english:
+        names = [role.replace("_", " ") for role in roles]
+        if not names:
+            return "nobody"
+        listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+        return f"{'an' if listed[0] in 'aeiou' else 'a'} {listed}"
+    names = [str(ROLE_WORDS.get(role, role.replace("_", " "))) for role in roles]
     if not names:
-        return "nobody"
-    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
-    return f"{'an' if listed[0] in 'aeiou' else 'a'} {listed}"
+        return gettext("nobody")
+    listed = names[0] if len(names) == 1 else gettext("%(roles)s or %(last)s", roles=gettext(", ").join(names[:-1]),
+                                                      last=names[-1])
+    return gettext("an %(roles)s", roles=listed) if listed[0] in "aeiou" else gettext("a %(roles)s", roles=listed)
 
 
 @bp.app_template_filter("age")
@@ -143,8 +159,10 @@ def held_for(since: datetime | None, now: datetime | None = None) -> str:
     minutes = max(int(((now or utc_now()) - since).total_seconds() // 60), 0)
     days, hours = minutes // 1440, minutes % 1440 // 60
     if days:
-        return f"{days}d {hours}h"
-    return f"{hours}h {minutes % 60}m" if hours else f"{minutes}m"
+        return gettext("%(days)sd %(hours)sh", days=days, hours=hours)
+    if hours:
+        return gettext("%(hours)sh %(minutes)sm", hours=hours, minutes=minutes % 60)
+    return gettext("%(minutes)sm", minutes=minutes)
 
 
 # --- review rules ----------------------------------------------------------------------------
@@ -156,27 +174,31 @@ class CheckboxesField(SelectMultipleField):
 
 class RuleSettingsForm(FlaskForm):
     base_version = HiddenField()  # the version the form was filled from, to catch a change in between
-    enabled = CheckboxesField("Rules in force", choices=[SelectChoice(code, RULE_LABELS[code]) for code in RULE_CODES])
-    amount_hold_threshold = StringField("Hold orders with a total above", validators=[Optional(), AMOUNT])
-    amount_senior_threshold = StringField("Senior review (credit roles) above", validators=[Optional(), AMOUNT])
-    duplicate_window_minutes = IntegerField("Duplicate window (minutes)",
+    enabled = CheckboxesField(lazy_gettext("Rules in force"),
+                              choices=[SelectChoice(code, RULE_LABELS[code]) for code in RULE_CODES])
+    amount_hold_threshold = StringField(lazy_gettext("Hold orders with a total above"),
+                                        validators=[Optional(), AMOUNT])
+    amount_senior_threshold = StringField(lazy_gettext("Senior review (credit roles) above"),
+                                          validators=[Optional(), AMOUNT])
+    duplicate_window_minutes = IntegerField(lazy_gettext("Duplicate window (minutes)"),
                                             validators=[InputRequired(), NumberRange(min=0, max=60 * 24 * 30)])
-    overdue_grace_days = IntegerField("Overdue grace (days)", validators=[InputRequired(), NumberRange(0, 3650)])
-    hold_max_age_days = IntegerField("Cancel holds undecided after (days, 0 = never)",
+    overdue_grace_days = IntegerField(lazy_gettext("Overdue grace (days)"),
+                                      validators=[InputRequired(), NumberRange(0, 3650)])
+    hold_max_age_days = IntegerField(lazy_gettext("Cancel holds undecided after (days, 0 = never)"),
                                      validators=[InputRequired(), NumberRange(0, 3650)])
-    price_tolerance_percent = StringField("Price tolerance below the price book (%; a list's own wins)",
+    price_tolerance_percent = StringField(lazy_gettext("Price tolerance below the price book (%; a list's own wins)"),
                                           validators=[Optional(), PERCENT])
-    note = StringField("Why this change", validators=[Length(max=300)])
+    note = StringField(lazy_gettext("Why this change"), validators=[Length(max=300)])
 
 
 class OverrideForm(FlaskForm):
     base_version = HiddenField()  # the version the form was filled from, to catch a change in between
-    customer_code = StringField("Customer code", validators=[DataRequired("Give the customer code."),
-                                                             Length(max=32)])
-    bypass = BooleanField("Skip credit and overdue checks")
-    temporary_limit = StringField("Temporary credit limit", validators=[Optional(), AMOUNT])
-    expires_on = DateField("Expires on (from 00:00 UTC)", validators=[Optional()])
-    note = StringField("Note", validators=[Length(max=200)])
+    customer_code = StringField(lazy_gettext("Customer code"),
+                                validators=[DataRequired(lazy_gettext("Give the customer code.")), Length(max=32)])
+    bypass = BooleanField(lazy_gettext("Skip credit and overdue checks"))
+    temporary_limit = StringField(lazy_gettext("Temporary credit limit"), validators=[Optional(), AMOUNT])
+    expires_on = DateField(lazy_gettext("Expires on (from 00:00 UTC)"), validators=[Optional()])
+    note = StringField(lazy_gettext("Note"), validators=[Length(max=200)])
 
 
 @bp.get("/review-settings")
@@ -244,7 +266,7 @@ def remove_override(code: str) -> ResponseReturnValue:
     """Drop one customer's credit override, as a new version."""
     old = current_rule_set().settings  # a code already gone needs no version check: nothing is written
     if code not in old.overrides:
-        flash(f"There is no override for {code}.", "error")
+        flash(gettext("There is no override for %(code)s.", code=code), "error")
         return redirect(url_for("holds.review_settings"))
     new = replace(old, overrides={key: value for key, value in old.overrides.items() if key != code})
     return _save(old, new, f"override for {code} removed", request.form.get("base_version"))
@@ -301,11 +323,12 @@ def _form_data(rule_set: ReviewRuleSet) -> dict:
 def _check_override(form: OverrideForm) -> None:
     code = (form.customer_code.data or "").strip()
     if not Partner.select().where(Partner.code == code, Partner.kind.in_(("customer", "distributor"))).exists():
-        form.customer_code.errors.append(f"no customer with code {code}")
+        form.customer_code.errors.append(gettext("no customer with code %(code)s", code=code))
     if not form.bypass.data and not form.temporary_limit.data:
-        form.temporary_limit.errors.append("give a temporary limit or tick the bypass; otherwise nothing changes")
+        form.temporary_limit.errors.append(gettext("give a temporary limit or tick the bypass; otherwise nothing "
+                                                   "changes"))
     if form.expires_on.data is not None and form.expires_on.data <= utc_now().date():
-        form.expires_on.errors.append("must be after today")
+        form.expires_on.errors.append(gettext("must be after today"))
 
 
 def _attach_value_error(form: FlaskForm, exc: ValueError) -> None:

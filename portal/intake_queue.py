@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, TextAreaField
@@ -38,15 +39,20 @@ WAITING_SHOWN = 100
 RECENT_SHOWN = 20
 EXCERPT_CHARS = 200
 HEADERS_SHOWN = ("From", "To", "Cc", "Date", "Subject", "Message-ID")
+HEADER_WORDS = {"From": lazy_gettext("From"), "To": lazy_gettext("To"), "Cc": lazy_gettext("Cc"),
+                "Date": lazy_gettext("Date"), "Subject": lazy_gettext("Subject")}
+INTAKE_WORDS = {"unparsed": lazy_gettext("unparsed"), "imported": lazy_gettext("imported"),
+                "converted": lazy_gettext("converted"), "discarded": lazy_gettext("discarded")}
 
 
 class DiscardForm(FlaskForm):
-    comment = TextAreaField("Why", validators=[Optional(), Length(max=2000)])
+    comment = TextAreaField(lazy_gettext("Why"), validators=[Optional(), Length(max=2000)])
 
 
 class ConvertedForm(FlaskForm):
-    order_id = IntegerField("Order number", validators=[DataRequired("Give the number of the order you placed."),
-                                                        NumberRange(min=1)])
+    order_id = IntegerField(lazy_gettext("Order number"),
+                            validators=[DataRequired(lazy_gettext("Give the number of the order you placed.")),
+                                        NumberRange(min=1)])
 
 
 def _listed(*statuses: str) -> peewee.ModelSelect:
@@ -94,7 +100,8 @@ def message(intake_id: int) -> ResponseReturnValue:
     orders = list(Order.select(Order.id, Order.external_ref, Order.status).where(Order.source_message == intake.id))
     return render_template("intake/message.html", intake=intake, headers=headers, attachments=attachments,
                            orders=orders, discard_form=DiscardForm(prefix="discard"),
-                           converted_form=ConvertedForm(prefix="converted"))
+                           converted_form=ConvertedForm(prefix="converted"), header_words=HEADER_WORDS,
+                           intake_words=INTAKE_WORDS)
 
 
 @bp.get("/intake/<int:intake_id>/raw")
@@ -122,7 +129,7 @@ def discard(intake_id: int) -> ResponseReturnValue:
         abort(404)
     except InvalidTransition as exc:
         return _refused(intake_id, [str(exc)])
-    flash(f"Mail {intake_id} discarded.", "success")
+    flash(gettext("Mail %(id)s discarded.", id=intake_id), "success")
     return redirect(url_for("intake_queue.queue"))
 
 
@@ -148,7 +155,8 @@ def converted(intake_id: int) -> ResponseReturnValue:
         return _refused(intake_id, [str(exc)])
     except InvalidTransition as exc:
         return _refused(intake_id, [str(exc)])
-    flash(f"Mail {intake_id} marked as keyed in as order {form.order_id.data}.", "success")
+    flash(gettext("Mail %(id)s marked as keyed in as order %(order)s.", id=intake_id, order=form.order_id.data),
+          "success")
     return redirect(url_for("intake_queue.queue"))
 
 
@@ -160,6 +168,6 @@ def _intake_or_404(intake_id: int) -> IntakeMessage:
 
 
 def _refused(intake_id: int, messages: list[str]) -> ResponseReturnValue:
-    for text in messages or ["Check the form and try again."]:
+    for text in messages or [gettext("Check the form and try again.")]:
         flash(text, "error")
     return redirect(url_for("intake_queue.message", intake_id=intake_id))

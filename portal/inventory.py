@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectChoice, SelectField, StringField
@@ -40,30 +41,60 @@ bp = Blueprint("inventory", __name__, url_prefix="/ops")
 PAGE_SIZE = 50
 MOVEMENTS_PAGE = 100
 STOCK_EDITORS = ("ops_admin", "ops_agent")
-LEDGER_REASONS = {"shipment": "Shipped", "unshipped": "Back on hand: waybill cancelled before pickup",
-                  "return": "Returned", "import": "Stock file import"}
+# The reasons of models.inventory.moves and of the ledger's own movements, as the pages write them.
+REASON_LABELS = {
+    "cycle_count": lazy_gettext("Cycle count"), "damaged": lazy_gettext("Damaged"), "found": lazy_gettext("Found"),
+    "shrinkage": lazy_gettext("Shrinkage"), "correction": lazy_gettext("Correction"),
+    "received": lazy_gettext("Received outside a purchase order"),
+    "rebalance": lazy_gettext("Rebalance between warehouses"),
+    "replenishment": lazy_gettext("Replenish a forward warehouse"),
+    "consolidation": lazy_gettext("Consolidate stock"),
+}
+LEDGER_REASONS = {"shipment": lazy_gettext("Shipped"),
+                  "unshipped": lazy_gettext("Back on hand: waybill cancelled before pickup"),
+                  "return": lazy_gettext("Returned"), "import": lazy_gettext("Stock file import"),
+                  "purchase_order": lazy_gettext("purchase_order")}
+# A movement's kind (StockMovement.kind) and a supply alert's kind, as the pages write them.
+MOVEMENT_KINDS = {
+    "adjustment": lazy_gettext("adjustment"), "transfer_out": lazy_gettext("transfer out"),
+    "transfer_in": lazy_gettext("transfer in"), "receipt": lazy_gettext("receipt"), "return": lazy_gettext("return"),
+    "import": lazy_gettext("import"), "quarantine": lazy_gettext("quarantine"), "shipment": lazy_gettext("shipment"),
+    "unshipped": lazy_gettext("unshipped"),
+}
+ALERT_KINDS = {"unconfirmed_drop_ship": lazy_gettext("unconfirmed drop ship"),
+               "asn_overdue": lazy_gettext("asn overdue")}
 stock_readers = role_required(*OPS_ROLES, "supplier")
 stock_editors = role_required(*STOCK_EDITORS)
 
 
+def reason_label(code: str, label: str | None = None):
+    """A reason code as the page's language writes it; ``label`` (else the code) when it has no translation."""
+    for known in (REASON_LABELS, LEDGER_REASONS):  # looked up, not tested for truth: a lazy text stays lazy
+        if code in known:
+            return known[code]
+    return label if label is not None else code
+
+
 class AdjustmentForm(FlaskForm):
-    warehouse = SelectField("Warehouse", validators=[DataRequired("Choose a warehouse.")])
-    sku = StringField("SKU", validators=[DataRequired("Give the SKU."), Length(max=64)])
-    quantity_change = IntegerField("Change (+ adds, − removes)", validators=[
-        InputRequired("Give the change in units."), NumberRange(-MAX_QUANTITY, MAX_QUANTITY)])
-    reason_code = SelectField("Reason", choices=[SelectChoice(code, label) for code, label in REASON_CODES.items()])
-    note = StringField("Note", validators=[Length(max=MAX_NOTE)])
+    warehouse = SelectField(lazy_gettext("Warehouse"), validators=[DataRequired(lazy_gettext("Choose a warehouse."))])
+    sku = StringField(lazy_gettext("SKU"), validators=[DataRequired(lazy_gettext("Give the SKU.")), Length(max=64)])
+    quantity_change = IntegerField(lazy_gettext("Change (+ adds, − removes)"), validators=[
+        InputRequired(lazy_gettext("Give the change in units.")), NumberRange(-MAX_QUANTITY, MAX_QUANTITY)])
+    reason_code = SelectField(lazy_gettext("Reason"), choices=[SelectChoice(code, reason_label(code, label))
+                                                               for code, label in REASON_CODES.items()])
+    note = StringField(lazy_gettext("Note"), validators=[Length(max=MAX_NOTE)])
 
 
 class TransferForm(FlaskForm):
-    from_warehouse = SelectField("From", validators=[DataRequired("Choose a warehouse.")])
-    to_warehouse = SelectField("To", validators=[DataRequired("Choose a warehouse.")])
-    sku = StringField("SKU", validators=[DataRequired("Give the SKU."), Length(max=64)])
-    quantity = IntegerField("Units", validators=[InputRequired("Give the units to move."),
-                                                 NumberRange(1, MAX_QUANTITY)])
-    reason_code = SelectField("Reason", choices=[SelectChoice(code, label)
-                                                   for code, label in TRANSFER_REASON_CODES.items()])
-    note = StringField("Note", validators=[Length(max=MAX_NOTE)])
+    from_warehouse = SelectField(lazy_gettext("From"),
+                                 validators=[DataRequired(lazy_gettext("Choose a warehouse."))])
+    to_warehouse = SelectField(lazy_gettext("To"), validators=[DataRequired(lazy_gettext("Choose a warehouse."))])
+    sku = StringField(lazy_gettext("SKU"), validators=[DataRequired(lazy_gettext("Give the SKU.")), Length(max=64)])
+    quantity = IntegerField(lazy_gettext("Units"), validators=[InputRequired(lazy_gettext("Give the units to move.")),
+                                                               NumberRange(1, MAX_QUANTITY)])
+    reason_code = SelectField(lazy_gettext("Reason"), choices=[SelectChoice(code, reason_label(code, label))
+                                                               for code, label in TRANSFER_REASON_CODES.items()])
+    note = StringField(lazy_gettext("Note"), validators=[Length(max=MAX_NOTE)])
 
 
 def supplier_scope(user: PortalUser) -> int | None:
@@ -113,8 +144,10 @@ def adjust() -> ResponseReturnValue:
         except ValidationFailed as exc:
             _attach(adjustment, exc.messages)
         else:
-            flash(f"{movement.quantity:+d} {data['sku'].strip()} in {data['warehouse']} "
-                  f"({REASON_CODES[movement.reason_code].lower()}).", "success")
+            change = format(movement.quantity, "+d")
+            flash(gettext("%(change)s %(sku)s in %(warehouse)s (%(reason)s).", change=change,
+                          sku=data["sku"].strip(), warehouse=data["warehouse"],
+                          reason=str(reason_label(movement.reason_code)).lower()), "success")
             return redirect(url_for("inventory.inventory", sku=data["sku"].strip()))
     return _inventory_page((adjustment, transfer)), 422
 
@@ -133,8 +166,9 @@ def transfer() -> ResponseReturnValue:
         except ValidationFailed as exc:
             _attach(transfer_form, exc.messages)
         else:
-            flash(f"Moved {data['quantity']} {data['sku'].strip()} from {data['from_warehouse']} to "
-                  f"{data['to_warehouse']} ({moved_out.reference}).", "success")
+            flash(gettext("Moved %(units)s %(sku)s from %(source)s to %(target)s (%(reference)s).",
+                          units=data["quantity"], sku=data["sku"].strip(), source=data["from_warehouse"],
+                          target=data["to_warehouse"], reference=moved_out.reference), "success")
             return redirect(url_for("inventory.inventory", sku=data["sku"].strip()))
     return _inventory_page((adjustment, transfer_form)), 422
 
@@ -152,8 +186,8 @@ def sku_history(sku: str) -> ResponseReturnValue:
     movements, on_hand_after, next_before = sku_ledger(product.id, limit=MOVEMENTS_PAGE, before=before)
     return render_template("inventory/sku.html", product=product, positions=positions, movements=movements,
                            on_hand_after=on_hand_after, reasons={**REASON_CODES, **TRANSFER_REASON_CODES,
-                                                                 **LEDGER_REASONS},
-                           before=before, next_before=next_before)
+                                                                 **REASON_LABELS, **LEDGER_REASONS},
+                           kinds=MOVEMENT_KINDS, before=before, next_before=next_before)
 
 
 @bp.get("/alerts")
@@ -165,7 +199,7 @@ def alerts() -> ResponseReturnValue:
         return _export_alerts(scope)
     return render_template("inventory/alerts.html", open_alerts=open_alerts(supplier_id=scope),
                            cleared=recently_cleared_alerts(supplier_id=scope),
-                           supply_alerts=open_supply_alerts(supplier_id=scope))
+                           supply_alerts=open_supply_alerts(supplier_id=scope), kinds=ALERT_KINDS)
 
 
 def _forms(*, posted: str | None = None) -> tuple[AdjustmentForm, TransferForm]:

@@ -15,6 +15,7 @@ from models.pricing.book_documents import book_to_document
 from models.pricing.price_check import CustomerPrices, customer_prices
 from models.pricing.versions import price_book_in_force
 from portal.api import answer_errors_as_json, require_order_desk, token_required
+from portal.i18n import SESSION_KEY
 from schemas.price_lists import price_query_schema
 
 bp = Blueprint("my_prices", __name__)
@@ -30,8 +31,8 @@ def my_prices() -> ResponseReturnValue:
     """The prices of the chosen buyer (a distributor's own by default), each with how it was found."""
     if not (current_user.is_ops or current_user.is_distributor):
         abort(403)
-    try:
-        args = price_query_schema.load(request.args)
+    try:  # ?lang= picks the page's language (portal.i18n), no part of the query
+        args = price_query_schema.load({key: value for key, value in request.args.items() if key != SESSION_KEY})
     except ValidationError as exc:
         return render_template("prices/my_prices.html", result=None, customers=_choices(current_user), args={},
                                errors=exc.messages), 422

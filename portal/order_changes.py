@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
@@ -20,6 +21,7 @@ from models.partners.access import can_see_order
 from models.partners.tables import OPS_ROLES
 from models.shipping.states import SHIPMENT_LEFT_STATES
 from portal.auth import role_required
+from portal.domain_words import translate_words
 from schemas.order_changes import order_change_schema
 
 bp = Blueprint("order_changes", __name__)
@@ -28,24 +30,47 @@ ADDED_ROWS = 3  # blank rows under the order's lines, to add lines
 MAX_ROWS = 500  # as many lines as an order may have
 
 
+# What a change alters, as models.orders.change_history and ChangeDiff.summary name it, in the page's language
+CHANGED_WORDS = {
+    "ship-to name": lazy_gettext("ship-to name"), "ship-to phone": lazy_gettext("ship-to phone"),
+    "ship-to email": lazy_gettext("ship-to email"), "ship-to address": lazy_gettext("ship-to address"),
+    "ship-to city": lazy_gettext("ship-to city"), "ship-to region": lazy_gettext("ship-to region"),
+    "ship-to postcode": lazy_gettext("ship-to postcode"), "ship-to country": lazy_gettext("ship-to country"),
+    "requested delivery date": lazy_gettext("requested delivery date"), "lines": lazy_gettext("lines"),
+}
+# models.orders.change_history's outcomes that are no order status
+OUTCOME_WORDS = {"pending": lazy_gettext("pending"), "superseded": lazy_gettext("superseded")}
+# models.orders.change_rules.refusal's fixed answers; "the order is <status>; …" is put together below
+REFUSAL_WORDS = {
+    "a shipment of this order has left the warehouse; it can no longer be changed":
+        lazy_gettext("a shipment of this order has left the warehouse; it can no longer be changed"),
+    "stock is already reserved for this order; ask our order desk to change it":
+        lazy_gettext("stock is already reserved for this order; ask our order desk to change it"),
+}
+_STATUS_REFUSALS = (
+    ("; it can no longer be changed", lazy_gettext("the order is %(status)s; it can no longer be changed")),
+    ("; ask our order desk to change it", lazy_gettext("the order is %(status)s; ask our order desk to change it")),
+)
+
+
 class ChangeLineForm(Form):
-    sku = StringField("SKU")
-    quantity = StringField("Quantity")
-    unit_price = StringField("Unit price")
+    sku = StringField(lazy_gettext("SKU"))
+    quantity = StringField(lazy_gettext("Quantity"))
+    unit_price = StringField(lazy_gettext("Unit price"))
 
 
 class OrderChangeForm(FlaskForm):
-    ship_to_name = StringField("Name")
-    ship_to_phone = StringField("Phone")
-    ship_to_email = StringField("Email")
-    ship_to_address = TextAreaField("Address")
-    ship_to_city = StringField("City")
-    ship_to_region = StringField("Region")
-    ship_to_postcode = StringField("Postcode")
-    ship_to_country = StringField("Country (2 letters)")
-    requested_delivery_date = StringField("Requested delivery date (YYYY-MM-DD)")
+    ship_to_name = StringField(lazy_gettext("Name"))
+    ship_to_phone = StringField(lazy_gettext("Phone"))
+    ship_to_email = StringField(lazy_gettext("Email"))
+    ship_to_address = TextAreaField(lazy_gettext("Address"))
+    ship_to_city = StringField(lazy_gettext("City"))
+    ship_to_region = StringField(lazy_gettext("Region"))
+    ship_to_postcode = StringField(lazy_gettext("Postcode"))
+    ship_to_country = StringField(lazy_gettext("Country (2 letters)"))
+    requested_delivery_date = StringField(lazy_gettext("Requested delivery date (YYYY-MM-DD)"))
     lines = FieldList(FormField(ChangeLineForm), min_entries=0, max_entries=MAX_ROWS)
-    note = TextAreaField("Note")
+    note = TextAreaField(lazy_gettext("Note"))
 
 
 @dataclass(frozen=True)
@@ -58,12 +83,24 @@ class ChangeSection:
     prices: bool
     history: list[ChangeEntry]
 
+    @staticmethod
+    def changed_words(what: str) -> str:
+        """A changed field's name ("ship-to region") in the page's language."""
+        return changed_words(what)
+
+    @staticmethod
+    def outcome_words(outcome: str) -> str:
+        """Where review moved the order after a change ("on hold"), pending or superseded, in the page's language."""
+        if outcome in OUTCOME_WORDS:
+            return str(OUTCOME_WORDS[outcome])
+        return translate_words(outcome).replace("_", " ")
+
 
 def change_section(order: Order, user) -> ChangeSection:
     """The change form and history of ``order`` as load_order_view loaded it (no further query but the history)."""
     left = any(shipment.status in SHIPMENT_LEFT_STATES for shipment in order.loaded_shipments)
     holds = any(r.status == "active" for line in order.loaded_lines for r in line.reservations)
-    why_not = refusal(order.status, role=user.role, shipment_left=left, holds_stock=holds) or ""
+    why_not = refusal_words(refusal(order.status, role=user.role, shipment_left=left, holds_stock=holds) or "")
     prices = may_state_prices(user.role)
     own = None if user.is_ops else own_actor_names(user.partner_id)
     return ChangeSection(form=None if why_not else filled_form(order, prices=prices), why_not=why_not,
@@ -95,7 +132,7 @@ def change(order_id: int) -> ResponseReturnValue:
     form = OrderChangeForm(prefix="change")
     back = redirect(url_for("ops.order_detail", order_id=order_id))
     if not form.validate_on_submit():
-        flash("The form expired; reload the page and change the order again.", "error")
+        flash(gettext("The form expired; reload the page and change the order again."), "error")
         return back
     try:
         data = order_change_schema.load(_body(form, prices=may_state_prices(current_user.role)))
@@ -104,15 +141,16 @@ def change(order_id: int) -> ResponseReturnValue:
                               partner_id=current_user.partner_id, note=note)
     except (ValidationError, ValidationFailed) as exc:
         for message in _messages(exc.messages):
-            flash(f"Not changed: {message}", "error")
+            flash(gettext("Not changed: %(message)s", message=message), "error")
         return back
     except (OrderChangeRefused, PermissionDenied) as exc:
-        flash(f"Not changed: {exc}", "error")
+        flash(gettext("Not changed: %(message)s", message=exc), "error")
         return back
     if result.changed:
-        flash(f"Order {order_id} {result.summary}; reviewed again: now {result.status}.", "success")
+        flash(gettext("Order %(id)s %(summary)s; reviewed again: now %(status)s.", id=order_id,
+                      summary=_summary_words(result.summary), status=translate_words(result.status)), "success")
     else:
-        flash(f"Order {order_id} already was as given; nothing changed.", "info")
+        flash(gettext("Order %(id)s already was as given; nothing changed.", id=order_id), "info")
     return back
 
 
@@ -152,5 +190,28 @@ def _label(path: str) -> str:
     """"lines.0.quantity" as the form shows it: "line 1 quantity"."""
     parts = path.split(".")
     if len(parts) == 3 and parts[0] == "lines" and parts[1].isdigit():
-        return f"line {int(parts[1]) + 1} {parts[2].replace('_', ' ')}"
+        return gettext("line %(no)s %(field)s", no=int(parts[1]) + 1, field=parts[2].replace("_", " "))
     return " ".join(part.replace("_", " ") for part in parts)
+
+
+def changed_words(what: str) -> str:
+    return str(CHANGED_WORDS.get(what, what))
+
+
+def _summary_words(summary: str) -> str:
+    """ChangeDiff.summary ("changed: ship-to region, lines") in the page's language."""
+    head, colon, parts = summary.partition(": ")
+    if head != "changed" or not colon:
+        return summary
+    return gettext("changed: %(what)s", what=gettext(", ").join(changed_words(part) for part in parts.split(", ")))
+
+
+def refusal_words(text: str) -> str:
+    """Why an order may not be changed (models.orders.change_rules.refusal) in the page's language."""
+    if text in REFUSAL_WORDS:
+        return str(REFUSAL_WORDS[text])
+    for ending, words in _STATUS_REFUSALS:
+        if text.startswith("the order is ") and text.endswith(ending):
+            status = text.removeprefix("the order is ").removesuffix(ending)
+            return str(words) % {"status": translate_words(status.replace(" ", "_")).replace("_", " ")}
+    return text

@@ -3,6 +3,7 @@ as a new version with a note), the CSV upload and the price check. Every ops rol
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 from flask import (
     Blueprint,
@@ -15,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 
 from models.core.base import utc_now
@@ -32,6 +34,7 @@ from models.pricing.price_import import import_price_lists
 from models.pricing.rules import PriceBook, PriceBreak, PriceList
 from models.pricing.versions import PriceBookVersion, price_book_in_force
 from portal.auth import role_required
+from portal.domain_words import N_
 from portal.flashes import flash_form_errors, flash_import_report, flash_validation
 from portal.price_forms import (
     BreakForm,
@@ -41,6 +44,7 @@ from portal.price_forms import (
     RemoveBreakForm,
     RemoveContractForm,
     RemoveListForm,
+    applies_to_words,
 )
 from schemas.price_lists import price_list_row_schema
 
@@ -62,7 +66,8 @@ def prices_page() -> ResponseReturnValue:
     return render_template("ops/prices.html", book=book, version=version, versions=list(versions),
                            may_edit=current_user.role in PRICE_EDITORS, list_form=ListForm(prefix="list", expected_version=version),
                            upload=PriceListUploadForm(prefix="upload"), check=PriceCheckForm(prefix="check"),
-                           contract_form=RemoveContractForm(prefix="contract", expected_version=version))
+                           contract_form=RemoveContractForm(prefix="contract", expected_version=version),
+                           applies_to_words=applies_to_words, validity_words=validity_words)
 
 
 @bp.get("/list")
@@ -78,7 +83,8 @@ def list_page() -> ResponseReturnValue:
                            break_form=BreakForm(prefix="break", code=price_list.code, expected_version=version),
                            remove_break=RemoveBreakForm(prefix="rm", code=price_list.code, expected_version=version),
                            remove_list=RemoveListForm(prefix="rmlist", code=price_list.code, expected_version=version),
-                           may_edit=current_user.role in PRICE_EDITORS)
+                           may_edit=current_user.role in PRICE_EDITORS, applies_to_words=applies_to_words,
+                           validity_words=validity_words)
 
 
 @bp.post("/lists")
@@ -93,7 +99,7 @@ def save_list() -> ResponseReturnValue:
     party = (form.party.data or "").strip()
     problem = party_problem(form.applies_to.data, party)
     if problem:
-        flash(f"party: {problem}", "error")
+        flash(gettext("%(field)s: %(problem)s", field="party", problem=problem), "error")
         return redirect(back)
 
     def edit(book: PriceBook) -> PriceBook:
@@ -108,7 +114,7 @@ def save_list() -> ResponseReturnValue:
             entries=current.entries if current else {}), replacing=original)
 
     code = form.code.data.strip()
-    saved = _save(edit, form, f"list {code} {'changed' if original else 'added'}")
+    saved = _save(edit, form, N_("list %(code)s changed") if original else N_("list %(code)s added"), code=code)
     return redirect(url_for("prices.list_page", code=code) if saved else back)
 
 
@@ -123,11 +129,12 @@ def save_break() -> ResponseReturnValue:
     sku = form.sku.data.strip()
     problem = unknown_sku(sku)
     if problem or (form.price.data is None) == (form.discount_percent.data is None):
-        flash(f"sku: {problem}" if problem else "price: give a price or a discount, not both", "error")
+        flash(gettext("%(field)s: %(problem)s", field="sku", problem=problem) if problem
+              else gettext("price: give a price or a discount, not both"), "error")
         return redirect(back)
     brk = PriceBreak(form.min_quantity.data, form.price.data, form.discount_percent.data)
     _save(lambda book: book_edits.put_break(book, form.code.data, sku, brk), form,
-          f"{form.code.data}: {sku} from {brk.min_quantity} units")
+          N_("%(code)s: %(sku)s from %(num)s units"), code=form.code.data, sku=sku, num=brk.min_quantity)
     return redirect(back)
 
 
@@ -137,7 +144,8 @@ def remove_break() -> ResponseReturnValue:
     form = RemoveBreakForm(prefix="rm")
     if form.validate_on_submit():
         _save(lambda book: book_edits.remove_break(book, form.code.data, form.sku.data, form.min_quantity.data),
-              form, f"{form.code.data}: {form.sku.data} from {form.min_quantity.data} units removed")
+              form, N_("%(code)s: %(sku)s from %(num)s units removed"), code=form.code.data, sku=form.sku.data,
+              num=form.min_quantity.data)
     else:
         flash_form_errors(form)
     return redirect(url_for("prices.list_page", code=form.code.data or ""))
@@ -148,7 +156,7 @@ def remove_break() -> ResponseReturnValue:
 def remove_list() -> ResponseReturnValue:
     form = RemoveListForm(prefix="rmlist")
     if form.validate_on_submit() and _save(lambda book: book_edits.remove_list(book, form.code.data), form,
-                                           f"list {form.code.data} removed"):
+                                           N_("list %(code)s removed"), code=form.code.data):
         return redirect(url_for("prices.prices_page"))
     flash_form_errors(form)
     return redirect(url_for("prices.list_page", code=form.code.data or ""))
@@ -159,7 +167,7 @@ def remove_list() -> ResponseReturnValue:
 def remove_contract() -> ResponseReturnValue:
     form = RemoveContractForm(prefix="contract")
     if form.validate_on_submit():
-        _save(lambda book: book_edits.remove_contract(book, form.index.data), form, "contract price removed")
+        _save(lambda book: book_edits.remove_contract(book, form.index.data), form, N_("contract price removed"))
     else:
         flash_form_errors(form)
     return redirect(url_for("prices.prices_page"))
@@ -178,9 +186,10 @@ def upload() -> ResponseReturnValue:
         report = import_price_lists(upload_file.stream, row_schema=price_list_row_schema, actor=current_user.email,
                                     settings=current_app.config["OMS_SETTINGS"], note=(form.note.data or "").strip())
     except (ImportRefused, RuleSetChanged) as exc:
-        flash(f"{upload_file.filename} was refused: {exc}", "error")
+        flash(gettext("%(file)s was refused: %(error)s", file=upload_file.filename, error=exc), "error")
         return redirect(url_for("prices.prices_page"))
-    saved = f", saved as version {report.version}" if report.version else ", nothing changed"
+    saved = (gettext(", saved as version %(version)s", version=report.version) if report.version
+             else gettext(", nothing changed"))
     flash_import_report(upload_file.filename, report, outcome=saved)
     return redirect(url_for("prices.prices_page"))
 
@@ -195,32 +204,49 @@ def price_check() -> ResponseReturnValue:
         customer = Partner.get_or_none(Partner.code == form.customer.data.strip(),
                                        Partner.kind.in_(("customer", "distributor")))
         if customer is None:
-            problem = f"unknown customer {form.customer.data.strip()!r}"
+            problem = gettext("unknown customer %(code)s", code=repr(form.customer.data.strip()))
         else:
             result = customer_prices(customer, skus=[form.sku.data.strip()], quantity=form.quantity.data,
                                      currency=form.currency.data or None, day=form.day.data or utc_now().date())
-            problem = "" if result.prices else f"unknown SKU {form.sku.data.strip()!r}"
+            problem = "" if result.prices else gettext("unknown SKU %(sku)s", sku=repr(form.sku.data.strip()))
     return render_template("ops/price_check.html", form=form, result=result, problem=problem,
                            errors=form.errors if request.args else {})
 
 
-def _save(edit: Callable[[PriceBook], PriceBook], form, what: str) -> bool:
-    """Save one edit against the form's version; flash the outcome; whether the book is as the editor wanted."""
+def validity_words(start: date | None, end: date | None) -> str:
+    """When a price list or contract is valid ("2024-01-01 – open", "always – open") in the page's language."""
+    if start and end:
+        return gettext("%(start)s – %(end)s", start=start, end=end)
+    if end:
+        return gettext("always – %(end)s", end=end)
+    if start:
+        return gettext("%(start)s – open", start=start)
+    return gettext("always – open")
+
+
+def _save(edit: Callable[[PriceBook], PriceBook], form, what: str, **values) -> bool:
+    """Save one edit against the form's version; flash the outcome; whether the book is as the editor wanted.
+
+    ``what`` % ``values`` is the version's note when the editor gives none, kept in English as the record is; the
+    flash says it in the page's language."""
+    note = what % values if values else what
     text = (form.expected_version.data or "").strip()
     expected = None if text == "" else int(text) if text.isdigit() else 0
     try:
         saved = edit_price_book(edit, expected_version=expected, actor=current_user.email,
-                                note=(form.note.data or "").strip() or what)
+                                note=(form.note.data or "").strip() or note)
     except ValidationFailed as exc:
         flash_validation(exc.messages)
         return False
     except RuleSetChanged as exc:
-        flash(f"The price book was changed to version {exc.current.version} by {exc.current.created_by} while you "
-              "edited; check the figures below and make your change again.", "error")
+        flash(gettext("The price book was changed to version %(version)s by %(who)s while you edited; check the "
+                      "figures below and make your change again.", version=exc.current.version,
+                      who=exc.current.created_by), "error")
         return False
     except InvariantViolated as exc:  # a form shown against a version when there was none
         flash(str(exc), "error")
         return False
-    flash(f"Saved as version {saved.version}: {what}." if saved else "Nothing changed; no new version was made.",
-          "success" if saved else "info")
+    flash(gettext("Saved as version %(version)s: %(what)s.", version=saved.version, what=gettext(what, **values))
+          if saved
+          else gettext("Nothing changed; no new version was made."), "success" if saved else "info")
     return True

@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
 from models.core.errors import InvalidTransition, NotFound, OMSError, ValidationFailed
@@ -49,6 +50,8 @@ from models.supply.states import (
 from models.supply.tables import PurchaseOrder
 from models.supply.views import list_purchase_orders, visible_purchase_order
 from portal.auth import role_required
+from portal.i18n import current_language
+from portal.languages import DEFAULT
 from portal.list_exports import (
     EXPORT_PAGE,
     PURCHASE_CSV,
@@ -81,6 +84,25 @@ CLOSABLE = sources_of("purchase_order", PO_CLOSED)
 REASON_MAX = 500
 NOTE_MAX = 2000
 SKU_SUGGESTIONS = 5000
+# Supply words the shared domain words lack, as the pages write them (underscores as spaces): ASN statuses, receipt
+# discrepancies, suggestion statuses and purchase-order origins.
+SUPPLY_WORDS = {
+    "in transit": lazy_gettext("in transit"), "short": lazy_gettext("short"), "over": lazy_gettext("over"),
+    "ordered": lazy_gettext("ordered"), "dismissed": lazy_gettext("dismissed"), "manual": lazy_gettext("manual"),
+    "replenishment": lazy_gettext("replenishment"), "automatic": lazy_gettext("automatic"),
+    "drop ship": lazy_gettext("drop-ship"),
+}
+
+
+@bp.app_template_filter("supply_words")
+def supply_words(text: object) -> str:
+    """A supply status, discrepancy or origin code in the page's language; in English exactly as given."""
+    text = "" if text is None else str(text)
+    if not text or current_language() == DEFAULT:
+        return text
+    spaced = text.replace("_", " ")
+    word = SUPPLY_WORDS.get(spaced)
+    return str(word) if word is not None else gettext(spaced)
 
 
 # --- list ------------------------------------------------------------------------------------
@@ -138,11 +160,11 @@ def new_purchase_order() -> ResponseReturnValue:
     errors: dict[str, list[str]] = {}
     lines, rows = parse_lines(values["lines"], errors)
     expected_at = parse_date(values["expected_at"], "expected_at", errors)
-    for name in ("supplier", "warehouse"):
+    for name, message in (("supplier", gettext("choose a supplier")), ("warehouse", gettext("choose a warehouse"))):
         if not values[name]:
-            errors[name] = [f"choose a {name}"]
+            errors[name] = [message]
     if len(values["note"]) > NOTE_MAX:
-        errors["note"] = [f"at most {NOTE_MAX} characters"]
+        errors["note"] = [gettext("at most %(count)s characters", count=NOTE_MAX)]
     if errors:
         return _new_page(values, errors), 422
     try:
@@ -152,7 +174,7 @@ def new_purchase_order() -> ResponseReturnValue:
     except ValidationFailed as exc:
         attach_model_errors(exc.messages, rows, errors)
         return _new_page(values, errors), 422
-    flash(f"Purchase order {purchase.number} created as a draft.", "success")
+    flash(gettext("Purchase order %(number)s created as a draft.", number=purchase.number), "success")
     return redirect(url_for("purchase_orders.detail", number=purchase.number))
 
 
@@ -243,7 +265,8 @@ def send(number: str) -> ResponseReturnValue:
     within = (timedelta(hours=settings.dropship_confirm_hours) if purchase.dropship
               else timedelta(days=settings.po_confirm_days))
     return _acted(purchase, lambda: send_purchase_order(purchase.number, actor=current_user.email,
-                                                        answer_within=within), "sent to the supplier")
+                                                        answer_within=within),
+                  gettext("%(number)s sent to the supplier.", number=purchase.number))
 
 
 @bp.post("/ops/purchase-orders/<number>/edit")
@@ -258,7 +281,7 @@ def edit(number: str) -> ResponseReturnValue:
     lines, used = parse_lines(values["lines"], errors)
     expected_at = parse_date(values["expected_at"], "expected_at", errors)
     if len(values["note"]) > NOTE_MAX:
-        errors["note"] = [f"at most {NOTE_MAX} characters"]
+        errors["note"] = [gettext("at most %(count)s characters", count=NOTE_MAX)]
     if not errors:
         try:
             changed = change_purchase_order(purchase.number, actor=current_user.email, lines=lines,
@@ -269,8 +292,9 @@ def edit(number: str) -> ResponseReturnValue:
             else:
                 errors["form"] = [str(exc)]
         else:
-            flash(f"Purchase order {changed.number} changed"
-                  + (f" (revision {changed.revision})." if changed.revision else "."), "success")
+            flash(gettext("Purchase order %(number)s changed (revision %(revision)s).", number=changed.number,
+                          revision=changed.revision) if changed.revision
+                  else gettext("Purchase order %(number)s changed.", number=changed.number), "success")
             return redirect(url_for("purchase_orders.detail", number=purchase.number))
     return _detail_page(purchase_or_404(number), edit=values, errors=errors), 422
 
@@ -284,7 +308,8 @@ def cancel(number: str) -> ResponseReturnValue:
     if reason is None:
         return redirect(url_for("purchase_orders.detail", number=purchase.number))
     return _acted(purchase, lambda: cancel_purchase_order(purchase.number, actor=current_user.email,
-                                                          reason=reason), "cancelled")
+                                                          reason=reason),
+                  gettext("%(number)s cancelled.", number=purchase.number))
 
 
 @bp.post("/ops/purchase-orders/<number>/close")
@@ -296,7 +321,8 @@ def close(number: str) -> ResponseReturnValue:
     if reason is None:
         return redirect(url_for("purchase_orders.detail", number=purchase.number))
     return _acted(purchase, lambda: close_purchase_order(purchase.number, actor=current_user.email,
-                                                         reason=reason), "closed")
+                                                         reason=reason),
+                  gettext("%(number)s closed.", number=purchase.number))
 
 
 @bp.post("/ops/purchase-orders/<number>/counter/accept")
@@ -305,7 +331,7 @@ def accept(number: str) -> ResponseReturnValue:
     """Take the supplier's counter-proposal: its quantities and dates become the order's."""
     purchase = purchase_or_404(number)
     return _acted(purchase, lambda: accept_counter(purchase.number, actor=current_user.email),
-                  "counter-proposal accepted")
+                  gettext("%(number)s counter-proposal accepted.", number=purchase.number))
 
 
 @bp.post("/ops/purchase-orders/<number>/counter/reject")
@@ -317,32 +343,33 @@ def reject(number: str) -> ResponseReturnValue:
     if reason is None:
         return redirect(url_for("purchase_orders.detail", number=purchase.number))
     return _acted(purchase, lambda: reject_counter(purchase.number, actor=current_user.email, reason=reason),
-                  "counter-proposal rejected")
+                  gettext("%(number)s counter-proposal rejected.", number=purchase.number))
 
 
 def _reason() -> str | None:
     reason = request.form.get("reason", "").strip()
     if not reason or len(reason) > REASON_MAX:
-        flash(f"Give a reason (at most {REASON_MAX} characters).", "error")
+        flash(gettext("Give a reason (at most %(count)s characters).", count=REASON_MAX), "error")
         return None
     return reason
 
 
 def _acted(purchase: PurchaseOrder, action: Callable[[], object], done: str) -> ResponseReturnValue:
-    """Run a model action and say how it went; a refusal is a message, never a server error."""
+    """Run a model action and flash ``done`` or why not; a refusal is a message, never a server error."""
     try:
         outcome = action()
     except NotFound:
         abort(404)
     except ValidationFailed as exc:
         for message in flatten(exc.messages):
-            flash(f"{purchase.number}: {message}", "error")
+            flash(gettext("%(subject)s: %(message)s", subject=purchase.number, message=message), "error")
     except OMSError as exc:
-        flash(f"{purchase.number}: {exc}", "error")
+        flash(gettext("%(subject)s: %(message)s", subject=purchase.number, message=exc), "error")
     else:
         if outcome is False:
             now = PurchaseOrder.select(PurchaseOrder.status).where(PurchaseOrder.id == purchase.id).scalar()
-            flash(f"{purchase.number} is {now}; nothing changed.", "error")
+            flash(gettext("%(number)s is %(status)s; nothing changed.", number=purchase.number,
+                          status=supply_words(now)), "error")
         else:
-            flash(f"{purchase.number} {done}.", "success")
+            flash(done, "success")
     return redirect(url_for("purchase_orders.detail", number=purchase.number))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user
 
 from models.core.errors import InvalidTransition, ValidationFailed
@@ -15,7 +16,7 @@ from models.supply.receipts import receive_purchase_order
 from models.supply.states import PO_RECEIVABLE_STATES
 from models.supply.tables import PurchaseOrder
 from portal.purchase_order_forms import flatten
-from portal.purchase_orders import NOTE_MAX, po_buyers, purchase_or_404
+from portal.purchase_orders import NOTE_MAX, po_buyers, purchase_or_404, supply_words
 
 bp = Blueprint("purchase_receipts", __name__)
 
@@ -26,8 +27,10 @@ def receive(number: str) -> ResponseReturnValue:
     """Count a delivery in against an ASN (pre-filled with what it announced): good and damaged units per line."""
     purchase = purchase_or_404(number)
     if purchase.dropship or purchase.status not in PO_RECEIVABLE_STATES:
-        flash(f"{purchase.number} is {purchase.status.replace('_', ' ')}"
-              + (" and ships straight to the customer" if purchase.dropship else "") + "; nothing to receive.",
+        status = supply_words(purchase.status.replace("_", " "))
+        flash(gettext("%(number)s is %(status)s and ships straight to the customer; nothing to receive.",
+                      number=purchase.number, status=status) if purchase.dropship
+              else gettext("%(number)s is %(status)s; nothing to receive.", number=purchase.number, status=status),
               "error")
         return redirect(url_for("purchase_orders.detail", number=purchase.number))
     view = load_purchase_order_view(purchase.id)
@@ -44,7 +47,7 @@ def receive(number: str) -> ResponseReturnValue:
                  for line in view.lines for kind in ("good", "damaged")}}
     errors: dict[str, list[str]] = {}
     if asn_id is not None and asn_id not in asn_ids:
-        errors["asn"] = ["choose an ASN of this order"]
+        errors["asn"] = [gettext("choose an ASN of this order")]
     good, damaged = _counted(view, values, errors)
     if errors:
         return _receive_page(view, asn_id, values, errors), 422
@@ -85,11 +88,11 @@ def _counted(view: PurchaseOrderView, values: dict, errors: dict) -> tuple[dict,
         for kind, found in (("good", good), ("damaged", damaged)):
             text = values[f"{kind}-{line.id}"] or "0"
             if not (text.isascii() and text.isdigit()):
-                errors[f"{kind}-{line.id}"] = ["a whole number, 0 or more"]
+                errors[f"{kind}-{line.id}"] = [gettext("a whole number, 0 or more")]
             elif int(text):
                 found[line.product.sku] = int(text)
     if not good and not damaged and not errors:
-        errors["form"] = ["count at least one unit, good or damaged"]
+        errors["form"] = [gettext("count at least one unit, good or damaged")]
     return good, damaged
 
 
@@ -103,11 +106,22 @@ def _receipt_summary(purchase: PurchaseOrder) -> str:
     """What the newest receipt of the order found: its discrepancies, or that it matched."""
     view = load_purchase_order_view(purchase.id)
     if not view.receipts:
-        return f"{purchase.number} received."
-    found = [f"{line.purchase_order_line.product.sku} {line.discrepancy.replace(',', ' and ')} "
-             f"(announced {'—' if line.announced_quantity is None else line.announced_quantity}, "
-             f"good {line.received_quantity}, damaged {line.damaged_quantity})"
+        return gettext("%(number)s received.", number=purchase.number)
+    found = [gettext("%(sku)s %(discrepancy)s (announced %(announced)s, good %(good)s, damaged %(damaged)s)",
+                     sku=line.purchase_order_line.product.sku, discrepancy=_discrepancy_words(line.discrepancy),
+                     announced="—" if line.announced_quantity is None else line.announced_quantity,
+                     good=line.received_quantity, damaged=line.damaged_quantity)
              for line in view.receipt_lines.get(view.receipts[-1].id, []) if line.discrepancy]
     if not found:
-        return f"{purchase.number} received; it matched what was announced."
-    return f"{purchase.number} received with discrepancies: " + "; ".join(found) + "."
+        return gettext("%(number)s received; it matched what was announced.", number=purchase.number)
+    return gettext("%(number)s received with discrepancies: %(found)s.", number=purchase.number,
+                   found=gettext("; ").join(found))
+
+
+def _discrepancy_words(discrepancy: str) -> str:
+    """"short,damaged" as "short and damaged", in the page's language."""
+    words = [supply_words(kind) for kind in discrepancy.split(",") if kind]
+    text = words[0] if words else ""
+    for word in words[1:]:
+        text = gettext("%(first)s and %(second)s", first=text, second=word)
+    return text

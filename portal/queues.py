@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField
@@ -30,10 +31,13 @@ from workers.queue_watch import queue_overview
 
 bp = Blueprint("queues", __name__)
 DECIDERS = ("ops_admin", "ops_agent")
+DEAD_LETTER_WORDS = {"open": lazy_gettext("open"), "retried": lazy_gettext("retried"),
+                     "discarded": lazy_gettext("discarded")}
 
 
 class DeadLetterDecisionForm(FlaskForm):
-    decision = SelectField(choices=[SelectChoice("retry", "Retry"), SelectChoice("discard", "Discard")])
+    decision = SelectField(choices=[SelectChoice("retry", lazy_gettext("Retry")),
+                                    SelectChoice("discard", lazy_gettext("Discard"))])
     note = StringField(validators=[Length(max=MAX_NOTE_CHARS)])
 
 
@@ -42,9 +46,10 @@ class DeadLetterDecisionForm(FlaskForm):
 def queues_page() -> ResponseReturnValue:
     overview = queue_overview(current_app.config["OMS_SETTINGS"])
     rates = hourly_rates()
-    chart = line_chart(title="Messages per minute, last hour", labels=rates["labels"],
-                       series={"in": rates["in"], "out": rates["out"], "ready": rates["ready"],
-                               "outbox backlog": rates["outbox"]}) if rates["labels"] else None
+    chart = line_chart(title=gettext("Messages per minute, last hour"), labels=rates["labels"],
+                       series={gettext("in"): rates["in"], gettext("out"): rates["out"],
+                               gettext("ready"): rates["ready"], gettext("outbox backlog"): rates["outbox"]}) \
+        if rates["labels"] else None
     return render_template("ops/queues.html", overview=overview, chart=chart)
 
 
@@ -57,7 +62,7 @@ def dead_letters_page() -> ResponseReturnValue:
     items, following = dead_letter_page(queue=queue, status=status, before=id_arg("before"))
     return render_template("ops/dead_letters.html", items=items, following=following, queue=queue, status=status,
                            queues=STAGE_QUEUES, statuses=DEAD_LETTER_STATUSES, form=DeadLetterDecisionForm(),
-                           may_decide=current_user.role in DECIDERS)
+                           may_decide=current_user.role in DECIDERS, dead_letter_words=DEAD_LETTER_WORDS)
 
 
 @bp.post("/ops/dead-letters")
@@ -67,12 +72,13 @@ def decide() -> ResponseReturnValue:
     form = DeadLetterDecisionForm()
     back = redirect(url_for("queues.dead_letters_page", queue=request.args.get("queue", "")[:64]))
     if not form.validate_on_submit():
-        flash("; ".join(f"{name}: {', '.join(errors)}" for name, errors in form.errors.items()), "error")
+        flash(gettext("; ").join(gettext("%(field)s: %(message)s", field=name, message=gettext(", ").join(errors))
+                                 for name, errors in form.errors.items()), "error")
         return back
     ids = [int(value) for value in request.form.getlist("ids")
            if value.isascii() and value.isdigit() and 0 < int(value) <= MAX_DB_ID]
     if not ids:
-        flash("Tick the dead letters to decide.", "error")
+        flash(gettext("Tick the dead letters to decide."), "error")
         return back
     try:
         decided = decide_dead_letters(ids, form.decision.data, actor=current_user.email,
@@ -80,8 +86,18 @@ def decide() -> ResponseReturnValue:
     except ValidationFailed as exc:
         flash(str(exc), "error")
         return back
-    verb = "retried" if form.decision.data == "retry" else "discarded"
-    skipped = len(ids) - len(decided)
-    flash(f"{len(decided)} dead letter{'s' if len(decided) != 1 else ''} {verb}"
-          + (f"; {skipped} no longer open, left as they were" if skipped else "") + ".", "success")
+    flash(_decided_message(len(decided), form.decision.data == "retry", skipped=len(ids) - len(decided)), "success")
     return back
+
+
+def _decided_message(count: int, retried: bool, *, skipped: int) -> str:
+    """The flash after a decision ("2 dead letters retried; 1 no longer open, left as they were.")."""
+    if retried:
+        done = gettext("%(count)s dead letter retried", count=count) if count == 1 else \
+            gettext("%(count)s dead letters retried", count=count)
+    else:
+        done = gettext("%(count)s dead letter discarded", count=count) if count == 1 else \
+            gettext("%(count)s dead letters discarded", count=count)
+    if skipped:
+        return gettext("%(done)s; %(skipped)s no longer open, left as they were.", done=done, skipped=skipped)
+    return gettext("%(done)s.", done=done)

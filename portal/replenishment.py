@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -106,13 +107,13 @@ def act_on_suggestions() -> ResponseReturnValue:
     back = redirect(url_for("replenishment.suggestions_page", **_filters(request.form, prefix="filter-")))
     action = request.form.get("action", "")
     if not form.validate_on_submit() or action not in ACTIONS:
-        flash("The form was not accepted; reload the page and try again.", "error")
+        flash(gettext("The form was not accepted; reload the page and try again."), "error")
         return back
     try:
         quantities = _quantities()
         if action == "save":
             changed = edit_suggested_quantities(quantities, actor=current_user.email)
-            flash(f"Quantities saved ({changed} changed).", "success")
+            flash(gettext("Quantities saved (%(count)s changed).", count=changed), "success")
             return back
         selections = {sid: quantities.get(sid, -1) for sid in _ticked()}
         numbers = order_suggestions(selections, actor=current_user.email, send=ACTIONS[action],
@@ -130,12 +131,13 @@ def recompute() -> ResponseReturnValue:
     """Ask the replenishment worker to recompute every SKU's suggestions."""
     form = ActionForm()
     if not form.validate_on_submit():
-        flash("The form was not accepted; reload the page and try again.", "error")
+        flash(gettext("The form was not accepted; reload the page and try again."), "error")
     else:
         ids = replenished_product_ids()
         with database.atomic():
             REPLENISHMENT.nudge(ids)
-        flash(f"Recomputing the suggestions of {len(ids)} SKU(s); reload in a moment.", "success")
+        flash(gettext("Recomputing the suggestions of %(count)s SKU(s); reload in a moment.", count=len(ids)),
+              "success")
     return redirect(url_for("replenishment.suggestions_page"))
 
 
@@ -176,7 +178,7 @@ def _where(filters: dict[str, str]) -> SuggestionFilter:
 def _ticked() -> list[int]:
     ids = [int(value) for value in request.form.getlist("selected") if value.isascii() and value.isdigit()]
     if not ids:
-        raise ValidationFailed({"suggestions": ["tick at least one suggestion to order"]})
+        raise ValidationFailed({gettext("suggestions"): [gettext("tick at least one suggestion to order")]})
     return ids
 
 
@@ -191,7 +193,8 @@ def _quantities() -> dict[int, int]:
         if text.isascii() and text.isdigit() and len(text) <= 9:
             quantities[int(value)] = int(text)
         else:
-            errors[f"suggestion {value}"] = ["the quantity must be a whole number of 0 or more"]
+            errors[gettext("suggestion %(id)s", id=value)] = [
+                gettext("the quantity must be a whole number of 0 or more")]
     if errors:
         raise ValidationFailed(errors)
     return quantities
@@ -207,8 +210,9 @@ def _created_message(numbers: list[str], *, sent: bool) -> Markup:
     links = Markup(", ").join(
         Markup('<a href="{}">{}</a> ({} → {})').format(f"/ops/purchase-orders/{number}", number, *rows[number])
         for number in numbers)
-    verb = "created and sent" if sent else "created as drafts"
-    return Markup("Purchase orders {}: ").format(verb) + links
+    made = (gettext("Purchase orders created and sent: %(links)s") if sent
+            else gettext("Purchase orders created as drafts: %(links)s"))
+    return Markup(made) % {"links": links}  # the catalogue's own words around links escaped above
 
 
 # --- settings and automatic switches -------------------------------------------------------------
@@ -217,7 +221,7 @@ def share_field(form: FlaskForm, field) -> None:
     """A share such as 0.98 or a percentage such as 98%, to 0.01 %; kept on the field as a Decimal."""
     share = parse_share(field.data or "")
     if share is None:
-        raise ValidationError("a share such as 0.95 or a percentage such as 95%, to at most 0.01 %")
+        raise ValidationError(gettext("a share such as 0.95 or a percentage such as 95%, to at most 0.01 %"))
     field.share = share
 
 
@@ -235,19 +239,21 @@ def parse_share(text: str) -> Decimal | None:
 
 class SettingsForm(FlaskForm):
     base_version = HiddenField()
-    level_a = StringField("Service level, class A", validators=[InputRequired(), share_field])
-    level_b = StringField("Service level, class B", validators=[InputRequired(), share_field])
-    level_c = StringField("Service level, class C", validators=[InputRequired(), share_field])
-    review_period_days = IntegerField("Review period (days)", validators=[InputRequired(), NumberRange(0, MAX_DAYS)])
-    share_a = StringField("Class A: the top share of demand value", validators=[InputRequired(), share_field])
-    share_b = StringField("Class B: the next share", validators=[InputRequired(), share_field])
-    default_lead_time_days = IntegerField("Lead time when the supplier has none (days)",
+    level_a = StringField(lazy_gettext("Service level, class A"), validators=[InputRequired(), share_field])
+    level_b = StringField(lazy_gettext("Service level, class B"), validators=[InputRequired(), share_field])
+    level_c = StringField(lazy_gettext("Service level, class C"), validators=[InputRequired(), share_field])
+    review_period_days = IntegerField(lazy_gettext("Review period (days)"),
+                                      validators=[InputRequired(), NumberRange(0, MAX_DAYS)])
+    share_a = StringField(lazy_gettext("Class A: the top share of demand value"),
+                          validators=[InputRequired(), share_field])
+    share_b = StringField(lazy_gettext("Class B: the next share"), validators=[InputRequired(), share_field])
+    default_lead_time_days = IntegerField(lazy_gettext("Lead time when the supplier has none (days)"),
                                           validators=[InputRequired(), NumberRange(0, MAX_DAYS)])
-    note = StringField("Why this change", validators=[Length(max=300)])
+    note = StringField(lazy_gettext("Why this change"), validators=[Length(max=300)])
 
 
 class SwitchForm(FlaskForm):
-    sku = StringField("SKU", validators=[Length(max=64)])
+    sku = StringField(lazy_gettext("SKU"), validators=[Length(max=64)])
     on = HiddenField()
 
 
@@ -269,7 +275,7 @@ def save_settings() -> ResponseReturnValue:
     if new is None:
         return _settings_page(rule_set, form), 422
     if new == old:
-        flash("Nothing changed; no new version was made.", "info")
+        flash(gettext("Nothing changed; no new version was made."), "info")
         return redirect(url_for("replenishment.settings_page"))
     note = (form.note.data or "").strip() or _changes(old, new)
     try:
@@ -278,7 +284,7 @@ def save_settings() -> ResponseReturnValue:
     except RuleSetChanged as exc:
         form.base_version.data = str(exc.current.version)  # saving again overwrites it, on purpose
         return _settings_page(exc.current, form, problem=conflict_message("replenishment settings", exc.current)), 409
-    flash(f"Replenishment settings saved as version {saved.version}.", "success")
+    flash(gettext("Replenishment settings saved as version %(version)s.", version=saved.version), "success")
     return redirect(url_for("replenishment.settings_page"))
 
 
@@ -296,7 +302,8 @@ def switch_supplier(code: str) -> ResponseReturnValue:
     except NotFound as exc:
         flash(str(exc), "error")
     else:
-        flash(f"Automatic ordering {'on' if on else 'off'} for every SKU of supplier {code}.", "success")
+        flash(gettext("Automatic ordering on for every SKU of supplier %(code)s.", code=code) if on
+              else gettext("Automatic ordering off for every SKU of supplier %(code)s.", code=code), "success")
     return redirect(url_for("replenishment.settings_page"))
 
 
@@ -307,7 +314,7 @@ def switch_sku() -> ResponseReturnValue:
     form = SwitchForm()
     sku = (form.sku.data or "").strip()
     if not form.validate_on_submit() or not sku:
-        flash_form_errors(form) if form.errors else flash("Give the SKU to switch.", "error")
+        flash_form_errors(form) if form.errors else flash(gettext("Give the SKU to switch."), "error")
         return redirect(url_for("replenishment.settings_page"))
     on = form.on.data == "1"
     try:
@@ -315,7 +322,8 @@ def switch_sku() -> ResponseReturnValue:
     except NotFound as exc:
         flash(str(exc), "error")
     else:
-        flash(f"Automatic ordering {'on' if on else 'off'} for SKU {sku}.", "success")
+        flash(gettext("Automatic ordering on for SKU %(sku)s.", sku=sku) if on
+              else gettext("Automatic ordering off for SKU %(sku)s.", sku=sku), "success")
     return redirect(url_for("replenishment.settings_page"))
 
 

@@ -9,11 +9,21 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask_babel import gettext
 
 from models.core.base import utc_now
 from models.core.csv_export import csv_lines
 from models.core.errors import ValidationFailed
 from models.reports.periods import DateRange, parse_group, parse_range
+from portal.i18n import current_language
+from portal.languages import DEFAULT
+
+
+def english_or(english: str, translated: object) -> str:
+    """``english`` on an English page, as the reports have always written it; ``translated`` in other languages.
+    For a word whose English msgid would clash with another meaning ("By" is an actor elsewhere, "lost" a parcel)
+    or a code the English page shows as it is."""
+    return english if current_language() == DEFAULT else str(translated)
 
 
 def today() -> date:
@@ -35,7 +45,8 @@ def choice_arg(name: str, allowed: Sequence[str], default: str | None = None) ->
     """The query parameter ``name``, one of ``allowed`` (``default`` when absent); ValidationFailed otherwise."""
     value = request.args.get(name) or default
     if value is not None and value not in allowed:
-        raise ValidationFailed({name: [f"must be one of {', '.join(allowed)}"]}, f"invalid {name}")
+        raise ValidationFailed({name: [gettext("must be one of %(choices)s", choices=", ".join(allowed))]},
+                               gettext("invalid %(name)s", name=name))
     return value
 
 

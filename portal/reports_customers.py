@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, jsonify, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
 from models.core.errors import PermissionDenied
@@ -17,6 +18,7 @@ from portal.charts import bar_chart
 from portal.report_support import (
     csv_download,
     csv_url,
+    english_or,
     page_errors,
     report_range,
     wants_csv,
@@ -30,6 +32,30 @@ answer_errors_as_json(api_bp)
 DEFAULT_DAYS = 365
 CSV_HEADER = ("customer", "name", "currency", "orders", "revenue", "recency_days", "recency_score",
               "frequency_score", "monetary_score", "segment")
+# models.reports.rfm's segments and what each means, as pages in other languages than English write them (the
+# English page writes the segment's code, "at risk", as it always has).
+SEGMENT_WORDS = {
+    "champions": lazy_gettext("champion customers"), "loyal": lazy_gettext("loyal customers"),
+    "new": lazy_gettext("new customers"), "promising": lazy_gettext("promising customers"),
+    "at_risk": lazy_gettext("customers at risk"), "lost": lazy_gettext("lost customers"),
+    "hibernating": lazy_gettext("hibernating customers"),
+}
+SEGMENT_MEANINGS = {
+    "champions": lazy_gettext("bought recently and often"), "loyal": lazy_gettext("buy often, not quite the latest"),
+    "new": lazy_gettext("first orders, recently"), "promising": lazy_gettext("recent, few orders yet"),
+    "at_risk": lazy_gettext("bought often, not lately"), "lost": lazy_gettext("longest without an order"),
+    "hibernating": lazy_gettext("neither recent nor frequent"),
+}
+
+
+def segment_word(name: str) -> str:
+    """A segment's name as the page writes it ("at_risk" -> "at risk" in English)."""
+    return english_or(name.replace("_", " "), SEGMENT_WORDS.get(name, name.replace("_", " ")))
+
+
+def chart_label(name: str) -> str:
+    """A segment as the chart names it: its code in English, as the chart always has; its name otherwise."""
+    return english_or(name, SEGMENT_WORDS.get(name, name))
 
 
 def score_out(score: CustomerScore, names: dict[str, str]) -> dict:
@@ -47,14 +73,14 @@ def _csv(report: CustomerReport):
 @bp.get("/ops/reports/customers")
 @ops_required
 def customers_page() -> ResponseReturnValue:
-    return _page(scope_of(current_user), title="Customer behaviour")
+    return _page(scope_of(current_user), title=gettext("Customer behaviour"))
 
 
 @bp.get("/my/reports/customers")
 @role_required("distributor")
 def my_customers() -> ResponseReturnValue:
     """The signed-in distributor's own book only."""
-    return _page(scope_of(current_user), title="My customers")
+    return _page(scope_of(current_user), title=gettext("My customers"))
 
 
 def _page(scope: ReportScope, *, title: str) -> ResponseReturnValue:
@@ -62,10 +88,11 @@ def _page(scope: ReportScope, *, title: str) -> ResponseReturnValue:
     report = customer_report(span, scope)
     if wants_csv():
         return _csv(report)
-    chart = bar_chart(title="Customers per segment", labels=list(SEGMENT_NAMES),
-                      series={"Customers": [report.segments[name] for name in SEGMENT_NAMES]})
+    chart = bar_chart(title=gettext("Customers per segment"), labels=[chart_label(name) for name in SEGMENT_NAMES],
+                      series={gettext("Customers"): [report.segments[name] for name in SEGMENT_NAMES]})
     return render_template("reports/customers.html", report=report, span=span, groups=None, filters=[],
-                           csv_href=csv_url(), chart=chart, segment_text=SEGMENT_TEXT, segment_names=SEGMENT_NAMES,
+                           csv_href=csv_url(), chart=chart, segment_names=SEGMENT_NAMES, segment_word=segment_word,
+                           segment_text={name: SEGMENT_MEANINGS.get(name, text) for name, text in SEGMENT_TEXT.items()},
                            title=title)
 
 

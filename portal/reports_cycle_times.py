@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 
-from models.reports.cycle_rules import RESOLUTION_PERCENT, STEPS, hours
+from models.reports.cycle_rules import RESOLUTION_PERCENT, STEPS
 from models.reports.cycle_times import CycleRow, cycle_times
 from models.reports.periods import GROUPS, DateRange, period_label, periods
 from portal.api import answer_errors_as_json, token_required
@@ -27,6 +28,30 @@ page_errors(bp)
 answer_errors_as_json(api_bp)
 
 CSV_HEADER = ("period", "step", "orders", "p50_seconds", "p90_seconds")
+# models.reports.cycle_rules.STEPS as the page and its chart write them.
+STEP_WORDS = {
+    "received_to_approved": lazy_gettext("received to approved"),
+    "approved_to_allocated": lazy_gettext("approved to allocated"),
+    "allocated_to_shipped": lazy_gettext("allocated to shipped"),
+    "received_to_shipped": lazy_gettext("received to shipped"),
+    "shipped_to_delivered": lazy_gettext("shipped to delivered"),
+}
+
+
+def step_word(step: str) -> str:
+    return str(STEP_WORDS[step]) if step in STEP_WORDS else step.replace("_", " ")
+
+
+def duration(seconds: float | None) -> str:
+    """A duration for people, as models.reports.cycle_rules.hours writes it, in the page's language: minutes under
+    an hour, hours under two days, days beyond."""
+    if seconds is None:
+        return "–"
+    if seconds < 3600:
+        return gettext("%(value)s min", value=format(seconds / 60, ".1f"))
+    if seconds < 48 * 3600:
+        return gettext("%(value)s h", value=format(seconds / 3600, ".1f"))
+    return gettext("%(value)s d", value=format(seconds / 86400, ".1f"))
 
 
 def _seconds(value: float | None) -> float | None:
@@ -49,8 +74,8 @@ def p50_chart(rows: list[CycleRow], span: DateRange, group: str):
     for row in rows:
         if row.times.p50 is not None and row.period in by_step.get(row.times.step, {}):
             by_step[row.times.step][row.period] = round(row.times.p50 / 3600, 2)
-    return line_chart(title="Median hours per step", labels=labels,
-                      series={step.replace("_", " "): list(values.values()) for step, values in by_step.items()})
+    return line_chart(title=gettext("Median hours per step"), labels=labels,
+                      series={step_word(step): list(values.values()) for step, values in by_step.items()})
 
 
 @bp.get("/ops/reports/cycle-times")
@@ -61,7 +86,8 @@ def cycle_times_page() -> ResponseReturnValue:
     if wants_csv():
         return _csv(rows)
     return render_template("reports/cycle_times.html", rows=rows, span=span, group=group, groups=GROUPS,
-                           filters=[], csv_href=csv_url(), chart=p50_chart(rows, span, group), hours=hours,
+                           filters=[], csv_href=csv_url(), chart=p50_chart(rows, span, group), hours=duration,
+                           step_word=step_word,
                            resolution=RESOLUTION_PERCENT)
 
 

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, abort, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -40,7 +41,11 @@ page_errors(bp)
 
 PARTS = ("stock", "service")
 LIMITS = {"200": 200, "1000": 1000, "all": None}
-LIMIT_LABELS = {"200": "200 busiest", "1000": "1000 busiest", "all": "All"}
+LIMIT_LABELS = {"200": lazy_gettext("%(count)s busiest", count=200),
+                "1000": lazy_gettext("%(count)s busiest", count=1000), "all": lazy_gettext("All")}
+# models.reports.inventory_rules.AGE_BUCKETS' labels as the page writes them.
+AGE_WORDS = {"0-7 days": lazy_gettext("0-7 days"), "8-14 days": lazy_gettext("8-14 days"),
+             "15-30 days": lazy_gettext("15-30 days"), "over 30 days": lazy_gettext("over 30 days")}
 DEFAULT_LIMIT = "200"
 STOCK_HEADER = ("sku", "name", "warehouse", "units_shipped", "average_on_hand", "on_hand_end", "turnover",
                 "annual_turnover", "days_of_supply")
@@ -88,10 +93,10 @@ def report_out(report: InventoryReport) -> dict:
 
 
 def service_chart(weeks: list[ServicePeriod]) -> Markup:
-    return line_chart(title="Fill rate and backorder rate per week", labels=[week.label for week in weeks],
+    return line_chart(title=gettext("Fill rate and backorder rate per week"), labels=[week.label for week in weeks],
                       percent=True, series={
-                          "Fill rate": [_per_cent(week.fill_rate) for week in weeks],
-                          "Backorder rate": [_per_cent(week.backorder_rate) for week in weeks]})
+                          gettext("Fill rate"): [_per_cent(week.fill_rate) for week in weeks],
+                          gettext("Backorder rate"): [_per_cent(week.backorder_rate) for week in weeks]})
 
 
 def _page(*, supplier_id: int | None) -> ResponseReturnValue:
@@ -100,12 +105,13 @@ def _page(*, supplier_id: int | None) -> ResponseReturnValue:
     shown = busiest(report, LIMITS[limit])
     if wants_csv():
         return _csv(shown, part)
-    warehouses = [("", "All")] + [(code, code) for (code,) in
+    warehouses = [("", gettext("All"))] + [(code, code) for (code,) in
                                   Warehouse.select(Warehouse.code).order_by(Warehouse.code).tuples()]
     return render_template("reports/inventory.html", report=shown, span=report.span,
                            stock_count=len(report.stock), service_count=len(report.service),
-                           filters=[("warehouse", "Warehouse", warehouses), ("sku", "SKU", None),
-                                    ("limit", "Rows", [(value, text) for value, text in LIMIT_LABELS.items()])],
+                           filters=[("warehouse", gettext("Warehouse"), warehouses), ("sku", gettext("SKU"), None),
+                                    ("limit", gettext("Rows"), [(value, text) for value, text in LIMIT_LABELS.items()])],
+                           age_words=AGE_WORDS,
                            csv_href=_csv_href("stock"), service_csv_href=_csv_href("service"),
                            chart=service_chart(report.weeks), supplier_view=supplier_id is not None)
 

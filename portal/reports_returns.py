@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, jsonify, render_template
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
 from models.reports.periods import DateRange
@@ -14,10 +15,12 @@ from models.reports.returns import returns_report
 from models.reports.returns_rules import DIMENSIONS, ReturnFigures
 from portal.api import answer_errors_as_json, token_required
 from portal.auth import ops_required, role_required
+from portal.domain_words import translate_words
 from portal.report_support import (
     choice_arg,
     csv_download,
     csv_url,
+    english_or,
     page_errors,
     report_range,
     wants_csv,
@@ -31,7 +34,7 @@ page_errors(bp)
 
 HEADER = ("key", "name", "returns", "units", "refund_value", "units_shipped", "return_rate", "ratings",
           "average_rating")
-LABELS = {"reason": "Reason", "sku": "SKU", "supplier": "Supplier"}
+LABELS = {"reason": lazy_gettext("Reason"), "sku": lazy_gettext("SKU"), "supplier": lazy_gettext("Supplier")}
 
 
 @bp.get("/ops/reports/returns")
@@ -76,8 +79,14 @@ def _page(*, supplier_id: int | None) -> ResponseReturnValue:
     if wants_csv():
         return _csv(span, by, rows)
     return render_template("reports/returns.html", rows=rows, span=span, by=by, label=LABELS[by],
-                           filters=[("by", "By", [(value, LABELS[value]) for value in DIMENSIONS])],
-                           csv_href=csv_url(), supplier_view=supplier_id is not None)
+                           filters=[("by", english_or("By", gettext("Group by")), [(value, LABELS[value]) for value in DIMENSIONS])],
+                           csv_href=csv_url(), supplier_view=supplier_id is not None, key_text=key_text)
+
+
+def key_text(by: str, key: str) -> str:
+    """A row's key as the page shows it: a reason in the page's language (its code in English, as always), a SKU or
+    supplier code as it is."""
+    return english_or(key, translate_words(key.replace("_", " "))) if by == "reason" else key
 
 
 def _load(supplier_id: int | None) -> tuple[DateRange, str, list[ReturnFigures]]:

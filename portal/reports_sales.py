@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -24,6 +25,7 @@ from portal.report_support import (
     choice_arg,
     csv_download,
     csv_url,
+    english_or,
     page_errors,
     report_group,
     report_range,
@@ -39,6 +41,11 @@ CSV_HEADER = ("period", "key", "orders", "units", "revenue", "currency", "revenu
 SUPPLIER_BY = ("sku", "region", "channel")  # a supplier learns where its goods sell, never who bought them
 PAGE_ROWS = 1_000  # a page lists this many rows at most; the CSV export has every row
 PAGE_LIMIT, API_LIMIT, MAX_LIMIT = 50, 50, 1_000  # top keys kept by default on a page, in the API; at most
+# The splits (models.reports.sales.BY) and channels (models.orders.tables.CHANNELS) as the page writes them.
+BY_WORDS = {"channel": lazy_gettext("channel"), "region": lazy_gettext("region"), "sku": lazy_gettext("sku"),
+            "customer": lazy_gettext("customer")}
+CHANNEL_WORDS = {"api": lazy_gettext("api"), "portal": lazy_gettext("portal"), "file": lazy_gettext("file"),
+                 "email": lazy_gettext("email"), "phone": lazy_gettext("phone")}
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,8 @@ def limit_arg(default: int | None) -> int | None:
     if not value:
         return default
     if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
-        raise ValidationFailed({"limit": [f"must be a whole number from 1 to {MAX_LIMIT}"]}, "invalid limit")
+        raise ValidationFailed({"limit": [gettext("must be a whole number from 1 to %(max)s", max=MAX_LIMIT)]},
+                               gettext("invalid %(name)s", name="limit"))
     return int(value)
 
 
@@ -96,15 +104,16 @@ def trend_chart(answer: SalesAnswer) -> Markup:
     """Revenue per period of every key together, this range against the one before, per currency."""
     current, before = periods(answer.span, answer.group), periods(answer.span.previous(), answer.group)
     series: dict[str, list[float | None]] = {}
-    for name, rows, starts in (("", answer.rows, current), ("previous ", answer.previous, before)):
+    for previous, rows, starts in ((False, answer.rows, current), (True, answer.previous, before)):
         totals: dict[str, dict] = defaultdict(dict)
         for row in rows:
             totals[row.currency][row.period_start] = totals[row.currency].get(row.period_start, 0) + row.revenue
         for currency in sorted(totals):
-            label = f"Revenue {currency}" if not name else f"Previous range {currency}"
+            label = (gettext("Previous range %(currency)s", currency=currency) if previous
+                     else gettext("Revenue %(currency)s", currency=currency))
             series[label] = [float(totals[currency][s]) if s in totals[currency] else 0.0
                              for s in starts][:len(current)]
-    return line_chart(title="Revenue per period (shipped orders)",
+    return line_chart(title=gettext("Revenue per period (shipped orders)"),
                       labels=[period_label(start, answer.group) for start in current], series=series)
 
 
@@ -114,34 +123,38 @@ def _page(scope: ReportScope, *, title: str, endpoint: str) -> ResponseReturnVal
     if wants_csv():
         return csv_download("sales.csv", CSV_HEADER, csv_rows(answer.rows))
     by_choices = SUPPLIER_BY if scope.supplier_id is not None else BY
-    filters = [("by", "By", [("", "all")] + [(b, b) for b in by_choices]),
-               ("channel", "Channel", [("", "all")] + [(c, c) for c in CHANNELS]),
-               ("region", "Region", None), ("sku", "SKU", None), ("limit", f"Top keys (≤ {MAX_LIMIT})", None)]
+    every = gettext("all")
+    filters = [("by", english_or("By", gettext("Split by")), [("", every)] + [(b, BY_WORDS.get(b, b)) for b in by_choices]),
+               ("channel", gettext("Channel"), [("", every)] + [(c, CHANNEL_WORDS.get(c, c)) for c in CHANNELS]),
+               ("region", gettext("Region"), None), ("sku", gettext("SKU"), None),
+               ("limit", gettext("Top keys (≤ %(max)s)", max=MAX_LIMIT), None)]
     if scope.supplier_id is None:
-        filters.append(("customer", "Customer code", None))
+        filters.append(("customer", gettext("Customer code"), None))
     return render_template("reports/sales.html", answer=answer, span=answer.span, group=answer.group,
                            groups=GROUPS, filters=filters, csv_href=csv_url(), title=title, endpoint=endpoint,
-                           chart=trend_chart(answer), page_rows=PAGE_ROWS, base_currency=base_currency())
+                           chart=trend_chart(answer), page_rows=PAGE_ROWS, base_currency=base_currency(),
+                           by_word=BY_WORDS.get(answer.by, answer.by) if answer.by else gettext("Key"),
+                           channel_words=CHANNEL_WORDS)
 
 
 @bp.get("/ops/reports/sales")
 @ops_required
 def ops_sales() -> ResponseReturnValue:
-    return _page(scope_of(current_user), title="Sales trend", endpoint="reports_sales.ops_sales")
+    return _page(scope_of(current_user), title=gettext("Sales trend"), endpoint="reports_sales.ops_sales")
 
 
 @bp.get("/my/reports/sales")
 @role_required("distributor")
 def my_sales() -> ResponseReturnValue:
     """A distributor's own book: orders it placed, its own and its customers'."""
-    return _page(scope_of(current_user), title="My sales", endpoint="reports_sales.my_sales")
+    return _page(scope_of(current_user), title=gettext("My sales"), endpoint="reports_sales.my_sales")
 
 
 @bp.get("/supplier/reports/sell-through")
 @role_required("supplier")
 def sell_through() -> ResponseReturnValue:
     """A supplier's SKUs as they sold: units, orders and revenue of their lines."""
-    return _page(scope_of(current_user), title="Sell-through of my SKUs", endpoint="reports_sales.sell_through")
+    return _page(scope_of(current_user), title=gettext("Sell-through of my SKUs"), endpoint="reports_sales.sell_through")
 
 
 @api_bp.get("/reports/sales")

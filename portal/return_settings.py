@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
 from models.core.errors import ValidationFailed
@@ -17,6 +18,7 @@ from models.returns.settings import (
 )
 from models.returns.tables import ReturnRuleSet
 from portal.auth import ops_required, role_required
+from portal.i18n import format_number
 from portal.rule_set_pages import conflict_message, form_version
 
 bp = Blueprint("return_settings", __name__)
@@ -27,24 +29,30 @@ NOTE_MAX = 300
 TEXT_FIELDS = ("window_days", "max_auto_refund", "max_return_rate", "return_rate_min_orders",
                "refund_on_approval_below", "note", "expected_version")
 RULE_LABELS = {
-    "window": "Return window",
-    "refund_amount": "Refund value",
-    "reason": "Reason",
-    "return_rate": "Customer's return rate",
-    "final_sale": "Final-sale items",
-    "already_returned": "Returned before",
+    "window": lazy_gettext("Return window"),
+    "refund_amount": lazy_gettext("Refund value"),
+    "reason": lazy_gettext("Reason"),
+    "return_rate": lazy_gettext("Customer's return rate"),
+    "final_sale": lazy_gettext("Final-sale items"),
+    "already_returned": lazy_gettext("Returned before"),
 }
 FIELD_LABELS = {
-    "enabled": "Rules in force",
-    "window_days": "Return window (days after delivery)",
-    "max_auto_refund": "Highest refund approved automatically",
-    "max_return_rate": "Highest customer return rate",
-    "return_rate_min_orders": "Judge the return rate from (delivered orders)",
-    "refund_on_approval_below": "Refund on approval below",
-    "auto_approve_reasons": "Reasons approved automatically",
-    "note": "Why this change",
+    "enabled": lazy_gettext("Rules in force"),
+    "window_days": lazy_gettext("Return window (days after delivery)"),
+    "max_auto_refund": lazy_gettext("Highest refund approved automatically"),
+    "max_return_rate": lazy_gettext("Highest customer return rate"),
+    "return_rate_min_orders": lazy_gettext("Judge the return rate from (delivered orders)"),
+    "refund_on_approval_below": lazy_gettext("Refund on approval below"),
+    "auto_approve_reasons": lazy_gettext("Reasons approved automatically"),
+    "note": lazy_gettext("Why this change"),
 }
-REASON_LABELS = {reason: reason.replace("_", " ").capitalize() for reason in REASONS}
+_REASON_WORDS = {
+    "damaged": lazy_gettext("Damaged"), "defective": lazy_gettext("Defective"),
+    "wrong_item": lazy_gettext("Wrong item"), "not_as_described": lazy_gettext("Not as described"),
+    "no_longer_needed": lazy_gettext("No longer needed"), "other": lazy_gettext("Other"),
+}
+REASON_LABELS = {reason: _REASON_WORDS[reason] if reason in _REASON_WORDS else reason.replace("_", " ").capitalize()
+                 for reason in REASONS}
 
 
 @bp.get("/ops/return-settings")
@@ -68,11 +76,11 @@ def save_settings() -> ResponseReturnValue:
     except ValidationFailed as exc:
         errors.update(exc.messages)
     if len(note) > NOTE_MAX:
-        errors["note"] = [f"at most {NOTE_MAX} characters"]
+        errors["note"] = [gettext("at most %(count)s characters", count=NOTE_MAX)]
     if errors:
         return _page(rule_set, old, values, errors=errors), 422
     if new == old:
-        flash("Nothing changed; no new version was made.", "info")
+        flash(gettext("Nothing changed; no new version was made."), "info")
         return redirect(url_for("return_settings.settings_page"))
     try:
         saved = save_return_rules(new, actor=current_user.email, note=note or describe_changes(old, new),
@@ -81,7 +89,7 @@ def save_settings() -> ResponseReturnValue:
         current = exc.current
         values["expected_version"] = str(current.version)  # saving again overwrites it, on purpose
         return _page(current, settings_of(current), values, problem=conflict_message("return rules", current)), 409
-    flash(f"Return rules saved as version {saved.version}.", "success")
+    flash(gettext("Return rules saved as version %(version)s.", version=saved.version), "success")
     return redirect(url_for("return_settings.settings_page"))
 
 
@@ -101,19 +109,21 @@ def describe_changes(old: ReturnSettings, new: ReturnSettings) -> str:
 def rule_explanations(settings: ReturnSettings) -> list[dict]:
     """Each rule with whether it runs and what it does under ``settings``; a rule that fires sends the
     return to a person."""
-    reasons = ", ".join(REASON_LABELS[r].lower() for r in REASONS if r in settings.auto_approve_reasons)
+    reasons = gettext(", ").join(str(REASON_LABELS[r]).lower() for r in REASONS if r in settings.auto_approve_reasons)
     rate = f"{settings.max_return_rate * 100:.2f}".rstrip("0").rstrip(".")
     texts = {
-        "window": f"Asked for more than {settings.window_days} days after the order was delivered "
-                  f"(exactly {settings.window_days} days is still inside the window).",
-        "refund_amount": f"The refund value is above {settings.max_auto_refund:,.2f} in the order's currency "
-                         f"(exactly the limit is approved).",
-        "reason": f"The reason is not one approved automatically: {reasons}." if reasons else
-                  "No reason is approved automatically, so every return with this rule on goes to a person.",
-        "return_rate": f"The customer returned more than {rate}% of their delivered orders; judged only once "
-                       f"they have {settings.return_rate_min_orders} or more delivered orders.",
-        "final_sale": "A line is a final-sale SKU.",
-        "already_returned": "Units of a line were returned before (in a return that was not rejected).",
+        "window": gettext("Asked for more than %(days)s days after the order was delivered (exactly %(days)s days "
+                          "is still inside the window).", days=settings.window_days),
+        "refund_amount": gettext("The refund value is above %(amount)s in the order's currency (exactly the limit "
+                                 "is approved).", amount=format_number(settings.max_auto_refund)),
+        "reason": gettext("The reason is not one approved automatically: %(reasons)s.", reasons=reasons)
+                  if reasons else
+                  gettext("No reason is approved automatically, so every return with this rule on goes to a person."),
+        "return_rate": gettext("The customer returned more than %(rate)s%% of their delivered orders; judged only "
+                               "once they have %(orders)s or more delivered orders.", rate=rate,
+                               orders=settings.return_rate_min_orders),
+        "final_sale": gettext("A line is a final-sale SKU."),
+        "already_returned": gettext("Units of a line were returned before (in a return that was not rejected)."),
     }
     return [{"code": code, "label": RULE_LABELS[code], "text": texts[code], "on": code in settings.enabled}
             for code in RULE_CODES]

@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import TextAreaField
@@ -57,6 +58,7 @@ from models.returns.tables import ReturnRequest
 from models.returns.views import return_document, visible_return
 from portal.api_returns import RETURN_DESK_ROLES
 from portal.auth import is_local_path, ops_required, role_required
+from portal.domain_words import N_, translate_words
 from portal.flashes import flash_form_errors, flash_validation
 from portal.list_exports import EXPORT_PAGE, export_csv, walk_pages, wants_csv
 from portal.params import id_arg
@@ -70,13 +72,28 @@ return_desk = role_required(*RETURN_DESK_ROLES)
 order_desk = role_required(*OPS_ROLES, "distributor")
 
 
+# Words a return's page shows from its data beyond portal.domain_words, marked for the catalogues; the page writes
+# them through the ``words`` filter: how it was asked for, the decision, the label, the refund, a line's condition,
+# and the fixed words of models.returns.partner_view.
+RETURN_PAGE_WORDS = (
+    N_("self service"), N_("api"), N_("auto approved"), N_("manual"), N_("issued"), N_("credit note"),
+    N_("payout"), N_("applied"), N_("to pay"), N_("paid"), N_("resellable"),
+    N_("return requested"), N_("not approved"), N_("return label issued"), N_("on its way back"),
+    N_("received at the warehouse"), N_("replacement order placed"),
+    N_("requested after the return window"), N_("return value checked by our team"),
+    N_("this return reason is checked by our team"), N_("return history checked by our team"),
+    N_("includes a final-sale item"), N_("some units were returned before"), N_("customer"),
+    N_("rules"), N_("approved by the return rules"), N_("approved by ops"),  # models.returns.requesting
+)
+
+
 class ApproveForm(FlaskForm):
-    note = TextAreaField("Note (optional)", validators=[Length(max=2000)])
+    note = TextAreaField(lazy_gettext("Note (optional)"), validators=[Length(max=2000)])
 
 
 class RejectForm(FlaskForm):
-    note = TextAreaField("Why (the customer reads this)",
-                         validators=[DataRequired("Say why the return is rejected."), Length(max=2000)])
+    note = TextAreaField(lazy_gettext("Why (the customer reads this)"),
+                         validators=[DataRequired(lazy_gettext("Say why the return is rejected.")), Length(max=2000)])
 
 
 class StepForm(FlaskForm):
@@ -116,7 +133,7 @@ def approve(return_id: int) -> ResponseReturnValue:
     form = ApproveForm(prefix="approve")
     if form.validate_on_submit():
         moved = approve_return(return_id, actor=current_user.email, note=(form.note.data or "").strip())
-        _flash_step(return_id, moved, "approved")
+        _flash_step(return_id, moved, gettext("Return %(id)s approved.", id=return_id))
     else:
         flash_form_errors(form)
     return redirect(_back_to(return_id))
@@ -133,7 +150,7 @@ def reject(return_id: int) -> ResponseReturnValue:
         except ValidationFailed as exc:
             flash_validation(exc.messages)
         else:
-            _flash_step(return_id, moved, "rejected")
+            _flash_step(return_id, moved, gettext("Return %(id)s rejected.", id=return_id))
     else:
         flash_form_errors(form)
     return redirect(_back_to(return_id))
@@ -144,7 +161,8 @@ def reject(return_id: int) -> ResponseReturnValue:
 def receive(return_id: int) -> ResponseReturnValue:
     _visible_or_404(return_id)
     if StepForm().validate_on_submit():
-        _flash_step(return_id, receive_return(return_id, actor=current_user.email), "marked received")
+        _flash_step(return_id, receive_return(return_id, actor=current_user.email),
+                    gettext("Return %(id)s marked received.", id=return_id))
     return redirect(url_for("returns.detail", return_id=return_id))
 
 
@@ -163,7 +181,7 @@ def inspect(return_id: int) -> ResponseReturnValue:
     except ValidationFailed as exc:
         flash_validation(exc.messages)
     else:
-        _flash_step(return_id, moved, "inspected; it will now be settled")
+        _flash_step(return_id, moved, gettext("Return %(id)s inspected; it will now be settled.", id=return_id))
     return redirect(url_for("returns.detail", return_id=return_id))
 
 
@@ -174,11 +192,12 @@ def retry(return_id: int) -> ResponseReturnValue:
     found = _visible_or_404(return_id)
     if StepForm().validate_on_submit():
         if found.status != RETURN_APPROVED:
-            flash(f"Return {return_id} is {found.status}: it no longer needs a label.", "error")
+            flash(gettext("Return %(id)s is %(status)s: it no longer needs a label.", id=return_id,
+                          status=translate_words(found.status)), "error")
         elif retry_label(return_id):
-            flash(f"The label of return {return_id} is asked for again.", "success")
+            flash(gettext("The label of return %(id)s is asked for again.", id=return_id), "success")
         else:
-            flash(f"The label of return {return_id} has not failed; nothing changed.", "error")
+            flash(gettext("The label of return %(id)s has not failed; nothing changed.", id=return_id), "error")
     return redirect(url_for("returns.detail", return_id=return_id))
 
 
@@ -292,8 +311,10 @@ def _back_to(return_id: int) -> str:
 
 
 def _flash_step(return_id: int, moved: bool, done: str) -> None:
+    """``done`` (the whole sentence) when the step moved the return, else what status it already had."""
     if moved:
-        flash(f"Return {return_id} {done}.", "success")
+        flash(done, "success")
         return
     status = ReturnRequest.select(ReturnRequest.status).where(ReturnRequest.id == return_id).scalar()
-    flash(f"Return {return_id} is {status}: nothing changed.", "error")
+    flash(gettext("Return %(id)s is %(status)s: nothing changed.", id=return_id, status=translate_words(status)),
+          "error")

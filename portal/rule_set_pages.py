@@ -3,8 +3,17 @@ version against the version the form was shown with, and saying so when someone 
 from __future__ import annotations
 
 from flask import flash
+from flask_babel import gettext, lazy_gettext
 
 from models.core.rule_set_versions import Document, RuleSetVersion, save_rule_set
+
+# The editors name their rule set in English (``what``); the page's language shows these words.
+RULE_SET_NAMES = {
+    "Allocation rules": lazy_gettext("Allocation rules"), "Review rules": lazy_gettext("Review rules"),
+    "Return rules": lazy_gettext("Return rules"), "allocation rules": lazy_gettext("allocation rules"),
+    "review rules": lazy_gettext("review rules"), "return rules": lazy_gettext("return rules"),
+    "replenishment settings": lazy_gettext("replenishment settings"),
+}
 
 
 def save_if_changed(table: type[RuleSetVersion], old: Document, new: Document, *, expected_version: int, actor: str,
@@ -12,10 +21,10 @@ def save_if_changed(table: type[RuleSetVersion], old: Document, new: Document, *
     """Record ``new`` as the next version of ``table`` unless it equals ``old``; flash what happened.
     Raises RuleSetChanged when ``expected_version`` is no longer the newest."""
     if new.to_document() == old.to_document():
-        flash("Nothing changed; no new version was made.", "info")
+        flash(gettext("Nothing changed; no new version was made."), "info")
         return
     saved = save_rule_set(table, new, expected_version=expected_version, actor=actor, note=note)
-    flash(f"{what} saved as version {saved.version}.", "success")
+    flash(gettext("%(what)s saved as version %(version)s.", what=_named(what), version=saved.version), "success")
 
 
 def form_version(text: str | None) -> int:
@@ -26,5 +35,10 @@ def form_version(text: str | None) -> int:
 
 def conflict_message(what: str, current: RuleSetVersion) -> str:
     """The one wording every editor shows when a save was refused because another version came first."""
-    return (f"The {what} were changed to version {current.version} by {current.created_by} while you edited: "
-            f"someone saved version {current.version} meanwhile; reload, or check the values below and save again.")
+    return gettext("The %(what)s were changed to version %(version)s by %(who)s while you edited: someone saved "
+                   "version %(version)s meanwhile; reload, or check the values below and save again.",
+                   what=_named(what), version=current.version, who=current.created_by)
+
+
+def _named(what: str) -> str:
+    return str(RULE_SET_NAMES.get(what, what))

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -32,10 +33,11 @@ WINDOWS = {"30": 30, "90": 90, "365": 365, "all": None}
 DEFAULT_WINDOW = "90"
 # The ranking's sortable columns, in the order shown: every measure of scorecard_rules.HIGHER_IS_WORSE.
 RANKING_COLUMNS = {
-    "on_time_rate": "On time", "fill_rate": "Fill rate", "defect_rate": "Defect rate",
-    "promised_lead_days": "Promised lead (days)", "actual_lead_days": "Actual lead (days)",
-    "confirmation_hours": "Confirms in (h, median)", "late_lines": "Late lines",
-    "defective_rate": "Returned defective",
+    "on_time_rate": lazy_gettext("On time"), "fill_rate": lazy_gettext("Fill rate"),
+    "defect_rate": lazy_gettext("Defect rate"), "promised_lead_days": lazy_gettext("Promised lead (days)"),
+    "actual_lead_days": lazy_gettext("Actual lead (days)"),
+    "confirmation_hours": lazy_gettext("Confirms in (h, median)"), "late_lines": lazy_gettext("Late lines"),
+    "defective_rate": lazy_gettext("Returned defective"),
 }
 
 
@@ -64,7 +66,7 @@ def ops_scorecard() -> ResponseReturnValue:
     return render_template("scorecard/suppliers.html", scores=scores, window=window, windows=WINDOWS,
                            sort=sort, order=order, sort_direction="descending" if descending else "ascending",
                            columns=RANKING_COLUMNS, months=months,
-                           chart=trend_chart(months, title="All suppliers: on time and fill rate per month"))
+                           chart=trend_chart(months, title=gettext("All suppliers: on time and fill rate per month")))
 
 
 @bp.get("/ops/suppliers/<code>/scorecard")
@@ -87,8 +89,8 @@ def my_scorecard() -> ResponseReturnValue:
 def trend_chart(months: list[MonthScore], *, title: str) -> Markup:
     """On-time and fill rate per month as an inline SVG line chart, in per cent."""
     return line_chart(title=title, labels=[month.label for month in months], percent=True, series={
-        "On time": [_per_cent(month.on_time_rate) for month in months],
-        "Fill rate": [_per_cent(month.fill_rate) for month in months],
+        gettext("On time"): [_per_cent(month.on_time_rate) for month in months],
+        gettext("Fill rate"): [_per_cent(month.fill_rate) for month in months],
     })
 
 
@@ -102,7 +104,7 @@ def _card_page(code: str, *, visible_to: int | None, endpoint: str) -> str:
     return render_template("scorecard/supplier.html", score=score, window=window, windows=WINDOWS,
                            endpoint=endpoint, code=code, months=months, top_skus=TOP_SKUS,
                            is_ops=current_user.role in OPS_ROLES,
-                           chart=trend_chart(months, title="On time and fill rate per month"))
+                           chart=trend_chart(months, title=gettext("On time and fill rate per month")))
 
 
 def _window() -> tuple[str, datetime | None]:

@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from werkzeug.routing import BuildError
@@ -47,6 +48,7 @@ from models.shipping.waybill_changes import (
     retry_failed_shipment,
 )
 from portal.auth import is_local_path, ops_required, role_required
+from portal.domain_words import N_, translate_words
 from portal.flashes import flash_form_errors, flash_validation
 from portal.list_exports import (
     EXPORT_CAP,
@@ -64,20 +66,21 @@ bp = Blueprint("shipments", __name__)
 BOOKING_ROLES = ("ops_admin", "ops_agent")
 SHIPMENT_STATUSES = tuple(SHIPMENT_TRANSITIONS)
 BY_THE_RULES = ""
-CANCELLED = "Waybill cancelled; the shipment is ready to book again; stock stays reserved"
+CANCELLED = N_("Waybill cancelled; the shipment is ready to book again; stock stays reserved")
 
 order_desk = role_required(*OPS_ROLES, "distributor")
 booking_desk = role_required(*BOOKING_ROLES)
 
 
 class CancelWaybillForm(FlaskForm):
-    reason = TextAreaField("Why cancel", validators=[DataRequired("Give a reason to cancel the waybill."),
-                                                     Length(max=500)])
+    reason = TextAreaField(lazy_gettext("Why cancel"),
+                           validators=[DataRequired(lazy_gettext("Give a reason to cancel the waybill.")),
+                                       Length(max=500)])
 
 
 class BookWaybillForm(FlaskForm):
-    carrier = SelectField("Carrier")
-    service_level = SelectField("Service level", choices=SERVICE_LEVELS)
+    carrier = SelectField(lazy_gettext("Carrier"))
+    service_level = SelectField(lazy_gettext("Service level"), choices=SERVICE_LEVELS)
 
 
 def configured_carriers() -> tuple[str, ...]:
@@ -193,7 +196,7 @@ def _is_cancellable(shipment_id: int) -> bool:
 
 
 def _carrier_choices() -> list[tuple[str, str]]:
-    return [(BY_THE_RULES, "by the rules"), *((name, name) for name in configured_carriers())]
+    return [(BY_THE_RULES, gettext("by the rules")), *((name, name) for name in configured_carriers())]
 
 
 def dispatch_note_url(shipment_id: int) -> str:
@@ -220,17 +223,17 @@ def cancel_waybill(shipment_id: int) -> ResponseReturnValue:
     except NotFound:
         abort(404)
     except CarrierRejected as exc:
-        flash(f"The carrier refused: {exc}", "error")
+        flash(gettext("The carrier refused: %(error)s", error=exc), "error")
     except CarrierUnavailable:
-        flash("Carrier unreachable, try again", "error")
+        flash(gettext("Carrier unreachable, try again"), "error")
     except (InvalidTransition, ConfigError) as exc:
-        flash(f"The waybill cannot be cancelled: {exc}", "error")
+        flash(gettext("The waybill cannot be cancelled: %(error)s", error=exc), "error")
     else:
         if recorded:
-            flash(CANCELLED, "success")
+            flash(gettext(CANCELLED), "success")
         else:
-            flash("The carrier cancelled the waybill, but the shipment changed meanwhile and was left as it is; "
-                  "check its history.", "error")
+            flash(gettext("The carrier cancelled the waybill, but the shipment changed meanwhile and was left as it "
+                          "is; check its history."), "error")
     return redirect(_back_to(shipment_id))
 
 
@@ -251,9 +254,10 @@ def book_waybill(shipment_id: int) -> ResponseReturnValue:
     except ValidationFailed as exc:
         flash_validation(exc.messages)
     except InvalidTransition as exc:
-        flash(f"Not booked: {exc}", "error")
+        flash(gettext("Not booked: %(error)s", error=exc), "error")
     else:
-        flash(f"Waybill requested from {form.carrier.data or 'the carrier the rules choose'}.", "success")
+        flash(gettext("Waybill requested from %(carrier)s.", carrier=form.carrier.data)
+              if form.carrier.data else gettext("Waybill requested from the carrier the rules choose."), "success")
     return redirect(_back_to(shipment_id))
 
 
@@ -262,9 +266,9 @@ def book_waybill(shipment_id: int) -> ResponseReturnValue:
 def retry(shipment_id: int) -> ResponseReturnValue:
     """Send a failed shipment to its carrier again, with the same idempotency key."""
     if retry_failed_shipment(shipment_id, actor=current_user.email):
-        flash(f"Shipment {shipment_id} sent to the carrier again.", "success")
+        flash(gettext("Shipment %(id)s sent to the carrier again.", id=shipment_id), "success")
     else:
-        flash(f"Shipment {shipment_id} is not failed (any more); nothing changed.", "error")
+        flash(gettext("Shipment %(id)s is not failed (any more); nothing changed.", id=shipment_id), "error")
     return redirect(_back_to(shipment_id))
 
 
@@ -276,10 +280,16 @@ def resolve(alert_id: int) -> ResponseReturnValue:
     if shipment_id is None:
         abort(404)
     if resolve_alert(alert_id, actor=current_user.email):
-        flash(f"Alert {alert_id} resolved.", "success")
+        flash(gettext("Alert %(id)s resolved.", id=alert_id), "success")
     else:
-        flash(f"Alert {alert_id} was resolved already.", "info")
+        flash(gettext("Alert %(id)s was resolved already.", id=alert_id), "info")
     return redirect(_back_to(shipment_id))
+
+
+@bp.app_template_filter("alert_words")
+def alert_words(kind: str) -> str:
+    """A shipment alert's kind in the page's language: a tracking event code, or a failed booking."""
+    return gettext("waybill_failed") if kind == "waybill_failed" else translate_words(kind)
 
 
 def _back_to(shipment_id: int) -> str:

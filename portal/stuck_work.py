@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
 from models.core.errors import PermissionDenied
@@ -38,6 +39,8 @@ answer_errors_as_json(api_bp)
 REDRIVERS = ("ops_admin", "ops_agent")
 STUCK_CSV = ("kind", "id", "ref", "status", "since", "age_seconds", "redriven_at", "note")
 MAX_SELECTED = 500
+KIND_WORDS = {"order": lazy_gettext("order"), "shipment": lazy_gettext("shipment"), "return": lazy_gettext("return"),
+              "purchase_order": lazy_gettext("purchase order")}
 
 
 def stuck_after() -> timedelta:
@@ -65,10 +68,11 @@ def redrive_selected() -> ResponseReturnValue:
     chosen = [request.form["only"]] if request.form.get("only") else request.form.getlist("item")
     pairs = [pair for pair in map(_parse_item, chosen[:MAX_SELECTED]) if pair is not None]
     if not pairs:
-        flash("Choose what to re-drive.", "error")
+        flash(gettext("Choose what to re-drive."), "error")
         return redirect(url_for("stuck_work.stuck_page"))
     done = redrive(pairs, by=current_user.email)
-    flash(f"Re-driven: {done['order']} orders, {done['return']} returns.", "info")
+    flash(gettext("Re-driven: %(orders)s orders, %(returns)s returns.", orders=done["order"], returns=done["return"]),
+          "info")
     return redirect(url_for("stuck_work.stuck_page"))
 
 
@@ -113,6 +117,19 @@ def _parse_item(value: str) -> tuple[str, int] | None:
     if kind not in KINDS or not number.isdigit():
         return None
     return kind, int(number)
+
+
+@bp.app_template_filter("stuck_words")
+def stuck_words(code: str) -> str:
+    """A kind or status code of stuck work in the page's language ("purchase_order" -> "purchase order")."""
+    if code in KIND_WORDS:
+        return str(KIND_WORDS[code])
+    spaced = code.replace("_", " ")
+    for text in (code, spaced):  # order, shipment and return statuses are listed as codes, PO statuses spaced
+        translated = gettext(text)
+        if translated != text:
+            return translated
+    return spaced
 
 
 @bp.app_template_global("stuck_item_url")

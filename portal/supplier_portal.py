@@ -9,7 +9,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
 from models.core.errors import InvalidTransition, NotFound, ValidationFailed
@@ -59,6 +59,7 @@ from portal.purchase_orders import (
     flatten,
     parse_date,
     pdf_response,
+    supply_words,
 )
 
 bp = Blueprint("supplier_portal", __name__)
@@ -156,7 +157,7 @@ def confirm(number: str) -> ResponseReturnValue:
     for line in view.lines:
         quantity = values[f"quantity-{line.id}"]
         if not (quantity.isascii() and quantity.isdigit()):
-            errors[f"quantity-{line.id}"] = ["a whole number, 0 when you cannot supply the line"]
+            errors[f"quantity-{line.id}"] = [gettext("a whole number, 0 when you cannot supply the line")]
         promised = parse_date(values[f"promised-{line.id}"], f"promised-{line.id}", errors)
         if not any(key.endswith(f"-{line.id}") for key in errors):
             answers.append(ConfirmationInput(sku=line.product.sku, quantity=int(quantity), promised_date=promised,
@@ -171,7 +172,8 @@ def confirm(number: str) -> ResponseReturnValue:
             _line_errors(exc, view, [answer.sku for answer in answers], errors,
                          {"": "quantity", "promised_date": "promised"})
         else:
-            flash(f"{purchase.number}: your answer is recorded ({status.replace('_', ' ')}).", "success")
+            flash(gettext("%(number)s: your answer is recorded (%(status)s).", number=purchase.number,
+                          status=supply_words(status.replace("_", " "))), "success")
             return redirect(url_for("supplier_portal.purchase_order", number=purchase.number))
     return _purchase_page(purchase, view=view, confirmation=values, errors=errors), 422
 
@@ -184,7 +186,7 @@ def confirm_file(number: str) -> ResponseReturnValue:
     upload = request.files.get("file")
     file_errors: list[str] = []
     if upload is None or not upload.filename:
-        file_errors.append("choose a CSV file")
+        file_errors.append(gettext("choose a CSV file"))
     else:
         try:
             answers = parse_confirmation_csv(upload.read())
@@ -193,13 +195,13 @@ def confirm_file(number: str) -> ResponseReturnValue:
         except NotFound:
             abort(404)
         except ValidationFailed as exc:
-            file_errors += [f"{_row_label(key)}: {message}" for key, value in exc.messages.items()
-                            for message in flatten(value)]
+            file_errors += [gettext("%(subject)s: %(message)s", subject=_row_label(key), message=message)
+                            for key, value in exc.messages.items() for message in flatten(value)]
         except InvalidTransition as exc:
             file_errors.append(str(exc))
         else:
-            flash(f"{purchase.number}: your answer from {upload.filename} is recorded "
-                  f"({status.replace('_', ' ')}).", "success")
+            flash(gettext("%(number)s: your answer from %(file)s is recorded (%(status)s).", number=purchase.number,
+                          file=upload.filename, status=supply_words(status.replace("_", " "))), "success")
             return redirect(url_for("supplier_portal.purchase_order", number=purchase.number))
     return _purchase_page(purchase, file_errors=file_errors), 422
 
@@ -219,11 +221,11 @@ def create_notice(number: str) -> ResponseReturnValue:
     for line in view.lines:
         text = values[f"ship-{line.id}"] or "0"
         if not (text.isascii() and text.isdigit()):
-            errors[f"ship-{line.id}"] = ["a whole number, 0 or more"]
+            errors[f"ship-{line.id}"] = [gettext("a whole number, 0 or more")]
         elif int(text):
             lines.append(AsnLineInput(sku=line.product.sku, quantity=int(text)))
     if not lines and not errors:
-        errors["lines"] = ["give the units of at least one line"]
+        errors["lines"] = [gettext("give the units of at least one line")]
     if not errors:
         try:
             asn = create_asn(purchase.number, supplier_id=supplier_id(), lines=lines, carrier=values["carrier"],
@@ -234,7 +236,8 @@ def create_notice(number: str) -> ResponseReturnValue:
         except (ValidationFailed, InvalidTransition) as exc:
             _line_errors(exc, view, [line.sku for line in lines], errors, {"": "ship"}, general="asn_form")
         else:
-            flash(f"{purchase.number}: delivery {asn.reference} announced.", "success")
+            flash(gettext("%(number)s: delivery %(reference)s announced.", number=purchase.number,
+                          reference=asn.reference), "success")
             return redirect(url_for("supplier_portal.purchase_order", number=purchase.number))
     return _purchase_page(purchase, view=view, shipping=values, errors=errors), 422
 
@@ -260,7 +263,15 @@ def _line_errors(exc: Exception, view: PurchaseOrderView, sent: list[str], error
 
 
 def _row_label(key) -> str:
-    return "File" if str(key) == "file" else str(key).replace(".", ", column ").capitalize()
+    """``file`` or ``row N.column`` as the page names them ("Row 3, column quantity")."""
+    key = str(key)
+    if key == "file":
+        return gettext("File")
+    row, dot, column = key.partition(".")
+    number = row.removeprefix("row ")
+    if dot and number != row and number.isdigit():
+        return gettext("Row %(row)s, column %(column)s", row=number, column=column)
+    return key.replace(".", ", column ").capitalize()
 
 
 def _purchase_page(purchase: PurchaseOrder, *, view: PurchaseOrderView | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -29,20 +30,28 @@ TAX_EDITORS = ("ops_admin",)
 PAGE_ROWS = 500
 
 
+# A rate's outcome as save_tax_rate reports it, in the page's language
+OUTCOME_WORDS = {"created": lazy_gettext("created"), "updated": lazy_gettext("updated"),
+                 "unchanged": lazy_gettext("unchanged")}
+
+
 class TaxRateForm(FlaskForm):
-    tax_class = StringField("Tax class", validators=[InputRequired("Give the tax class."), Length(max=32)])
-    country = StringField("Country", validators=[InputRequired("Give the country."),
-                                                 Regexp(r"^[A-Za-z]{2}$", message="a two-letter country code")])
-    region = StringField("Region (blank: the whole country)", validators=[Optional(), Length(max=64)])
-    rate = DecimalField("Rate (fraction: 0.2 = 20 %)", places=None, validators=[
-        InputRequired("Give the rate."), NumberRange(min=0, max=0.9999, message="a fraction from 0 up to 1")])
-    valid_from = DateField("From", validators=[Optional()])
-    name = StringField("Name", validators=[Optional(), Length(max=100)])
+    tax_class = StringField(lazy_gettext("Tax class"), validators=[
+        InputRequired(lazy_gettext("Give the tax class.")), Length(max=32)])
+    country = StringField(lazy_gettext("Country"), validators=[
+        InputRequired(lazy_gettext("Give the country.")),
+        Regexp(r"^[A-Za-z]{2}$", message=lazy_gettext("a two-letter country code"))])
+    region = StringField(lazy_gettext("Region (blank: the whole country)"), validators=[Optional(), Length(max=64)])
+    rate = DecimalField(lazy_gettext("Rate (fraction: 0.2 = 20 %)"), places=None, validators=[
+        InputRequired(lazy_gettext("Give the rate.")),
+        NumberRange(min=0, max=0.9999, message=lazy_gettext("a fraction from 0 up to 1"))])
+    valid_from = DateField(lazy_gettext("From"), validators=[Optional()])
+    name = StringField(lazy_gettext("Name"), validators=[Optional(), Length(max=100)])
 
 
 class TaxRatesUploadForm(FlaskForm):
-    file = FileField("Tax rates file (CSV: tax_class, country, region, rate, valid_from, name)",
-                     validators=[FileRequired("Choose a CSV file of tax rates.")])
+    file = FileField(lazy_gettext("Tax rates file (CSV: tax_class, country, region, rate, valid_from, name)"),
+                     validators=[FileRequired(lazy_gettext("Choose a CSV file of tax rates."))])
 
 
 @bp.get("/tax-rates")
@@ -72,10 +81,11 @@ def save_rate() -> ResponseReturnValue:
     except ValidationFailed as exc:
         for field_name, messages in exc.messages.items():
             for message in messages:
-                flash(f"{field_name}: {message}", "error")
+                flash(gettext("%(field)s: %(problem)s", field=field_name, problem=message), "error")
     else:
-        flash(f"{data['tax_class']} to {data['country']} {data['region']}: {rate_text(data['rate'])} ({outcome})",
-              "success")
+        flash(gettext("%(tax_class)s to %(country)s %(region)s: %(rate)s (%(outcome)s)", tax_class=data["tax_class"],
+                      country=data["country"], region=data["region"], rate=rate_text(data["rate"]),
+                      outcome=OUTCOME_WORDS.get(outcome, outcome)), "success")
     return redirect(url_for("tax_rates.rates_page"))
 
 
@@ -92,7 +102,7 @@ def upload_rates() -> ResponseReturnValue:
         report = import_tax_rates(upload.stream, row_schema=tax_rate_row_schema, actor=current_user.email,
                                   settings=current_app.config["OMS_SETTINGS"])
     except ImportRefused as exc:
-        flash(f"{upload.filename} was refused: {exc}", "error")
+        flash(gettext("%(file)s was refused: %(error)s", file=upload.filename, error=exc), "error")
         return redirect(url_for("tax_rates.rates_page"))
     flash_import_report(upload.filename, report)
     return redirect(url_for("tax_rates.rates_page"))
@@ -106,5 +116,5 @@ def delete_rate(rate_id: int) -> ResponseReturnValue:
     except NotFound as exc:
         flash(str(exc), "error")
     else:
-        flash("Tax rate removed.", "success")
+        flash(gettext("Tax rate removed."), "success")
     return redirect(url_for("tax_rates.rates_page"))

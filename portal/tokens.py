@@ -31,6 +31,7 @@ from portal.auth import admin_required
 from portal.flashes import flash_form_errors, flash_validation
 from portal.list_exports import export_csv, wants_csv
 from portal.params import id_arg
+from portal.users import role_words
 
 bp = Blueprint("tokens", __name__)
 
@@ -91,7 +92,7 @@ def all_tokens() -> ResponseReturnValue:
     rows = list(unrevoked_tokens(before=before).limit(PAGE_SIZE + 1))
     shown, more = rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
     return render_template("tokens/all.html", tokens=shown, before=before,
-                           next_before=shown[-1].id if more else None)
+                           next_before=shown[-1].id if more else None, role_words=role_words)
 
 
 @bp.post("/admin/tokens/<int:token_id>/revoke")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 from peewee import JOIN
 
@@ -14,6 +15,16 @@ from portal.auth import admin_required
 from portal.list_exports import export_csv, wants_csv
 
 bp = Blueprint("users", __name__)
+
+# models.partners.tables.ROLES as the admin pages name them
+ROLE_WORDS = {"ops_admin": lazy_gettext("ops admin"), "ops_agent": lazy_gettext("ops agent"),
+              "credit_controller": lazy_gettext("credit controller"), "sales_manager": lazy_gettext("sales manager"),
+              "supplier": lazy_gettext("supplier"), "distributor": lazy_gettext("distributor")}
+
+
+def role_words(role: str) -> str:
+    """A role code in the page's language ("ops_admin" -> "ops admin" in English)."""
+    return str(ROLE_WORDS.get(role, role))
 
 
 @bp.get("/admin/users")
@@ -26,7 +37,8 @@ def users() -> ResponseReturnValue:
         return export_csv("users", ("email", "role", "partner", "active", "locked_until"), (
             (u.email, u.role, u.partner.code if u.partner_id else "", "yes" if u.active else "no",
              locked[u.email].isoformat() if locked.get(u.email) else "") for u in rows))
-    return render_template("users/list.html", users=rows, locked=lockouts([user.email for user in rows]))
+    return render_template("users/list.html", users=rows, locked=lockouts([user.email for user in rows]),
+                           role_words=role_words)
 
 
 @bp.post("/admin/users/<int:user_id>/unlock")
@@ -35,7 +47,8 @@ def unlock(user_id: int) -> ResponseReturnValue:
     """Lift the user's lock-out now, rather than when it runs out."""
     user = _user_or_404(user_id)
     unlocked = unlock_account(user.email)
-    flash(f"{user.email} unlocked." if unlocked else f"{user.email} was not locked out.", "success")
+    flash(gettext("%(email)s unlocked.", email=user.email) if unlocked
+          else gettext("%(email)s was not locked out.", email=user.email), "success")
     return redirect(url_for("users.users"))
 
 
@@ -45,10 +58,10 @@ def deactivate(user_id: int) -> ResponseReturnValue:
     """Stop the user signing in and using API tokens, and end their sessions (`oms user create` restores them)."""
     user = _user_or_404(user_id)
     if user.id == current_user.id:
-        flash("You cannot deactivate your own account.", "error")
+        flash(gettext("You cannot deactivate your own account."), "error")
     else:
         deactivate_user(user.email)
-        flash(f"{user.email} deactivated.", "success")
+        flash(gettext("%(email)s deactivated.", email=user.email), "success")
     return redirect(url_for("users.users"))
 
 

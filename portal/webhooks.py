@@ -13,6 +13,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext, lazy_gettext
 from flask_login import current_user, login_required
 
 from models.core.errors import NotFound, ValidationFailed
@@ -35,6 +36,8 @@ from portal.params import id_arg
 bp = Blueprint("webhooks", __name__)
 PAGE_SIZE = 50
 PATTERNS = ("purchase_order.*", "return.*")  # offered besides the single types
+DELIVERY_WORDS = {"pending": lazy_gettext("pending"), "failing": lazy_gettext("failing"),
+                  "delivered": lazy_gettext("delivered"), "failed": lazy_gettext("failed")}
 
 
 def _user() -> User:
@@ -79,19 +82,20 @@ def detail(subscription_id: int) -> ResponseReturnValue:
     subscription = _visible(user, subscription_id)
     rows = deliveries(user, subscription.id, before=id_arg("before"), limit=PAGE_SIZE)
     return render_template("webhooks/detail.html", subscription=subscription, deliveries=rows,
-                           next_before=rows[-1].id if len(rows) == PAGE_SIZE else None)
+                           next_before=rows[-1].id if len(rows) == PAGE_SIZE else None,
+                           delivery_words=DELIVERY_WORDS)
 
 
 @bp.post("/webhooks/<int:subscription_id>/enable")
 @login_required
 def enable(subscription_id: int) -> ResponseReturnValue:
-    return _switch(subscription_id, True, "Subscription enabled; open deliveries are sent again.")
+    return _switch(subscription_id, True, gettext("Subscription enabled; open deliveries are sent again."))
 
 
 @bp.post("/webhooks/<int:subscription_id>/disable")
 @login_required
 def disable(subscription_id: int) -> ResponseReturnValue:
-    return _switch(subscription_id, False, "Subscription disabled.")
+    return _switch(subscription_id, False, gettext("Subscription disabled."))
 
 
 def _switch(subscription_id: int, active: bool, message: str) -> ResponseReturnValue:
@@ -108,7 +112,7 @@ def delete(subscription_id: int) -> ResponseReturnValue:
     user = _user()
     _visible(user, subscription_id)
     delete_subscription(user, subscription_id)
-    flash("Subscription deleted.", "success")
+    flash(gettext("Subscription deleted."), "success")
     return redirect(url_for("webhooks.subscriptions_page"))
 
 
@@ -123,7 +127,7 @@ def send_again(subscription_id: int, delivery_id: int) -> ResponseReturnValue:
     except ValidationFailed as exc:
         flash_validation(exc.messages)
     else:
-        flash("Delivery queued to be sent again.", "success")
+        flash(gettext("Delivery queued to be sent again."), "success")
     return redirect(url_for("webhooks.detail", subscription_id=subscription_id))
 
 
