@@ -5,7 +5,7 @@ tests/portal/test_translations.py checks every word of the dictionaries they com
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import gettext
+from flask_babel import gettext, lazy_gettext
 
 from models.orders.partner_view import HOLD_WORDS, OTHER_HOLD
 
@@ -104,7 +104,19 @@ def hold_words(code: str) -> str:
     return translate_words(HOLD_WORDS.get(code, OTHER_HOLD))
 
 
+# models.partners.tables.ROLES as the admin pages name them
+ROLE_WORDS = {"ops_admin": lazy_gettext("ops admin"), "ops_agent": lazy_gettext("ops agent"),
+              "credit_controller": lazy_gettext("credit controller"), "sales_manager": lazy_gettext("sales manager"),
+              "supplier": lazy_gettext("supplier"), "distributor": lazy_gettext("distributor")}
+
+
+def role_words(role: str) -> str:
+    """A role code in the page's language ("ops_admin" -> "ops admin" in English)."""
+    return str(ROLE_WORDS.get(role, role))
+
+
 def init_domain_words(app: Flask) -> None:
+    app.add_template_global(role_words, "role_words")
     app.add_template_filter(translate_words, "words")
     app.add_template_filter(hold_words, "hold_words")
     app.add_template_filter(translate_reason, "reason_words")

@@ -28,10 +28,10 @@ from models.partners.api_tokens import (
 )
 from models.partners.tables import ApiToken, User
 from portal.auth import admin_required
+from portal.domain_words import role_words
 from portal.flashes import flash_form_errors, flash_validation
 from portal.list_exports import export_csv, wants_csv
 from portal.params import id_arg
-from portal.users import role_words
 
 bp = Blueprint("tokens", __name__)
 

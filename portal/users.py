@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
 from flask_login import current_user
 from peewee import JOIN
 
@@ -12,20 +12,10 @@ from models.partners.accounts import deactivate_user
 from models.partners.login_throttle import lockouts, unlock_account
 from models.partners.tables import Partner, User
 from portal.auth import admin_required
+from portal.domain_words import role_words
 from portal.list_exports import export_csv, wants_csv
 
 bp = Blueprint("users", __name__)
-
-# models.partners.tables.ROLES as the admin pages name them
-ROLE_WORDS = {"ops_admin": lazy_gettext("ops admin"), "ops_agent": lazy_gettext("ops agent"),
-              "credit_controller": lazy_gettext("credit controller"), "sales_manager": lazy_gettext("sales manager"),
-              "supplier": lazy_gettext("supplier"), "distributor": lazy_gettext("distributor")}
-
-
-def role_words(role: str) -> str:
-    """A role code in the page's language ("ops_admin" -> "ops admin" in English)."""
-    return str(ROLE_WORDS.get(role, role))
-
 
 @bp.get("/admin/users")
 @admin_required

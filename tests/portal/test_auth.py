@@ -115,7 +115,8 @@ def test_supplier_is_forbidden_on_order_desk(auth, client):
 def test_nav_shows_user_and_logout_form(auth, client):
     auth.login_as("credit_controller")
     page = client.get("/orders").text
-    assert "credit@relay.test" in page and "credit_controller" in page
+    assert "credit@relay.test" in page and ">credit controller<" in page  # the role in words
+    assert ">信用管理員<" in client.get("/orders?lang=zh-Hant").text
     assert 'action="/logout"' in page and 'method="post"' in page
 
 

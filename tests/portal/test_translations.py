@@ -214,3 +214,9 @@ def test_a_shipment_page_renders_in_simplified_chinese(client, auth):
     auth.login_as("ops_agent")
     page = client.get(f"/ops/shipments/{shipment_id}?lang=zh-Hans")
     assert page.status_code == 200 and "发货单（PDF）" in page.text and "历史记录" in page.text
+
+
+def test_every_role_has_words_in_the_page_language():
+    from models.partners.tables import ROLES
+
+    assert set(domain_words.ROLE_WORDS) == set(ROLES)
