@@ -21,6 +21,7 @@ from flask_babel import (
 )
 from flask_login import current_user
 
+from portal.domain_text import init_domain_text
 from portal.domain_words import init_domain_words
 from portal.languages import DEFAULT, LANGUAGES, babel_locale, best_match, canonical
 
@@ -41,6 +42,7 @@ def init_i18n(app: Flask) -> None:
     app.add_template_filter(format_amount, "amount")
     app.add_template_filter(format_day, "day")
     init_domain_words(app)
+    init_domain_text(app)
 
 
 def current_language() -> str:

@@ -1,0 +1,28 @@
+"""Domain sentences read in English, keep their values through JSON, and render through any catalogue."""
+from decimal import Decimal
+
+from models.core.texts import Joined, Text, render
+
+
+def test_a_text_reads_in_english_and_fills_nested_texts_and_lists():
+    reason = Text("exposure %(exposure)s %(currency)s is above %(what)s", exposure=Decimal("120.50"), currency="EUR",
+                  what=Text("the limit of %(limit)s", limit="100.00"))
+    assert str(reason) == "exposure 120.50 EUR is above the limit of 100.00"
+    both = Joined([Text("SKU %(sku)s short", sku="A"), Text("SKU %(sku)s short", sku="B")])
+    assert str(both) == "SKU A short; SKU B short"
+    assert render(["x", Text("y")], lambda t: t) == "x, y"
+
+
+def test_json_round_trip_keeps_templates_values_and_joins():
+    message = Joined([Text("a %(n)s", n=Decimal("1.50")), Text("b %(inner)s", inner=Text("c %(d)s", d=2))], " / ")
+    stored = {"message": Text("all: %(parts)s", parts=message).as_json()}
+    back = Text.from_json(stored["message"])
+    assert str(back) == "all: a 1.50 / b c 2"
+    assert Text.from_json("written before templates") == "written before templates"
+    assert Text.from_json(None) == ""
+
+
+def test_rendering_passes_every_template_and_separator_through_the_catalogue():
+    catalogue = {"stock short for %(skus)s": "庫存不足：%(skus)s", "SKU %(sku)s": "SKU %(sku)s", "; ": "；"}
+    message = Text("stock short for %(skus)s", skus=Joined([Text("SKU %(sku)s", sku="A"), Text("SKU %(sku)s", sku="B")]))
+    assert render(message, lambda t: catalogue.get(t, t)) == "庫存不足：SKU A；SKU B"
