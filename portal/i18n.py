@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import Translations
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import (
     Babel,
@@ -20,6 +21,7 @@ from flask_babel import (
     format_decimal,
 )
 from flask_login import current_user
+from wtforms.i18n import messages_path
 
 from portal.domain_text import init_domain_text
 from portal.domain_words import init_domain_words
@@ -37,6 +39,7 @@ def init_i18n(app: Flask) -> None:
     babel.init_app(app, default_locale=DEFAULT, default_timezone="UTC",
                    default_translation_directories=str(TRANSLATIONS), locale_selector=_babel_locale)
     app.before_request(_remember_requested_language)
+    app.before_request(_choose_form_messages)
     app.context_processor(lambda: {"current_language": current_language(), "LANGUAGES": LANGUAGES,
                                    "language_url": language_url})
     app.add_template_filter(format_amount, "amount")
@@ -141,6 +144,17 @@ def _babel_locale() -> str:
 def _profile_language() -> str | None:
     user = getattr(current_user, "user", None) if current_user.is_authenticated else None
     return getattr(user, "locale", None) or None
+
+
+# WTForms ships its own messages ("This field is required.") by locale directory; Flask-WTF would look up
+# "zh_Hant" and fall back to "zh", which is Simplified. Traditional is its zh_TW.
+WTFORMS_LOCALES = {"zh-Hant": "zh_TW", "zh-Hans": "zh", "en": "en"}
+
+
+def _choose_form_messages() -> None:
+    """Flask-WTF reads the request's ``wtforms_translations`` first: give it the catalogue of the page's script."""
+    request.wtforms_translations = Translations.load(
+        messages_path(), [WTFORMS_LOCALES.get(current_language(), "en")], domain="wtforms")
 
 
 def _remember_requested_language() -> None:

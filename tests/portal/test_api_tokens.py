@@ -113,3 +113,12 @@ def test_last_use_is_noted_at_most_once_a_minute(app):
     assert ApiToken.get().last_used_at == first
     ApiToken.user_for(clear, now=first + timedelta(seconds=61))
     assert ApiToken.get().last_used_at == first + timedelta(seconds=61)
+
+
+@pytest.mark.parametrize("language, message", [("zh-Hant", "此欄位是必需的。"), ("zh-Hans", "该字段是必填字段。"),
+                                               ("en", "This field is required.")])
+def test_form_messages_come_in_the_page_language_and_script(auth, client, language, message):
+    auth.login_as("ops_agent")
+    client.get(f"/account/tokens?lang={language}")
+    response = client.post("/account/tokens", data={"name": ""})
+    assert response.status_code == 422 and message in response.text
