@@ -39,6 +39,7 @@ from models.orders.tables import Order
 from models.partners.tables import OPS_ROLES, Partner
 from portal.auth import role_required
 from portal.list_exports import EXPORT_CAP, export_csv, wants_csv
+from portal.model_messages import translate_message
 from schemas.order_rows import IMPORT_FIELDS, import_row_schema
 
 bp = Blueprint("batches", __name__)
@@ -110,7 +111,8 @@ def batch_detail(batch_id: int) -> ResponseReturnValue:
     batch = batch_for(current_user, batch_id) or abort(404)
     orders = list(Order.select(Order.id, Order.external_ref, Order.status, Order.total, Order.currency)
                   .where(Order.source_batch == batch.id).order_by(Order.id).limit(ORDERS_SHOWN))
-    return render_template("batches/detail.html", batch=batch, errors=batch_errors(batch.id), orders=orders,
+    errors = [{**error, "message": translate_message(error["message"])} for error in batch_errors(batch.id)]
+    return render_template("batches/detail.html", batch=batch, errors=errors, orders=orders,
                            orders_shown=ORDERS_SHOWN)
 
 

@@ -42,6 +42,7 @@ from models.review.rate_holds import recheck_rate_holds
 from portal.api import answer_errors_as_json, json_object_body, token_required
 from portal.auth import role_required
 from portal.flashes import flash_form_errors, flash_import_report
+from portal.model_messages import translate_message
 from schemas.exchange_rates import (
     rate_query_schema,
     rate_row_schema,
@@ -107,7 +108,7 @@ def add_rate() -> ResponseReturnValue:
         recheck_rate_holds(actor=current_user.email)
     for field_name, messages in outcome.errors.items():
         for message in messages:
-            flash(gettext("%(field)s: %(problem)s", field=field_name, problem=message), "error")
+            flash(gettext("%(field)s: %(problem)s", field=field_name, problem=translate_message(message)), "error")
     if outcome.outcome:
         flash(gettext("%(currency)s on %(day)s: %(rate)s (%(outcome)s)", currency=row["currency"], day=row["day"],
                       rate=row["rate"], outcome=OUTCOME_WORDS.get(outcome.outcome, outcome.outcome)), "success")

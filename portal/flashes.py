@@ -5,6 +5,8 @@ from flask import flash
 from flask_babel import gettext
 from flask_wtf import FlaskForm
 
+from portal.model_messages import translate_message
+
 
 def flash_form_errors(form: FlaskForm) -> None:
     """Each message of a form that did not validate, as an error (a lazy message in the page's language)."""
@@ -14,10 +16,10 @@ def flash_form_errors(form: FlaskForm) -> None:
 
 
 def flash_validation(messages: dict) -> None:
-    """Each problem of a ValidationFailed, prefixed with the field it names."""
+    """Each problem of a ValidationFailed, prefixed with the field it names, in the page's language."""
     for field, problems in messages.items():
         for problem in problems if isinstance(problems, list) else [problems]:
-            flash(gettext("%(field)s: %(problem)s", field=field, problem=problem), "error")
+            flash(gettext("%(field)s: %(problem)s", field=field, problem=translate_message(problem)), "error")
 
 
 def flash_import_report(filename: str, report, *, outcome: str = "") -> None:
@@ -28,4 +30,4 @@ def flash_import_report(filename: str, report, *, outcome: str = "") -> None:
                   errors=len(report.errors)) + outcome, "error" if report.errors else "success")
     for error in report.errors[:50]:
         flash(gettext("row %(row)s, %(field)s: %(message)s", row=error.row, field=error.field,
-                      message=error.message), "error")
+                      message=translate_message(error.message)), "error")

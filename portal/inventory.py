@@ -34,6 +34,7 @@ from models.partners.tables import OPS_ROLES
 from models.supply.alerts import open_supply_alerts
 from portal.auth import PortalUser, role_required
 from portal.list_exports import EXPORT_PAGE, export_csv, walk_pages, wants_csv
+from portal.model_messages import translate_message
 from portal.params import id_arg
 
 bp = Blueprint("inventory", __name__, url_prefix="/ops")
@@ -234,10 +235,11 @@ def _inventory_page(forms: tuple[AdjustmentForm, TransferForm]) -> str:
 
 
 def _attach(form: FlaskForm, messages: dict) -> None:
-    """Show the model's messages next to the fields they name; others at the top of the form."""
+    """Show the model's messages next to the fields they name, in the page's language; others at the top of the
+    form."""
     for name, errors in messages.items():
         field = form._fields.get(name)
-        errors = errors if isinstance(errors, list) else [str(errors)]
+        errors = [translate_message(error) for error in (errors if isinstance(errors, list) else [str(errors)])]
         if field is None:
             form.form_errors.extend(errors)
         else:

@@ -53,6 +53,7 @@ from portal.credit_desk import flag_entry_choices, flash_entry_warning
 from portal.domain_words import translate_words
 from portal.i18n import format_number, format_when
 from portal.list_exports import wants_csv
+from portal.model_messages import translate_message
 from portal.order_changes import change_section
 from portal.order_export import export_orders
 from portal.params import id_arg
@@ -233,7 +234,8 @@ def _refused(order: Order, form: FlaskForm):
 
 
 def _decision_refused(order: Order, exc: OMSError, refusal: str):
-    messages = _flatten(exc.messages) if isinstance(exc, ValidationFailed) else [str(exc)]
+    # a refusal raised with a TextMessage (models.review.hold_decisions) keeps it as its first argument
+    messages = _flatten(exc.messages if isinstance(exc, ValidationFailed) else exc.args[:1] or [str(exc)])
     for message in messages:
         flash(str(refusal) % {"id": order.id, "message": message}, "error")
     return redirect(_back_to(order))
@@ -412,11 +414,12 @@ def _attach(form: Form, name: str, errors, problems: list[str], *, label: str = 
 
 
 def _flatten(errors) -> list[str]:
+    """Schema or model messages, nested as they come, as a flat list in the page's language."""
     if isinstance(errors, dict):
         return [message for value in errors.values() for message in _flatten(value)]
     if isinstance(errors, (list, tuple)):
         return [message for value in errors for message in _flatten(value)]
-    return [str(errors)]
+    return [translate_message(errors)]
 
 
 @bp.app_template_filter("utc")

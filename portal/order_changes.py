@@ -22,6 +22,7 @@ from models.partners.tables import OPS_ROLES
 from models.shipping.states import SHIPMENT_LEFT_STATES
 from portal.auth import role_required
 from portal.domain_words import translate_words
+from portal.model_messages import translate_message
 from schemas.order_changes import order_change_schema
 
 bp = Blueprint("order_changes", __name__)
@@ -40,18 +41,6 @@ CHANGED_WORDS = {
 }
 # models.orders.change_history's outcomes that are no order status
 OUTCOME_WORDS = {"pending": lazy_gettext("pending"), "superseded": lazy_gettext("superseded")}
-# models.orders.change_rules.refusal's fixed answers; "the order is <status>; …" is put together below
-REFUSAL_WORDS = {
-    "a shipment of this order has left the warehouse; it can no longer be changed":
-        lazy_gettext("a shipment of this order has left the warehouse; it can no longer be changed"),
-    "stock is already reserved for this order; ask our order desk to change it":
-        lazy_gettext("stock is already reserved for this order; ask our order desk to change it"),
-}
-_STATUS_REFUSALS = (
-    ("; it can no longer be changed", lazy_gettext("the order is %(status)s; it can no longer be changed")),
-    ("; ask our order desk to change it", lazy_gettext("the order is %(status)s; ask our order desk to change it")),
-)
-
 
 class ChangeLineForm(Form):
     sku = StringField(lazy_gettext("SKU"))
@@ -100,7 +89,7 @@ def change_section(order: Order, user) -> ChangeSection:
     """The change form and history of ``order`` as load_order_view loaded it (no further query but the history)."""
     left = any(shipment.status in SHIPMENT_LEFT_STATES for shipment in order.loaded_shipments)
     holds = any(r.status == "active" for line in order.loaded_lines for r in line.reservations)
-    why_not = refusal_words(refusal(order.status, role=user.role, shipment_left=left, holds_stock=holds) or "")
+    why_not = translate_message(refusal(order.status, role=user.role, shipment_left=left, holds_stock=holds) or "")
     prices = may_state_prices(user.role)
     own = None if user.is_ops else own_actor_names(user.partner_id)
     return ChangeSection(form=None if why_not else filled_form(order, prices=prices), why_not=why_not,
@@ -144,7 +133,8 @@ def change(order_id: int) -> ResponseReturnValue:
             flash(gettext("Not changed: %(message)s", message=message), "error")
         return back
     except (OrderChangeRefused, PermissionDenied) as exc:
-        flash(gettext("Not changed: %(message)s", message=exc), "error")
+        flash(gettext("Not changed: %(message)s", message=translate_message(getattr(exc, "reason", None) or str(exc))),
+              "error")
         return back
     if result.changed:
         flash(gettext("Order %(id)s %(summary)s; reviewed again: now %(status)s.", id=order_id,
@@ -183,7 +173,8 @@ def _messages(errors, path: str = "") -> list[str]:
                 for message in _messages(value, f"{path}.{key}" if path else str(key))]
     if isinstance(errors, (list, tuple)):
         return [message for value in errors for message in _messages(value, path)]
-    return [f"{_label(path)}: {errors}" if path else str(errors)]
+    message = translate_message(errors)
+    return [f"{_label(path)}: {message}" if path else message]
 
 
 def _label(path: str) -> str:
@@ -204,14 +195,3 @@ def _summary_words(summary: str) -> str:
     if head != "changed" or not colon:
         return summary
     return gettext("changed: %(what)s", what=gettext(", ").join(changed_words(part) for part in parts.split(", ")))
-
-
-def refusal_words(text: str) -> str:
-    """Why an order may not be changed (models.orders.change_rules.refusal) in the page's language."""
-    if text in REFUSAL_WORDS:
-        return str(REFUSAL_WORDS[text])
-    for ending, words in _STATUS_REFUSALS:
-        if text.startswith("the order is ") and text.endswith(ending):
-            status = text.removeprefix("the order is ").removesuffix(ending)
-            return str(words) % {"status": translate_words(status.replace(" ", "_")).replace("_", " ")}
-    return text

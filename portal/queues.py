@@ -25,6 +25,7 @@ from models.operations.queue_samples import hourly_rates
 from models.partners.tables import OPS_ROLES
 from portal.auth import role_required
 from portal.charts import line_chart
+from portal.model_messages import translate_message
 from portal.params import MAX_DB_ID, id_arg
 from workers.queue_depths import STAGE_QUEUES
 from workers.queue_watch import queue_overview
@@ -50,7 +51,8 @@ def queues_page() -> ResponseReturnValue:
                        series={gettext("in"): rates["in"], gettext("out"): rates["out"],
                                gettext("ready"): rates["ready"], gettext("outbox backlog"): rates["outbox"]}) \
         if rates["labels"] else None
-    return render_template("ops/queues.html", overview=overview, chart=chart)
+    return render_template("ops/queues.html", overview=overview, chart=chart,
+                           alerts=[translate_message(alert) for alert in overview["alerts"]])
 
 
 @bp.get("/ops/dead-letters")

@@ -299,6 +299,7 @@ def _detail_page(found: ReturnRequest, *, ops_view: bool) -> str:
     may_act = ops_view and current_user.role in RETURN_DESK_ROLES
     return render_template(
         "returns/detail.html", doc=document, customer=Partner.get_by_id(found.customer_id),
+        reason_texts=found.reason_texts if current_user.is_ops else [],
         exchange_skus=skus, photos=photos_of(found.id) if ops_view else [], ops_view=ops_view, may_act=may_act,
         receivable=document["status"] in RECEIVABLE, conditions=CONDITIONS,
         approve_form=ApproveForm(prefix="approve"), reject_form=RejectForm(prefix="reject"), step_form=StepForm())

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from models.allocation.rules import STRATEGIES, PlanPolicy, SourceOption
+from models.core.texts import Text
 
 __all__ = [
     "RouteAction",
@@ -95,6 +96,7 @@ class RoutingOutcome:
     backorder: bool  # the caller must not allocate
     applied: tuple[str, ...]  # names of the rules that matched, in order
     notes: tuple[str, ...]
+    notes_text: tuple[Text, ...] = ()  # the notes as their templates and values
 
 
 def apply_routing(rules: Sequence[RoutingRule], context: RoutingContext, sources: Sequence[SourceOption],
@@ -111,38 +113,45 @@ def apply_routing(rules: Sequence[RoutingRule], context: RoutingContext, sources
         applied.append(rule.name)
         if action.warehouse_group:
             group = action.warehouse_group if group is None else group & action.warehouse_group
-            notes.append(f"rule {rule.name!r} restricted to {', '.join(sorted(action.warehouse_group))}")
+            notes.append(Text("rule %(rule)s restricted to %(warehouses)s", rule=repr(rule.name),
+                              warehouses=", ".join(sorted(action.warehouse_group))))
         if action.safety_stock:
             safety = max(safety, action.safety_stock)
-            notes.append(f"rule {rule.name!r} holds back {action.safety_stock} units per product per warehouse")
+            notes.append(Text("rule %(rule)s holds back %(units)s units per product per warehouse",
+                              rule=repr(rule.name), units=action.safety_stock))
         for code, cap in sorted(action.daily_order_cap.items()):
             caps[code] = min(cap, caps.get(code, cap))
-            notes.append(f"rule {rule.name!r} caps {code} at {cap} orders a day")
+            notes.append(Text("rule %(rule)s caps %(warehouse)s at %(cap)s orders a day", rule=repr(rule.name),
+                              warehouse=code, cap=cap))
         for name in ("allow_split", "allow_dropship", "strategy"):
             value = getattr(action, name)
             if value is not None:
                 changes[name] = value
-                notes.append(f"rule {rule.name!r} sets {name} to {value}")
+                notes.append(Text("rule %(rule)s sets %(setting)s to %(value)s", rule=repr(rule.name), setting=name,
+                                  value=str(value)))
         if action.backorder:
             backorder = True
-            notes.append(f"rule {rule.name!r} sends the order to backorder")
+            notes.append(Text("rule %(rule)s sends the order to backorder", rule=repr(rule.name)))
         if action.stop:
             break
     kept = []
     for source in sources:
         if not source.is_dropship:
             if group is not None and source.warehouse_code not in group:
-                notes.append(f"{source.warehouse_code} skipped: outside the warehouse group")
+                notes.append(Text("%(warehouse)s skipped: outside the warehouse group",
+                                  warehouse=source.warehouse_code))
                 continue
             cap = caps.get(source.warehouse_code)
             if cap is not None and context.orders_today.get(source.warehouse_code, 0) >= cap:
-                notes.append(f"{source.warehouse_code} skipped: daily cap {cap} reached")
+                notes.append(Text("%(warehouse)s skipped: daily cap %(cap)s reached", warehouse=source.warehouse_code,
+                                  cap=cap))
                 continue
             if safety:
                 source = replace(source, available={pid: max(0, units - safety)
                                                     for pid, units in source.available.items()})
         kept.append(source)
-    return RoutingOutcome(tuple(kept), replace(policy, **changes), backorder, tuple(applied), tuple(notes))
+    return RoutingOutcome(tuple(kept), replace(policy, **changes), backorder, tuple(applied),
+                          tuple(str(note) for note in notes), tuple(notes))
 
 
 def rules_to_document(rules: Iterable[RoutingRule]) -> list[dict]:

@@ -24,6 +24,7 @@ from models.allocation.search import (
     search,
     source_identity,
 )
+from models.core.texts import N_, Joined, Text
 
 __all__ = [
     "NO_SOURCES",
@@ -40,7 +41,12 @@ __all__ = [
     "source_order",
 ]
 
-NO_SOURCES = "no warehouse or drop-ship supplier serves this region"
+NO_SOURCES = N_("no warehouse or drop-ship supplier serves this region")
+# the strategies and the ranking measures (models.allocation.search.RANK_LABELS) as the explanations name them
+MEASURE_WORDS = {"cheapest": N_("cheapest"), "fastest": N_("fastest"), "balanced": N_("balanced"),
+                 "units covered": N_("units covered"), "cost": N_("cost"), "shipments": N_("shipments"),
+                 "delivery days": N_("delivery days"), "score": N_("score"),
+                 "source code order": N_("source code order")}
 
 
 @dataclass(frozen=True)
@@ -64,9 +70,17 @@ class PlanCandidate:
     score: Decimal
 
     def describe(self, strategy: str) -> str:
-        text = (f"{' + '.join(self.sources)}, {_count(self.shipments, 'shipment')}, cost {self.cost}, "
-                f"ETA {self.eta_days} d")
-        return text + (f", score {self.score}" if strategy == "balanced" else "")
+        return str(self.describe_text(strategy))
+
+    def describe_text(self, strategy: str) -> Text:
+        sources = [Text("%(code)s (drop-ship)", code=label.removesuffix(DROPSHIP_LABEL))
+                   if label.endswith(DROPSHIP_LABEL) else label for label in self.sources]
+        values = {"sources": Joined(sources, " + "), "shipments": _count(self.shipments, SHIPMENTS),
+                  "cost": self.cost, "days": self.eta_days}
+        if strategy == "balanced":
+            return Text("%(sources)s, %(shipments)s, cost %(cost)s, ETA %(days)s d, score %(score)s", **values,
+                        score=self.score)
+        return Text("%(sources)s, %(shipments)s, cost %(cost)s, ETA %(days)s d", **values)
 
 
 @dataclass(frozen=True)
@@ -77,6 +91,8 @@ class AllocationPlan:
     chosen: PlanCandidate | None = None
     runner_up: PlanCandidate | None = None
     considered: tuple[str, ...] = ()  # one line per source
+    text: Text | None = None  # the explanation as its template and values, for pages in other languages
+    considered_text: tuple[Text, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -102,6 +118,8 @@ class AllocationPlan:
             "chosen": candidate(self.chosen),
             "runner_up": candidate(self.runner_up),
             "considered": list(self.considered),
+            "explanation_text": None if self.text is None else self.text.as_json(),
+            "considered_text": [line.as_json() for line in self.considered_text],
         }
 
 
@@ -111,40 +129,48 @@ def plan_allocation(lines: Sequence[LineDemand], sources: Sequence[SourceOption]
     _check(lines, sources)
     full = {line.line_id: line.quantity for line in lines if line.quantity > 0}
     key = preference_key(policy)
-    considered = tuple(_source_note(source, lines, policy) for source in sorted(sources, key=key))
+    notes = tuple(_source_note(source, lines, policy) for source in sorted(sources, key=key))
+
+    def plan(picks: tuple[Pick, ...], text: Text, shortfall: Mapping[int, int] | None = None,
+             chosen: PlanCandidate | None = None, runner_up: PlanCandidate | None = None) -> AllocationPlan:
+        return AllocationPlan(picks, str(text), {} if shortfall is None else shortfall, chosen, runner_up,
+                              tuple(str(note) for note in notes), text, notes)
+
     usable = sorted((s for s in sources if policy.allow_dropship or not s.is_dropship), key=key)
     if not usable:
-        return AllocationPlan((), NO_SOURCES, full, considered=considered)
+        return plan((), Text(NO_SOURCES), full)
     total = sum(full.values())
     candidates = [s for s in usable if any(s.available.get(line.product_id, 0) > 0 for line in lines)]
     fills, exact = search(lines, candidates, policy) if total else ([], True)
-    opening = (f"Strategy {policy.strategy} over {_count(len(usable), 'source')} ({_count(len(fills), 'plan')} "
-               f"compared, {'exact' if exact else 'greedy'} search).")
+    opening = Text("Strategy %(strategy)s over %(sources)s (%(plans)s compared, %(search)s search).",
+                   strategy=_measure(policy.strategy), sources=_count(len(usable), SOURCES),
+                   plans=_count(len(fills), PLANS), search=Text("exact") if exact else Text("greedy"))
     if not total:
-        return AllocationPlan((), f"{opening} Nothing to allocate.", considered=considered)
+        return plan((), _sentences(opening, Text("Nothing to allocate.")))
     if not fills:
-        return AllocationPlan((), f"{opening} No source has stock for any line; all lines backordered.",
-                              full, considered=considered)
+        return plan((), _sentences(opening, Text("No source has stock for any line; all lines backordered.")), full)
     best = fills[0]
     if best.covered < total and policy.partial == "ship_complete":
-        text = (f"{opening} Ship complete: no plan fills every line; the best, "
-                f"{_candidate(best).describe(policy.strategy)}, covers {best.covered} of {total} units. "
-                "Nothing planned; all lines backordered.")
-        return AllocationPlan((), text, full, considered=considered)
+        text = Text("Ship complete: no plan fills every line; the best, %(best)s, covers %(covered)s of %(total)s "
+                    "units. Nothing planned; all lines backordered.",
+                    best=_candidate(best).describe_text(policy.strategy), covered=best.covered, total=total)
+        return plan((), _sentences(opening, text), full)
     picks = tuple(Pick(lines[index].line_id, lines[index].product_id, source.warehouse_id, units,
                        source.supplier_id, source.warehouse_code) for index, source, units in best.allotments)
     shortfall = _shortfall(lines, picks)
     chosen = _candidate(best)
     runner_up = _candidate(fills[1]) if len(fills) > 1 else None
-    text = [opening, f"Chosen: {chosen.describe(policy.strategy)}."]
+    text = [opening, Text("Chosen: %(plan)s.", plan=chosen.describe_text(policy.strategy))]
     if runner_up is not None:
-        text.append(f"Runner-up: {runner_up.describe(policy.strategy)}; lost on {_lost_on(policy, best, fills[1])}.")
+        text.append(Text("Runner-up: %(plan)s; lost on %(measure)s.", plan=runner_up.describe_text(policy.strategy),
+                         measure=_lost_on(policy, best, fills[1])))
     else:
-        text.append("No other plan was possible.")
+        text.append(Text("No other plan was possible."))
     if shortfall:
-        text.append("Backordered: " + ", ".join(f"line {line_id} short {units} of {full[line_id]}"
-                                                for line_id, units in shortfall.items()) + ".")
-    return AllocationPlan(picks, " ".join(text), shortfall, chosen, runner_up, considered)
+        text.append(Text("Backordered: %(lines)s.", lines=Joined(
+            [Text("line %(line)s short %(units)s of %(quantity)s", line=line_id, units=units, quantity=full[line_id])
+             for line_id, units in shortfall.items()], ", ")))
+    return plan(picks, _sentences(*text), shortfall, chosen, runner_up)
 
 
 def source_order(sources: Sequence[SourceOption]) -> list[SourceOption]:
@@ -158,13 +184,14 @@ FIRST_FIT = PlanPolicy(strategy="cheapest", allow_split=False, allow_dropship=Fa
 def plan_first_fit(lines: Sequence[LineDemand], sources: Sequence[SourceOption]) -> AllocationPlan:
     """The whole order from the cheapest warehouse that fills it, worded as orders allocated so far record it."""
     plan = plan_allocation(lines, sources, FIRST_FIT)
-    return replace(plan, explanation=_first_fit_explanation(lines, sources))
+    text = _first_fit_explanation(lines, sources)
+    return replace(plan, explanation=str(text), text=text)
 
 
-def _first_fit_explanation(lines: Sequence[LineDemand], sources: Sequence[SourceOption]) -> str:
+def _first_fit_explanation(lines: Sequence[LineDemand], sources: Sequence[SourceOption]) -> Text:
     warehouses = [source for source in sources if not source.is_dropship]
     if not warehouses:
-        return "no warehouse ships to this region"
+        return Text("no warehouse ships to this region")
     demand: dict[int, int] = {}
     for line in lines:
         demand[line.product_id] = demand.get(line.product_id, 0) + line.quantity
@@ -172,11 +199,11 @@ def _first_fit_explanation(lines: Sequence[LineDemand], sources: Sequence[Source
     for source in source_order(warehouses):
         short = sum(1 for pid, units in demand.items() if source.available.get(pid, 0) < units)
         if not short:
-            notes.append(f"{source.warehouse_code}: fills all lines (lane cost {source.cost}, "
-                         f"{source.lead_time_days} d)")
-            return "; ".join(notes)
-        notes.append(f"{source.warehouse_code}: short on {short} product(s)")
-    return "no single warehouse can fill the order: " + "; ".join(notes)
+            notes.append(Text("%(source)s: fills all lines (lane cost %(cost)s, %(days)s d)",
+                              source=source.warehouse_code, cost=source.cost, days=source.lead_time_days))
+            return _listed(notes)
+        notes.append(Text("%(source)s: short on %(count)s product(s)", source=source.warehouse_code, count=short))
+    return Text("no single warehouse can fill the order: %(notes)s", notes=Joined(notes, "; "))
 
 
 def _check(lines: Sequence[LineDemand], sources: Sequence[SourceOption]) -> None:
@@ -188,17 +215,18 @@ def _check(lines: Sequence[LineDemand], sources: Sequence[SourceOption]) -> None
         raise ValueError("each warehouse or supplier code may appear once among the sources")
 
 
-def _source_note(source: SourceOption, lines: Sequence[LineDemand], policy: PlanPolicy) -> str:
+def _source_note(source: SourceOption, lines: Sequence[LineDemand], policy: PlanPolicy) -> Text:
     """One line per source for the order page: its lane and how many lines it could fill alone."""
-    kind = "drop-ship" if source.is_dropship else "lane"
-    head = f"{source.warehouse_code}: {kind} {source.cost}, {source.lead_time_days} d"
+    lane = {"source": source.warehouse_code, "cost": source.cost, "days": source.lead_time_days}
+    head = (Text("%(source)s: drop-ship %(cost)s, %(days)s d", **lane) if source.is_dropship
+            else Text("%(source)s: lane %(cost)s, %(days)s d", **lane))
     if source.is_dropship and not policy.allow_dropship:
-        return f"{head}, not used: drop-ship is off"
+        return Text("%(head)s, not used: drop-ship is off", head=head)
     alone = fill_from(lines, (source,), policy)
     filled = {index for index, _, _ in alone.allotments}
     whole = sum(1 for index, line in enumerate(lines)
                 if index in filled and sum(u for i, _, u in alone.allotments if i == index) == line.quantity)
-    return f"{head}, fills {whole}/{len(lines)} lines"
+    return Text("%(head)s, fills %(whole)s/%(lines)s lines", head=head, whole=whole, lines=len(lines))
 
 
 def _shortfall(lines: Sequence[LineDemand], picks: Sequence[Pick]) -> dict[int, int]:
@@ -209,8 +237,35 @@ def _shortfall(lines: Sequence[LineDemand], picks: Sequence[Pick]) -> dict[int, 
             for line in lines if line.quantity > planned.get(line.line_id, 0)}
 
 
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
+# a count in words: (one, several)
+SOURCES = (N_("%(count)s source"), N_("%(count)s sources"))
+PLANS = (N_("%(count)s plan"), N_("%(count)s plans"))
+SHIPMENTS = (N_("%(count)s shipment"), N_("%(count)s shipments"))
+DROPSHIP_LABEL = " (drop-ship)"  # how SourceOption.label names a supplier
+
+
+def _count(number: int, nouns: tuple[str, str]) -> Text:
+    return Text(nouns[0] if number == 1 else nouns[1], count=number)
+
+
+def _measure(code: str) -> Text | str:
+    return Text(MEASURE_WORDS[code]) if code in MEASURE_WORDS else code
+
+
+def _sentences(*sentences: Text) -> Text:
+    """Sentences read one after the other."""
+    text = sentences[0]
+    for then in sentences[1:]:
+        text = Text("%(first)s %(then)s", first=text, then=then)
+    return text
+
+
+def _listed(notes: list[Text]) -> Text:
+    """Notes read as one, "; " between them."""
+    text = notes[0]
+    for then in notes[1:]:
+        text = Text("%(first)s; %(then)s", first=text, then=then)
+    return text
 
 
 def _candidate(fill: Fill) -> PlanCandidate:
@@ -218,13 +273,14 @@ def _candidate(fill: Fill) -> PlanCandidate:
                          len(fill.sources), fill.score)
 
 
-def _lost_on(policy: PlanPolicy, best: Fill, other: Fill) -> str:
+def _lost_on(policy: PlanPolicy, best: Fill, other: Fill) -> Text:
     """Name the first ranking measure on which the runner-up fell behind."""
     for label, mine, theirs in zip(RANK_LABELS[policy.strategy], best.rank, other.rank, strict=True):
         if mine != theirs:
             if label == "units covered":
-                return f"units covered ({-theirs} vs {-mine})"
+                return Text("%(measure)s (%(theirs)s vs %(mine)s)", measure=_measure(label), theirs=-theirs,
+                            mine=-mine)
             if label == "source code order":
-                return label
-            return f"{label} ({theirs} vs {mine})"
-    return "source code order"
+                return _measure(label)
+            return Text("%(measure)s (%(theirs)s vs %(mine)s)", measure=_measure(label), theirs=theirs, mine=mine)
+    return _measure("source code order")

@@ -30,6 +30,7 @@ from models.core.bulk import (
 from models.core.bulk_insert import insert_values
 from models.core.db import database
 from models.core.errors import InvariantViolated, StockMoved
+from models.core.texts import Text
 from models.inventory.alerts import evaluate_alerts
 from models.inventory.tables import Stock
 from models.orders.allocation_plans import keep_plans
@@ -58,6 +59,7 @@ class _Planned:
     lines: list[OrderLine]
     plan: AllocationPlan | None
     notes: tuple[str, ...]
+    notes_text: tuple[Text, ...] = ()
 
     @property
     def allocates(self) -> bool:
@@ -69,7 +71,8 @@ class _Planned:
 
     def document(self, version: int) -> dict:
         return {"rule_set_version": version, "routing": list(self.notes), "planned_at": utc_now().isoformat() + "Z",
-                "plan": self.plan.as_document() if self.plan is not None else None}
+                "plan": self.plan.as_document() if self.plan is not None else None,
+                "routing_text": [note.as_json() for note in self.notes_text]}
 
 
 def allocate(order_id: int, *, actor: str, attempts: int = 3,
@@ -162,7 +165,7 @@ def _plan_order(order: Order, inputs: BatchInputs, available: dict[tuple[int, in
     routed = apply_routing(settings.routing, context, sources + _dropship_sources(lines, inputs.suppliers), policy)
     demand = [LineDemand(line.id, line.product_id, line.quantity, line.sku) for line in lines]
     plan = None if routed.backorder else plan_allocation(demand, routed.sources, routed.policy)
-    return _Planned(order, lines, plan, routed.notes)
+    return _Planned(order, lines, plan, routed.notes, routed.notes_text)
 
 
 def _dropship_sources(lines: list[OrderLine], suppliers: dict[int, Partner]) -> list[SourceOption]:

@@ -13,6 +13,8 @@ from models.core.base import utc_now
 from models.core.config import base_currency
 from models.core.currencies import CURRENCIES
 from models.core.db import database
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.currency.rules import Converter, RateTable
 from models.currency.tables import RATE_PLACES, ExchangeRate
 
@@ -93,16 +95,17 @@ def rate_errors(row: dict, base: str) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
     currency = row.get("currency")
     if currency == base:
-        errors["currency"] = [f"{base} is the base currency (OMS_BASE_CURRENCY): its rate is always 1"]
+        errors["currency"] = [TextMessage(Text(
+            "%(base)s is the base currency (OMS_BASE_CURRENCY): its rate is always 1", base=base))]
     elif currency not in CURRENCIES:
-        errors["currency"] = [f"must be one of {', '.join(CURRENCIES)}"]
+        errors["currency"] = [TextMessage(Text("must be one of %(codes)s", codes=", ".join(CURRENCIES)))]
     rate = row.get("rate")
     if not isinstance(rate, Decimal) or not rate.is_finite() or not (0 < rate <= MAX_RATE):
-        errors["rate"] = [f"must be more than 0 and at most {MAX_RATE}"]
+        errors["rate"] = [TextMessage(Text("must be more than 0 and at most %(most)s", most=MAX_RATE))]
     elif rate.as_tuple().exponent < -8:
-        errors["rate"] = ["at most 8 decimal places"]
+        errors["rate"] = [TextMessage(Text("at most 8 decimal places"))]
     if not isinstance(row.get("day"), date):
-        errors["day"] = ["must be a date (YYYY-MM-DD)"]
+        errors["day"] = [TextMessage(Text("must be a date (YYYY-MM-DD)"))]
     return errors
 
 

@@ -14,6 +14,9 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
+
 CENT = Decimal("0.01")
 
 # What the pricing and review rules are handed: (amount, from currency, to currency) -> amount, or None when a
@@ -22,7 +25,9 @@ Converter = Callable[[Decimal, str, str], "Decimal | None"]
 
 
 def no_rate_message(currency: str, day: date) -> str:
-    return f"no exchange rate for {currency} on or before {day.isoformat()}"
+    """Reads as its English wherever a string is expected; keeps its template for the portal (TextMessage)."""
+    return TextMessage(Text("no exchange rate for %(currency)s on or before %(day)s", currency=currency,
+                            day=day.isoformat()))
 
 
 @dataclass(frozen=True)

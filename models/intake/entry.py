@@ -10,6 +10,8 @@ from models.core.base import CENT, utc_now
 from models.core.db import database
 from models.core.errors import ValidationFailed
 from models.core.stages import REVIEW
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.intake.rules import ops_scope, partner_scope
 from models.inventory.tables import Product
 from models.orders.states import ORDER_RECEIVED, ORDER_REVIEWING
@@ -142,9 +144,10 @@ def check_buyer(customer: Partner | None, code: str, placed_by: Partner | None) 
     """``customer`` (the partner of ``code``, None when none) if it may buy, placed by ``placed_by`` (itself or
     its distributor); ValidationFailed otherwise."""
     if customer is None or not customer.is_buyer:
-        raise ValidationFailed({"customer_code": [f"unknown customer {code!r}"]})
+        raise ValidationFailed({"customer_code": [TextMessage(Text("unknown customer %(code)s", code=repr(code)))]})
     if placed_by is not None and customer.id != placed_by.id and customer.distributor_id != placed_by.id:
-        raise ValidationFailed({"customer_code": [f"customer {code!r} is not served by {placed_by.code}"]})
+        raise ValidationFailed({"customer_code": [TextMessage(Text(
+            "customer %(code)s is not served by %(distributor)s", code=repr(code), distributor=placed_by.code))]})
     return customer
 
 
@@ -156,7 +159,7 @@ def placeholder_price(product: Product, currency: str) -> Decimal:
 
 def prices_in_currency(data: dict, products: dict[str, Product]) -> None:
     """A line may leave its price to review's price book only when its SKU is in the catalogue."""
-    missing = {i: {"unit_price": [f"required: {line['sku']} is not in the catalogue yet"]}
+    missing = {i: {"unit_price": [TextMessage(Text("required: %(sku)s is not in the catalogue yet", sku=line["sku"]))]}
                for i, line in enumerate(data["lines"])
                if line.get("unit_price") is None and line["sku"] not in products}
     if missing:
@@ -176,7 +179,8 @@ def catalogue(skus: list[str]) -> dict[str, Product]:
 def check_skus(skus: list[str], found: dict[str, Product], *, hold_unknown: bool = False) -> dict[str, Product]:
     """``found`` (the catalogue's products by SKU) when every one of ``skus`` is there (or unknown ones are
     held); ValidationFailed naming the unknown lines otherwise."""
-    unknown = {i: {"sku": [f"unknown SKU {sku!r}"]} for i, sku in enumerate(skus) if sku not in found}
+    unknown = {i: {"sku": [TextMessage(Text("unknown SKU %(sku)s", sku=repr(sku)))]}
+               for i, sku in enumerate(skus) if sku not in found}
     if unknown and not hold_unknown:
         raise ValidationFailed({"lines": unknown})
     return found

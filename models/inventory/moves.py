@@ -10,6 +10,8 @@ from models.allocation.backorders import stock_arrived
 from models.core.base import utc_now
 from models.core.db import database, lock_for_update
 from models.core.errors import ValidationFailed
+from models.core.text_messages import TextMessage
+from models.core.texts import N_, Text
 from models.inventory.alerts import evaluate_alerts
 from models.inventory.tables import Product, Stock, StockMovement, Warehouse
 
@@ -25,6 +27,9 @@ REASON_CODES = {
 # Reasons that only ever go one way: damaged units are never added, found units never taken away.
 DECREASING_REASONS = ("damaged", "shrinkage")
 INCREASING_REASONS = ("found", "received")
+# Those reasons as a refusal's sentence names them (their labels, lower case)
+ONE_WAY_REASON_WORDS = {"damaged": N_("damaged"), "shrinkage": N_("shrinkage"), "found": N_("found"),
+                        "received": N_("received outside a purchase order")}
 TRANSFER_REASON_CODES = {
     "rebalance": "Rebalance between warehouses",
     "replenishment": "Replenish a forward warehouse",
@@ -46,9 +51,11 @@ def adjust_stock(warehouse_code: str, sku: str, quantity_change: int, *, reason_
     _check_reason(errors, reason_code, REASON_CODES)
     _check_note(errors, note)
     if not errors and reason_code in DECREASING_REASONS and quantity_change > 0:
-        errors["quantity_change"] = [f"{REASON_CODES[reason_code].lower()} can only take units away"]
+        errors["quantity_change"] = [TextMessage(Text("%(reason)s can only take units away",
+                                                      reason=Text(ONE_WAY_REASON_WORDS[reason_code])))]
     if not errors and reason_code in INCREASING_REASONS and quantity_change < 0:
-        errors["quantity_change"] = [f"{REASON_CODES[reason_code].lower()} can only add units"]
+        errors["quantity_change"] = [TextMessage(Text("%(reason)s can only add units",
+                                                      reason=Text(ONE_WAY_REASON_WORDS[reason_code])))]
     warehouse = _warehouse(errors, "warehouse", warehouse_code)
     product = _product(errors, sku)
     _raise_if(errors)
@@ -65,7 +72,8 @@ def move_on_hand(warehouse: Warehouse, product: Product, change: int, *, field: 
     stock = _locked_stock(warehouse.id, product.id)
     if stock is None:
         if change < 0:
-            raise ValidationFailed({field: [f"{warehouse.code} holds no {product.sku} to take away"]})
+            raise ValidationFailed({field: [TextMessage(Text("%(warehouse)s holds no %(sku)s to take away",
+                                                             warehouse=warehouse.code, sku=product.sku))]})
         stock = _new_stock(warehouse.id, product.id)
     _change_on_hand(stock, change, field, warehouse, product)
     movement = StockMovement.create(warehouse=warehouse.id, product=product.id, kind=kind, quantity=change,
@@ -107,12 +115,14 @@ def transfer_stock(from_code: str, to_code: str, sku: str, quantity: int, *, rea
             Stock.select().where(Stock.product == product.id, Stock.warehouse.in_([source.id, target.id]))
             .order_by(Stock.id))}
         if source.id not in rows:
-            raise ValidationFailed({"quantity": [f"{source.code} holds no {product.sku} to transfer"]})
+            raise ValidationFailed({"quantity": [TextMessage(Text("%(warehouse)s holds no %(sku)s to transfer",
+                                                                  warehouse=source.code, sku=product.sku))]})
         out_row = rows[source.id]
         if quantity > out_row.available:
-            raise ValidationFailed({"quantity": [(
-                f"only {out_row.available} {product.sku} available in {source.code} "
-                f"({out_row.reserved} of {out_row.on_hand} on hand are reserved for orders)")]})
+            raise ValidationFailed({"quantity": [TextMessage(Text(
+                "only %(available)s %(sku)s available in %(warehouse)s (%(reserved)s of %(on_hand)s on hand are "
+                "reserved for orders)", available=out_row.available, sku=product.sku, warehouse=source.code,
+                reserved=out_row.reserved, on_hand=out_row.on_hand))]})
         in_row = rows.get(target.id) or _new_stock(target.id, product.id)
         _change_on_hand(out_row, -quantity, "quantity", source, product)
         _change_on_hand(in_row, quantity, "quantity", target, product)
@@ -134,11 +144,13 @@ def set_on_hand(stock_id: int, on_hand: int, *, actor: str, kind: str = "import"
     if change == 0:
         return None
     if on_hand < stock.reserved:
-        raise ValidationFailed({"on_hand": [f"on_hand {on_hand} below reserved {stock.reserved}"]})
+        raise ValidationFailed({"on_hand": [TextMessage(Text("on_hand %(on_hand)s below reserved %(reserved)s",
+                                                             on_hand=on_hand, reserved=stock.reserved))]})
     written = (Stock.update(on_hand=Stock.on_hand + change, updated_at=utc_now())
                .where(Stock.id == stock.id, Stock.on_hand + change >= Stock.reserved).execute())
     if not written:  # reserved grew since the read: only possible without a row lock
-        raise ValidationFailed({"on_hand": [f"on_hand {on_hand} below what is reserved now"]})
+        raise ValidationFailed({"on_hand": [TextMessage(Text("on_hand %(on_hand)s below what is reserved now",
+                                                             on_hand=on_hand))]})
     movement = StockMovement.create(warehouse=stock.warehouse_id, product=stock.product_id, kind=kind,
                                     quantity=change, reason_code=reason_code, actor=actor)
     if change > 0:
@@ -150,16 +162,19 @@ def set_on_hand(stock_id: int, on_hand: int, *, actor: str, kind: str = "import"
 def _change_on_hand(stock: Stock, change: int, field: str, warehouse: Warehouse, product: Product) -> None:
     """Apply ``change`` to a locked row; the WHERE repeats the check so the database has the last word."""
     if stock.on_hand + change < 0:
-        raise ValidationFailed({field: [
-            f"{warehouse.code} has only {stock.on_hand} {product.sku} on hand; cannot take {-change}"]})
+        raise ValidationFailed({field: [TextMessage(Text(
+            "%(warehouse)s has only %(on_hand)s %(sku)s on hand; cannot take %(taken)s", warehouse=warehouse.code,
+            on_hand=stock.on_hand, sku=product.sku, taken=-change))]})
     if stock.on_hand + change < stock.reserved:
-        raise ValidationFailed({field: [(
-            f"{warehouse.code} has {stock.reserved} of {stock.on_hand} {product.sku} reserved for orders; "
-            f"at most {stock.available} can be taken away")]})
+        raise ValidationFailed({field: [TextMessage(Text(
+            "%(warehouse)s has %(reserved)s of %(on_hand)s %(sku)s reserved for orders; at most %(available)s can "
+            "be taken away", warehouse=warehouse.code, reserved=stock.reserved, on_hand=stock.on_hand,
+            sku=product.sku, available=stock.available))]})
     written = (Stock.update(on_hand=Stock.on_hand + change, updated_at=utc_now())
                .where(Stock.id == stock.id, Stock.on_hand + change >= Stock.reserved).execute())
     if not written:
-        raise ValidationFailed({field: [f"{product.sku} in {warehouse.code} changed meanwhile; try again"]})
+        raise ValidationFailed({field: [TextMessage(Text("%(sku)s in %(warehouse)s changed meanwhile; try again",
+                                                         sku=product.sku, warehouse=warehouse.code))]})
     stock.on_hand += change
 
 
@@ -179,41 +194,41 @@ def _new_stock(warehouse_id: int, product_id: int) -> Stock:
 
 def _warehouse(errors: dict, field: str, code) -> Warehouse | None:
     if not isinstance(code, str) or not code.strip():
-        errors[field] = ["give a warehouse code"]
+        errors[field] = [TextMessage(Text("give a warehouse code"))]
         return None
     warehouse = Warehouse.get_or_none(Warehouse.code == code.strip())
     if warehouse is None:
-        errors[field] = [f"unknown warehouse {code.strip()!r}"]
+        errors[field] = [TextMessage(Text("unknown warehouse %(code)s", code=repr(code.strip())))]
     return warehouse
 
 
 def _product(errors: dict, sku) -> Product | None:
     if not isinstance(sku, str) or not sku.strip():
-        errors["sku"] = ["give a SKU"]
+        errors["sku"] = [TextMessage(Text("give a SKU"))]
         return None
     product = Product.get_or_none(Product.sku == sku.strip())
     if product is None:
-        errors["sku"] = [f"unknown SKU {sku.strip()!r}"]
+        errors["sku"] = [TextMessage(Text("unknown SKU %(sku)s", sku=repr(sku.strip())))]
     return product
 
 
 def _check_quantity(errors: dict, field: str, value, *, allow_negative: bool) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
-        errors[field] = ["a whole number of units"]
+        errors[field] = [TextMessage(Text("a whole number of units"))]
     elif value == 0 or (value < 0 and not allow_negative):
-        errors[field] = ["must not be 0" if allow_negative else "must be at least 1"]
+        errors[field] = [TextMessage(Text("must not be 0") if allow_negative else Text("must be at least 1"))]
     elif abs(value) > MAX_QUANTITY:
-        errors[field] = [f"at most {MAX_QUANTITY} units at a time"]
+        errors[field] = [TextMessage(Text("at most %(count)s units at a time", count=MAX_QUANTITY))]
 
 
 def _check_reason(errors: dict, reason_code, allowed: dict) -> None:
     if not isinstance(reason_code, str) or reason_code not in allowed:
-        errors["reason_code"] = [f"one of {', '.join(allowed)}"]
+        errors["reason_code"] = [TextMessage(Text("one of %(codes)s", codes=", ".join(allowed)))]
 
 
 def _check_note(errors: dict, note) -> None:
     if not isinstance(note, str) or len(note) > MAX_NOTE:
-        errors["note"] = [f"text of at most {MAX_NOTE} characters"]
+        errors["note"] = [TextMessage(Text("text of at most %(count)s characters", count=MAX_NOTE))]
 
 
 def _raise_if(errors: dict) -> None:

@@ -1,11 +1,14 @@
 """The rules of the queue cockpit: what may happen to a dead letter, and when the queues need an ops alert.
 
-Standard library only: the tables and the broker readings are loaded elsewhere and passed in.
+Standard library and models.core.texts only: the tables and the broker readings are loaded elsewhere and passed in.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 
 DEAD_LETTER_OPEN = "open"
 DEAD_LETTER_RETRIED = "retried"
@@ -68,20 +71,25 @@ class QueueReading:
 
 
 def queue_alerts(queues: Sequence[QueueReading], backlog_history: Sequence[int], *,
-                 stage_queues: Iterable[str], growing_samples: int = BACKLOG_GROWING_SAMPLES) -> list[str]:
+                 stage_queues: Iterable[str], growing_samples: int = BACKLOG_GROWING_SAMPLES) -> list[TextMessage]:
     """The ops alerts the queues raise now: open dead letters, a stage queue with messages ready and no consumer,
-    an outbox backlog that grew across the last ``growing_samples`` samples (``backlog_history`` oldest first)."""
+    an outbox backlog that grew across the last ``growing_samples`` samples (``backlog_history`` oldest first).
+    Each reads as its English and keeps its Text for the portal."""
     alerts = []
     stages = set(stage_queues)
     for queue in queues:
         if queue.dead > 0:
-            alerts.append(f"{queue.name}: {queue.dead} open dead letter{'s' if queue.dead != 1 else ''}")
+            alerts.append(Text("%(queue)s: %(count)s open dead letter", queue=queue.name, count=queue.dead)
+                          if queue.dead == 1 else
+                          Text("%(queue)s: %(count)s open dead letters", queue=queue.name, count=queue.dead))
         if queue.name in stages and queue.consumers == 0 and (queue.ready or 0) > 0:
-            alerts.append(f"{queue.name}: {queue.ready} messages ready and no consumer (is `oms worker` running?)")
+            alerts.append(Text("%(queue)s: %(count)s messages ready and no consumer (is `oms worker` running?)",
+                               queue=queue.name, count=queue.ready))
     if backlog_growing(backlog_history, growing_samples):
-        alerts.append(f"outbox backlog growing over the last {growing_samples} samples "
-                      f"({backlog_history[-growing_samples]} → {backlog_history[-1]}): is `oms relay` running?")
-    return alerts
+        alerts.append(Text("outbox backlog growing over the last %(samples)s samples (%(first)s → %(last)s): "
+                           "is `oms relay` running?", samples=growing_samples,
+                           first=backlog_history[-growing_samples], last=backlog_history[-1]))
+    return [TextMessage(alert) for alert in alerts]
 
 
 def backlog_growing(history: Sequence[int], samples: int) -> bool:

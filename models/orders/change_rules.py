@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
+from models.core.text_messages import TextMessage
+from models.core.texts import N_, Text
 from models.orders.states import (
     ORDER_ALLOCATED,
     ORDER_APPROVED,
@@ -33,6 +35,13 @@ OPS_CHANGEABLE = (ORDER_RECEIVED, ORDER_REVIEWING, ORDER_ON_HOLD, ORDER_APPROVED
 PARTNER_CHANGEABLE = (ORDER_RECEIVED, ORDER_REVIEWING, ORDER_ON_HOLD, ORDER_APPROVED, ORDER_BACKORDERED)
 STAYS_IN_REVIEW = (ORDER_RECEIVED, ORDER_REVIEWING)
 SHIP_TO_FIELDS = ("name", "phone", "email", "address", "city", "region", "postcode", "country")
+# The order statuses as a refusal's sentence reads them
+STATUS_WORDS = {
+    "received": N_("received"), "reviewing": N_("reviewing"), "on_hold": N_("on hold"), "approved": N_("approved"),
+    "rejected": N_("rejected"), "partially_allocated": N_("partially allocated"), "backordered": N_("backordered"),
+    "allocated": N_("allocated"), "shipped": N_("shipped"), "delivered": N_("delivered"),
+    "cancelled": N_("cancelled"),
+}
 
 
 @dataclass(frozen=True)
@@ -84,17 +93,23 @@ class ChangeDiff:
         return "changed: " + ", ".join(parts)
 
 
-def refusal(status: str, *, role: str, shipment_left: bool, holds_stock: bool) -> str | None:
+def refusal(status: str, *, role: str, shipment_left: bool, holds_stock: bool) -> TextMessage | None:
     """Why an order in ``status`` may not be changed by ``role`` now, or None when it may."""
     if shipment_left:
-        return "a shipment of this order has left the warehouse; it can no longer be changed"
+        return TextMessage(Text("a shipment of this order has left the warehouse; it can no longer be changed"))
     if status not in OPS_CHANGEABLE:
-        return f"the order is {status.replace('_', ' ')}; it can no longer be changed"
+        return TextMessage(Text("the order is %(status)s; it can no longer be changed", status=status_words(status)))
     if role == DISTRIBUTOR and (status not in PARTNER_CHANGEABLE or holds_stock):
-        return ("stock is already reserved for this order; ask our order desk to change it"
-                if holds_stock or status in (ORDER_ALLOCATED, ORDER_PARTIALLY_ALLOCATED)
-                else f"the order is {status.replace('_', ' ')}; ask our order desk to change it")
+        return TextMessage(
+            Text("stock is already reserved for this order; ask our order desk to change it")
+            if holds_stock or status in (ORDER_ALLOCATED, ORDER_PARTIALLY_ALLOCATED)
+            else Text("the order is %(status)s; ask our order desk to change it", status=status_words(status)))
     return None
+
+
+def status_words(status: str) -> Text | str:
+    """An order status as a refusal names it ("on hold"), kept as a word the pages translate."""
+    return Text(STATUS_WORDS[status]) if status in STATUS_WORDS else status.replace("_", " ")
 
 
 def may_state_prices(role: str) -> bool:

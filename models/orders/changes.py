@@ -18,6 +18,8 @@ from models.core.errors import (
     ValidationFailed,
 )
 from models.core.stages import REVIEW
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.core.transitions import transition
 from models.intake.entry import catalogue, placeholder_price
 from models.inventory.tables import Product
@@ -142,7 +144,8 @@ def _products(lines: list[dict] | None, current: list[OrderLine]) -> dict[str, P
         return {}
     found = catalogue([line["sku"] for line in lines])
     on_order = {line.sku for line in current}
-    unknown = {i: {"sku": [f"unknown SKU {line['sku']!r}"]} for i, line in enumerate(lines)
+    unknown = {i: {"sku": [TextMessage(Text("unknown SKU %(sku)s", sku=repr(line["sku"])))]}
+               for i, line in enumerate(lines)
                if line["sku"] not in found and line["sku"] not in on_order}
     if unknown:
         raise ValidationFailed({"lines": unknown})
@@ -154,15 +157,17 @@ def _holds_stock(order_id: int) -> bool:
                                                      Reservation.status == "active").exists()
 
 
-def _dropship_refusal(order_id: int) -> str | None:
+def _dropship_refusal(order_id: int) -> TextMessage | None:
     """A drop-ship supplier already shipping or having shipped part of the order stops the change."""
     busy = (PurchaseOrder.select(PurchaseOrder.number, PurchaseOrder.status)
             .where(PurchaseOrder.sales_order == order_id, PurchaseOrder.dropship == True,  # noqa: E712
                    PurchaseOrder.status.not_in((*CANCELLABLE, PO_CANCELLED))).first())
     if busy is None:
         return None
-    return (f"drop-ship purchase order {busy.number} is {busy.status.replace('_', ' ')}: the supplier ships part "
-            "of this order; it can no longer be changed")
+    # the purchase order's status reads as the pages' word for it ("partially received")
+    return TextMessage(Text("drop-ship purchase order %(number)s is %(status)s: the supplier ships part of this "
+                            "order; it can no longer be changed", number=busy.number,
+                            status=Text(busy.status.replace("_", " "))))
 
 
 def _unallocate(order_id: int, dropship: list[PurchaseOrder], *, actor: str, reason: str) -> None:

@@ -1,6 +1,7 @@
 """Canonical orders, their lines and the stock reservations made for them."""
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import peewee
@@ -8,6 +9,7 @@ import peewee
 from models.core.base import BaseModel, MoneyField, utc_now
 from models.core.db import lock_for_update
 from models.core.registry import register_status_table, register_tables
+from models.core.texts import Text
 from models.intake.tables import ImportBatch, IntakeMessage
 from models.inventory.tables import Product, Stock, Warehouse
 from models.orders.states import ORDER_RECEIVED, ORDER_TRANSITIONS
@@ -92,12 +94,18 @@ class OrderLine(BaseModel):
     price_given = peewee.BooleanField(default=True)  # False: the submitter gave none, review resolves it
     list_price = MoneyField(null=True)  # the price the price book resolved at the last review
     price_note = peewee.TextField(default="")  # how that price was resolved, in words
+    price_note_text = peewee.TextField(null=True)  # the note's template and values as JSON (models.core.texts)
     tax_rate = peewee.DecimalField(max_digits=7, decimal_places=4, auto_round=True, default=0)  # 0.2000 = 20 %
     tax_amount = MoneyField(default=0)
 
     class Meta:
         indexes = ((("order", "line_no"), True),)
         constraints = [peewee.Check("quantity > 0"), peewee.Check("unit_price >= 0")]
+
+    @property
+    def price_note_words(self) -> Text | str:
+        """The price note to translate: its template when kept, else the English as stored."""
+        return Text.from_json(json.loads(self.price_note_text)) if self.price_note_text else self.price_note
 
 
 RESERVATION_STATUSES = ("active", "fulfilled", "released")

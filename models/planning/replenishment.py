@@ -7,6 +7,7 @@ the cheapest lane to the order's region (then the quickest, then by code); an or
 warehouse serves counts nowhere, since no stock of ours can fill it."""
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -253,6 +254,7 @@ def _row(pair: Pair, product: Product, advice: ReplenishmentAdvice, facts: Reple
         "forecast_over_lead": Decimal(str(advice.forecast_over_lead)).quantize(UNIT_PLACES),
         "on_hand": facts.on_hand, "reserved": facts.reserved, "incoming": facts.incoming,
         "backordered": facts.backordered, "explanation": advice.explanation,
+        "explanation_text": None if advice.text is None else json.dumps(advice.text.as_json()),
         "purchase_order": old.purchase_order_id if old else None, "computed_at": utc_now(),
     }
 
@@ -264,8 +266,8 @@ def _stored(old: ReplenishmentSuggestion, name: str):
 def _upsert(rows: list[dict]) -> None:
     """Insert new pairs and overwrite the others, in statements of ROWS_PER_INSERT rows."""
     table = ReplenishmentSuggestion
-    preserved = [getattr(table, name) for name in (*FIGURES, "status", "edited_quantity", "purchase_order",
-                                                   "computed_at")]
+    preserved = [getattr(table, name) for name in (*FIGURES, "explanation_text", "status", "edited_quantity",
+                                                   "purchase_order", "computed_at")]
     for start in range(0, len(rows), ROWS_PER_INSERT):
         (table.insert_many(rows[start:start + ROWS_PER_INSERT])
          .on_conflict(conflict_target=[table.product, table.warehouse], preserve=preserved).execute())

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from statistics import NormalDist
 from typing import TypeVar
 
+from models.core.texts import Text
+
 SKU_CLASSES = ("A", "B", "C")
 DAYS_PER_WEEK = 7
 Key = TypeVar("Key", bound=Hashable)
@@ -55,6 +57,7 @@ class ReplenishmentAdvice:
     needed: int  # order_up_to − position when the position is at or below the reorder point, else 0
     suggested_quantity: int  # needed, at least the minimum order, rounded up to the pack
     explanation: str
+    text: Text | None = None  # the explanation as its template and values, for pages in other languages
 
 
 def classify_skus(values: Mapping[Key, float], *, a_share: float = 0.80,
@@ -126,29 +129,49 @@ def advise_replenishment(facts: ReplenishmentFacts, policy: ReplenishmentPolicy)
         review_period_days=review, forecast_over_lead=round(over_lead, 2), forecast_over_cycle=round(over_cycle, 2),
         safety_stock=safety, reorder_point=reorder_point, order_up_to=order_up_to, position=position,
         needed=needed, suggested_quantity=suggested, explanation="")
-    return ReplenishmentAdvice(**{**advice.__dict__, "explanation": explain(advice, facts)})
+    text = explain_text(advice, facts)
+    return ReplenishmentAdvice(**{**advice.__dict__, "explanation": str(text), "text": text})
 
 
 def explain(advice: ReplenishmentAdvice, facts: ReplenishmentFacts) -> str:
     """The suggestion in one line: forecast, lead time, safety stock, the netting and the rounding."""
+    return str(explain_text(advice, facts))
+
+
+def explain_text(advice: ReplenishmentAdvice, facts: ReplenishmentFacts) -> Text:
+    """``explain`` as its template and values."""
     lead, review = advice.lead_time_days, advice.review_period_days
+    over_lead, over_cycle = format(advice.forecast_over_lead, ".1f"), format(advice.forecast_over_cycle, ".1f")
     if facts.method:
-        forecast = (f"forecast {advice.forecast_over_lead:.1f} over {lead} d lead, {advice.forecast_over_cycle:.1f} "
-                    f"over {lead} d lead + {review} d review ({facts.method})")
+        forecast = Text("forecast %(over_lead)s over %(lead)s d lead, %(over_cycle)s over %(lead)s d lead + "
+                        "%(review)s d review (%(method)s)", over_lead=over_lead, lead=lead, over_cycle=over_cycle,
+                        review=review, method=facts.method)
     else:
-        forecast = f"no forecast yet: demand 0 over {lead} d lead + {review} d review"
-    safety = (f"safety stock {advice.safety_stock} (class {advice.sku_class}, {_percent(advice.service_level)} %, "
-              f"σ {facts.weekly_std:.1f}/wk)")
-    netting = (f"on hand {facts.on_hand} − reserved {facts.reserved} + incoming {facts.incoming} − backorders "
-               f"{facts.backordered} = {advice.position}")
+        forecast = Text("no forecast yet: demand 0 over %(lead)s d lead + %(review)s d review", lead=lead,
+                        review=review)
+    safety = Text("safety stock %(units)s (class %(sku_class)s, %(level)s %%, σ %(std)s/wk)",
+                  units=advice.safety_stock, sku_class=advice.sku_class, level=_percent(advice.service_level),
+                  std=format(facts.weekly_std, ".1f"))
+    netting = Text("on hand %(on_hand)s − reserved %(reserved)s + incoming %(incoming)s − backorders "
+                   "%(backordered)s = %(position)s", on_hand=facts.on_hand, reserved=facts.reserved,
+                   incoming=facts.incoming, backordered=facts.backordered, position=advice.position)
     if advice.position > advice.reorder_point:
-        return f"{forecast}; {safety}; {netting} > reorder point {advice.reorder_point} → no order"
-    steps = f"order up to {advice.order_up_to}: {advice.needed}"
+        return Text("%(forecast)s; %(safety)s; %(netting)s > reorder point %(reorder_point)s → no order",
+                    forecast=forecast, safety=safety, netting=netting, reorder_point=advice.reorder_point)
+    values = {"level": advice.order_up_to, "needed": advice.needed, "minimum": facts.min_order,
+              "pack": facts.pack_size, "quantity": advice.suggested_quantity}
     raised, packed = facts.min_order > advice.needed, facts.pack_size > 1
-    if advice.needed and (raised or packed):
-        steps += (f", minimum order {facts.min_order}" if raised else "") + \
-                 (f", rounded to pack {facts.pack_size}" if packed else "") + f" → {advice.suggested_quantity}"
-    return f"{forecast}; {safety}; {netting} ≤ reorder point {advice.reorder_point} → {steps}"
+    if advice.needed and raised and packed:
+        steps = Text("order up to %(level)s: %(needed)s, minimum order %(minimum)s, rounded to pack %(pack)s → "
+                     "%(quantity)s", **values)
+    elif advice.needed and raised:
+        steps = Text("order up to %(level)s: %(needed)s, minimum order %(minimum)s → %(quantity)s", **values)
+    elif advice.needed and packed:
+        steps = Text("order up to %(level)s: %(needed)s, rounded to pack %(pack)s → %(quantity)s", **values)
+    else:
+        steps = Text("order up to %(level)s: %(needed)s", **values)
+    return Text("%(forecast)s; %(safety)s; %(netting)s ≤ reorder point %(reorder_point)s → %(steps)s",
+                forecast=forecast, safety=safety, netting=netting, reorder_point=advice.reorder_point, steps=steps)
 
 
 def edited_quantity_kept(edited: int | None, suggested: int) -> int | None:

@@ -2,11 +2,14 @@
 that computed them, replenishment suggestions and the replenishment rule-set versions."""
 from __future__ import annotations
 
+import json
+
 import peewee
 
 from models.core.base import BaseModel, utc_now
 from models.core.registry import register_tables
 from models.core.rule_set_versions import RuleSetVersion
+from models.core.texts import Text
 from models.inventory.tables import Product, Warehouse
 from models.partners.tables import Partner
 from models.supply.tables import PurchaseOrder
@@ -81,12 +84,18 @@ class ReplenishmentSuggestion(BaseModel):
     incoming = peewee.IntegerField(default=0)
     backordered = peewee.IntegerField(default=0)
     explanation = peewee.TextField(default="")
+    explanation_text = peewee.TextField(null=True)  # its template and values as JSON (models.core.texts)
     purchase_order = peewee.ForeignKeyField(PurchaseOrder, null=True, backref="suggestions", on_delete="SET NULL")
     computed_at = peewee.DateTimeField(default=utc_now)
     ordered_at = peewee.DateTimeField(null=True)
 
     class Meta:
         indexes = ((("product", "warehouse"), True), (("status", "supplier"), False))
+
+    @property
+    def explanation_words(self) -> Text | str:
+        """The explanation to translate: its template when kept, else the English as stored."""
+        return Text.from_json(json.loads(self.explanation_text)) if self.explanation_text else self.explanation
 
 
 class ReplenishmentRuleSet(RuleSetVersion):

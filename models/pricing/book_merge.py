@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.pricing.book_edits import base_problem
 from models.pricing.rules import ContractPrice, PriceBook, PriceBreak, PriceList
 
@@ -100,8 +102,10 @@ def _groups(rows: Iterable[tuple[int, dict]], reject: Reject) -> list[_Group]:
                 break
         if clash:
             first = given_at[(group.code, clash)]
-            reject(line, clash, f"list {group.code} has {_shown(group.fields[clash])} in row {first}, "
-                                f"not {_shown(data.get(clash))}: a list's fields must agree between its rows")
+            reject(line, clash, TextMessage(Text(
+                "list %(code)s has %(given)s in row %(first)s, not %(value)s: a list's fields must agree between its "
+                "rows", code=group.code, given=_shown(group.fields[clash]), first=first,
+                value=_shown(data.get(clash)))))
             continue
         for name in LIST_FIELDS:
             if (data.get(name) is not None or name in _ALWAYS_GIVEN) and name not in group.fields:
@@ -116,13 +120,13 @@ def _group_usable(group: _Group, known: KnownCodes, lists: dict[str, PriceList],
     applies_to, party = group.fields["applies_to"], group.fields["party"]
     problem = None
     if applies_to in ("customer", CONTRACT) and party not in known.buyers:
-        problem = ("party", f"unknown customer {party!r}")
+        problem = ("party", TextMessage(Text("unknown customer %(code)s", code=repr(party))))
     elif applies_to == "distributor" and party not in known.distributors:
-        problem = ("party", f"unknown distributor {party!r}")
+        problem = ("party", TextMessage(Text("unknown distributor %(code)s", code=repr(party))))
     elif applies_to == CONTRACT and group.code in lists:
-        problem = ("list_code", f"{group.code} is a price list, not a contract")
+        problem = ("list_code", TextMessage(Text("%(code)s is a price list, not a contract", code=group.code)))
     elif applies_to != CONTRACT and group.code in references:
-        problem = ("list_code", f"{group.code} is a contract, not a price list")
+        problem = ("list_code", TextMessage(Text("%(code)s is a contract, not a price list", code=group.code)))
     if problem:
         for line, _ in group.rows:
             reject(line, *problem)
@@ -136,10 +140,11 @@ def _known_rows(group: _Group, known: KnownCodes, reject: Reject) -> list[tuple[
         sku = data.get("sku")
         key = (sku, data.get("min_quantity", 1))
         if sku is not None and sku not in known.skus:
-            reject(line, "sku", f"unknown SKU {sku!r}")
+            reject(line, "sku", TextMessage(Text("unknown SKU %(sku)s", sku=repr(sku))))
         elif key in seen:
-            what = f"{sku} from {key[1]} units" if sku else "the list's own discount"
-            reject(line, "sku" if sku else "discount_percent", f"{what} is already in row {seen[key]}")
+            what = Text("%(sku)s from %(num)s units", sku=sku, num=key[1]) if sku else Text("the list's own discount")
+            reject(line, "sku" if sku else "discount_percent",
+                   TextMessage(Text("%(what)s is already in row %(row)s", what=what, row=seen[key])))
         else:
             seen[key] = line
             kept.append((line, data))
@@ -164,7 +169,8 @@ def _merged_list(current: PriceList | None, group: _Group, rows: list[tuple[int,
     outcomes = group.outcomes
     for line, data in rows:
         if data.get("discount_percent") is not None and base is None:
-            reject(line, "discount_percent", f"list {group.code} has no base list to take a discount off")
+            reject(line, "discount_percent", TextMessage(Text("list %(code)s has no base list to take a discount off",
+                                                              code=group.code)))
             continue
         if data.get("sku") is None:
             outcomes.append((current.discount_percent if current else None, data["discount_percent"]))
@@ -219,6 +225,6 @@ def _refuse_bad_bases(lists: dict[str, PriceList], touched: dict[str, _Group], b
                 del lists[code]
 
 
-def _shown(value) -> str:
-    return "nothing" if value in (None, "") else repr(str(value))
+def _shown(value) -> Text | str:
+    return Text("nothing") if value in (None, "") else repr(str(value))
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from models.core.texts import Text
 from models.pricing.rules import (
     CENT,
     Converter,
@@ -70,6 +71,7 @@ class PricedLine:
     price_note: str  # how the line was priced and taxed, in words
     tax_rate: Decimal
     tax_amount: Decimal
+    price_note_text: Text | str = ""  # the note as its template and values ("" for a line not in the catalogue)
 
     @property
     def list_price(self) -> Decimal | None:
@@ -118,21 +120,35 @@ def _priced_line(order: OrderToPrice, line: LineToPrice, resolution: PriceResolu
     rate = tax.rate if tax is not None else ZERO
     if resolution is not None and resolution.tax_included and not included:
         net = (resolution.price / (ONE + rate)).quantize(CENT, rounding=ROUND_HALF_UP)
-        resolution = replace(resolution, price=net, tax_included=False,
-                             explanation=f"{resolution.explanation}, {money(net)} net of {percent_text(rate)} % tax")
+        text = Text("%(explanation)s, %(net)s net of %(percent)s %% tax", explanation=resolution.explanation_text,
+                    net=money(net), percent=percent_text(rate))
+        resolution = replace(resolution, price=net, tax_included=False, explanation=str(text), text=text)
     if line.price_given or resolution is None:
         unit_price = line.unit_price
     else:
         unit_price = resolution.price
     line_total = (unit_price * line.quantity).quantize(CENT)
-    notes = [_price_words(line, resolution, order.currency)] + ([tax.explanation] if tax is not None else [])
+    notes = [_price_words(line, resolution, order.currency)] + ([tax.explanation_text] if tax is not None else [])
+    note = _one_note([note for note in notes if str(note)])
     return PricedLine(line.line_no, line.sku, unit_price, line_total, line.price_given, line.matched, resolution,
-                      "; ".join(note for note in notes if note), rate, line_tax(line_total, rate, included=included))
+                      str(note), rate, line_tax(line_total, rate, included=included), note)
 
 
-def _price_words(line: LineToPrice, resolution: PriceResolution | None, currency: str) -> str:
+def _one_note(notes: list[Text | str]) -> Text | str:
+    """The notes read as one, "; " between them."""
+    if not notes:
+        return ""
+    note = notes[0]
+    for then in notes[1:]:
+        note = Text("%(first)s; %(then)s", first=note, then=then)
+    return note
+
+
+def _price_words(line: LineToPrice, resolution: PriceResolution | None, currency: str) -> Text | str:
     if not line.matched:
         return ""
     if resolution is None:
-        return f"no price for {line.sku} in {currency}"
-    return resolution.explanation if line.price_given else f"no price given: {resolution.explanation}"
+        return Text("no price for %(sku)s in %(currency)s", sku=line.sku, currency=currency)
+    if line.price_given:
+        return resolution.explanation_text
+    return Text("no price given: %(explanation)s", explanation=resolution.explanation_text)

@@ -14,6 +14,8 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
+from models.core.texts import Text
+
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)
 APPLIES_TO = ("customer", "distributor", "group", "catalogue")  # the chain's order after contracts
@@ -63,7 +65,13 @@ class PriceList:
 
     @property
     def label(self) -> str:
-        return f"list {self.code}" if not self.name or self.name == self.code else f"list {self.code} ({self.name})"
+        return str(self.label_text)
+
+    @property
+    def label_text(self) -> Text:
+        if not self.name or self.name == self.code:
+            return Text("list %(code)s", code=self.code)
+        return Text("list %(code)s (%(name)s)", code=self.code, name=self.name)
 
 
 @dataclass(frozen=True)
@@ -124,6 +132,12 @@ class PriceResolution:
     explanation: str  # "contract DST-EAST 2026, break ≥ 100 units: 15.20"
     tax_included: bool = False
     tolerance_percent: Decimal | None = None
+    text: Text | None = None  # the explanation as its template and values, for pages in other languages
+
+    @property
+    def explanation_text(self) -> Text | str:
+        """The explanation to translate: its template when kept, else the English as given."""
+        return self.explanation if self.text is None else self.text
 
     def as_document(self) -> dict:
         return {"price": money(self.price), "currency": self.currency, "source": self.source,
@@ -168,11 +182,12 @@ def _contract_price(book: PriceBook, query: PriceQuery) -> PriceResolution | Non
         return None
     # the largest quantity break reached, then the lowest price, then the reference: one answer for any input order
     best = min(applicable, key=lambda c: (-c.min_quantity, c.price, c.reference))
-    name = f"contract {best.reference}" if best.reference else f"contract price for {best.customer}"
-    brk = f", break ≥ {best.min_quantity} units" if best.min_quantity > 1 else ""
+    name = (Text("contract %(reference)s", reference=best.reference) if best.reference
+            else Text("contract price for %(customer)s", customer=best.customer))
     price = best.price.quantize(CENT, rounding=ROUND_HALF_UP)
+    text = _priced_at(_with_break(name, best.min_quantity), price)
     return PriceResolution(price, best.currency, "contract", best.reference or best.customer,
-                           f"{name}{brk}: {money(price)}", best.tax_included, best.tolerance_percent)
+                           str(text), best.tax_included, best.tolerance_percent, text)
 
 
 def _list_price(book: PriceBook, price_list: PriceList, query: PriceQuery,
@@ -183,19 +198,19 @@ def _list_price(book: PriceBook, price_list: PriceList, query: PriceQuery,
     reached = [b for b in price_list.entries.get(query.sku, ()) if b.min_quantity <= query.quantity]
     if reached:
         brk = reached[-1]
-        words = f", break ≥ {brk.min_quantity} units" if brk.min_quantity > 1 else ""
+        source = _with_break(price_list.label_text, brk.min_quantity)
         if brk.price is not None:
-            return _resolution(price_list, brk.price, f"{price_list.label}{words}")
+            return _resolution(price_list, brk.price, source)
         base = _base_price(book, price_list, query, seen)
         if base is None:
             return None
-        return _discounted(price_list, base, brk.discount_percent, words)
+        return _discounted(price_list, base, brk.discount_percent, source)
     if price_list.base is None:
         return None
     base = _base_price(book, price_list, query, seen)
     if base is None:
         return None
-    return _discounted(price_list, base, price_list.discount_percent, "")
+    return _discounted(price_list, base, price_list.discount_percent, price_list.label_text)
 
 
 def _base_price(book: PriceBook, price_list: PriceList, query: PriceQuery, seen: set[str]) -> PriceResolution | None:
@@ -205,16 +220,28 @@ def _base_price(book: PriceBook, price_list: PriceList, query: PriceQuery, seen:
     return _list_price(book, base_list, query, seen)
 
 
-def _discounted(price_list: PriceList, base: PriceResolution, percent: Decimal, words: str) -> PriceResolution:
+def _with_break(source: Text, min_quantity: int) -> Text:
+    if min_quantity <= 1:
+        return source
+    return Text("%(source)s, break ≥ %(units)s units", source=source, units=min_quantity)
+
+
+def _priced_at(source: Text, price: Decimal) -> Text:
+    return Text("%(source)s: %(price)s", source=source, price=money(price))
+
+
+def _discounted(price_list: PriceList, base: PriceResolution, percent: Decimal, source: Text) -> PriceResolution:
     price = base.price * (HUNDRED - percent) / HUNDRED
-    how = f"{_percent(percent)} % off {base.source_code} {money(base.price)}"
-    return _resolution(price_list, price, f"{price_list.label}{words}, {how}")
+    how = Text("%(source)s, %(percent)s %% off %(base)s %(base_price)s", source=source, percent=_percent(percent),
+               base=base.source_code, base_price=money(base.price))
+    return _resolution(price_list, price, how)
 
 
-def _resolution(price_list: PriceList, price: Decimal, words: str) -> PriceResolution:
+def _resolution(price_list: PriceList, price: Decimal, source: Text) -> PriceResolution:
     price = price.quantize(CENT, rounding=ROUND_HALF_UP)
+    text = _priced_at(source, price)
     return PriceResolution(price, price_list.currency, price_list.applies_to, price_list.code,
-                           f"{words}: {money(price)}", price_list.tax_included, price_list.tolerance_percent)
+                           str(text), price_list.tax_included, price_list.tolerance_percent, text)
 
 
 def _product_price(query: PriceQuery, convert: Converter | None) -> PriceResolution | None:
@@ -222,15 +249,16 @@ def _product_price(query: PriceQuery, convert: Converter | None) -> PriceResolut
         return None
     price = query.catalogue_price.quantize(CENT, rounding=ROUND_HALF_UP)
     if query.catalogue_currency == query.currency:
-        return PriceResolution(price, query.currency, "product", query.sku,
-                               f"catalogue price of {query.sku}: {money(price)}")
+        text = Text("catalogue price of %(sku)s: %(price)s", sku=query.sku, price=money(price))
+        return PriceResolution(price, query.currency, "product", query.sku, str(text), text=text)
     converted = convert(price, query.catalogue_currency, query.currency) if convert else None
     if converted is None:
         return None
     converted = converted.quantize(CENT, rounding=ROUND_HALF_UP)
-    return PriceResolution(converted, query.currency, "product", query.sku,
-                           f"catalogue price of {query.sku} {money(price)} {query.catalogue_currency}"
-                           f" at the day's rate: {money(converted)} {query.currency}")
+    text = Text("catalogue price of %(sku)s %(price)s %(currency)s at the day's rate: %(converted)s %(to_currency)s",
+                sku=query.sku, price=money(price), currency=query.catalogue_currency, converted=money(converted),
+                to_currency=query.currency)
+    return PriceResolution(converted, query.currency, "product", query.sku, str(text), text=text)
 
 
 def _percent(value: Decimal) -> str:

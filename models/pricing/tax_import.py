@@ -15,6 +15,8 @@ from models.core.base import utc_now
 from models.core.config import Settings
 from models.core.db import database
 from models.core.errors import NotFound, ValidationFailed
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.partners.master_data import (
     ImportReport,
     Source,
@@ -43,7 +45,8 @@ def import_tax_rates(source: Source, *, row_schema: Schema, actor: str = "cli",
     for row in load_rows(row_schema, parsed, report):
         key = _key(row.data)
         if key in seen:
-            report.reject(row.line, "valid_from", f"the same rate is already on line {seen[key]}")
+            report.reject(row.line, "valid_from", TextMessage(Text("the same rate is already on line %(line)s",
+                                                                   line=seen[key])))
             continue
         seen[key] = row.line
         try:

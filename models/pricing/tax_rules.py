@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from models.core.texts import Text
+
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
 ONE = Decimal(1)
@@ -50,6 +52,11 @@ class TaxFinding:
     rate: Decimal
     explanation: str
     found: bool = True
+    text: Text | None = None  # the explanation as its template and values
+
+    @property
+    def explanation_text(self) -> Text | str:
+        return self.explanation if self.text is None else self.text
 
 
 def percent_text(rate: Decimal) -> str:
@@ -63,12 +70,14 @@ def rate_for(rates: Iterable[TaxRate], tax_class: str, country: str, region: str
     matching = [rate for rate in rates if rate.applies(tax_class, country, region, day)]
     where = f"{country}-{region}" if region else country
     if not matching:
-        return TaxFinding(ZERO, f"no tax rate for {tax_class} goods to {where}", found=False)
+        text = Text("no tax rate for %(tax_class)s goods to %(where)s", tax_class=tax_class, where=where)
+        return TaxFinding(ZERO, str(text), found=False, text=text)
     # a region's own rate before the country's; then the newest in force; then the name, for one answer always
     best = max(matching, key=lambda r: (r.region != "", r.valid_from or date.min, r.name))
-    label = best.name or f"{best.tax_class} rate"
+    label = best.name or Text("%(tax_class)s rate", tax_class=best.tax_class)
     scope = f"{best.country}-{best.region}" if best.region else best.country
-    return TaxFinding(best.rate, f"{label} {scope}: {percent_text(best.rate)} %")
+    text = Text("%(label)s %(scope)s: %(percent)s %%", label=label, scope=scope, percent=percent_text(best.rate))
+    return TaxFinding(best.rate, str(text), text=text)
 
 
 def line_tax(amount: Decimal, rate: Decimal, *, included: bool) -> Decimal:

@@ -64,7 +64,7 @@ def request_return(order_id: int, *, resolution: str, reason: str, comment: str,
         request = ReturnRequest.create(
             order=order.id, customer=order.customer_id, resolution=resolution, reason=reason, comment=comment,
             decision="auto_approved" if decision.outcome == APPROVE else "manual",
-            decision_reasons=json.dumps(decision.reasons_document()), refund_amount=facts.refund_amount,
+            decision_reasons=json.dumps(decision.stored_reasons()), refund_amount=facts.refund_amount,
             currency=order.currency, rule_set_version=rule_set.version, requested_via=via, requested_by=actor,
             warehouse=_return_warehouse(order, chosen), decided_at=now if decision.outcome == APPROVE else None,
             decided_by="rules" if decision.outcome == APPROVE else "")

@@ -11,6 +11,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from models.core.texts import Joined, Text
+
 REASONS = ("damaged", "defective", "wrong_item", "not_as_described", "no_longer_needed", "other")
 RESOLUTIONS = ("refund", "exchange")
 RULE_CODES = ("window", "refund_amount", "reason", "return_rate", "final_sale", "already_returned")
@@ -125,6 +127,11 @@ class Reason:
     code: str
     message: str
     numbers: dict
+    text: Text | None = None  # the message as its template and values, for pages in other languages
+
+    @classmethod
+    def of(cls, code: str, text: Text, numbers: dict) -> Reason:
+        return cls(code, str(text), numbers, text)
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,11 @@ class ReturnDecision:
 
     def reasons_document(self) -> list[dict]:
         return [{"code": r.code, "message": r.message, "numbers": r.numbers} for r in self.reasons]
+
+    def stored_reasons(self) -> list[dict]:
+        """``reasons_document`` with each message's template and values beside it, as the return keeps them."""
+        return [{**document, **({} if reason.text is None else {"text": reason.text.as_json()})}
+                for document, reason in zip(self.reasons_document(), self.reasons, strict=True)]
 
 
 def decide_return(facts: ReturnFacts, settings: ReturnSettings = DEFAULT_SETTINGS) -> ReturnDecision:
@@ -152,24 +164,28 @@ def _window(facts: ReturnFacts, settings: ReturnSettings) -> Reason | None:
     if age <= timedelta(days=settings.window_days):
         return None
     days = -(-age // timedelta(days=1))  # whole days begun: 30 days and 1 second is day 31, past a 30-day window
-    return Reason("window", f"requested {days} days after delivery; the return window is {settings.window_days} days",
-                  {"days_since_delivery": days, "window_days": settings.window_days})
+    return Reason.of("window", Text("requested %(days)s days after delivery; the return window is %(window)s days",
+                                    days=days, window=settings.window_days),
+                     {"days_since_delivery": days, "window_days": settings.window_days})
 
 
 def _refund_amount(facts: ReturnFacts, settings: ReturnSettings) -> Reason | None:
     if facts.refund_amount <= settings.max_auto_refund:
         return None
-    return Reason("refund_amount", f"value {facts.refund_amount} {facts.currency} is above the automatic limit "
-                  f"{settings.max_auto_refund}", {"refund_amount": str(facts.refund_amount),
-                                                   "max_auto_refund": str(settings.max_auto_refund)})
+    return Reason.of("refund_amount", Text("value %(amount)s %(currency)s is above the automatic limit %(limit)s",
+                                           amount=str(facts.refund_amount), currency=facts.currency,
+                                           limit=str(settings.max_auto_refund)),
+                     {"refund_amount": str(facts.refund_amount), "max_auto_refund": str(settings.max_auto_refund)})
 
 
 def _reason(facts: ReturnFacts, settings: ReturnSettings) -> Reason | None:
     if facts.reason in settings.auto_approve_reasons:
         return None
-    allowed = ", ".join(sorted(settings.auto_approve_reasons)) or "none"
-    return Reason("reason", f"reason {facts.reason.replace('_', ' ')} is not approved automatically "
-                  f"(automatic: {allowed})", {"reason": facts.reason})
+    allowed = ", ".join(sorted(settings.auto_approve_reasons)) or Text("none")
+    # the reason as the pages name it (portal.domain_words.RETURN_REASONS)
+    return Reason.of("reason", Text("reason %(reason)s is not approved automatically (automatic: %(allowed)s)",
+                                    reason=Text(facts.reason.replace("_", " ")), allowed=allowed),
+                     {"reason": facts.reason})
 
 
 def _return_rate(facts: ReturnFacts, settings: ReturnSettings) -> Reason | None:
@@ -180,26 +196,28 @@ def _return_rate(facts: ReturnFacts, settings: ReturnSettings) -> Reason | None:
     if Decimal(facts.customer_returns) <= settings.max_return_rate * orders:
         return None
     rate = (Decimal(facts.customer_returns) / Decimal(orders)).quantize(Decimal("0.0001"))
-    return Reason("return_rate", f"the customer returned {facts.customer_returns} of {orders} delivered orders "
-                  f"({rate:.0%}), above {settings.max_return_rate:.0%}",
-                  {"returns": facts.customer_returns, "delivered_orders": orders, "rate": str(rate),
-                   "max_return_rate": str(settings.max_return_rate)})
+    return Reason.of("return_rate", Text("the customer returned %(returns)s of %(orders)s delivered orders "
+                                         "(%(rate)s), above %(limit)s", returns=facts.customer_returns, orders=orders,
+                                         rate=format(rate, ".0%"), limit=format(settings.max_return_rate, ".0%")),
+                     {"returns": facts.customer_returns, "delivered_orders": orders, "rate": str(rate),
+                      "max_return_rate": str(settings.max_return_rate)})
 
 
 def _final_sale(facts: ReturnFacts, settings: ReturnSettings) -> Reason | None:
     skus = sorted({line.sku for line in facts.lines if line.final_sale})
     if not skus:
         return None
-    return Reason("final_sale", f"final-sale SKU {', '.join(skus)}", {"skus": skus})
+    return Reason.of("final_sale", Text("final-sale SKU %(skus)s", skus=", ".join(skus)), {"skus": skus})
 
 
 def _already_returned(facts: ReturnFacts, settings: ReturnSettings) -> Reason | None:
     again = {line.sku: line.returned_before for line in facts.lines if line.returned_before > 0}
     if not again:
         return None
-    listed = ", ".join(f"{sku} ({units} already)" for sku, units in sorted(again.items()))
-    return Reason("already_returned", f"units of these lines were returned before: {listed}",
-                  {"returned_before": again})
+    listed = Joined([Text("%(sku)s (%(units)s already)", sku=sku, units=units) for sku, units in sorted(again.items())],
+                    ", ")
+    return Reason.of("already_returned", Text("units of these lines were returned before: %(listed)s", listed=listed),
+                     {"returned_before": again})
 
 
 _RULES = (_window, _refund_amount, _reason, _return_rate, _final_sale, _already_returned)

@@ -10,6 +10,7 @@ from models.core.base import BaseModel, MoneyField, utc_now
 from models.core.db import lock_for_update
 from models.core.registry import register_status_table, register_tables
 from models.core.rule_set_versions import RuleSetVersion
+from models.core.texts import Text
 from models.inventory.tables import Product, Warehouse
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
@@ -43,6 +44,17 @@ class ReturnRequest(BaseModel):
 
     @property
     def reasons(self) -> list[dict]:
+        """The rules that fired: code, message and numbers, as the API shows them."""
+        return [{name: value for name, value in reason.items() if name != "text"} for reason in self._stored_reasons]
+
+    @property
+    def reason_texts(self) -> list[Text | str]:
+        """Each reason's message to translate: its template when kept, else the English as stored."""
+        return [Text.from_json(reason["text"]) if reason.get("text") else reason.get("message", "")
+                for reason in self._stored_reasons]
+
+    @property
+    def _stored_reasons(self) -> list[dict]:
         return json.loads(self.decision_reasons or "[]")
 
     @classmethod

@@ -10,6 +10,8 @@ from models.core.base import utc_now
 from models.core.db import database
 from models.core.errors import PermissionDenied, ValidationFailed
 from models.core.stages import ALLOCATION, REVIEW
+from models.core.text_messages import TextMessage
+from models.core.texts import N_, Joined, Text
 from models.core.transitions import transition
 from models.intake.sku_matching import unmatched_lines
 from models.orders.cancellation import cancel_order
@@ -30,8 +32,11 @@ from models.review.rules import CREDIT_ROLES, PRICE_HOLD_CODES, may_release
 
 # The order roles are named in when a refusal says who may decide instead.
 _NAMED_ORDER = ("credit_controller", "sales_manager", "ops_agent", "ops_admin")
+_OR = N_(" or ")  # between the roles named
 # Holds that money coming in can lift: the order is reviewed again.
 PAYMENT_SENSITIVE_CODES = ("credit_limit", "overdue", "distributor_limit")
+# Status reasons of fixed words: the portal finds them in its catalogue as they are stored.
+RECEIVABLES_RECHECK = N_("receivables changed: credit re-checked")
 
 
 def hold_codes(order_id: int) -> tuple[str, ...]:
@@ -46,12 +51,14 @@ def check_may_decide(order_id: int, role: str) -> tuple[str, ...]:
     codes = hold_codes(order_id)
     allowed = may_release(codes, role) if codes else role in CREDIT_ROLES
     if not allowed:
-        held_for = ", ".join(codes) or "a reason no review recorded"
+        held_for = list(codes) or Text("a reason no review recorded")
         deciders = [name for name in _NAMED_ORDER if (may_release(codes, name) if codes else name in CREDIT_ROLES)]
-        who = f"a {' or '.join(deciders)}"  # never empty: ops_admin may decide every reason
-        why = " (accepting a price below the price book is a commercial decision)" if PRICE_HOLD_CODES & set(codes) \
-            else ""
-        raise PermissionDenied(f"the role {role} may not decide an order held for {held_for}; {who} must{why}")
+        who = Text("a %(roles)s", roles=Joined(deciders, _OR))  # never empty: ops_admin may decide every reason
+        sentence = N_("the role %(role)s may not decide an order held for %(held_for)s; %(who)s must")
+        if PRICE_HOLD_CODES & set(codes):
+            sentence = N_("the role %(role)s may not decide an order held for %(held_for)s; %(who)s must (accepting"
+                          " a price below the price book is a commercial decision)")
+        raise PermissionDenied(TextMessage(Text(sentence, role=role, held_for=held_for, who=who)))
     return codes
 
 
@@ -61,13 +68,14 @@ def release_held_order(order_id: int, *, actor: str, role: str, comment: str = "
     codes = check_may_decide(order_id, role)
     overridden = price_override(order_id) if PRICE_HOLD_CODES & set(codes) else ""
     if overridden and not comment.strip():
-        raise ValidationFailed({"comment": ["say why the prices below the price book are accepted"]})
+        raise ValidationFailed({"comment": [TextMessage(Text("say why the prices below the price book are accepted"))]})
     waiting = unmatched_lines(order_id)
     if waiting:  # allocation cannot reserve a line without a product
-        lines = ", ".join(str(line.line_no) for line in waiting)
-        raise ValidationFailed({"lines": [f"match line(s) {lines} to a catalogue SKU before releasing"]})
+        lines = [str(line.line_no) for line in waiting]
+        raise ValidationFailed({"lines": [TextMessage(Text(
+            "match line(s) %(lines)s to a catalogue SKU before releasing", lines=lines))]})
     with database.atomic():
-        reason = _why("released", comment) + (f"; price override by {role}: {overridden}" if overridden else "")
+        reason = _why(N_("released"), comment) + (f"; price override by {role}: {overridden}" if overridden else "")
         released = transition("order", order_id, ORDER_APPROVED, actor=actor, reason=reason,
                               expected=ORDER_ON_HOLD)
         if released:
@@ -86,7 +94,7 @@ def price_override(order_id: int) -> str:
 def reject_held_order(order_id: int, *, actor: str, role: str, comment: str) -> bool:
     """on_hold → rejected with the comment; False when the order was no longer on hold."""
     if not comment.strip():
-        raise ValidationFailed({"comment": ["give the reason for rejecting"]})
+        raise ValidationFailed({"comment": [TextMessage(Text("give the reason for rejecting"))]})
     check_may_decide(order_id, role)
     return transition("order", order_id, ORDER_REJECTED, actor=actor, reason=_why("rejected", comment),
                       expected=ORDER_ON_HOLD)
@@ -100,7 +108,7 @@ def recheck_held_orders(customer_id: int, *, actor: str) -> list[int]:
                                                                 Order.status == ORDER_ON_HOLD).order_by(Order.id)]
     back = [order_id for order_id in held if set(hold_codes(order_id)) & set(PAYMENT_SENSITIVE_CODES)
             and transition("order", order_id, ORDER_REVIEWING, actor=actor,
-                           reason="receivables changed: credit re-checked", expected=ORDER_ON_HOLD)]
+                           reason=RECEIVABLES_RECHECK, expected=ORDER_ON_HOLD)]
     if back:
         REVIEW.nudge(back)
     return back

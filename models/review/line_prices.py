@@ -3,12 +3,14 @@ batch, each order priced by the pure models.pricing.order_pricing, and the resul
 two statements (lines, then orders) whatever its size."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 
 import peewee
 
 from models.core.bulk import update_from_values
+from models.core.texts import Text
 from models.inventory.tables import Product
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
@@ -26,9 +28,10 @@ from models.returns.exchanges import EXCHANGE_CHANNEL
 from models.review.rules import LinePriceFacts
 
 MONEY = "NUMERIC(14, 2)"
-LINE_COLUMNS = ("oid", "line_no", "unit_price", "line_total", "list_price", "price_note", "tax_rate", "tax_amount")
+LINE_COLUMNS = ("oid", "line_no", "unit_price", "line_total", "list_price", "price_note", "tax_rate", "tax_amount",
+                "price_note_text")
 LINE_CASTS = {"oid": "INTEGER", "line_no": "INTEGER", "unit_price": MONEY, "line_total": MONEY, "list_price": MONEY,
-              "price_note": "TEXT", "tax_rate": "NUMERIC(7, 4)", "tax_amount": MONEY}
+              "price_note": "TEXT", "tax_rate": "NUMERIC(7, 4)", "tax_amount": MONEY, "price_note_text": "TEXT"}
 ORDER_COLUMNS = ("id", "subtotal", "tax_total", "total", "prices_include_tax")
 ORDER_CASTS = {"id": "INTEGER", "subtotal": MONEY, "tax_total": MONEY, "total": MONEY, "prices_include_tax": "BOOLEAN"}
 
@@ -87,13 +90,18 @@ def persist_prices(priced: dict[int, PricedOrder]) -> None:
     if not priced:
         return
     line_rows = [(order_id, line.line_no, line.unit_price, line.line_total, line.list_price, line.price_note[:2000],
-                  line.tax_rate, line.tax_amount)
+                  line.tax_rate, line.tax_amount, _note_json(line.price_note_text))
                  for order_id, order in sorted(priced.items()) for line in order.lines]
     update_from_values(OrderLine, LINE_COLUMNS, line_rows, set_from_values=LINE_COLUMNS[2:],
                        match=(("order_id", "oid"), ("line_no", "line_no")), casts=LINE_CASTS)
     order_rows = [(order_id, order.subtotal, order.tax_total, order.total, order.prices_include_tax)
                   for order_id, order in sorted(priced.items())]
     update_from_values(Order, ORDER_COLUMNS, order_rows, set_from_values=ORDER_COLUMNS[1:], casts=ORDER_CASTS)
+
+
+def _note_json(note: Text | str) -> str | None:
+    """A price note's template and values as the line keeps them; None when there is no template to keep."""
+    return json.dumps(note.as_json()) if isinstance(note, Text) else None
 
 
 def _lines_to_price(order_ids: list[int]) -> dict[int, list[LineToPrice]]:

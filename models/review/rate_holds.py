@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from models.core.db import database
 from models.core.stages import REVIEW
+from models.core.texts import N_
 from models.core.transitions import transition
 from models.orders.states import ORDER_ON_HOLD, ORDER_REVIEWING
 from models.review.hold_decisions import held_orders
 
 MAX_RECHECKED = 5000  # a sweep's worth; a rate set again later sends the rest
+RATES_RECHECK = N_("exchange rates set: credit re-checked")  # fixed words: the portal's catalogue has them
 
 
 def recheck_rate_holds(*, actor: str) -> list[int]:
@@ -18,7 +20,7 @@ def recheck_rate_holds(*, actor: str) -> list[int]:
         held = [order.id for order in held_orders("exchange_rate").limit(MAX_RECHECKED)]
         back = [order_id for order_id in held
                 if transition("order", order_id, ORDER_REVIEWING, actor=actor,
-                              reason="exchange rates set: credit re-checked", expected=ORDER_ON_HOLD)]
+                              reason=RATES_RECHECK, expected=ORDER_ON_HOLD)]
         if back:
             REVIEW.nudge(back)
     return back

@@ -39,6 +39,8 @@ class OrderReview(BaseModel):
 
     @property
     def reasons(self) -> list[dict]:
+        """Each reason's code, message (English), numbers and release roles, and, for reviews recorded since the
+        templates were kept, ``text``: the message's template and values (models.core.texts)."""
         return json.loads(self.reasons_json)
 
     @property
@@ -46,8 +48,10 @@ class OrderReview(BaseModel):
         return self.codes.split()
 
     def as_document(self) -> dict:
+        # the reasons in English only: the stored templates are for the portal's pages
+        reasons = [{key: value for key, value in reason.items() if key != "text"} for reason in self.reasons]
         return {"outcome": self.outcome, "rule_set_version": self.rule_set_id,
-                "price_book_version": self.price_book_version, "reasons": self.reasons,
+                "price_book_version": self.price_book_version, "reasons": reasons,
                 "release_roles": self.release_roles.split(), "actor": self.actor,
                 "decided_at": self.decided_at.isoformat() + "Z"}
 

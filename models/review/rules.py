@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
 
+from models.core.texts import N_, Joined, Text
 from models.pricing.rules import PriceResolution, allowed_minimum
 from models.review.settings import (
     DEFAULT_SETTINGS,
@@ -139,14 +140,18 @@ class ReviewReason:
     message: str  # one plain sentence for ops, numbers included
     numbers: Mapping[str, str] = field(default_factory=dict)  # the figures behind the message
     release_roles: tuple[str, ...] = OTHER_HOLD_ROLES
+    text: Text | None = None  # the message as a template and its values, for a page in the reader's language
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "numbers", MappingProxyType(dict(self.numbers)))
         object.__setattr__(self, "release_roles", tuple(self.release_roles))
 
     def as_document(self) -> dict:
-        return {"code": self.code, "message": self.message, "numbers": dict(self.numbers),
-                "release_roles": list(self.release_roles)}
+        document = {"code": self.code, "message": self.message, "numbers": dict(self.numbers),
+                    "release_roles": list(self.release_roles)}
+        if self.text is not None:
+            document["text"] = self.text.as_json()
+        return document
 
 
 @dataclass(frozen=True)
@@ -195,14 +200,23 @@ def _clock(facts: ReviewFacts) -> datetime:
     return facts.placed_at if facts.now is None else facts.now
 
 
-def _reason(code: str, message: str, numbers: Mapping[str, str] | None = None) -> ReviewReason:
-    return ReviewReason(code, message, numbers or {}, _release_roles(code))
+def _reason(code: str, text: Text, numbers: Mapping[str, str] | None = None) -> ReviewReason:
+    return ReviewReason(code, str(text), numbers or {}, _release_roles(code), text)
+
+
+_AND = N_(" and ")  # between the exposures a missing rate leaves unchecked
+# A sentence made of parts alone (joined, nothing around them): nothing of its own to translate, so not extracted.
+_PARTS_ALONE = "%(parts)s"
+
+
+def _joined(parts: Iterable[object], separator: str = "; ") -> Text:
+    return Text(_PARTS_ALONE, parts=Joined(parts, separator))
 
 
 def _customer_blocked(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | None:
     if not facts.customer_blocked:
         return None
-    return _reason("customer_blocked", f"customer {facts.customer_code} is blocked")
+    return _reason("customer_blocked", Text("customer %(customer)s is blocked", customer=facts.customer_code))
 
 
 def _credit_limit(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | None:
@@ -223,13 +237,18 @@ def _credit_limit(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | 
                "open_orders": money_text(facts.open_orders_value), "order_total": money_text(order_total),
                "limit": money_text(limit), "over_by": money_text(exposure - limit), "currency": currency,
                **_rate_numbers(facts.base_currency, facts.exchange_rates)}
-    which = f"the credit limit {numbers['limit']} {currency}"
-    if temporary:
-        which = f"the temporary limit {numbers['limit']} {currency}{_until(override)}"
-    return _reason("credit_limit", f"exposure {numbers['exposure']} {currency} (outstanding {numbers['outstanding']}"
-                                   f" + open orders {numbers['open_orders']} + this order {numbers['order_total']})"
-                                   f" exceeds {which} by {numbers['over_by']} {currency}"
-                                   f"{_rates_text(facts.base_currency, facts.exchange_rates)}", numbers)
+    which = Text("the credit limit %(limit)s %(currency)s", limit=numbers["limit"], currency=currency)
+    if temporary and override.expires_at is not None:
+        which = Text("the temporary limit %(limit)s %(currency)s until %(until)s UTC", limit=numbers["limit"],
+                     currency=currency, until=override.expires_at.isoformat(sep=" ", timespec="minutes"))
+    elif temporary:
+        which = Text("the temporary limit %(limit)s %(currency)s", limit=numbers["limit"], currency=currency)
+    exceeds = Text("exposure %(exposure)s %(currency)s (outstanding %(outstanding)s + open orders %(open_orders)s"
+                   " + this order %(order_total)s) exceeds %(limit)s by %(over_by)s %(currency)s",
+                   exposure=numbers["exposure"], currency=currency, outstanding=numbers["outstanding"],
+                   open_orders=numbers["open_orders"], order_total=numbers["order_total"], limit=which,
+                   over_by=numbers["over_by"])
+    return _reason("credit_limit", _with_rates(exceeds, facts.base_currency, facts.exchange_rates), numbers)
 
 
 def _exchange_rate(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | None:
@@ -237,21 +256,27 @@ def _exchange_rate(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason |
     override = settings.override_for(facts.customer_code, _clock(facts))
     if override is not None and override.bypass:
         return None
-    wanted = []
+    wanted: list[tuple[Text, tuple[str, ...]]] = []
     limited = facts.credit_limit is not None or (override is not None and override.temporary_limit is not None)
     if limited and facts.missing_rates:
-        wanted.append((f"the exposure of {facts.customer_code} in {facts.credit_currency or facts.currency}",
-                       facts.missing_rates))
+        wanted.append((Text("the exposure of %(customer)s in %(currency)s", customer=facts.customer_code,
+                            currency=facts.credit_currency or facts.currency), facts.missing_rates))
     group = facts.group
     if group is not None and group.missing_rates and not _group_bypassed(facts, settings):
-        wanted.append((f"the group exposure of distributor {group.distributor_code} in {group.currency}",
-                       group.missing_rates))
+        wanted.append((Text("the group exposure of distributor %(distributor)s in %(currency)s",
+                            distributor=group.distributor_code, currency=group.currency), group.missing_rates))
     if not wanted:
         return None
     missing = list(dict.fromkeys(message for _, messages in wanted for message in messages))
     numbers = {"missing": "; ".join(missing), "base_currency": facts.base_currency}
-    return _reason("exchange_rate", "; ".join(missing) + ": " + " and ".join(what for what, _ in wanted)
-                   + " cannot be checked against its limit", numbers)
+    return _reason("exchange_rate", Text("%(missing)s: %(what)s cannot be checked against its limit",
+                                         missing=Joined([_missing_rate(message) for message in missing], "; "),
+                                         what=Joined([what for what, _ in wanted], _AND)), numbers)
+
+
+def _missing_rate(message: str) -> Text | str:
+    """models.currency.rules.no_rate_message's sentence as its template with values; any other as written."""
+    return getattr(message, "text", message)
 
 
 def _distributor_limit(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | None:
@@ -266,12 +291,12 @@ def _distributor_limit(facts: ReviewFacts, settings: RuleSettings) -> ReviewReas
                "order_total": money_text(group.order_total), "exposure": money_text(exposure),
                "limit": money_text(group.limit), "over_by": money_text(exposure - group.limit),
                "currency": group.currency, **_rate_numbers(facts.base_currency, group.rates)}
-    cur = group.currency
-    return _reason("distributor_limit", f"exposure {numbers['exposure']} {cur} of distributor {group.distributor_code}"
-                                        f" and the customers it serves ({numbers['group_exposure']} + this order"
-                                        f" {numbers['order_total']}) exceeds the group credit limit"
-                                        f" {numbers['limit']} {cur} by {numbers['over_by']} {cur}"
-                                        f"{_rates_text(facts.base_currency, group.rates)}", numbers)
+    exceeds = Text("exposure %(exposure)s %(currency)s of distributor %(distributor)s and the customers it serves"
+                   " (%(group_exposure)s + this order %(order_total)s) exceeds the group credit limit %(limit)s"
+                   " %(currency)s by %(over_by)s %(currency)s", exposure=numbers["exposure"], currency=group.currency,
+                   distributor=group.distributor_code, group_exposure=numbers["group_exposure"],
+                   order_total=numbers["order_total"], limit=numbers["limit"], over_by=numbers["over_by"])
+    return _reason("distributor_limit", _with_rates(exceeds, facts.base_currency, group.rates), numbers)
 
 
 def _group_bypassed(facts: ReviewFacts, settings: RuleSettings) -> bool:
@@ -285,16 +310,12 @@ def _rate_numbers(base: str, rates: Mapping[str, str]) -> dict[str, str]:
     return {"base_currency": base, **{f"rate_{currency}": rate for currency, rate in sorted(rates.items())}}
 
 
-def _rates_text(base: str, rates: Mapping[str, str]) -> str:
+def _with_rates(sentence: Text, base: str, rates: Mapping[str, str]) -> Text:
+    """``sentence``, then the rates it was converted at ("; at HKD 8.5, USD 1.1 per EUR"), if any."""
     if not rates:
-        return ""
-    return f"; at {', '.join(f'{currency} {rate}' for currency, rate in sorted(rates.items()))} per {base}"
-
-
-def _until(override: CreditOverride) -> str:
-    if override.expires_at is None:
-        return ""
-    return f" until {override.expires_at.isoformat(sep=' ', timespec='minutes')} UTC"
+        return sentence
+    return _joined([sentence, Text("at %(rates)s per %(base)s", base=base,
+                                   rates=[f"{currency} {rate}" for currency, rate in sorted(rates.items())])])
 
 
 def _overdue(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | None:
@@ -305,18 +326,20 @@ def _overdue(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | None:
         return None
     numbers = {"overdue_amount": money_text(facts.overdue_amount), "days_past_due": str(facts.oldest_overdue_days),
                "grace_days": str(settings.overdue_grace_days)}
-    return _reason("overdue", f"the oldest unpaid invoice is {facts.oldest_overdue_days} days past due, more than"
-                              f" the {settings.overdue_grace_days} days allowed; {numbers['overdue_amount']} is overdue",
-                   numbers)
+    return _reason("overdue", Text("the oldest unpaid invoice is %(days)s days past due, more than the %(grace)s days"
+                                   " allowed; %(amount)s is overdue", days=facts.oldest_overdue_days,
+                                   grace=settings.overdue_grace_days, amount=numbers["overdue_amount"]), numbers)
 
 
 def _amount(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | None:
-    for code, threshold, label in (("amount_senior", settings.amount_senior_threshold, "senior review threshold"),
-                                   ("amount", settings.amount_hold_threshold, "review threshold")):
+    for code, threshold, sentence in (
+            ("amount_senior", settings.amount_senior_threshold,
+             N_("order total %(order_total)s is above the senior review threshold %(threshold)s")),
+            ("amount", settings.amount_hold_threshold,
+             N_("order total %(order_total)s is above the review threshold %(threshold)s"))):
         if threshold is not None and facts.order_total > threshold:
             numbers = {"order_total": money_text(facts.order_total), "threshold": money_text(threshold)}
-            return _reason(code, f"order total {numbers['order_total']} is above the {label}"
-                                 f" {numbers['threshold']}", numbers)
+            return _reason(code, Text(sentence, **numbers), numbers)
     return None
 
 
@@ -330,19 +353,27 @@ def _stock(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | None:
     parts, numbers = [], {}
     for line in short:
         shortfall = line.quantity - line.fillable
-        parts.append(f"line {line.line_no} {line.sku}: {line.quantity} ordered,"
-                     f" at most {line.fillable} can be supplied, short {shortfall}")
+        parts.append(Text("line %(line_no)s %(sku)s: %(ordered)s ordered, at most %(fillable)s can be supplied,"
+                          " short %(shortfall)s", line_no=line.line_no, sku=line.sku, ordered=line.quantity,
+                          fillable=line.fillable, shortfall=shortfall))
         numbers.update({f"line_{line.line_no}_ordered": str(line.quantity),
                         f"line_{line.line_no}_fillable": str(line.fillable),
                         f"line_{line.line_no}_shortfall": str(shortfall)})
-    return _reason("stock", "not enough stock for " + "; ".join(parts), numbers)
+    return _reason("stock", Text("not enough stock for %(lines)s", lines=Joined(parts, "; ")), numbers)
+
+
+# models.review.facts.REQUIRED_SHIP_TO: the field names read as words on a page in another language
+_SHIP_TO_FIELDS = {name: Text(name) for name in (N_("ship_to_name"), N_("ship_to_address"), N_("ship_to_city"),
+                                                 N_("ship_to_region"), N_("ship_to_country"))}
 
 
 def _ship_to(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | None:
     if facts.ship_to_missing:
-        return _reason("ship_to_incomplete", f"the ship-to address is missing {', '.join(facts.ship_to_missing)}")
+        return _reason("ship_to_incomplete", Text("the ship-to address is missing %(fields)s", fields=[
+            _SHIP_TO_FIELDS.get(name, name) for name in facts.ship_to_missing]))
     if not facts.region_served:
-        return _reason("ship_to_undeliverable", f"no warehouse ships to region {facts.ship_to_region}")
+        return _reason("ship_to_undeliverable", Text("no warehouse ships to region %(region)s",
+                                                     region=facts.ship_to_region))
     return None
 
 
@@ -358,18 +389,19 @@ def _duplicate(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | Non
                    key=lambda r: (r.placed_at, r.order_id))
     if not twins:
         return None
-    named = ", ".join(f"order {r.order_id} ({r.external_ref})" for r in twins)
+    named = [Text("order %(order)s (%(reference)s)", order=r.order_id, reference=r.external_ref) for r in twins]
     numbers = {"window_minutes": str(settings.duplicate_window_minutes),
                "duplicate_of": ", ".join(str(r.order_id) for r in twins)}
-    return _reason("suspected_duplicate", f"the same lines as {named}, placed within"
-                                          f" {settings.duplicate_window_minutes} minutes of this order", numbers)
+    return _reason("suspected_duplicate", Text("the same lines as %(orders)s, placed within %(minutes)s minutes of"
+                                               " this order", orders=named,
+                                               minutes=settings.duplicate_window_minutes), numbers)
 
 
 def _unknown_sku(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | None:
     skus = list(dict.fromkeys(line.sku for line in facts.lines if not line.matched))
     if not skus:
         return None
-    return _reason("unknown_sku", f"SKU not in the catalogue: {', '.join(skus)}")
+    return _reason("unknown_sku", Text("SKU not in the catalogue: %(skus)s", skus=skus))
 
 
 def _price(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | None:
@@ -379,8 +411,9 @@ def _price(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | None:
         key = f"line_{line.line_no}"
         if line.resolution is None:
             if line.given is None:
-                parts.append(f"line {line.line_no} {line.sku}: no price given and no price for {line.sku}"
-                             f" in {line.currency or facts.currency}")
+                parts.append(Text("line %(line_no)s %(sku)s: no price given and no price for %(sku)s in"
+                                  " %(currency)s", line_no=line.line_no, sku=line.sku,
+                                  currency=line.currency or facts.currency))
                 numbers.update({f"{key}_sku": line.sku, f"{key}_given": "", f"{key}_resolved": ""})
             continue
         if line.given is None:
@@ -389,13 +422,19 @@ def _price(facts: ReviewFacts, settings: RuleSettings) -> ReviewReason | None:
         if line.given >= lowest:
             continue
         given, resolved, lowest = money_text(line.given), money_text(line.resolution.price), money_text(lowest)
-        parts.append(f"line {line.line_no} {line.sku}: given {given}, resolved {resolved}"
-                     f" ({line.resolution.explanation}), lowest allowed {lowest}")
+        parts.append(Text("line %(line_no)s %(sku)s: given %(given)s, resolved %(resolved)s (%(explanation)s),"
+                          " lowest allowed %(lowest)s", line_no=line.line_no, sku=line.sku, given=given,
+                          resolved=resolved, explanation=_explanation(line.resolution), lowest=lowest))
         numbers.update({f"{key}_sku": line.sku, f"{key}_given": given, f"{key}_resolved": resolved,
-                        f"{key}_allowed_minimum": lowest, f"{key}_explanation": line.resolution.explanation})
+                        f"{key}_allowed_minimum": lowest, f"{key}_explanation": str(line.resolution.explanation)})
     if not parts:
         return None
-    return _reason("price", "; ".join(parts), numbers)
+    return _reason("price", _joined(parts), numbers)
+
+
+def _explanation(resolution: PriceResolution) -> Text | str:
+    """How the price book resolved the price, as a template when pricing kept one, else its English."""
+    return getattr(resolution, "explanation_text", resolution.explanation)
 
 
 _RULES: tuple[tuple[str, Callable[[ReviewFacts, RuleSettings], ReviewReason | None]], ...] = (

@@ -4,6 +4,7 @@ The sweep raises each alert once per purchase order and kind (a resolved one ope
 deadline) and resolves those no longer true, in one transaction."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -11,6 +12,7 @@ import peewee
 
 from models.core.base import utc_now
 from models.core.db import database
+from models.core.texts import Text
 from models.inventory.tables import Warehouse
 from models.orders.states import ORDER_CANCELLED, ORDER_REJECTED
 from models.orders.tables import Order
@@ -30,7 +32,7 @@ class DueAlert:
     """An alert the sweep finds true now: its purchase order, message and since when it is due."""
 
     purchase_order_id: int
-    message: str
+    message: Text
     due_since: datetime
 
 
@@ -51,8 +53,9 @@ def _unconfirmed_drop_ships(now: datetime) -> list[DueAlert]:
             .join(Order, on=(PurchaseOrder.sales_order == Order.id))
             .where(PurchaseOrder.dropship == True, PurchaseOrder.status == PO_SENT,  # noqa: E712
                    PurchaseOrder.confirm_by < now, Order.status.not_in((ORDER_CANCELLED, ORDER_REJECTED))))
-    return [DueAlert(row.id, f"{row.number}: {row.supplier.code} has not confirmed the drop-ship of order "
-                             f"{row.sales_order.external_ref}, due by {row.confirm_by:%Y-%m-%d %H:%M} UTC",
+    return [DueAlert(row.id, Text("%(number)s: %(supplier)s has not confirmed the drop-ship of order %(order)s, due "
+                                  "by %(due)s UTC", number=row.number, supplier=row.supplier.code,
+                                  order=row.sales_order.external_ref, due=row.confirm_by.strftime("%Y-%m-%d %H:%M")),
                      row.confirm_by) for row in rows]
 
 
@@ -68,11 +71,17 @@ def _overdue_asns(now: datetime) -> list[DueAlert]:
     due: dict[int, DueAlert] = {}
     for asn in rows:  # the earliest overdue delivery speaks for its purchase order
         purchase = asn.purchase_order
-        where = purchase.warehouse.code if purchase.warehouse_id else "the warehouse"
-        message = (f"{purchase.number}: delivery {asn.reference} from {purchase.supplier.code} was expected at "
-                   f"{where} on {asn.expected_on:%Y-%m-%d} and has not been received")
+        where = purchase.warehouse.code if purchase.warehouse_id else Text("the warehouse")
+        message = Text("%(number)s: delivery %(reference)s from %(supplier)s was expected at %(warehouse)s on "
+                       "%(day)s and has not been received", number=purchase.number, reference=asn.reference,
+                       supplier=purchase.supplier.code, warehouse=where, day=asn.expected_on.isoformat())
         due.setdefault(purchase.id, DueAlert(purchase.id, message, _overdue_at(asn.expected_on)))
     return list(due.values())
+
+
+def message_json(message: Text) -> str:
+    """How a supply alert keeps its message's template and values (SupplyAlert.message_text)."""
+    return json.dumps(message.as_json())
 
 
 def _overdue_at(expected_on: date) -> datetime:
@@ -87,13 +96,15 @@ def _raise(kind: str, due: list[DueAlert], now: datetime) -> int:
         SupplyAlert.kind == kind, SupplyAlert.purchase_order.in_([d.purchase_order_id for d in due]))}
     fresh = [d for d in due if d.purchase_order_id not in existing]
     if fresh:
-        SupplyAlert.insert_many([{"purchase_order": d.purchase_order_id, "kind": kind, "message": d.message,
-                                  "raised_at": now} for d in fresh]).execute()
+        SupplyAlert.insert_many([{"purchase_order": d.purchase_order_id, "kind": kind, "message": str(d.message),
+                                  "message_text": message_json(d.message), "raised_at": now}
+                                 for d in fresh]).execute()
     reopened = 0
     for d in due:
         alert = existing.get(d.purchase_order_id)
         if alert is not None and alert.status != "open" and alert.resolved_at and alert.resolved_at < d.due_since:
-            reopened += (SupplyAlert.update(status="open", message=d.message, raised_at=now, resolved_at=None,
+            reopened += (SupplyAlert.update(status="open", message=str(d.message),
+                                            message_text=message_json(d.message), raised_at=now, resolved_at=None,
                                             resolved_by="")
                          .where(SupplyAlert.id == alert.id, SupplyAlert.status != "open").execute())
     return len(fresh) + reopened

@@ -12,8 +12,10 @@ from models.core.base import utc_now
 from models.core.db import database, lock_for_update
 from models.core.errors import InvalidTransition, NotFound, ValidationFailed
 from models.core.stages import SUPPLIER_MAILS
+from models.core.texts import Text
 from models.core.transitions import transition
 from models.inventory.tables import Product
+from models.supply.alerts import message_json
 from models.supply.states import (
     PO_CONFIRMED,
     PO_COUNTERED,
@@ -118,12 +120,14 @@ def lines_by_sku(purchase_id: int) -> dict[str, PurchaseOrderLine]:
 
 def open_counter_alert(purchase: PurchaseOrder, skus: list[str]) -> None:
     """Open (or reopen) the ops alert that a counter-proposal waits for their decision."""
-    message = f"{purchase.number}: the supplier proposes other quantities or dates for {', '.join(skus)}"
-    updated = (SupplyAlert.update(status="open", message=message, raised_at=utc_now(), resolved_at=None,
-                                  resolved_by="")
+    message = Text("%(number)s: the supplier proposes other quantities or dates for %(skus)s",
+                   number=purchase.number, skus=", ".join(skus))
+    updated = (SupplyAlert.update(status="open", message=str(message), message_text=message_json(message),
+                                  raised_at=utc_now(), resolved_at=None, resolved_by="")
                .where(SupplyAlert.purchase_order == purchase.id, SupplyAlert.kind == COUNTER_ALERT).execute())
     if not updated:
-        SupplyAlert.create(purchase_order=purchase.id, kind=COUNTER_ALERT, message=message)
+        SupplyAlert.create(purchase_order=purchase.id, kind=COUNTER_ALERT, message=str(message),
+                           message_text=message_json(message))
 
 
 def resolve_counter_alert(purchase_id: int, *, actor: str) -> None:

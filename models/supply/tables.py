@@ -2,10 +2,13 @@
 against them, and the alerts ops get when a supplier keeps a purchase order waiting."""
 from __future__ import annotations
 
+import json
+
 import peewee
 
 from models.core.base import BaseModel, MoneyField, utc_now
 from models.core.registry import register_status_table, register_tables
+from models.core.texts import Text
 from models.inventory.tables import Product, Warehouse
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
@@ -120,6 +123,7 @@ class SupplyAlert(BaseModel):
     purchase_order = peewee.ForeignKeyField(PurchaseOrder, backref="alerts", on_delete="CASCADE")
     kind = peewee.CharField(max_length=32)  # unconfirmed_drop_ship, asn_overdue, counter_proposal
     message = peewee.TextField()
+    message_text = peewee.TextField(null=True)  # the message's Text as JSON (models.core.texts); NULL before
     status = peewee.CharField(max_length=8, default="open")  # open, resolved
     raised_at = peewee.DateTimeField(default=utc_now)
     resolved_at = peewee.DateTimeField(null=True)
@@ -127,6 +131,11 @@ class SupplyAlert(BaseModel):
 
     class Meta:
         indexes = ((("purchase_order", "kind"), True), (("status", "raised_at"), False))
+
+    @property
+    def message_words(self) -> Text | str:
+        """The message to translate: its template when kept, else the English as stored."""
+        return Text.from_json(json.loads(self.message_text)) if self.message_text else self.message
 
 
 register_tables(PurchaseOrder, PurchaseOrderLine, AdvanceShippingNotice, AdvanceShippingNoticeLine,
