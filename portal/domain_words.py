@@ -7,7 +7,9 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import gettext, lazy_gettext
 
+from models.core.audit_reasons import parse as parse_reason
 from models.orders.partner_view import HOLD_WORDS, OTHER_HOLD
+from portal.domain_text import translate_text
 
 
 def N_(text: str) -> str:
@@ -93,7 +95,8 @@ def translate_reason(text: object) -> str:
     head, colon, tail = text.partition(": ")
     parts = [head, *(tail.split(", ") if colon else ())]
     if text in _KNOWN or not all(part in _KNOWN for part in parts):
-        return translate_words(text)
+        written = parse_reason(text)  # one the OMS writes itself, with values
+        return translate_text(written) if written is not None and written.values else translate_words(text)
     translated = translate_words(head)
     return translated + (gettext(": ") + gettext(", ").join(translate_words(part) for part in parts[1:])
                          if colon else "")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -56,6 +57,7 @@ from portal.list_exports import wants_csv
 from portal.model_messages import translate_message
 from portal.order_changes import change_section
 from portal.order_export import export_orders
+from portal.order_reasons import order_reason_texts, reason_in_language
 from portal.params import id_arg
 from schemas.orders import CURRENCIES, order_schema
 
@@ -142,7 +144,9 @@ def order_detail(order_id: int) -> ResponseReturnValue:
     codes = hold_codes(order.id) if on_hold and partner is None else ()
     can_cancel = order.status in CANCELLABLE and current_user.role in CANCELLERS
     can_match = on_hold and current_user.role in OPS_ROLES
-    return render_template("ops/order_detail.html", order=order, lines=order.loaded_lines, partner=partner,
+    plan = (order.loaded_allocation or {}).get("plan")
+    written = order_reason_texts(order.loaded_reviews if partner is None else [], plan)
+    return render_template("ops/order_detail.html", order_reason=partial(reason_in_language, texts=written), order=order, lines=order.loaded_lines, partner=partner,
                            shipments=order.loaded_shipments, trail=partner.trail if partner else order.loaded_audit,
                            reviews=[] if partner else order.loaded_reviews[::-1], hold_codes=codes,
                            can_decide=on_hold and may_release(codes, current_user.role),

@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from models.allocation.rules import AllocationPlan
+from models.core.audit_reasons import BACKORDER_OF, SPLIT_FROM, say
 from models.core.base import CENT
 from models.core.transitions import record_creation
 from models.inventory.tables import Product
@@ -55,7 +56,7 @@ def split_backorder(order: Order, lines: list[OrderLine], plan: AllocationPlan, 
     sequence = Order.select().where(Order.backorder_of == order.id).count() + 1
     child = Order.create(**{name: getattr(order, name) for name in _COPIED},
                          external_ref=f"{order.external_ref}/BO{sequence}"[:128], status=ORDER_BACKORDERED,
-                         backorder_of=order.id, status_reason=f"backorder of order {order.id}")
+                         backorder_of=order.id, status_reason=say(BACKORDER_OF, order=order.id))
     kept_total, moved_total, line_no = Decimal(0), Decimal(0), 0
     for line in lines:
         short = plan.shortfall.get(line.id, 0)
@@ -77,7 +78,7 @@ def split_backorder(order: Order, lines: list[OrderLine], plan: AllocationPlan, 
     Order.update(subtotal=kept_total, total=kept_total + order.shipping_total).where(Order.id == order.id).execute()
     Order.update(subtotal=moved_total, total=moved_total, shipping_total=0).where(Order.id == child.id).execute()
     record_creation("order", child.id, ORDER_BACKORDERED, actor=actor,
-                    reason=f"split from order {order.id}: units not available now")
+                    reason=say(SPLIT_FROM, order=order.id))
     return child
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from itertools import chain
 
 from models.core.audit import StatusChange
+from models.core.audit_reasons import PLACED_VIA, say
 from models.core.base import utc_now
 from models.core.bulk_insert import insert_values
 from models.core.db import database
@@ -143,7 +144,7 @@ def _insert(fresh: list[tuple[int, tuple[dict, list[tuple]]]], *, actor: str) ->
     insert_values(OrderLine, list(chain.from_iterable(line_rows(order_id, priced)
                                                       for order_id, _, priced in inserted)))
     insert_values(StatusChange, list(chain.from_iterable(
-        placement_trail(order_id, actor=actor, reason=f"placed via {row['channel']}", at=now)
+        placement_trail(order_id, actor=actor, reason=say(PLACED_VIA, channel=row["channel"]), at=now)
         for order_id, row, _ in inserted)))
     REVIEW.nudge([order_id for order_id, _, _ in inserted])
     return created

@@ -6,6 +6,7 @@ from decimal import Decimal
 import peewee
 
 from models.core.audit import StatusChange
+from models.core.audit_reasons import INTO_REVIEW, PLACED_VIA, say
 from models.core.base import CENT, utc_now
 from models.core.db import database
 from models.core.errors import ValidationFailed
@@ -19,7 +20,7 @@ from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
 
 UNKNOWN_SKU_POLICIES = ("reject", "hold")
-INTO_REVIEW_REASON = "entered review on placement"  # the second audit row of every placed order
+INTO_REVIEW_REASON = INTO_REVIEW  # the second audit row of every placed order
 
 
 def place_order(data: dict, *, actor: str, placed_by: Partner | None = None,
@@ -80,7 +81,7 @@ def _create(data: dict, *, actor: str, placed_by: Partner | None, scope: str | N
     order = Order.create(**order_columns(data, customer=customer, placed_by=placed_by, scope=scope,
                                          actor=actor, subtotal=subtotal), **source)
     OrderLine.insert_many(line_rows(order.id, priced)).execute()
-    record_placement(order.id, actor=actor, reason=f"placed via {data['channel']}")
+    record_placement(order.id, actor=actor, reason=say(PLACED_VIA, channel=data["channel"]))
     REVIEW.nudge([order.id])
     return order
 

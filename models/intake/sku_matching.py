@@ -6,6 +6,7 @@ from decimal import Decimal
 import peewee
 
 from models.core.audit import StatusChange
+from models.core.audit_reasons import SKU_MATCHED, say
 from models.core.base import CENT
 from models.core.db import database
 from models.core.errors import NotFound, SkuMatchRefused
@@ -46,7 +47,7 @@ def match_line_sku(order_id: int, line_id: int, sku: str, *, actor: str) -> None
         subtotal = Decimal(str(subtotal)).quantize(CENT)  # SQLite sums NUMERIC as float
         Order.update(subtotal=subtotal, total=subtotal + order.shipping_total).where(Order.id == order_id).execute()
         StatusChange.create(entity="order", entity_id=order_id, from_status=ORDER_ON_HOLD, to_status=ORDER_ON_HOLD,
-                            actor=actor, reason=f"line {line.line_no} matched to SKU {product.sku} (was {line.sku})")
+                            actor=actor, reason=say(SKU_MATCHED, line=line.line_no, sku=product.sku, was=line.sku))
 
 
 def _check_matchable(order: Order, line: OrderLine) -> None:

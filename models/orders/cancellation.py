@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from models.allocation.backorders import stock_arrived
+from models.core.audit_reasons import PO_OF_CANCELLED_ORDER, say
 from models.core.base import utc_now
 from models.core.db import database, lock_for_update
 from models.core.stages import WAYBILL_RELEASES
@@ -37,7 +38,8 @@ def cancel_order(order_id: int, *, actor: str, reason: str) -> bool:
         if shipment_left(order_id):
             return False  # part of it already left a warehouse
         for purchase in dropship:  # the supplier is told not to ship to the customer
-            cancel_purchase_order(purchase.number, actor=actor, reason=f"order {order_id} cancelled: {reason}")
+            cancel_purchase_order(purchase.number, actor=actor,
+                                  reason=say(PO_OF_CANCELLED_ORDER, order=order_id, reason=reason))
         release_reservations(order_id)
         cancel_open_shipments(order_id, actor=actor, reason=reason)
         return transition("order", order_id, ORDER_CANCELLED, actor=actor, reason=reason, expected=order.status)

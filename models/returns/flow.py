@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from models.core.audit_reasons import PARCEL_RECEIVED, REPLACEMENT_ORDER, SETTLED, say
 from models.core.base import utc_now
 from models.core.db import database
 from models.core.errors import NotFound, ValidationFailed
@@ -56,7 +57,7 @@ def receive_return(return_id: int, *, actor: str) -> bool:
             raise NotFound(f"return {return_id} not found")
         if status not in RECEIVABLE:
             return False
-        if not transition("return", return_id, RETURN_RECEIVED, actor=actor, reason="parcel received at the warehouse",
+        if not transition("return", return_id, RETURN_RECEIVED, actor=actor, reason=PARCEL_RECEIVED,
                           expected=RECEIVABLE):
             return False
         RETURN_MAILS.nudge(return_id, RETURN_RECEIVED)
@@ -135,7 +136,7 @@ def settle_return(return_id: int, *, actor: str) -> bool:
             # Normally made on approval; a parcel received before the worker got to it still gets its order.
             replacement = create_exchange_order(return_id, actor=actor)
             transition("return", return_id, RETURN_EXCHANGED, actor=actor,
-                       reason=f"replacement order {replacement.external_ref}", expected=RETURN_INSPECTED)
-        transition("return", return_id, RETURN_CLOSED, actor=actor, reason="settled")
+                       reason=say(REPLACEMENT_ORDER, ref=replacement.external_ref), expected=RETURN_INSPECTED)
+        transition("return", return_id, RETURN_CLOSED, actor=actor, reason=SETTLED)
         RETURN_MAILS.nudge(return_id, RETURN_CLOSED)
     return True

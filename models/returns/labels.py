@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import peewee
 
+from models.core.audit_reasons import LABEL_MOVING, RETURN_LABEL, say
 from models.core.base import utc_now
 from models.core.db import database
 from models.core.stages import RETURN_MAILS, RETURNS
@@ -97,7 +98,7 @@ def record_label(return_id: int, *, waybill_number: str, tracking_url: str, acto
     """Store the issued reverse waybill and move the return to ``label_issued`` (once)."""
     with database.atomic():
         if not transition("return", return_id, RETURN_LABEL_ISSUED, actor=actor,
-                          reason=f"return label {waybill_number}", expected=RETURN_APPROVED):
+                          reason=say(RETURN_LABEL, waybill=waybill_number), expected=RETURN_APPROVED):
             return False
         (ReturnLabel.update(status="issued", waybill_number=waybill_number, tracking_url=tracking_url,
                             issued_at=utc_now(), last_error="")
@@ -124,7 +125,7 @@ def mark_in_transit(carrier: str, waybill_number: str, *, actor: str) -> bool:
         return False
     with database.atomic():
         if not transition("return", return_id, RETURN_IN_TRANSIT, actor=actor,
-                          reason=f"label {waybill_number} moving", expected=RETURN_LABEL_ISSUED):
+                          reason=say(LABEL_MOVING, waybill=waybill_number), expected=RETURN_LABEL_ISSUED):
             return False
         RETURN_MAILS.nudge(return_id, RETURN_IN_TRANSIT)
     return True

@@ -13,6 +13,7 @@ from decimal import Decimal
 import peewee
 
 from models.core.audit import StatusChange
+from models.core.audit_reasons import PAID_OUT, say
 from models.core.base import CENT, utc_now
 from models.core.db import database
 from models.core.errors import (
@@ -160,5 +161,5 @@ def mark_payout_paid(refund_id: int, *, reference: str, actor: str) -> bool:
         if not updated:
             return False
         StatusChange.create(entity="refund", entity_id=refund_id, from_status="to_pay", to_status="paid",
-                            actor=actor, reason=f"paid out, bank reference {reference.strip()}")
+                            actor=actor, reason=say(PAID_OUT, reference=reference.strip()))
     return True

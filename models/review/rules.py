@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
 
+from models.core.audit_reasons import ALL_CHECKS_PASSED
 from models.core.texts import N_, Joined, Text
 from models.pricing.rules import PriceResolution, allowed_minimum
 from models.review.settings import (
@@ -160,7 +161,7 @@ class ReviewDecision:
     reasons: tuple[ReviewReason, ...] = ()
 
     def summary(self) -> str:
-        return "; ".join(f"{r.code}: {r.message}" for r in self.reasons) or "all checks passed"
+        return "; ".join(f"{r.code}: {r.message}" for r in self.reasons) or ALL_CHECKS_PASSED
 
     @property
     def release_roles(self) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import peewee
 
+from models.core.audit_reasons import WAYBILL, say
 from models.core.base import utc_now
 from models.core.bulk import CHUNK, Move, quote, transition_many, update_from_values
 from models.core.db import database, is_sqlite, lock_for_update
@@ -185,8 +186,8 @@ def record_waybills(booked: Mapping[int, BookedWaybill], *, actor: str) -> set[i
             return set()
         orders = {order.id: order for order in lock_for_update(  # every step locks the order first
             Order.select().where(Order.id.in_(sorted({row[1] for row in rows}))).order_by(Order.id))}
-        moved = transition_many("shipment", [Move(row[0], SHIPMENT_READY, f"waybill {booked[row[0]].waybill_number}")
-                                             for row in rows], SHIPMENT_DISPATCHED, actor=actor)
+        moves = [Move(row[0], SHIPMENT_READY, say(WAYBILL, waybill=booked[row[0]].waybill_number)) for row in rows]
+        moved = transition_many("shipment", moves, SHIPMENT_DISPATCHED, actor=actor)
         if not moved:
             return set()
         news = []

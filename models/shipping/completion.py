@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import peewee
 
+from models.core.audit_reasons import ALL_DISPATCHED
 from models.core.bulk import Move, transition_many
 from models.orders.states import (
     ORDER_ALLOCATED,
@@ -79,7 +80,7 @@ def ship_orders_when_complete(orders: Iterable[Order], *, actor: str) -> set[int
                        Order.id.in_(something_left),
                        Order.id.not_in(awaiting_supplier_orders().where(PurchaseOrder.sales_order.in_(ids))))
                 .tuples())
-    moves = [Move(order_id, status, "all shipments dispatched") for order_id, status in complete]
+    moves = [Move(order_id, status, ALL_DISPATCHED) for order_id, status in complete]
     shipped = transition_many("order", moves, ORDER_SHIPPED, actor=actor) if moves else set()
     if shipped:
         issue_invoices([by_id[order_id] for order_id in sorted(shipped)], actor=actor)  # raises the balances

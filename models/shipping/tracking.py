@@ -6,6 +6,13 @@ from datetime import datetime
 
 import peewee
 
+from models.core.audit_reasons import (
+    ALL_DELIVERED,
+    CARRIER_EVENT,
+    CARRIER_EVENT_AT,
+    DELIVERED_TO_CUSTOMER,
+    say,
+)
 from models.core.base import utc_now
 from models.core.db import database
 from models.core.transitions import transition
@@ -108,7 +115,8 @@ def _apply(shipment_id: int, event: CarrierEvent, *, actor: str) -> None:
     target = SHIPMENT_STATUS_FOR_EVENT.get(event.code)
     if target is None:
         return
-    reason = f"carrier event {event.code}" + (f" at {event.location}" if event.location else "")
+    reason = say(CARRIER_EVENT_AT, code=event.code, location=event.location) if event.location \
+        else say(CARRIER_EVENT, code=event.code)
     if not transition("shipment", shipment_id, target, actor=actor, reason=reason):
         return
     if target in FINAL_SHIPMENT_STATES:
@@ -119,7 +127,7 @@ def _apply(shipment_id: int, event: CarrierEvent, *, actor: str) -> None:
         undelivered = Shipment.select().where(Shipment.order == order_id, Shipment.status != SHIPMENT_DELIVERED,
                                               Shipment.status != SHIPMENT_CANCELLED).exists()
         if not undelivered:
-            if transition("order", order_id, ORDER_DELIVERED, actor=actor, reason="all shipments delivered",
+            if transition("order", order_id, ORDER_DELIVERED, actor=actor, reason=ALL_DELIVERED,
                           expected=ORDER_SHIPPED):
                 record_orders_delivered([order_id])
 
@@ -135,6 +143,6 @@ def _close_delivered_dropship(shipment_id: int, *, actor: str) -> None:
         if (awaiting_supplier_purchases().where(PurchaseOrder.id == purchase_id).exists()
                 or any(parcel.status != SHIPMENT_DELIVERED for parcel in parcels)):
             continue
-        if transition("purchase_order", purchase_id, PO_CLOSED, actor=actor, reason="delivered to the customer",
+        if transition("purchase_order", purchase_id, PO_CLOSED, actor=actor, reason=DELIVERED_TO_CUSTOMER,
                       expected=PO_SHIPPED):
             PurchaseOrder.update(closed_at=utc_now()).where(PurchaseOrder.id == purchase_id).execute()

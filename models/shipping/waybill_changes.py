@@ -3,6 +3,14 @@ from __future__ import annotations
 
 import uuid
 
+from models.core.audit_reasons import (
+    CHOSEN_BY,
+    RETRY_REQUESTED,
+    SHIPMENT_WAYBILL_CANCELLED,
+    SHIPMENT_WAYBILL_CANCELLED_EARLY,
+    WAYBILL_CANCELLED,
+    say,
+)
 from models.core.base import utc_now
 from models.core.db import database
 from models.core.errors import (
@@ -63,9 +71,9 @@ def record_waybill_cancellation(shipment_id: int, *, actor: str, reason: str) ->
             return False
         Order.locked(shipment.order_id)
         waybill = Waybill.get_or_none(Waybill.shipment == shipment_id, Waybill.status == WAYBILL_ISSUED)
-        if waybill is None or not transition("shipment", shipment_id, SHIPMENT_READY, actor=actor,
-                                             reason=f"waybill {waybill.waybill_number} cancelled: {reason}"[:500],
-                                             expected=SHIPMENT_DISPATCHED):
+        if waybill is None or not transition(
+                "shipment", shipment_id, SHIPMENT_READY, actor=actor, expected=SHIPMENT_DISPATCHED,
+                reason=say(WAYBILL_CANCELLED, waybill=waybill.waybill_number, reason=reason)[:500]):
             return False
         CancelledWaybill.create(shipment=shipment_id, carrier=waybill.carrier, waybill_number=waybill.waybill_number,
                                 idempotency_key=waybill.idempotency_key, issued_at=waybill.issued_at,
@@ -73,9 +81,9 @@ def record_waybill_cancellation(shipment_id: int, *, actor: str, reason: str) ->
         waybill.delete_instance()
         _restore_reservations(shipment, actor=actor)
         if transition("order", shipment.order_id, ORDER_ALLOCATED, actor=actor,
-                      reason=f"waybill of shipment {shipment_id} cancelled", expected=ORDER_SHIPPED):
+                      reason=say(SHIPMENT_WAYBILL_CANCELLED, shipment=shipment_id), expected=ORDER_SHIPPED):
             withdraw_invoice(Order.get_by_id(shipment.order_id), actor=actor,
-                             reason=f"waybill of shipment {shipment_id} cancelled before pickup")
+                             reason=say(SHIPMENT_WAYBILL_CANCELLED_EARLY, shipment=shipment_id))
             record_orders_unshipped([shipment.order_id])
     return True
 
@@ -114,7 +122,7 @@ def book_again(shipment_id: int, *, actor: str, carrier: str | None = None,
             Shipment.id == shipment_id).execute()
         if carrier:
             Waybill.create(shipment=shipment_id, carrier=carrier, service_level=service_level or shipment.service_level,
-                           idempotency_key=uuid.uuid4().hex, choice_reason=f"chosen by {actor}")
+                           idempotency_key=uuid.uuid4().hex, choice_reason=say(CHOSEN_BY, actor=actor))
             Shipment.update(carrier=carrier).where(Shipment.id == shipment_id).execute()
         WAYBILLS.nudge([shipment_id])
 
@@ -123,7 +131,7 @@ def retry_failed_shipment(shipment_id: int, *, actor: str) -> bool:
     """Send a failed shipment to the carrier again with the same idempotency key (a booking made during an
     unanswered last attempt is then returned, not made twice); its waybill alerts are resolved."""
     with database.atomic():
-        if not transition("shipment", shipment_id, SHIPMENT_READY, actor=actor, reason="retry requested by ops",
+        if not transition("shipment", shipment_id, SHIPMENT_READY, actor=actor, reason=RETRY_REQUESTED,
                           expected=SHIPMENT_FAILED):
             return False
         (Waybill.update(status=WAYBILL_REQUESTED, attempts=0, last_error="")

@@ -8,6 +8,7 @@ from datetime import date
 
 import peewee
 
+from models.core.audit_reasons import ASN_ANNOUNCED, say
 from models.core.base import utc_now
 from models.core.db import database
 from models.core.errors import InvalidTransition, ValidationFailed
@@ -59,7 +60,8 @@ def create_asn(number: str, *, supplier_id: int | None, lines: list[AsnLineInput
             for line in lines]).execute()
         if purchase.status != PO_SHIPPED and not transition(
                 "purchase_order", purchase.id, PO_SHIPPED, actor=actor, expected=purchase.status,
-                reason=f"ASN {reference}: {carrier} {tracking_number}".strip()[:2000]):
+                reason=say(ASN_ANNOUNCED, reference=reference, carrier=carrier,
+                           tracking=tracking_number).strip()[:2000]):
             raise InvalidTransition(f"{purchase.number} changed while the delivery was announced; try again")
         if purchase.dropship:
             ship_dropship_asn(asn.id, actor=actor)

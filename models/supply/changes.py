@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from models.core.audit_reasons import CHANGED_TO_ANSWER_AGAIN
 from models.core.base import CENT, utc_now
 from models.core.db import database
 from models.core.errors import InvalidTransition, ValidationFailed
@@ -129,7 +130,7 @@ def _replace_lines(purchase: PurchaseOrder, lines: list[PurchaseLineInput]) -> N
 
 def _send_again(purchase: PurchaseOrder, *, actor: str) -> None:
     if purchase.status != PO_SENT:
-        _guarded(purchase, PO_SENT, actor=actor, reason="changed by ops: to answer again")
+        _guarded(purchase, PO_SENT, actor=actor, reason=CHANGED_TO_ANSWER_AGAIN)
 
 
 def _guarded(purchase: PurchaseOrder, status: str, *, actor: str, reason: str) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from models.core.audit_reasons import COUNTER_ACCEPTED, COUNTER_REJECTED, say
 from models.core.base import utc_now
 from models.core.db import database, lock_for_update
 from models.core.errors import InvalidTransition, NotFound, ValidationFailed
@@ -79,7 +80,7 @@ def accept_counter(number: str, *, actor: str) -> str:
             line.save()
         full = all(line.confirmed_quantity == line.quantity for line in lines)
         status = PO_CONFIRMED if full else PO_PARTIALLY_CONFIRMED
-        _move(purchase, status, actor=actor, reason="counter-proposal accepted")
+        _move(purchase, status, actor=actor, reason=COUNTER_ACCEPTED)
         resolve_counter_alert(purchase.id, actor=actor)
         SUPPLIER_MAILS.nudge(purchase.id, "counter_accepted")
     return status
@@ -94,7 +95,7 @@ def reject_counter(number: str, *, actor: str, reason: str) -> str:
         purchase = _countered(number)
         (PurchaseOrderLine.update(proposed_quantity=None, proposed_date=None)
          .where(PurchaseOrderLine.purchase_order == purchase.id).execute())
-        _move(purchase, PO_SENT, actor=actor, reason=f"counter-proposal rejected: {reason.strip()}"[:2000])
+        _move(purchase, PO_SENT, actor=actor, reason=say(COUNTER_REJECTED, reason=reason.strip())[:2000])
         resolve_counter_alert(purchase.id, actor=actor)
         SUPPLIER_MAILS.nudge(purchase.id, "counter_rejected")
     return PO_SENT

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import peewee
 
+from models.core.audit_reasons import DROPSHIP_OF, say
 from models.core.base import utc_now
 from models.core.db import database
 from models.core.errors import NotFound, ValidationFailed
@@ -105,7 +106,8 @@ def ship_dropship_asn(asn_id: int, *, actor: str) -> int:
                                    service_level=service_level_for(order.priority), weight_kg=weight,
                                    status=SHIPMENT_READY)
         why = f"shipped by supplier {purchase.supplier.code} with {carrier} {tracking_number} (ASN {asn.reference})"
-        record_creation("shipment", shipment.id, SHIPMENT_READY, actor=actor, reason=f"drop-ship of {purchase.number}")
+        record_creation("shipment", shipment.id, SHIPMENT_READY, actor=actor,
+                        reason=say(DROPSHIP_OF, purchase_order=purchase.number))
         ShipmentLine.insert_many([{"shipment": shipment.id, "order_line": line_id, "quantity": quantity}
                                   for line_id, quantity in sorted(units.items())]).execute()
         _issue_waybill(shipment, asn, tracking_number, reason=why)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from models.core.audit_reasons import PO_CREATED, SENT_TO_SUPPLIER, say
 from models.core.base import CENT, utc_now
 from models.core.db import database
 from models.core.errors import NotFound, ValidationFailed
@@ -57,7 +58,7 @@ def create_purchase_order(*, supplier_code: str, warehouse_code: str | None, lin
             "unit_cost": (line.unit_price if line.unit_price is not None
                           else prices.get(products[line.sku].id, Decimal(0))).quantize(CENT),
         } for line in lines]).execute()
-        record_creation("purchase_order", purchase.id, PO_DRAFT, actor=actor, reason=f"created ({origin})")
+        record_creation("purchase_order", purchase.id, PO_DRAFT, actor=actor, reason=say(PO_CREATED, origin=origin))
     return purchase
 
 
@@ -68,7 +69,7 @@ def send_purchase_order(number: str, *, actor: str, answer_within: timedelta) ->
         purchase = PurchaseOrder.get_or_none(PurchaseOrder.number == number)
         if purchase is None:
             raise NotFound(f"no purchase order {number!r}")
-        if not transition("purchase_order", purchase.id, PO_SENT, actor=actor, reason="sent to the supplier",
+        if not transition("purchase_order", purchase.id, PO_SENT, actor=actor, reason=SENT_TO_SUPPLIER,
                           expected=PO_DRAFT):
             return False
         now = utc_now()
