@@ -11,6 +11,8 @@ from models.core.base import utc_now
 from models.core.db import database
 from models.core.errors import ValidationFailed
 from models.core.stages import ALLOCATION, INTAKE, RETURNS, REVIEW, SHIPPING
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.orders.states import (
     ORDER_ALLOCATED,
     ORDER_APPROVED,
@@ -59,7 +61,8 @@ def redrive_orders(status: str, order_ids: Iterable[int], *, by: str = "") -> li
     order's audit trail. Returns the ids re-driven."""
     stage = STAGE_FOR_ORDER_STATUS.get(status)
     if stage is None:
-        raise ValidationFailed({"status": [f"not a working status: {status}"]}, "only working orders are re-driven")
+        raise ValidationFailed({"status": [TextMessage(Text("not a working status: %(status)s", status=status))]},
+                               TextMessage(Text("only working orders are re-driven")))
     wanted = sorted(set(order_ids))
     done: list[int] = []
     for start in range(0, len(wanted), CHUNK):

@@ -38,6 +38,7 @@ from models.intake.tables import ColumnMapping, ImportBatch
 from models.orders.tables import Order
 from models.partners.tables import OPS_ROLES, Partner
 from portal.auth import role_required
+from portal.flashes import exception_message
 from portal.list_exports import EXPORT_CAP, export_csv, wants_csv
 from portal.model_messages import translate_message
 from schemas.order_rows import IMPORT_FIELDS, import_row_schema
@@ -75,10 +76,12 @@ def imports() -> ResponseReturnValue:
         except (ImportTooLarge, ImportUnsafe) as exc:
             # Over a limit or built to hurt: answered at once with its status on this page; a scripted upload
             # sees 413/422, not a redirect to follow. Other refusals keep the redirect to the list.
-            flash(gettext("%(file)s was refused: %(error)s", file=upload.filename, error=exc), "error")
+            flash(gettext("%(file)s was refused: %(error)s", file=upload.filename, error=exception_message(exc)),
+                  "error")
             return _imports_page(form), 413 if isinstance(exc, ImportTooLarge) else 422
         except ImportRefused as exc:
-            flash(gettext("%(file)s was refused: %(error)s", file=upload.filename, error=exc), "error")
+            flash(gettext("%(file)s was refused: %(error)s", file=upload.filename, error=exception_message(exc)),
+                  "error")
             return redirect(url_for("batches.imports"))
         flash(gettext("%(file)s: %(accepted)s orders accepted, %(rejected)s rejected, %(duplicate)s already imported.",
                       file=upload.filename, accepted=result.orders_accepted, rejected=result.orders_rejected,

@@ -46,6 +46,7 @@ from models.returns.refunds import mark_payout_paid
 from portal.auth import role_required
 from portal.documents.invoice import render_invoice
 from portal.flashes import flash_form_errors, flash_validation
+from portal.model_messages import translate_message
 from portal.report_support import csv_download, csv_url, wants_csv
 from portal.shipment_documents import pdf_response, safe_name
 
@@ -219,7 +220,7 @@ def mark_refund_paid(refund_id: int) -> ResponseReturnValue:
     except NotFound:
         abort(404)
     except InvalidTransition as exc:
-        flash(str(exc), "error")
+        flash(translate_message(exc.args[0] if exc.args else str(exc)), "error")
         return back
     except ValidationFailed as exc:
         flash_validation(exc.messages)

@@ -15,6 +15,11 @@ def flash_form_errors(form: FlaskForm) -> None:
             flash(str(message), "error")
 
 
+def exception_message(exc: Exception) -> str:
+    """What an exception from the models says, in the page's language (its first argument keeps the template)."""
+    return translate_message(exc.args[0] if exc.args else str(exc))
+
+
 def flash_validation(messages: dict) -> None:
     """Each problem of a ValidationFailed, prefixed with the field it names, in the page's language."""
     for field, problems in messages.items():

@@ -32,6 +32,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from models.core.base import utc_now
 from models.core.errors import RuleSetChanged
+from models.core.text_messages import split_field_problem
 from models.orders.tables import Order
 from models.partners.access import Customer
 from models.partners.tables import Partner
@@ -50,6 +51,7 @@ from models.review.rules import (
 )
 from portal.auth import ops_required, role_required
 from portal.list_exports import EXPORT_PAGE, export_csv, walk_pages, wants_csv
+from portal.model_messages import translate_message
 from portal.rule_set_pages import conflict_message, form_version, save_if_changed
 
 bp = Blueprint("holds", __name__, url_prefix="/ops")
@@ -333,13 +335,15 @@ def _check_override(form: OverrideForm) -> None:
 
 def _attach_value_error(form: FlaskForm, exc: ValueError) -> None:
     """Put a settings ValueError ("key: what is wrong") on the field it names, else on the whole form."""
-    key, _, message = str(exc).partition(": ")
+    problem = exc.args[0] if exc.args else str(exc)
+    key, message = split_field_problem(problem)
+    message = translate_message(message) if key else ""
     name = {"expires_at": "expires_on"}.get(key.rsplit(".", 1)[-1], key.rsplit(".", 1)[-1])
     field = form._fields.get(name)
     if field is not None and message:
         field.errors = [*field.errors, message]
     else:
-        form.form_errors.append(str(exc))
+        form.form_errors.append(translate_message(problem))
 
 
 def _changes(old: RuleSettings, new: RuleSettings) -> str:

@@ -31,6 +31,7 @@ from models.intake.mail import (
 from models.intake.tables import IntakeMessage
 from models.orders.tables import Order
 from portal.auth import ops_required
+from portal.flashes import exception_message
 from portal.list_exports import EXPORT_CAP, export_csv, wants_csv
 
 bp = Blueprint("intake_queue", __name__)
@@ -128,7 +129,7 @@ def discard(intake_id: int) -> ResponseReturnValue:
     except NotFound:
         abort(404)
     except InvalidTransition as exc:
-        return _refused(intake_id, [str(exc)])
+        return _refused(intake_id, [exception_message(exc)])
     flash(gettext("Mail %(id)s discarded.", id=intake_id), "success")
     return redirect(url_for("intake_queue.queue"))
 
@@ -152,9 +153,9 @@ def converted(intake_id: int) -> ResponseReturnValue:
         mark_converted(intake_id, order_id=form.order_id.data, user=current_user.user)
     except NotFound as exc:
         _intake_or_404(intake_id)  # a missing mail is a 404; a missing order is the user's typo
-        return _refused(intake_id, [str(exc)])
+        return _refused(intake_id, [exception_message(exc)])
     except InvalidTransition as exc:
-        return _refused(intake_id, [str(exc)])
+        return _refused(intake_id, [exception_message(exc)])
     flash(gettext("Mail %(id)s marked as keyed in as order %(order)s.", id=intake_id, order=form.order_id.data),
           "success")
     return redirect(url_for("intake_queue.queue"))

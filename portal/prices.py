@@ -35,7 +35,13 @@ from models.pricing.rules import PriceBook, PriceBreak, PriceList
 from models.pricing.versions import PriceBookVersion, price_book_in_force
 from portal.auth import role_required
 from portal.domain_words import N_
-from portal.flashes import flash_form_errors, flash_import_report, flash_validation
+from portal.flashes import (
+    exception_message,
+    flash_form_errors,
+    flash_import_report,
+    flash_validation,
+)
+from portal.model_messages import translate_message
 from portal.price_forms import (
     BreakForm,
     ListForm,
@@ -99,7 +105,7 @@ def save_list() -> ResponseReturnValue:
     party = (form.party.data or "").strip()
     problem = party_problem(form.applies_to.data, party)
     if problem:
-        flash(gettext("%(field)s: %(problem)s", field="party", problem=problem), "error")
+        flash(gettext("%(field)s: %(problem)s", field="party", problem=translate_message(problem)), "error")
         return redirect(back)
 
     def edit(book: PriceBook) -> PriceBook:
@@ -129,7 +135,7 @@ def save_break() -> ResponseReturnValue:
     sku = form.sku.data.strip()
     problem = unknown_sku(sku)
     if problem or (form.price.data is None) == (form.discount_percent.data is None):
-        flash(gettext("%(field)s: %(problem)s", field="sku", problem=problem) if problem
+        flash(gettext("%(field)s: %(problem)s", field="sku", problem=translate_message(problem)) if problem
               else gettext("price: give a price or a discount, not both"), "error")
         return redirect(back)
     brk = PriceBreak(form.min_quantity.data, form.price.data, form.discount_percent.data)
@@ -186,7 +192,8 @@ def upload() -> ResponseReturnValue:
         report = import_price_lists(upload_file.stream, row_schema=price_list_row_schema, actor=current_user.email,
                                     settings=current_app.config["OMS_SETTINGS"], note=(form.note.data or "").strip())
     except (ImportRefused, RuleSetChanged) as exc:
-        flash(gettext("%(file)s was refused: %(error)s", file=upload_file.filename, error=exc), "error")
+        flash(gettext("%(file)s was refused: %(error)s", file=upload_file.filename, error=exception_message(exc)),
+              "error")
         return redirect(url_for("prices.prices_page"))
     saved = (gettext(", saved as version %(version)s", version=report.version) if report.version
              else gettext(", nothing changed"))
@@ -244,7 +251,7 @@ def _save(edit: Callable[[PriceBook], PriceBook], form, what: str, **values) -> 
                       who=exc.current.created_by), "error")
         return False
     except InvariantViolated as exc:  # a form shown against a version when there was none
-        flash(str(exc), "error")
+        flash(exception_message(exc), "error")
         return False
     flash(gettext("Saved as version %(version)s: %(what)s.", version=saved.version, what=gettext(what, **values))
           if saved

@@ -7,8 +7,10 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from flask import request
+from flask_babel import gettext
 
 from models.supply.purchasing import PurchaseLineInput
+from portal.model_messages import translate_message
 
 LINE_FIELDS = ("sku", "quantity", "unit_price")
 MAX_QUANTITY = 10_000_000
@@ -33,10 +35,10 @@ def parse_lines(rows: list[dict], errors: dict) -> tuple[list[PurchaseLineInput]
         if not any(value.values()):
             continue
         if not value["sku"]:
-            errors[f"lines-{row}-sku"] = ["give the SKU"]
+            errors[f"lines-{row}-sku"] = [gettext("give the SKU")]
         quantity = value["quantity"]
         if not (quantity.isascii() and quantity.isdigit() and 0 < int(quantity) <= MAX_QUANTITY):
-            errors[f"lines-{row}-quantity"] = ["a whole number of at least 1"]
+            errors[f"lines-{row}-quantity"] = [gettext("a whole number of at least 1")]
         price = None
         if value["unit_price"]:
             try:
@@ -44,12 +46,12 @@ def parse_lines(rows: list[dict], errors: dict) -> tuple[list[PurchaseLineInput]
                 if not price.is_finite() or price < 0:
                     raise InvalidOperation
             except InvalidOperation:
-                errors[f"lines-{row}-unit_price"] = ["a price such as 12.50, or blank for the last price paid"]
+                errors[f"lines-{row}-unit_price"] = [gettext("a price such as 12.50, or blank for the last price paid")]
         if not any(key.startswith(f"lines-{row}-") for key in errors):
             lines.append(PurchaseLineInput(sku=value["sku"], quantity=int(quantity), unit_price=price))
             used.append(row)
     if not lines and not any(key.startswith("lines-") for key in errors):
-        errors["lines"] = ["give at least one line"]
+        errors["lines"] = [gettext("give at least one line")]
     return lines, used
 
 
@@ -59,7 +61,7 @@ def parse_date(text: str, name: str, errors: dict) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        errors[name] = ["a date such as 2024-05-31"]
+        errors[name] = [gettext("a date such as 2024-05-31")]
         return None
 
 
@@ -74,8 +76,14 @@ def attach_model_errors(messages: dict, rows: list[int], errors: dict) -> None:
 
 
 def flatten(value) -> list[str]:
+    """The model's messages in ``value`` (nested in dicts and lists) in the page's language."""
     if isinstance(value, dict):
         return [message for item in value.values() for message in flatten(item)]
     if isinstance(value, (list, tuple)):
         return [message for item in value for message in flatten(item)]
-    return [str(value)]
+    return [translate_message(value if isinstance(value, str) else str(value))]
+
+
+def refusal(exc: Exception) -> str:
+    """Why the model refused (an InvalidTransition, say), in the page's language."""
+    return translate_message(exc.args[0] if exc.args else str(exc))

@@ -66,6 +66,7 @@ from portal.purchase_order_forms import (
     flatten,
     parse_date,
     parse_lines,
+    refusal,
     submitted_lines,
 )
 
@@ -290,7 +291,7 @@ def edit(number: str) -> ResponseReturnValue:
             if isinstance(exc, ValidationFailed):
                 attach_model_errors(exc.messages, used, errors)
             else:
-                errors["form"] = [str(exc)]
+                errors["form"] = [refusal(exc)]
         else:
             flash(gettext("Purchase order %(number)s changed (revision %(revision)s).", number=changed.number,
                           revision=changed.revision) if changed.revision
@@ -364,7 +365,7 @@ def _acted(purchase: PurchaseOrder, action: Callable[[], object], done: str) -> 
         for message in flatten(exc.messages):
             flash(gettext("%(subject)s: %(message)s", subject=purchase.number, message=message), "error")
     except OMSError as exc:
-        flash(gettext("%(subject)s: %(message)s", subject=purchase.number, message=exc), "error")
+        flash(gettext("%(subject)s: %(message)s", subject=purchase.number, message=refusal(exc)), "error")
     else:
         if outcome is False:
             now = PurchaseOrder.select(PurchaseOrder.status).where(PurchaseOrder.id == purchase.id).scalar()

@@ -15,7 +15,7 @@ from models.supply.purchase_order_view import (
 from models.supply.receipts import receive_purchase_order
 from models.supply.states import PO_RECEIVABLE_STATES
 from models.supply.tables import PurchaseOrder
-from portal.purchase_order_forms import flatten
+from portal.purchase_order_forms import flatten, refusal
 from portal.purchase_orders import NOTE_MAX, po_buyers, purchase_or_404, supply_words
 
 bp = Blueprint("purchase_receipts", __name__)
@@ -62,7 +62,7 @@ def receive(number: str) -> ResponseReturnValue:
             errors.setdefault(target, []).extend(flatten(messages))
         return _receive_page(view, asn_id, values, errors), 422
     except InvalidTransition as exc:
-        return _receive_page(view, asn_id, values, {"form": [str(exc)]}), 422
+        return _receive_page(view, asn_id, values, {"form": [refusal(exc)]}), 422
     flash(_receipt_summary(purchase), "success")
     return redirect(url_for("purchase_orders.detail", number=purchase.number, _anchor="receipts"))
 

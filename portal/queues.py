@@ -25,6 +25,7 @@ from models.operations.queue_samples import hourly_rates
 from models.partners.tables import OPS_ROLES
 from portal.auth import role_required
 from portal.charts import line_chart
+from portal.flashes import exception_message
 from portal.model_messages import translate_message
 from portal.params import MAX_DB_ID, id_arg
 from workers.queue_depths import STAGE_QUEUES
@@ -86,7 +87,7 @@ def decide() -> ResponseReturnValue:
         decided = decide_dead_letters(ids, form.decision.data, actor=current_user.email,
                                       note=(form.note.data or "").strip(), bulk=len(ids) > 1)
     except ValidationFailed as exc:
-        flash(str(exc), "error")
+        flash(exception_message(exc), "error")
         return back
     flash(_decided_message(len(decided), form.decision.data == "retry", skipped=len(ids) - len(decided)), "success")
     return back

@@ -55,6 +55,7 @@ from models.supply.tables import PurchaseOrder
 from portal.auth import ops_required, role_required
 from portal.flashes import flash_form_errors, flash_validation
 from portal.list_exports import EXPORT_PAGE, export_csv, walk_pages, wants_csv
+from portal.model_messages import translate_message
 from portal.rule_set_pages import conflict_message, form_version
 
 bp = Blueprint("replenishment", __name__, url_prefix="/ops")
@@ -300,7 +301,7 @@ def switch_supplier(code: str) -> ResponseReturnValue:
     try:
         set_supplier_automatic(code, on, actor=current_user.email)
     except NotFound as exc:
-        flash(str(exc), "error")
+        flash(translate_message(exc.args[0] if exc.args else str(exc)), "error")
     else:
         flash(gettext("Automatic ordering on for every SKU of supplier %(code)s.", code=code) if on
               else gettext("Automatic ordering off for every SKU of supplier %(code)s.", code=code), "success")
@@ -320,7 +321,7 @@ def switch_sku() -> ResponseReturnValue:
     try:
         set_sku_automatic(sku, on, actor=current_user.email)
     except NotFound as exc:
-        flash(str(exc), "error")
+        flash(translate_message(exc.args[0] if exc.args else str(exc)), "error")
     else:
         flash(gettext("Automatic ordering on for SKU %(sku)s.", sku=sku) if on
               else gettext("Automatic ordering off for SKU %(sku)s.", sku=sku), "success")
@@ -356,7 +357,7 @@ def _settings_from(form: SettingsForm) -> ReplenishmentSettings | None:
             class_shares={"A": form.share_a.share, "B": form.share_b.share},
             default_lead_time_days=form.default_lead_time_days.data)
     except ValueError as exc:
-        form.form_errors.append(str(exc))
+        form.form_errors.append(translate_message(exc.args[0] if exc.args else str(exc)))
         return None
 
 

@@ -17,6 +17,7 @@ from models.core.errors import ValidationFailed
 from models.reports.periods import DateRange, parse_group, parse_range
 from portal.i18n import current_language
 from portal.languages import DEFAULT
+from portal.model_messages import translate_message
 
 
 def english_or(english: str, translated: object) -> str:
@@ -73,5 +74,8 @@ def csv_url() -> str:
 def page_errors(blueprint: Blueprint) -> None:
     """A report page given a wrong range or filter answers 400 with what is wrong, in the portal's layout."""
     def invalid(exc: ValidationFailed):
-        return render_template("reports/invalid.html", error=exc), 400
+        problems = {name: [translate_message(problem) for problem in (found if isinstance(found, list) else [found])]
+                    for name, found in exc.messages.items()}
+        return render_template("reports/invalid.html", error=translate_message(exc.args[0] if exc.args else str(exc)),
+                               problems=problems), 400
     blueprint.register_error_handler(ValidationFailed, invalid)

@@ -19,6 +19,7 @@ from models.returns.settings import (
 from models.returns.tables import ReturnRuleSet
 from portal.auth import ops_required, role_required
 from portal.i18n import format_number
+from portal.model_messages import translate_message
 from portal.rule_set_pages import conflict_message, form_version
 
 bp = Blueprint("return_settings", __name__)
@@ -74,7 +75,8 @@ def save_settings() -> ResponseReturnValue:
     try:
         new = settings_from_form(request.form)
     except ValidationFailed as exc:
-        errors.update(exc.messages)
+        errors.update({name: [translate_message(message) for message in messages]
+                       for name, messages in exc.messages.items()})
     if len(note) > NOTE_MAX:
         errors["note"] = [gettext("at most %(count)s characters", count=NOTE_MAX)]
     if errors:

@@ -57,6 +57,7 @@ from portal.list_exports import (
     walk_pages,
     wants_csv,
 )
+from portal.model_messages import translate_message
 from portal.params import id_arg
 from workers.carriers import carrier_setup
 from workers.waybill_cancel import cancel_booking
@@ -227,7 +228,8 @@ def cancel_waybill(shipment_id: int) -> ResponseReturnValue:
     except CarrierUnavailable:
         flash(gettext("Carrier unreachable, try again"), "error")
     except (InvalidTransition, ConfigError) as exc:
-        flash(gettext("The waybill cannot be cancelled: %(error)s", error=exc), "error")
+        flash(gettext("The waybill cannot be cancelled: %(error)s",
+                      error=translate_message(exc.args[0] if exc.args else str(exc))), "error")
     else:
         if recorded:
             flash(gettext(CANCELLED), "success")
@@ -254,7 +256,8 @@ def book_waybill(shipment_id: int) -> ResponseReturnValue:
     except ValidationFailed as exc:
         flash_validation(exc.messages)
     except InvalidTransition as exc:
-        flash(gettext("Not booked: %(error)s", error=exc), "error")
+        flash(gettext("Not booked: %(error)s", error=translate_message(exc.args[0] if exc.args else str(exc))),
+              "error")
     else:
         flash(gettext("Waybill requested from %(carrier)s.", carrier=form.carrier.data)
               if form.carrier.data else gettext("Waybill requested from the carrier the rules choose."), "success")

@@ -53,6 +53,7 @@ from portal.list_exports import (
     wants_csv,
 )
 from portal.params import id_arg
+from portal.purchase_order_forms import refusal
 from portal.purchase_orders import (
     KINDS,
     csv_response,
@@ -198,7 +199,7 @@ def confirm_file(number: str) -> ResponseReturnValue:
             file_errors += [gettext("%(subject)s: %(message)s", subject=_row_label(key), message=message)
                             for key, value in exc.messages.items() for message in flatten(value)]
         except InvalidTransition as exc:
-            file_errors.append(str(exc))
+            file_errors.append(refusal(exc))
         else:
             flash(gettext("%(number)s: your answer from %(file)s is recorded (%(status)s).", number=purchase.number,
                           file=upload.filename, status=supply_words(status.replace("_", " "))), "success")
@@ -247,7 +248,7 @@ def _line_errors(exc: Exception, view: PurchaseOrderView, sent: list[str], error
     """The model's messages next to their line's field (``lines[i].x`` is the i-th line sent, ``lines.SKU``
     names it; ``fields`` maps the model's field to the form's, "" for the default); others under their name."""
     if not isinstance(exc, ValidationFailed):
-        errors.setdefault(general, []).append(str(exc))
+        errors.setdefault(general, []).append(refusal(exc))
         return
     ids = {line.product.sku: line.id for line in view.lines}
     for key, value in exc.messages.items():

@@ -21,7 +21,8 @@ from models.pricing.tax_import import (
 )
 from models.pricing.tax_tables import TaxRateRow
 from portal.auth import role_required
-from portal.flashes import flash_form_errors, flash_import_report
+from portal.flashes import exception_message, flash_form_errors, flash_import_report
+from portal.model_messages import translate_message
 from schemas.tax_rates import tax_rate_row_schema
 
 bp = Blueprint("tax_rates", __name__, url_prefix="/ops")
@@ -81,7 +82,7 @@ def save_rate() -> ResponseReturnValue:
     except ValidationFailed as exc:
         for field_name, messages in exc.messages.items():
             for message in messages:
-                flash(gettext("%(field)s: %(problem)s", field=field_name, problem=message), "error")
+                flash(gettext("%(field)s: %(problem)s", field=field_name, problem=translate_message(message)), "error")
     else:
         flash(gettext("%(tax_class)s to %(country)s %(region)s: %(rate)s (%(outcome)s)", tax_class=data["tax_class"],
                       country=data["country"], region=data["region"], rate=rate_text(data["rate"]),
@@ -102,7 +103,7 @@ def upload_rates() -> ResponseReturnValue:
         report = import_tax_rates(upload.stream, row_schema=tax_rate_row_schema, actor=current_user.email,
                                   settings=current_app.config["OMS_SETTINGS"])
     except ImportRefused as exc:
-        flash(gettext("%(file)s was refused: %(error)s", file=upload.filename, error=exc), "error")
+        flash(gettext("%(file)s was refused: %(error)s", file=upload.filename, error=exception_message(exc)), "error")
         return redirect(url_for("tax_rates.rates_page"))
     flash_import_report(upload.filename, report)
     return redirect(url_for("tax_rates.rates_page"))
@@ -114,7 +115,7 @@ def delete_rate(rate_id: int) -> ResponseReturnValue:
     try:
         delete_tax_rate(rate_id)
     except NotFound as exc:
-        flash(str(exc), "error")
+        flash(exception_message(exc), "error")
     else:
         flash(gettext("Tax rate removed."), "success")
     return redirect(url_for("tax_rates.rates_page"))

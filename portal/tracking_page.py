@@ -34,6 +34,7 @@ from models.shipping.tracking_lookup import (
     normalise_postcode,
     return_reason_words,
 )
+from portal.model_messages import translate_message
 
 bp = Blueprint("tracking_page", __name__)
 
@@ -151,14 +152,15 @@ def _read_return_form(order: TrackedOrder) -> tuple[ReturnForm, list[tuple[int, 
                                              data=upload.stream.read(MAX_PHOTO_BYTES + 1))
                                for upload in request.files.getlist("photos") if upload.filename])
     except ValidationFailed as exc:
-        form.errors["photos"] = exc.messages["photos"]
+        form.errors["photos"] = [translate_message(message) for message in exc.messages["photos"]]
     return form, lines, photos
 
 
 def _attach_errors(form: ReturnForm, messages: dict, page_index: list[int]) -> None:
     """Put the return's validation messages ("lines[2].quantity": [...]) next to the lines they name."""
     for key, problems in messages.items():
-        problems = problems if isinstance(problems, list) else [str(problems)]
+        problems = [translate_message(problem) for problem in (problems if isinstance(problems, list)
+                                                               else [str(problems)])]
         position, _, _ = key.partition("]")
         if key.startswith("lines[") and position[6:].isdigit() and int(position[6:]) < len(page_index):
             form.line_errors.setdefault(page_index[int(position[6:])], []).extend(problems)

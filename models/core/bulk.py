@@ -14,6 +14,8 @@ from models.core.db import database, is_sqlite
 from models.core.errors import InvalidTransition
 from models.core.registry import status_table
 from models.core.states import MACHINES, can_transition
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 
 CHUNK = 500  # rows per statement: far below SQLite's 32,766 parameters and PostgreSQL's 65,535
 
@@ -48,11 +50,13 @@ def transition_many(entity: str, moves: Iterable[Move], to: str, *, actor: str) 
     the stage's transaction.
     """
     if entity not in MACHINES:
-        raise InvalidTransition(f"unknown entity {entity!r}; known: {', '.join(MACHINES)}")
+        raise InvalidTransition(TextMessage(Text("unknown entity %(entity)s; known: %(known)s", entity=repr(entity),
+                                                  known=", ".join(MACHINES))))
     moves = list(moves)
     for expected in {move.expected for move in moves}:
         if not can_transition(entity, expected, to):
-            raise InvalidTransition(f"{entity} may not move from {expected!r} to {to!r}")
+            raise InvalidTransition(TextMessage(Text("%(entity)s may not move from %(source)s to %(to)s", entity=entity,
+                                                      source=repr(expected), to=repr(to))))
     model = status_table(entity)
     now = utc_now()
     with_reason = hasattr(model, "status_reason")

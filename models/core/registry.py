@@ -5,6 +5,8 @@ from __future__ import annotations
 import peewee
 
 from models.core.errors import InvalidTransition
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 
 _tables: list[type[peewee.Model]] = []
 _status_tables: dict[str, type[peewee.Model]] = {}
@@ -34,5 +36,6 @@ def status_table(entity: str) -> type[peewee.Model]:
         return _status_tables[entity]
     except KeyError:
         known = ", ".join(sorted(_status_tables)) or "none yet"
-        raise InvalidTransition(f"unknown entity {entity!r}; registered: {known} (import the context's tables "
-                                f"module first)") from None
+        raise InvalidTransition(TextMessage(Text(
+            "unknown entity %(entity)s; registered: %(known)s (import the context's tables module first)",
+            entity=repr(entity), known=known))) from None

@@ -7,6 +7,8 @@ from models.core.db import database
 from models.core.errors import InvalidTransition
 from models.core.registry import status_table
 from models.core.states import MACHINES, can_transition, sources_of
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 
 
 def transition(entity: str, entity_id: int, to: str, *, actor: str, reason: str = "",
@@ -18,7 +20,8 @@ def transition(entity: str, entity_id: int, to: str, *, actor: str, reason: str 
     moved, e.g. a redelivered message), so a caller can simply stop.
     """
     if entity not in MACHINES:
-        raise InvalidTransition(f"unknown entity {entity!r}; known: {', '.join(MACHINES)}")
+        raise InvalidTransition(TextMessage(Text("unknown entity %(entity)s; known: %(known)s", entity=repr(entity),
+                                                  known=", ".join(MACHINES))))
     sources = _expected_sources(entity, to, expected)
     model = status_table(entity)
     changes = {model.status: to, model.status_changed_at: utc_now()}
@@ -46,10 +49,12 @@ def _expected_sources(entity: str, to: str, expected) -> tuple[str, ...]:
     if expected is None:
         sources = sources_of(entity, to)
         if not sources:
-            raise InvalidTransition(f"no {entity} state may move to {to!r}")
+            raise InvalidTransition(TextMessage(Text("no %(entity)s state may move to %(to)s", entity=entity,
+                                                      to=repr(to))))
         return sources
     sources = (expected,) if isinstance(expected, str) else tuple(expected)
     for source in sources:
         if not can_transition(entity, source, to):
-            raise InvalidTransition(f"{entity} may not move from {source!r} to {to!r}")
+            raise InvalidTransition(TextMessage(Text("%(entity)s may not move from %(source)s to %(to)s", entity=entity,
+                                                      source=repr(source), to=repr(to))))
     return sources

@@ -26,6 +26,8 @@ from models.core.config import Settings
 from models.core.db import database
 from models.core.errors import ImportRefused, InvalidTransition, NotFound
 from models.core.mailer import send_mail
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.intake import file_import
 from models.intake.tables import IntakeMessage
 from models.orders.tables import Order
@@ -218,9 +220,10 @@ def mark_converted(intake_id: int, *, order_id: int, user: User) -> IntakeMessag
     """Record that ``user`` keyed the unparsed mail in as order ``order_id``, and link the order to it."""
     order = Order.get_or_none(Order.id == order_id)
     if order is None:
-        raise NotFound(f"there is no order {order_id}")
+        raise NotFound(TextMessage(Text("there is no order %(id)s", id=order_id)))
     if order.source_message_id not in (None, intake_id):
-        raise InvalidTransition(f"order {order_id} is already linked to mail {order.source_message_id}")
+        raise InvalidTransition(TextMessage(Text("order %(order)s is already linked to mail %(mail)s", order=order_id,
+                                                  mail=order.source_message_id)))
     with database.atomic():
         intake = _handle(intake_id, "converted", user=user, note=f"keyed in by {user.email} as order {order_id}")
         Order.update(source_message=intake.id).where(Order.id == order_id).execute()
@@ -238,12 +241,13 @@ def stored_mail(intake: IntakeMessage) -> EmailMessage | None:
 
 def _handle(intake_id: int, status: str, *, user: User, note: str) -> IntakeMessage:
     if not IntakeMessage.select().where(IntakeMessage.id == intake_id).exists():
-        raise NotFound(f"there is no mail {intake_id}")
+        raise NotFound(TextMessage(Text("there is no mail %(id)s", id=intake_id)))
     moved = (IntakeMessage.update(status=status, handled_by=user.id, handled_note=note)
              .where(IntakeMessage.id == intake_id, IntakeMessage.status == "unparsed").execute())
     if not moved:  # someone handled it first, or it was imported
         now = IntakeMessage.select(IntakeMessage.status).where(IntakeMessage.id == intake_id).scalar()
-        raise InvalidTransition(f"mail {intake_id} is {now}, not waiting for ops; nothing changed")
+        raise InvalidTransition(TextMessage(Text("mail %(id)s is %(status)s, not waiting for ops; nothing changed",
+                                                  id=intake_id, status=now)))
     return IntakeMessage.get_by_id(intake_id)
 
 

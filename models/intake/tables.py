@@ -43,6 +43,7 @@ class ImportRowError(BaseModel):
     external_ref = peewee.CharField(max_length=128, default="")
     field = peewee.CharField(max_length=64, default="")
     message = peewee.TextField()
+    message_text = peewee.TextField(null=True)  # the message's template and values as JSON (models.core.texts)
 
     class Meta:
         indexes = ((("batch", "row"), False),)

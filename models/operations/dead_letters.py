@@ -19,6 +19,8 @@ from models.core.db import database
 from models.core.errors import InvalidTransition, NotFound, ValidationFailed
 from models.core.outbox import OutboxMessage, written
 from models.core.stages import ALLOCATION, INTAKE, RETURNS, REVIEW, SHIPPING
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.operations.queue_rules import (
     DEAD_LETTER_OPEN,
     DECISIONS,
@@ -104,7 +106,7 @@ def describe(row: DeadLetter) -> dict:
 def get_dead_letter(dead_letter_id: int) -> dict:
     row = DeadLetter.get_or_none(DeadLetter.id == dead_letter_id)
     if row is None:
-        raise NotFound(f"no dead letter {dead_letter_id}")
+        raise NotFound(TextMessage(Text("no dead letter %(id)s", id=dead_letter_id)))
     return describe(row)
 
 
@@ -112,15 +114,17 @@ def decide_dead_letter(dead_letter_id: int, decision: str, *, actor: str, note: 
     """Retry or discard one dead letter; NotFound when unknown, InvalidTransition when it is no longer open."""
     row = DeadLetter.get_or_none(DeadLetter.id == dead_letter_id)
     if row is None:
-        raise NotFound(f"no dead letter {dead_letter_id}")
+        raise NotFound(TextMessage(Text("no dead letter %(id)s", id=dead_letter_id)))
     target = _target(decision)
     if not may_decide(row.status, target):
-        raise InvalidTransition(f"dead letter {dead_letter_id} is {row.status}, not open: nothing to {decision}")
+        raise InvalidTransition(TextMessage(Text("dead letter %(id)s is %(status)s, not open: nothing to %(decision)s",
+                                                 id=dead_letter_id, status=row.status, decision=decision)))
     problem = note_problem(note, bulk=False)
     if problem:
         raise ValidationFailed({"note": [problem]}, problem)
     if not decide_dead_letters([dead_letter_id], decision, actor=actor, note=note, bulk=False):
-        raise InvalidTransition(f"dead letter {dead_letter_id} was decided by someone else meanwhile")
+        raise InvalidTransition(TextMessage(Text("dead letter %(id)s was decided by someone else meanwhile",
+                                                 id=dead_letter_id)))
     return get_dead_letter(dead_letter_id)
 
 
@@ -135,9 +139,12 @@ def decide_dead_letters(ids: Iterable[int] = (), decision: str = "retry", *, act
         raise ValidationFailed({"note": [problem]}, problem)
     ids = sorted({int(i) for i in ids})
     if not ids and not queue:
-        raise ValidationFailed({"ids": ["give ids or a queue"]}, "name the dead letters: ids, or a queue")
+        raise ValidationFailed({"ids": [TextMessage(Text("give ids or a queue"))]},
+                               TextMessage(Text("name the dead letters: ids, or a queue")))
     if len(ids) > MAX_BULK:
-        raise ValidationFailed({"ids": [f"at most {MAX_BULK}"]}, f"{len(ids)} ids; at most {MAX_BULK} at once")
+        raise ValidationFailed({"ids": [TextMessage(Text("at most %(most)s", most=MAX_BULK))]},
+                               TextMessage(Text("%(count)s ids; at most %(most)s at once", count=len(ids),
+                                                most=MAX_BULK)))
     now = utc_now()
     with database.atomic():
         chosen = DeadLetter.select(DeadLetter.id).where(DeadLetter.status == DEAD_LETTER_OPEN)
@@ -171,5 +178,6 @@ def _target(decision: str) -> str:
     try:
         return DECISIONS[decision]
     except KeyError:
-        raise ValidationFailed({"decision": ["retry or discard"]},
-                               f"unknown decision {decision!r}; use retry or discard") from None
+        raise ValidationFailed({"decision": [TextMessage(Text("retry or discard"))]},
+                               TextMessage(Text("unknown decision %(decision)s; use retry or discard",
+                                                decision=repr(decision)))) from None

@@ -31,9 +31,10 @@ def may_decide(status: str, target: str) -> bool:
 def note_problem(note: str, *, bulk: bool) -> str | None:
     """Why a decision's note is refused, or None: optional for one dead letter, required for many at once."""
     if len(note) > MAX_NOTE_CHARS:
-        return f"the note is {len(note)} characters; at most {MAX_NOTE_CHARS}"
+        return TextMessage(Text("the note is %(length)s characters; at most %(most)s", length=len(note),
+                                most=MAX_NOTE_CHARS))
     if bulk and not note.strip():
-        return "a note is required when deciding several dead letters at once: say why"
+        return TextMessage(Text("a note is required when deciding several dead letters at once: say why"))
     return None
 
 

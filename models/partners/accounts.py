@@ -7,6 +7,8 @@ import secrets
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models.core.errors import ValidationFailed
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.partners.tables import ROLE_PARTNER_KIND, ROLES, Partner, User
 
 
@@ -15,13 +17,14 @@ def create_user(email: str, role: str, *, partner_code: str | None = None,
     """Create or update the user ``email``; return (user, password). A password is generated when none is given."""
     email = email.strip().lower()
     if "@" not in email:
-        raise ValidationFailed({"email": [f"{email!r} is not an email address"]})
+        raise ValidationFailed({"email": [TextMessage(Text("%(email)s is not an email address", email=repr(email)))]})
     if role not in ROLES:
-        raise ValidationFailed({"role": [f"unknown role {role!r}; one of {', '.join(ROLES)}"]})
+        raise ValidationFailed({"role": [TextMessage(Text("unknown role %(role)s; one of %(roles)s", role=repr(role),
+                                                           roles=", ".join(ROLES)))]})
     partner = _partner_for(role, partner_code)
     password = password or secrets.token_urlsafe(12)
     if len(password) < 8:
-        raise ValidationFailed({"password": ["at least 8 characters"]})
+        raise ValidationFailed({"password": [TextMessage(Text("at least 8 characters"))]})
     user = User.get_or_none(User.email == email)
     if user is None:
         user = User.create(email=email, role=role, partner=partner, password_hash=generate_password_hash(password))
@@ -64,11 +67,14 @@ def _partner_for(role: str, partner_code: str | None) -> Partner | None:
     kind = ROLE_PARTNER_KIND.get(role)
     if kind is None:
         if partner_code:
-            raise ValidationFailed({"partner": [f"role {role} is not bound to a partner"]})
+            raise ValidationFailed({"partner": [TextMessage(Text("role %(role)s is not bound to a partner",
+                                                                  role=role))]})
         return None
     if not partner_code:
-        raise ValidationFailed({"partner": [f"role {role} needs --partner with the code of a {kind}"]})
+        raise ValidationFailed({"partner": [TextMessage(Text(
+            "role %(role)s needs --partner with the code of a %(kind)s", role=role, kind=kind))]})
     partner = Partner.get_or_none(Partner.code == partner_code)
     if partner is None or partner.kind != kind:
-        raise ValidationFailed({"partner": [f"no {kind} with code {partner_code!r}"]})
+        raise ValidationFailed({"partner": [TextMessage(Text("no %(kind)s with code %(code)s", kind=kind,
+                                                              code=repr(partner_code)))]})
     return partner

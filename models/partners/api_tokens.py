@@ -8,6 +8,8 @@ import peewee
 
 from models.core.base import utc_now
 from models.core.errors import NotFound, ValidationFailed
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.partners.tables import ApiToken, User, hash_token
 
 MAX_NAME = 100
@@ -19,9 +21,10 @@ def create_token(user: User, *, name: str = "", expires_days: int | None = None,
     """Issue a token for ``user``; returns the row and the clear token, which is not kept anywhere."""
     name = name.strip()
     if len(name) > MAX_NAME:
-        raise ValidationFailed({"name": [f"at most {MAX_NAME} characters"]})
+        raise ValidationFailed({"name": [TextMessage(Text("at most %(most)s characters", most=MAX_NAME))]})
     if expires_days is not None and not 1 <= expires_days <= MAX_EXPIRY_DAYS:
-        raise ValidationFailed({"expires_days": [f"from 1 to {MAX_EXPIRY_DAYS} days, or none for no expiry"]})
+        raise ValidationFailed({"expires_days": [TextMessage(Text("from 1 to %(most)s days, or none for no expiry",
+                                                                   most=MAX_EXPIRY_DAYS))]})
     expires_at = (now or utc_now()) + timedelta(days=expires_days) if expires_days is not None else None
     clear = ApiToken.issue(user, name=name, expires_at=expires_at)
     return ApiToken.get(ApiToken.token_hash == hash_token(clear)), clear
@@ -55,8 +58,9 @@ def revoke_by_prefix(prefix: str, *, now: datetime | None = None) -> ApiToken:
     matches = list(ApiToken.select(ApiToken, User).join(User)
                    .where(ApiToken.prefix == prefix, ApiToken.revoked_at.is_null()).limit(2))
     if not matches:
-        raise NotFound(f"no unrevoked token with prefix {prefix!r}")
+        raise NotFound(TextMessage(Text("no unrevoked token with prefix %(prefix)s", prefix=repr(prefix))))
     if len(matches) > 1:
-        raise ValidationFailed({"prefix": [f"{prefix!r} names more than one token; revoke it in the portal"]})
+        raise ValidationFailed({"prefix": [TextMessage(Text(
+            "%(prefix)s names more than one token; revoke it in the portal", prefix=repr(prefix)))]})
     revoke_token(matches[0].id, now=now)
     return matches[0]

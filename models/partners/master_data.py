@@ -23,6 +23,8 @@ from models.core.base import utc_now
 from models.core.config import Settings, load_settings
 from models.core.db import database
 from models.core.errors import ImportUnsafe, RowRejected, ValidationFailed
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.intake.file_import.limits import ROW_CHARS, RowLines
 from models.inventory.moves import set_on_hand
 from models.inventory.tables import Lane, Product, Stock, Warehouse
@@ -98,7 +100,8 @@ def import_master_data(kind: str, path_or_stream: Source, *, row_schema: Schema,
     for a row of ``kind``); return what happened to each row. The file is read within the import limits of
     ``settings`` (None: the OMS_* environment's)."""
     if kind not in KINDS:
-        raise ValidationFailed({"kind": [f"unknown kind {kind!r}; one of {', '.join(KINDS)}"]})
+        raise ValidationFailed({"kind": [TextMessage(Text("unknown kind %(kind)s; one of %(kinds)s", kind=repr(kind),
+                                                           kinds=", ".join(KINDS)))]})
     check_row_schema(row_schema, REQUIRED_HEADERS[kind], f"a row of {kind}")
     report = ImportReport(kind)
     parsed = read_csv_rows(path_or_stream, REQUIRED_HEADERS[kind], report, settings=settings)
@@ -167,16 +170,17 @@ def _rows(text: str, required: tuple[str, ...], report: ImportReport,
             lines.row_read()
             if any(cell.strip() for cell in cells):
                 if len(rows) == max_rows:
-                    raise _Refused(line, "file", f"the file has more than {max_rows} rows; split it")
+                    raise _Refused(line, "file", TextMessage(Text("the file has more than %(most)s rows; split it",
+                                                                  most=max_rows)))
                 rows.append((line, {name: cell for name, cell in zip(headers, cells) if name}))
             elif reader.line_num > 2 * max_rows + 1:  # blank lines are cheap, but not free
-                raise _Refused(line, "file", f"the file has more than {2 * max_rows} lines, blank ones included; "
-                                             "split it")
+                raise _Refused(line, "file", TextMessage(Text(
+                    "the file has more than %(most)s lines, blank ones included; split it", most=2 * max_rows)))
     except ImportUnsafe:  # RowLines: the row being read passed ROW_CHARS
-        raise _Refused(lines.row_start, "file", f"a row of more than {ROW_CHARS} characters; "
-                                                "no master data row is that long") from None
+        raise _Refused(lines.row_start, "file", TextMessage(Text(
+            "a row of more than %(most)s characters; no master data row is that long", most=ROW_CHARS))) from None
     except csv.Error as exc:
-        report.reject(reader.line_num, "file", f"not readable as CSV: {exc}")
+        report.reject(reader.line_num, "file", TextMessage(Text("not readable as CSV: %(error)s", error=str(exc))))
         return None
     return rows
 
@@ -187,8 +191,9 @@ def _check_cells(cells: list[str], line: int, names: list[str], max_chars: int, 
     for index, cell in enumerate(cells):
         if len(cell) > max_chars:
             name = names[index] if index < len(names) and names[index] else f"column {index + 1}"
-            raise _Refused(line, name, f"more than {max_chars} characters ({len(cell)} read); "
-                                       "no master data field is that long")
+            raise _Refused(line, name, TextMessage(Text(
+                "more than %(most)s characters (%(read)s read); no master data field is that long",
+                most=max_chars, read=len(cell))))
 
 
 def _read_text(source: Source, report: ImportReport, max_bytes: int) -> str | None:
@@ -198,7 +203,8 @@ def _read_text(source: Source, report: ImportReport, max_bytes: int) -> str | No
             raw = handle.read(max_bytes + 1)
     else:
         raw = source.read(max_bytes + 1)
-    too_large = _Refused(HEADER_ROW, "file", f"the file is larger than the limit of {max_bytes} bytes; split it")
+    too_large = _Refused(HEADER_ROW, "file", TextMessage(Text(
+        "the file is larger than the limit of %(most)s bytes; split it", most=max_bytes)))
     if isinstance(raw, str):
         if len(raw) > max_bytes or len(raw.encode("utf-8")) > max_bytes:
             raise too_large
@@ -209,18 +215,22 @@ def _read_text(source: Source, report: ImportReport, max_bytes: int) -> str | No
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[:exc.start].count(b"\n") + 1
-        report.reject(line, "file", f"not UTF-8 text (byte {raw[exc.start]:#04x}); save the file as UTF-8")
+        byte = format(raw[exc.start], "#04x")
+        report.reject(line, "file", TextMessage(Text("not UTF-8 text (byte %(byte)s); save the file as UTF-8",
+                                                     byte=byte)))
         return None
 
 
 def _headers_usable(required: tuple[str, ...], headers: list[str], report: ImportReport) -> bool:
     missing = [name for name in required if name not in headers]
     if missing:
-        report.reject(HEADER_ROW, "header", f"missing columns: {', '.join(missing)}")
+        report.reject(HEADER_ROW, "header", TextMessage(Text("missing columns: %(columns)s",
+                                                             columns=", ".join(missing))))
         return False
     repeated = sorted({name for name in headers if name and headers.count(name) > 1})
     if repeated:
-        report.reject(HEADER_ROW, "header", f"columns named more than once: {', '.join(repeated)}")
+        report.reject(HEADER_ROW, "header", TextMessage(Text("columns named more than once: %(columns)s",
+                                                             columns=", ".join(repeated))))
         return False
     return True
 
@@ -245,7 +255,8 @@ def _without_duplicates(spec: _Kind, rows: list[_Row], report: ImportReport) -> 
         key = tuple(row.data[column] for column in spec.csv_key)
         if key in first_line:
             report.reject(row.line, spec.csv_key[-1],
-                          f"same {' and '.join(spec.csv_key)} as row {first_line[key]}")
+                          TextMessage(Text("same %(key)s as row %(row)s", key=" and ".join(spec.csv_key),
+                                           row=first_line[key])))
         else:
             first_line[key] = row.line
             kept.append(row)
@@ -280,7 +291,8 @@ def _write(spec: _Kind, rows: list[_Row], report: ImportReport) -> None:
                 except (peewee.IntegrityError, peewee.DataError) as exc:
                     # e.g. another writer created the same key since it was read
                     reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                    report.reject(line, spec.csv_key[-1], f"refused by the database: {reason}")
+                    report.reject(line, spec.csv_key[-1], TextMessage(Text("refused by the database: %(reason)s",
+                                                                            reason=reason)))
                 else:
                     setattr(report, outcome, getattr(report, outcome) + 1)
 
@@ -351,13 +363,13 @@ def _codes(spec: _Kind, rows: list[_Row]) -> Codes:
     return codes
 
 
-def _resolve(codes: Codes, data: dict, column: str, noun: str, kind: str | None = None) -> int | None:
+def _resolve(codes: Codes, data: dict, column: str, noun: Text, kind: str | None = None) -> int | None:
     code = data.get(column)
     if not code:
         return None
     found = codes[column].get(code)
     if found is None or (kind is not None and found[1] != kind):
-        raise RowRejected(column, f"no {noun} {code!r}")
+        raise RowRejected(column, TextMessage(Text("no %(noun)s %(code)s", noun=noun, code=repr(code))))
     return found[0]
 
 
@@ -367,7 +379,7 @@ def _supplier_values(data: dict, codes: Codes) -> dict:
 
 
 def _customer_values(data: dict, codes: Codes) -> dict:
-    distributor = _resolve(codes, data, "distributor_code", "distributor with code", "distributor")
+    distributor = _resolve(codes, data, "distributor_code", Text("distributor with code"), "distributor")
     fields = ("code", "name", "kind", "email", "region", "credit_limit", "payment_terms_days",
               "outstanding_balance", "blocked")
     optional = {name: data[name] for name in ("currency", "group_credit_limit", "locale") if name in data}
@@ -381,7 +393,7 @@ def _write_opening_balance(partner_id: int, derived: dict) -> bool:
         # in the buyer's currency when it is first opened; an existing opening invoice keeps its own
         return set_opening_balance(partner, derived["outstanding_balance"], currency=partner.currency)
     except ValidationFailed as exc:
-        raise RowRejected("outstanding_balance", "; ".join(exc.messages["outstanding_balance"])) from None
+        raise RowRejected("outstanding_balance", _joined(exc.messages["outstanding_balance"])) from None
 
 
 def _check_partner_kind(current: Partner, values: dict) -> None:
@@ -389,17 +401,19 @@ def _check_partner_kind(current: Partner, values: dict) -> None:
     if current.kind == values["kind"]:
         return
     if "supplier" in (current.kind, values["kind"]):
-        raise RowRejected("code", f"{current.code} is a {current.kind}; give the {values['kind']} its own code")
+        raise RowRejected("code", TextMessage(Text("%(code)s is a %(kind)s; give the %(new_kind)s its own code",
+                                                    code=current.code, kind=current.kind, new_kind=values["kind"])))
     if current.kind == "distributor":
         served = Partner.select().where(Partner.distributor == current.id).count()
         users = User.select().where(User.partner == current.id).count()
         if served or users:
-            raise RowRejected("kind", f"{current.code} still serves {served} customer(s) and has {users} user(s); "
-                                      "move them to another distributor first")
+            raise RowRejected("kind", TextMessage(Text(
+                "%(code)s still serves %(served)s customer(s) and has %(users)s user(s); move them to another "
+                "distributor first", code=current.code, served=served, users=users)))
 
 
 def _product_values(data: dict, codes: Codes) -> dict:
-    supplier = _resolve(codes, data, "supplier_code", "supplier with code", "supplier")
+    supplier = _resolve(codes, data, "supplier_code", Text("supplier with code"), "supplier")
     fields = ("sku", "name", "unit_price", "currency", "weight_kg", "dropship", "reorder_point")
     return {name: data[name] for name in fields} | {"supplier": supplier}
 
@@ -410,13 +424,14 @@ def _warehouse_values(data: dict, codes: Codes) -> dict:
 
 
 def _lane_values(data: dict, codes: Codes) -> dict:
-    return {"warehouse": _resolve(codes, data, "warehouse_code", "warehouse with code"), "region": data["region"],
+    return {"warehouse": _resolve(codes, data, "warehouse_code", Text("warehouse with code")),
+            "region": data["region"],
             "cost": data["cost"], "lead_time_days": data["lead_time_days"]}
 
 
 def _stock_values(data: dict, codes: Codes) -> dict:
-    return {"warehouse": _resolve(codes, data, "warehouse_code", "warehouse with code"),
-            "product": _resolve(codes, data, "sku", "product with SKU"), "on_hand": data["on_hand"]}
+    return {"warehouse": _resolve(codes, data, "warehouse_code", Text("warehouse with code")),
+            "product": _resolve(codes, data, "sku", Text("product with SKU")), "on_hand": data["on_hand"]}
 
 
 def _write_on_hand(stock_id: int, derived: dict) -> bool:
@@ -425,7 +440,14 @@ def _write_on_hand(stock_id: int, derived: dict) -> bool:
     try:
         return set_on_hand(stock_id, derived["on_hand"], actor="stock import") is not None
     except ValidationFailed as exc:
-        raise RowRejected("on_hand", "; ".join(exc.messages["on_hand"])) from None
+        raise RowRejected("on_hand", _joined(exc.messages["on_hand"])) from None
+
+
+def _joined(messages: list) -> str:
+    """A ValidationFailed field's messages as one; a single one keeps its template."""
+    if len(messages) == 1:
+        return messages[0]
+    return "; ".join(messages)
 
 
 _KINDS = {

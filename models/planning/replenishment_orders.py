@@ -11,6 +11,8 @@ import peewee
 from models.core.base import utc_now
 from models.core.db import database, lock_for_update
 from models.core.errors import ValidationFailed
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.inventory.tables import Product, Warehouse
 from models.partners.tables import Partner
 from models.planning.tables import ReplenishmentSuggestion
@@ -32,7 +34,7 @@ def order_suggestions(selections: dict[int, int], *, actor: str, send: bool, ans
     transaction, sent when ``send``; the suggestions become "ordered" with their purchase order. Returns the
     purchase-order numbers. Errors name the suggestion (unknown, already ordered, bad quantity): nothing is made."""
     if not selections:
-        raise ValidationFailed({"suggestions": ["choose at least one suggestion to order"]})
+        raise ValidationFailed({"suggestions": [TextMessage(Text("choose at least one suggestion to order"))]})
     with database.atomic():
         return _order(selections, actor=actor, send=send, answer_within=answer_within, origin=origin,
                       skip_ordered=False)
@@ -115,7 +117,7 @@ def _groups(rows: list[ReplenishmentSuggestion]) -> dict[Group, list[tuple[Reple
     for row in rows:
         sku, supplier_code = products[row.product_id]
         if supplier_code is None:
-            errors[f"suggestion {row.id}"] = [f"{sku} has no supplier to order from"]
+            errors[f"suggestion {row.id}"] = [TextMessage(Text("%(sku)s has no supplier to order from", sku=sku))]
             continue
         groups[(supplier_code, warehouses[row.warehouse_id])].append((row, sku))
     if errors:
@@ -125,7 +127,8 @@ def _groups(rows: list[ReplenishmentSuggestion]) -> dict[Group, list[tuple[Reple
 
 def _check_quantities(quantities: dict[int, int], *, allow_zero: bool) -> None:
     lowest = 0 if allow_zero else 1
-    errors = {f"suggestion {sid}": [f"the quantity must be a whole number from {lowest} to {MAX_QUANTITY}"]
+    errors = {f"suggestion {sid}": [TextMessage(Text("the quantity must be a whole number from %(lowest)s to "
+                                                     "%(highest)s", lowest=lowest, highest=MAX_QUANTITY))]
               for sid, quantity in quantities.items()
               if not isinstance(quantity, int) or isinstance(quantity, bool) or not lowest <= quantity <= MAX_QUANTITY}
     if errors:
@@ -140,9 +143,9 @@ def _refuse_missing_or_ordered(chosen: dict[int, int], rows: list[ReplenishmentS
     for sid in sorted(chosen):
         row = found.get(sid)
         if row is None:
-            errors[f"suggestion {sid}"] = ["no such suggestion; reload the page"]
+            errors[f"suggestion {sid}"] = [TextMessage(Text("no such suggestion; reload the page"))]
         elif row.status == ORDERED:
-            number = numbers.get(row.purchase_order_id, "a purchase order")
-            errors[f"suggestion {sid}"] = [f"already ordered on {number}"]
+            number = numbers.get(row.purchase_order_id) or Text("a purchase order")
+            errors[f"suggestion {sid}"] = [TextMessage(Text("already ordered on %(number)s", number=number))]
     if errors:
         raise ValidationFailed(errors, "nothing was changed")

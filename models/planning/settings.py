@@ -15,6 +15,8 @@ from models.core.errors import (
     RuleSetChanged,  # noqa: F401 - raised by save_replenishment_settings; callers import it from here
 )
 from models.core.rule_set_versions import save_rule_set
+from models.core.text_messages import TextMessage
+from models.core.texts import Joined, Text
 from models.inventory.tables import Product
 from models.partners.tables import Partner
 from models.planning.replenishment_rules import SKU_CLASSES
@@ -46,7 +48,8 @@ class ReplenishmentSettings:
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
         problems = _problems(self)
         if problems:
-            raise ValueError("; ".join(f"{key}: {what}" for key, what in problems.items()))
+            raise ValueError(TextMessage(Joined([Text("%(field)s: %(problem)s", field=key, problem=what)
+                                                 for key, what in problems.items()], "; ")))
 
     def service_level(self, sku_class: str) -> float:
         return float(self.service_levels[sku_class])
@@ -84,20 +87,23 @@ def _decimals(key: str, section) -> Mapping[str, Decimal]:
         raise ValueError(f"{key}: every value must be a number") from exc
 
 
-def _problems(settings: ReplenishmentSettings) -> dict[str, str]:
-    problems: dict[str, str] = {}
+def _problems(settings: ReplenishmentSettings) -> dict[str, Text]:
+    problems: dict[str, Text] = {}
     levels, shares = settings.service_levels, settings.class_shares
     if set(levels) != set(SKU_CLASSES):
-        problems["service_levels"] = f"give one for each class {', '.join(SKU_CLASSES)}"
+        problems["service_levels"] = Text("give one for each class %(classes)s", classes=list(SKU_CLASSES))
     elif not all(MIN_SERVICE_LEVEL <= level <= MAX_SERVICE_LEVEL for level in levels.values()):
-        problems["service_levels"] = f"each from {MIN_SERVICE_LEVEL} to {MAX_SERVICE_LEVEL} (50 % to 99.99 %)"
+        problems["service_levels"] = Text("each from %(lowest)s to %(highest)s (%(lowest_percent)s to "
+                                          "%(highest_percent)s)", lowest=MIN_SERVICE_LEVEL,
+                                          highest=MAX_SERVICE_LEVEL, lowest_percent="50 %",
+                                          highest_percent="99.99 %")
     if set(shares) != {"A", "B"}:
-        problems["class_shares"] = "give the shares of class A and class B"
+        problems["class_shares"] = Text("give the shares of class A and class B")
     elif not (all(share > 0 for share in shares.values()) and shares["A"] + shares["B"] <= 1):
-        problems["class_shares"] = "each above 0, together at most 1 (C is the rest)"
+        problems["class_shares"] = Text("each above 0, together at most 1 (C is the rest)")
     for key in ("review_period_days", "default_lead_time_days"):
         if not 0 <= getattr(settings, key) <= MAX_DAYS:
-            problems[key] = f"from 0 to {MAX_DAYS} days"
+            problems[key] = Text("from 0 to %(days)s days", days=MAX_DAYS)
     return problems
 
 
@@ -126,7 +132,7 @@ def set_sku_automatic(sku: str, on: bool, *, actor: str) -> bool:
     with database.atomic():
         product = Product.get_or_none(Product.sku == sku)
         if product is None:
-            raise NotFound(f"no SKU {sku!r}")
+            raise NotFound(TextMessage(Text("no SKU %(sku)s", sku=repr(sku))))
         changed = Product.update(auto_replenish=on).where(Product.id == product.id,
                                                           Product.auto_replenish != on).execute()
     if changed:
@@ -139,7 +145,7 @@ def set_supplier_automatic(code: str, on: bool, *, actor: str) -> bool:
     with database.atomic():
         supplier = Partner.get_or_none(Partner.code == code, Partner.kind == "supplier")
         if supplier is None:
-            raise NotFound(f"no supplier {code!r}")
+            raise NotFound(TextMessage(Text("no supplier %(code)s", code=repr(code))))
         changed = Partner.update(auto_replenish=on).where(Partner.id == supplier.id,
                                                           Partner.auto_replenish != on).execute()
     if changed:

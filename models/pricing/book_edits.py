@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from models.core.text_messages import TextMessage, field_problem
 from models.pricing.rules import PriceBook, PriceBreak, PriceList
 
 LIST_EDITABLE = ("name", "applies_to", "party", "currency", "valid_from", "valid_to", "base", "discount_percent",
@@ -102,5 +103,9 @@ def _build(make, *args, **kwargs):
     try:
         return make(*args, **kwargs)
     except ValueError as exc:  # the list's own checks ("valid_to … is before valid_from …")
-        message = str(exc)
-        raise ValueError(message if ":" in message.split(" ")[0] else f"valid_to: {message}") from None
+        message = exc.args[0] if exc.args else str(exc)
+        if ":" in str(message).split(" ")[0]:
+            raise ValueError(message) from None
+        if isinstance(message, TextMessage):
+            raise ValueError(field_problem("valid_to", message.text)) from None
+        raise ValueError(f"valid_to: {message}") from None

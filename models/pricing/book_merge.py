@@ -185,7 +185,7 @@ def _merged_list(current: PriceList | None, group: _Group, rows: list[tuple[int,
         merged = PriceList(discount_percent=discount, entries=entries, **values)
     except ValueError as exc:  # e.g. a new valid_to before the valid_from the list already has
         for line, _ in rows:
-            reject(line, "valid_to" if "valid_" in str(exc) else "list_code", str(exc))
+            reject(line, "valid_to" if "valid_" in str(exc) else "list_code", exc.args[0] if exc.args else str(exc))
         outcomes.clear()
         return None
     return merged

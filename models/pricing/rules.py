@@ -14,6 +14,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
+from models.core.text_messages import TextMessage, field_problem
 from models.core.texts import Text
 
 CENT = Decimal("0.01")
@@ -32,9 +33,10 @@ class PriceBreak:
 
     def __post_init__(self) -> None:
         if (self.price is None) == (self.discount_percent is None):
-            raise ValueError("a price break has either a price or a discount_percent")
+            raise ValueError(TextMessage(Text("a price break has either a price or a discount_percent")))
         if self.min_quantity < 1:
-            raise ValueError(f"min_quantity: must be 1 or more, got {self.min_quantity}")
+            raise ValueError(field_problem("min_quantity", Text("must be 1 or more, got %(quantity)s",
+                                                                quantity=self.min_quantity)))
 
 
 @dataclass(frozen=True)
@@ -54,9 +56,12 @@ class PriceList:
 
     def __post_init__(self) -> None:
         if self.applies_to not in APPLIES_TO:
-            raise ValueError(f"applies_to: one of {', '.join(APPLIES_TO)}, got {self.applies_to!r}")
+            raise ValueError(field_problem("applies_to", Text("one of %(choices)s, got %(value)s",
+                                                              choices=", ".join(APPLIES_TO),
+                                                              value=repr(self.applies_to))))
         if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
-            raise ValueError(f"valid_to {self.valid_to} is before valid_from {self.valid_from}")
+            raise ValueError(TextMessage(Text("valid_to %(valid_to)s is before valid_from %(valid_from)s",
+                                              valid_to=str(self.valid_to), valid_from=str(self.valid_from))))
         breaks = {sku: tuple(sorted(rows, key=lambda b: b.min_quantity)) for sku, rows in self.entries.items()}
         object.__setattr__(self, "entries", MappingProxyType(breaks))
 

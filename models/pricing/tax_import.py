@@ -15,7 +15,7 @@ from models.core.base import utc_now
 from models.core.config import Settings
 from models.core.db import database
 from models.core.errors import NotFound, ValidationFailed
-from models.core.text_messages import TextMessage
+from models.core.text_messages import TextMessage, split_field_problem
 from models.core.texts import Text
 from models.partners.master_data import (
     ImportReport,
@@ -53,8 +53,8 @@ def import_tax_rates(source: Source, *, row_schema: Schema, actor: str = "cli",
             TaxRate(**{name: row.data[name] for name in ("tax_class", "country", "region", "rate", "valid_from",
                                                            "name")})
         except ValueError as exc:
-            field_name, _, message = str(exc).partition(": ")
-            report.reject(row.line, field_name, message or str(exc))
+            field_name, message = split_field_problem(exc.args[0] if exc.args else str(exc))
+            report.reject(row.line, field_name or str(exc), message)
             continue
         good.append(row.data)
     with database.atomic():
@@ -74,8 +74,8 @@ def save_tax_rate(data: dict, *, actor: str) -> str:
         rule = TaxRate(data["tax_class"], data["country"].upper(), data.get("region", "") or "", data["rate"],
                        data.get("valid_from"), data.get("name", "") or "")
     except ValueError as exc:
-        field_name, _, message = str(exc).partition(": ")
-        raise ValidationFailed({field_name: [message or str(exc)]}) from None
+        field_name, message = split_field_problem(exc.args[0] if exc.args else str(exc))
+        raise ValidationFailed({field_name or str(exc): [message]}) from None
     current = _find(_key(data))
     if current is None:
         TaxRateRow.create(tax_class=rule.tax_class, country=rule.country, region=rule.region, rate=rule.rate,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
+from models.core.text_messages import field_problem
 from models.core.texts import Text
 
 CENT = Decimal("0.01")
@@ -32,13 +33,14 @@ class TaxRate:
 
     def __post_init__(self) -> None:
         if not self.tax_class:
-            raise ValueError("tax_class: required")
+            raise ValueError(field_problem("tax_class", Text("required")))
         if not self.country:
-            raise ValueError("country: required")
+            raise ValueError(field_problem("country", Text("required")))
         if not isinstance(self.rate, Decimal) or not self.rate.is_finite() or not ZERO <= self.rate < ONE:
-            raise ValueError(f"rate: a fraction from 0 up to 1 (0.2 = 20 %), got {self.rate!r}")
+            raise ValueError(field_problem("rate", Text("a fraction from 0 up to 1 (0.2 = 20 %%), got %(value)s",
+                                                        value=repr(self.rate))))
         if self.rate != self.rate.quantize(RATE_PLACES):
-            raise ValueError(f"rate: at most four decimals, got {self.rate}")
+            raise ValueError(field_problem("rate", Text("at most four decimals, got %(rate)s", rate=str(self.rate))))
 
     def applies(self, tax_class: str, country: str, region: str, day: date) -> bool:
         return (self.tax_class == tax_class and self.country == country and self.region in ("", region)

@@ -18,6 +18,8 @@ from models.core.bulk import CHUNK, update_from_values
 from models.core.db import database, lock_against_writers
 from models.core.errors import ValidationFailed
 from models.core.registry import register_tables
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.orders.tables import Order
 from models.partners.tables import Partner
 
@@ -183,7 +185,8 @@ def set_opening_balance(customer: Partner, amount: Decimal, *, currency: str = O
     """Keep the customer's opening-balance invoice (``OPEN-<code>``) at ``amount``; the outstanding balance
     moves by the difference. Returns whether anything changed. Refused below what was already paid on it."""
     if amount < 0 or amount.as_tuple().exponent < -2:
-        raise ValidationFailed({"outstanding_balance": ["must be 0 or more, with at most 2 decimal places"]})
+        raise ValidationFailed({"outstanding_balance": [
+            TextMessage(Text("must be 0 or more, with at most 2 decimal places"))]})
     amount = amount.quantize(CENT)
     with database.atomic():
         customer = lock_customer(customer.id)
@@ -200,7 +203,8 @@ def set_opening_balance(customer: Partner, amount: Decimal, *, currency: str = O
             return True
         if amount < invoice.paid:
             raise ValidationFailed({"outstanding_balance": [
-                f"opening balance {amount} is below the {invoice.paid} already paid against {invoice.number}"]})
+                TextMessage(Text("opening balance %(amount)s is below the %(paid)s already paid against %(invoice)s",
+                                 amount=amount, paid=invoice.paid, invoice=invoice.number))]})
         difference = amount - invoice.amount
         if amount == 0:  # nothing owed and nothing paid: no opening invoice at all
             invoice.delete_instance()

@@ -8,6 +8,8 @@ from models.core.base import CENT, utc_now
 from models.core.currencies import CURRENCIES
 from models.core.db import database
 from models.core.errors import ValidationFailed
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.partners.tables import Partner
 from models.receivables.ledger import (
     PAYMENT_METHODS,
@@ -27,7 +29,7 @@ def customer_by_code(code: str) -> Partner:
     """The customer (or distributor) with ``code``; ValidationFailed naming ``customer_code`` if none."""
     customer = Partner.get_or_none(Partner.code == code, Partner.kind.in_(BUYER_KINDS))
     if customer is None:
-        raise ValidationFailed({"customer_code": [f"unknown customer {code!r}"]})
+        raise ValidationFailed({"customer_code": [TextMessage(Text("unknown customer %(code)s", code=repr(code)))]})
     return customer
 
 
@@ -44,12 +46,15 @@ def record_payment(customer: Partner, *, amount: Decimal, currency: str, referen
     reference = reference.strip()
     with database.atomic():
         if lock_customer(customer.id) is None:
-            raise ValidationFailed({"customer_code": [f"unknown customer {customer.code!r}"]})
+            raise ValidationFailed({"customer_code": [TextMessage(Text("unknown customer %(code)s",
+                                                                       code=repr(customer.code)))]})
         existing = Payment.get_or_none(Payment.customer == customer.id, Payment.reference == reference)
         if existing is not None:
             if (existing.amount, existing.currency) != (amount, currency):
-                message = (f"payment {reference!r} of {customer.code} is already recorded as {existing.amount} "
-                           f"{existing.currency}; a different payment needs its own reference")
+                message = TextMessage(Text("payment %(reference)s of %(customer)s is already recorded as "
+                                           "%(amount)s %(currency)s; a different payment needs its own reference",
+                                           reference=repr(reference), customer=customer.code,
+                                           amount=existing.amount, currency=existing.currency))
                 raise ValidationFailed({"reference": [message]})
             return existing, False
         payment = Payment.create(customer=customer.id, reference=reference, amount=amount, currency=currency,
@@ -67,23 +72,24 @@ def record_payment(customer: Partner, *, amount: Decimal, currency: str, referen
 def _checked(customer: Partner, *, amount, currency: str, reference: str, method: str,
              received_on) -> Decimal:
     """The amount as exact cents; ValidationFailed listing every field that is wrong."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[TextMessage]] = {}
     if not customer.is_buyer:
-        errors["customer_code"] = [f"{customer.code} is a {customer.kind}, not a customer"]
+        errors["customer_code"] = [TextMessage(Text("%(code)s is a %(kind)s, not a customer", code=customer.code,
+                                                    kind=Text(customer.kind)))]
     if isinstance(amount, bool) or not isinstance(amount, (Decimal, int)):
-        errors["amount"] = ["must be a Decimal or a whole number, never a float"]
+        errors["amount"] = [TextMessage(Text("must be a Decimal or a whole number, never a float"))]
     elif not Decimal(amount).is_finite() or not 0 < amount <= MAX_AMOUNT:
-        errors["amount"] = [f"must be more than 0 and at most {MAX_AMOUNT}"]
+        errors["amount"] = [TextMessage(Text("must be more than 0 and at most %(most)s", most=MAX_AMOUNT))]
     elif Decimal(amount).as_tuple().exponent < -2:
-        errors["amount"] = ["at most 2 decimal places"]
+        errors["amount"] = [TextMessage(Text("at most 2 decimal places"))]
     if currency not in CURRENCIES:
-        errors["currency"] = [f"must be one of {', '.join(CURRENCIES)}"]
+        errors["currency"] = [TextMessage(Text("must be one of %(codes)s", codes=", ".join(CURRENCIES)))]
     if not isinstance(reference, str) or not 1 <= len(reference.strip()) <= 64:
-        errors["reference"] = ["must be 1 to 64 characters"]
+        errors["reference"] = [TextMessage(Text("must be 1 to 64 characters"))]
     if method not in PAYMENT_METHODS:
-        errors["method"] = [f"must be one of {', '.join(PAYMENT_METHODS)}"]
+        errors["method"] = [TextMessage(Text("must be one of %(codes)s", codes=", ".join(PAYMENT_METHODS)))]
     if received_on is not None and (not isinstance(received_on, date) or hasattr(received_on, "hour")):
-        errors["received_on"] = ["must be a date"]
+        errors["received_on"] = [TextMessage(Text("must be a date"))]
     if errors:
         raise ValidationFailed(errors)
     return Decimal(amount).quantize(CENT)

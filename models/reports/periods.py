@@ -5,6 +5,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from models.core.errors import ValidationFailed
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 
 GROUPS = ("day", "week", "month")
 DEFAULT_DAYS = 30
@@ -35,15 +37,15 @@ def parse_range(start_text: str | None, end_text: str | None, *, today: date,
                 default_days: int = DEFAULT_DAYS) -> DateRange:
     """The range of the ``from`` and ``to`` parameters (ISO dates); ``to`` defaults to today and ``from`` to
     ``default_days`` before it. Raises ValidationFailed naming the parameter that is wrong."""
-    problems: dict[str, list[str]] = {}
+    problems: dict[str, list[TextMessage]] = {}
     end = _parse_day(end_text, "to", problems) or today
     start = _parse_day(start_text, "from", problems) or end - timedelta(days=default_days - 1)
     if not problems and start > end:
-        problems["from"] = [f"must be on or before to ({end.isoformat()})"]
+        problems["from"] = [TextMessage(Text("must be on or before to (%(end)s)", end=end.isoformat()))]
     if not problems and (end - start).days + 1 > MAX_DAYS:
-        problems["from"] = [f"the range may span at most {MAX_DAYS} days"]
+        problems["from"] = [TextMessage(Text("the range may span at most %(most)s days", most=MAX_DAYS))]
     if problems:
-        raise ValidationFailed(problems, "invalid date range")
+        raise ValidationFailed(problems, TextMessage(Text("invalid date range")))
     return DateRange(start, end)
 
 
@@ -52,7 +54,8 @@ def parse_group(text: str | None, *, default: str = "day") -> str:
     if not text:
         return default
     if text not in GROUPS:
-        raise ValidationFailed({"group": [f"must be one of {', '.join(GROUPS)}"]}, "invalid group")
+        raise ValidationFailed({"group": [TextMessage(Text("must be one of %(codes)s", codes=", ".join(GROUPS)))]},
+                               TextMessage(Text("invalid group")))
     return text
 
 
@@ -94,11 +97,11 @@ def period_label(start: date, group: str) -> str:
     return start.isoformat()
 
 
-def _parse_day(text: str | None, name: str, problems: dict[str, list[str]]) -> date | None:
+def _parse_day(text: str | None, name: str, problems: dict[str, list[TextMessage]]) -> date | None:
     if not text:
         return None
     try:
         return date.fromisoformat(text)
     except ValueError:
-        problems[name] = [f"{text[:40]!r} is not a date (YYYY-MM-DD)"]
+        problems[name] = [TextMessage(Text("%(text)s is not a date (YYYY-MM-DD)", text=repr(text[:40])))]
         return None

@@ -7,6 +7,8 @@ import peewee
 
 from models.core.db import database
 from models.core.errors import InvalidTransition, NotFound, ValidationFailed
+from models.core.text_messages import TextMessage
+from models.core.texts import Joined, Text
 from models.intake.entry import place_order
 from models.inventory.tables import Product
 from models.orders.tables import Order, OrderLine
@@ -49,11 +51,13 @@ def create_exchange_order(return_id: int, *, actor: str) -> Order:
         if request.replacement_order_id is not None:
             return Order.get_by_id(request.replacement_order_id)
         if request.resolution != "exchange":
-            message = f"return {return_id} asks for a {request.resolution}, not an exchange"
+            message = TextMessage(Text("return %(id)s asks for a %(resolution)s, not an exchange", id=return_id,
+                                       resolution=Text(request.resolution)))
             raise ValidationFailed({"resolution": [message]})
         if request.status not in EXCHANGEABLE_STATES:
-            raise InvalidTransition(f"return {return_id} is {request.status}: a replacement is sent only for a "
-                                    f"return in {', '.join(EXCHANGEABLE_STATES)}")
+            raise InvalidTransition(TextMessage(Text(
+                "return %(id)s is %(status)s: a replacement is sent only for a return in %(states)s", id=return_id,
+                status=Text(request.status), states=Joined([Text(state) for state in EXCHANGEABLE_STATES], ", "))))
         original = Order.get_by_id(request.order_id)
         order, _ = place_order(_order_body(request, original), actor=actor)
         ReturnRequest.update(replacement_order=order.id).where(ReturnRequest.id == return_id).execute()
@@ -64,7 +68,8 @@ def _order_body(request: ReturnRequest, original: Order) -> dict:
     """The replacement as a loaded order body (schemas.orders.OrderSchema's output, but on EXCHANGE_CHANNEL)."""
     external_ref = exchange_ref(original, request.id)
     if len(external_ref) > EXTERNAL_REF_MAX:
-        raise ValidationFailed({"external_ref": [f"{external_ref!r} is longer than {EXTERNAL_REF_MAX} characters"]})
+        raise ValidationFailed({"external_ref": [TextMessage(Text("%(ref)s is longer than %(most)s characters",
+                                                                  ref=repr(external_ref), most=EXTERNAL_REF_MAX))]})
     customer = Partner.get_by_id(request.customer_id)
     return {
         "channel": EXCHANGE_CHANNEL, "external_ref": external_ref, "customer_code": customer.code,
@@ -88,14 +93,15 @@ def _replacement_lines(request: ReturnRequest, original: Order) -> list[dict]:
                                           on=(ReturnLine.exchange_product == Exchange.id), attr="exchange")
                  .where(ReturnLine.return_request == request.id).order_by(OrderLine.line_no))
     if not lines:
-        raise ValidationFailed({"lines": ["the return has no lines to replace"]})
-    errors: dict[int, dict[str, list[str]]] = {}
+        raise ValidationFailed({"lines": [TextMessage(Text("the return has no lines to replace"))]})
+    errors: dict[int, dict[str, list[TextMessage]]] = {}
     quantities: dict[str, int] = {}
     for i, line in enumerate(lines):
         ordered = line.order_line
         if line.exchange_product_id is None:
             field, product = "sku", ordered.product if ordered.product_id is not None else None
-            problem = None if product is not None and product.active else f"{ordered.sku} is not in the catalogue"
+            problem = (None if product is not None and product.active
+                       else TextMessage(Text("%(sku)s is not in the catalogue", sku=ordered.sku)))
         else:
             field, product = "exchange_sku", line.exchange
             problem = _exchange_problem(product, ordered, original.currency)
@@ -109,10 +115,12 @@ def _replacement_lines(request: ReturnRequest, original: Order) -> list[dict]:
     return [{"sku": sku, "quantity": quantity, "unit_price": NO_CHARGE} for sku, quantity in quantities.items()]
 
 
-def _exchange_problem(product: Product, ordered: OrderLine, currency: str) -> str | None:
+def _exchange_problem(product: Product, ordered: OrderLine, currency: str) -> TextMessage | None:
     if not product.active:
-        return f"{product.sku} is no longer sold"
+        return TextMessage(Text("%(sku)s is no longer sold", sku=product.sku))
     if product.currency != currency or product.unit_price != ordered.unit_price:
-        return (f"{product.sku} costs {product.unit_price} {product.currency}, not the {ordered.unit_price} "
-                f"{currency} of {ordered.sku} it would replace")
+        return TextMessage(Text("%(sku)s costs %(price)s %(currency)s, not the %(original)s %(original_currency)s "
+                                "of %(replaced)s it would replace", sku=product.sku, price=product.unit_price,
+                                currency=product.currency, original=ordered.unit_price, original_currency=currency,
+                                replaced=ordered.sku))
     return None

@@ -9,6 +9,8 @@ from models.core.base import utc_now
 from models.core.db import database
 from models.core.errors import NotFound, ValidationFailed
 from models.core.stages import RETURN_MAILS, RETURNS
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.core.transitions import transition
 from models.inventory.moves import move_on_hand, quarantine
 from models.inventory.tables import Product, Warehouse
@@ -91,14 +93,18 @@ def _check_inspection(lines: dict[int, ReturnLine], inspected: list[Inspected]) 
     given = [item.line_id for item in inspected]
     for index, item in enumerate(inspected):
         if item.line_id not in lines:
-            errors[f"lines[{index}].line_id"] = [f"line {item.line_id} is not on this return"]
+            errors[f"lines[{index}].line_id"] = [TextMessage(Text("line %(line)s is not on this return",
+                                                                  line=item.line_id))]
         elif given.count(item.line_id) > 1:
-            errors[f"lines[{index}].line_id"] = [f"line {item.line_id} is inspected twice"]
+            errors[f"lines[{index}].line_id"] = [TextMessage(Text("line %(line)s is inspected twice",
+                                                                  line=item.line_id))]
         if item.condition not in CONDITIONS:
-            errors[f"lines[{index}].condition"] = [f"one of {', '.join(CONDITIONS)}"]
+            errors[f"lines[{index}].condition"] = [TextMessage(Text("one of %(choices)s",
+                                                                    choices=", ".join(CONDITIONS)))]
     missing = sorted(set(lines) - set(given))
     if missing:
-        errors["lines"] = [f"every line needs a condition; missing line {', '.join(map(str, missing))}"]
+        errors["lines"] = [TextMessage(Text("every line needs a condition; missing line %(lines)s",
+                                            lines=", ".join(map(str, missing))))]
     if errors:
         raise ValidationFailed(errors)
 

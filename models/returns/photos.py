@@ -8,6 +8,8 @@ from pathlib import Path
 
 from models.core.db import database
 from models.core.errors import ValidationFailed
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.returns.requesting import RequestedLine, request_return
 from models.returns.tables import ReturnPhoto, ReturnRequest
 
@@ -45,20 +47,24 @@ def sniff_image_type(data: bytes) -> str | None:
 
 def check_photos(photos: list[UploadedPhoto]) -> list[CheckedPhoto]:
     """Every photo checked; ValidationFailed under ``photos`` names each refused file and why."""
-    problems: list[str] = []
+    problems: list[TextMessage] = []
     if len(photos) > MAX_PHOTOS:
-        problems.append(f"at most {MAX_PHOTOS} photos, not {len(photos)}")
+        problems.append(TextMessage(Text("at most %(most)s photos, not %(count)s", most=MAX_PHOTOS,
+                                         count=len(photos))))
     checked = []
     for photo in photos:
         name = photo.filename or "unnamed file"
+        shown = photo.filename or Text("unnamed file")
         sniffed = sniff_image_type(photo.data)
         declared = (photo.declared_type or "").split(";")[0].strip().lower()
         if len(photo.data) > MAX_PHOTO_BYTES:
-            problems.append(f"{name} is larger than {MAX_PHOTO_BYTES // (1024 * 1024)} MB")
+            problems.append(TextMessage(Text("%(name)s is larger than %(size)s MB", name=shown,
+                                             size=MAX_PHOTO_BYTES // (1024 * 1024))))
         elif sniffed is None:
-            problems.append(f"{name} is not a JPEG, PNG or WebP image")
+            problems.append(TextMessage(Text("%(name)s is not a JPEG, PNG or WebP image", name=shown)))
         elif declared not in GENERIC_TYPES and declared not in EXTENSIONS:
-            problems.append(f"{name} was sent as {declared}; only JPEG, PNG or WebP images are accepted")
+            problems.append(TextMessage(Text("%(name)s was sent as %(type)s; only JPEG, PNG or WebP images are "
+                                             "accepted", name=shown, type=declared)))
         else:
             checked.append(CheckedPhoto(filename=name[:200], content_type=sniffed, data=photo.data))
     if problems:

@@ -22,6 +22,8 @@ from models.core.errors import (
     NotFound,
     ValidationFailed,
 )
+from models.core.text_messages import TextMessage
+from models.core.texts import Joined, Text
 from models.orders.tables import Order
 from models.receivables.ledger import (
     ZERO,
@@ -90,8 +92,9 @@ def issue_refund(return_id: int, *, actor: str) -> Refund | None:
         if request.resolution != "refund":
             return None
         if request.status not in REFUNDABLE_STATES:
-            raise InvalidTransition(f"return {return_id} is {request.status}: only a return in "
-                                    f"{', '.join(REFUNDABLE_STATES)} may be refunded")
+            raise InvalidTransition(TextMessage(Text(
+                "return %(id)s is %(status)s: only a return in %(states)s may be refunded", id=return_id,
+                status=Text(request.status), states=Joined([Text(state) for state in REFUNDABLE_STATES], ", "))))
         amount = refund_value(return_id)
         if amount == 0:
             return None
@@ -149,13 +152,14 @@ def mark_payout_paid(refund_id: int, *, reference: str, actor: str) -> bool:
     Returns False when the payout was already marked paid; a credit note is refused (InvalidTransition).
     """
     if not isinstance(reference, str) or not reference.strip():
-        raise ValidationFailed({"reference": ["the bank reference of the payout is required"]})
+        raise ValidationFailed({"reference": [TextMessage(Text("the bank reference of the payout is required"))]})
     with database.atomic():
         refund = Refund.get_or_none(Refund.id == refund_id)
         if refund is None:
             raise NotFound(f"refund {refund_id} does not exist")
         if refund.method != PAYOUT:
-            raise InvalidTransition(f"refund {refund.reference} is a {refund.method}, not a payout")
+            raise InvalidTransition(TextMessage(Text("refund %(reference)s is a %(method)s, not a payout",
+                                                     reference=refund.reference, method=Text(refund.method))))
         updated = (Refund.update(status="paid")
                    .where(Refund.id == refund_id, Refund.status == "to_pay").execute())
         if not updated:

@@ -14,6 +14,8 @@ from models.core.base import CENT, utc_now
 from models.core.db import database, lock_for_update
 from models.core.errors import NotFound, ValidationFailed
 from models.core.stages import RETURN_MAILS, RETURNS
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.core.transitions import record_creation, transition
 from models.inventory.tables import Lane, Product, Warehouse
 from models.orders.states import ORDER_DELIVERED
@@ -55,8 +57,9 @@ def request_return(order_id: int, *, resolution: str, reason: str, comment: str,
         if order is None:
             raise NotFound(f"order {order_id} not found")
         if order.status != ORDER_DELIVERED:
-            raise ValidationFailed({"order_id": [f"order {order.external_ref} is {order.status}: only delivered "
-                                                 "orders can be returned"]})
+            raise ValidationFailed({"order_id": [TextMessage(Text(
+                "order %(ref)s is %(status)s: only delivered orders can be returned", ref=order.external_ref,
+                status=Text(order.status)))]})
         chosen = _checked_lines(order, lines, resolution)
         rule_set, settings = current_return_rules()
         facts = _facts(order, chosen, resolution=resolution, reason=reason, now=now)
@@ -99,7 +102,7 @@ def approve_return(return_id: int, *, actor: str, note: str = "") -> bool:
 def reject_return(return_id: int, *, actor: str, note: str) -> bool:
     """A person rejects a return; the note (required) tells the customer why."""
     if not note.strip():
-        raise ValidationFailed({"note": ["say why the return is rejected"]})
+        raise ValidationFailed({"note": [TextMessage(Text("say why the return is rejected"))]})
     with database.atomic():
         if ReturnRequest.get_or_none(ReturnRequest.id == return_id) is None:
             raise NotFound(f"return {return_id} not found")
@@ -167,17 +170,19 @@ def _checked_lines(order: Order, lines: list[RequestedLine], resolution: str) ->
         where = f"lines[{index}]"
         line = order_lines.get(asked.sku)
         if line is None:
-            errors[f"{where}.sku"] = [f"{asked.sku} is not on order {order.external_ref}"]
+            errors[f"{where}.sku"] = [TextMessage(Text("%(sku)s is not on order %(ref)s", sku=asked.sku,
+                                                       ref=order.external_ref))]
             continue
         if asked.sku in seen:
-            errors[f"{where}.sku"] = [f"{asked.sku} is listed twice"]
+            errors[f"{where}.sku"] = [TextMessage(Text("%(sku)s is listed twice", sku=asked.sku))]
             continue
         seen.add(asked.sku)
         returned = int(before.get(line.id) or 0)
         left = int(delivered.get(line.id) or 0) - returned
         if asked.quantity > left:
-            errors[f"{where}.quantity"] = [f"only {max(left, 0)} of {int(delivered.get(line.id) or 0)} delivered "
-                                           f"units of {asked.sku} can still be returned"]
+            errors[f"{where}.quantity"] = [TextMessage(Text(
+                "only %(left)s of %(delivered)s delivered units of %(sku)s can still be returned", left=max(left, 0),
+                delivered=int(delivered.get(line.id) or 0), sku=asked.sku))]
             continue
         exchange_id = _exchange_product(asked, line, resolution, errors, where)
         chosen.append(_Chosen(line=line, quantity=asked.quantity, returned_before=returned,
@@ -192,15 +197,16 @@ def _exchange_product(asked: RequestedLine, line: OrderLine, resolution: str, er
     if asked.exchange_sku is None or asked.exchange_sku == asked.sku:
         return None
     if resolution != "exchange":
-        errors[f"{where}.exchange_sku"] = ["only an exchange names a replacement SKU"]
+        errors[f"{where}.exchange_sku"] = [TextMessage(Text("only an exchange names a replacement SKU"))]
         return None
     product = Product.get_or_none(Product.sku == asked.exchange_sku, Product.active == True)  # noqa: E712
     if product is None:
-        errors[f"{where}.exchange_sku"] = [f"unknown SKU {asked.exchange_sku}"]
+        errors[f"{where}.exchange_sku"] = [TextMessage(Text("unknown SKU %(sku)s", sku=asked.exchange_sku))]
         return None
     if product.unit_price != line.unit_price:
-        errors[f"{where}.exchange_sku"] = [f"{product.sku} costs {product.unit_price}, not {line.unit_price}: "
-                                           "an exchange is for an item of equal price"]
+        errors[f"{where}.exchange_sku"] = [TextMessage(Text(
+            "%(sku)s costs %(price)s, not %(original)s: an exchange is for an item of equal price", sku=product.sku,
+            price=product.unit_price, original=line.unit_price))]
         return None
     return product.id
 

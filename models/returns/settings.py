@@ -11,6 +11,8 @@ from models.core.errors import (
     ValidationFailed,
 )
 from models.core.rule_set_versions import save_rule_set
+from models.core.text_messages import TextMessage
+from models.core.texts import N_, Text
 from models.returns.rules import (
     CENT,
     DEFAULT_SETTINGS,
@@ -52,32 +54,34 @@ def settings_from_form(form: Mapping[str, str]) -> ReturnSettings:
     errors: dict[str, list[str]] = {}
     values: dict[str, object] = {}
 
-    def fail(name: str, message: str) -> None:
+    def fail(name: str, message: TextMessage) -> None:
         errors.setdefault(name, []).append(message)
 
-    for name, what in (("window_days", "days"), ("return_rate_min_orders", "orders")):
+    for name, template in (("window_days", N_("a whole number of days from 0 to %(most)s")),
+                           ("return_rate_min_orders", N_("a whole number of orders from 0 to %(most)s"))):
         text = _text(form, name)
         if not WHOLE.fullmatch(text) or int(text) > MAX_DAYS:
-            fail(name, f"a whole number of {what} from 0 to {MAX_DAYS}")
+            fail(name, TextMessage(Text(template, most=MAX_DAYS)))
         else:
             values[name] = int(text)
     for name in ("max_auto_refund", "refund_on_approval_below"):
         text = _text(form, name).replace(",", "")
         if not AMOUNT.fullmatch(text):
-            fail(name, "an amount of 0 or more such as 1000 or 1000.00")
+            fail(name, TextMessage(Text("an amount of 0 or more such as 1000 or 1000.00")))
         else:
             values[name] = Decimal(text).quantize(CENT)
     rate = _share(_text(form, "max_return_rate"))
     if rate is None:
-        fail("max_return_rate", "a share from 0 to 1 such as 0.30, or a percentage such as 30%, "
-                                "to at most 0.01 %")
+        fail("max_return_rate", TextMessage(Text("a share from 0 to 1 such as 0.30, or a percentage such as 30%%, "
+                                                 "to at most 0.01 %%")))
     else:
         values["max_return_rate"] = rate
     for name, known in (("enabled", RULE_CODES), ("auto_approve_reasons", REASONS)):
         chosen = _choices(form, name)
         unknown = sorted(chosen - set(known))
         if unknown:
-            fail(name, f"unknown {', '.join(unknown)}; choose from {', '.join(known)}")
+            fail(name, TextMessage(Text("unknown %(unknown)s; choose from %(known)s", unknown=", ".join(unknown),
+                                        known=", ".join(known))))
         else:
             values[name] = frozenset(chosen)
     if errors:

@@ -8,6 +8,9 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any
 
+from models.core.text_messages import TextMessage, field_problem, split_field_problem
+from models.core.texts import Text
+
 RULE_CODES = ("customer_blocked", "credit_limit", "overdue", "amount", "stock", "ship_to", "duplicate", "unknown_sku",
               "price")
 CENT = Decimal("0.01")
@@ -33,17 +36,18 @@ class CreditOverride:
 
     def __post_init__(self) -> None:
         if not isinstance(self.bypass, bool):
-            raise TypeError(f"bypass: must be true or false, got {self.bypass!r}")
+            raise TypeError(_problem("bypass", Text("must be true or false, got %(value)s", value=repr(self.bypass))))
         if self.temporary_limit is not None:
             _check_money("temporary_limit", self.temporary_limit)
         if self.expires_at is not None and not isinstance(self.expires_at, datetime):
-            raise TypeError(f"expires_at: must be a date and time, got {self.expires_at!r}")
+            raise TypeError(_problem("expires_at", Text("must be a date and time, got %(value)s",
+                                                         value=repr(self.expires_at))))
         if self.expires_at is not None and self.expires_at.tzinfo is not None:
             # review clocks are naive UTC; comparing them with an aware time would raise
             utc = self.expires_at.astimezone(UTC).replace(tzinfo=None)
             object.__setattr__(self, "expires_at", utc)
         if not isinstance(self.note, str):
-            raise TypeError(f"note: must be text, got {self.note!r}")
+            raise TypeError(_problem("note", Text("must be text, got %(value)s", value=repr(self.note))))
 
     def active(self, now: datetime) -> bool:
         return self.expires_at is None or now < self.expires_at
@@ -75,22 +79,26 @@ class RuleSettings:
         object.__setattr__(self, "overrides", MappingProxyType(dict(self.overrides)))
         unknown = sorted(str(name) for name in self.enabled if name not in RULE_CODES)
         if unknown:
-            raise ValueError(f"enabled: unknown rule {', '.join(unknown)}; the rules are {', '.join(RULE_CODES)}")
+            raise ValueError(_problem("enabled", Text("unknown rule %(unknown)s; the rules are %(rules)s",
+                                                      unknown=", ".join(unknown), rules=", ".join(RULE_CODES))))
         for key in _THRESHOLDS:
             if getattr(self, key) is not None:
                 _check_money(key, getattr(self, key))
         hold, senior = self.amount_hold_threshold, self.amount_senior_threshold
         if hold is not None and senior is not None and senior < hold:
-            raise ValueError(f"amount_senior_threshold: {senior} is below amount_hold_threshold {hold}")
+            raise ValueError(_problem("amount_senior_threshold", Text(
+                "%(senior)s is below amount_hold_threshold %(hold)s", senior=str(senior), hold=str(hold))))
         for key in _COUNTS:
             value = getattr(self, key)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"{key}: must be a whole number, 0 or more, got {value!r}")
+                raise ValueError(_problem(key, Text("must be a whole number, 0 or more, got %(value)s",
+                                                     value=repr(value))))
         for key in _PERCENTS:
             _check_percent(key, getattr(self, key))
         for code, override in self.overrides.items():
             if not isinstance(override, CreditOverride):
-                raise TypeError(f"overrides.{code}: must be a CreditOverride, got {override!r}")
+                raise TypeError(_problem(f"overrides.{code}", Text("must be a CreditOverride, got %(value)s",
+                                                                    value=repr(override))))
 
     def override_for(self, customer_code: str, now: datetime) -> CreditOverride | None:
         """The customer's override if it is active at `now`."""
@@ -109,13 +117,14 @@ class RuleSettings:
     @classmethod
     def from_document(cls, document: Mapping[str, Any]) -> RuleSettings:
         """Settings from `to_document`'s form; missing keys take the defaults, bad values raise ValueError."""
-        _expect("settings", document, Mapping, "an object")
+        _expect("settings", document, Mapping, Text("an object"))
         _refuse_unknown_keys("", document, {"enabled", "overrides", *_THRESHOLDS, *_COUNTS, *_PERCENTS})
         values: dict[str, Any] = {}
         if "enabled" in document:
             enabled = document["enabled"]
             if not isinstance(enabled, list) or not all(isinstance(name, str) for name in enabled):
-                raise ValueError(f"enabled: must be a list of rule names, got {enabled!r}")
+                raise ValueError(_problem("enabled", Text("must be a list of rule names, got %(value)s",
+                                                          value=repr(enabled))))
             values["enabled"] = frozenset(enabled)
         for key in _THRESHOLDS:
             if key in document:
@@ -128,19 +137,20 @@ class RuleSettings:
                 values[key] = _parse_money(key, document[key])
         if "overrides" in document:
             overrides = document["overrides"]
-            _expect("overrides", overrides, Mapping, "an object by customer code")
+            _expect("overrides", overrides, Mapping, Text("an object by customer code"))
             values["overrides"] = {code: _parse_override(code, value) for code, value in overrides.items()}
         return cls(**values)
 
 
 def _check_money(key: str, value: object) -> None:
     if not isinstance(value, Decimal) or not value.is_finite() or value < 0 or value != value.quantize(CENT):
-        raise ValueError(f"{key}: must be an amount of 0 or more in whole cents, got {value!r}")
+        raise ValueError(_problem(key, Text("must be an amount of 0 or more in whole cents, got %(value)s",
+                                             value=repr(value))))
 
 
 def _check_percent(key: str, value: object) -> None:
     if not isinstance(value, Decimal) or not value.is_finite() or not 0 <= value <= 100:
-        raise ValueError(f"{key}: must be a percentage from 0 to 100, got {value!r}")
+        raise ValueError(_problem(key, Text("must be a percentage from 0 to 100, got %(value)s", value=repr(value))))
 
 
 def _percent_text(value: Decimal) -> str:
@@ -150,23 +160,24 @@ def _percent_text(value: Decimal) -> str:
 def _parse_money(key: str, value: object) -> Decimal | None:
     if value is None:
         return None
-    _expect(key, value, (str, int), 'an amount as text such as "123.45"')
+    _expect(key, value, (str, int), Text('an amount as text such as "123.45"'))
     try:
         return Decimal(str(value).strip())
     except InvalidOperation:
-        raise ValueError(f"{key}: not an amount: {value!r}") from None
+        raise ValueError(_problem(key, Text("not an amount: %(value)s", value=repr(value)))) from None
 
 
 def _parse_override(code: str, document: object) -> CreditOverride:
     key = f"overrides.{code}"
-    _expect(key, document, Mapping, "an object")
+    _expect(key, document, Mapping, Text("an object"))
     _refuse_unknown_keys(f"{key}.", document, _OVERRIDE_KEYS)
     expires_at = document.get("expires_at")
     if expires_at is not None:
         try:
             expires_at = datetime.fromisoformat(expires_at)
         except (TypeError, ValueError):
-            raise ValueError(f"{key}.expires_at: not an ISO date and time: {expires_at!r}") from None
+            raise ValueError(_problem(f"{key}.expires_at", Text("not an ISO date and time: %(value)s",
+                                                                 value=repr(expires_at)))) from None
     try:
         return CreditOverride(
             bypass=document.get("bypass", False),
@@ -175,21 +186,37 @@ def _parse_override(code: str, document: object) -> CreditOverride:
             note=document.get("note", ""),
         )
     except (TypeError, ValueError) as error:
-        message = str(error)
-        raise ValueError(message if message.startswith(key) else f"{key}.{message}") from None
+        raise ValueError(_prefixed(key, error)) from None
 
 
-def _expect(key: str, value: object, kinds: type | tuple[type, ...], what: str) -> None:
+def _expect(key: str, value: object, kinds: type | tuple[type, ...], what: Text) -> None:
     # a document comes from outside: every bad value in it, of whatever type, is a ValueError to the caller
     if isinstance(value, bool) or not isinstance(value, kinds):
-        raise ValueError(f"{key}: must be {what}, got {value!r}")  # noqa: TRY004
+        raise ValueError(_problem(key, Text("must be %(what)s, got %(value)s", what=what,  # noqa: TRY004
+                                             value=repr(value))))
 
 
 def _refuse_unknown_keys(prefix: str, document: Mapping[str, Any], known: set[str] | frozenset[str]) -> None:
     # a misspelt key silently taking its default would change review without anyone noticing
     unknown = sorted(str(key) for key in document if key not in known)
     if unknown:
-        raise ValueError(f"{prefix}{unknown[0]}: not a review setting; known keys are {', '.join(sorted(known))}")
+        raise ValueError(_problem(f"{prefix}{unknown[0]}", Text("not a review setting; known keys are %(known)s",
+                                                                known=", ".join(sorted(known)))))
+
+
+def _problem(key: str, problem: Text) -> TextMessage:
+    """``key: problem``, as the form and the API read it; the portal shows the problem in its reader's language."""
+    return field_problem(key, problem)
+
+
+def _prefixed(key: str, error: Exception) -> str:
+    """An override's own problem under ``overrides.<code>``."""
+    message = error.args[0] if error.args else str(error)
+    field_name, problem = split_field_problem(message)
+    if isinstance(problem, TextMessage):
+        return _problem(field_name if field_name.startswith(key) else f"{key}.{field_name}", problem.text)
+    message = str(error)
+    return message if message.startswith(key) else f"{key}.{message}"
 
 
 DEFAULT_SETTINGS = RuleSettings()

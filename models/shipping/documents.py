@@ -12,6 +12,8 @@ import peewee
 
 from models.core.base import utc_now
 from models.core.errors import NotFound, ValidationFailed
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.inventory.tables import Product, Warehouse
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
@@ -178,7 +180,8 @@ def pick_list_data(warehouse_code: str, shipment_ids: list[int] | None = None) -
                                                       Shipment.status.in_(PICKABLE))
     else:
         if len(set(shipment_ids)) > MAX_PICK_SHIPMENTS:
-            raise ValidationFailed({"shipment": [f"at most {MAX_PICK_SHIPMENTS} shipments per pick list"]})
+            raise ValidationFailed({"shipment": [TextMessage(Text("at most %(most)s shipments per pick list",
+                                                                  most=MAX_PICK_SHIPMENTS))]})
         selected = sorted(set(shipment_ids))
     shipments = list(Shipment.select(Shipment, Order).join(Order).where(Shipment.id.in_(selected))
                      .order_by(Shipment.created_at, Shipment.id))
@@ -192,11 +195,14 @@ def pick_list_data(warehouse_code: str, shipment_ids: list[int] | None = None) -
 
 def _check_batch(warehouse: Warehouse, shipments: list[Shipment], asked: set[int]) -> None:
     found = {s.id for s in shipments}
-    problems = [f"shipment {i} does not exist" for i in sorted(asked - found)]
-    problems += [f"shipment {s.id} is drop-shipped by its supplier: nothing to pick" if s.warehouse_id is None
-                 else f"shipment {s.id} ships from another warehouse, not {warehouse.code}"
+    problems = [TextMessage(Text("shipment %(id)s does not exist", id=i)) for i in sorted(asked - found)]
+    problems += [TextMessage(Text("shipment %(id)s is drop-shipped by its supplier: nothing to pick", id=s.id))
+                 if s.warehouse_id is None
+                 else TextMessage(Text("shipment %(id)s ships from another warehouse, not %(warehouse)s", id=s.id,
+                                       warehouse=warehouse.code))
                  for s in shipments if s.warehouse_id != warehouse.id]
-    problems += [f"shipment {s.id} is cancelled" for s in shipments if s.status == SHIPMENT_CANCELLED]
+    problems += [TextMessage(Text("shipment %(id)s is cancelled", id=s.id))
+                 for s in shipments if s.status == SHIPMENT_CANCELLED]
     if problems:
         raise ValidationFailed({"shipment": problems}, "shipments cannot be picked together")
 

@@ -20,6 +20,8 @@ from models.core.errors import (
     ValidationFailed,
 )
 from models.core.stages import WAYBILLS
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.core.transitions import transition
 from models.inventory.tables import Stock
 from models.orders.states import ORDER_ALLOCATED, ORDER_SHIPPED
@@ -52,13 +54,16 @@ def cancellable_waybill(shipment_id: int) -> Waybill:
     if shipment is None:
         raise NotFound(f"no shipment {shipment_id}")
     if shipment.warehouse_id is None:
-        raise InvalidTransition(f"shipment {shipment_id} is drop-shipped: its waybill is the supplier's booking")
+        raise InvalidTransition(TextMessage(Text(
+            "shipment %(id)s is drop-shipped: its waybill is the supplier's booking", id=shipment_id)))
     waybill = Waybill.get_or_none(Waybill.shipment == shipment_id)
     if shipment.status != SHIPMENT_DISPATCHED or waybill is None or waybill.status != WAYBILL_ISSUED:
-        raise InvalidTransition(f"shipment {shipment_id} is {shipment.status}: only a dispatched shipment's "
-                                "waybill can be cancelled")
+        raise InvalidTransition(TextMessage(Text(
+            "shipment %(id)s is %(status)s: only a dispatched shipment's waybill can be cancelled", id=shipment_id,
+            status=Text(shipment.status))))
     if TrackingEvent.select().where(TrackingEvent.shipment == shipment_id).exists():
-        raise InvalidTransition(f"shipment {shipment_id} has tracking events: the carrier has it already")
+        raise InvalidTransition(TextMessage(Text(
+            "shipment %(id)s has tracking events: the carrier has it already", id=shipment_id)))
     return waybill
 
 
@@ -109,15 +114,17 @@ def book_again(shipment_id: int, *, actor: str, carrier: str | None = None,
                service_level: str | None = None, carriers: tuple[str, ...] = ()) -> None:
     """Ask for a new waybill for a ready shipment whose booking was cancelled; a named carrier skips the rules."""
     if service_level is not None and service_level not in SERVICE_LEVELS:
-        raise ValidationFailed({"service_level": [f"one of {', '.join(SERVICE_LEVELS)}"]})
+        raise ValidationFailed({"service_level": [TextMessage(Text("one of %(choices)s",
+                                                                   choices=", ".join(SERVICE_LEVELS)))]})
     if carrier is not None and carrier not in carriers:
-        raise ValidationFailed({"carrier": [f"one of {', '.join(carriers)}"]})
+        raise ValidationFailed({"carrier": [TextMessage(Text("one of %(choices)s", choices=", ".join(carriers)))]})
     with database.atomic():
         shipment = Shipment.get_or_none(Shipment.id == shipment_id)
         if shipment is None:
             raise NotFound(f"no shipment {shipment_id}")
         if shipment.status != SHIPMENT_READY or Waybill.select().where(Waybill.shipment == shipment_id).exists():
-            raise InvalidTransition(f"shipment {shipment_id} is {shipment.status} with a booking under way")
+            raise InvalidTransition(TextMessage(Text("shipment %(id)s is %(status)s with a booking under way",
+                                                     id=shipment_id, status=Text(shipment.status))))
         Shipment.update(rebook_requested_at=utc_now(), service_level=service_level or shipment.service_level).where(
             Shipment.id == shipment_id).execute()
         if carrier:

@@ -12,8 +12,10 @@ from models.core.audit_reasons import ASN_ANNOUNCED, say
 from models.core.base import utc_now
 from models.core.db import database
 from models.core.errors import InvalidTransition, ValidationFailed
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.core.transitions import transition
-from models.supply.confirmations import lines_by_sku, locked_purchase_order
+from models.supply.confirmations import lines_by_sku, locked_purchase_order, status_word
 from models.supply.dropship import ship_dropship_asn
 from models.supply.incoming import open_units
 from models.supply.states import PO_SHIPPABLE_STATES, PO_SHIPPED
@@ -44,8 +46,10 @@ def create_asn(number: str, *, supplier_id: int | None, lines: list[AsnLineInput
     with database.atomic():
         purchase = locked_purchase_order(number, supplier_id=supplier_id)
         if purchase.status not in PO_SHIPPABLE_STATES:
-            raise InvalidTransition(f"{purchase.number} is {purchase.status}; a delivery can be announced only "
-                                    f"when it is {', '.join(PO_SHIPPABLE_STATES)}")
+            raise InvalidTransition(TextMessage(Text(
+                "%(number)s is %(status)s; a delivery can be announced only when it is %(statuses)s",
+                number=purchase.number, status=status_word(purchase.status),
+                statuses=[status_word(s) for s in PO_SHIPPABLE_STATES])))
         po_lines = lines_by_sku(purchase.id)
         reference = (reference or "").strip() or _next_reference(purchase)
         existing = _same_notice(purchase, reference, lines, carrier, tracking_number, po_lines)
@@ -62,7 +66,8 @@ def create_asn(number: str, *, supplier_id: int | None, lines: list[AsnLineInput
                 "purchase_order", purchase.id, PO_SHIPPED, actor=actor, expected=purchase.status,
                 reason=say(ASN_ANNOUNCED, reference=reference, carrier=carrier,
                            tracking=tracking_number).strip()[:2000]):
-            raise InvalidTransition(f"{purchase.number} changed while the delivery was announced; try again")
+            raise InvalidTransition(TextMessage(Text(
+                "%(number)s changed while the delivery was announced; try again", number=purchase.number)))
         if purchase.dropship:
             ship_dropship_asn(asn.id, actor=actor)
     return asn
@@ -95,33 +100,35 @@ def _check(purchase: PurchaseOrder, lines: list[AsnLineInput], po_lines: dict[st
            carrier: str, tracking_number: str, reference: str) -> None:
     errors: dict[str, list[str]] = {}
     if not lines:
-        errors["lines"] = ["give at least one SKU and quantity"]
+        errors["lines"] = [TextMessage(Text("give at least one SKU and quantity"))]
     if not carrier:
-        errors["carrier"] = ["name the carrier"]
+        errors["carrier"] = [TextMessage(Text("name the carrier"))]
     if purchase.dropship and not tracking_number:
-        errors["tracking_number"] = ["a drop-ship delivery needs the carrier's tracking number"]
+        errors["tracking_number"] = [TextMessage(Text("a drop-ship delivery needs the carrier's tracking number"))]
     for name, value in (("carrier", carrier), ("tracking_number", tracking_number), ("reference", reference)):
         if len(value) > MAX_TEXT:
-            errors[name] = [f"at most {MAX_TEXT} characters"]
+            errors[name] = [TextMessage(Text("at most %(count)s characters", count=MAX_TEXT))]
     if AdvanceShippingNotice.select().where(AdvanceShippingNotice.purchase_order == purchase.id,
                                             AdvanceShippingNotice.reference == reference).exists():
-        errors["reference"] = [f"{reference} is already used on this purchase order"]
+        errors["reference"] = [TextMessage(Text("%(reference)s is already used on this purchase order",
+                                                reference=reference))]
     announced = announced_in_transit([line.id for line in po_lines.values()], dropship=purchase.dropship)
     seen: set[str] = set()
     for index, line in enumerate(lines):
         field = f"lines[{index}]"
         po_line = po_lines.get(line.sku)
         if po_line is None:
-            errors[f"{field}.sku"] = [f"{line.sku} is not on this purchase order"]
+            errors[f"{field}.sku"] = [TextMessage(Text("%(sku)s is not on this purchase order", sku=line.sku))]
             continue
         if line.sku in seen:
-            errors[f"{field}.sku"] = [f"{line.sku} is listed twice; give it once"]
+            errors[f"{field}.sku"] = [TextMessage(Text("%(sku)s is listed twice; give it once", sku=line.sku))]
         seen.add(line.sku)
         left = still_to_announce(po_line, announced, dropship=purchase.dropship)
         if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or line.quantity < 1:
-            errors[f"{field}.quantity"] = ["quantity must be a whole number of at least 1"]
+            errors[f"{field}.quantity"] = [TextMessage(Text("quantity must be a whole number of at least 1"))]
         elif line.quantity > left:
-            errors[f"{field}.quantity"] = [f"only {left} of {line.sku} are still to announce"]
+            errors[f"{field}.quantity"] = [TextMessage(Text("only %(left)s of %(sku)s are still to announce",
+                                                            left=left, sku=line.sku))]
     if errors:
         raise ValidationFailed(errors)
 

@@ -10,12 +10,15 @@ from models.core.base import CENT, utc_now
 from models.core.db import database
 from models.core.errors import InvalidTransition, ValidationFailed
 from models.core.stages import SUPPLIER_MAILS
+from models.core.text_messages import TextMessage
+from models.core.texts import N_, Text
 from models.core.transitions import transition
 from models.partners.tables import Partner
 from models.supply.confirmations import (
     lines_by_sku,
     locked_purchase_order,
     resolve_counter_alert,
+    status_word,
 )
 from models.supply.purchasing import PurchaseLineInput, check_lines, last_prices
 from models.supply.states import (
@@ -48,7 +51,8 @@ def change_purchase_order(number: str, *, actor: str, lines: list[PurchaseLineIn
     with database.atomic():
         purchase = locked_purchase_order(number)
         if purchase.status not in (PO_DRAFT, *REVISABLE):
-            raise InvalidTransition(f"{purchase.number} is {purchase.status}; it can no longer be changed")
+            raise InvalidTransition(TextMessage(Text("%(number)s is %(status)s; it can no longer be changed",
+                                                     number=purchase.number, status=status_word(purchase.status))))
         if lines is not None:
             _replace_lines(purchase, lines)
         changes: dict = {}
@@ -72,14 +76,17 @@ def change_purchase_order(number: str, *, actor: str, lines: list[PurchaseLineIn
 def cancel_purchase_order(number: str, *, actor: str, reason: str) -> bool:
     """Cancel an order no goods are on their way for; the supplier is mailed when it had been sent. False when it
     was already cancelled (a repeated call); InvalidTransition once it shipped."""
-    reason = _reason(reason, "cancel")
+    reason = _reason(reason, Text("say why you cancel the purchase order"))
     with database.atomic():
         purchase = locked_purchase_order(number)
         if purchase.status == PO_CANCELLED:
             return False
         if purchase.status not in CANCELLABLE:
-            raise InvalidTransition(f"{purchase.number} is {purchase.status}; it can no longer be cancelled"
-                                    + ("; close it instead" if purchase.status in CLOSABLE else ""))
+            template = (N_("%(number)s is %(status)s; it can no longer be cancelled; close it instead")
+                        if purchase.status in CLOSABLE
+                        else N_("%(number)s is %(status)s; it can no longer be cancelled"))
+            raise InvalidTransition(TextMessage(Text(template, number=purchase.number,
+                                                     status=status_word(purchase.status))))
         _guarded(purchase, PO_CANCELLED, actor=actor, reason=reason)
         _resolve_alerts(purchase.id, actor=actor)
         if purchase.status != PO_DRAFT:
@@ -90,15 +97,18 @@ def cancel_purchase_order(number: str, *, actor: str, reason: str) -> bool:
 def close_purchase_order(number: str, *, actor: str, reason: str) -> bool:
     """Close an order that shipped, whatever is still missing (received, or what will never come). False when it
     was already closed; InvalidTransition before it shipped."""
-    reason = _reason(reason, "close")
+    reason = _reason(reason, Text("say why you close the purchase order"))
     with database.atomic():
         purchase = locked_purchase_order(number)
         if purchase.status == PO_CLOSED:
             return False
         if purchase.status not in CLOSABLE:
-            raise InvalidTransition(f"{purchase.number} is {purchase.status}; only {', '.join(CLOSABLE)} orders "
-                                    "can be closed" + ("; cancel it instead" if purchase.status in CANCELLABLE
-                                                       else ""))
+            template = (N_("%(number)s is %(status)s; only %(statuses)s orders can be closed; cancel it instead")
+                        if purchase.status in CANCELLABLE
+                        else N_("%(number)s is %(status)s; only %(statuses)s orders can be closed"))
+            raise InvalidTransition(TextMessage(Text(template, number=purchase.number,
+                                                     status=status_word(purchase.status),
+                                                     statuses=[status_word(s) for s in CLOSABLE])))
         _guarded(purchase, PO_CLOSED, actor=actor, reason=reason)
         PurchaseOrder.update(closed_at=utc_now()).where(PurchaseOrder.id == purchase.id).execute()
         _resolve_alerts(purchase.id, actor=actor)
@@ -136,7 +146,7 @@ def _send_again(purchase: PurchaseOrder, *, actor: str) -> None:
 def _guarded(purchase: PurchaseOrder, status: str, *, actor: str, reason: str) -> None:
     if not transition("purchase_order", purchase.id, status, actor=actor, reason=reason,
                       expected=purchase.status):
-        raise InvalidTransition(f"{purchase.number} changed meanwhile; try again")
+        raise InvalidTransition(TextMessage(Text("%(number)s changed meanwhile; try again", number=purchase.number)))
 
 
 def _resolve_alerts(purchase_id: int, *, actor: str) -> None:
@@ -144,7 +154,7 @@ def _resolve_alerts(purchase_id: int, *, actor: str) -> None:
      .where(SupplyAlert.purchase_order == purchase_id, SupplyAlert.status == "open").execute())
 
 
-def _reason(reason: str, doing: str) -> str:
+def _reason(reason: str, asked: Text) -> str:
     if not reason or not reason.strip():
-        raise ValidationFailed({"reason": [f"say why you {doing} the purchase order"]})
+        raise ValidationFailed({"reason": [TextMessage(asked)]})
     return reason.strip()[:MAX_NOTE]

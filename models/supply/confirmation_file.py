@@ -11,6 +11,8 @@ import io
 from datetime import date
 
 from models.core.errors import ImportUnsafe, ValidationFailed
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.intake.file_import.decoding import detect_encoding
 from models.intake.file_import.limits import ROW_CHARS, RowLines
 from models.supply.confirmations import ConfirmationInput
@@ -28,8 +30,9 @@ csv.field_size_limit(ROW_CHARS)  # never reached first: RowLines refuses such a 
 def parse_confirmation_csv(data: bytes) -> list[ConfirmationInput]:
     """The answers in a confirmation CSV; ValidationFailed naming ``file`` or ``row N.column`` otherwise."""
     if len(data) > MAX_BYTES:
-        raise ValidationFailed({"file": [f"the file is larger than {MAX_BYTES // 1024} KiB; a confirmation is "
-                                         "one row per purchase-order line"]})
+        raise ValidationFailed({"file": [TextMessage(Text(
+            "the file is larger than %(kib)s KiB; a confirmation is one row per purchase-order line",
+            kib=MAX_BYTES // 1024))]})
     text = _text(data)
     lines = RowLines(io.StringIO(text, newline=""))
     reader = csv.reader(lines, delimiter=_delimiter(text))
@@ -46,20 +49,23 @@ def parse_confirmation_csv(data: bytes) -> list[ConfirmationInput]:
             if not any(cell.strip() for cell in cells):
                 continue
             if len(answers) >= MAX_ROWS:
-                raise ValidationFailed({"file": [f"the file has more than {MAX_ROWS} rows"]})
+                raise ValidationFailed({"file": [TextMessage(Text("the file has more than %(rows)s rows",
+                                                                  rows=MAX_ROWS))]})
             answer = _answer(row, cells, columns, errors)
             if answer is not None:
                 answers.append(answer)
             if len(errors) >= MAX_ERRORS:
                 break
     except ImportUnsafe:
-        raise ValidationFailed({"file": [f"a row of more than {ROW_CHARS} characters"]}) from None
+        raise ValidationFailed({"file": [TextMessage(Text("a row of more than %(count)s characters",
+                                                          count=ROW_CHARS))]}) from None
     except csv.Error as exc:
-        raise ValidationFailed({"file": [f"not readable as CSV: {exc}"]}) from None
+        raise ValidationFailed({"file": [TextMessage(Text("not readable as CSV: %(error)s", error=str(exc)))]}) \
+            from None
     if errors:
         raise ValidationFailed(errors)
     if not answers:
-        raise ValidationFailed({"file": ["the file has no rows below its header"]})
+        raise ValidationFailed({"file": [TextMessage(Text("the file has no rows below its header"))]})
     return answers
 
 
@@ -68,7 +74,8 @@ def _text(data: bytes) -> str:
     try:
         return data.decode(codec or "utf-8")
     except (UnicodeDecodeError, LookupError):
-        raise ValidationFailed({"file": ["the file is not text (save it as CSV, UTF-8)"]}) from None
+        raise ValidationFailed({"file": [TextMessage(Text("the file is not text (save it as CSV, UTF-8)"))]}) \
+            from None
 
 
 def _delimiter(text: str) -> str:
@@ -80,8 +87,9 @@ def _columns(header: list[str]) -> dict[str, int]:
     names = [name.strip().lstrip("\ufeff").lower() for name in header]
     missing = [name for name in REQUIRED if name not in names]
     if missing:
-        raise ValidationFailed({"file": [f"the header must name the columns {', '.join(REQUIRED)} (and "
-                                         f"optionally counter); missing: {', '.join(missing)}"]})
+        raise ValidationFailed({"file": [TextMessage(Text(
+            "the header must name the columns %(columns)s (and optionally counter); missing: %(missing)s",
+            columns=", ".join(REQUIRED), missing=", ".join(missing)))]})
     return {name: names.index(name) for name in (*REQUIRED, "counter") if name in names}
 
 
@@ -90,20 +98,22 @@ def _answer(row: int, cells: list[str], columns: dict[str, int], errors: dict) -
     bad = len(errors)
     for name, value in values.items():
         if len(value) > MAX_CELL_CHARS:
-            errors[f"row {row}.{name}"] = [f"more than {MAX_CELL_CHARS} characters"]
+            errors[f"row {row}.{name}"] = [TextMessage(Text("more than %(count)s characters", count=MAX_CELL_CHARS))]
     if len(errors) > bad:
         return None
     if not values["sku"]:
-        errors[f"row {row}.sku"] = ["give the SKU"]
+        errors[f"row {row}.sku"] = [TextMessage(Text("give the SKU"))]
     quantity = _quantity(values["quantity"])
     if quantity is None:
-        errors[f"row {row}.quantity"] = [f"{values['quantity']!r} is not a whole number of 0 or more"]
+        errors[f"row {row}.quantity"] = [TextMessage(Text("%(value)s is not a whole number of 0 or more",
+                                                          value=repr(values["quantity"])))]
     promised = _date(values["promised_date"])
     if promised is False:
-        errors[f"row {row}.promised_date"] = [f"{values['promised_date']!r} is not a date (YYYY-MM-DD)"]
+        errors[f"row {row}.promised_date"] = [TextMessage(Text("%(value)s is not a date (YYYY-MM-DD)",
+                                                               value=repr(values["promised_date"])))]
     counter = values.get("counter", "").lower()
     if counter not in YES | NO:
-        errors[f"row {row}.counter"] = [f"{values['counter']!r} is not yes or no"]
+        errors[f"row {row}.counter"] = [TextMessage(Text("%(value)s is not yes or no", value=repr(values["counter"])))]
     if len(errors) > bad:
         return None
     return ConfirmationInput(sku=values["sku"], quantity=quantity, promised_date=promised or None,

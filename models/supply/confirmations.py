@@ -13,7 +13,8 @@ from models.core.base import utc_now
 from models.core.db import database, lock_for_update
 from models.core.errors import InvalidTransition, NotFound, ValidationFailed
 from models.core.stages import SUPPLIER_MAILS
-from models.core.texts import Text
+from models.core.text_messages import TextMessage
+from models.core.texts import N_, Text
 from models.core.transitions import transition
 from models.inventory.tables import Product
 from models.supply.alerts import message_json
@@ -27,6 +28,14 @@ from models.supply.tables import PurchaseOrder, PurchaseOrderLine, SupplyAlert
 
 ANSWERABLE = (PO_SENT, PO_COUNTERED, PO_CONFIRMED, PO_PARTIALLY_CONFIRMED)
 COUNTER_ALERT = "counter_proposal"
+# the statuses as refusals write them: their codes, as the API has always read them; the portal translates each
+STATUS_CODES = (N_("draft"), N_("sent"), N_("confirmed"), N_("partially_confirmed"), N_("countered"), N_("shipped"),
+                N_("partially_received"), N_("received"), N_("closed"), N_("cancelled"))
+
+
+def status_word(status: str) -> Text:
+    """A purchase-order status as a value of a refusal: its code in English, its word on a translated page."""
+    return Text(status)
 
 
 @dataclass(frozen=True)
@@ -44,8 +53,9 @@ def confirm_purchase_order(number: str, answers: list[ConfirmationInput], *, sup
     with database.atomic():
         purchase = locked_purchase_order(number, supplier_id=supplier_id)
         if purchase.status not in ANSWERABLE:
-            raise InvalidTransition(f"{purchase.number} is {purchase.status}; only a sent or answered purchase "
-                                    "order can be confirmed")
+            raise InvalidTransition(TextMessage(Text(
+                "%(number)s is %(status)s; only a sent or answered purchase order can be confirmed",
+                number=purchase.number, status=status_word(purchase.status))))
         lines = lines_by_sku(purchase.id)
         _check_answers(answers, lines)
         now = utc_now()
@@ -90,7 +100,7 @@ def reject_counter(number: str, *, actor: str, reason: str) -> str:
     """Ops reject the counter-proposal: the proposals are dropped and the order is ``sent`` again, waiting for
     another answer. Mails the supplier with ``reason``."""
     if not reason.strip():
-        raise ValidationFailed({"reason": ["say why the counter-proposal is rejected"]})
+        raise ValidationFailed({"reason": [TextMessage(Text("say why the counter-proposal is rejected"))]})
     with database.atomic():
         purchase = _countered(number)
         (PurchaseOrderLine.update(proposed_quantity=None, proposed_date=None)
@@ -140,7 +150,8 @@ def resolve_counter_alert(purchase_id: int, *, actor: str) -> None:
 def _countered(number: str) -> PurchaseOrder:
     purchase = locked_purchase_order(number)
     if purchase.status != PO_COUNTERED:
-        raise InvalidTransition(f"{purchase.number} is {purchase.status}: there is no counter-proposal to decide")
+        raise InvalidTransition(TextMessage(Text("%(number)s is %(status)s: there is no counter-proposal to decide",
+                                                 number=purchase.number, status=status_word(purchase.status))))
     return purchase
 
 
@@ -150,7 +161,8 @@ def _move(purchase: PurchaseOrder, status: str, *, actor: str, reason: str) -> N
         return
     if not transition("purchase_order", purchase.id, status, actor=actor, reason=reason,
                       expected=purchase.status):
-        raise InvalidTransition(f"{purchase.number} changed while it was being answered; try again")
+        raise InvalidTransition(TextMessage(Text("%(number)s changed while it was being answered; try again",
+                                                 number=purchase.number)))
 
 
 def _is_counter(answer: ConfirmationInput, line: PurchaseOrderLine) -> bool:
@@ -173,20 +185,22 @@ def _check_answers(answers: list[ConfirmationInput], lines: dict[str, PurchaseOr
     for index, answer in enumerate(answers):
         field = f"lines[{index}]"
         if answer.sku not in lines:
-            errors[f"{field}.sku"] = [f"{answer.sku} is not on this purchase order"]
+            errors[f"{field}.sku"] = [TextMessage(Text("%(sku)s is not on this purchase order", sku=answer.sku))]
         elif answer.sku in seen:
-            errors[f"{field}.sku"] = [f"{answer.sku} is answered twice; answer it once"]
+            errors[f"{field}.sku"] = [TextMessage(Text("%(sku)s is answered twice; answer it once", sku=answer.sku))]
         seen.add(answer.sku)
         if not isinstance(answer.quantity, int) or isinstance(answer.quantity, bool) or answer.quantity < 0:
-            errors[f"{field}.quantity"] = ["quantity must be a whole number, 0 when you cannot supply the line"]
+            errors[f"{field}.quantity"] = [TextMessage(Text(
+                "quantity must be a whole number, 0 when you cannot supply the line"))]
         elif answer.counter and answer.quantity == 0:
-            errors[f"{field}.quantity"] = ["a counter-proposal needs a quantity; answer 0 without counter when "
-                                           "you cannot supply the line"]
+            errors[f"{field}.quantity"] = [TextMessage(Text(
+                "a counter-proposal needs a quantity; answer 0 without counter when you cannot supply the line"))]
         elif answer.quantity > 0 and answer.promised_date is None:
-            errors[f"{field}.promised_date"] = ["give the date you promise to deliver"]
+            errors[f"{field}.promised_date"] = [TextMessage(Text("give the date you promise to deliver"))]
     for sku in lines:
         if sku not in seen:
-            errors[f"lines.{sku}"] = [f"{sku} is not answered; answer every line (0 when you cannot supply it)"]
+            errors[f"lines.{sku}"] = [TextMessage(Text(
+                "%(sku)s is not answered; answer every line (0 when you cannot supply it)", sku=sku))]
     if errors:
         raise ValidationFailed(errors)
 

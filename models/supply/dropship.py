@@ -17,6 +17,8 @@ from models.core.audit_reasons import DROPSHIP_OF, say
 from models.core.base import utc_now
 from models.core.db import database
 from models.core.errors import NotFound, ValidationFailed
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.core.transitions import record_creation, transition
 from models.inventory.tables import Product
 from models.orders.states import ORDER_CANCELLED, ORDER_REJECTED
@@ -92,13 +94,15 @@ def ship_dropship_asn(asn_id: int, *, actor: str) -> int:
             raise NotFound(f"no advance shipping notice {asn_id}")
         purchase = asn.purchase_order
         if not purchase.dropship or purchase.sales_order_id is None:
-            raise ValidationFailed({"asn": [f"{purchase.number} is a stock order: its deliveries go to a warehouse"]})
+            raise ValidationFailed({"asn": [TextMessage(Text(
+                "%(number)s is a stock order: its deliveries go to a warehouse", number=purchase.number))]})
         order = Order.locked(purchase.sales_order_id)
         if asn.shipment_id is not None:
             return asn.shipment_id
         if order.status in (ORDER_CANCELLED, ORDER_REJECTED):
-            raise ValidationFailed({"asn": [f"order {order.external_ref} of {purchase.number} is {order.status}: "
-                                            "do not ship it"]})
+            raise ValidationFailed({"asn": [TextMessage(Text(
+                "order %(order)s of %(number)s is %(status)s: do not ship it", order=order.external_ref,
+                number=purchase.number, status=Text(order.status)))]})
         tracking_number = _free_tracking_number(asn)
         units, weight = _units_per_order_line(asn, order)
         carrier = (asn.carrier.strip() or purchase.supplier.code)[:CARRIER_LENGTH]
@@ -124,11 +128,10 @@ def _free_tracking_number(asn: AdvanceShippingNotice) -> str:
     """The ASN's tracking number, required and not already another shipment's waybill number."""
     number = asn.tracking_number.strip()
     if not number:
-        raise ValidationFailed({"tracking_number": ["a drop-ship delivery needs the carrier's tracking number: "
-                                                    "the customer follows the parcel with it"]})
+        raise ValidationFailed({"tracking_number": [TextMessage(Text(
+            "a drop-ship delivery needs the carrier's tracking number: the customer follows the parcel with it"))]})
     if Waybill.select().where(Waybill.waybill_number == number).exists():
-        raise ValidationFailed({"tracking_number": [f"tracking number {number} is already on another shipment; "
-                                                    "give this parcel's own tracking number"]})
+        raise ValidationFailed({"tracking_number": [_tracking_number_taken(number)]})
     return number
 
 
@@ -137,7 +140,7 @@ def _units_per_order_line(asn: AdvanceShippingNotice, order: Order) -> tuple[dic
     rows = list(AdvanceShippingNoticeLine.select(AdvanceShippingNoticeLine, PurchaseOrderLine, Product)
                 .join(PurchaseOrderLine).join(Product).where(AdvanceShippingNoticeLine.asn == asn.id))
     if not rows:
-        raise ValidationFailed({"lines": ["the delivery has no lines"]})
+        raise ValidationFailed({"lines": [TextMessage(Text("the delivery has no lines"))]})
     by_product = {line.product_id: line.id for line in OrderLine.select(OrderLine.id, OrderLine.product)
                   .where(OrderLine.order == order.id, OrderLine.product.is_null(False))}
     units: dict[int, int] = {}
@@ -146,7 +149,9 @@ def _units_per_order_line(asn: AdvanceShippingNotice, order: Order) -> tuple[dic
         purchase_line = row.purchase_order_line
         line_id = purchase_line.order_line_id or by_product.get(purchase_line.product_id)
         if line_id is None:
-            raise ValidationFailed({"lines": [f"{purchase_line.product.sku} is not on order {order.external_ref}"]})
+            raise ValidationFailed({"lines": [TextMessage(Text("%(sku)s is not on order %(order)s",
+                                                               sku=purchase_line.product.sku,
+                                                               order=order.external_ref))]})
         units[line_id] = units.get(line_id, 0) + row.quantity
         weight += purchase_line.product.weight_kg * row.quantity
     return units, weight
@@ -161,8 +166,12 @@ def _issue_waybill(shipment: Shipment, asn: AdvanceShippingNotice, tracking_numb
                            service_level=shipment.service_level, choice_reason=reason[:500],
                            tracking_mode=SUPPLIER_TRACKING)
     except peewee.IntegrityError:  # the same number recorded by a concurrent delivery
-        raise ValidationFailed({"tracking_number": [f"tracking number {tracking_number} is already on another "
-                                                    "shipment; give this parcel's own tracking number"]}) from None
+        raise ValidationFailed({"tracking_number": [_tracking_number_taken(tracking_number)]}) from None
+
+
+def _tracking_number_taken(number: str) -> TextMessage:
+    return TextMessage(Text("tracking number %(number)s is already on another shipment; give this parcel's own "
+                            "tracking number", number=number))
 
 
 def dropship_parts(order_ids: Iterable[int]) -> dict[int, list[DropShipPart]]:

@@ -14,6 +14,8 @@ from models.core.base import CENT, utc_now
 from models.core.db import database
 from models.core.errors import NotFound, ValidationFailed
 from models.core.stages import SUPPLIER_MAILS
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.core.transitions import record_creation, transition
 from models.inventory.tables import Product, Warehouse
 from models.partners.tables import Partner
@@ -41,7 +43,7 @@ def create_purchase_order(*, supplier_code: str, warehouse_code: str | None, lin
     with database.atomic():
         supplier = Partner.get_or_none(Partner.code == supplier_code, Partner.kind == "supplier")
         if supplier is None:
-            raise ValidationFailed({"supplier": [f"no supplier {supplier_code!r}"]})
+            raise ValidationFailed({"supplier": [TextMessage(Text("no supplier %(code)s", code=repr(supplier_code)))]})
         warehouse = _warehouse(warehouse_code, dropship=sales_order_id is not None)
         products = check_lines(lines, supplier)
         prices = last_prices(supplier.id, [p.id for p in products.values()])
@@ -84,14 +86,14 @@ def _warehouse(code: str | None, *, dropship: bool) -> Warehouse | None:
         return None
     warehouse = Warehouse.get_or_none(Warehouse.code == (code or ""), Warehouse.active == True)  # noqa: E712
     if warehouse is None:
-        raise ValidationFailed({"warehouse": [f"no active warehouse {code!r}"]})
+        raise ValidationFailed({"warehouse": [TextMessage(Text("no active warehouse %(code)s", code=repr(code)))]})
     return warehouse
 
 
 def check_lines(lines: list[PurchaseLineInput], supplier: Partner) -> dict[str, Product]:
     """The lines' products by SKU; ValidationFailed naming each bad line and field (a new order or a change)."""
     if not lines:
-        raise ValidationFailed({"lines": ["give at least one line"]})
+        raise ValidationFailed({"lines": [TextMessage(Text("give at least one line"))]})
     skus = [line.sku for line in lines]
     products = {p.sku: p for p in Product.select().where(Product.sku.in_(skus))}
     errors: dict[str, list[str]] = {}
@@ -99,16 +101,18 @@ def check_lines(lines: list[PurchaseLineInput], supplier: Partner) -> dict[str, 
     for index, line in enumerate(lines):
         product = products.get(line.sku)
         if product is None:
-            errors[f"lines[{index}].sku"] = [f"unknown SKU {line.sku!r}"]
+            errors[f"lines[{index}].sku"] = [TextMessage(Text("unknown SKU %(sku)s", sku=repr(line.sku)))]
         elif product.supplier_id != supplier.id:
-            errors[f"lines[{index}].sku"] = [f"{line.sku} is not supplied by {supplier.code}"]
+            errors[f"lines[{index}].sku"] = [TextMessage(Text("%(sku)s is not supplied by %(supplier)s",
+                                                              sku=line.sku, supplier=supplier.code))]
         elif line.sku in seen:
-            errors[f"lines[{index}].sku"] = [f"{line.sku} is on the order twice; give it once"]
+            errors[f"lines[{index}].sku"] = [TextMessage(Text("%(sku)s is on the order twice; give it once",
+                                                              sku=line.sku))]
         seen.add(line.sku)
         if not isinstance(line.quantity, int) or isinstance(line.quantity, bool) or line.quantity < 1:
-            errors[f"lines[{index}].quantity"] = ["quantity must be a whole number of at least 1"]
+            errors[f"lines[{index}].quantity"] = [TextMessage(Text("quantity must be a whole number of at least 1"))]
         if line.unit_price is not None and line.unit_price < 0:
-            errors[f"lines[{index}].unit_price"] = ["unit_price may not be negative"]
+            errors[f"lines[{index}].unit_price"] = [TextMessage(Text("unit_price may not be negative"))]
     if errors:
         raise ValidationFailed(errors)
     return products

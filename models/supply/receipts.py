@@ -12,11 +12,13 @@ from __future__ import annotations
 from models.core.base import utc_now
 from models.core.db import database
 from models.core.errors import InvalidTransition, ValidationFailed
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.core.transitions import transition
 from models.inventory.moves import move_on_hand
 from models.inventory.tables import StockMovement, Warehouse
 from models.supply.asns import IN_TRANSIT, RECEIVED
-from models.supply.confirmations import lines_by_sku, locked_purchase_order
+from models.supply.confirmations import lines_by_sku, locked_purchase_order, status_word
 from models.supply.states import (
     PO_PARTIALLY_RECEIVED,
     PO_RECEIVABLE_STATES,
@@ -83,25 +85,29 @@ def discrepancy(announced: int | None, received: int, damaged: int) -> str:
 
 def _check_receivable(purchase: PurchaseOrder) -> None:
     if purchase.dropship or purchase.warehouse_id is None:
-        raise ValidationFailed({"number": [f"{purchase.number} is a drop-ship order: the customer receives it"]})
+        raise ValidationFailed({"number": [TextMessage(Text(
+            "%(number)s is a drop-ship order: the customer receives it", number=purchase.number))]})
     if purchase.status not in PO_RECEIVABLE_STATES:
-        raise ValidationFailed({"number": [f"{purchase.number} is {purchase.status}; only "
-                                           f"{', '.join(PO_RECEIVABLE_STATES)} orders can be received"]})
+        raise ValidationFailed({"number": [TextMessage(Text(
+            "%(number)s is %(status)s; only %(statuses)s orders can be received", number=purchase.number,
+            status=status_word(purchase.status), statuses=[status_word(s) for s in PO_RECEIVABLE_STATES]))]})
 
 
 def _check_quantities(quantities: dict[str, int], damaged: dict[str, int],
                       lines: dict[str, PurchaseOrderLine]) -> None:
     errors: dict[str, list[str]] = {}
     if not quantities and not damaged:
-        errors["lines"] = ["give at least one SKU and quantity"]
+        errors["lines"] = [TextMessage(Text("give at least one SKU and quantity"))]
     for sku in sorted(set(quantities) | set(damaged)):
         line, good, broken = lines.get(sku), quantities.get(sku, 0), damaged.get(sku, 0)
         if line is None:
-            errors[f"lines.{sku}"] = [f"{sku} is not on this purchase order"]
+            errors[f"lines.{sku}"] = [TextMessage(Text("%(sku)s is not on this purchase order", sku=sku))]
         elif not _whole(good) or not _whole(broken) or good + broken < 1:
-            errors[f"lines.{sku}"] = ["quantity must be a whole number of at least 1 (damaged units count)"]
+            errors[f"lines.{sku}"] = [TextMessage(Text(
+                "quantity must be a whole number of at least 1 (damaged units count)"))]
         elif good + broken > _still_open(line):
-            errors[f"lines.{sku}"] = [f"only {_still_open(line)} of {line.quantity} are still to receive"]
+            errors[f"lines.{sku}"] = [TextMessage(Text("only %(open)s of %(ordered)s are still to receive",
+                                                       open=_still_open(line), ordered=line.quantity))]
     if errors:
         raise ValidationFailed(errors)
 
@@ -124,9 +130,10 @@ def _notice(purchase: PurchaseOrder, asn_id: int | None) -> AdvanceShippingNotic
     asn = AdvanceShippingNotice.get_or_none(AdvanceShippingNotice.id == asn_id,
                                             AdvanceShippingNotice.purchase_order == purchase.id)
     if asn is None:
-        raise ValidationFailed({"asn": [f"no shipping notice {asn_id} on {purchase.number}"]})
+        raise ValidationFailed({"asn": [TextMessage(Text("no shipping notice %(asn)s on %(number)s", asn=asn_id,
+                                                         number=purchase.number))]})
     if asn.status != IN_TRANSIT:
-        raise ValidationFailed({"asn": [f"shipping notice {asn.reference} was already received"]})
+        raise ValidationFailed({"asn": [_already_received(asn)]})
     return asn
 
 
@@ -143,7 +150,11 @@ def _close_notice(asn: AdvanceShippingNotice) -> None:
     updated = (AdvanceShippingNotice.update(status=RECEIVED, received_at=utc_now())
                .where(AdvanceShippingNotice.id == asn.id, AdvanceShippingNotice.status == IN_TRANSIT).execute())
     if not updated:
-        raise ValidationFailed({"asn": [f"shipping notice {asn.reference} was already received"]})
+        raise ValidationFailed({"asn": [_already_received(asn)]})
+
+
+def _already_received(asn: AdvanceShippingNotice) -> TextMessage:
+    return TextMessage(Text("shipping notice %(reference)s was already received", reference=asn.reference))
 
 
 def _status_after(purchase_id: int) -> str:
@@ -158,7 +169,8 @@ def _move(purchase: PurchaseOrder, status: str, *, actor: str, reason: str) -> N
     if status == purchase.status:
         return
     if not transition("purchase_order", purchase.id, status, actor=actor, reason=reason, expected=purchase.status):
-        raise InvalidTransition(f"{purchase.number} changed while it was being received; try again")
+        raise InvalidTransition(TextMessage(Text("%(number)s changed while it was being received; try again",
+                                                 number=purchase.number)))
 
 
 def _reason(asn: AdvanceShippingNotice | None, quantities: dict[str, int], damaged: dict[str, int]) -> str:

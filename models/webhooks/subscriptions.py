@@ -10,6 +10,8 @@ import peewee
 from models.core.base import utc_now
 from models.core.db import database
 from models.core.errors import NotFound, PermissionDenied, ValidationFailed
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.partners.tables import User
 from models.webhooks.fanout import nudge_deliveries, skip_to_newest
 from models.webhooks.rules import known_pattern, new_secret, url_problem
@@ -39,7 +41,7 @@ def may_manage_webhooks(user: User) -> bool:
 
 def _require(user: User) -> None:
     if not may_manage_webhooks(user):
-        raise PermissionDenied(f"role {user.role} may not manage webhooks")
+        raise PermissionDenied(TextMessage(Text("role %(role)s may not manage webhooks", role=user.role)))
 
 
 def visible_subscriptions(user: User) -> peewee.ModelSelect:
@@ -55,7 +57,7 @@ def visible_subscription(user: User, subscription_id: int) -> WebhookSubscriptio
     found = (visible_subscriptions(user).where(WebhookSubscription.id == subscription_id).first()
              if 0 < subscription_id <= MAX_ID else None)
     if found is None:
-        raise NotFound(f"webhook subscription {subscription_id} not found")
+        raise NotFound(TextMessage(Text("webhook subscription %(id)s not found", id=subscription_id)))
     return found
 
 
@@ -70,9 +72,10 @@ def _checked_url(url: str) -> str:
 def _checked_events(events: list[str]) -> list[str]:
     unknown = [event for event in events if not known_pattern(event)]
     if unknown:
-        raise ValidationFailed({"events": [f"unknown event type: {', '.join(unknown)}"]})
+        raise ValidationFailed({"events": [TextMessage(Text("unknown event type: %(events)s",
+                                                            events=", ".join(unknown)))]})
     if not events:
-        raise ValidationFailed({"events": ["name at least one event type"]})
+        raise ValidationFailed({"events": [TextMessage(Text("name at least one event type"))]})
     return list(dict.fromkeys(events))
 
 
@@ -137,10 +140,10 @@ def redeliver(user: User, delivery_id: int, *, subscription_id: int | None = Non
     """Send a delivery again now, with the same webhook-id (receivers deduplicate on it)."""
     row = (WebhookDelivery.get_or_none(WebhookDelivery.id == delivery_id) if 0 < delivery_id <= MAX_ID else None)
     if row is None or subscription_id not in (None, row.subscription_id):
-        raise NotFound(f"webhook delivery {delivery_id} not found")
+        raise NotFound(TextMessage(Text("webhook delivery %(id)s not found", id=delivery_id)))
     subscription = visible_subscription(user, row.subscription_id)
     if not subscription.active:
-        raise ValidationFailed({"subscription": ["disabled: enable it before sending again"]})
+        raise ValidationFailed({"subscription": [TextMessage(Text("disabled: enable it before sending again"))]})
     with database.atomic():
         (WebhookDelivery.update(status="pending" if row.status not in OPEN_DELIVERY_STATUSES else row.status,
                                 next_attempt_at=utc_now())

@@ -20,6 +20,7 @@ from marshmallow import Schema
 
 from models.core.base import utc_now
 from models.core.errors import ImportRefused, ImportTooLarge
+from models.core.text_messages import stored_message
 from models.intake.file_import import writing
 from models.intake.file_import.columns import canonical_columns
 from models.intake.file_import.limits import ReadLimits, too_many_rows
@@ -207,12 +208,12 @@ def _accepted_orders(spill: RowSpill, result: ImportResult,
 
 def _store_problems(spill: RowSpill, batch_id: int, result: ImportResult) -> None:
     rows: list[dict] = []
-    for row, ref, field_name, message in spill.problems():
+    for row, ref, field_name, message, text_json in spill.problems():
         result.errors_total += 1
         if len(result.errors) < REPORTED_ERRORS:
-            result.errors.append(RowProblem(row, ref, field_name, message))
+            result.errors.append(RowProblem(row, ref, field_name, stored_message(message, text_json)))
         rows.append({"batch": batch_id, "row": row, "external_ref": ref[:128], "field": field_name,
-                     "message": message})
+                     "message": message, "message_text": text_json})
         if len(rows) >= 1000:
             ImportRowError.insert_many(rows).execute()
             rows = []

@@ -7,6 +7,7 @@ from typing import Iterator
 import peewee
 
 from models.core.csv_export import csv_lines
+from models.core.text_messages import stored_message
 from models.intake.tables import ImportBatch, ImportRowError
 
 REPORTED_ERRORS = 1000
@@ -27,10 +28,14 @@ def batch_for(user, batch_id: int) -> ImportBatch | None:
 
 
 def batch_errors(batch_id: int, limit: int = REPORTED_ERRORS) -> list[dict]:
+    """The batch's first row errors; a message whose template was stored is a TextMessage (reads as its English)."""
     query = (ImportRowError.select(ImportRowError.row, ImportRowError.external_ref, ImportRowError.field,
-                                   ImportRowError.message)
+                                   ImportRowError.message, ImportRowError.message_text)
              .where(ImportRowError.batch == batch_id).order_by(ImportRowError.row, ImportRowError.id).limit(limit))
-    return list(query.dicts())
+    errors = list(query.dicts())
+    for error in errors:
+        error["message"] = stored_message(error["message"], error.pop("message_text"))
+    return errors
 
 
 def batch_payload(batch: ImportBatch) -> dict:

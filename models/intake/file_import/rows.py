@@ -9,6 +9,8 @@ from operator import itemgetter
 from marshmallow import Schema, ValidationError, missing
 from marshmallow.fields import Field
 
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from models.intake.file_import.fields import HEADER_FIELDS, IMPORT_FIELDS
 
 MAX_LINES_PER_ORDER = 500
@@ -132,7 +134,7 @@ class RowChecker:
             values[name] = value
         if not messages:
             messages = self._references(values)
-        return [RowProblem(row_no, ref, field, "; ".join(_flat(text))) for field, text in messages.items()]
+        return [RowProblem(row_no, ref, field, _joined(text)) for field, text in messages.items()]
 
     def _header(self, raw: tuple) -> _Header:
         """The order header fields of a row (values, messages, joined key), memoised on its cells."""
@@ -153,9 +155,10 @@ class RowChecker:
     def _customer_problem(self, code: str) -> str | None:
         customer = self.customers.get(code)
         if customer is None:
-            return f"unknown customer {code!r}"
+            return TextMessage(Text("unknown customer %(code)s", code=repr(code)))
         if self.distributor and self.distributor[0] not in (customer.id, customer.distributor_id):
-            return f"customer {code!r} is not served by {self.distributor[1]}"
+            return TextMessage(Text("customer %(code)s is not served by %(distributor)s", code=repr(code),
+                                    distributor=self.distributor[1]))
         return None
 
     def _references(self, values: dict) -> dict[str, str]:
@@ -166,7 +169,7 @@ class RowChecker:
             return {"customer_code": problem}
         product = self.products.get(sku)
         if product is None:
-            return {"sku": f"unknown SKU {sku!r}"}
+            return {"sku": TextMessage(Text("unknown SKU %(sku)s", sku=repr(sku)))}
         return {}
 
 
@@ -199,14 +202,17 @@ def order_problems(ref: str, lines: list[tuple]) -> list[RowProblem]:
         if header != first_header:
             for name, mine, theirs in zip(HEADER_FIELDS, header.split(SEPARATOR), first_header.split(SEPARATOR)):
                 if mine != theirs:
-                    problems.append(RowProblem(row, ref, name, f"{mine!r} conflicts with {theirs!r} on row "
-                                                               f"{first_row} of the same order"))
+                    problems.append(RowProblem(row, ref, name, TextMessage(Text(
+                        "%(mine)s conflicts with %(theirs)s on row %(row)s of the same order", mine=repr(mine),
+                        theirs=repr(theirs), row=first_row))))
         if sku in seen_skus:
-            problems.append(RowProblem(row, ref, "sku", f"{sku} is already on row {seen_skus[sku]} of this order"))
+            problems.append(RowProblem(row, ref, "sku", TextMessage(Text(
+                "%(sku)s is already on row %(row)s of this order", sku=sku, row=seen_skus[sku]))))
         seen_skus.setdefault(sku, row)
     if len(lines) > MAX_LINES_PER_ORDER:
         problems.append(RowProblem(lines[MAX_LINES_PER_ORDER][1], ref, "external_ref",
-                                   f"an order has at most {MAX_LINES_PER_ORDER} lines"))
+                                   TextMessage(Text("an order has at most %(most)s lines",
+                                                    most=MAX_LINES_PER_ORDER))))
     return problems
 
 
@@ -225,3 +231,9 @@ def _flat(messages) -> list[str]:
     if isinstance(messages, dict):
         return [text for value in messages.values() for text in _flat(value)]
     return [text for value in messages for text in _flat(value)]
+
+
+def _joined(messages) -> str:
+    """A field's messages as one; a single one (a TextMessage: a customer or SKU refused) keeps its template."""
+    flat = _flat(messages)
+    return flat[0] if len(flat) == 1 else "; ".join(flat)

@@ -15,6 +15,8 @@ import tempfile
 from itertools import groupby
 from typing import Iterator
 
+from models.core.text_messages import message_text_json
+
 INSERT_EVERY = 20_000
 IN_MEMORY_LINES = 150_000  # roughly 50 MB of rows; beyond it they go to the temporary file
 HEADER_IDS = 4096  # header texts remembered for their id; a header seen again after that gets a new id
@@ -49,7 +51,7 @@ class RowSpill:
             CREATE TABLE line (ref TEXT, row INTEGER, header INTEGER, product_id INTEGER, sku TEXT,
                                quantity INTEGER, unit_price TEXT, bad INTEGER, price_given INTEGER);
             CREATE TABLE header (id INTEGER PRIMARY KEY, text TEXT);
-            CREATE TABLE problem (row INTEGER, ref TEXT, field TEXT, message TEXT);
+            CREATE TABLE problem (row INTEGER, ref TEXT, field TEXT, message TEXT, message_text TEXT);
         """)
         self._lines = [line for lines in self._by_ref.values() for line in lines]
         self._problems, self._all_problems = self._all_problems, []
@@ -98,11 +100,13 @@ class RowSpill:
         return text
 
     def add_problem(self, row: int, ref: str, field: str, message: str) -> None:
+        """Keep a problem; a TextMessage's template is kept beside its English, as JSON text."""
         self.problem_count += 1
+        problem = (row, ref, field, str(message), message_text_json(message))
         if self._db is None:
-            self._all_problems.append((row, ref, field, message))
+            self._all_problems.append(problem)
             return
-        self._problems.append((row, ref, field, message))
+        self._problems.append(problem)
         if len(self._problems) >= INSERT_EVERY:
             self._flush()
 
@@ -131,12 +135,13 @@ class RowSpill:
         self._flush()
         self._db.execute("CREATE INDEX IF NOT EXISTS line_ref ON line (ref, row)")
 
-    def problems(self) -> Iterator[tuple[int, str, str, str]]:
+    def problems(self) -> Iterator[tuple[int, str, str, str, str | None]]:
+        """(row, ref, field, message, its template as JSON text or None), by row."""
         if self._db is None:
             yield from sorted(self._all_problems, key=lambda problem: problem[0])  # stable: file order within a row
             return
         self._flush()
-        yield from self._db.execute("SELECT row, ref, field, message FROM problem ORDER BY row, rowid")
+        yield from self._db.execute("SELECT row, ref, field, message, message_text FROM problem ORDER BY row, rowid")
 
     def _flush(self) -> None:
         if self._headers:
@@ -146,7 +151,7 @@ class RowSpill:
             self._db.executemany("INSERT INTO line VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", self._lines)
             self._lines = []
         if self._problems:
-            self._db.executemany("INSERT INTO problem VALUES (?, ?, ?, ?)", self._problems)
+            self._db.executemany("INSERT INTO problem VALUES (?, ?, ?, ?, ?)", self._problems)
             self._problems = []
 
     def close(self) -> None:
