@@ -5,7 +5,7 @@ tests/portal/test_translations.py checks every word of the dictionaries they com
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import gettext, lazy_gettext
+from flask_babel import get_locale, gettext, lazy_gettext
 
 from models.core.audit_reasons import parse as parse_reason
 from models.orders.partner_view import HOLD_WORDS, OTHER_HOLD
@@ -102,6 +102,16 @@ def translate_reason(text: object) -> str:
                          if colon else "")
 
 
+REVIEW_OUTCOMES = (N_("approve"), N_("hold"), N_("reject"))  # models.review.rules' outcomes, shown by |words
+
+
+def hold_code_words(codes: list[str]) -> str:
+    """Review reason codes as ops name them: the codes themselves in English, their words in other languages."""
+    if get_locale() is None or str(get_locale()) == "en":
+        return ", ".join(codes)
+    return gettext(", ").join(hold_words(code) for code in codes)
+
+
 def hold_words(code: str) -> str:
     """A review reason code as a partner reads it ("credit_limit" -> "credit check"), in the page's language."""
     return translate_words(HOLD_WORDS.get(code, OTHER_HOLD))
@@ -122,4 +132,5 @@ def init_domain_words(app: Flask) -> None:
     app.add_template_global(role_words, "role_words")
     app.add_template_filter(translate_words, "words")
     app.add_template_filter(hold_words, "hold_words")
+    app.add_template_filter(hold_code_words, "hold_code_words")
     app.add_template_filter(translate_reason, "reason_words")

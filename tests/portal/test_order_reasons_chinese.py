@@ -35,3 +35,12 @@ def test_a_reason_a_person_wrote_stays_as_written(client, auth):
                         actor="ops", reason="customer asked on the phone")
     auth.login_as("ops_admin")
     assert "customer asked on the phone" in client.get(f"/orders/{order_id}?lang=zh-Hant").text
+
+
+def test_the_decision_box_and_the_review_outcome_name_the_hold_in_chinese(client, auth):
+    order_id = held_order()
+    auth.login_as("ops_admin")
+    page = client.get(f"/orders/{order_id}?lang=zh-Hant").text
+    assert "credit_limit, ship_to_undeliverable" not in page and ">暫停</span>" in page
+    english = client.get(f"/orders/{order_id}?lang=en").text
+    assert "On hold for credit_limit, ship_to_undeliverable: decide" in english
