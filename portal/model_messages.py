@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import lazy_gettext
+from flask_babel import gettext, lazy_gettext
 
 from models.core.text_messages import TextMessage
 from portal.domain_text import translate_text
@@ -56,7 +56,8 @@ MARSHMALLOW_PATTERNS = tuple((re.compile(pattern), template) for pattern, templa
 
 def translate_message(message: object) -> str:
     """``message`` in the page's language: a TextMessage or Text (or its stored JSON) through the catalogue, a
-    marshmallow default by its English; any other string as written."""
+    marshmallow default by its English; a fixed message the catalogue holds (schemas mark theirs with N_) by its
+    English; any other string as written."""
     if isinstance(message, TextMessage):
         return translate_text(message.text)
     if not isinstance(message, str):
@@ -68,5 +69,5 @@ def translate_message(message: object) -> str:
         found = pattern.fullmatch(message)
         if found:
             return str(template) % found.groupdict()
-    return message
+    return gettext(message) if message else message
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from models.core.text_messages import TextMessage
+from models.core.texts import Text
 from schemas.fields import InputSchema, OptionalEmail
 from schemas.orders import OrderLineSchema
 
@@ -40,7 +42,8 @@ class OrderChangeSchema(InputSchema):
         skus = [line["sku"] for line in data.get("lines", [])]
         duplicates = sorted({sku for sku in skus if skus.count(sku) > 1})
         if duplicates:
-            raise ValidationError(f"each SKU once per order; repeated: {', '.join(duplicates)}", "lines")
+            raise ValidationError(TextMessage(Text("each SKU once per order; repeated: %(skus)s",
+                                                   skus=", ".join(duplicates))), "lines")
 
 
 order_change_schema = OrderChangeSchema()

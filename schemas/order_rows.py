@@ -11,7 +11,10 @@ from decimal import Decimal, InvalidOperation
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from models.core import texts
 from models.core.currencies import CURRENCIES
+from models.core.text_messages import TextMessage
+from models.core.texts import N_
 from models.intake.file_import.fields import (  # noqa: F401 - re-exported: a domain fact of models
     HEADER_FIELDS,
     IMPORT_FIELDS,
@@ -41,7 +44,7 @@ class GroupedDecimal(fields.Decimal):
         try:
             number = Decimal(value)
         except InvalidOperation:
-            raise ValidationError(f"not a number: {value!r}") from None
+            raise ValidationError(TextMessage(texts.Text(N_("not a number: %(value)s"), value=repr(value)))) from None
         if not number.is_finite() and not self.allow_nan:  # "NaN", "inf": no rule can compare them
             raise self.make_error("special")
         return number
@@ -52,7 +55,7 @@ class UnitPrice(GroupedDecimal):
 
     def __init__(self) -> None:
         super().__init__(load_default=None, allow_nan=False,
-                         validate=[validate.Range(min=0, error="must not be negative"), _two_decimals])
+                         validate=[validate.Range(min=0, error=N_("must not be negative")), _two_decimals])
 
     def deserialize(self, value, attr=None, data=None, **kwargs):
         # Nearly every price cell is a plain amount ("12.50", "1,234.50"), which loads as its Decimal and passes
@@ -71,7 +74,7 @@ class GroupedInteger(fields.Integer):
     def _deserialize(self, value, attr, data, **kwargs):
         text = _ungrouped(value) if isinstance(value, str) else value
         if isinstance(text, str) and not re.fullmatch(r"[+-]?\d+", text):
-            raise ValidationError(f"not a whole number: {value!r}")
+            raise ValidationError(TextMessage(texts.Text(N_("not a whole number: %(value)s"), value=repr(value))))
         return int(text)
 
 
@@ -84,7 +87,8 @@ class LooseDate(fields.Field):
                 return datetime.strptime(str(value).strip(), pattern).date()
             except ValueError:
                 continue
-        raise ValidationError(f"not a date (expected yyyy-mm-dd): {value!r}")
+        raise ValidationError(TextMessage(texts.Text(N_("not a date (expected yyyy-mm-dd): %(value)s"),
+                                                     value=repr(value))))
 
 
 class Code(Text):
@@ -96,7 +100,7 @@ class Code(Text):
 
 def _two_decimals(value: Decimal) -> None:
     if value.as_tuple().exponent < -2:
-        raise ValidationError("at most 2 decimal places")
+        raise ValidationError(N_("at most 2 decimal places"))
 
 
 class BoundedText(Text):
@@ -125,7 +129,7 @@ class ImportRowSchema(Schema):
     customer_code = _text(64, required=True)
     sku = _text(64, required=True)
     quantity = GroupedInteger(required=True, validate=validate.Range(min=1, max=1_000_000,
-                                                                     error="must be a whole number of at least 1"))
+                                                                     error=N_("must be a whole number of at least 1")))
     unit_price = UnitPrice()
     currency = Code(required=True, validate=validate.OneOf(CURRENCIES, error="unknown currency; use one of {choices}"))
     ship_to_name = _text(200, required=True)
@@ -134,7 +138,7 @@ class ImportRowSchema(Schema):
     ship_to_city = _text(128, required=True)
     ship_to_region = _text(64, required=True)
     ship_to_postcode = _text(32)
-    ship_to_country = Code(required=True, validate=validate.Length(equal=2, error="a 2-letter country code"))
+    ship_to_country = Code(required=True, validate=validate.Length(equal=2, error=N_("a 2-letter country code")))
     requested_delivery_date = LooseDate(load_default=None)
     notes = _text(4000)
 

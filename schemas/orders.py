@@ -6,13 +6,15 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from models.core.currencies import CURRENCIES
+from models.core.text_messages import TextMessage
+from models.core.texts import N_, Text
 from models.orders.tables import CHANNELS
 from schemas.fields import InputSchema, OptionalEmail
 
 
 def _two_decimals(value: Decimal) -> None:
     if value.as_tuple().exponent < -2:
-        raise ValidationError("at most 2 decimal places")
+        raise ValidationError(N_("at most 2 decimal places"))
 
 
 class ShipToSchema(Schema):
@@ -50,7 +52,8 @@ class OrderSchema(InputSchema):
         skus = [line["sku"] for line in data.get("lines", [])]
         duplicates = sorted({sku for sku in skus if skus.count(sku) > 1})
         if duplicates:
-            raise ValidationError(f"each SKU once per order; repeated: {', '.join(duplicates)}", "lines")
+            raise ValidationError(TextMessage(Text("each SKU once per order; repeated: %(skus)s",
+                                                   skus=", ".join(duplicates))), "lines")
 
 
 order_schema = OrderSchema()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from models.core.texts import N_
 from models.inventory.moves import (
     MAX_NOTE,
     MAX_QUANTITY,
@@ -28,7 +29,7 @@ class AdjustmentSchema(InputSchema):
     sku = fields.String(required=True, validate=CODE)
     quantity_change = fields.Integer(required=True, strict=True, validate=[
         validate.Range(min=-MAX_QUANTITY, max=MAX_QUANTITY),
-        validate.NoneOf([0], error="must not be 0")])
+        validate.NoneOf([0], error=N_("must not be 0"))])
     reason_code = fields.String(required=True, validate=validate.OneOf(REASON_CODES))
     note = fields.String(load_default="", validate=validate.Length(max=MAX_NOTE))
 
@@ -50,7 +51,7 @@ class ReceiptLineSchema(Schema):
     @validates_schema
     def _something_counted(self, data: dict, **kwargs) -> None:
         if data.get("quantity", 1) + data.get("damaged", 0) < 1:
-            raise ValidationError("count at least one unit, good (quantity) or damaged", "quantity")
+            raise ValidationError(N_("count at least one unit, good (quantity) or damaged"), "quantity")
 
 
 class ReceiptSchema(InputSchema):

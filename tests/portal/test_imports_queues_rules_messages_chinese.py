@@ -49,3 +49,17 @@ def test_the_review_rules_threshold_check_reads_in_chinese(editor):  # noqa: F81
     editor.get(f"{PAGE}?lang=en")
     response = editor.post(PAGE, data=form(amount_hold_threshold="50000", amount_senior_threshold="40000"))
     assert "40000.00 is below amount_hold_threshold 50000.00" in response.text
+
+
+def test_a_schema_message_on_an_order_row_reads_in_chinese(client, auth):
+    from tests.portal.test_batches import HEADER, line
+
+    auth.login_as("ops_agent")
+    text = "\n".join([HEADER, line("WEB-Q", qty="many"), line("WEB-C", date="31/01/2030")])
+    detail = post_file(client, text=text).headers["Location"]
+    assert {row.message for row in ImportRowError.select()} == {
+        "not a whole number: 'many'", "not a date (expected yyyy-mm-dd): '31/01/2030'"}
+    chinese = client.get(f"{detail}?lang=zh-Hant").text
+    assert "不是整數：&#39;many&#39;" in chinese and "不是日期（應為 yyyy-mm-dd）：&#39;31/01/2030&#39;" in chinese
+    english = client.get(f"{detail}?lang=en").text
+    assert "not a whole number: &#39;many&#39;" in english and "not a date (expected yyyy-mm-dd)" in english
