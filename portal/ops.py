@@ -59,6 +59,7 @@ from portal.order_changes import change_section
 from portal.order_export import export_orders
 from portal.order_reasons import order_reason_texts, reason_in_language
 from portal.params import id_arg
+from portal.ship_to_fields import ShipToForm
 from schemas.orders import CURRENCIES, order_schema
 
 bp = Blueprint("ops", __name__)
@@ -268,18 +269,10 @@ class LineForm(Form):
     unit_price = StringField(lazy_gettext("Unit price"))
 
 
-class OrderEntryForm(FlaskForm):
+class OrderEntryForm(ShipToForm):
     customer_code = SelectField(lazy_gettext("Customer"))
     external_ref = StringField(lazy_gettext("External reference"))
     currency = SelectField(lazy_gettext("Currency"), choices=CURRENCIES, default="USD")
-    ship_to_name = StringField(lazy_gettext("Name"))
-    ship_to_phone = StringField(lazy_gettext("Phone"))
-    ship_to_email = StringField(lazy_gettext("Email"))
-    ship_to_address = TextAreaField(lazy_gettext("Address"))
-    ship_to_city = StringField(lazy_gettext("City"))
-    ship_to_region = StringField(lazy_gettext("Region"))
-    ship_to_postcode = StringField(lazy_gettext("Postcode"))
-    ship_to_country = StringField(lazy_gettext("Country (2 letters)"))
     requested_delivery_date = StringField(lazy_gettext("Requested delivery date"))
     notes = TextAreaField(lazy_gettext("Notes"))
     lines = FieldList(FormField(LineForm), min_entries=LINE_ROWS, max_entries=LINE_ROWS)

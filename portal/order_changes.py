@@ -7,7 +7,6 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from marshmallow import ValidationError
 from wtforms import FieldList, Form, FormField, StringField, TextAreaField
 
@@ -23,6 +22,7 @@ from models.shipping.states import SHIPMENT_LEFT_STATES
 from portal.auth import role_required
 from portal.domain_words import translate_words
 from portal.model_messages import translate_message
+from portal.ship_to_fields import ShipToForm
 from schemas.order_changes import order_change_schema
 
 bp = Blueprint("order_changes", __name__)
@@ -48,15 +48,7 @@ class ChangeLineForm(Form):
     unit_price = StringField(lazy_gettext("Unit price"))
 
 
-class OrderChangeForm(FlaskForm):
-    ship_to_name = StringField(lazy_gettext("Name"))
-    ship_to_phone = StringField(lazy_gettext("Phone"))
-    ship_to_email = StringField(lazy_gettext("Email"))
-    ship_to_address = TextAreaField(lazy_gettext("Address"))
-    ship_to_city = StringField(lazy_gettext("City"))
-    ship_to_region = StringField(lazy_gettext("Region"))
-    ship_to_postcode = StringField(lazy_gettext("Postcode"))
-    ship_to_country = StringField(lazy_gettext("Country (2 letters)"))
+class OrderChangeForm(ShipToForm):
     requested_delivery_date = StringField(lazy_gettext("Requested delivery date (YYYY-MM-DD)"))
     lines = FieldList(FormField(ChangeLineForm), min_entries=0, max_entries=MAX_ROWS)
     note = TextAreaField(lazy_gettext("Note"))
