@@ -26,26 +26,30 @@ def test_the_finder_sees_text_and_attributes_but_not_expressions_code_or_trade_c
     assert bare_texts(page) == [(2, "Orders due"), (3, 'value="Save"'), (4, 'title="Open it"')]
 
 
+LITERAL_FLASH = re.compile(r"""\bflash\(\s*f?["']""")
+LITERAL_LABEL = re.compile(r"""\b\w+Field\(\s*f?["']""")
+
+
+def lines_matching(pattern: re.Pattern) -> list[str]:
+    """``path:line: code`` of every line of the portal's Python that ``pattern`` finds."""
+    return [f"{path.relative_to(PORTAL.parent)}:{number}: {line.strip()}"
+            for path in sorted(PORTAL.rglob("*.py"))
+            for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if pattern.search(line)]
+
+
 def test_views_flash_only_translated_sentences():
-    literal_flash = re.compile(r"""\bflash\(\s*f?["']""")
-    found = [f"{path.relative_to(PORTAL.parent)}:{number}: {line.strip()}"
-             for path in sorted(PORTAL.rglob("*.py"))
-             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-             if literal_flash.search(line)]
+    found = lines_matching(LITERAL_FLASH)
     assert not found, "flash a gettext() message, not a literal:\n" + "\n".join(found)
 
 
 def test_form_labels_are_lazily_translated():
-    literal_label = re.compile(r"""\b\w+Field\(\s*f?["']""")
-    found = [f"{path.relative_to(PORTAL.parent)}:{number}: {line.strip()}"
-             for path in sorted(PORTAL.rglob("*.py"))
-             for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-             if literal_label.search(line)]
+    found = lines_matching(LITERAL_LABEL)
     assert not found, "label form fields with lazy_gettext():\n" + "\n".join(found)
 
 
 def test_the_literal_finders_catch_what_they_look_for():
-    assert re.search(r"""\bflash\(\s*f?["']""", 'flash(f"Mail {x} discarded.", "success")')
-    assert not re.search(r"""\bflash\(\s*f?["']""", 'flash(gettext("Mail %(id)s discarded.", id=x), "success")')
-    assert re.search(r"""\b\w+Field\(\s*f?["']""", 'name = StringField("Name", validators=[])')
-    assert not re.search(r"""\b\w+Field\(\s*f?["']""", 'name = StringField(lazy_gettext("Name"))')
+    assert LITERAL_FLASH.search('flash(f"Mail {x} discarded.", "success")')
+    assert not LITERAL_FLASH.search('flash(gettext("Mail %(id)s discarded.", id=x), "success")')
+    assert LITERAL_LABEL.search('name = StringField("Name", validators=[])')
+    assert not LITERAL_LABEL.search('name = StringField(lazy_gettext("Name"))')
