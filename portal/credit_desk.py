@@ -28,7 +28,10 @@ from models.core.errors import InvalidTransition, NotFound, ValidationFailed
 from models.partners.access import can_see_order
 from models.partners.tables import OPS_ROLES
 from models.receivables.account import load_receivables
-from models.receivables.credit_rules import BLOCKED, OVER_LIMIT, OVERDUE
+from models.receivables.credit_rules import (
+    FLAG_LABELS,
+    entry_warning,
+)
 from models.receivables.desk import (
     FILTERS,
     SORTS,
@@ -64,8 +67,7 @@ PAYOUT_CSV_HEADER = ("id", "reference", "status", "amount", "currency", "custome
 
 
 # models.receivables.credit_rules.FLAG_LABELS in the page's language
-FLAG_WORDS = {BLOCKED: lazy_gettext("blocked"), OVER_LIMIT: lazy_gettext("over credit limit"),
-              OVERDUE: lazy_gettext("overdue invoices")}
+FLAG_WORDS = {flag: lazy_gettext(label) for flag, label in FLAG_LABELS.items()}
 # models.receivables.ledger.PAYMENT_METHODS as the pages write them
 METHOD_WORDS = {"bank_transfer": lazy_gettext("bank transfer"), "card": lazy_gettext("card"),
                 "cheque": lazy_gettext("cheque"), "other": lazy_gettext("other")}
@@ -275,12 +277,6 @@ def _flag_list(flags) -> str:
 
 
 def _entry_warning(code: str, flags) -> str:
-    """models.receivables.credit_rules.entry_warning in the page's language: what review will do with the order."""
-    if not flags:
-        return ""
-    if BLOCKED in flags:
-        outcome = gettext("review rejects orders of a blocked customer unless the block is lifted first")
-    else:
-        outcome = gettext("the order will be held for review until a credit controller or ops admin decides it")
-    return gettext("Credit warning for %(code)s (%(flags)s): %(outcome)s.", code=code, flags=_flag_list(flags),
-                   outcome=outcome)
+    """What review will do with the order (models.receivables.credit_rules.entry_warning), in the page's
+    language."""
+    return translate_message(entry_warning(code, tuple(flags)))

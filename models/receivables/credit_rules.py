@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from models.core.text_messages import TextMessage
+from models.core.texts import N_, Text
+
 BLOCKED, OVER_LIMIT, OVERDUE = "blocked", "over_limit", "overdue"
-FLAG_LABELS = {BLOCKED: "blocked", OVER_LIMIT: "over credit limit", OVERDUE: "overdue invoices"}
+FLAG_LABELS = {BLOCKED: N_("blocked"), OVER_LIMIT: N_("over credit limit"), OVERDUE: N_("overdue invoices")}
 
 
 def exposure(outstanding: Decimal, open_orders: Decimal) -> Decimal:
@@ -37,12 +40,13 @@ def credit_flags(*, blocked: bool, credit_limit: Decimal | None, exposure_now: D
 
 
 def entry_warning(code: str, flags: tuple[str, ...]) -> str:
-    """What ops are told when they key an order for a flagged customer: what review will do with it."""
+    """What ops are told when they key an order for a flagged customer: what review will do with it (a
+    TextMessage: the portal shows it in the reader's language)."""
     if not flags:
         return ""
-    listed = ", ".join(FLAG_LABELS[flag] for flag in flags)
     if BLOCKED in flags:
-        outcome = "review rejects orders of a blocked customer unless the block is lifted first"
+        outcome = N_("review rejects orders of a blocked customer unless the block is lifted first")
     else:
-        outcome = "the order will be held for review until a credit controller or ops admin decides it"
-    return f"Credit warning for {code} ({listed}): {outcome}."
+        outcome = N_("the order will be held for review until a credit controller or ops admin decides it")
+    return TextMessage(Text("Credit warning for %(code)s (%(flags)s): %(outcome)s.", code=code,
+                            flags=[Text(FLAG_LABELS[flag]) for flag in flags], outcome=Text(outcome)))
