@@ -6,6 +6,7 @@ import os
 import tempfile
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -151,10 +152,32 @@ def _profile_language() -> str | None:
 WTFORMS_LOCALES = {"zh-Hant": "zh_TW", "zh-Hans": "zh", "en": "en"}
 
 
+@cache
+def _wtforms_catalogue(locale: str) -> Translations:
+    return Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class _FormMessages:
+    """WTForms' messages in the script of the page, looked up only when a form has something to say."""
+
+    def ugettext(self, string: str) -> str:
+        return self._catalogue().ugettext(string)
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        return self._catalogue().ungettext(singular, plural, n)
+
+    @staticmethod
+    def _catalogue() -> Translations:
+        return _wtforms_catalogue(WTFORMS_LOCALES.get(current_language(), "en"))
+
+
+FORM_MESSAGES = _FormMessages()
+
+
 def _choose_form_messages() -> None:
-    """Flask-WTF reads the request's ``wtforms_translations`` first: give it the catalogue of the page's script."""
-    request.wtforms_translations = Translations.load(
-        messages_path(), [WTFORMS_LOCALES.get(current_language(), "en")], domain="wtforms")
+    """Flask-WTF reads the request's ``wtforms_translations`` first: give it the catalogue of the page's script
+    (loaded once per script, and the language chosen only when a form needs a message)."""
+    request.wtforms_translations = FORM_MESSAGES
 
 
 def _remember_requested_language() -> None:
