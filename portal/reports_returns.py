@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from flask import Blueprint, abort, jsonify, render_template
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext, lazy_gettext
+from flask_babel import lazy_gettext, pgettext
 from flask_login import current_user
 
 from models.reports.periods import DateRange
@@ -79,7 +79,7 @@ def _page(*, supplier_id: int | None) -> ResponseReturnValue:
     if wants_csv():
         return _csv(span, by, rows)
     return render_template("reports/returns.html", rows=rows, span=span, by=by, label=LABELS[by],
-                           filters=[("by", english_or("By", gettext("Group by")), [(value, LABELS[value]) for value in DIMENSIONS])],
+                           filters=[("by", pgettext("group a report by", "By"), [(value, LABELS[value]) for value in DIMENSIONS])],
                            csv_href=csv_url(), supplier_view=supplier_id is not None, key_text=key_text)
 
 

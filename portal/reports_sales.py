@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, g, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext, lazy_gettext, pgettext
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -25,7 +25,6 @@ from portal.report_support import (
     choice_arg,
     csv_download,
     csv_url,
-    english_or,
     page_errors,
     report_group,
     report_range,
@@ -124,7 +123,7 @@ def _page(scope: ReportScope, *, title: str, endpoint: str) -> ResponseReturnVal
         return csv_download("sales.csv", CSV_HEADER, csv_rows(answer.rows))
     by_choices = SUPPLIER_BY if scope.supplier_id is not None else BY
     every = gettext("all")
-    filters = [("by", english_or("By", gettext("Split by")), [("", every)] + [(b, BY_WORDS.get(b, b)) for b in by_choices]),
+    filters = [("by", pgettext("split a report by", "By"), [("", every)] + [(b, BY_WORDS.get(b, b)) for b in by_choices]),
                ("channel", gettext("Channel"), [("", every)] + [(c, CHANNEL_WORDS.get(c, c)) for c in CHANNELS]),
                ("region", gettext("Region"), None), ("sku", gettext("SKU"), None),
                ("limit", gettext("Top keys (≤ %(max)s)", max=MAX_LIMIT), None)]

@@ -28,7 +28,8 @@ from tests.portal.test_health import down_app  # noqa: F401, F811 - the portal o
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = ("zh_Hant", "zh_Hans")
-KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "N_": None, "ngettext": (1, 2), "Text": None}
+KEYWORDS = {"_": None, "gettext": None, "lazy_gettext": None, "N_": None, "ngettext": (1, 2), "Text": None,
+            "pgettext": ((1, "c"), 2)}
 
 
 def wrapped_messages() -> set[str]:
