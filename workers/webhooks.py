@@ -1,5 +1,5 @@
 """Webhook stage: post each delivery of the batch once; the database keeps its retries (next_attempt_at), which
-the relay's sweep sends again when due, so a delivery survives a worker crash."""
+the relay sends again when due, so a delivery survives a worker crash."""
 from __future__ import annotations
 
 import dramatiq
