@@ -1,6 +1,7 @@
 """What a batch of orders is allocated from, loaded in a fixed number of queries whatever the batch's size: the
 orders (locked), their lines with products, customer codes, the rules in force, the lanes to their regions, the
-stock rows they may draw on (locked), their drop-ship suppliers, and today's orders per warehouse when a routing
+stock rows they may draw on (locked only when asked: the allocation step plans from an unlocked read and locks the
+rows it reserves from just before its conditional reserve), their drop-ship suppliers, and today's orders per warehouse when a routing
 rule caps them."""
 from __future__ import annotations
 
@@ -31,14 +32,15 @@ class BatchInputs:
     rules_version: int
     settings: AllocationSettings
     lanes: dict[str, list[Lane]]  # region -> lanes of active warehouses, each with its warehouse
-    stock: dict[tuple[int, int], Stock]  # (warehouse, product) -> row, locked
+    stock: dict[tuple[int, int], Stock]  # (warehouse, product) -> row, locked when load_batch was asked to
     suppliers: dict[int, Partner]  # the drop-ship suppliers of the batch's products
     orders_today: dict[str, int]  # warehouse code -> orders reserved today; empty unless a routing rule caps
 
 
-def load_batch(order_ids: list[int]) -> BatchInputs | None:
+def load_batch(order_ids: list[int], *, lock_stock: bool = False) -> BatchInputs | None:
     """Lock and load the allocatable orders among ``order_ids`` and all they are planned from; None when there
-    are none. Locks are taken orders first, then stock rows, each in id order. Call inside the transaction."""
+    are none. Locks are taken orders first, then (with ``lock_stock``) stock rows, each in id order. Call inside
+    the transaction."""
     orders = list(lock_for_update(Order.select().where(Order.id.in_(sorted(set(order_ids))),
                                                        Order.status.in_(ALLOCATABLE)).order_by(Order.id)))
     if not orders:
@@ -58,7 +60,7 @@ def load_batch(order_ids: list[int]) -> BatchInputs | None:
         lanes.setdefault(lane.region, []).append(lane)
     products = [line.product for order_lines in lines.values() for line in order_lines]
     return BatchInputs(orders, lines, customer_codes, version, settings, lanes,
-                       _locked_stock(lanes, sorted({product.id for product in products})),
+                       _stock(lanes, sorted({product.id for product in products}), locked=lock_stock),
                        _dropship_suppliers(products),
                        orders_today() if uses_caps(settings) else {})
 
@@ -88,13 +90,15 @@ def orders_today() -> dict[str, int]:
     return dict(rows)
 
 
-def _locked_stock(lanes: dict[str, list[Lane]], product_ids: list[int]) -> dict[tuple[int, int], Stock]:
-    """The stock rows of every lane's warehouse for these products, locked in stock-id order."""
+def _stock(lanes: dict[str, list[Lane]], product_ids: list[int], *,
+           locked: bool) -> dict[tuple[int, int], Stock]:
+    """The stock rows of every lane's warehouse for these products (``locked``: in stock-id order)."""
     warehouse_ids = sorted({lane.warehouse_id for region in lanes.values() for lane in region})
     if not warehouse_ids or not product_ids:
         return {}
-    rows = lock_for_update(Stock.select().where(Stock.warehouse.in_(warehouse_ids), Stock.product.in_(product_ids))
-                           .order_by(Stock.id))
+    rows = Stock.select().where(Stock.warehouse.in_(warehouse_ids), Stock.product.in_(product_ids)).order_by(Stock.id)
+    if locked:
+        rows = lock_for_update(rows)
     return {(row.warehouse_id, row.product_id): row for row in rows}
 
 

@@ -32,6 +32,7 @@ from models.core.db import database
 from models.core.errors import InvariantViolated, StockMoved
 from models.core.texts import Text
 from models.inventory.alerts import evaluate_alerts
+from models.inventory.stock_locks import lock_stock_rows
 from models.inventory.tables import Stock
 from models.orders.allocation_plans import keep_plans
 from models.orders.states import ORDER_ALLOCATED, ORDER_APPROVED, ORDER_BACKORDERED
@@ -88,35 +89,40 @@ def allocate(order_id: int, *, actor: str, attempts: int = 3,
 def allocate_orders(order_ids: Iterable[int], *, actor: str,
                     dropship_confirm_within: timedelta = DROPSHIP_CONFIRM_WITHIN, attempts: int = 3) -> BatchResult:
     """Allocate the allocatable orders among ``order_ids`` in id order, each seeing the stock the earlier ones took,
-    in one transaction; re-plan the batch when stock moved between planning and reserving. ``outcomes`` holds the
+    in one transaction; re-plan the batch when stock moved between planning and reserving.
+
+    The first attempt plans from an unlocked read of the stock and locks the rows it reserves from only for the
+    conditional reserve, the transaction's last write, so that batches sharing hot SKUs (and the waybill step
+    taking their units) do not queue behind each other's planning; the reserve still never takes more than a row
+    holds free. A retry after StockMoved locks the rows before planning, so it plans from what it will reserve. ``outcomes`` holds the
     status each order reached (orders not allocatable are left out); an order whose planning raises is set aside in
     ``failed``. A drop-ship supplier has ``dropship_confirm_within`` to confirm its purchase
     order (Settings.dropship_confirm_hours)."""
     ids = sorted(set(order_ids))
-    for _ in range(attempts):
+    for attempt in range(attempts):
         try:
-            return _allocate_once(ids, actor=actor, confirm_within=dropship_confirm_within)
+            return _allocate_once(ids, actor=actor, confirm_within=dropship_confirm_within, lock_stock=attempt > 0)
         except StockMoved:
             continue
     raise StockMoved(f"orders {ids[0]}..{ids[-1]}: stock kept moving while reserving; will retry")
 
 
-def _allocate_once(ids: list[int], *, actor: str, confirm_within: timedelta) -> BatchResult:
+def _allocate_once(ids: list[int], *, actor: str, confirm_within: timedelta, lock_stock: bool) -> BatchResult:
     result = BatchResult()
     if not ids:
         return result
     with database.atomic():
-        inputs = load_batch(ids)
+        inputs = load_batch(ids, lock_stock=lock_stock)
         if inputs is None:
             return result
         planned = _plan_batch(inputs, result.failed)
         allocating = _order_from_suppliers([p for p in planned if p.allocates], result.failed, actor=actor,
                                            confirm_within=confirm_within)
         waiting = [p for p in planned if not p.allocates]
-        touched = _reserve(allocating, inputs)
         _create_shipments(allocating)
         _move(allocating, waiting, actor=actor)
         keep_plans({p.order.id: p.document(inputs.rules_version) for p in allocating + waiting})
+        touched = _reserve(allocating, inputs)  # last: the stock rows stay locked only from here to COMMIT
         if touched:
             evaluate_alerts(touched)
     result.outcomes.update({p.order.id: ORDER_ALLOCATED for p in allocating})
@@ -215,6 +221,7 @@ def _reserve(allocating: list[_Planned], inputs: BatchInputs) -> list[int]:
                          "quantity": pick.quantity})
     if not units:
         return []
+    lock_stock_rows(sorted(units))
     reserved = _reserve_stock(units)
     if reserved != set(units):
         raise StockMoved(f"stock {sorted(set(units) - reserved)[:10]} moved")

@@ -79,7 +79,8 @@ class StockMovement(BaseModel):
     """One audited change of on-hand stock: adjustment, transfer, receipt, return or import, with its reason."""
 
     warehouse = peewee.ForeignKeyField(Warehouse, backref="movements", on_delete="RESTRICT")
-    product = peewee.ForeignKeyField(Product, backref="movements", on_delete="RESTRICT")
+    product = peewee.ForeignKeyField(Product, backref="movements", on_delete="RESTRICT",
+                                     index=False)  # led by (product, warehouse, at)
     kind = peewee.CharField(max_length=16)  # adjustment, transfer_out, transfer_in, receipt, return, import
     quantity = peewee.IntegerField()  # signed change of on_hand
     reason_code = peewee.CharField(max_length=32)

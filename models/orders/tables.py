@@ -49,13 +49,15 @@ class Order(BaseModel):
     notes = peewee.TextField(default="")
     status_reason = peewee.TextField(default="")
     submitted_by = peewee.CharField(max_length=254, default="")  # user email, token owner or channel
-    source_batch = peewee.ForeignKeyField(ImportBatch, null=True, backref="orders", on_delete="SET NULL")
-    source_message = peewee.ForeignKeyField(IntakeMessage, null=True, backref="orders", on_delete="SET NULL")
+    # Empty on most orders: indexed only where set (partial indexes of migration 0032), as is placed_by.
+    source_batch = peewee.ForeignKeyField(ImportBatch, null=True, backref="orders", on_delete="SET NULL", index=False)
+    source_message = peewee.ForeignKeyField(IntakeMessage, null=True, backref="orders", on_delete="SET NULL",
+                                            index=False)
     created_at = peewee.DateTimeField(default=utc_now)
     status_changed_at = peewee.DateTimeField(default=utc_now)
     redriven_at = peewee.DateTimeField(null=True)  # last time the sweeper re-sent its stage message
     # Set on the order that carries the quantities a ship-available allocation could not fill yet.
-    backorder_of = peewee.ForeignKeyField("self", null=True, backref="backorders", on_delete="SET NULL")
+    backorder_of = peewee.ForeignKeyField("self", null=True, backref="backorders", on_delete="SET NULL", index=False)
 
     class Meta:
         indexes = (
@@ -63,7 +65,7 @@ class Order(BaseModel):
             (("channel", "external_ref", "intake_scope"), True),
             (("status", "status_changed_at"), False),
             (("customer", "status"), False),
-            (("placed_by", "created_at"), False),
+            # (placed_by, created_at) WHERE placed_by IS NOT NULL: migration 0032
         )
         constraints = [peewee.SQL(f"CHECK (status IN ({_STATUS_LIST}))")]
 
@@ -114,9 +116,11 @@ RESERVATION_STATUSES = ("active", "fulfilled", "released")
 class Reservation(BaseModel):
     """Units of an order line held in one warehouse; the ``active`` ones add up to Stock.reserved."""
 
-    order_line = peewee.ForeignKeyField(OrderLine, backref="reservations", on_delete="CASCADE")
+    order_line = peewee.ForeignKeyField(OrderLine, backref="reservations", on_delete="CASCADE",
+                                        index=False)  # led by the unique (order_line, warehouse)
     warehouse = peewee.ForeignKeyField(Warehouse, backref="reservations", on_delete="RESTRICT")
-    stock = peewee.ForeignKeyField(Stock, backref="reservations", on_delete="RESTRICT")
+    stock = peewee.ForeignKeyField(Stock, backref="reservations", on_delete="RESTRICT",
+                                   index=False)  # led by (stock, status)
     quantity = peewee.IntegerField()
     status = peewee.CharField(max_length=16, default="active")
     created_at = peewee.DateTimeField(default=utc_now)

@@ -7,7 +7,7 @@ and payments of one customer only ever change one transaction at a time.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import peewee
@@ -128,37 +128,46 @@ def issue_invoice(order: Order, *, actor: str) -> Invoice:
 def issue_invoices(orders: Iterable[Order], *, actor: str) -> list[Invoice]:
     """Invoice shipped orders once each (an order invoiced already is skipped); returns the invoices issued now.
 
-    In a fixed number of statements: the customers locked in id order, one multi-row insert, one balance update
-    for all of them; unapplied credit pays the new invoices of the customers that have some. Call inside the
-    caller's transaction, after locking the orders."""
+    In a fixed number of statements: the customers' terms read, one multi-row insert, then the customers locked in
+    id order and one balance update for all of them; unapplied credit pays the new invoices of the customers that
+    have some. Call inside the caller's transaction, after locking the orders. The customers are locked only for
+    the balance update, late: a batch shipping orders of many customers holds them from there to its COMMIT."""
     orders = sorted({order.id: order for order in orders}.values(), key=lambda order: order.id)
     if not orders:
         return []
-    customers = {customer.id: customer for customer in lock_against_writers(
-        Partner.select(Partner.id, Partner.payment_terms_days, Partner.outstanding_balance)
-        .where(Partner.id.in_(sorted({order.customer_id for order in orders}))).order_by(Partner.id))}
+    terms = dict(Partner.select(Partner.id, Partner.payment_terms_days)
+                 .where(Partner.id.in_(sorted({order.customer_id for order in orders}))).tuples())
     issued = utc_now()
     rows = [{"number": f"INV-{order.id:06d}", "customer": order.customer_id, "order": order.id,
              "currency": order.currency, "amount": order.total, "status": "open" if order.total > 0 else "paid",
-             "issued_at": issued, "due_on": issued.date() + timedelta(days=customers[order.customer_id]
-                                                                      .payment_terms_days)} for order in orders]
+             "issued_at": issued, "due_on": issued.date() + timedelta(days=terms[order.customer_id])}
+            for order in orders]
     invoices: list[Invoice] = []
     for chunk in peewee.chunked(rows, CHUNK):
         invoices += Invoice.insert_many(chunk).on_conflict_ignore().returning(Invoice).execute()
     owed: dict[int, Decimal] = {}
     for invoice in invoices:
         owed[invoice.customer_id] = owed.get(invoice.customer_id, ZERO) + invoice.amount
-    # Written whole from the locked rows (see ``settle``): exact on SQLite too.
-    update_from_values(Partner, ("id", "outstanding_balance"),
-                       [(cid, customers[cid].outstanding_balance + amount) for cid, amount in owed.items() if amount],
-                       {"updated_at": issued}, set_from_values=("outstanding_balance",),
-                       casts={"outstanding_balance": "NUMERIC(14, 2)"})
+    _raise_balances({cid: amount for cid, amount in owed.items() if amount}, at=issued)
     with_credit = {cid for (cid,) in Payment.select(Payment.customer).distinct().where(
         Payment.customer.in_(sorted(owed)), Payment.unapplied > 0).tuples()} if owed else set()
     for invoice in invoices:
         if invoice.customer_id in with_credit and invoice.balance > 0:
             apply_credit(invoice)
     return invoices
+
+
+def _raise_balances(owed: dict[int, Decimal], *, at: datetime) -> None:
+    """Add ``owed[customer]`` to each customer's outstanding balance: the rows locked in id order, then written
+    whole from the locked values (see ``settle``), which is exact on SQLite too."""
+    if not owed:
+        return
+    balances = dict(lock_against_writers(Partner.select(Partner.id, Partner.outstanding_balance)
+                                         .where(Partner.id.in_(sorted(owed))).order_by(Partner.id)).tuples())
+    update_from_values(Partner, ("id", "outstanding_balance"),
+                       [(cid, balances[cid] + amount) for cid, amount in sorted(owed.items())],
+                       {"updated_at": at}, set_from_values=("outstanding_balance",),
+                       casts={"outstanding_balance": "NUMERIC(14, 2)"})
 
 
 def withdraw_invoice(order: Order, *, actor: str, reason: str) -> Invoice | None:

@@ -451,3 +451,12 @@ _RULES: tuple[tuple[str, Callable[[ReviewFacts, RuleSettings], ReviewReason | No
     ("unknown_sku", _unknown_sku),
     ("price", _price),
 )
+
+
+def weighs_credit(settings: RuleSettings, *, customer_code: str, credit_limit: Decimal | None,
+                  group_credit_limit: Decimal | None) -> bool:
+    """Whether reviewing this partner's orders weighs exposure against a limit (its own, a temporary one, or as a
+    distributor its group's): only then must two reviews of its orders run one after the other."""
+    if "credit_limit" not in settings.enabled:
+        return False
+    return credit_limit is not None or group_credit_limit is not None or customer_code in settings.overrides

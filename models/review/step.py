@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from models.core.bulk import BatchResult, Move, transition_many
-from models.core.db import database, lock_against_writers, lock_for_update
+from models.core.db import database, is_sqlite, lock_against_writers, lock_for_update
 from models.core.stages import ALLOCATION
 from models.orders.states import (
     ORDER_APPROVED,
@@ -31,6 +31,7 @@ from models.review.rules import (
     ReviewDecision,
     RuleSettings,
     review_order,
+    weighs_credit,
 )
 
 STATUS_AFTER = {APPROVE: ORDER_APPROVED, HOLD: ORDER_ON_HOLD}  # any other outcome rejects
@@ -51,17 +52,8 @@ def review_orders(order_ids: list[int], *, actor: str) -> BatchResult:
                                       .order_by(Order.id)))
         if not orders:
             return result
-        # Locking the customers (after the orders, in id order) serializes reviews of one customer, so two
-        # orders cannot both squeeze under the same credit limit.
-        # The capped distributors serving them come in the same statement: a group credit limit is weighed against
-        # the orders of all the distributor's customers.
-        buyer_ids = sorted({order.customer_id for order in orders})
-        heads = Partner.alias()
-        serving = (Partner.select(Partner.distributor).join(heads, on=(Partner.distributor == heads.id))
-                   .where(Partner.id.in_(buyer_ids), heads.group_credit_limit.is_null(False)))
-        customers = {customer.id: customer for customer in lock_against_writers(
-            Partner.select().where(Partner.id.in_(buyer_ids) | Partner.id.in_(serving)).order_by(Partner.id))}
         rule_set_id, settings = rule_set_in_force()
+        customers = _customers_locked_for_credit(sorted({order.customer_id for order in orders}), settings)
         pricing = BatchPricing.load(orders, customers)
         batch = ReviewBatch.load(orders, customers, settings)
         decisions: dict[int, ReviewDecision] = {}
@@ -84,6 +76,26 @@ def review_orders(order_ids: list[int], *, actor: str) -> BatchResult:
         persist_prices(prices)
         result.outcomes.update(_persist(decisions, rule_set_id, actor=actor, price_book_version=pricing.version))
     return result
+
+
+def _customers_locked_for_credit(buyer_ids: list[int], settings: RuleSettings) -> dict[int, Partner]:
+    """The buyers and the capped distributors serving them (a group credit limit is weighed against the orders of
+    all the distributor's customers), by id; those whose exposure is weighed against a limit are locked (after
+    the orders, in id order), which serializes reviews of one customer so that two orders cannot both squeeze
+    under the same limit. A partner with no limit is read, not locked: locking it would queue every review of a
+    batch sharing customers behind another's for nothing."""
+    heads = Partner.alias()
+    serving = (Partner.select(Partner.distributor).join(heads, on=(Partner.distributor == heads.id))
+               .where(Partner.id.in_(buyer_ids), heads.group_credit_limit.is_null(False)))
+    customers = {customer.id: customer for customer in
+                 Partner.select().where(Partner.id.in_(buyer_ids) | Partner.id.in_(serving))}
+    limited = sorted(partner_id for partner_id, partner in customers.items()
+                     if weighs_credit(settings, customer_code=partner.code, credit_limit=partner.credit_limit,
+                                      group_credit_limit=partner.group_credit_limit))
+    if limited and not is_sqlite():  # SQLite holds the write lock already; re-read the locked rows as they are now
+        customers.update((partner.id, partner) for partner in
+                         lock_against_writers(Partner.select().where(Partner.id.in_(limited)).order_by(Partner.id)))
+    return customers
 
 
 def rule_set_in_force() -> tuple[int, RuleSettings]:

@@ -19,6 +19,7 @@ from models.core.base import utc_now
 from models.core.bulk import CHUNK, Move, quote, transition_many, update_from_values
 from models.core.db import database, is_sqlite, lock_for_update
 from models.core.errors import InvariantViolated
+from models.inventory.stock_locks import lock_stock_rows
 from models.inventory.tables import Stock, StockMovement
 from models.orders.tables import Order, Reservation
 from models.shipping.completion import ship_orders_when_complete
@@ -199,10 +200,14 @@ def record_waybills(booked: Mapping[int, BookedWaybill], *, actor: str) -> set[i
                                          tracking_url=issued.tracking_url, booking=cancelled_before,
                                          mailed_to=order.ship_to_email or ""))
         _issue(booked, moved)
-        _consume_reservations(sorted(moved), actor=actor)
+        taken, now = _fulfil_reservations(sorted(moved), actor=actor)
         record_shipment_events("shipped", news)
-        # not while another part, or a drop-ship part waiting for its supplier, is still to go
+        # not while another part, or a drop-ship part waiting for its supplier, is still to go; it ends with the
+        # rows other batches share (customer balances, report rollups)
         ship_orders_when_complete([orders[item.order_id] for item in news], actor=actor)
+        # last, the rows every allocation and booking shares: the stock stays locked only from here to COMMIT
+        if taken:
+            take_from_stock(taken, now)
     return moved
 
 
@@ -219,10 +224,10 @@ def _issue(booked: Mapping[int, BookedWaybill], moved: set[int]) -> None:
                        casts=None if is_sqlite() else {"next_poll_at": "TIMESTAMP"})  # SQLite would cast it to a number
 
 
-def _consume_reservations(shipment_ids: list[int], *, actor: str) -> None:
-    """The goods left the warehouses: the shipments' active reservations are fulfilled (one update), on_hand
-    and reserved drop by their sum per stock row (one update, guarded so reserved never goes below zero), and
-    each shipment's units leave the stock ledger as one movement per stock row (one insert)."""
+def _fulfil_reservations(shipment_ids: list[int], *, actor: str) -> tuple[dict[int, int], datetime]:
+    """The goods left the warehouses: the shipments' active reservations are fulfilled (one update) and each
+    shipment's units leave the stock ledger as one movement per stock row (one insert). Returns the units taken
+    per stock row, for ``take_from_stock`` to drop on_hand and reserved by (the caller does it last), and when."""
     held = (ShipmentLine.select(Reservation.id).join(Shipment)
             .join(Reservation, on=((Reservation.order_line == ShipmentLine.order_line)
                                    & (Reservation.warehouse == Shipment.warehouse)))
@@ -235,9 +240,9 @@ def _consume_reservations(shipment_ids: list[int], *, actor: str) -> None:
     for _, stock_id, quantity in fulfilled:
         taken[stock_id] = taken.get(stock_id, 0) + quantity
     if taken:
-        take_from_stock(taken, now)
         record_shipment_movements(shipment_ids, [reservation_id for reservation_id, _, _ in fulfilled],
                                   kind="shipment", sign=-1, actor=actor, at=now)
+    return taken, now
 
 
 def record_shipment_movements(shipment_ids: list[int], reservation_ids: list[int], *, kind: str, sign: int,
@@ -267,8 +272,7 @@ def record_shipment_movements(shipment_ids: list[int], reservation_ids: list[int
 def take_from_stock(taken: Mapping[int, int], now: datetime) -> None:
     """on_hand and reserved drop by ``taken[stock_id]`` on each stock row, rows locked in id order."""
     stock_ids = sorted(taken)
-    if not is_sqlite():  # the order every stock writer locks in; SQLite holds the write lock already
-        list(Stock.select(Stock.id).where(Stock.id.in_(stock_ids)).order_by(Stock.id).for_update().tuples())
+    lock_stock_rows(stock_ids)
     table = quote(Stock._meta.table_name)
     moved = update_from_values(Stock, ("id", "change"), [(stock_id, -taken[stock_id]) for stock_id in stock_ids],
                                {"updated_at": now}, increments={"on_hand": "change", "reserved": "change"},

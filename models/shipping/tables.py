@@ -12,10 +12,12 @@ from models.shipping.states import SHIPMENT_READY, WAYBILL_REQUESTED
 
 
 class Shipment(BaseModel):
-    order = peewee.ForeignKeyField(Order, backref="shipments", on_delete="CASCADE")
+    order = peewee.ForeignKeyField(Order, backref="shipments", on_delete="CASCADE",
+                                   index=False)  # led by the unique (order, warehouse, wave)
     # None for a drop-ship shipment: the supplier ships it (see ``supplier`` and the ASN it came from)
     warehouse = peewee.ForeignKeyField(Warehouse, null=True, backref="shipments", on_delete="RESTRICT")
-    supplier = peewee.ForeignKeyField(Partner, null=True, backref="dropship_shipments", on_delete="RESTRICT")
+    supplier = peewee.ForeignKeyField(Partner, null=True, backref="dropship_shipments", on_delete="RESTRICT",
+                                      index=False)  # indexed where set (migration 0032)
     wave = peewee.IntegerField(default=1)  # a later wave ships what a backorder released
     status = peewee.CharField(max_length=32, default=SHIPMENT_READY)
     weight_kg = peewee.DecimalField(max_digits=10, decimal_places=3, auto_round=True, default=0)
@@ -33,7 +35,8 @@ class Shipment(BaseModel):
 
 
 class ShipmentLine(BaseModel):
-    shipment = peewee.ForeignKeyField(Shipment, backref="lines", on_delete="CASCADE")
+    shipment = peewee.ForeignKeyField(Shipment, backref="lines", on_delete="CASCADE",
+                                      index=False)  # led by the unique (shipment, order_line)
     order_line = peewee.ForeignKeyField(OrderLine, backref="shipment_lines", on_delete="RESTRICT")
     quantity = peewee.IntegerField()
 

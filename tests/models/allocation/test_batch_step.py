@@ -87,7 +87,8 @@ def test_a_batch_of_n_and_one_of_2n_send_the_same_statements(any_db, monkeypatch
     large_count = statements_of(monkeypatch, lambda: outcomes.update(allocate_orders(large, actor=ACTOR).outcomes))
 
     assert outcomes == dict.fromkeys(small + large, "allocated")
-    assert small_count == large_count <= 15, (small_count, large_count)
+    # 16 on PostgreSQL: the stock rows are locked in id order just before the reserve, not read locked up front
+    assert small_count == large_count <= 16, (small_count, large_count)
     assert Shipment.select().where(Shipment.order.in_(small + large)).count() == 12
     assert clean()
 

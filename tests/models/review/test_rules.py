@@ -438,3 +438,16 @@ def test_rule_modules_import_only_the_standard_library(module):
             "models.core.audit_reasons"}
     outside = {name for name in imported if name.split(".")[0] not in sys.stdlib_module_names and name not in pure}
     assert not outside
+
+
+def test_only_a_partner_weighed_against_a_limit_needs_its_reviews_serialized():
+    from models.review.rules import weighs_credit
+
+    limited = dict(customer_code="C1", credit_limit=Decimal("100"), group_credit_limit=None)
+    free = dict(customer_code="C1", credit_limit=None, group_credit_limit=None)
+    assert weighs_credit(DEFAULT_SETTINGS, **limited)
+    assert weighs_credit(DEFAULT_SETTINGS, **dict(free, group_credit_limit=Decimal("500")))  # a capped distributor
+    assert not weighs_credit(DEFAULT_SETTINGS, **free)
+    with_override = replace(DEFAULT_SETTINGS, overrides={"C1": CreditOverride(temporary_limit=Decimal("50"))})
+    assert weighs_credit(with_override, **free)  # a temporary limit counts, whenever it applies
+    assert not weighs_credit(replace(DEFAULT_SETTINGS, enabled=DEFAULT_SETTINGS.enabled - {"credit_limit"}), **limited)

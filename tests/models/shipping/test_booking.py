@@ -103,7 +103,8 @@ def test_preparing_and_recording_cost_the_same_statements_for_n_and_2n_shipments
         counts[name] = (len(prepared), len(recorded))
     assert counts["small"] == counts["large"], counts
     prepare_cost, record_cost = counts["small"]
-    assert prepare_cost <= 10 and record_cost <= 26, counts
+    # recording: 27 on PostgreSQL, one of them reading the customers' terms before their rows are locked, late
+    assert prepare_cost <= 10 and record_cost <= 27, counts
 
     every = small + large
     assert {s.status for s in Shipment.select()} == {"dispatched"}
