@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import peewee
 
 from models.core.audit import StatusChange
 from models.core.base import utc_now
-from models.core.db import database, is_sqlite
+from models.core.bulk_insert import insert_values
+from models.core.bulk_values import CHUNK, driver_value, quote  # noqa: F401 - imported from here too
+from models.core.db import database
 from models.core.errors import InvalidTransition
 from models.core.registry import status_table
 from models.core.states import MACHINES, can_transition
 from models.core.text_messages import TextMessage
 from models.core.texts import Text
-
-CHUNK = 500  # rows per statement: far below SQLite's 32,766 parameters and PostgreSQL's 65,535
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ def transition_many(entity: str, moves: Iterable[Move], to: str, *, actor: str) 
         audit = [{"entity": entity, "entity_id": m.entity_id, "from_status": m.expected, "to_status": to,
                   "actor": actor, "reason": m.reason, "at": now} for m in chunk if m.entity_id in done]
         if audit:
-            StatusChange.insert_many(audit).execute()
+            insert_values(StatusChange, audit)
     return moved
 
 
@@ -117,17 +116,3 @@ def update_from_values(model: type[peewee.Model], columns: Sequence[str], rows: 
                f"WHERE {conditions} RETURNING {quote(table)}.{quote('id')}")
         updated.update(row[0] for row in database.execute_sql(sql, params).fetchall())
     return updated
-
-
-def quote(name: str) -> str:
-    """A quoted identifier, as both PostgreSQL and SQLite read it."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def driver_value(value):
-    """Values as the drivers take them: sqlite3 cannot bind a Decimal, so it goes as exact text (the NUMERIC
-    column's affinity converts it, as peewee's own writes do); psycopg2 sends it as a numeric literal."""
-    if isinstance(value, Decimal) and is_sqlite():
-        return str(value)
-    return value
-

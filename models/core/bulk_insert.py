@@ -10,24 +10,32 @@ from collections.abc import Sequence
 
 import peewee
 
-from models.core.bulk import CHUNK, driver_value, quote
+from models.core.bulk_values import CHUNK, driver_value, quote
 from models.core.db import database, is_sqlite
 
 PAGE_ROWS = 1000  # rows per multi-row VALUES page of a large insert on PostgreSQL
 
 
 def insert_values(model: type[peewee.Model], rows: Sequence[dict], *, returning: Sequence[str] = (),
-                  ignore_conflicts: bool = False) -> list[tuple]:
-    """``INSERT INTO model (…) VALUES (…), (…) [ON CONFLICT DO NOTHING] [RETURNING …]``, one statement per 500
-    rows. ``rows`` are dicts by field name, as ``insert_many`` takes them; a field left out gets its default (a
-    callable default called once for all rows). Returns the ``returning`` columns of the rows inserted."""
+                  ignore_conflicts: bool = False, replace_on: Sequence[str] = ()) -> list[tuple]:
+    """``INSERT INTO model (…) VALUES (…), (…) [ON CONFLICT …] [RETURNING …]``, one statement per 500 rows.
+    ``rows`` are dicts by field name, as ``insert_many`` takes them; a field left out gets its default (a callable
+    default called once for all rows). ``ignore_conflicts``: a row that breaks a unique key is skipped;
+    ``replace_on`` (the columns of a unique key): such a row replaces the other columns of the one there. Returns
+    the ``returning`` columns of the rows written."""
     if not rows:
         return []
     fields, defaults = _fields_and_defaults(model)
     columns = ", ".join(quote(field.column_name) for field in fields)
     one_row = "(" + ", ".join([database.param] * len(fields)) + ")"
-    tail = (" ON CONFLICT DO NOTHING" if ignore_conflicts else "") + (
-        " RETURNING " + ", ".join(quote(name) for name in returning) if returning else "")
+    conflict = ""
+    if replace_on:
+        updated = [field.column_name for field in fields if field.column_name not in replace_on]
+        conflict = (f" ON CONFLICT ({', '.join(quote(name) for name in replace_on)}) DO UPDATE SET "
+                    + ", ".join(f"{quote(name)} = excluded.{quote(name)}" for name in updated))
+    elif ignore_conflicts:
+        conflict = " ON CONFLICT DO NOTHING"
+    tail = conflict + (" RETURNING " + ", ".join(quote(name) for name in returning) if returning else "")
     inserted: list[tuple] = []
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
@@ -38,6 +46,15 @@ def insert_values(model: type[peewee.Model], rows: Sequence[dict], *, returning:
         if returning:
             inserted.extend(tuple(row) for row in cursor.fetchall())
     return inserted
+
+
+def insert_models(model: type[peewee.Model], rows: Sequence[dict], *,
+                  ignore_conflicts: bool = False) -> list[peewee.Model]:
+    """``insert_values`` returning the rows written as model instances (every column, as the fields read them)."""
+    fields = model._meta.sorted_fields
+    written = insert_values(model, rows, returning=[field.column_name for field in fields],
+                            ignore_conflicts=ignore_conflicts)
+    return [model(**{field.name: field.python_value(value) for field, value in zip(fields, row)}) for row in written]
 
 
 def insert_rows(model: type[peewee.Model], rows: Sequence[dict]) -> int:

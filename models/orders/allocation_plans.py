@@ -7,6 +7,7 @@ import json
 import peewee
 
 from models.core.base import BaseModel, utc_now
+from models.core.bulk_insert import insert_values
 from models.core.registry import register_tables
 from models.orders.tables import Order
 
@@ -24,10 +25,7 @@ def keep_plans(documents: dict[int, dict]) -> None:
     now = utc_now()
     rows = [{"order": order_id, "document_json": json.dumps(document), "planned_at": now}
             for order_id, document in sorted(documents.items())]
-    conflict = {"conflict_target": [OrderAllocationPlan.order],
-                "update": {OrderAllocationPlan.document_json: peewee.EXCLUDED.document_json,
-                           OrderAllocationPlan.planned_at: peewee.EXCLUDED.planned_at}}
-    OrderAllocationPlan.insert_many(rows).on_conflict(**conflict).execute()
+    insert_values(OrderAllocationPlan, rows, replace_on=("order_id",))
 
 
 def plan_of(order_id: int) -> dict | None:

@@ -14,7 +14,8 @@ import peewee
 
 from models.core.audit import StatusChange
 from models.core.base import CENT, BaseModel, MoneyField, utc_now
-from models.core.bulk import CHUNK, update_from_values
+from models.core.bulk import update_from_values
+from models.core.bulk_insert import insert_models
 from models.core.db import database, lock_against_writers
 from models.core.errors import ValidationFailed
 from models.core.registry import register_tables
@@ -142,9 +143,7 @@ def issue_invoices(orders: Iterable[Order], *, actor: str) -> list[Invoice]:
              "currency": order.currency, "amount": order.total, "status": "open" if order.total > 0 else "paid",
              "issued_at": issued, "due_on": issued.date() + timedelta(days=terms[order.customer_id])}
             for order in orders]
-    invoices: list[Invoice] = []
-    for chunk in peewee.chunked(rows, CHUNK):
-        invoices += Invoice.insert_many(chunk).on_conflict_ignore().returning(Invoice).execute()
+    invoices: list[Invoice] = insert_models(Invoice, rows, ignore_conflicts=True)
     owed: dict[int, Decimal] = {}
     for invoice in invoices:
         owed[invoice.customer_id] = owed.get(invoice.customer_id, ZERO) + invoice.amount

@@ -7,6 +7,7 @@ import peewee
 
 from models.core import rule_set_versions
 from models.core.base import BaseModel, utc_now
+from models.core.bulk_insert import insert_values
 from models.core.registry import register_tables
 from models.core.rule_set_versions import RuleSetVersion
 from models.orders.tables import Order
@@ -79,8 +80,7 @@ def record_reviews(decisions: dict[int, ReviewDecision], rule_set_id: int, *, ac
     insert per 500."""
     rows = [{**_review_row(order_id, decision, rule_set_id, actor=actor), "price_book_version": price_book_version}
             for order_id, decision in decisions.items()]
-    for start in range(0, len(rows), 500):
-        OrderReview.insert_many(rows[start:start + 500]).execute()
+    insert_values(OrderReview, rows)
 
 
 def _review_row(order_id: int, decision: ReviewDecision, rule_set_id: int, *, actor: str) -> dict:

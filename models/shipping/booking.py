@@ -16,7 +16,8 @@ import peewee
 
 from models.core.audit_reasons import WAYBILL, say
 from models.core.base import utc_now
-from models.core.bulk import CHUNK, Move, quote, transition_many, update_from_values
+from models.core.bulk import Move, quote, transition_many, update_from_values
+from models.core.bulk_insert import insert_values
 from models.core.db import database, is_sqlite, lock_for_update
 from models.core.errors import InvariantViolated
 from models.inventory.stock_locks import lock_stock_rows
@@ -162,9 +163,8 @@ def _open_waybills(choices: Mapping[int, CarrierChoice]) -> None:
              "tracking_mode": choice.tracking_mode, "quoted_price": choice.quoted_price,
              "quoted_currency": choice.quoted_currency} for shipment_id, choice in sorted(choices.items())]
     opened: list[int] = []
-    for chunk in peewee.chunked(rows, CHUNK):
-        opened += [shipment_id for (shipment_id,) in Waybill.insert_many(chunk).on_conflict_ignore()
-                   .returning(Waybill.shipment).tuples().execute()]
+    opened += [shipment_id for (shipment_id,) in insert_values(Waybill, rows, returning=("shipment_id",),
+                                                               ignore_conflicts=True)]
     update_from_values(Shipment, ("id", "carrier"), [(shipment_id, choices[shipment_id].carrier)
                                                      for shipment_id in opened], set_from_values=("carrier",))
 
@@ -265,8 +265,7 @@ def record_shipment_movements(shipment_ids: list[int], reservation_ids: list[int
     movements = [{"warehouse": warehouse_id, "product": product_id, "kind": kind, "quantity": sign * quantity,
                   "reason_code": kind, "reference": f"shipment {shipment_id}", "actor": actor, "at": at}
                  for (shipment_id, warehouse_id, product_id), quantity in sorted(units.items())]
-    for chunk in peewee.chunked(movements, CHUNK):
-        StockMovement.insert_many(chunk).execute()
+    insert_values(StockMovement, movements)
 
 
 def take_from_stock(taken: Mapping[int, int], now: datetime) -> None:

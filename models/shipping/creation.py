@@ -86,7 +86,7 @@ def nudge_waybills(shipment_ids: list[int]) -> None:
         return
     rows = [{"queue_name": WAYBILLS.queue_name, "actor_name": WAYBILLS.actor_name, "payload": json.dumps([chunk])}
             for chunk in peewee.chunked(shipment_ids, WAYBILLS.max_batch)]
-    OutboxMessage.insert_many(rows).execute()
+    insert_values(OutboxMessage, rows)
     outbox_written.set()  # as enqueue_after_commit does: a relay in this process wakes at once
 
 

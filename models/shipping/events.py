@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 import peewee
 
 from models.core.base import utc_now
-from models.core.bulk import CHUNK
+from models.core.bulk_insert import insert_values
 from models.core.config import Settings
 from models.core.db import database
 from models.core.mailer import send_mail
@@ -87,10 +87,8 @@ def record_shipment_events(kind: str, news: Iterable[ShipmentNews]) -> list[int]
                  "kind": kind, "carrier": item.carrier, "waybill_number": item.waybill_number,
                  "tracking_url": item.tracking_url, "detail": item.detail})} for item in news]
     created: dict[int, int] = {}  # shipment -> new event
-    for chunk in peewee.chunked(rows, CHUNK):
-        query = (ShipmentEvent.insert_many(chunk).on_conflict_ignore()
-                 .returning(ShipmentEvent.id, ShipmentEvent.shipment).tuples())
-        created.update((shipment_id, event_id) for event_id, shipment_id in query.execute())
+    created.update((shipment_id, event_id) for event_id, shipment_id in insert_values(
+        ShipmentEvent, rows, returning=("id", "shipment_id"), ignore_conflicts=True))
     mailed = [created[item.shipment_id] for item in news if item.shipment_id in created and item.mailed_to]
     if mailed and kind in MAILED_KINDS:
         SHIPMENT_MAILS.nudge(sorted(mailed))
