@@ -122,7 +122,7 @@ def _priced_line(order: OrderToPrice, line: LineToPrice, resolution: PriceResolu
         net = (resolution.price / (ONE + rate)).quantize(CENT, rounding=ROUND_HALF_UP)
         text = Text("%(explanation)s, %(net)s net of %(percent)s %% tax", explanation=resolution.explanation_text,
                     net=money(net), percent=percent_text(rate))
-        resolution = replace(resolution, price=net, tax_included=False, explanation=str(text), text=text)
+        resolution = replace(resolution, price=net, tax_included=False, given_explanation="", text=text)
     if line.price_given or resolution is None:
         unit_price = line.unit_price
     else:

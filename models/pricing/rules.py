@@ -134,10 +134,16 @@ class PriceResolution:
     currency: str
     source: str  # "contract", one of APPLIES_TO, or "product"
     source_code: str  # the contract reference, list code or SKU
-    explanation: str  # "contract DST-EAST 2026, break ≥ 100 units: 15.20"
+    given_explanation: str  # "contract DST-EAST 2026, break ≥ 100 units: 15.20"; "" to read it from ``text``
     tax_included: bool = False
     tolerance_percent: Decimal | None = None
     text: Text | None = None  # the explanation as its template and values, for pages in other languages
+
+    @property
+    def explanation(self) -> str:
+        """The explanation in English, rendered from ``text`` only when read: every price list a line could be
+        priced on is resolved, one is kept."""
+        return self.given_explanation or ("" if self.text is None else str(self.text))
 
     @property
     def explanation_text(self) -> Text | str:
@@ -192,7 +198,7 @@ def _contract_price(book: PriceBook, query: PriceQuery) -> PriceResolution | Non
     price = best.price.quantize(CENT, rounding=ROUND_HALF_UP)
     text = _priced_at(_with_break(name, best.min_quantity), price)
     return PriceResolution(price, best.currency, "contract", best.reference or best.customer,
-                           str(text), best.tax_included, best.tolerance_percent, text)
+                           "", best.tax_included, best.tolerance_percent, text)
 
 
 def _list_price(book: PriceBook, price_list: PriceList, query: PriceQuery,
@@ -246,7 +252,7 @@ def _resolution(price_list: PriceList, price: Decimal, source: Text) -> PriceRes
     price = price.quantize(CENT, rounding=ROUND_HALF_UP)
     text = _priced_at(source, price)
     return PriceResolution(price, price_list.currency, price_list.applies_to, price_list.code,
-                           str(text), price_list.tax_included, price_list.tolerance_percent, text)
+                           "", price_list.tax_included, price_list.tolerance_percent, text)
 
 
 def _product_price(query: PriceQuery, convert: Converter | None) -> PriceResolution | None:
@@ -255,7 +261,7 @@ def _product_price(query: PriceQuery, convert: Converter | None) -> PriceResolut
     price = query.catalogue_price.quantize(CENT, rounding=ROUND_HALF_UP)
     if query.catalogue_currency == query.currency:
         text = Text("catalogue price of %(sku)s: %(price)s", sku=query.sku, price=money(price))
-        return PriceResolution(price, query.currency, "product", query.sku, str(text), text=text)
+        return PriceResolution(price, query.currency, "product", query.sku, "", text=text)
     converted = convert(price, query.catalogue_currency, query.currency) if convert else None
     if converted is None:
         return None
@@ -263,7 +269,7 @@ def _product_price(query: PriceQuery, convert: Converter | None) -> PriceResolut
     text = Text("catalogue price of %(sku)s %(price)s %(currency)s at the day's rate: %(converted)s %(to_currency)s",
                 sku=query.sku, price=money(price), currency=query.catalogue_currency, converted=money(converted),
                 to_currency=query.currency)
-    return PriceResolution(converted, query.currency, "product", query.sku, str(text), text=text)
+    return PriceResolution(converted, query.currency, "product", query.sku, "", text=text)
 
 
 def _percent(value: Decimal) -> str:

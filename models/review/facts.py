@@ -56,7 +56,10 @@ class ReviewBatch:
     served_regions: set[str]
     exposures: CreditExposures  # each customer's and distributor group's, by currency, and the day's rates
     overdue: dict[int, tuple[Decimal, int]]  # customer id -> (amount overdue, days the oldest is late)
-    recent: dict[int, list[RecentOrder]]  # order id -> its candidate recent orders, newest first
+    # order id -> its candidate recent orders, newest first, as (placed_at, id, external_ref, intake_scope); made
+    # into RecentOrder facts only as each order is reviewed (a batch of one customer's orders shares them)
+    recent: dict[int, list[tuple]]
+    line_sets: dict[int, frozenset[tuple[str, int]]]  # order id -> its (sku, quantity) pairs, for the above
     now: datetime
     rejected: set[int] = field(default_factory=set)
 
@@ -65,24 +68,28 @@ class ReviewBatch:
         """Load the facts of ``orders`` (their rows and their customers' already locked by the caller)."""
         now = utc_now()
         customer_ids = sorted(customers)
-        window = timedelta(minutes=settings.duplicate_window_minutes)
-        candidates = _recent_candidates(orders, _placed_near(orders, window), window)
+        candidates: dict[int, list[tuple]] = {}
+        if "duplicate" in settings.enabled:  # the only rule that looks at other orders: no look-up when it is off
+            window = timedelta(minutes=settings.duplicate_window_minutes)
+            candidates = _recent_candidates(orders, _placed_near(orders, window), window)
         lines = _lines_of(sorted({order.id for order in orders}
                                  | {row[1] for rows in candidates.values() for row in rows}))
-        line_sets = {order_id: frozenset((line[1], line[2]) for line in rows) for order_id, rows in lines.items()}
-        recent = {order_id: [RecentOrder(other_id, external_ref, placed_at, line_sets.get(other_id, frozenset()),
-                                         intake_scope) for placed_at, other_id, external_ref, intake_scope in rows]
-                  for order_id, rows in candidates.items()}
+        line_sets: dict[int, frozenset[tuple[str, int]]] = {}
+        if candidates:
+            line_sets = {order_id: frozenset((line[1], line[2]) for line in rows) for order_id, rows in lines.items()}
         product_ids = sorted({line[3] for order in orders for line in lines.get(order.id, ()) if line[3] is not None})
         return cls(customers=customers, lines={order.id: lines.get(order.id, []) for order in orders},
                    supply=_supply(product_ids), served_regions=_served_regions({o.ship_to_region for o in orders}),
                    exposures=CreditExposures.load(customers, now.date()),
-                   overdue=overdue_positions(customer_ids, now.date()), recent=recent, now=now)
+                   overdue=overdue_positions(customer_ids, now.date()), recent=candidates, line_sets=line_sets,
+                   now=now)
 
     def facts_for(self, order: Order) -> ReviewFacts:
         customer = self.customers[order.customer_id]
         overdue_amount, overdue_days = self.overdue[customer.id]
-        recent = [r for r in self.recent.get(order.id, ()) if r.order_id not in self.rejected]
+        recent = [RecentOrder(other_id, external_ref, placed_at, self.line_sets.get(other_id, frozenset()), scope)
+                  for placed_at, other_id, external_ref, scope in self.recent.get(order.id, ())
+                  if other_id not in self.rejected][:RECENT_ORDERS_LIMIT]
         return ReviewFacts(
             order_id=order.id, external_ref=order.external_ref, placed_at=order.created_at,
             order_total=order.total, currency=order.currency, customer_code=customer.code,
@@ -94,7 +101,7 @@ class ReviewBatch:
             ship_to_missing=tuple(name for name in REQUIRED_SHIP_TO if not (getattr(order, name) or "").strip()),
             ship_to_region=order.ship_to_region,
             region_served=order.ship_to_region in self.served_regions,
-            recent_orders=tuple(recent[:RECENT_ORDERS_LIMIT]),
+            recent_orders=tuple(recent),
             now=self.now,
             intake_scope=order.intake_scope,
         )
