@@ -20,7 +20,7 @@ INTAKE = Stage("oms_intake", "intake_orders")
 REVIEW = Stage("oms_review", "review_orders")
 ALLOCATION = Stage("oms_allocation", "allocate_orders")
 SHIPPING = Stage("oms_shipping", "create_shipments")
-WAYBILLS = Stage("oms_carrier", "request_waybills", max_batch=100)  # one batch call per carrier
+WAYBILLS = Stage("oms_carrier", "request_waybills", max_batch=250)  # one batch call per carrier
 ALERT_MAILS = Stage("oms_notify", "mail_stock_alerts")  # low-stock mails, sent after the alert is committed
 SHIPMENT_MAILS = Stage("oms_notify", "mail_shipment_events")  # shipped / out for delivery / delivered mails
 TRACKING_POLLS = Stage("oms_carrier", "poll_tracking", max_batch=20)  # carriers without webhooks: asked for events
