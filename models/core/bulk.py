@@ -2,7 +2,7 @@
 values, in one statement each (``UPDATE … FROM (VALUES …) … RETURNING``), on PostgreSQL and SQLite (≥ 3.35) alike."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import peewee
@@ -41,12 +41,16 @@ class BatchResult:
         return self
 
 
-def transition_many(entity: str, moves: Iterable[Move], to: str, *, actor: str) -> set[int]:
+def transition_many(entity: str, moves: Iterable[Move], to: str, *, actor: str,
+                    also_set: Sequence[str] = (), also_values: Mapping[int, tuple] | None = None,
+                    casts: Mapping[str, str] | None = None) -> set[int]:
     """Move every row of ``moves`` still in its expected status to ``to``; returns the ids this call moved.
 
     One ``UPDATE … FROM (VALUES (id, expected, reason) …) WHERE status = expected RETURNING id`` and one multi-row
     audit insert per chunk: a redelivered batch, or a row another caller moved first, changes nothing. Call inside
-    the stage's transaction.
+    the stage's transaction. ``also_set`` columns are written in the same update, from ``also_values[id]`` (one
+    value per column; ``casts`` types them as ``update_from_values`` does): a stage that decides more than the
+    status writes each row once, not once for the status and once for the rest.
     """
     if entity not in MACHINES:
         raise InvalidTransition(TextMessage(Text("unknown entity %(entity)s; known: %(known)s", entity=repr(entity),
@@ -60,13 +64,15 @@ def transition_many(entity: str, moves: Iterable[Move], to: str, *, actor: str) 
     now = utc_now()
     with_reason = hasattr(model, "status_reason")
     moved: set[int] = set()
+    also_set = tuple(also_set)
     for start in range(0, len(moves), CHUNK):
         chunk = moves[start:start + CHUNK]
-        rows = [(m.entity_id, m.expected, m.reason) for m in chunk]
+        rows = [(m.entity_id, m.expected, m.reason) + (tuple(also_values[m.entity_id]) if also_set else ())
+                for m in chunk]
         values = {"status": to, "status_changed_at": now}
-        done = update_from_values(model, ("id", "expected", "status_reason"), rows, values,
-                                  set_from_values=("status_reason",) if with_reason else (),
-                                  match=(("id", "id"), ("status", "expected")))
+        done = update_from_values(model, ("id", "expected", "status_reason") + also_set, rows, values,
+                                  set_from_values=(("status_reason",) if with_reason else ()) + also_set,
+                                  match=(("id", "id"), ("status", "expected")), casts=dict(casts or {}))
         moved.update(done)
         audit = [{"entity": entity, "entity_id": m.entity_id, "from_status": m.expected, "to_status": to,
                   "actor": actor, "reason": m.reason, "at": now} for m in chunk if m.entity_id in done]

@@ -34,6 +34,7 @@ LINE_CASTS = {"oid": "INTEGER", "line_no": "INTEGER", "unit_price": MONEY, "line
               "price_note": "TEXT", "tax_rate": "NUMERIC(7, 4)", "tax_amount": MONEY, "price_note_text": "TEXT"}
 ORDER_COLUMNS = ("id", "subtotal", "tax_total", "total", "prices_include_tax")
 ORDER_CASTS = {"id": "INTEGER", "subtotal": MONEY, "tax_total": MONEY, "total": MONEY, "prices_include_tax": "BOOLEAN"}
+TOTAL_COLUMNS = ORDER_COLUMNS[1:]
 
 
 @dataclass
@@ -84,9 +85,9 @@ def price_facts(order: Order, priced: PricedOrder) -> tuple[LinePriceFacts, ...]
                                 line.resolution, currency) for line in priced.lines if line.matched)
 
 
-def persist_prices(priced: dict[int, PricedOrder]) -> None:
-    """Write every line's price and tax and every order's totals: one statement for the lines and one for the orders
-    (per 500 rows)."""
+def persist_prices(priced: dict[int, PricedOrder], *, with_totals: bool = True) -> None:
+    """Write every line's price and tax and (``with_totals``) every order's totals: one statement for the lines and
+    one for the orders (per 500 rows). The review step writes the totals with the status instead (``totals_row``)."""
     if not priced:
         return
     line_rows = [(order_id, line.line_no, line.unit_price, line.line_total, line.list_price, line.price_note[:2000],
@@ -94,9 +95,14 @@ def persist_prices(priced: dict[int, PricedOrder]) -> None:
                  for order_id, order in sorted(priced.items()) for line in order.lines]
     update_from_values(OrderLine, LINE_COLUMNS, line_rows, set_from_values=LINE_COLUMNS[2:],
                        match=(("order_id", "oid"), ("line_no", "line_no")), casts=LINE_CASTS)
-    order_rows = [(order_id, order.subtotal, order.tax_total, order.total, order.prices_include_tax)
-                  for order_id, order in sorted(priced.items())]
-    update_from_values(Order, ORDER_COLUMNS, order_rows, set_from_values=ORDER_COLUMNS[1:], casts=ORDER_CASTS)
+    if with_totals:
+        order_rows = [(order_id, *totals_row(order)) for order_id, order in sorted(priced.items())]
+        update_from_values(Order, ORDER_COLUMNS, order_rows, set_from_values=ORDER_COLUMNS[1:], casts=ORDER_CASTS)
+
+
+def totals_row(order: PricedOrder) -> tuple:
+    """An order's totals as the columns ``TOTAL_COLUMNS`` take them."""
+    return order.subtotal, order.tax_total, order.total, order.prices_include_tax
 
 
 def _note_json(note: Text | str) -> str | None:

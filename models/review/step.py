@@ -19,10 +19,13 @@ from models.partners.tables import Partner
 from models.pricing.order_pricing import PricedOrder
 from models.review.facts import ReviewBatch
 from models.review.line_prices import (
+    ORDER_CASTS,
+    TOTAL_COLUMNS,
     BatchPricing,
     persist_prices,
     price_facts,
     take_prices,
+    totals_row,
 )
 from models.review.reviews import ReviewRuleSet, current_rule_set, record_reviews
 from models.review.rules import (
@@ -73,8 +76,9 @@ def review_orders(order_ids: list[int], *, actor: str) -> BatchResult:
             batch.decided(order, decision.outcome)
             decisions[order.id] = decision
             prices[order.id] = priced
-        persist_prices(prices)
-        result.outcomes.update(_persist(decisions, rule_set_id, actor=actor, price_book_version=pricing.version))
+        persist_prices(prices, with_totals=False)  # the totals are written with the status, in one update
+        result.outcomes.update(_persist(decisions, rule_set_id, actor=actor, price_book_version=pricing.version,
+                                        totals={order_id: totals_row(order) for order_id, order in prices.items()}))
     return result
 
 
@@ -115,16 +119,18 @@ def rule_set_in_force() -> tuple[int, RuleSettings]:
 
 
 def _persist(decisions: dict[int, ReviewDecision], rule_set_id: int, *, actor: str,
-             price_book_version: int | None = None) -> dict[int, str]:
-    """Move each order to the status its decision gives (one guarded update per status), record the decisions
-    of the orders moved, and nudge allocation with the approved ones; returns order id -> outcome."""
+             totals: dict[int, tuple], price_book_version: int | None = None) -> dict[int, str]:
+    """Move each order to the status its decision gives (one guarded update per status, writing its ``totals``
+    too), record the decisions of the orders moved, and nudge allocation with the approved ones; returns order
+    id -> outcome."""
     by_status: dict[str, list[Move]] = {}
     for order_id, decision in decisions.items():
         status = STATUS_AFTER.get(decision.outcome, ORDER_REJECTED)
         by_status.setdefault(status, []).append(Move(order_id, ORDER_REVIEWING, decision.summary()))
     moved: set[int] = set()
     for status, moves in by_status.items():
-        moved |= transition_many("order", moves, status, actor=actor)
+        moved |= transition_many("order", moves, status, actor=actor, also_set=TOTAL_COLUMNS, also_values=totals,
+                                 casts=ORDER_CASTS)
     record_reviews({order_id: decisions[order_id] for order_id in sorted(moved)}, rule_set_id, actor=actor,
                    price_book_version=price_book_version)
     approved = sorted(order_id for order_id in moved if decisions[order_id].outcome == APPROVE)

@@ -196,9 +196,9 @@ def test_a_batch_costs_the_same_statements_whatever_its_size(any_db, statements)
         costs.append(len(statements))
         assert sorted(outcomes.values()) == sorted(["approve", "hold", "reject"] * (len(batch) // 3))
     # 10 reads (one the exchange rates) and 4 for pricing (price book, distributors, lines, tax rates), the lines'
-    # prices and the orders' totals, then per outcome reached one guarded update and its audit rows, the decisions,
+    # prices, then per outcome reached one guarded update (status and totals) and its audit rows, the decisions,
     # the allocation nudge; on PostgreSQL one more locks the customers with a credit limit (read first, unlocked)
-    assert costs[0] == costs[1] <= 25
+    assert costs[0] == costs[1] <= 24, costs
 
 
 def test_two_orders_of_one_customer_in_a_batch_cannot_both_pass_a_limit_only_one_fits(any_db):
