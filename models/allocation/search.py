@@ -62,10 +62,21 @@ def search(lines: Sequence[LineDemand], candidates: Sequence[SourceOption],
 def _exact_fills(lines: Sequence[LineDemand], candidates: Sequence[SourceOption],
                  policy: PlanPolicy) -> Iterator[Fill]:
     # Without splitting the order ships as one shipment, so only single sources are plans.
-    sizes = range(1, len(candidates) + 1) if policy.allow_split else (1,)
-    for size in sizes:
-        for subset in combinations(candidates, size):
-            yield fill_from(lines, subset, policy)
+    wanted = sum(max(0, line.quantity) for line in lines)
+    whole: set[int] = set()  # candidates that fill every line alone
+    for index, source in enumerate(candidates):
+        fill = fill_from(lines, (source,), policy)
+        if fill.covered == wanted:
+            whole.add(index)
+        yield fill
+    if not policy.allow_split:
+        return
+    for size in range(2, len(candidates) + 1):
+        for subset in combinations(range(len(candidates)), size):
+            # A subset led by a source that fills everything alone fills exactly as that source alone does
+            # (each line comes whole from the first source that can): the same fill, already found.
+            if subset[0] not in whole:
+                yield fill_from(lines, tuple(candidates[i] for i in subset), policy)
 
 
 def _greedy_fills(lines: Sequence[LineDemand], candidates: Sequence[SourceOption],
