@@ -6,13 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from itertools import chain
 
-import peewee
-
 from models.core.audit import StatusChange
 from models.core.audit_reasons import PLACED_VIA, say
 from models.core.base import utc_now
 from models.core.bulk_insert import insert_values
-from models.core.db import database
+from models.core.db import database, is_sqlite
 from models.core.errors import ValidationFailed
 from models.core.stages import REVIEW
 from models.intake.entry import (
@@ -111,16 +109,25 @@ def _orders(keys: list[Key]) -> dict[Key, tuple[int, str]]:
     """The id and status of the orders with these references, in one query (none when there are no keys)."""
     if not keys:
         return {}
-    wanted = set(keys)
-    # Whole keys, (channel, external_ref, intake_scope) IN (VALUES …): each one probe of the unique index, whatever
-    # the table's statistics say. On the reference alone (not the index's leading column) PostgreSQL scanned the
-    # whole table; on channel and reference, with statistics from when the table was small, every order of the
-    # channel.
-    key = peewee.Tuple(Order.channel, Order.external_ref, Order.intake_scope)
-    rows = (Order.select(Order.channel, Order.external_ref, Order.intake_scope, Order.id, Order.status)
-            .where(key.in_(peewee.ValuesList(sorted(wanted)))).tuples())
-    return {(channel, ref, scope): (order_id, status) for channel, ref, scope, order_id, status in rows
-            if (channel, ref, scope) in wanted}
+    wanted = sorted(set(keys))
+    rows = database.execute_sql(_lookup_sql(len(wanted)), [part for key in wanted for part in key]).fetchall()
+    return {(channel, ref, scope): (order_id, status) for channel, ref, scope, order_id, status in rows}
+
+
+def _lookup_sql(count: int) -> str:
+    """Each key looked up on its own in the unique (channel, external_ref, intake_scope) index, whatever the
+    planner's statistics say: on PostgreSQL a LATERAL probe per key; SQLite probes the index for a row-value IN.
+
+    On the reference alone (not the index's leading column) PostgreSQL scanned the whole order table, and with
+    ``IN (VALUES …)`` statistics taken while the table was small made it hash-join a scan of every order."""
+    keys = ", ".join([f"({database.param}, {database.param}, {database.param})"] * count)
+    if is_sqlite():
+        return ('SELECT "channel", "external_ref", "intake_scope", "id", "status" FROM "order" '
+                f'WHERE ("channel", "external_ref", "intake_scope") IN (VALUES {keys})')
+    return ('SELECT k.channel, k.external_ref, k.intake_scope, o.id, o.status '
+            f'FROM (VALUES {keys}) AS k(channel, external_ref, intake_scope) '
+            'CROSS JOIN LATERAL (SELECT "id", "status" FROM "order" WHERE "channel" = k.channel '
+            'AND "external_ref" = k.external_ref AND "intake_scope" = k.intake_scope LIMIT 1) AS o')
 
 
 def _checked_row(body: dict, customers: dict[str, Partner], products: dict, *, placed_by: Partner | None,

@@ -180,6 +180,11 @@ def _seconds(end: str, start: str) -> str:
 
 
 def _bucket_case(expression: str) -> str:
-    """models.reports.cycle_rules.bucket_of as SQL: the same bounds, so both sides agree to the bucket."""
-    whens = " ".join(f"WHEN {expression} < {bound!r} THEN {index}" for index, bound in enumerate(bucket_bounds()))
-    return f"CASE {whens} ELSE {len(bucket_bounds())} END"
+    """models.reports.cycle_rules.bucket_of as SQL: the same bounds, so both sides agree to the bucket. On
+    PostgreSQL ``width_bucket`` over the sorted bounds (how many are ≤ the value: a binary search, where a CASE
+    tried every bound in turn, for every step of every order shipped); SQLite has no such function."""
+    bounds = bucket_bounds()
+    if not is_sqlite():
+        return f"width_bucket({expression}, ARRAY[{', '.join(repr(bound) for bound in bounds)}]::numeric[])"
+    whens = " ".join(f"WHEN {expression} < {bound!r} THEN {index}" for index, bound in enumerate(bounds))
+    return f"CASE {whens} ELSE {len(bounds)} END"
