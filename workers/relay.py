@@ -49,12 +49,12 @@ from models.webhooks.delivery import redrive_due_deliveries
 from models.webhooks.fanout import fan_out_events
 from workers.outbox_wakeup import waiter_for
 from workers.queue_watch import watch_queues
+from workers.relay_pacing import Linger
 
 logger = logging.getLogger(__name__)
 BATCH = 200  # rows claimed per pass at first, and the least the adaptive limit shrinks back to
 MAX_BATCH = 2000  # the most the adaptive limit grows to under a backlog
 MAX_IDS = 500  # ids per message at most (OMS_STAGE_MAX_BATCH); a stage may declare fewer
-LINGER = 0.02  # seconds at least between the starts of two passes: under steady load, messages of several ids
 LEASE = timedelta(seconds=60)
 # While a pipeline queue has messages no consumer has taken yet, its rows wait in the outbox (this long at most at a
 # time), so that a backlog is sent as a few messages of many ids instead of many messages of one: a stage's cost is
@@ -166,7 +166,7 @@ def next_limit(limit: int, published: int, *, floor: int = BATCH, cap: int = MAX
 def run_relay(broker: dramatiq.Broker, stop: threading.Event, *, interval: float,
               sweep_interval: float, stuck_after: timedelta, poll_every: timedelta = timedelta(minutes=5),
               keep_sent: timedelta = timedelta(hours=168), forecast_every: timedelta = timedelta(hours=24),
-              forecast_horizon_weeks: int = 12, max_ids: int | None = None, linger: float = LINGER,
+              forecast_horizon_weeks: int = 12, max_ids: int | None = None, linger: float | None = None,
               hold_for: timedelta = HOLD_FOR, webhook_interval: float = 2.0) -> None:
     """Relay until ``stop`` is set; every ``sweep_interval`` also re-drive stuck orders, expire holds,
     check stock and supply alerts, nudge the tracking polls and the forecast run that are due and prune rows sent
@@ -177,9 +177,12 @@ def run_relay(broker: dramatiq.Broker, stop: threading.Event, *, interval: float
     next_webhooks = time.monotonic() + webhook_interval
     waiter = waiter_for(database.obj)
     limit, started, holds = BATCH, 0.0, QueueHolds(hold_for)
+    # at least this long between the starts of two passes; without a fixed ``linger``, as the rows' rate asks
+    pacing = Linger() if linger is None else Linger(quiet=linger, busy=linger)
+    wait = pacing.quiet
     try:
         while not stop.is_set():
-            stop.wait(max(0.0, started + linger - time.monotonic()))
+            stop.wait(max(0.0, started + wait - time.monotonic()))
             started = time.monotonic()
             try:
                 database.connect(reuse_if_open=True)  # held across passes: each checkout from the pool is checked
@@ -199,6 +202,7 @@ def run_relay(broker: dramatiq.Broker, stop: threading.Event, *, interval: float
                 stop.wait(min(5.0, interval * 10))
             full = published >= limit
             limit = next_limit(limit, published)
+            wait = pacing.after_pass(published, time.monotonic())
             if not full:
                 waiter.wait(stop, interval)
     finally:
