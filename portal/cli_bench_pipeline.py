@@ -131,17 +131,22 @@ def _measure(settings, stack, bodies: list[dict], raw_messages: int, raw_rate: f
     from portal.bench_meter import Meter
     from portal.bench_orders import carrier_books, outcome, wait_settled
     from portal.bench_placers import Placers
+    from portal.bench_statistics import StatisticsKeeper
 
     placing = Placers(bodies, placers, rate, threads=settings.uses_sqlite, batch=batch)
     try:
         meter = Meter(settings, stack.folder / "counters", stack.relay_broker, placers=placing.pids,
                       workers=stack.worker_pid)
         meter.start()
-        placing.go()
-        placed = placing.results(timeout=max(120.0, len(bodies) / rate * 2 if rate else 0.0, len(bodies) * 0.5))
-        with uncounted():
-            wait_settled(placed.ids, timeout=max(120.0, len(placed.ids) * 0.5))
+        with StatisticsKeeper() as statistics:
+            placing.go()
+            placed = placing.results(timeout=max(120.0, len(bodies) / rate * 2 if rate else 0.0,
+                                                 len(bodies) * 0.5))
+            with uncounted():
+                wait_settled(placed.ids, timeout=max(120.0, len(placed.ids) * 0.5))
         usage = meter.finish()
+        if statistics.words:
+            click.echo(statistics.words)
     finally:
         placing.stop()
     ids = placed.ids
