@@ -32,9 +32,9 @@ LINE_COLUMNS = ("oid", "line_no", "unit_price", "line_total", "list_price", "pri
                 "price_note_text")
 LINE_CASTS = {"oid": "INTEGER", "line_no": "INTEGER", "unit_price": MONEY, "line_total": MONEY, "list_price": MONEY,
               "price_note": "TEXT", "tax_rate": "NUMERIC(7, 4)", "tax_amount": MONEY, "price_note_text": "TEXT"}
-ORDER_COLUMNS = ("id", "subtotal", "tax_total", "total", "prices_include_tax")
-ORDER_CASTS = {"id": "INTEGER", "subtotal": MONEY, "tax_total": MONEY, "total": MONEY, "prices_include_tax": "BOOLEAN"}
-TOTAL_COLUMNS = ORDER_COLUMNS[1:]
+# An order's totals, written by the review step in the update that moves its status (``totals_row`` gives them).
+TOTAL_COLUMNS = ("subtotal", "tax_total", "total", "prices_include_tax")
+TOTAL_CASTS = {"subtotal": MONEY, "tax_total": MONEY, "total": MONEY, "prices_include_tax": "BOOLEAN"}
 
 
 @dataclass
@@ -85,9 +85,9 @@ def price_facts(order: Order, priced: PricedOrder) -> tuple[LinePriceFacts, ...]
                                 line.resolution, currency) for line in priced.lines if line.matched)
 
 
-def persist_prices(priced: dict[int, PricedOrder], *, with_totals: bool = True) -> None:
-    """Write every line's price and tax and (``with_totals``) every order's totals: one statement for the lines and
-    one for the orders (per 500 rows). The review step writes the totals with the status instead (``totals_row``)."""
+def persist_prices(priced: dict[int, PricedOrder]) -> None:
+    """Write every line's price and tax: one statement (per 500 rows). The orders' totals go with their status
+    (``totals_row``)."""
     if not priced:
         return
     line_rows = [(order_id, line.line_no, line.unit_price, line.line_total, line.list_price, line.price_note[:2000],
@@ -95,9 +95,6 @@ def persist_prices(priced: dict[int, PricedOrder], *, with_totals: bool = True) 
                  for order_id, order in sorted(priced.items()) for line in order.lines]
     update_from_values(OrderLine, LINE_COLUMNS, line_rows, set_from_values=LINE_COLUMNS[2:],
                        match=(("order_id", "oid"), ("line_no", "line_no")), casts=LINE_CASTS)
-    if with_totals:
-        order_rows = [(order_id, *totals_row(order)) for order_id, order in sorted(priced.items())]
-        update_from_values(Order, ORDER_COLUMNS, order_rows, set_from_values=ORDER_COLUMNS[1:], casts=ORDER_CASTS)
 
 
 def totals_row(order: PricedOrder) -> tuple:

@@ -19,7 +19,7 @@ from models.partners.tables import Partner
 from models.pricing.order_pricing import PricedOrder
 from models.review.facts import ReviewBatch
 from models.review.line_prices import (
-    ORDER_CASTS,
+    TOTAL_CASTS,
     TOTAL_COLUMNS,
     BatchPricing,
     persist_prices,
@@ -76,7 +76,7 @@ def review_orders(order_ids: list[int], *, actor: str) -> BatchResult:
             batch.decided(order, decision.outcome)
             decisions[order.id] = decision
             prices[order.id] = priced
-        persist_prices(prices, with_totals=False)  # the totals are written with the status, in one update
+        persist_prices(prices)  # the lines; the orders' totals are written with their status, in one update
         result.outcomes.update(_persist(decisions, rule_set_id, actor=actor, price_book_version=pricing.version,
                                         totals={order_id: totals_row(order) for order_id, order in prices.items()}))
     return result
@@ -130,7 +130,7 @@ def _persist(decisions: dict[int, ReviewDecision], rule_set_id: int, *, actor: s
     moved: set[int] = set()
     for status, moves in by_status.items():
         moved |= transition_many("order", moves, status, actor=actor, also_set=TOTAL_COLUMNS, also_values=totals,
-                                 casts=ORDER_CASTS)
+                                 casts=TOTAL_CASTS)
     record_reviews({order_id: decisions[order_id] for order_id in sorted(moved)}, rule_set_id, actor=actor,
                    price_book_version=price_book_version)
     approved = sorted(order_id for order_id in moved if decisions[order_id].outcome == APPROVE)

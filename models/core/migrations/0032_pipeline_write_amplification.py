@@ -14,8 +14,13 @@ entry to every index of the table.
 """
 from peewee import PostgresqlDatabase
 
-REDUNDANT = ("reservation_order_line_id", "reservation_stock_id", "shipmentline_shipment_id", "shipment_order_id",
-             "stockmovement_product_id")
+REDUNDANT = {  # name: (table, column): a foreign key's own index, led by a composite one
+    "reservation_order_line_id": ("reservation", "order_line_id"),
+    "reservation_stock_id": ("reservation", "stock_id"),
+    "shipmentline_shipment_id": ("shipment_line", "shipment_id"),
+    "shipment_order_id": ("shipment", "order_id"),
+    "stockmovement_product_id": ("stock_movement", "product_id"),
+}
 PARTIAL = {  # name: (table, columns, the column that is mostly empty)
     "order_source_batch_id": ("order", "source_batch_id", "source_batch_id"),
     "order_source_message_id": ("order", "source_message_id", "source_message_id"),
@@ -27,16 +32,18 @@ ROOMY_TABLES = ("order", "order_line", "shipment", "waybill")
 FILL_FACTOR = 80
 
 
-def _quoted(columns: str) -> str:
-    return ", ".join(f'"{column.strip()}"' for column in columns.split(","))
+def _recreate_index(db, name: str, table: str, columns: str, where: str = "") -> None:
+    """Index ``name`` on ``columns`` (comma-separated) of ``table``, replacing one of that name."""
+    quoted = ", ".join(f'"{column.strip()}"' for column in columns.split(","))
+    db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
+    db.execute_sql(f'CREATE INDEX "{name}" ON "{table}" ({quoted})' + (f" WHERE {where}" if where else ""))
 
 
 def up(migrator, db):
     for name in REDUNDANT:
         db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
     for name, (table, columns, column) in PARTIAL.items():
-        db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
-        db.execute_sql(f'CREATE INDEX "{name}" ON "{table}" ({_quoted(columns)}) WHERE "{column}" IS NOT NULL')
+        _recreate_index(db, name, table, columns, f'"{column}" IS NOT NULL')
     if isinstance(db, PostgresqlDatabase):
         for table in ROOMY_TABLES:
             db.execute_sql(f'ALTER TABLE "{table}" SET (fillfactor = {FILL_FACTOR})')
@@ -47,11 +54,6 @@ def down(migrator, db):
         for table in ROOMY_TABLES:
             db.execute_sql(f'ALTER TABLE "{table}" RESET (fillfactor)')
     for name, (table, columns, _) in PARTIAL.items():
-        db.execute_sql(f'DROP INDEX IF EXISTS "{name}"')
-        db.execute_sql(f'CREATE INDEX "{name}" ON "{table}" ({_quoted(columns)})')
-    restore = {"reservation_order_line_id": ("reservation", "order_line_id"),
-               "reservation_stock_id": ("reservation", "stock_id"),
-               "shipmentline_shipment_id": ("shipment_line", "shipment_id"),
-               "shipment_order_id": ("shipment", "order_id"), "stockmovement_product_id": ("stock_movement", "product_id")}
-    for name, (table, column) in restore.items():
-        db.execute_sql(f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ("{column}")')
+        _recreate_index(db, name, table, columns)
+    for name, (table, column) in REDUNDANT.items():
+        _recreate_index(db, name, table, column)
