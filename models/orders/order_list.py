@@ -7,8 +7,8 @@
   table newest first for shipped, delivered, cancelled and rejected, common enough to fill a page at once.
 - Search: a fragment of the order reference, or of a customer's name or code. Matching customers are resolved
   first in the partner table (a few thousand rows), then their orders through the (customer, status) index; the
-  reference through a trigram GIN index on PostgreSQL (migration 0015), or by prefix where pg_trgm could not be
-  created; plain LIKE on SQLite.
+  reference through a trigram GIN index on PostgreSQL (the ``order_reference`` table beside the orders, written once
+  per order: migration 0033), or by prefix where pg_trgm could not be created; plain LIKE on SQLite.
 - Status counts: for the whole book on PostgreSQL, the planner's statistics (``pg_stats.most_common_freqs`` ×
   the table's row estimate) for statuses of ``EXACT_BELOW`` orders or more, shown as "≈ 812,400", and an exact
   count through the status index for the small ones (holds, working orders: what someone acts on). Counters kept
@@ -38,6 +38,8 @@ from models.partners.tables import Partner
 
 ORDER_STATUSES = tuple(ORDER_TRANSITIONS)
 PAGE_SIZE = 50
+# Each order's reference, written once at placement (PostgreSQL, migration 0033): searched by trigram.
+ORDER_REFERENCES = peewee.Table("order_reference", ("order_id", "external_ref"))
 COUNT_CAP = 1_000  # a scoped or searched list counts this many orders at most (each one a heap read)
 NO_SUCH_CUSTOMER = -1
 MATCHED_CUSTOMERS = 1_000  # beyond this many customers matching a search, match them in a subquery instead
@@ -211,8 +213,7 @@ class Search:
 
 def resolve_search(search: str) -> Search:
     """Orders whose reference holds ``search``, or whose customer's name or code does."""
-    reference = Order.external_ref.contains(search) if _fragments_indexed() else \
-        Order.external_ref.startswith(search)
+    reference = _reference_holds(search)
     customers = Partner.select(Partner.id).where(Partner.name.contains(search) | Partner.code.contains(search))
     ids = [partner_id for (partner_id,) in customers.limit(MATCHED_CUSTOMERS + 1).tuples()]
     if not ids:
@@ -220,16 +221,24 @@ def resolve_search(search: str) -> Search:
     return Search(reference, ids if len(ids) <= MATCHED_CUSTOMERS else customers)
 
 
+def _reference_holds(search: str) -> peewee.Expression:
+    """Orders whose reference holds ``search`` anywhere (SQLite: a small embedded book is scanned; PostgreSQL:
+    through the trigram index of ``order_reference``), or begins with it where pg_trgm could not be created."""
+    if is_sqlite():
+        return Order.external_ref.contains(search)
+    if not _fragments_indexed():
+        return Order.external_ref.startswith(search)
+    return Order.id.in_(ORDER_REFERENCES.select(ORDER_REFERENCES.order_id)
+                        .where(ORDER_REFERENCES.external_ref.contains(search)))
+
+
 _trigram_by_database: dict[str, bool] = {}
 
 
 def _fragments_indexed() -> bool:
-    """Whether a reference fragment anywhere in it can be looked up: always on SQLite (a small embedded book is
-    scanned), on PostgreSQL when migration 0015 could build the trigram index."""
-    if is_sqlite():
-        return True
+    """Whether migration 0033 could index reference fragments in ``order_reference`` (PostgreSQL)."""
     name = database.obj.database
     if name not in _trigram_by_database:
-        found = database.execute_sql("SELECT 1 FROM pg_indexes WHERE indexname = 'order_external_ref_trgm'")
+        found = database.execute_sql("SELECT 1 FROM pg_indexes WHERE indexname = 'order_reference_trgm'")
         _trigram_by_database[name] = found.fetchone() is not None
     return _trigram_by_database[name]

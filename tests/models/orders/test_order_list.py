@@ -139,11 +139,32 @@ def test_on_postgres_a_big_status_is_estimated_from_statistics_and_small_ones_co
 @pytest.mark.parametrize("any_db", ["postgres"], indirect=True)
 def test_without_the_trigram_index_a_reference_is_searched_by_its_beginning(book, monkeypatch):
     indexes = {name for (name,) in database.execute_sql("SELECT indexname FROM pg_indexes").fetchall()}
-    assert {"order_open_status_id", "order_external_ref_trgm", "partner_name_trgm", "partner_code_trgm"} <= indexes
+    assert {"order_open_status_id", "order_reference_trgm", "partner_name_trgm", "partner_code_trgm"} <= indexes
+    assert "order_external_ref_trgm" not in indexes  # on the order table it was rewritten at every status
     assert [o.external_ref for o in order_page(OPS, OrderListFilter(search="6-00129")).orders] == ["SO-2026-00129"]
-    database.execute_sql('DROP INDEX "order_external_ref_trgm"')  # as where pg_trgm could not be created
+    database.execute_sql('DROP INDEX "order_reference_trgm"')  # as where pg_trgm could not be created
     monkeypatch.setattr(order_list, "_trigram_by_database", {})
     assert order_page(OPS, OrderListFilter(search="6-00129")).orders == []
     assert [o.external_ref for o in order_page(OPS, OrderListFilter(search="SO-2026-00129")).orders] == \
         ["SO-2026-00129"]
     assert _every_page(OPS, search="supply co") == book["C-0417"]  # customers are still matched anywhere
+
+
+@pytest.mark.parametrize("any_db", ["postgres"], indirect=True)
+def test_on_postgres_each_reference_is_searched_beside_the_order_written_once_and_kept_when_corrected(book):
+    references = dict(database.execute_sql('SELECT "order_id", "external_ref" FROM "order_reference"').fetchall())
+    assert references == dict(Order.select(Order.id, Order.external_ref).tuples())  # every insert path, by trigger
+    newest = max(references)
+    Order.update(status="shipped").where(Order.id == newest).execute()  # a status change: not rewritten
+    Order.update(external_ref="SO-FIXED-1").where(Order.id == newest).execute()
+    assert [o.id for o in order_page(OPS, OrderListFilter(search="FIXED")).orders] == [newest]
+    assert order_page(OPS, OrderListFilter(search=references[newest])).orders == []  # the old one is gone
+    Order.delete().where(Order.id == newest).execute()
+    assert database.execute_sql('SELECT count(*) FROM "order_reference" WHERE "order_id" = %s',
+                                (newest,)).fetchone() == (0,)
+
+
+def test_a_search_matches_percent_and_underscore_as_written(any_db, book):
+    Order.update(external_ref="PO_100%").where(Order.id == min(book["C-0417"])).execute()
+    assert [o.external_ref for o in order_page(OPS, OrderListFilter(search="_100%")).orders] == ["PO_100%"]
+    assert order_page(OPS, OrderListFilter(search="O-2026_0")).orders == []  # "_" is not any character
