@@ -90,9 +90,13 @@ class AllocationPlan:
     shortfall: Mapping[int, int] = field(default_factory=dict)  # line_id -> units not planned (backorder)
     chosen: PlanCandidate | None = None
     runner_up: PlanCandidate | None = None
-    considered: tuple[str, ...] = ()  # one line per source
     text: Text | None = None  # the explanation as its template and values, for pages in other languages
-    considered_text: tuple[Text, ...] = ()
+    considered_text: tuple[Text, ...] = ()  # one line per source
+
+    @property
+    def considered(self) -> tuple[str, ...]:
+        """The sources weighed, one English line each (rendered when read: the stored plan keeps the templates)."""
+        return tuple(str(line) for line in self.considered_text)
 
     @property
     def complete(self) -> bool:
@@ -104,7 +108,9 @@ class AllocationPlan:
         return not self.picks
 
     def as_document(self) -> dict:
-        """JSON-friendly form to store with the order; Decimals as strings, line ids as string keys."""
+        """JSON-friendly form to store with the order; Decimals as strings, line ids as string keys. The English of
+        the explanation and of the sources weighed is not stored beside their templates: a reader renders it
+        (models.orders.allocation_plans.plan_of)."""
         def candidate(c: PlanCandidate | None) -> dict | None:
             return None if c is None else {"sources": list(c.sources), "cost": str(c.cost), "eta_days": c.eta_days,
                                            "shipments": c.shipments, "score": str(c.score)}
@@ -112,13 +118,11 @@ class AllocationPlan:
             "picks": [{"line_id": p.line_id, "product_id": p.product_id, "warehouse_id": p.warehouse_id,
                        "supplier_id": p.supplier_id, "source_code": p.source_code, "quantity": p.quantity}
                       for p in self.picks],
-            "explanation": self.explanation,
             "shortfall": {str(line_id): units for line_id, units in self.shortfall.items()},
             "complete": self.complete,
             "chosen": candidate(self.chosen),
             "runner_up": candidate(self.runner_up),
-            "considered": list(self.considered),
-            "explanation_text": None if self.text is None else self.text.as_json(),
+            **({"explanation": self.explanation} if self.text is None else {"explanation_text": self.text.as_json()}),
             "considered_text": [line.as_json() for line in self.considered_text],
         }
 
@@ -133,8 +137,7 @@ def plan_allocation(lines: Sequence[LineDemand], sources: Sequence[SourceOption]
 
     def plan(picks: tuple[Pick, ...], text: Text, shortfall: Mapping[int, int] | None = None,
              chosen: PlanCandidate | None = None, runner_up: PlanCandidate | None = None) -> AllocationPlan:
-        return AllocationPlan(picks, str(text), {} if shortfall is None else shortfall, chosen, runner_up,
-                              tuple(str(note) for note in notes), text, notes)
+        return AllocationPlan(picks, str(text), {} if shortfall is None else shortfall, chosen, runner_up, text, notes)
 
     usable = sorted((s for s in sources if policy.allow_dropship or not s.is_dropship), key=key)
     if not usable:

@@ -9,6 +9,7 @@ import peewee
 from models.core.base import BaseModel, utc_now
 from models.core.bulk_insert import insert_values
 from models.core.registry import register_tables
+from models.core.texts import Text
 from models.orders.tables import Order
 
 
@@ -29,10 +30,22 @@ def keep_plans(documents: dict[int, dict]) -> None:
 
 
 def plan_of(order_id: int) -> dict | None:
-    """The order's last allocation plan document, or None before allocation."""
+    """The order's last allocation plan document, or None before allocation; its explanation and the sources
+    weighed read in English beside their templates, as plans stored before 2026-12-03 kept them."""
     text = (OrderAllocationPlan.select(OrderAllocationPlan.document_json)
             .where(OrderAllocationPlan.order == order_id).scalar())
-    return json.loads(text) if text else None
+    return with_english(json.loads(text)) if text else None
+
+
+def with_english(document: dict) -> dict:
+    """``document`` with the English of its plan's templates filled in where it was not stored."""
+    plan = document.get("plan")
+    if plan:
+        if "explanation" not in plan:
+            plan["explanation"] = str(Text.from_json(plan.get("explanation_text")))
+        if "considered" not in plan:
+            plan["considered"] = [str(Text.from_json(line)) for line in plan.get("considered_text") or ()]
+    return document
 
 
 register_tables(OrderAllocationPlan)

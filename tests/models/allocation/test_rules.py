@@ -16,6 +16,7 @@ from models.allocation.rules import (
     plan_first_fit,
     source_order,
 )
+from models.orders.allocation_plans import with_english
 
 WIDGET, GADGET, GIZMO = 1, 2, 3
 PRODUCTS = {"widget": WIDGET, "gadget": GADGET, "gizmo": GIZMO}
@@ -287,7 +288,15 @@ def test_as_document_is_json_friendly():
     assert document["shortfall"] == {"11": 1}
     assert document["chosen"] == {"sources": ["ACME (drop-ship)", "E"], "cost": "6.00", "eta_days": 6,
                                   "shipments": 2, "score": "6.00"}
-    assert document["complete"] is False and document["explanation"] == plan.explanation
+    assert document["complete"] is False and "explanation" not in document and "considered" not in document
+    assert with_english({"plan": document})["plan"]["explanation"] == plan.explanation  # rendered when read
+    assert with_english({"plan": document})["plan"]["considered"] == list(plan.considered)
+
+
+def test_a_plan_stored_with_its_english_reads_as_stored():
+    stored_before = {"explanation": "Chosen: E.", "considered": ["E: lane 5.00"], "explanation_text": None}
+    assert with_english({"plan": dict(stored_before)})["plan"] == stored_before
+    assert with_english({"plan": None}) == {"plan": None}
 
 
 @pytest.mark.parametrize("build, message", [
