@@ -15,6 +15,7 @@ import peewee
 
 from models.allocation.config import AllocationRuleSet, AllocationSettings
 from models.core.base import utc_now
+from models.core.bulk_values import among
 from models.core.db import lock_for_update
 from models.inventory.tables import Lane, Product, Stock, Warehouse
 from models.orders.states import ORDER_APPROVED, ORDER_BACKORDERED
@@ -41,17 +42,17 @@ def load_batch(order_ids: list[int], *, lock_stock: bool = False) -> BatchInputs
     """Lock and load the allocatable orders among ``order_ids`` and all they are planned from; None when there
     are none. Locks are taken orders first, then (with ``lock_stock``) stock rows, each in id order. Call inside
     the transaction."""
-    orders = list(lock_for_update(Order.select().where(Order.id.in_(sorted(set(order_ids))),
+    orders = list(lock_for_update(Order.select().where(among(Order.id, sorted(set(order_ids))),
                                                        Order.status.in_(ALLOCATABLE)).order_by(Order.id)))
     if not orders:
         return None
     ids = [order.id for order in orders]
     lines: dict[int, list[OrderLine]] = {order_id: [] for order_id in ids}
     for line in (OrderLine.select(OrderLine, Product).join(Product)
-                 .where(OrderLine.order.in_(ids)).order_by(OrderLine.order, OrderLine.line_no)):
+                 .where(among(OrderLine.order, ids)).order_by(OrderLine.order, OrderLine.line_no)):
         lines[line.order_id].append(line)
     customer_codes = dict(Partner.select(Partner.id, Partner.code)
-                          .where(Partner.id.in_(sorted({order.customer_id for order in orders}))).tuples())
+                          .where(among(Partner.id, sorted({order.customer_id for order in orders}))).tuples())
     version, settings = rules_in_force()
     lanes: dict[str, list[Lane]] = {}
     for lane in (Lane.select(Lane, Warehouse).join(Warehouse)
@@ -96,7 +97,8 @@ def _stock(lanes: dict[str, list[Lane]], product_ids: list[int], *,
     warehouse_ids = sorted({lane.warehouse_id for region in lanes.values() for lane in region})
     if not warehouse_ids or not product_ids:
         return {}
-    rows = Stock.select().where(Stock.warehouse.in_(warehouse_ids), Stock.product.in_(product_ids)).order_by(Stock.id)
+    rows = (Stock.select().where(among(Stock.warehouse, warehouse_ids), among(Stock.product, product_ids))
+            .order_by(Stock.id))
     if locked:
         rows = lock_for_update(rows)
     return {(row.warehouse_id, row.product_id): row for row in rows}
@@ -106,4 +108,4 @@ def _dropship_suppliers(products: list[Product]) -> dict[int, Partner]:
     supplier_ids = sorted({p.supplier_id for p in products if p.dropship and p.supplier_id is not None})
     if not supplier_ids:
         return {}
-    return {supplier.id: supplier for supplier in Partner.select().where(Partner.id.in_(supplier_ids))}
+    return {supplier.id: supplier for supplier in Partner.select().where(among(Partner.id, supplier_ids))}

@@ -2,7 +2,10 @@
 take them, and how many rows a statement carries."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
+
+import peewee
 
 from models.core.db import is_sqlite
 
@@ -21,3 +24,13 @@ def driver_value(value):
         return str(value)
     return value
 
+
+
+def among(column: peewee.ColumnBase, ids: Iterable[int]) -> peewee.Expression:
+    """``column IN ids`` for a batch's integer ids. On PostgreSQL one array parameter, ``= ANY(%s)``: peewee builds
+    an IN list value by value (a few microseconds each, thousands in a batch's statements), and the server parses
+    one array instead of a parameter per id. SQLite, which has no arrays: IN."""
+    ids = list(ids)
+    if is_sqlite():
+        return column.in_(ids)
+    return peewee.Expression(column, peewee.OP.EQ, peewee.fn.ANY(peewee.Value(ids, converter=False, unpack=False)))

@@ -7,6 +7,7 @@ import logging
 import peewee
 
 from models.core.base import utc_now
+from models.core.bulk_values import among
 from models.core.config import Settings
 from models.core.db import database
 from models.core.mailer import send_mail
@@ -35,7 +36,7 @@ def evaluate_alerts(stock_ids: list[int]) -> tuple[list[StockAlert], list[StockA
     when an alert changes; call inside the transaction that moved the stock so the mail nudge commits with it."""
     if not stock_ids:
         return [], []
-    return _apply(_states(Stock.id.in_(sorted(set(stock_ids)))))
+    return _apply(_states(among(Stock.id, sorted(set(stock_ids)))))
 
 
 def sweep_alerts() -> tuple[int, int]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from models.core.bulk_values import among
 from models.core.db import is_sqlite
 from models.inventory.tables import Stock
 
@@ -14,4 +15,4 @@ def lock_stock_rows(stock_ids: Iterable[int]) -> None:
     sharing rows could deadlock; locking first, in id order, makes every writer queue in the same order."""
     ids = sorted(set(stock_ids))
     if ids and not is_sqlite():
-        list(Stock.select(Stock.id).where(Stock.id.in_(ids)).order_by(Stock.id).for_update().tuples())
+        list(Stock.select(Stock.id).where(among(Stock.id, ids)).order_by(Stock.id).for_update().tuples())

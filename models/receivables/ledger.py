@@ -16,6 +16,7 @@ from models.core.audit import StatusChange
 from models.core.base import CENT, BaseModel, MoneyField, utc_now
 from models.core.bulk import update_from_values
 from models.core.bulk_insert import insert_models
+from models.core.bulk_values import among
 from models.core.db import database, lock_against_writers
 from models.core.errors import ValidationFailed
 from models.core.registry import register_tables
@@ -137,7 +138,7 @@ def issue_invoices(orders: Iterable[Order], *, actor: str) -> list[Invoice]:
     if not orders:
         return []
     terms = dict(Partner.select(Partner.id, Partner.payment_terms_days)
-                 .where(Partner.id.in_(sorted({order.customer_id for order in orders}))).tuples())
+                 .where(among(Partner.id, sorted({order.customer_id for order in orders}))).tuples())
     issued = utc_now()
     rows = [{"number": f"INV-{order.id:06d}", "customer": order.customer_id, "order": order.id,
              "currency": order.currency, "amount": order.total, "status": "open" if order.total > 0 else "paid",
@@ -149,7 +150,7 @@ def issue_invoices(orders: Iterable[Order], *, actor: str) -> list[Invoice]:
         owed[invoice.customer_id] = owed.get(invoice.customer_id, ZERO) + invoice.amount
     _raise_balances({cid: amount for cid, amount in owed.items() if amount}, at=issued)
     with_credit = {cid for (cid,) in Payment.select(Payment.customer).distinct().where(
-        Payment.customer.in_(sorted(owed)), Payment.unapplied > 0).tuples()} if owed else set()
+        among(Payment.customer, sorted(owed)), Payment.unapplied > 0).tuples()} if owed else set()
     for invoice in invoices:
         if invoice.customer_id in with_credit and invoice.balance > 0:
             apply_credit(invoice)
@@ -162,7 +163,7 @@ def _raise_balances(owed: dict[int, Decimal], *, at: datetime) -> None:
     if not owed:
         return
     balances = dict(lock_against_writers(Partner.select(Partner.id, Partner.outstanding_balance)
-                                         .where(Partner.id.in_(sorted(owed))).order_by(Partner.id)).tuples())
+                                         .where(among(Partner.id, sorted(owed))).order_by(Partner.id)).tuples())
     update_from_values(Partner, ("id", "outstanding_balance"),
                        [(cid, balances[cid] + amount) for cid, amount in sorted(owed.items())],
                        {"updated_at": at}, set_from_values=("outstanding_balance",),
@@ -286,7 +287,7 @@ def overdue_positions(customer_ids: list[int], today: date) -> dict[int, tuple[D
         return positions
     for customer_id, owed, oldest in (Invoice.select(Invoice.customer, peewee.fn.SUM(Invoice.amount - Invoice.paid),
                                                      peewee.fn.MIN(Invoice.due_on))
-                                      .where(Invoice.customer.in_(customer_ids), Invoice.status == "open",
+                                      .where(among(Invoice.customer, customer_ids), Invoice.status == "open",
                                              Invoice.due_on < today)
                                       .group_by(Invoice.customer).tuples()):
         if isinstance(oldest, str):  # SQLite answers an aggregate over a date column as text

@@ -9,6 +9,7 @@ from decimal import Decimal
 import peewee
 
 from models.core.base import CENT
+from models.core.bulk_values import among
 from models.core.config import base_currency
 from models.currency.rates import load_rate_table
 from models.currency.rules import RateTable
@@ -70,7 +71,7 @@ class CreditExposures:
         serve them: the review step locks those with the customers, so two batches cannot both squeeze under one
         group cap. Three statements at most."""
         ids = sorted(customers)
-        by_customer = exposures_of(Partner.id, Partner.id.in_(ids)) if ids else {}
+        by_customer = exposures_of(Partner.id, among(Partner.id, ids)) if ids else {}
         group_of = {}
         for customer in customers.values():
             head = customer if customer.kind == "distributor" else customers.get(customer.distributor_id)

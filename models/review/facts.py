@@ -11,6 +11,7 @@ from decimal import Decimal
 import peewee
 
 from models.core.base import utc_now
+from models.core.bulk_values import among
 from models.inventory.tables import Lane, Product, Stock, Warehouse
 from models.orders.states import (
     ORDER_CANCELLED,
@@ -133,7 +134,7 @@ def _lines_of(order_ids: list[int]) -> dict[int, list[Line]]:
     for order_id, *line in (OrderLine.select(OrderLine.order, OrderLine.line_no, OrderLine.sku, OrderLine.quantity,
                                              OrderLine.product, Product.dropship, Product.supplier,
                                              Product.allow_backorders)
-                            .join(Product, peewee.JOIN.LEFT_OUTER).where(OrderLine.order.in_(order_ids))
+                            .join(Product, peewee.JOIN.LEFT_OUTER).where(among(OrderLine.order, order_ids))
                             .order_by(OrderLine.order, OrderLine.line_no).tuples()):
         lines.setdefault(order_id, []).append(tuple(line))
     return lines
@@ -144,7 +145,7 @@ def _supply(product_ids: list[int]) -> dict[int, int]:
     if not product_ids:
         return {}
     available = (Stock.select(Stock.product, peewee.fn.SUM(Stock.on_hand - Stock.reserved))
-                 .join(Warehouse).where(Stock.product.in_(product_ids), Warehouse.active == True)  # noqa: E712
+                 .join(Warehouse).where(among(Stock.product, product_ids), Warehouse.active == True)  # noqa: E712
                  .group_by(Stock.product))
     incoming = (PurchaseOrderLine.select(PurchaseOrderLine.product, peewee.fn.SUM(
         PurchaseOrderLine.quantity - PurchaseOrderLine.received_quantity))

@@ -10,6 +10,7 @@ from decimal import Decimal
 import peewee
 
 from models.core.bulk import update_from_values
+from models.core.bulk_values import among
 from models.core.texts import Text
 from models.inventory.tables import Product
 from models.orders.tables import Order, OrderLine
@@ -53,7 +54,7 @@ class BatchPricing:
     def load(cls, orders: list[Order], customers: dict[int, Partner]) -> BatchPricing:
         version, book = price_book_in_force()
         distributor_ids = sorted({c.distributor_id for c in customers.values() if c.distributor_id is not None})
-        distributors = dict(Partner.select(Partner.id, Partner.code).where(Partner.id.in_(distributor_ids))
+        distributors = dict(Partner.select(Partner.id, Partner.code).where(among(Partner.id, distributor_ids))
                             .tuples()) if distributor_ids else {}
         return cls(version, book, tax_rates_for({order.ship_to_country.upper() for order in orders}),
                    _lines_to_price([order.id for order in orders]), customers, distributors)
@@ -114,7 +115,7 @@ def _lines_to_price(order_ids: list[int]) -> dict[int, list[LineToPrice]]:
     query = (OrderLine.select(OrderLine.order, OrderLine.line_no, OrderLine.sku, OrderLine.quantity,
                               OrderLine.unit_price, OrderLine.price_given, OrderLine.product, Product.unit_price,
                               Product.currency, Product.tax_class)
-             .join(Product, peewee.JOIN.LEFT_OUTER).where(OrderLine.order.in_(order_ids))
+             .join(Product, peewee.JOIN.LEFT_OUTER).where(among(OrderLine.order, order_ids))
              .order_by(OrderLine.order, OrderLine.line_no).tuples())
     for order_id, line_no, sku, quantity, unit_price, given, product_id, price, currency, tax_class in query:
         lines.setdefault(order_id, []).append(LineToPrice(

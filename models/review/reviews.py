@@ -8,6 +8,7 @@ import peewee
 from models.core import rule_set_versions
 from models.core.base import BaseModel, utc_now
 from models.core.bulk_insert import insert_values
+from models.core.bulk_values import among
 from models.core.registry import register_tables
 from models.core.rule_set_versions import RuleSetVersion
 from models.orders.tables import Order
@@ -107,7 +108,7 @@ def newest_review_ids(order_ids: list[int] | None = None) -> peewee.SelectQuery:
     newest = OrderReview.alias()
     query = newest.select(peewee.fn.MAX(newest.id))
     if order_ids is not None:
-        query = query.where(newest.order.in_(order_ids))
+        query = query.where(among(newest.order, order_ids))
     return query.group_by(newest.order)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from models.core.bulk import BatchResult, Move, transition_many
+from models.core.bulk_values import among
 from models.core.db import database, is_sqlite, lock_against_writers, lock_for_update
 from models.core.stages import ALLOCATION
 from models.orders.states import (
@@ -51,7 +52,7 @@ def review_orders(order_ids: list[int], *, actor: str) -> BatchResult:
     if not ids:
         return result
     with database.atomic():
-        orders = list(lock_for_update(Order.select().where(Order.id.in_(ids), Order.status == ORDER_REVIEWING)
+        orders = list(lock_for_update(Order.select().where(among(Order.id, ids), Order.status == ORDER_REVIEWING)
                                       .order_by(Order.id)))
         if not orders:
             return result
@@ -90,15 +91,15 @@ def _customers_locked_for_credit(buyer_ids: list[int], settings: RuleSettings) -
     batch sharing customers behind another's for nothing."""
     heads = Partner.alias()
     serving = (Partner.select(Partner.distributor).join(heads, on=(Partner.distributor == heads.id))
-               .where(Partner.id.in_(buyer_ids), heads.group_credit_limit.is_null(False)))
+               .where(among(Partner.id, buyer_ids), heads.group_credit_limit.is_null(False)))
     customers = {customer.id: customer for customer in
-                 Partner.select().where(Partner.id.in_(buyer_ids) | Partner.id.in_(serving))}
+                 Partner.select().where(among(Partner.id, buyer_ids) | Partner.id.in_(serving))}
     limited = sorted(partner_id for partner_id, partner in customers.items()
                      if weighs_credit(settings, customer_code=partner.code, credit_limit=partner.credit_limit,
                                       group_credit_limit=partner.group_credit_limit))
     if limited and not is_sqlite():  # SQLite holds the write lock already; re-read the locked rows as they are now
         customers.update((partner.id, partner) for partner in
-                         lock_against_writers(Partner.select().where(Partner.id.in_(limited)).order_by(Partner.id)))
+                         lock_against_writers(Partner.select().where(among(Partner.id, limited)).order_by(Partner.id)))
     return customers
 
 

@@ -18,6 +18,7 @@ from models.core.audit_reasons import WAYBILL, say
 from models.core.base import utc_now
 from models.core.bulk import Move, quote, transition_many, update_from_values
 from models.core.bulk_insert import insert_values
+from models.core.bulk_values import among
 from models.core.db import database, is_sqlite, lock_for_update
 from models.core.errors import InvariantViolated
 from models.inventory.stock_locks import lock_stock_rows
@@ -116,12 +117,12 @@ def prepare_waybills(shipment_ids: Iterable[int], *,
     if not ids:
         return []
     shipments = {shipment.id: shipment for shipment in Shipment.select(Shipment, Order).join(Order)
-                 .where(Shipment.id.in_(ids), Shipment.status == SHIPMENT_READY)}
+                 .where(among(Shipment.id, ids), Shipment.status == SHIPMENT_READY)}
     if not shipments:
         return []
     ready = sorted(shipments)
     with_row = {shipment_id for (shipment_id,) in
-                Waybill.select(Waybill.shipment).where(Waybill.shipment.in_(ready)).tuples()}
+                Waybill.select(Waybill.shipment).where(among(Waybill.shipment, ready)).tuples()}
     without_row = [shipment_id for shipment_id in ready if shipment_id not in with_row]
     last_cancelled = _last_cancellations(without_row)
     wanted = [shipment_id for shipment_id in without_row  # a late message must not book what ops cancelled
@@ -132,7 +133,7 @@ def prepare_waybills(shipment_ids: Iterable[int], *,
         return []
     with database.atomic():
         _open_waybills(choices)
-        still_ready = Shipment.select(Shipment.id).where(Shipment.id.in_(ready), Shipment.status == SHIPMENT_READY)
+        still_ready = Shipment.select(Shipment.id).where(among(Shipment.id, ready), Shipment.status == SHIPMENT_READY)
         counted = list(Waybill.update(attempts=Waybill.attempts + 1, last_attempt_at=utc_now())
                        .where(Waybill.shipment.in_(still_ready), Waybill.status == WAYBILL_REQUESTED)
                        .returning(Waybill.shipment, Waybill.carrier, Waybill.service_level, Waybill.idempotency_key,
@@ -153,7 +154,7 @@ def _last_cancellations(shipment_ids: list[int]) -> dict[int, datetime]:
         return {}
     last = peewee.fn.MAX(CancelledWaybill.cancelled_at)
     return dict(CancelledWaybill.select(CancelledWaybill.shipment, last)
-                .where(CancelledWaybill.shipment.in_(shipment_ids)).group_by(CancelledWaybill.shipment).tuples())
+                .where(among(CancelledWaybill.shipment, shipment_ids)).group_by(CancelledWaybill.shipment).tuples())
 
 
 def _open_waybills(choices: Mapping[int, CarrierChoice]) -> None:
@@ -182,11 +183,11 @@ def record_waybills(booked: Mapping[int, BookedWaybill], *, actor: str) -> set[i
         carrier_name = peewee.fn.COALESCE(Waybill.carrier, Shipment.carrier)
         rows = list(Shipment.select(Shipment.id, Shipment.order, carrier_name, bookings.alias("bookings"))
                     .join(Waybill, peewee.JOIN.LEFT_OUTER, on=(Waybill.shipment == Shipment.id))
-                    .where(Shipment.id.in_(ids)).tuples())
+                    .where(among(Shipment.id, ids)).tuples())
         if not rows:
             return set()
         orders = {order.id: order for order in lock_for_update(  # every step locks the order first
-            Order.select().where(Order.id.in_(sorted({row[1] for row in rows}))).order_by(Order.id))}
+            Order.select().where(among(Order.id, sorted({row[1] for row in rows}))).order_by(Order.id))}
         moves = [Move(row[0], SHIPMENT_READY, say(WAYBILL, waybill=booked[row[0]].waybill_number)) for row in rows]
         moved = transition_many("shipment", moves, SHIPMENT_DISPATCHED, actor=actor)
         if not moved:
@@ -231,7 +232,7 @@ def _fulfil_reservations(shipment_ids: list[int], *, actor: str) -> tuple[dict[i
     held = (ShipmentLine.select(Reservation.id).join(Shipment)
             .join(Reservation, on=((Reservation.order_line == ShipmentLine.order_line)
                                    & (Reservation.warehouse == Shipment.warehouse)))
-            .where(ShipmentLine.shipment.in_(shipment_ids)))
+            .where(among(ShipmentLine.shipment, shipment_ids)))
     now = utc_now()
     fulfilled = (Reservation.update(status="fulfilled", updated_at=now)
                  .where(Reservation.id.in_(held), Reservation.status == "active")
@@ -256,7 +257,7 @@ def record_shipment_movements(shipment_ids: list[int], reservation_ids: list[int
             .join(Reservation, on=((Reservation.order_line == ShipmentLine.order_line)
                                    & (Reservation.warehouse == Shipment.warehouse)))
             .join(Stock, on=(Reservation.stock == Stock.id))
-            .where(ShipmentLine.shipment.in_(shipment_ids), Reservation.id.in_(reservation_ids))
+            .where(among(ShipmentLine.shipment, shipment_ids), among(Reservation.id, reservation_ids))
             .group_by(Reservation.id, Stock.warehouse, Stock.product, Reservation.quantity).tuples())
     units: dict[tuple[int, int, int], int] = {}
     for _, shipment_id, warehouse_id, product_id, quantity in rows:

@@ -9,6 +9,7 @@ import peewee
 
 from models.core.audit_reasons import ALL_DISPATCHED
 from models.core.bulk import Move, transition_many
+from models.core.bulk_values import among
 from models.orders.states import (
     ORDER_ALLOCATED,
     ORDER_PARTIALLY_ALLOCATED,
@@ -53,7 +54,7 @@ def awaiting_supplier(order_ids: Iterable[int]) -> set[int]:
     ids = sorted(set(order_ids))
     if not ids:
         return set()
-    query = awaiting_supplier_orders().where(PurchaseOrder.sales_order.in_(ids))
+    query = awaiting_supplier_orders().where(among(PurchaseOrder.sales_order, ids))
     return {order_id for (order_id,) in query.tuples()}
 
 
@@ -72,13 +73,13 @@ def ship_orders_when_complete(orders: Iterable[Order], *, actor: str) -> set[int
     ids = sorted(by_id)
     if not ids:
         return set()
-    of_batch = Shipment.select(Shipment.order).where(Shipment.order.in_(ids))
+    of_batch = Shipment.select(Shipment.order).where(among(Shipment.order, ids))
     waiting = of_batch.where(Shipment.status.in_((SHIPMENT_READY, SHIPMENT_FAILED)))
     something_left = of_batch.where(Shipment.status != SHIPMENT_CANCELLED)
     complete = (Order.select(Order.id, Order.status)
-                .where(Order.id.in_(ids), Order.status.in_(SHIPPABLE_ORDER_STATES), Order.id.not_in(waiting),
+                .where(among(Order.id, ids), Order.status.in_(SHIPPABLE_ORDER_STATES), Order.id.not_in(waiting),
                        Order.id.in_(something_left),
-                       Order.id.not_in(awaiting_supplier_orders().where(PurchaseOrder.sales_order.in_(ids))))
+                       Order.id.not_in(awaiting_supplier_orders().where(among(PurchaseOrder.sales_order, ids))))
                 .tuples())
     moves = [Move(order_id, status, ALL_DISPATCHED) for order_id, status in complete]
     shipped = transition_many("order", moves, ORDER_SHIPPED, actor=actor) if moves else set()

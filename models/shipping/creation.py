@@ -13,6 +13,7 @@ import peewee
 
 from models.core.bulk import CHUNK
 from models.core.bulk_insert import insert_values
+from models.core.bulk_values import among
 from models.core.db import database, lock_for_update
 from models.core.outbox import OutboxMessage
 from models.core.outbox import written as outbox_written
@@ -98,7 +99,7 @@ def create_shipments_for(order_ids: Iterable[int], *, actor: str) -> list[int]:
     if not ids:
         return []
     with database.atomic():
-        orders = list(lock_for_update(Order.select().where(Order.id.in_(ids), Order.status == ORDER_ALLOCATED)
+        orders = list(lock_for_update(Order.select().where(among(Order.id, ids), Order.status == ORDER_ALLOCATED)
                                       .order_by(Order.id)))
         if not orders:
             return []
@@ -117,7 +118,7 @@ def _held_units(order_ids: list[int]) -> list[HeldUnits]:
     rows = (Reservation.select(OrderLine.order, Reservation.warehouse, Reservation.order_line, Reservation.quantity,
                                Product.weight_kg)
             .join(OrderLine).join(Product)
-            .where(OrderLine.order.in_(order_ids), Reservation.status == "active").tuples())
+            .where(among(OrderLine.order, order_ids), Reservation.status == "active").tuples())
     return [HeldUnits(order_id, warehouse_id, line_id, quantity, weight)
             for order_id, warehouse_id, line_id, quantity, weight in rows]
 
@@ -130,15 +131,15 @@ def _awaiting_waybill(pairs: set[tuple[int, int]]) -> dict[int, int]:
         return {}
     shipments = [row for row in Shipment.select(Shipment.id, Shipment.order, Shipment.warehouse,
                                                 Shipment.rebook_requested_at)
-                 .where(Shipment.order.in_(sorted({order_id for order_id, _ in pairs})), Shipment.wave == FIRST_WAVE,
+                 .where(among(Shipment.order, sorted({order_id for order_id, _ in pairs})), Shipment.wave == FIRST_WAVE,
                         Shipment.status == SHIPMENT_READY).tuples()
                  if (row[1], row[2]) in pairs]
     ids = [row[0] for row in shipments]
     if not ids:
         return {}
-    waybills = dict(Waybill.select(Waybill.shipment, Waybill.status).where(Waybill.shipment.in_(ids)).tuples())
+    waybills = dict(Waybill.select(Waybill.shipment, Waybill.status).where(among(Waybill.shipment, ids)).tuples())
     cancelled = dict(CancelledWaybill.select(CancelledWaybill.shipment, peewee.fn.MAX(CancelledWaybill.cancelled_at))
-                     .where(CancelledWaybill.shipment.in_(ids)).group_by(CancelledWaybill.shipment).tuples())
+                     .where(among(CancelledWaybill.shipment, ids)).group_by(CancelledWaybill.shipment).tuples())
     pending = {}
     for shipment_id, order_id, _, rebook_requested_at in sorted(shipments, key=lambda row: (row[1], row[2])):
         if shipment_id in waybills:

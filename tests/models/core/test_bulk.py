@@ -5,8 +5,11 @@ import pytest
 
 from models.core.audit import StatusChange
 from models.core.bulk import Move, transition_many, update_from_values
+from models.core.bulk_values import among
+from models.core.db import is_sqlite
 from models.core.errors import InvalidTransition
 from models.intake.entry import place_order
+from models.inventory.tables import Warehouse
 from models.orders.states import (
     ORDER_APPROVED,
     ORDER_DELIVERED,
@@ -74,3 +77,13 @@ def test_update_from_values_adds_to_a_column_only_where_the_guard_holds(any_db):
                                  casts={"id": "INTEGER", "delta": "INTEGER"})
     assert updated == {second.id}
     assert [Order.get_by_id(o.id).priority for o in (first, second)] == [0, 3]
+
+
+def test_among_matches_ids_as_in_does_with_one_parameter_on_postgres(any_db):
+    rows = [Warehouse.create(code=f"W{n}", name=f"W{n}", region="r", address="").id for n in range(5)]
+    wanted = rows[1:4]
+    query = Warehouse.select(Warehouse.id).where(among(Warehouse.id, wanted)).order_by(Warehouse.id)
+    assert [w.id for w in query] == wanted
+    assert list(Warehouse.select().where(among(Warehouse.id, []))) == []
+    sql, params = query.sql()
+    assert (sql.count("%s"), params) == (1, [wanted]) if not is_sqlite() else params == wanted
