@@ -67,13 +67,18 @@ def _run(template: str, selection: Selection, day_source: str) -> None:
     if ids == []:
         return
     chunks = [ids[start:start + 500] for start in range(0, len(ids), 500)] if ids is not None else [None]
+    if ids is not None and not is_sqlite():
+        chunks = [ids]  # one array parameter, whatever the count
     for chunk in chunks:
         params: list = []
         if chunk is None:
             id_filter = "1 = 1"
-        else:
+        elif is_sqlite():
             id_filter = f"sc.entity_id IN ({', '.join([database.param] * len(chunk))})"
             params.extend(chunk)
+        else:
+            id_filter = f"sc.entity_id = ANY({database.param})"
+            params.append(chunk)
         status_filter = "o.status IN ('shipped', 'delivered')" if selection.counted_only else "1 = 1"
         day_filter, day_params = _day_where(f"date({day_source})", selection.since, selection.until)
         sql = template.format(ids=id_filter, status=status_filter, days=day_filter)
