@@ -95,7 +95,9 @@ class OrderLine(BaseModel):
     line_total = MoneyField()
     price_given = peewee.BooleanField(default=True)  # False: the submitter gave none, review resolves it
     list_price = MoneyField(null=True)  # the price the price book resolved at the last review
-    price_note = peewee.TextField(default="")  # how that price was resolved, in words
+    # How that price was resolved, in words, as lines priced before 2026-12-03 kept it; later lines keep only the
+    # template (price_note_text) and read in English through ``price_note``.
+    stored_price_note = peewee.TextField(default="", column_name="price_note")
     price_note_text = peewee.TextField(null=True)  # the note's template and values as JSON (models.core.texts)
     tax_rate = peewee.DecimalField(max_digits=7, decimal_places=4, auto_round=True, default=0)  # 0.2000 = 20 %
     tax_amount = MoneyField(default=0)
@@ -107,7 +109,12 @@ class OrderLine(BaseModel):
     @property
     def price_note_words(self) -> Text | str:
         """The price note to translate: its template when kept, else the English as stored."""
-        return Text.from_json(json.loads(self.price_note_text)) if self.price_note_text else self.price_note
+        return Text.from_json(json.loads(self.price_note_text)) if self.price_note_text else self.stored_price_note
+
+    @property
+    def price_note(self) -> str:
+        """How the price was resolved and taxed, in English."""
+        return str(self.price_note_words)
 
 
 RESERVATION_STATUSES = ("active", "fulfilled", "released")

@@ -68,10 +68,14 @@ class PricedLine:
     price_given: bool
     matched: bool
     resolution: PriceResolution | None  # on the order's tax basis
-    price_note: str  # how the line was priced and taxed, in words
     tax_rate: Decimal
     tax_amount: Decimal
     price_note_text: Text | str = ""  # the note as its template and values ("" for a line not in the catalogue)
+
+    @property
+    def price_note(self) -> str:
+        """How the line was priced and taxed, in English (rendered when read)."""
+        return str(self.price_note_text)
 
     @property
     def list_price(self) -> Decimal | None:
@@ -131,7 +135,7 @@ def _priced_line(order: OrderToPrice, line: LineToPrice, resolution: PriceResolu
     notes = [_price_words(line, resolution, order.currency)] + ([tax.explanation_text] if tax is not None else [])
     note = _one_note([note for note in notes if str(note)])
     return PricedLine(line.line_no, line.sku, unit_price, line_total, line.price_given, line.matched, resolution,
-                      str(note), rate, line_tax(line_total, rate, included=included), note)
+                      rate, line_tax(line_total, rate, included=included), note)
 
 
 def _one_note(notes: list[Text | str]) -> Text | str:

@@ -91,8 +91,8 @@ def persist_prices(priced: dict[int, PricedOrder]) -> None:
     (``totals_row``)."""
     if not priced:
         return
-    line_rows = [(order_id, line.line_no, line.unit_price, line.line_total, line.list_price, line.price_note[:2000],
-                  line.tax_rate, line.tax_amount, _note_json(line.price_note_text))
+    line_rows = [(order_id, line.line_no, line.unit_price, line.line_total, line.list_price,
+                  _note_words(line.price_note_text), line.tax_rate, line.tax_amount, _note_json(line.price_note_text))
                  for order_id, order in sorted(priced.items()) for line in order.lines]
     update_from_values(OrderLine, LINE_COLUMNS, line_rows, set_from_values=LINE_COLUMNS[2:],
                        match=(("order_id", "oid"), ("line_no", "line_no")), casts=LINE_CASTS)
@@ -101,6 +101,11 @@ def persist_prices(priced: dict[int, PricedOrder]) -> None:
 def totals_row(order: PricedOrder) -> tuple:
     """An order's totals as the columns ``TOTAL_COLUMNS`` take them."""
     return order.subtotal, order.tax_total, order.total, order.prices_include_tax
+
+
+def _note_words(note: Text | str) -> str:
+    """The English kept beside a price note: none when its template is kept (OrderLine.price_note renders it)."""
+    return "" if isinstance(note, Text) else str(note)[:2000]
 
 
 def _note_json(note: Text | str) -> str | None:
