@@ -78,7 +78,8 @@ class Stock(BaseModel):
 class StockMovement(BaseModel):
     """One audited change of on-hand stock: adjustment, transfer, receipt, return or import, with its reason."""
 
-    warehouse = peewee.ForeignKeyField(Warehouse, backref="movements", on_delete="RESTRICT")
+    warehouse = peewee.ForeignKeyField(Warehouse, backref="movements", on_delete="RESTRICT",
+                                       index=False)  # read by product first; warehouses are never deleted
     product = peewee.ForeignKeyField(Product, backref="movements", on_delete="RESTRICT",
                                      index=False)  # led by (product, warehouse, at)
     kind = peewee.CharField(max_length=16)  # adjustment, transfer_out, transfer_in, receipt, return, import

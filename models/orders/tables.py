@@ -63,7 +63,7 @@ class Order(BaseModel):
         indexes = (
             # external_ref before the scope: a lookup by channel and ref alone (tracking) uses the prefix.
             (("channel", "external_ref", "intake_scope"), True),
-            (("status", "status_changed_at"), False),
+            (("status", "status_changed_at"), False),  # PostgreSQL: open statuses only (migration 0034)
             (("customer", "status"), False),
             # (placed_by, created_at) WHERE placed_by IS NOT NULL: migration 0032
         )
@@ -125,9 +125,10 @@ class Reservation(BaseModel):
 
     order_line = peewee.ForeignKeyField(OrderLine, backref="reservations", on_delete="CASCADE",
                                         index=False)  # led by the unique (order_line, warehouse)
-    warehouse = peewee.ForeignKeyField(Warehouse, backref="reservations", on_delete="RESTRICT")
+    # Read by line (the unique index below), never by warehouse alone; warehouses are never deleted.
+    warehouse = peewee.ForeignKeyField(Warehouse, backref="reservations", on_delete="RESTRICT", index=False)
     stock = peewee.ForeignKeyField(Stock, backref="reservations", on_delete="RESTRICT",
-                                   index=False)  # led by (stock, status)
+                                   index=False)  # (stock) WHERE status = 'active': migration 0034
     quantity = peewee.IntegerField()
     status = peewee.CharField(max_length=16, default="active")
     created_at = peewee.DateTimeField(default=utc_now)
@@ -136,7 +137,7 @@ class Reservation(BaseModel):
     class Meta:
         indexes = (
             (("order_line", "warehouse"), True),
-            (("stock", "status"), False),
+            # (stock) WHERE status = 'active' and (updated_at) WHERE status = 'fulfilled': migration 0034
         )
         constraints = [peewee.Check("quantity > 0")]
 
