@@ -108,7 +108,8 @@ class AllocationPlan:
         return not self.picks
 
     def as_document(self) -> dict:
-        """JSON-friendly form to store with the order; Decimals as strings, line ids as string keys. The English of
+        """The form stored with the order, written by ``models.core.texts.dumps`` (its Text values as templates,
+        Decimals as strings); line ids as string keys. The English of
         the explanation and of the sources weighed is not stored beside their templates: a reader renders it
         (models.orders.allocation_plans.plan_of)."""
         def candidate(c: PlanCandidate | None) -> dict | None:
@@ -122,8 +123,8 @@ class AllocationPlan:
             "complete": self.complete,
             "chosen": candidate(self.chosen),
             "runner_up": candidate(self.runner_up),
-            **({"explanation": self.explanation} if self.text is None else {"explanation_text": self.text.as_json()}),
-            "considered_text": [line.as_json() for line in self.considered_text],
+            **({"explanation": self.explanation} if self.text is None else {"explanation_text": self.text}),
+            "considered_text": self.considered_text,
         }
 
 

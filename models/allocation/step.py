@@ -73,7 +73,7 @@ class _Planned:
     def document(self, version: int) -> dict:
         return {"rule_set_version": version, "routing": list(self.notes), "planned_at": utc_now().isoformat() + "Z",
                 "plan": self.plan.as_document() if self.plan is not None else None,
-                "routing_text": [note.as_json() for note in self.notes_text]}
+                "routing_text": self.notes_text}
 
 
 def allocate(order_id: int, *, actor: str, attempts: int = 3,

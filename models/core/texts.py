@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 TEMPLATE_KEY, VALUES_KEY, JOIN_KEY = "text", "values", "join"
 
 
@@ -72,6 +74,25 @@ def render(message: object, translate) -> str:
     if isinstance(message, (list, tuple)):
         return translate(", ").join(render(part, translate) for part in message)
     return "" if message is None else str(message)
+
+
+def dumps(document: Any) -> str:
+    """``document`` as JSON text, its Text and Joined values in the form ``as_json`` gives and Decimals and dates
+    as they read: what ``json.dumps`` of the ``as_json`` tree writes, less its spaces, built by orjson in one pass
+    instead of a Python dict for every template first (the pipeline stores a plan and three price notes an order).
+    """
+    return orjson.dumps(document, default=_orjson_default, option=_ORJSON_OPTIONS).decode()
+
+
+_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+
+
+def _orjson_default(value: Any) -> Any:
+    if isinstance(value, Text):
+        return {TEMPLATE_KEY: value.template, VALUES_KEY: value.values}
+    if isinstance(value, Joined):
+        return {JOIN_KEY: value.separator, "parts": value.parts}
+    return str(value)  # Decimal, dates: as they read
 
 
 def _json_value(value: Any) -> Any:

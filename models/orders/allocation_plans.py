@@ -9,7 +9,7 @@ import peewee
 from models.core.base import BaseModel, utc_now
 from models.core.bulk_insert import insert_values
 from models.core.registry import register_tables
-from models.core.texts import Text
+from models.core.texts import Text, dumps
 from models.orders.tables import Order
 
 
@@ -20,11 +20,12 @@ class OrderAllocationPlan(BaseModel):
 
 
 def keep_plans(documents: dict[int, dict]) -> None:
-    """Write (or replace) the plan of each order in one multi-row upsert; call in the allocation's transaction."""
+    """Write (or replace) the plan of each order in one multi-row upsert; call in the allocation's transaction.
+    The documents may hold Text values (models.core.texts.dumps writes them as their templates)."""
     if not documents:
         return
     now = utc_now()
-    rows = [{"order": order_id, "document_json": json.dumps(document), "planned_at": now}
+    rows = [{"order": order_id, "document_json": dumps(document), "planned_at": now}
             for order_id, document in sorted(documents.items())]
     insert_values(OrderAllocationPlan, rows, replace_on=("order_id",))
 

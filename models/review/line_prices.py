@@ -3,7 +3,6 @@ batch, each order priced by the pure models.pricing.order_pricing, and the resul
 two statements (lines, then orders) whatever its size."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -11,7 +10,7 @@ import peewee
 
 from models.core.bulk import update_from_values
 from models.core.bulk_values import among
-from models.core.texts import Text
+from models.core.texts import Text, dumps
 from models.inventory.tables import Product
 from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
@@ -110,7 +109,7 @@ def _note_words(note: Text | str) -> str:
 
 def _note_json(note: Text | str) -> str | None:
     """A price note's template and values as the line keeps them; None when there is no template to keep."""
-    return json.dumps(note.as_json()) if isinstance(note, Text) else None
+    return dumps(note) if isinstance(note, Text) else None
 
 
 def _lines_to_price(order_ids: list[int]) -> dict[int, list[LineToPrice]]:

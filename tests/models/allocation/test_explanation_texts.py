@@ -19,7 +19,7 @@ from models.allocation.rules import (
     plan_allocation,
     plan_first_fit,
 )
-from models.core.texts import Text
+from models.core.texts import Text, dumps
 
 WIDGET, GADGET = 1, 2
 LINES = (LineDemand(10, WIDGET, 5), LineDemand(11, GADGET, 2))
@@ -29,7 +29,7 @@ ACME = SourceOption(None, "ACME", Decimal("2.00"), 6, {WIDGET: 10_000}, supplier
 
 
 def stored(document: dict) -> dict:
-    return json.loads(json.dumps(document))
+    return json.loads(dumps(document))
 
 
 @pytest.mark.parametrize("lines, sources, policy", [

@@ -16,6 +16,7 @@ from models.allocation.rules import (
     plan_first_fit,
     source_order,
 )
+from models.core.texts import dumps
 from models.orders.allocation_plans import with_english
 
 WIDGET, GADGET, GIZMO = 1, 2, 3
@@ -282,7 +283,7 @@ def test_explanation_when_only_one_plan():
 
 def test_as_document_is_json_friendly():
     plan = plan_allocation(LINES, [ACME, source("E", "5.00", 1, gadget=1)])
-    document = json.loads(json.dumps(plan.as_document()))
+    document = json.loads(dumps(plan.as_document()))
     assert document["picks"][0] == {"line_id": 10, "product_id": WIDGET, "warehouse_id": None, "supplier_id": 70,
                                     "source_code": "ACME", "quantity": 5}
     assert document["shortfall"] == {"11": 1}

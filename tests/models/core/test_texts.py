@@ -1,7 +1,11 @@
 """Domain sentences read in English, keep their values through JSON, and render through any catalogue."""
+import json
+from datetime import date
 from decimal import Decimal
 
-from models.core.texts import Joined, Text, render
+import pytest
+
+from models.core.texts import Joined, Text, _json_value, dumps, render
 
 
 def test_a_text_reads_in_english_and_fills_nested_texts_and_lists():
@@ -26,3 +30,21 @@ def test_rendering_passes_every_template_and_separator_through_the_catalogue():
     catalogue = {"stock short for %(skus)s": "庫存不足：%(skus)s", "SKU %(sku)s": "SKU %(sku)s", "; ": "；"}
     message = Text("stock short for %(skus)s", skus=Joined([Text("SKU %(sku)s", sku="A"), Text("SKU %(sku)s", sku="B")]))
     assert render(message, lambda t: catalogue.get(t, t)) == "庫存不足：SKU A；SKU B"
+
+
+@pytest.mark.parametrize("document", [
+    Text("plain"),
+    {"plan": Text("%(a)s and %(b)s", a=Text("in %(n)s", n=Decimal("1.50")), b=Joined([Text("x"), "y"], " + ")),
+     "lines": [Text("on %(day)s", day=date(2026, 12, 3)), "words", 3, None], "flag": True},
+    [Text("%(items)s", items=[Text("one"), "two"])],
+])
+def test_dumps_writes_what_json_of_as_json_writes(document):
+    def tree(value):
+        if isinstance(value, (Text, Joined)):
+            return _json_value(value)
+        if isinstance(value, dict):
+            return {key: tree(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [tree(item) for item in value]
+        return value
+    assert json.loads(dumps(document)) == json.loads(json.dumps(tree(document)))
