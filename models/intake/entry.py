@@ -38,13 +38,15 @@ def place_order(data: dict, *, actor: str, placed_by: Partner | None = None,
     """
     if unknown_skus not in UNKNOWN_SKU_POLICIES:
         raise ValueError(f"unknown_skus must be one of {', '.join(UNKNOWN_SKU_POLICIES)}, not {unknown_skus!r}")
-    scope = scope or _scope_of(data, placed_by)
+    # Ops place for the customer: its row gives the scope and, below, the buyer (one look-up, not two).
+    customer = None if placed_by is not None else Partner.get_or_none(Partner.code == data["customer_code"])
+    scope = scope or _scope_of(placed_by, customer)
     existing = _existing(data, scope)
     if existing is not None:
         return existing, False
     try:
         with database.atomic():
-            return _create(data, actor=actor, placed_by=placed_by, scope=scope,
+            return _create(data, actor=actor, placed_by=placed_by, scope=scope, customer=customer,
                            hold_unknown=unknown_skus == "hold",
                            source={"source_batch": source_batch, "source_message": source_message}), True
     except peewee.IntegrityError:
@@ -54,12 +56,11 @@ def place_order(data: dict, *, actor: str, placed_by: Partner | None = None,
         return existing, False
 
 
-def _scope_of(data: dict, placed_by: Partner | None) -> str | None:
+def _scope_of(placed_by: Partner | None, customer: Partner | None) -> str | None:
     """The placing partner's scope, or ops' for the customer; None when the customer is unknown (refused)."""
     if placed_by is not None:
         return partner_scope(placed_by.id)
-    customer_id = Partner.select(Partner.id).where(Partner.code == data["customer_code"]).scalar()
-    return None if customer_id is None else ops_scope(customer_id)
+    return None if customer is None else ops_scope(customer.id)
 
 
 def _existing(data: dict, scope: str | None) -> Order | None:
@@ -70,8 +71,9 @@ def _existing(data: dict, scope: str | None) -> Order | None:
 
 
 def _create(data: dict, *, actor: str, placed_by: Partner | None, scope: str | None, source: dict,
-            hold_unknown: bool) -> Order:
-    customer = _buyer(data["customer_code"], placed_by)
+            hold_unknown: bool, customer: Partner | None = None) -> Order:
+    customer = check_buyer(customer, data["customer_code"], placed_by) if customer is not None else \
+        _buyer(data["customer_code"], placed_by)
     scope = scope or ops_scope(customer.id)  # the customer was created since _scope_of looked
     products = _products([line["sku"] for line in data["lines"]], hold_unknown=hold_unknown)
     prices_in_currency(data, products)

@@ -13,6 +13,7 @@ from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
 from schemas.orders import order_schema
 from tests.factories import make_world, order_body
+from tests.statement_count import counted_statements
 
 
 def place(ref: str = "PO-1", *, placed_by: Partner | None = None, **body):
@@ -43,6 +44,16 @@ def test_place_order_writes_order_lines_audit_and_one_review_message(any_db):
                      ("received", "reviewing", "api:ops@relay.test", "entered review on placement")]
     outbox = [(m.queue_name, m.actor_name, m.args, m.sent_at) for m in OutboxMessage.select()]
     assert outbox == [("oms_review", "review_orders", [[order.id]], None)]
+
+
+def test_an_order_placed_by_ops_looks_its_customer_up_once(any_db):
+    make_world()
+    with counted_statements() as statements:
+        place()
+    customer_reads = [sql for sql in statements if sql.startswith("SELECT") and '"partner"' in sql]
+    assert len(customer_reads) == 1, customer_reads
+    # the customer, the reference, the products; the order, its lines, its audit, the review nudge
+    assert len([sql for sql in statements if not sql.startswith(("BEGIN", "COMMIT"))]) <= 7, statements
 
 
 @pytest.mark.parametrize("quantity, unit_price, expected", [
