@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import deque
 
 QUIET_LINGER = 0.02  # seconds between the starts of two passes while rows come slowly: latency first
-BUSY_LINGER = 0.1  # ... once they come at BUSY_ROWS_PER_SECOND or more: several ids a message
+BUSY_LINGER = 0.2  # ... once they come at BUSY_ROWS_PER_SECOND or more: several ids a message
 BUSY_ROWS_PER_SECOND = 40.0
 WINDOW = 1.0  # seconds of passes the rate is taken over
 
