@@ -23,12 +23,15 @@ from models.orders.tables import Order, OrderLine, Reservation
 from models.partners.tables import Partner
 
 ALLOCATABLE = (ORDER_APPROVED, ORDER_BACKORDERED)
+# What allocation reads of a line's product (its other columns are not converted for every line of a batch).
+PLANNED_PRODUCT_FIELDS = (Product.id, Product.sku, Product.weight_kg, Product.dropship, Product.supplier,
+                          Product.allow_backorders)
 
 
 @dataclass(frozen=True)
 class BatchInputs:
     orders: list[Order]  # the allocatable ones, by id, locked
-    lines: dict[int, list[OrderLine]]  # order -> lines by line number, each with its product
+    lines: dict[int, list[OrderLine]]  # order -> lines by line number, each with its product (PLANNED_PRODUCT_FIELDS)
     customer_codes: dict[int, str]  # customer id -> code
     rules_version: int
     settings: AllocationSettings
@@ -48,7 +51,7 @@ def load_batch(order_ids: list[int], *, lock_stock: bool = False) -> BatchInputs
         return None
     ids = [order.id for order in orders]
     lines: dict[int, list[OrderLine]] = {order_id: [] for order_id in ids}
-    for line in (OrderLine.select(OrderLine, Product).join(Product)
+    for line in (OrderLine.select(OrderLine, *PLANNED_PRODUCT_FIELDS).join(Product)
                  .where(among(OrderLine.order, ids)).order_by(OrderLine.order, OrderLine.line_no)):
         lines[line.order_id].append(line)
     customer_codes = dict(Partner.select(Partner.id, Partner.code)
