@@ -79,6 +79,11 @@ class BookedWaybill:
     poll_every: timedelta | None = None
 
 
+# What a booking reads of the order: the parcel's address and our reference (not the order's other columns).
+PARCEL_ORDER_FIELDS = (Order.id, Order.external_ref, Order.ship_to_name, Order.ship_to_phone, Order.ship_to_address,
+                       Order.ship_to_city, Order.ship_to_region, Order.ship_to_postcode, Order.ship_to_country)
+
+
 def parcel_of(shipment: Shipment, order: Order) -> Parcel:
     ship_to = {"name": order.ship_to_name, "phone": order.ship_to_phone, "address": order.ship_to_address,
                "city": order.ship_to_city, "region": order.ship_to_region, "postcode": order.ship_to_postcode,
@@ -116,7 +121,7 @@ def prepare_waybills(shipment_ids: Iterable[int], *,
     ids = sorted(set(shipment_ids))
     if not ids:
         return []
-    shipments = {shipment.id: shipment for shipment in Shipment.select(Shipment, Order).join(Order)
+    shipments = {shipment.id: shipment for shipment in Shipment.select(Shipment, *PARCEL_ORDER_FIELDS).join(Order)
                  .where(among(Shipment.id, ids), Shipment.status == SHIPMENT_READY)}
     if not shipments:
         return []

@@ -100,6 +100,13 @@ def test_preparing_and_recording_cost_the_same_statements_for_n_and_2n_shipments
         with counting_statements(monkeypatch) as recorded:
             assert record_waybills(issued_for(ids), actor=ACTOR) == set(ids)
         assert [job.shipment_id for job in jobs] == ids and {job.attempt for job in jobs} == {1}
+        for job in jobs:  # the parcel carries the whole address and our reference, read with the shipment
+            order = Shipment.get_by_id(job.shipment_id).order
+            assert job.ship_to == {"name": order.ship_to_name, "phone": order.ship_to_phone,
+                                   "address": order.ship_to_address, "city": order.ship_to_city,
+                                   "region": order.ship_to_region, "postcode": order.ship_to_postcode,
+                                   "country": order.ship_to_country}
+            assert job.reference.startswith(f"{order.external_ref}/S{job.shipment_id}-")
         counts[name] = (len(prepared), len(recorded))
     assert counts["small"] == counts["large"], counts
     prepare_cost, record_cost = counts["small"]
