@@ -84,6 +84,10 @@ PARCEL_ORDER_FIELDS = (Order.id, Order.external_ref, Order.ship_to_name, Order.s
                        Order.ship_to_city, Order.ship_to_region, Order.ship_to_postcode, Order.ship_to_country)
 
 
+# What a job needs of its waybill row, in this order.
+JOB_COLUMNS = (Waybill.shipment, Waybill.carrier, Waybill.service_level, Waybill.idempotency_key, Waybill.attempts)
+
+
 def parcel_of(shipment: Shipment, order: Order) -> Parcel:
     ship_to = {"name": order.ship_to_name, "phone": order.ship_to_phone, "address": order.ship_to_address,
                "city": order.ship_to_city, "region": order.ship_to_region, "postcode": order.ship_to_postcode,
@@ -137,12 +141,17 @@ def prepare_waybills(shipment_ids: Iterable[int], *,
     if not with_row and not choices:
         return []
     with database.atomic():
-        _open_waybills(choices)
+        now = utc_now()
+        opened = _open_waybills(choices, now)  # their first attempt counted as they are written
+        opened_ids = [row[0] for row in opened]
         still_ready = Shipment.select(Shipment.id).where(among(Shipment.id, ready), Shipment.status == SHIPMENT_READY)
-        counted = list(Waybill.update(attempts=Waybill.attempts + 1, last_attempt_at=utc_now())
-                       .where(Waybill.shipment.in_(still_ready), Waybill.status == WAYBILL_REQUESTED)
-                       .returning(Waybill.shipment, Waybill.carrier, Waybill.service_level, Waybill.idempotency_key,
-                                  Waybill.attempts).tuples().execute())  # read before COMMIT (SQLite)
+        counted = list(Waybill.update(attempts=Waybill.attempts + 1, last_attempt_at=now)
+                       .where(Waybill.shipment.in_(still_ready), Waybill.status == WAYBILL_REQUESTED,
+                              ~among(Waybill.shipment, opened_ids))
+                       .returning(*JOB_COLUMNS).tuples().execute())  # read before COMMIT (SQLite)
+        if opened:  # a shipment that left "ready" since it was read keeps its row but gets no job
+            ready_now = {shipment_id for (shipment_id,) in still_ready.where(among(Shipment.id, opened_ids)).tuples()}
+            counted += [row for row in opened if row[0] in ready_now]
     jobs = []
     for shipment_id, carrier, service_level, key, attempts in counted:
         shipment = shipments[shipment_id]
@@ -162,17 +171,19 @@ def _last_cancellations(shipment_ids: list[int]) -> dict[int, datetime]:
                 .where(among(CancelledWaybill.shipment, shipment_ids)).group_by(CancelledWaybill.shipment).tuples())
 
 
-def _open_waybills(choices: Mapping[int, CarrierChoice]) -> None:
-    """The ``requested`` rows with fresh idempotency keys; a concurrent run that got there first wins."""
+def _open_waybills(choices: Mapping[int, CarrierChoice], now: datetime) -> list[tuple]:
+    """The ``requested`` rows with fresh idempotency keys and their first attempt counted (one write each, not an
+    insert and an update); a concurrent run that got there first wins. Returns the rows opened (JOB_COLUMNS)."""
     rows = [{"shipment": shipment_id, "carrier": choice.carrier, "service_level": choice.service_level,
              "idempotency_key": uuid.uuid4().hex, "choice_reason": choice.reason[:500],
              "tracking_mode": choice.tracking_mode, "quoted_price": choice.quoted_price,
-             "quoted_currency": choice.quoted_currency} for shipment_id, choice in sorted(choices.items())]
-    opened: list[int] = []
-    opened += [shipment_id for (shipment_id,) in insert_values(Waybill, rows, returning=("shipment_id",),
-                                                               ignore_conflicts=True)]
-    update_from_values(Shipment, ("id", "carrier"), [(shipment_id, choices[shipment_id].carrier)
-                                                     for shipment_id in opened], set_from_values=("carrier",))
+             "quoted_currency": choice.quoted_currency, "attempts": 1, "last_attempt_at": now}
+            for shipment_id, choice in sorted(choices.items())]
+    opened = insert_values(Waybill, rows, returning=[field.column_name for field in JOB_COLUMNS],
+                           ignore_conflicts=True)
+    update_from_values(Shipment, ("id", "carrier"), [(row[0], choices[row[0]].carrier) for row in opened],
+                       set_from_values=("carrier",))
+    return opened
 
 
 def record_waybills(booked: Mapping[int, BookedWaybill], *, actor: str) -> set[int]:

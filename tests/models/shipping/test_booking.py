@@ -129,6 +129,30 @@ def test_preparing_and_recording_cost_the_same_statements_for_n_and_2n_shipments
     assert all(not problems for problems in run_checks().values()), run_checks()
 
 
+def test_a_new_waybill_row_is_written_once_with_its_first_attempt(any_db, monkeypatch):
+    make_world()
+    ids = ready_shipments(3)
+    with counting_statements(monkeypatch) as prepared:
+        jobs = prepare_waybills(ids, choose=one_by_one(sandbox_choice))
+    assert [(job.shipment_id, job.attempt) for job in jobs] == [(shipment_id, 1) for shipment_id in ids]
+    assert {(w.attempts, w.last_attempt_at is not None) for w in Waybill.select()} == {(1, True)}
+    updates = [sql for sql in prepared if sql.startswith('UPDATE "waybill"')]
+    assert all("NOT" in sql for sql in updates)  # the attempt update passes over the rows just opened
+
+
+def test_a_shipment_cancelled_while_its_carrier_was_chosen_gets_no_job(any_db):
+    make_world()
+    kept, cancelled = ready_shipments(2)
+
+    def choose_while_ops_cancel(parcels):
+        Shipment.update(status="cancelled").where(Shipment.id == cancelled).execute()
+        return [sandbox_choice(parcel) for parcel in parcels]
+
+    jobs = prepare_waybills([kept, cancelled], choose=choose_while_ops_cancel)
+    assert [job.shipment_id for job in jobs] == [kept]
+    assert prepare_waybills([kept, cancelled], choose=one_by_one(sandbox_choice))[0].attempt == 2
+
+
 def test_a_redelivered_batch_changes_nothing(any_db):
     make_world()
     ids = ready_shipments(3)
