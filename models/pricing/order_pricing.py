@@ -133,7 +133,7 @@ def _priced_line(order: OrderToPrice, line: LineToPrice, resolution: PriceResolu
         unit_price = resolution.price
     line_total = (unit_price * line.quantity).quantize(CENT)
     notes = [_price_words(line, resolution, order.currency)] + ([tax.explanation_text] if tax is not None else [])
-    note = _one_note([note for note in notes if note != ""])  # a template always reads as something
+    note = _one_note([note for note in notes if not isinstance(note, str) or note])  # a template reads as something
     return PricedLine(line.line_no, line.sku, unit_price, line_total, line.price_given, line.matched, resolution,
                       rate, line_tax(line_total, rate, included=included), note)
 

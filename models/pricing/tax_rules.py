@@ -52,13 +52,17 @@ class TaxFinding:
     """The rate a line is taxed at and the words saying where it came from."""
 
     rate: Decimal
-    explanation: str
+    text: Text  # the explanation as its template and values
     found: bool = True
-    text: Text | None = None  # the explanation as its template and values
 
     @property
-    def explanation_text(self) -> Text | str:
-        return self.explanation if self.text is None else self.text
+    def explanation(self) -> str:
+        """The explanation in English, rendered only when read (a line's note keeps the template)."""
+        return str(self.text)
+
+    @property
+    def explanation_text(self) -> Text:
+        return self.text
 
 
 def percent_text(rate: Decimal) -> str:
@@ -73,13 +77,13 @@ def rate_for(rates: Iterable[TaxRate], tax_class: str, country: str, region: str
     where = f"{country}-{region}" if region else country
     if not matching:
         text = Text("no tax rate for %(tax_class)s goods to %(where)s", tax_class=tax_class, where=where)
-        return TaxFinding(ZERO, str(text), found=False, text=text)
+        return TaxFinding(ZERO, text, found=False)
     # a region's own rate before the country's; then the newest in force; then the name, for one answer always
     best = max(matching, key=lambda r: (r.region != "", r.valid_from or date.min, r.name))
     label = best.name or Text("%(tax_class)s rate", tax_class=best.tax_class)
     scope = f"{best.country}-{best.region}" if best.region else best.country
     text = Text("%(label)s %(scope)s: %(percent)s %%", label=label, scope=scope, percent=percent_text(best.rate))
-    return TaxFinding(best.rate, str(text), text=text)
+    return TaxFinding(best.rate, text)
 
 
 def line_tax(amount: Decimal, rate: Decimal, *, included: bool) -> Decimal:

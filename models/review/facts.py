@@ -85,7 +85,8 @@ class ReviewBatch:
                    overdue=overdue_positions(customer_ids, now.date()), recent=candidates, line_sets=line_sets,
                    now=now)
 
-    def facts_for(self, order: Order) -> ReviewFacts:
+    def facts_for(self, order: Order, **also) -> ReviewFacts:
+        """The facts the review rules judge ``order`` by; ``also`` sets more of them (the lines' prices)."""
         customer = self.customers[order.customer_id]
         overdue_amount, overdue_days = self.overdue[customer.id]
         recent = [RecentOrder(other_id, external_ref, placed_at, self.line_sets.get(other_id, frozenset()), scope)
@@ -105,6 +106,7 @@ class ReviewBatch:
             recent_orders=tuple(recent),
             now=self.now,
             intake_scope=order.intake_scope,
+            **also,
         )
 
     def decided(self, order: Order, outcome: str) -> None:

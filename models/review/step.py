@@ -3,8 +3,6 @@ every decision with its status change and the allocation nudge in one transactio
 statements whatever the batch size."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 from models.core.bulk import BatchResult, Move, transition_many
 from models.core.bulk_values import among
 from models.core.db import database, is_sqlite, lock_against_writers, lock_for_update
@@ -69,7 +67,7 @@ def review_orders(order_ids: list[int], *, actor: str) -> BatchResult:
                 # from the rate table the exposure figures already loaded for this batch
                 priced = pricing.price(order, convert=batch.exposures.rates.converter_on(order.created_at.date()))
                 take_prices(order, priced)
-                facts = replace(batch.facts_for(order), price_lines=price_facts(order, priced))
+                facts = batch.facts_for(order, price_lines=price_facts(order, priced))
                 decision = review_order(facts, settings)
             except Exception as exc:  # noqa: BLE001 - set aside alone: the rest of the batch commits
                 result.failed[order.id] = exc

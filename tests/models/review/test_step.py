@@ -246,10 +246,10 @@ def test_an_order_whose_facts_fail_is_set_aside_and_the_rest_commit(any_db, monk
     batch = [placed(f"PART-{n}", lines=widgets(n)) for n in (1, 2, 3)]
     facts_for = ReviewBatch.facts_for
 
-    def broken(self, order):
+    def broken(self, order, **also):
         if order.id == batch[1]:
             raise ValueError("unreadable order")
-        return facts_for(self, order)
+        return facts_for(self, order, **also)
 
     monkeypatch.setattr(ReviewBatch, "facts_for", broken)
     result = review_orders(batch, actor=ACTOR)
