@@ -92,10 +92,18 @@ class PricedOrder:
 
 
 def price_order(order: OrderToPrice, book: PriceBook, rates: Sequence[TaxRate], *,
-                convert: Converter | None = None) -> PricedOrder:
-    """Every line of ``order`` priced under ``book`` and taxed under ``rates``."""
-    resolved = {line.line_no: _with_book_tolerance(book, resolve_price(book, _query(order, line), convert=convert))
-                for line in order.lines if line.matched}
+                convert: Converter | None = None, known: dict | None = None) -> PricedOrder:
+    """Every line of ``order`` priced under ``book`` and taxed under ``rates``. ``known``: resolutions already made
+    under this book with this day's ``convert``, by query, kept and added to (a batch prices the same SKU for the
+    same customer many times)."""
+    known = {} if known is None else known
+
+    def resolve(query: PriceQuery) -> PriceResolution | None:
+        if query not in known:
+            known[query] = _with_book_tolerance(book, resolve_price(book, query, convert=convert))
+        return known[query]
+
+    resolved = {line.line_no: resolve(_query(order, line)) for line in order.lines if line.matched}
     flags = {resolution.tax_included for resolution in resolved.values() if resolution is not None}
     included = flags == {True}
     priced = tuple(_priced_line(order, line, resolved.get(line.line_no), rates, included) for line in order.lines)

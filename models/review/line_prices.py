@@ -3,7 +3,7 @@ batch, each order priced by the pure models.pricing.order_pricing, and the resul
 two statements (lines, then orders) whatever its size."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import peewee
@@ -48,6 +48,7 @@ class BatchPricing:
     lines: dict[int, list[LineToPrice]]
     customers: dict[int, Partner]
     distributors: dict[int, str]  # partner id -> code
+    known: dict = field(default_factory=dict)  # day -> the resolutions made for that day's orders, by query
 
     @classmethod
     def load(cls, orders: list[Order], customers: dict[int, Partner]) -> BatchPricing:
@@ -66,7 +67,9 @@ class BatchPricing:
             distributor=self.distributors.get(customer.distributor_id, ""), customer_group=customer.customer_group,
             country=order.ship_to_country.upper(), region=order.ship_to_region, shipping_total=order.shipping_total,
             lines=tuple(self.lines.get(order.id, ())))
-        return price_order(query, self.book, self.rates, convert=convert)
+        # ``convert`` is the rates of the order's day: resolutions are shared among the orders of one day
+        return price_order(query, self.book, self.rates, convert=convert,
+                           known=self.known.setdefault(query.day, {}))
 
 
 def take_prices(order: Order, priced: PricedOrder) -> None:

@@ -73,3 +73,17 @@ def test_an_unknown_sku_line_is_neither_priced_nor_taxed():
     first = price_order(order(unknown), PriceBook(), RATES).lines[0]
     assert (first.unit_price, first.list_price, first.tax_amount, first.price_note) == (
         Decimal("3.00"), None, Decimal("0.00"), "")
+
+
+def test_orders_sharing_what_they_buy_resolve_each_price_once_and_read_the_same(monkeypatch):
+    from models.pricing import order_pricing
+    calls = []
+    real = order_pricing.resolve_price
+    monkeypatch.setattr(order_pricing, "resolve_price", lambda *a, **k: calls.append(a[1]) or real(*a, **k))
+    book, known = gross_list("120.00"), {}
+    first = price_order(order(line(), line(2, quantity=3)), book, RATES, known=known)
+    again = price_order(order(line(), line(2, quantity=3)), book, RATES, known=known)
+    assert len(calls) == 2  # two queries (quantities differ), each resolved once for both orders
+    assert again == first and first.lines[0].price_note == again.lines[0].price_note
+    alone = price_order(order(line(), line(2, quantity=3)), book, RATES)
+    assert alone == first
