@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import lru_cache
 
 from models.allocation.plan_inputs import (
     PARTIALS,
@@ -73,14 +74,22 @@ class PlanCandidate:
         return str(self.describe_text(strategy))
 
     def describe_text(self, strategy: str) -> Text:
-        sources = [Text("%(code)s (drop-ship)", code=label.removesuffix(DROPSHIP_LABEL))
-                   if label.endswith(DROPSHIP_LABEL) else label for label in self.sources]
-        values = {"sources": Joined(sources, " + "), "shipments": _count(self.shipments, SHIPMENTS),
-                  "cost": self.cost, "days": self.eta_days}
-        if strategy == "balanced":
-            return Text("%(sources)s, %(shipments)s, cost %(cost)s, ETA %(days)s d, score %(score)s", **values,
-                        score=self.score)
-        return Text("%(sources)s, %(shipments)s, cost %(cost)s, ETA %(days)s d", **values)
+        # many orders of a batch share their chosen plan; the figures go in as they read (8.25 is not 8.250)
+        return _described(self.sources, str(self.cost), self.eta_days, self.shipments, str(self.score), strategy)
+
+
+@lru_cache(maxsize=4096)
+def _described(sources: tuple[str, ...], cost: str, eta_days: int, shipments: int, score: str,
+               strategy: str) -> Text:
+    """A compared plan in words (a Text is immutable: one may serve every plan that reads the same)."""
+    labels = [Text("%(code)s (drop-ship)", code=label.removesuffix(DROPSHIP_LABEL))
+              if label.endswith(DROPSHIP_LABEL) else label for label in sources]
+    values = {"sources": Joined(labels, " + "), "shipments": _count(shipments, SHIPMENTS), "cost": Decimal(cost),
+              "days": eta_days}
+    if strategy == "balanced":
+        return Text("%(sources)s, %(shipments)s, cost %(cost)s, ETA %(days)s d, score %(score)s", **values,
+                    score=Decimal(score))
+    return Text("%(sources)s, %(shipments)s, cost %(cost)s, ETA %(days)s d", **values)
 
 
 @dataclass(frozen=True)
