@@ -28,7 +28,8 @@ class OrderReview(BaseModel):
 
     order = peewee.ForeignKeyField(Order, backref="reviews", on_delete="CASCADE", index=False)
     outcome = peewee.CharField(max_length=16)
-    rule_set = peewee.ForeignKeyField(ReviewRuleSet, backref="decisions", on_delete="RESTRICT")
+    rule_set = peewee.ForeignKeyField(ReviewRuleSet, backref="decisions", on_delete="RESTRICT",
+                                      index=False)  # never read by version; versions are never deleted (0036)
     reasons_json = peewee.TextField(default="[]")
     codes = peewee.CharField(max_length=255, default="")  # " code1 code2 ": filterable with LIKE '% code %'
     release_roles = peewee.CharField(max_length=255, default="")

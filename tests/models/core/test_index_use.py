@@ -45,4 +45,6 @@ def test_a_shipped_order_and_an_active_reservation_stay_out_of_the_indexes_not_k
     assert "'approved'" not in definitions["statuschange_entity_to_status_at"]
     assert "'shipped'" in definitions["statuschange_entity_to_status_at"]
     assert not {"reservation_warehouse_id", "stockmovement_warehouse_id", "reservation_stock_id_status",
-                "reservation_status_updated_at"} & set(definitions)
+                "reservation_status_updated_at", "shipmentevent_shipment_id", "orderreview_rule_set_id"} \
+        & set(definitions)
+    assert "shipmentevent_shipment_id_kind_booking" in definitions  # what reads events by shipment
