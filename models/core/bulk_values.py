@@ -25,7 +25,6 @@ def driver_value(value):
     return value
 
 
-
 def among(column: peewee.ColumnBase, ids: Iterable[int]) -> peewee.Expression:
     """``column IN ids`` for a batch's integer ids. On PostgreSQL one array parameter, ``= ANY(%s)``: peewee builds
     an IN list value by value (a few microseconds each, thousands in a batch's statements), and the server parses
