@@ -66,24 +66,23 @@ def _run(template: str, selection: Selection, day_source: str) -> None:
     ids = list(selection.ids) if selection.ids is not None else None
     if ids == []:
         return
-    chunks = [ids[start:start + 500] for start in range(0, len(ids), 500)] if ids is not None else [None]
-    if ids is not None and not is_sqlite():
-        chunks = [ids]  # one array parameter, whatever the count
-    for chunk in chunks:
-        params: list = []
-        if chunk is None:
-            id_filter = "1 = 1"
-        elif is_sqlite():
-            id_filter = f"sc.entity_id IN ({', '.join([database.param] * len(chunk))})"
-            params.extend(chunk)
-        else:
-            id_filter = f"sc.entity_id = ANY({database.param})"
-            params.append(chunk)
-        status_filter = "o.status IN ('shipped', 'delivered')" if selection.counted_only else "1 = 1"
-        day_filter, day_params = _day_where(f"date({day_source})", selection.since, selection.until)
+    status_filter = "o.status IN ('shipped', 'delivered')" if selection.counted_only else "1 = 1"
+    day_filter, day_params = _day_where(f"date({day_source})", selection.since, selection.until)
+    for id_filter, id_params in _id_filters(ids):
         sql = template.format(ids=id_filter, status=status_filter, days=day_filter)
         # The ids are bound in the leading WITH, the days once per place the template filters on them.
-        database.execute_sql(sql, params * template.count("{ids}") + day_params * template.count("{days}"))
+        database.execute_sql(sql, id_params * template.count("{ids}") + day_params * template.count("{days}"))
+
+
+def _id_filters(ids: list[int] | None) -> list[tuple[str, list]]:
+    """The audit rows' filter on the orders ``ids`` and its parameters, one per statement: none for every order;
+    on PostgreSQL one array parameter, whatever the count; SQLite, which has no arrays, IN lists of 500."""
+    if ids is None:
+        return [("1 = 1", [])]
+    if not is_sqlite():
+        return [(f"sc.entity_id = ANY({database.param})", [ids])]
+    chunks = [ids[start:start + 500] for start in range(0, len(ids), 500)]
+    return [(f"sc.entity_id IN ({', '.join([database.param] * len(chunk))})", chunk) for chunk in chunks]
 
 
 def _day_where(expression: str, since: date | None, until: date | None) -> tuple[str, list]:
