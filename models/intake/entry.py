@@ -72,8 +72,10 @@ def _existing(data: dict, scope: str | None) -> Order | None:
 
 def _create(data: dict, *, actor: str, placed_by: Partner | None, scope: str | None, source: dict,
             hold_unknown: bool, customer: Partner | None = None) -> Order:
-    customer = check_buyer(customer, data["customer_code"], placed_by) if customer is not None else \
-        _buyer(data["customer_code"], placed_by)
+    code = data["customer_code"]
+    if customer is None:  # placed by a partner, or the customer was unknown when place_order looked
+        customer = Partner.get_or_none(Partner.code == code)
+    customer = check_buyer(customer, code, placed_by)
     scope = scope or ops_scope(customer.id)  # the customer was created since _scope_of looked
     products = _products([line["sku"] for line in data["lines"]], hold_unknown=hold_unknown)
     prices_in_currency(data, products)
@@ -137,10 +139,6 @@ def placement_trail(order_id: int, *, actor: str, reason: str, at) -> list[dict]
              "actor": actor, "reason": reason, "at": at},
             {"entity": "order", "entity_id": order_id, "from_status": ORDER_RECEIVED, "to_status": ORDER_REVIEWING,
              "actor": actor, "reason": INTO_REVIEW_REASON, "at": at}]
-
-
-def _buyer(code: str, placed_by: Partner | None) -> Partner:
-    return check_buyer(Partner.get_or_none(Partner.code == code), code, placed_by)
 
 
 def check_buyer(customer: Partner | None, code: str, placed_by: Partner | None) -> Partner:
