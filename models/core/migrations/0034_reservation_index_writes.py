@@ -17,8 +17,7 @@ three reservations an order.
 from peewee import PostgresqlDatabase
 
 CLOSED = "('shipped', 'delivered', 'cancelled', 'rejected')"
-# name: (table, columns, predicate); the same name's index before: (columns, predicate)
-PARTIAL = {
+PARTIAL = {  # name: (table, columns, predicate)
     "reservation_active_stock": ("reservation", "stock_id", "\"status\" = 'active'"),
     "reservation_fulfilled_at": ("reservation", "updated_at", "\"status\" = 'fulfilled'"),
 }
