@@ -30,6 +30,7 @@ from models.supply.tables import (
 SHIPPABLE_ORDER_STATES = (ORDER_ALLOCATED, ORDER_PARTIALLY_ALLOCATED)
 # A drop-ship purchase order in one of these no longer holds back its sales order: ops cancelled or closed it.
 SETTLED_PURCHASE_STATES = (PO_CANCELLED, PO_CLOSED, PO_RECEIVED)
+AWAITING_SUPPLIER = "awaiting supplier"  # what the completeness query says of a drop-ship part still to ship
 
 
 def awaiting_supplier_purchases() -> peewee.ModelSelect:
@@ -66,22 +67,30 @@ def ship_order_when_complete(order: Order, *, actor: str) -> bool:
 
 
 def ship_orders_when_complete(orders: Iterable[Order], *, actor: str) -> set[int]:
-    """``ship_order_when_complete`` for many orders in a fixed number of statements: one query finds the complete
-    ones, one guarded move ships them, ``issue_invoices`` invoices them. Call under the orders' locks; returns the
-    ids shipped now."""
+    """``ship_order_when_complete`` for many orders in a fixed number of statements: one query reads the orders'
+    shipments and open drop-ship parts, one guarded move ships the complete ones, ``issue_invoices`` invoices them.
+    Call under the orders' locks, with the orders as read under them; returns the ids shipped now.
+
+    Both halves of the query start from the batch's ids (the shipments' order index, the purchase orders' sales
+    order): one query nesting the three conditions under the orders was planned from the table's statistics, and
+    right after a burst of allocations those said no order was allocated yet, so it scanned every shipment once
+    per order (80 ms for 500 orders)."""
     by_id = {order.id: order for order in orders}
     ids = sorted(by_id)
     if not ids:
         return set()
-    of_batch = Shipment.select(Shipment.order).where(among(Shipment.order, ids))
-    waiting = of_batch.where(Shipment.status.in_((SHIPMENT_READY, SHIPMENT_FAILED)))
-    something_left = of_batch.where(Shipment.status != SHIPMENT_CANCELLED)
-    complete = (Order.select(Order.id, Order.status)
-                .where(among(Order.id, ids), Order.status.in_(SHIPPABLE_ORDER_STATES), Order.id.not_in(waiting),
-                       Order.id.in_(something_left),
-                       Order.id.not_in(awaiting_supplier_orders().where(among(PurchaseOrder.sales_order, ids))))
-                .tuples())
-    moves = [Move(order_id, status, ALL_DISPATCHED) for order_id, status in complete]
+    shipments = Shipment.select(Shipment.order, Shipment.status).where(among(Shipment.order, ids))
+    held = (awaiting_supplier_purchases().where(among(PurchaseOrder.sales_order, ids))
+            .select(PurchaseOrder.sales_order, peewee.Value(AWAITING_SUPPLIER)))
+    waiting, something_left = set(), set()
+    for order_id, status in shipments.union_all(held).tuples():
+        if status in (SHIPMENT_READY, SHIPMENT_FAILED, AWAITING_SUPPLIER):
+            waiting.add(order_id)
+        if status != SHIPMENT_CANCELLED:
+            something_left.add(order_id)
+    moves = [Move(order_id, by_id[order_id].status, ALL_DISPATCHED) for order_id in ids
+             if by_id[order_id].status in SHIPPABLE_ORDER_STATES and order_id in something_left
+             and order_id not in waiting]
     shipped = transition_many("order", moves, ORDER_SHIPPED, actor=actor) if moves else set()
     if shipped:
         issue_invoices([by_id[order_id] for order_id in sorted(shipped)], actor=actor)  # raises the balances
