@@ -143,7 +143,9 @@ def plan_allocation(lines: Sequence[LineDemand], sources: Sequence[SourceOption]
     _check(lines, sources)
     full = {line.line_id: line.quantity for line in lines if line.quantity > 0}
     key = preference_key(policy)
-    notes = tuple(_source_note(source, lines, policy) for source in sorted(sources, key=key))
+    alone = {source_identity(source): fill_from(lines, (source,), policy) for source in sources
+             if policy.allow_dropship or not source.is_dropship}  # what each usable source fills by itself
+    notes = tuple(_source_note(source, lines, policy, alone) for source in sorted(sources, key=key))
 
     def plan(picks: tuple[Pick, ...], text: Text, shortfall: Mapping[int, int] | None = None,
              chosen: PlanCandidate | None = None, runner_up: PlanCandidate | None = None) -> AllocationPlan:
@@ -154,7 +156,7 @@ def plan_allocation(lines: Sequence[LineDemand], sources: Sequence[SourceOption]
         return plan((), Text(NO_SOURCES), full)
     total = sum(full.values())
     candidates = [s for s in usable if any(s.available.get(line.product_id, 0) > 0 for line in lines)]
-    fills, exact = search(lines, candidates, policy) if total else ([], True)
+    fills, exact = search(lines, candidates, policy, alone) if total else ([], True)
     opening = Text("Strategy %(strategy)s over %(sources)s (%(plans)s compared, %(search)s search).",
                    strategy=_measure(policy.strategy), sources=_count(len(usable), SOURCES),
                    plans=_count(len(fills), PLANS), search=Text("exact") if exact else Text("greedy"))
@@ -228,14 +230,15 @@ def _check(lines: Sequence[LineDemand], sources: Sequence[SourceOption]) -> None
         raise ValueError("each warehouse or supplier code may appear once among the sources")
 
 
-def _source_note(source: SourceOption, lines: Sequence[LineDemand], policy: PlanPolicy) -> Text:
+def _source_note(source: SourceOption, lines: Sequence[LineDemand], policy: PlanPolicy,
+                 alone_by_source: Mapping[tuple[str, bool], Fill]) -> Text:
     """One line per source for the order page: its lane and how many lines it could fill alone."""
     lane = {"source": source.warehouse_code, "cost": source.cost, "days": source.lead_time_days}
     head = (Text("%(source)s: drop-ship %(cost)s, %(days)s d", **lane) if source.is_dropship
             else Text("%(source)s: lane %(cost)s, %(days)s d", **lane))
     if source.is_dropship and not policy.allow_dropship:
         return Text("%(head)s, not used: drop-ship is off", head=head)
-    alone = fill_from(lines, (source,), policy)
+    alone = alone_by_source[source_identity(source)]
     filled = {index for index, _, _ in alone.allotments}
     whole = sum(1 for index, line in enumerate(lines)
                 if index in filled and sum(u for i, _, u in alone.allotments if i == index) == line.quantity)

@@ -1,7 +1,7 @@
 """Finding the best set of sources for an order: exact over source subsets when there are few, greedy when many."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from itertools import combinations
@@ -47,11 +47,15 @@ def preference_key(policy: PlanPolicy) -> Callable[[SourceOption], tuple]:
     return key
 
 
-def search(lines: Sequence[LineDemand], candidates: Sequence[SourceOption],
-           policy: PlanPolicy) -> tuple[list[Fill], bool]:
-    """Distinct fills best first, and whether the search was exact; candidates come in preference order."""
+def search(lines: Sequence[LineDemand], candidates: Sequence[SourceOption], policy: PlanPolicy,
+           alone: Mapping[tuple[str, bool], Fill] | None = None) -> tuple[list[Fill], bool]:
+    """Distinct fills best first, and whether the search was exact; candidates come in preference order.
+    ``alone`` may hold what a source fills alone (``fill_from`` it), by ``source_identity``, found already."""
     exact = not policy.allow_split or len(candidates) <= policy.exact_search_limit
-    fills = _exact_fills(lines, candidates, policy) if exact else _greedy_fills(lines, candidates, policy)
+    singles = [(alone or {}).get(source_identity(source)) or fill_from(lines, (source,), policy)
+               for source in candidates]
+    fills = (_exact_fills(lines, candidates, policy, singles) if exact
+             else _greedy_fills(lines, candidates, policy, singles))
     distinct: dict[tuple, Fill] = {}
     for fill in fills:
         if fill.sources:
@@ -59,13 +63,12 @@ def search(lines: Sequence[LineDemand], candidates: Sequence[SourceOption],
     return sorted(distinct.values(), key=lambda f: f.rank), exact
 
 
-def _exact_fills(lines: Sequence[LineDemand], candidates: Sequence[SourceOption],
-                 policy: PlanPolicy) -> Iterator[Fill]:
+def _exact_fills(lines: Sequence[LineDemand], candidates: Sequence[SourceOption], policy: PlanPolicy,
+                 singles: Sequence[Fill]) -> Iterator[Fill]:
     # Without splitting the order ships as one shipment, so only single sources are plans.
     wanted = sum(max(0, line.quantity) for line in lines)
     whole: set[int] = set()  # candidates that fill every line alone
-    for index, source in enumerate(candidates):
-        fill = fill_from(lines, (source,), policy)
+    for index, fill in enumerate(singles):
         if fill.covered == wanted:
             whole.add(index)
         yield fill
@@ -79,11 +82,10 @@ def _exact_fills(lines: Sequence[LineDemand], candidates: Sequence[SourceOption]
                 yield fill_from(lines, tuple(candidates[i] for i in subset), policy)
 
 
-def _greedy_fills(lines: Sequence[LineDemand], candidates: Sequence[SourceOption],
-                  policy: PlanPolicy) -> Iterator[Fill]:
+def _greedy_fills(lines: Sequence[LineDemand], candidates: Sequence[SourceOption], policy: PlanPolicy,
+                  singles: Sequence[Fill]) -> Iterator[Fill]:
     # Single sources are cheap to try and keep a lucky one-stop plan from losing to the heuristic.
-    for source in candidates:
-        yield fill_from(lines, (source,), policy)
+    yield from singles
     chosen = _greedy_cover(_demand(lines), candidates, policy)
     if chosen:
         yield fill_from(lines, tuple(candidates[i] for i in sorted(chosen)), policy)

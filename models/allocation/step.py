@@ -70,8 +70,8 @@ class _Planned:
     def reason(self) -> str:
         return ("; ".join(self.notes) if self.plan is None else self.plan.explanation)[:2000]
 
-    def document(self, version: int) -> dict:
-        return {"rule_set_version": version, "routing": list(self.notes), "planned_at": utc_now().isoformat() + "Z",
+    def document(self, version: int, planned_at: str) -> dict:
+        return {"rule_set_version": version, "routing": list(self.notes), "planned_at": planned_at,
                 "plan": self.plan.as_document() if self.plan is not None else None,
                 "routing_text": self.notes_text}
 
@@ -121,7 +121,8 @@ def _allocate_once(ids: list[int], *, actor: str, confirm_within: timedelta, loc
         waiting = [p for p in planned if not p.allocates]
         _create_shipments(allocating)
         _move(allocating, waiting, actor=actor)
-        keep_plans({p.order.id: p.document(inputs.rules_version) for p in allocating + waiting})
+        planned_at = utc_now().isoformat() + "Z"  # one reading of the clock for the batch
+        keep_plans({p.order.id: p.document(inputs.rules_version, planned_at) for p in allocating + waiting})
         touched = _reserve(allocating, inputs)  # last: the stock rows stay locked only from here to COMMIT
         if touched:
             evaluate_alerts(touched)

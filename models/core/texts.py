@@ -34,7 +34,13 @@ class Text:
         object.__setattr__(self, "values", values)
 
     def __str__(self) -> str:
-        return render(self, lambda template: template)
+        # The English is kept once built: a Text is never changed, and one Text (a compared plan, a count) may be
+        # part of the sentences of every order in a batch.
+        english = self.__dict__.get("_english")
+        if english is None:
+            english = self.template % {name: _english(value) for name, value in self.values.items()}
+            object.__setattr__(self, "_english", english)
+        return english
 
     def as_json(self) -> dict:
         return {TEMPLATE_KEY: self.template, VALUES_KEY: {name: _json_value(value)
@@ -61,7 +67,16 @@ class Joined:
         object.__setattr__(self, "separator", separator)
 
     def __str__(self) -> str:
-        return render(self, lambda template: template)
+        return self.separator.join(_english(part) for part in self.parts)
+
+
+def _english(value: object) -> str:
+    """``render`` in English, a Text's or Joined's own ``str`` (kept by a Text) for the nested ones."""
+    if isinstance(value, (Text, Joined)):
+        return str(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_english(part) for part in value)
+    return "" if value is None else str(value)
 
 
 def render(message: object, translate) -> str:

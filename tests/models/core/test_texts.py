@@ -48,3 +48,14 @@ def test_dumps_writes_what_json_of_as_json_writes(document):
             return [tree(item) for item in value]
         return value
     assert json.loads(dumps(document)) == json.loads(json.dumps(tree(document)))
+
+
+def test_english_reads_as_render_does_and_a_shared_part_is_built_once():
+    shared = Text("%(sources)s, cost %(cost)s", sources=Joined(["EAST", Text("%(code)s (drop-ship)", code="ACME")],
+                                                               " + "), cost=Decimal("8.25"))
+    first = Text("Chosen: %(plan)s; %(lines)s.", plan=shared, lines=[Text("line %(n)s", n=1), None, 2])
+    second = Text("Runner-up: %(plan)s.", plan=shared)
+    assert str(first) == render(first, lambda t: t) == "Chosen: EAST + ACME (drop-ship), cost 8.25; line 1, , 2."
+    assert str(second) == render(second, lambda t: t) == "Runner-up: EAST + ACME (drop-ship), cost 8.25."
+    assert shared.__dict__["_english"] == "EAST + ACME (drop-ship), cost 8.25"  # kept from the first reading
+    assert shared == Text("%(sources)s, cost %(cost)s", sources=shared.values["sources"], cost=Decimal("8.25"))
