@@ -15,6 +15,7 @@ from dramatiq.middleware import default_middleware
 
 from models.core.config import Settings, load_settings
 from workers.dead_letters import DeadLetterLog
+from workers.heap import FrozenBootHeap
 from workers.log_context import MessageLogContext
 from workers.message_arguments import RejectUnbindableArguments
 from workers.metrics_middleware import MessageMetrics
@@ -30,7 +31,7 @@ def build_broker(settings: Settings) -> dramatiq.Broker:
     # after_* hooks run last to first: DeadLetterLog sees what Retries decided (retry or dead letter), and the log
     # context, set before and cleared after all others, is there for every line they log.
     middleware = [MessageLogContext(), MessageMetrics(), DeadLetterLog(), RejectUnbindableArguments()]
-    middleware += [m() for m in default_middleware] + [DatabaseConnection(settings.database_url)]
+    middleware += [m() for m in default_middleware] + [DatabaseConnection(settings.database_url), FrozenBootHeap()]
     if settings.uses_rabbitmq:
         return RabbitmqBroker(url=settings.broker_url, confirm_delivery=True, middleware=middleware)
     return StubBroker(middleware=middleware)
