@@ -13,13 +13,13 @@ from functools import lru_cache
 from itertools import chain
 from typing import Iterator
 
+from models.core import bulk_copy as copying
 from models.core.audit import StatusChange
 from models.core.base import utc_now
+from models.core.bulk_copy import NULL, copy_text
 from models.core.db import database
 from models.core.stages import REVIEW
 from models.intake.entry import INTO_REVIEW_REASON
-from models.intake.file_import import copying
-from models.intake.file_import.copying import NULL, copy_text
 from models.intake.file_import.fields import HEADER_FIELDS
 from models.intake.file_import.planned import ChunkOutcome, PlannedOrder, Provenance
 from models.intake.file_import.rows import SEPARATOR

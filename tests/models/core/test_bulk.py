@@ -1,10 +1,13 @@
 """Set-based guarded status changes and multi-row updates, on SQLite and PostgreSQL."""
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
 
 from models.core.audit import StatusChange
 from models.core.bulk import Move, transition_many, update_from_values
+from models.core.bulk_copy import copy_value
+from models.core.bulk_insert import COPY_FROM_ROWS, insert_values
 from models.core.bulk_values import among
 from models.core.db import is_sqlite
 from models.core.errors import InvalidTransition
@@ -16,10 +19,12 @@ from models.orders.states import (
     ORDER_ON_HOLD,
     ORDER_REVIEWING,
 )
-from models.orders.tables import Order
+from models.orders.tables import Order, OrderLine
 from models.partners.tables import Partner
+from models.receivables.ledger import Invoice
 from schemas.orders import order_schema
 from tests.factories import make_world, order_body
+from tests.statement_count import counted_statements
 
 
 def make_order(status: str) -> Order:
@@ -87,3 +92,34 @@ def test_among_matches_ids_as_in_does_with_one_parameter_on_postgres(any_db):
     assert list(Warehouse.select().where(among(Warehouse.id, []))) == []
     sql, params = query.sql()
     assert (sql.count("%s"), params) == (1, [wanted]) if not is_sqlite() else params == wanted
+
+
+@pytest.mark.parametrize("count", [3, 25])
+def test_insert_values_writes_each_value_as_given_in_one_statement(any_db, count):
+    """Below COPY_FROM_ROWS an INSERT, from it on PostgreSQL a COPY: the same rows either way (text with tabs,
+    line breaks and backslashes, NULL, money, dates, times, booleans, defaults)."""
+    world = make_world()
+    order = make_order(ORDER_REVIEWING)
+    invoices = [{"number": f"INV\t{n}\\x\nend", "customer": world["customer"].id, "order": None, "currency": "EUR",
+                 "amount": Decimal("12.34") + n, "issued_at": datetime(2026, 12, 3, 19, 0, n, 123456),
+                 "due_on": date(2027, 1, 1 + n % 28)} for n in range(count)]
+    lines = [{"order": order.id, "line_no": 100 + n, "product": world["widget"].id, "sku": "WIDGET", "quantity": n + 1,
+              "unit_price": Decimal("1.05"), "line_total": Decimal("1.05") * (n + 1), "price_given": n % 2 == 0}
+             for n in range(count)]
+    with counted_statements() as statements:
+        insert_values(Invoice, invoices)
+    copied = not is_sqlite() and count >= COPY_FROM_ROWS
+    assert [sql.split()[0] for sql in statements] == ["COPY" if copied else "INSERT"]
+    insert_values(OrderLine, lines)
+    stored = list(Invoice.select().order_by(Invoice.id))
+    assert [(i.number, i.order_id, i.amount, i.paid, i.status, i.issued_at, i.due_on) for i in stored] == [
+        (row["number"], None, row["amount"], Decimal("0.00"), "open", row["issued_at"], row["due_on"])
+        for row in invoices]
+    kept = OrderLine.select().where(OrderLine.line_no >= 100).order_by(OrderLine.line_no)
+    assert [(line.quantity, line.line_total, line.price_given) for line in kept] == [
+        (row["quantity"], row["line_total"], row["price_given"]) for row in lines]
+
+
+def test_a_value_copy_has_no_text_for_is_refused():
+    with pytest.raises(TypeError, match="no COPY text for a dict"):
+        copy_value({"a": 1})

@@ -10,10 +10,11 @@ from decimal import Decimal
 import psycopg2
 import pytest
 
+from models.core import bulk_copy as copying
 from models.core.audit import StatusChange
 from models.core.db import database
 from models.core.outbox import OutboxMessage
-from models.intake.file_import import copying, import_order_file, writing
+from models.intake.file_import import import_order_file, writing
 from models.intake.tables import ImportBatch, ImportRowError
 from models.orders.tables import Order, OrderLine
 from schemas.order_rows import import_row_schema

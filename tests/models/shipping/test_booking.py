@@ -30,6 +30,7 @@ from models.shipping.waybill_changes import book_again, record_waybill_cancellat
 from schemas.orders import order_schema
 from tests import factories
 from tests.factories import order_body, sandbox_choice
+from tests.statement_count import counted_statements
 
 ACTOR = "worker:test"
 
@@ -74,20 +75,9 @@ def issued_for(shipment_ids: list[int]) -> dict[int, BookedWaybill]:
 
 @contextmanager
 def counting_statements(monkeypatch) -> Iterator[list[str]]:
-    """Every SQL statement the database runs inside the block."""
-    seen: list[str] = []
-    cls = type(database.obj)
-    original = cls.execute_sql
-
-    def counted(self, sql, params=None, *args, **kwargs):
-        seen.append(sql)
-        return original(self, sql, params, *args, **kwargs)
-
-    monkeypatch.setattr(cls, "execute_sql", counted)
-    try:
+    """Every SQL statement the database runs inside the block (a COPY counts as one)."""
+    with counted_statements() as seen:
         yield seen
-    finally:
-        monkeypatch.setattr(cls, "execute_sql", original)
 
 
 def test_preparing_and_recording_cost_the_same_statements_for_n_and_2n_shipments(any_db, monkeypatch):
