@@ -52,7 +52,7 @@ def place_share(conn, bodies: list[dict], rate: float | None, offset: float, bat
                 due = go + offset + (start + len(chunk) - 1) / rate
                 if due > time.monotonic():
                     time.sleep(due - time.monotonic())
-            ids.extend(_place_batch(chunk) if batch else [_place_one(chunk[0])])
+            ids.extend(place_batch(chunk) if batch else [_place_one(chunk[0])])
         finished = time.monotonic()
     conn.send((ids, started, finished))
     conn.recv()  # stay alive (and measurable) until the bench's last reading
@@ -65,7 +65,7 @@ def _place_one(body: dict) -> int:
     return place_order(order_schema.load(body), actor=ACTOR)[0].id
 
 
-def _place_batch(bodies: list[dict]) -> list[int]:
+def place_batch(bodies: list[dict]) -> list[int]:
     """Validate each body as POST /api/v1/orders/batch does, then place them all in one transaction."""
     from models.intake.batch_entry import place_orders
     from schemas.orders import order_schema

@@ -138,6 +138,7 @@ def _register_commands() -> None:
     from portal.cli_bench_forecast import bench_forecast
     from portal.cli_bench_intake import bench_intake
     from portal.cli_bench_reports import bench_reports
+    from portal.cli_bench_stages import bench_stages
     from portal.cli_channels import channel_command
     from portal.cli_forecast import forecast_command
     from portal.cli_master_data import import_command, seed_command
@@ -153,6 +154,7 @@ def _register_commands() -> None:
     bench.add_command(bench_allocation)
     bench.add_command(bench_forecast)
     bench.add_command(bench_reports)
+    bench.add_command(bench_stages)
     for command in (user_unlock, user_deactivate):
         user.add_command(command)
     token.add_command(token_revoke)

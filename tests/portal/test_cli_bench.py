@@ -102,6 +102,37 @@ def test_the_pipeline_bench_on_postgres_and_rabbitmq(postgres_url, rabbitmq_url)
     assert "workers" in cpu and "postgres backends" in cpu, cpu
 
 
+STAGES_RESULT = re.compile(r"^RESULT review_ms=(?P<review>[\d.]+) allocation_ms=(?P<allocation>[\d.]+) "
+                           r"preparing_ms=(?P<preparing>[\d.]+) recording_ms=(?P<recording>[\d.]+) "
+                           r"python_ms=(?P<python>[\d.]+) database_ms=(?P<database>[\d.]+) total_ms=(?P<total>[\d.]+)$")
+
+
+def _bench_stages(env: dict[str, str], *options: str) -> tuple[str, dict[str, float]]:
+    done = subprocess.run([sys.executable, "-m", "portal.cli", "bench", "stages", *options], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    match = STAGES_RESULT.match(done.stdout.strip().splitlines()[-1])
+    assert match, done.stdout
+    return done.stdout, {name: float(value) for name, value in match.groupdict().items()}
+
+
+@pytest.mark.slow(seconds=10)
+def test_the_stage_bench_times_each_stage_in_one_process_on_sqlite():
+    output, result = _bench_stages(_environment(), "--orders", "12", "--batch", "5")
+    assert "12 orders × 3 lines on sqlite" in output and "oms check: clean" in output, output
+    assert all(result[stage] > 0 for stage in ("review", "allocation", "preparing", "recording")), result
+    assert result["database"] == 0 and result["total"] == pytest.approx(result["python"], abs=0.002)
+
+
+@pytest.mark.slow(seconds=10)
+def test_the_stage_bench_on_postgres_counts_its_backend_too(postgres_url):
+    # 100 orders: the backend's CPU is read in clock ticks (10 ms), and a dozen orders may cost less than one
+    output, result = _bench_stages(_environment(OMS_DATABASE_URL=postgres_url), "--orders", "100", "--batch", "40")
+    assert "oms check: clean" in output and "in its database backend" in output, output
+    assert result["database"] > 0
+    assert result["total"] == pytest.approx(result["python"] + result["database"], abs=0.002)
+
+
 def test_every_bench_takes_its_database_from_oms_database_url(tmp_path, sqlite_url):
     result = CliRunner().invoke(main, ["bench", "intake", "--lines", "30"], env={"OMS_DATABASE_URL": sqlite_url})
     assert result.exit_code == 0, result.output
