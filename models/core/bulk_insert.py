@@ -14,7 +14,6 @@ from models.core.bulk_copy import copy_rows
 from models.core.bulk_values import CHUNK, driver_value, quote
 from models.core.db import database, is_sqlite
 
-PAGE_ROWS = 1000  # rows per multi-row VALUES page of a large insert on PostgreSQL
 COPY_FROM_ROWS = 20  # rows from which a plain insert goes by COPY on PostgreSQL (below, one INSERT costs less)
 
 
@@ -31,11 +30,10 @@ def insert_values(model: type[peewee.Model], rows: Sequence[dict], *, returning:
     row."""
     if not rows:
         return []
-    fields, defaults = _fields_and_defaults(model)
     if len(rows) >= COPY_FROM_ROWS and not (returning or ignore_conflicts or replace_on) and not is_sqlite():
-        copy_rows(model, fields, ([field.db_value(row[field.name] if field.name in row else defaults[field.name])
-                                   for field in fields] for row in rows))
+        insert_rows(model, rows)
         return []
+    fields, defaults = _fields_and_defaults(model)
     columns = ", ".join(quote(field.column_name) for field in fields)
     one_row = "(" + ", ".join([database.param] * len(fields)) + ")"
     conflict = ""
@@ -68,21 +66,18 @@ def insert_models(model: type[peewee.Model], rows: Sequence[dict], *,
 
 
 def insert_rows(model: type[peewee.Model], rows: Sequence[dict]) -> int:
-    """Insert tens of thousands of ``rows`` (as ``insert_values`` takes them) through one prepared statement:
-    ``executemany`` on SQLite, ``execute_values`` (pages of multi-row VALUES) on PostgreSQL; returns how many."""
+    """Insert tens of thousands of ``rows`` (as ``insert_values`` takes them): ``executemany`` of one prepared
+    statement on SQLite, one COPY on PostgreSQL (``models.core.bulk_copy``); returns how many."""
     if not rows:
         return 0
     fields, defaults = _fields_and_defaults(model)
     values = [tuple(field.db_value(row.get(field.name, defaults[field.name])) for field in fields) for row in rows]
+    if not is_sqlite():
+        copy_rows(model, fields, values)
+        return len(values)
     columns = ", ".join(quote(field.column_name) for field in fields)
-    table = quote(model._meta.table_name)
-    cursor = database.cursor()
-    if is_sqlite():
-        cursor.executemany(f'INSERT INTO {table} ({columns}) VALUES ({", ".join("?" * len(fields))})', values)
-    else:
-        from psycopg2.extras import execute_values
-
-        execute_values(cursor, f"INSERT INTO {table} ({columns}) VALUES %s", values, page_size=PAGE_ROWS)
+    database.cursor().executemany(f'INSERT INTO {quote(model._meta.table_name)} ({columns}) '
+                                  f'VALUES ({", ".join("?" * len(fields))})', values)
     return len(values)
 
 
