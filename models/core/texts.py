@@ -38,7 +38,7 @@ class Text:
         # part of the sentences of every order in a batch.
         english = self.__dict__.get("_english")
         if english is None:
-            english = self.template % {name: _english(value) for name, value in self.values.items()}
+            english = self.template % {name: render(value, as_written) for name, value in self.values.items()}
             object.__setattr__(self, "_english", english)
         return english
 
@@ -67,21 +67,19 @@ class Joined:
         object.__setattr__(self, "separator", separator)
 
     def __str__(self) -> str:
-        return self.separator.join(_english(part) for part in self.parts)
+        return render(self, as_written)
 
 
-def _english(value: object) -> str:
-    """``render`` in English, a Text's or Joined's own ``str`` (kept by a Text) for the nested ones."""
-    if isinstance(value, (Text, Joined)):
-        return str(value)
-    if isinstance(value, (list, tuple)):
-        return ", ".join(_english(part) for part in value)
-    return "" if value is None else str(value)
+def as_written(template: str) -> str:
+    """The English translation of a template: itself (``render``'s English, which a Text keeps once built)."""
+    return template
 
 
 def render(message: object, translate) -> str:
-    """``message`` as a string, each template passed through ``translate`` (English: the identity) first."""
+    """``message`` as a string, each template passed through ``translate`` (English: ``as_written``) first."""
     if isinstance(message, Text):
+        if translate is as_written:
+            return str(message)  # the Text's English, built once
         return translate(message.template) % {name: render(value, translate)
                                               for name, value in message.values.items()}
     if isinstance(message, Joined):
