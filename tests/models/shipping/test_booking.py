@@ -2,9 +2,7 @@
 stock dispatched, the shipped events, the orders shipped and invoiced, in a fixed number of statements."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 from decimal import Decimal
-from typing import Iterator
 
 from models.core.db import database
 from models.core.outbox import OutboxMessage
@@ -73,21 +71,14 @@ def issued_for(shipment_ids: list[int]) -> dict[int, BookedWaybill]:
             for shipment_id in shipment_ids}
 
 
-@contextmanager
-def counting_statements(monkeypatch) -> Iterator[list[str]]:
-    """Every SQL statement the database runs inside the block (a COPY counts as one)."""
-    with counted_statements() as seen:
-        yield seen
-
-
-def test_preparing_and_recording_cost_the_same_statements_for_n_and_2n_shipments(any_db, monkeypatch):
+def test_preparing_and_recording_cost_the_same_statements_for_n_and_2n_shipments(any_db):
     make_world()
     small, large = ready_shipments(4, "S"), ready_shipments(8, "L")
     counts = {}
     for name, ids in (("small", small), ("large", large)):
-        with counting_statements(monkeypatch) as prepared:
+        with counted_statements() as prepared:
             jobs = prepare_waybills(ids, choose=one_by_one(sandbox_choice))
-        with counting_statements(monkeypatch) as recorded:
+        with counted_statements() as recorded:
             assert record_waybills(issued_for(ids), actor=ACTOR) == set(ids)
         assert [job.shipment_id for job in jobs] == ids and {job.attempt for job in jobs} == {1}
         for job in jobs:  # the parcel carries the whole address and our reference, read with the shipment
@@ -119,10 +110,10 @@ def test_preparing_and_recording_cost_the_same_statements_for_n_and_2n_shipments
     assert all(not problems for problems in run_checks().values()), run_checks()
 
 
-def test_a_new_waybill_row_is_written_once_with_its_first_attempt(any_db, monkeypatch):
+def test_a_new_waybill_row_is_written_once_with_its_first_attempt(any_db):
     make_world()
     ids = ready_shipments(3)
-    with counting_statements(monkeypatch) as prepared:
+    with counted_statements() as prepared:
         jobs = prepare_waybills(ids, choose=one_by_one(sandbox_choice))
     assert [(job.shipment_id, job.attempt) for job in jobs] == [(shipment_id, 1) for shipment_id in ids]
     assert {(w.attempts, w.last_attempt_at is not None) for w in Waybill.select()} == {(1, True)}
