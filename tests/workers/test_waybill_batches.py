@@ -14,11 +14,8 @@ from models.receivables.ledger import Invoice
 from models.shipping.dispatch import Parcel
 from models.shipping.rules import ParcelFacts, Quote
 from models.shipping.tables import Shipment, ShipmentAlert, ShipmentEvent, Waybill
-from tests.models.shipping.test_booking import (
-    counting_statements,
-    make_world,
-    ready_shipments,
-)
+from tests.models.shipping.test_booking import make_world, ready_shipments
+from tests.statement_count import counted_statements
 from workers import shipping
 from workers.broker import current_settings
 from workers.carriers.base import IssuedWaybill, QuoteRequest, WaybillRequest
@@ -107,13 +104,13 @@ def shipment_statuses(ids: list[int]) -> list[str]:
     return [Shipment.get_by_id(shipment_id).status for shipment_id in ids]
 
 
-def test_a_batch_costs_the_same_statements_and_one_booking_call_for_n_and_2n_shipments(carrier, monkeypatch):
+def test_a_batch_costs_the_same_statements_and_one_booking_call_for_n_and_2n_shipments(carrier):
     make_world()
     small, large = ready_shipments(4, "S"), ready_shipments(8, "L")
     cost = {}
     for name, ids in (("small", small), ("large", large)):
         carrier.calls.clear()
-        with counting_statements(monkeypatch) as statements:
+        with counted_statements() as statements:
             shipping.request_waybills.fn(ids)
         cost[name] = (len(statements), bookings(carrier))
         assert set(shipment_statuses(ids)) == {"dispatched"}
