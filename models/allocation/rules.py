@@ -75,7 +75,11 @@ class PlanCandidate:
 
     def describe_text(self, strategy: str) -> Text:
         # many orders of a batch share their chosen plan; the figures go in as they read (8.25 is not 8.250)
-        return _described(self.sources, str(self.cost), self.eta_days, self.shipments, str(self.score), strategy)
+        return _described(*self.key(strategy))
+
+    def key(self, strategy: str) -> tuple:
+        """What the plan's words depend on, its figures as they read."""
+        return self.sources, str(self.cost), self.eta_days, self.shipments, str(self.score), strategy
 
 
 @lru_cache(maxsize=4096)
@@ -157,9 +161,7 @@ def plan_allocation(lines: Sequence[LineDemand], sources: Sequence[SourceOption]
     total = sum(full.values())
     candidates = [s for s in usable if any(s.available.get(line.product_id, 0) > 0 for line in lines)]
     fills, exact = search(lines, candidates, policy, alone) if total else ([], True)
-    opening = Text("Strategy %(strategy)s over %(sources)s (%(plans)s compared, %(search)s search).",
-                   strategy=_measure(policy.strategy), sources=_count(len(usable), SOURCES),
-                   plans=_count(len(fills), PLANS), search=Text("exact") if exact else Text("greedy"))
+    opening = _opening(policy.strategy, len(usable), len(fills), exact)
     if not total:
         return plan((), _sentences(opening, Text("Nothing to allocate.")))
     if not fills:
@@ -175,12 +177,11 @@ def plan_allocation(lines: Sequence[LineDemand], sources: Sequence[SourceOption]
     shortfall = _shortfall(lines, picks)
     chosen = _candidate(best)
     runner_up = _candidate(fills[1]) if len(fills) > 1 else None
-    text = [opening, Text("Chosen: %(plan)s.", plan=chosen.describe_text(policy.strategy))]
+    text = [opening, _chosen_sentence(chosen, policy.strategy)]
     if runner_up is not None:
-        text.append(Text("Runner-up: %(plan)s; lost on %(measure)s.", plan=runner_up.describe_text(policy.strategy),
-                         measure=_lost_on(policy, best, fills[1])))
+        text.append(_runner_up_sentence(runner_up, policy.strategy, *_lost_on(policy, best, fills[1])))
     else:
-        text.append(Text("No other plan was possible."))
+        text.append(_ONLY_PLAN)
     if shortfall:
         text.append(Text("Backordered: %(lines)s.", lines=Joined(
             [Text("line %(line)s short %(units)s of %(quantity)s", line=line_id, units=units, quantity=full[line_id])
@@ -233,16 +234,26 @@ def _check(lines: Sequence[LineDemand], sources: Sequence[SourceOption]) -> None
 def _source_note(source: SourceOption, lines: Sequence[LineDemand], policy: PlanPolicy,
                  alone_by_source: Mapping[tuple[str, bool], Fill]) -> Text:
     """One line per source for the order page: its lane and how many lines it could fill alone."""
-    lane = {"source": source.warehouse_code, "cost": source.cost, "days": source.lead_time_days}
-    head = (Text("%(source)s: drop-ship %(cost)s, %(days)s d", **lane) if source.is_dropship
-            else Text("%(source)s: lane %(cost)s, %(days)s d", **lane))
+    lane = (source.warehouse_code, source.is_dropship, source.cost, str(source.cost), source.lead_time_days)
     if source.is_dropship and not policy.allow_dropship:
-        return Text("%(head)s, not used: drop-ship is off", head=head)
+        return _source_note_text(*lane, None, 0)
     alone = alone_by_source[source_identity(source)]
     filled = {index for index, _, _ in alone.allotments}
     whole = sum(1 for index, line in enumerate(lines)
                 if index in filled and sum(u for i, _, u in alone.allotments if i == index) == line.quantity)
-    return Text("%(head)s, fills %(whole)s/%(lines)s lines", head=head, whole=whole, lines=len(lines))
+    return _source_note_text(*lane, whole, len(lines))
+
+
+@lru_cache(maxsize=4096)
+def _source_note_text(code: str, dropship: bool, cost: Decimal, cost_read: str, days: int, whole: int | None,
+                      lines: int) -> Text:
+    """A source's note, shared by every order that reads the same (``whole`` None: drop-ship is off)."""
+    lane = {"source": code, "cost": cost, "days": days}
+    head = (Text("%(source)s: drop-ship %(cost)s, %(days)s d", **lane) if dropship
+            else Text("%(source)s: lane %(cost)s, %(days)s d", **lane))
+    if whole is None:
+        return Text("%(head)s, not used: drop-ship is off", head=head)
+    return Text("%(head)s, fills %(whole)s/%(lines)s lines", head=head, whole=whole, lines=lines)
 
 
 def _shortfall(lines: Sequence[LineDemand], picks: Sequence[Pick]) -> dict[int, int]:
@@ -289,14 +300,54 @@ def _candidate(fill: Fill) -> PlanCandidate:
                          len(fill.sources), fill.score)
 
 
-def _lost_on(policy: PlanPolicy, best: Fill, other: Fill) -> Text:
-    """Name the first ranking measure on which the runner-up fell behind."""
+def _lost_on(policy: PlanPolicy, best: Fill, other: Fill) -> tuple:
+    """The first ranking measure on which the runner-up fell behind, with its two figures (None for the code
+    order): the key of ``_lost_on_text``, figures twice (as given, and as they read: 8.25 is not 8.250)."""
     for label, mine, theirs in zip(RANK_LABELS[policy.strategy], best.rank, other.rank, strict=True):
         if mine != theirs:
             if label == "units covered":
-                return Text("%(measure)s (%(theirs)s vs %(mine)s)", measure=_measure(label), theirs=-theirs,
-                            mine=-mine)
-            if label == "source code order":
-                return _measure(label)
-            return Text("%(measure)s (%(theirs)s vs %(mine)s)", measure=_measure(label), theirs=theirs, mine=mine)
-    return _measure("source code order")
+                theirs, mine = -theirs, -mine
+            elif label == "source code order":
+                break
+            return label, theirs, mine, str(theirs), str(mine)
+    return "source code order", None, None, "", ""
+
+
+def _lost_on_text(label: str, theirs: object, mine: object) -> Text | str:
+    if theirs is None:
+        return _measure(label)
+    return Text("%(measure)s (%(theirs)s vs %(mine)s)", measure=_measure(label), theirs=theirs, mine=mine)
+
+
+# The sentences of an explanation that many orders share, built once: a Text is immutable and keeps its English
+# once rendered, so an order's explanation costs the rendering of what is its own only.
+_ONLY_PLAN = Text("No other plan was possible.")
+
+
+@lru_cache(maxsize=1024)
+def _opening(strategy: str, sources: int, plans: int, exact: bool) -> Text:
+    return Text("Strategy %(strategy)s over %(sources)s (%(plans)s compared, %(search)s search).",
+                strategy=_measure(strategy), sources=_count(sources, SOURCES), plans=_count(plans, PLANS),
+                search=Text("exact") if exact else Text("greedy"))
+
+
+def _chosen_sentence(chosen: PlanCandidate, strategy: str) -> Text:
+    return _chosen_cached(chosen.key(strategy), chosen, strategy)
+
+
+@lru_cache(maxsize=4096)
+def _chosen_cached(key: tuple, chosen: PlanCandidate, strategy: str) -> Text:
+    return Text("Chosen: %(plan)s.", plan=chosen.describe_text(strategy))
+
+
+def _runner_up_sentence(runner_up: PlanCandidate, strategy: str, label: str, theirs: object, mine: object,
+                        theirs_read: str, mine_read: str) -> Text:
+    return _runner_up_cached(runner_up.key(strategy), (label, theirs_read, mine_read), runner_up, strategy,
+                             label, theirs, mine)
+
+
+@lru_cache(maxsize=4096)
+def _runner_up_cached(key: tuple, lost_key: tuple, runner_up: PlanCandidate, strategy: str, label: str,
+                      theirs: object, mine: object) -> Text:
+    return Text("Runner-up: %(plan)s; lost on %(measure)s.", plan=runner_up.describe_text(strategy),
+                measure=_lost_on_text(label, theirs, mine))

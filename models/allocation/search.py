@@ -121,6 +121,7 @@ def fill_from(lines: Sequence[LineDemand], subset: Sequence[SourceOption], polic
     """Fill lines in order from the subset: a line comes whole from the first source that can, else split."""
     left = [{pid: max(0, units) for pid, units in source.available.items()} for source in subset]
     allotments: list[tuple[int, SourceOption, int]] = []
+    taken_from: set[int] = set()  # positions in the subset of the sources used
     for index, line in enumerate(lines):
         need, pid = line.quantity, line.product_id
         whole = next((i for i, free in enumerate(left) if free.get(pid, 0) >= need), None)
@@ -128,12 +129,12 @@ def fill_from(lines: Sequence[LineDemand], subset: Sequence[SourceOption], polic
             take = min(need, left[i].get(pid, 0))
             if take > 0:
                 allotments.append((index, subset[i], take))
+                taken_from.add(i)
                 left[i][pid] -= take
                 need -= take
             if not need:
                 break
-    used_ids = {source_identity(source) for _, source, _ in allotments}
-    used = tuple(source for source in subset if source_identity(source) in used_ids)
+    used = tuple(subset[i] for i in sorted(taken_from))  # a subset's sources are distinct
     cost = sum((source.cost for source in used), Decimal(0))
     eta = max((source.lead_time_days for source in used), default=0)
     covered = sum(units for _, _, units in allotments)

@@ -110,9 +110,13 @@ class PriceBook:
     def __post_init__(self) -> None:
         object.__setattr__(self, "lists", tuple(self.lists))
         object.__setattr__(self, "contracts", tuple(self.contracts))
+        by_code: dict[str, PriceList] = {}
+        for price_list in self.lists:
+            by_code.setdefault(price_list.code, price_list)  # the first of a code, as a scan of ``lists`` finds it
+        object.__setattr__(self, "_by_code", by_code)
 
     def list_by_code(self, code: str) -> PriceList | None:
-        return next((price_list for price_list in self.lists if price_list.code == code), None)
+        return self._by_code.get(code)
 
 
 @dataclass(frozen=True)

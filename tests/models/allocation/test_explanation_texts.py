@@ -65,3 +65,15 @@ def test_routing_notes_keep_their_templates():
     outcome = apply_routing(rules, context, (EAST, WEST), PlanPolicy())
     assert len(outcome.notes) == 7
     assert [str(Text.from_json(stored(note.as_json()))) for note in outcome.notes_text] == list(outcome.notes)
+
+
+def test_shared_sentences_read_each_plan_as_its_own_figures_are_written():
+    """Sentences are built once for every plan that reads the same; a cost written 5.0 is not taken for 5.00."""
+    first = plan_allocation(LINES, (EAST, WEST), PlanPolicy())
+    written_apart = plan_allocation(LINES, (SourceOption(1, "EAST", Decimal("5.0"), 1, {WIDGET: 5, GADGET: 1}),
+                                            SourceOption(2, "WEST", Decimal("9.000"), 3, {WIDGET: 50, GADGET: 50})),
+                                    PlanPolicy())
+    again = plan_allocation(LINES, (EAST, WEST), PlanPolicy())
+    assert "EAST: lane 5.00, 1 d" in str(first.considered_text[0]) and "cost 9.00" in first.explanation
+    assert "EAST: lane 5.0, 1 d" in str(written_apart.considered_text[0]) and "cost 9.000" in written_apart.explanation
+    assert again.explanation == first.explanation
