@@ -17,6 +17,7 @@ from models.allocation.config import AllocationRuleSet, AllocationSettings
 from models.core.base import utc_now
 from models.core.bulk_values import among
 from models.core.db import lock_for_update
+from models.core.model_rows import model_rows
 from models.inventory.tables import Lane, Product, Stock, Warehouse
 from models.orders.states import ORDER_APPROVED, ORDER_BACKORDERED
 from models.orders.tables import Order, OrderLine, Reservation
@@ -45,14 +46,14 @@ def load_batch(order_ids: list[int], *, lock_stock: bool = False) -> BatchInputs
     """Lock and load the allocatable orders among ``order_ids`` and all they are planned from; None when there
     are none. Locks are taken orders first, then (with ``lock_stock``) stock rows, each in id order. Call inside
     the transaction."""
-    orders = list(lock_for_update(Order.select().where(among(Order.id, sorted(set(order_ids))),
-                                                       Order.status.in_(ALLOCATABLE)).order_by(Order.id)))
+    orders = model_rows(lock_for_update(Order.select().where(among(Order.id, sorted(set(order_ids))),
+                                                             Order.status.in_(ALLOCATABLE)).order_by(Order.id)))
     if not orders:
         return None
     ids = [order.id for order in orders]
     lines: dict[int, list[OrderLine]] = {order_id: [] for order_id in ids}
-    for line in (OrderLine.select(OrderLine, *PLANNED_PRODUCT_FIELDS).join(Product)
-                 .where(among(OrderLine.order, ids)).order_by(OrderLine.order, OrderLine.line_no)):
+    for line in model_rows(OrderLine.select(OrderLine, *PLANNED_PRODUCT_FIELDS).join(Product)
+                           .where(among(OrderLine.order, ids)).order_by(OrderLine.order, OrderLine.line_no)):
         lines[line.order_id].append(line)
     customer_codes = dict(Partner.select(Partner.id, Partner.code)
                           .where(among(Partner.id, sorted({order.customer_id for order in orders}))).tuples())
@@ -104,7 +105,7 @@ def _stock(lanes: dict[str, list[Lane]], product_ids: list[int], *,
             .order_by(Stock.id))
     if locked:
         rows = lock_for_update(rows)
-    return {(row.warehouse_id, row.product_id): row for row in rows}
+    return {(row.warehouse_id, row.product_id): row for row in model_rows(rows)}
 
 
 def _dropship_suppliers(products: list[Product]) -> dict[int, Partner]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from models.core.bulk import BatchResult, Move, transition_many
 from models.core.bulk_values import among
 from models.core.db import database, is_sqlite, lock_against_writers, lock_for_update
+from models.core.model_rows import model_rows
 from models.core.stages import ALLOCATION
 from models.orders.states import (
     ORDER_APPROVED,
@@ -50,8 +51,8 @@ def review_orders(order_ids: list[int], *, actor: str) -> BatchResult:
     if not ids:
         return result
     with database.atomic():
-        orders = list(lock_for_update(Order.select().where(among(Order.id, ids), Order.status == ORDER_REVIEWING)
-                                      .order_by(Order.id)))
+        orders = model_rows(lock_for_update(Order.select().where(among(Order.id, ids),
+                                                                 Order.status == ORDER_REVIEWING).order_by(Order.id)))
         if not orders:
             return result
         rule_set_id, settings = rule_set_in_force()

@@ -21,6 +21,7 @@ from models.core.bulk_insert import insert_values
 from models.core.bulk_values import among
 from models.core.db import database, is_sqlite, lock_for_update
 from models.core.errors import InvariantViolated
+from models.core.model_rows import model_rows
 from models.inventory.stock_locks import lock_stock_rows
 from models.inventory.tables import Stock, StockMovement
 from models.orders.tables import Order, Reservation
@@ -125,8 +126,9 @@ def prepare_waybills(shipment_ids: Iterable[int], *,
     ids = sorted(set(shipment_ids))
     if not ids:
         return []
-    shipments = {shipment.id: shipment for shipment in Shipment.select(Shipment, *PARCEL_ORDER_FIELDS).join(Order)
-                 .where(among(Shipment.id, ids), Shipment.status == SHIPMENT_READY)}
+    shipments = {shipment.id: shipment for shipment in model_rows(
+        Shipment.select(Shipment, *PARCEL_ORDER_FIELDS).join(Order)
+        .where(among(Shipment.id, ids), Shipment.status == SHIPMENT_READY))}
     if not shipments:
         return []
     ready = sorted(shipments)
@@ -202,8 +204,8 @@ def record_waybills(booked: Mapping[int, BookedWaybill], *, actor: str) -> set[i
                     .where(among(Shipment.id, ids)).tuples())
         if not rows:
             return set()
-        orders = {order.id: order for order in lock_for_update(  # every step locks the order first
-            Order.select().where(among(Order.id, sorted({row[1] for row in rows}))).order_by(Order.id))}
+        orders = {order.id: order for order in model_rows(lock_for_update(  # every step locks the order first
+            Order.select().where(among(Order.id, sorted({row[1] for row in rows}))).order_by(Order.id)))}
         moves = [Move(row[0], SHIPMENT_READY, say(WAYBILL, waybill=booked[row[0]].waybill_number)) for row in rows]
         moved = transition_many("shipment", moves, SHIPMENT_DISPATCHED, actor=actor)
         if not moved:
