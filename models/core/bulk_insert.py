@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import peewee
 
-from models.core.bulk_copy import copy_rows
+from models.core.bulk_copy import copy_dicts
 from models.core.bulk_values import CHUNK, driver_value, quote
 from models.core.db import database, is_sqlite
 
@@ -71,10 +71,10 @@ def insert_rows(model: type[peewee.Model], rows: Sequence[dict]) -> int:
     if not rows:
         return 0
     fields, defaults = _fields_and_defaults(model)
-    values = [tuple(field.db_value(row.get(field.name, defaults[field.name])) for field in fields) for row in rows]
     if not is_sqlite():
-        copy_rows(model, fields, values)
-        return len(values)
+        copy_dicts(model, fields, rows, defaults)
+        return len(rows)
+    values = [tuple(field.db_value(row.get(field.name, defaults[field.name])) for field in fields) for row in rows]
     columns = ", ".join(quote(field.column_name) for field in fields)
     database.cursor().executemany(f'INSERT INTO {quote(model._meta.table_name)} ({columns}) '
                                   f'VALUES ({", ".join("?" * len(fields))})', values)
