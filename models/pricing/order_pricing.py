@@ -94,14 +94,18 @@ class PricedOrder:
 def price_order(order: OrderToPrice, book: PriceBook, rates: Sequence[TaxRate], *,
                 convert: Converter | None = None, known: dict | None = None) -> PricedOrder:
     """Every line of ``order`` priced under ``book`` and taxed under ``rates``. ``known``: resolutions already made
-    under this book with this day's ``convert``, by query, kept and added to (a batch prices the same SKU for the
-    same customer many times)."""
+    under this book with this day's ``convert``, by query (its quantity by class), kept and added to (a batch
+    prices the same SKU for the same customer many times)."""
     known = {} if known is None else known
 
     def resolve(query: PriceQuery) -> PriceResolution | None:
-        if query not in known:
-            known[query] = _with_book_tolerance(book, resolve_price(book, query, convert=convert))
-        return known[query]
+        # one resolution for every quantity of a class (book.quantity_class): 3 and 7 units alike below a break of 10
+        key = (query.sku, book.quantity_class(query.sku, query.quantity), query.currency, query.day, query.customer,
+               query.distributor, query.customer_group, query.catalogue_price, query.catalogue_currency)
+        resolution = known.get(key, _UNKNOWN)
+        if resolution is _UNKNOWN:
+            resolution = known[key] = _with_book_tolerance(book, resolve_price(book, query, convert=convert))
+        return resolution
 
     resolved = {line.line_no: resolve(_query(order, line)) for line in order.lines if line.matched}
     flags = {resolution.tax_included for resolution in resolved.values() if resolution is not None}
@@ -111,6 +115,9 @@ def price_order(order: OrderToPrice, book: PriceBook, rates: Sequence[TaxRate], 
     tax = sum((line.tax_amount for line in priced), ZERO).quantize(CENT)
     return PricedOrder(priced, subtotal, tax, order_total(subtotal, order.shipping_total, tax, included=included),
                        included)
+
+
+_UNKNOWN = object()  # not resolved yet (None is a resolution: nothing prices the line)
 
 
 def _with_book_tolerance(book: PriceBook, resolution: PriceResolution | None) -> PriceResolution | None:

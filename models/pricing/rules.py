@@ -8,6 +8,7 @@ charge a customer more than either would alone.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -114,9 +115,23 @@ class PriceBook:
         for price_list in self.lists:
             by_code.setdefault(price_list.code, price_list)  # the first of a code, as a scan of ``lists`` finds it
         object.__setattr__(self, "_by_code", by_code)
+        breaks: dict[str, set[int]] = {}
+        for price_list in self.lists:
+            for sku, rows in price_list.entries.items():
+                breaks.setdefault(sku, set()).update(row.min_quantity for row in rows)
+        for contract in self.contracts:
+            breaks.setdefault(contract.sku, set()).add(contract.min_quantity)
+        object.__setattr__(self, "_breaks", {sku: sorted(units) for sku, units in breaks.items()})
 
     def list_by_code(self, code: str) -> PriceList | None:
         return self._by_code.get(code)
+
+    def quantity_class(self, sku: str, quantity: int) -> int | None:
+        """The largest quantity break of any list or contract for ``sku`` that ``quantity`` reaches (None: none).
+        A quantity is only ever compared with these breaks, so all quantities of one class are priced alike."""
+        breaks = self._breaks.get(sku, ())
+        reached = bisect_right(breaks, quantity)
+        return breaks[reached - 1] if reached else None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from datetime import date
 from decimal import Decimal
 
 from models.pricing.order_pricing import LineToPrice, OrderToPrice, price_order
-from models.pricing.rules import PriceBook, PriceBreak, PriceList
+from models.pricing.rules import ContractPrice, PriceBook, PriceBreak, PriceList
 from models.pricing.tax_rules import TaxRate
 
 RATES = (TaxRate("standard", "GB", "", Decimal("0.2"), name="VAT"),)
@@ -83,7 +83,26 @@ def test_orders_sharing_what_they_buy_resolve_each_price_once_and_read_the_same(
     book, known = gross_list("120.00"), {}
     first = price_order(order(line(), line(2, quantity=3)), book, RATES, known=known)
     again = price_order(order(line(), line(2, quantity=3)), book, RATES, known=known)
-    assert len(calls) == 2  # two queries (quantities differ), each resolved once for both orders
+    assert len(calls) == 1  # 2 and 3 units reach the same break: one resolution for both lines of both orders
     assert again == first and first.lines[0].price_note == again.lines[0].price_note
     alone = price_order(order(line(), line(2, quantity=3)), book, RATES)
     assert alone == first
+
+
+def test_quantities_reaching_the_same_breaks_share_a_resolution_and_price_as_if_resolved_alone(monkeypatch):
+    from models.pricing import order_pricing
+    calls = []
+    real = order_pricing.resolve_price
+    monkeypatch.setattr(order_pricing, "resolve_price", lambda *a, **k: calls.append(a[1].quantity) or real(*a, **k))
+    book = PriceBook(lists=(PriceList("DIST", "GBP", "distributor", "DIST1", entries={"SKU-A": (
+        PriceBreak(1, price=Decimal("10.00")), PriceBreak(10, price=Decimal("9.00")),
+        PriceBreak(50, price=Decimal("8.00")))}),),
+        contracts=(ContractPrice("CUST1", "SKU-A", "GBP", Decimal("7.50"), reference="K", min_quantity=25),))
+    quantities = (0, 1, 2, 9, 10, 11, 24, 25, 26, 49, 50, 51, 500)
+    known: dict = {}
+    shared = [price_order(order(line(quantity=q)), book, RATES, known=known).lines[0] for q in quantities]
+    assert calls == [0, 1, 10, 25, 50]  # the first quantity of each class, resolved once
+    alone = [price_order(order(line(quantity=q)), book, RATES).lines[0] for q in quantities]
+    assert shared == alone
+    assert [p.unit_price for p in shared[1:]] == [Decimal(p) for p in (
+        "10.00", "10.00", "10.00", "9.00", "9.00", "9.00", "7.50", "7.50", "7.50", "7.50", "7.50", "7.50")]
