@@ -12,12 +12,13 @@ one block while Python formats the next.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime, time
+from datetime import date, time
 from decimal import Decimal
 from functools import lru_cache
 
 import peewee
 
+from models.core.bulk_values import is_text, unchanged_by
 from models.core.db import database
 
 NULL = "\\N"
@@ -67,34 +68,21 @@ def copy_dicts(model: type[peewee.Model], fields: Sequence[peewee.Field], rows: 
                                for row in rows))
 
 
-# Field types whose db_value gives back a value of these types unchanged.
-_PASSED_ON = {peewee.IntegerField: int, peewee.BigIntegerField: int, peewee.SmallIntegerField: int,
-              peewee.CharField: str, peewee.TextField: str, peewee.DateTimeField: datetime,
-              peewee.BooleanField: bool}
-
-
 def _formatter(field: peewee.Field) -> Callable[[object], str]:
-    """``copy_value(field.db_value(value))``, faster for the values a field of its type passes on unchanged: an
-    int, text, time or boolean of its own type, and a Decimal already at a rounding decimal field's places."""
+    """``copy_value(field.db_value(value))``, written at once for a value ``db_value`` would give back unchanged."""
+    unchanged = unchanged_by(field)
+
     def generic(value) -> str:
         return copy_value(field.db_value(value))
-    if isinstance(field, peewee.DecimalField) and field.auto_round:
-        places = -field.decimal_places
-
-        def rounded(value) -> str:
-            return str(value) if type(value) is Decimal and value.as_tuple().exponent == places else generic(value)
-        return rounded
-    kind = int if type(field) is peewee.ForeignKeyField and type(field.rel_field) in (
-        peewee.AutoField, peewee.IntegerField) else _PASSED_ON.get(type(field))
-    if kind is None:
+    if unchanged is None:
         return generic
-    if kind is str:
+    if unchanged is is_text:
         def text(value) -> str:
             return value.translate(_SPECIAL) if type(value) is str else generic(value)
         return text
 
     def as_it_reads(value) -> str:
-        return str(value) if type(value) is kind else generic(value)
+        return str(value) if unchanged(value) else generic(value)
     return as_it_reads
 
 

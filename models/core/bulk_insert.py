@@ -6,12 +6,12 @@ five seconds for the periods of 5,000 forecasts. Here the fields convert the val
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import peewee
 
 from models.core.bulk_copy import copy_dicts
-from models.core.bulk_values import CHUNK, driver_value, quote
+from models.core.bulk_values import CHUNK, driver_value, quote, unchanged_by
 from models.core.db import database, is_sqlite
 
 COPY_FROM_ROWS = 20  # rows from which a plain insert goes by COPY on PostgreSQL (below, one INSERT costs less)
@@ -45,10 +45,10 @@ def insert_values(model: type[peewee.Model], rows: Sequence[dict], *, returning:
         conflict = " ON CONFLICT DO NOTHING"
     tail = conflict + (" RETURNING " + ", ".join(quote(name) for name in returning) if returning else "")
     inserted: list[tuple] = []
+    columns_in = [(field.name, defaults[field.name], _parameter(field)) for field in fields]
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
-        params = [driver_value(field.db_value(row[field.name] if field.name in row else defaults[field.name]))
-                  for row in chunk for field in fields]
+        params = [form(row.get(name, default)) for row in chunk for name, default, form in columns_in]
         sql = f"INSERT INTO {quote(model._meta.table_name)} ({columns}) VALUES {', '.join([one_row] * len(chunk))}"
         cursor = database.execute_sql(sql + tail, params)
         if returning:
@@ -79,6 +79,18 @@ def insert_rows(model: type[peewee.Model], rows: Sequence[dict]) -> int:
     database.cursor().executemany(f'INSERT INTO {quote(model._meta.table_name)} ({columns}) '
                                   f'VALUES ({", ".join("?" * len(fields))})', values)
     return len(values)
+
+
+def _parameter(field: peewee.Field) -> Callable[[object], object]:
+    """``driver_value(field.db_value(value))``, at once for a value ``db_value`` gives back unchanged (a Decimal
+    still through ``driver_value``: SQLite binds it as text)."""
+    unchanged = unchanged_by(field)
+
+    def generic(value):
+        return driver_value(field.db_value(value))
+    if unchanged is None or (isinstance(field, peewee.DecimalField) and is_sqlite()):
+        return generic
+    return lambda value: value if unchanged(value) else generic(value)
 
 
 def _fields_and_defaults(model: type[peewee.Model]) -> tuple[list[peewee.Field], dict]:

@@ -2,7 +2,8 @@
 take them, and how many rows a statement carries."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from decimal import Decimal
 
 import peewee
@@ -23,6 +24,33 @@ def driver_value(value):
     if isinstance(value, Decimal) and is_sqlite():
         return str(value)
     return value
+
+
+def is_text(value) -> bool:
+    return type(value) is str
+
+
+def unchanged_by(field: peewee.Field) -> Callable[[object], bool] | None:
+    """A test of the values ``field.db_value`` gives back as they are: an int, text, time or boolean of the field's
+    own type, a Decimal already at a rounding decimal field's places; None for a field that changes every value."""
+    if isinstance(field, peewee.DecimalField) and field.auto_round:
+        places = -field.decimal_places
+        return lambda value: type(value) is Decimal and value.as_tuple().exponent == places
+    if type(field) is peewee.ForeignKeyField and type(field.rel_field) in (peewee.AutoField, peewee.IntegerField):
+        kind = int
+    else:
+        kind = _PASSED_ON.get(type(field))
+    if kind is None:
+        return None
+    if kind is str:
+        return is_text
+    return lambda value: type(value) is kind
+
+
+# Field types whose db_value gives back a value of these types unchanged.
+_PASSED_ON = {peewee.IntegerField: int, peewee.BigIntegerField: int, peewee.SmallIntegerField: int,
+              peewee.CharField: str, peewee.TextField: str, peewee.DateTimeField: datetime,
+              peewee.BooleanField: bool}
 
 
 def among(column: peewee.ColumnBase, ids: Iterable[int]) -> peewee.Expression:

@@ -1,5 +1,5 @@
-"""The COPY text of a row written by insert_values on PostgreSQL: each field's fast formatter writes exactly what
-the field's db_value and copy_value would, for the values it takes as they are and for those it passes on."""
+"""What insert_values sends for a row: each field's COPY text (PostgreSQL) and bound parameter are exactly what its
+db_value, then copy_value or driver_value, would give, for the values passed on as they are and for the rest."""
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -8,6 +8,8 @@ import pytest
 
 from models.core.base import MoneyField
 from models.core.bulk_copy import _formatter, copy_value
+from models.core.bulk_insert import _parameter
+from models.core.bulk_values import driver_value
 from models.inventory.tables import Product
 from models.orders.tables import OrderLine
 
@@ -38,3 +40,12 @@ def test_a_foreign_key_formats_an_id_or_the_row_it_names():
     form = _formatter(field)
     named = Product(id=41, sku="W")
     assert [form(41), form(named), form(None)] == ["41", "41", "\\N"]
+
+
+@pytest.mark.parametrize("kind", sorted(FIELDS))
+def test_each_fields_parameter_is_what_db_value_gives(kind, any_db):
+    field, values = FIELDS[kind]
+    parameter = _parameter(field)
+    assert [parameter(value) for value in values] == [driver_value(field.db_value(value)) for value in values]
+    assert [type(parameter(value)) for value in values] == [type(driver_value(field.db_value(value)))
+                                                            for value in values]
