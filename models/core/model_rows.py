@@ -49,6 +49,25 @@ def model_rows(query: peewee.ModelSelect) -> list[peewee.Model]:
     return made
 
 
+def value_rows(query: peewee.ModelSelect) -> list[tuple]:
+    """``list(query.tuples())`` for a select of plain fields (of any models joined), each value converted only
+    where the driver does not already give it as the field would (on SQLite: all of them)."""
+    selected = query._returning
+    if not selected or not all(isinstance(node, peewee.Field) and not isinstance(node, peewee.FieldAlias)
+                               for node in selected):
+        return list(query.tuples())
+    converters = _converters(selected)
+    rows = database.execute(query).fetchall()
+    if converters:
+        return [tuple(_converted(row, converters)) for row in rows]
+    return rows
+
+
+def _converters(selected: Sequence[peewee.Field]) -> list[tuple[int, Callable]]:
+    native = frozenset() if is_sqlite() else NATIVE_ON_POSTGRES
+    return [(position, field.python_value) for position, field in enumerate(selected) if type(field) not in native]
+
+
 def _instance(model: type[peewee.Model], data: dict) -> peewee.Model:
     instance = model.__new__(model)
     instance.__data__ = data
@@ -90,7 +109,4 @@ def _plan(query: peewee.ModelSelect):
             joined_names.append(selected[index].name)
             index += 1
         parts.append((keys[0].name, joined, joined_names, start))
-    native = frozenset() if is_sqlite() else NATIVE_ON_POSTGRES
-    converters = [(position, field.python_value) for position, field in enumerate(selected)
-                  if type(field) not in native]
-    return model, names, parts, converters
+    return model, names, parts, _converters(selected)

@@ -12,6 +12,7 @@ import peewee
 
 from models.core.base import utc_now
 from models.core.bulk_values import among
+from models.core.model_rows import value_rows
 from models.inventory.tables import Lane, Product, Stock, Warehouse
 from models.orders.states import (
     ORDER_CANCELLED,
@@ -133,11 +134,11 @@ def _lines_of(order_ids: list[int]) -> dict[int, list[Line]]:
     lines: dict[int, list[Line]] = {}
     if not order_ids:
         return lines
-    for order_id, *line in (OrderLine.select(OrderLine.order, OrderLine.line_no, OrderLine.sku, OrderLine.quantity,
-                                             OrderLine.product, Product.dropship, Product.supplier,
-                                             Product.allow_backorders)
-                            .join(Product, peewee.JOIN.LEFT_OUTER).where(among(OrderLine.order, order_ids))
-                            .order_by(OrderLine.order, OrderLine.line_no).tuples()):
+    for order_id, *line in value_rows(OrderLine.select(OrderLine.order, OrderLine.line_no, OrderLine.sku,
+                                                       OrderLine.quantity, OrderLine.product, Product.dropship,
+                                                       Product.supplier, Product.allow_backorders)
+                                      .join(Product, peewee.JOIN.LEFT_OUTER).where(among(OrderLine.order, order_ids))
+                                      .order_by(OrderLine.order, OrderLine.line_no)):
         lines.setdefault(order_id, []).append(tuple(line))
     return lines
 

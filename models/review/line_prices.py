@@ -10,6 +10,7 @@ import peewee
 
 from models.core.bulk import update_from_values
 from models.core.bulk_values import among
+from models.core.model_rows import value_rows
 from models.core.texts import Text, dumps
 from models.inventory.tables import Product
 from models.orders.tables import Order, OrderLine
@@ -123,8 +124,9 @@ def _lines_to_price(order_ids: list[int]) -> dict[int, list[LineToPrice]]:
                               OrderLine.unit_price, OrderLine.price_given, OrderLine.product, Product.unit_price,
                               Product.currency, Product.tax_class)
              .join(Product, peewee.JOIN.LEFT_OUTER).where(among(OrderLine.order, order_ids))
-             .order_by(OrderLine.order, OrderLine.line_no).tuples())
-    for order_id, line_no, sku, quantity, unit_price, given, product_id, price, currency, tax_class in query:
+             .order_by(OrderLine.order, OrderLine.line_no))
+    for order_id, line_no, sku, quantity, unit_price, given, product_id, price, currency, tax_class in value_rows(
+            query):
         lines.setdefault(order_id, []).append(LineToPrice(
             line_no, sku, quantity, _money(unit_price), bool(given), product_id is not None,
             None if price is None else _money(price), currency or "", tax_class or ""))

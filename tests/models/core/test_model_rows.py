@@ -1,11 +1,11 @@
-"""model_rows builds the same instances as peewee, value for value and type for type, on both databases: the
-claim that PostgreSQL's driver already gives each column as its field would is checked here for the tables the
-pipeline loads in bulk."""
+"""model_rows and value_rows build the same instances and tuples as peewee, value for value and type for type, on
+both databases: the claim that PostgreSQL's driver already gives each column as its field would is checked here for
+the tables the pipeline loads in bulk."""
 import peewee
 
 from models.allocation.batch_inputs import PLANNED_PRODUCT_FIELDS
 from models.allocation.step import allocate_orders
-from models.core.model_rows import model_rows
+from models.core.model_rows import model_rows, value_rows
 from models.intake.entry import place_order
 from models.inventory.tables import Product, Stock
 from models.orders.tables import Order, OrderLine
@@ -61,3 +61,15 @@ def test_model_rows_leaves_other_selects_to_peewee(any_db):
     _placed_and_allocated(1)
     counted = Order.select(Order.status, peewee.fn.COUNT(Order.id).alias("n")).group_by(Order.status)
     assert [(row.status, row.n) for row in model_rows(counted)] == [("allocated", 1)]
+
+
+def test_value_rows_reads_what_peewee_tuples_read(any_db):
+    ids = _placed_and_allocated(2)
+    query = (OrderLine.select(OrderLine.order, OrderLine.line_no, OrderLine.sku, OrderLine.quantity,
+                              OrderLine.unit_price, OrderLine.price_given, OrderLine.product, Product.unit_price,
+                              Product.dropship, Product.supplier, Product.weight_kg)
+             .join(Product, peewee.JOIN.LEFT_OUTER).where(OrderLine.order.in_(ids)).order_by(OrderLine.id))
+    expected, read = list(query.clone().tuples()), value_rows(query.clone())
+    assert len(read) == 4
+    assert [[(type(v), v) for v in row] for row in read] == [[(type(v), v) for v in row] for row in expected]
+    assert value_rows(Order.select(peewee.fn.COUNT(Order.id))) == [(2,)]
