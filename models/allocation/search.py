@@ -119,6 +119,8 @@ def _greedy_cover(demand: dict[int, int], candidates: Sequence[SourceOption], po
 
 def fill_from(lines: Sequence[LineDemand], subset: Sequence[SourceOption], policy: PlanPolicy) -> Fill:
     """Fill lines in order from the subset: a line comes whole from the first source that can, else split."""
+    if len(subset) == 1:
+        return _fill_from_one(lines, subset[0], policy)
     left = [{pid: max(0, units) for pid, units in source.available.items()} for source in subset]
     allotments: list[tuple[int, SourceOption, int]] = []
     taken_from: set[int] = set()  # positions in the subset of the sources used
@@ -141,6 +143,23 @@ def fill_from(lines: Sequence[LineDemand], subset: Sequence[SourceOption], polic
     score = plan_score(policy, cost, eta, len(used))
     return Fill(used, tuple(allotments), covered, cost, eta, score,
                 _rank(policy, covered, cost, eta, score, used))
+
+
+def _fill_from_one(lines: Sequence[LineDemand], source: SourceOption, policy: PlanPolicy) -> Fill:
+    """``fill_from`` a single source: each line takes what is left of its product there, up to its quantity."""
+    left = dict(source.available)
+    allotments = []
+    for index, line in enumerate(lines):
+        take = min(line.quantity, max(0, left.get(line.product_id, 0)))
+        if take > 0:
+            allotments.append((index, source, take))
+            left[line.product_id] -= take
+    used = (source,) if allotments else ()
+    cost = source.cost if used else Decimal(0)
+    eta = source.lead_time_days if used else 0
+    covered = sum(units for _, _, units in allotments)
+    score = plan_score(policy, cost, eta, len(used))
+    return Fill(used, tuple(allotments), covered, cost, eta, score, _rank(policy, covered, cost, eta, score, used))
 
 
 def plan_score(policy: PlanPolicy, cost: Decimal, eta_days: int, shipments: int) -> Decimal:

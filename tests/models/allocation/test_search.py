@@ -43,3 +43,17 @@ def test_the_pruned_exact_search_finds_what_every_subset_finds(strategy, allow_s
         fills, exact = search(lines, sources, policy)
         assert exact
         assert fills == every_subset(lines, sources, policy)
+
+
+def test_a_single_source_fills_as_the_general_fill_does_beside_a_source_that_has_nothing():
+    """fill_from takes a shortcut for one source; a second source with no stock sends the same lines down the
+    general path, which must give the same fill: lines over, under and at the stock, repeated products, negatives."""
+    rng = random.Random(3)
+    empty = SourceOption(2, "ZZZ-EMPTY", Decimal("1"), 1, {})
+    for _ in range(2000):
+        lines = [LineDemand(i, rng.randint(1, 4), rng.randint(-1, 6)) for i in range(rng.randint(1, 4))]
+        source = SourceOption(1, "EAST", Decimal(rng.choice(["5", "5.0", "5.00", "0"])), rng.randint(0, 5),
+                              {p: rng.randint(-2, 8) for p in rng.sample(range(1, 5), rng.randint(0, 4))})
+        policy = PlanPolicy(strategy=rng.choice(["cheapest", "fastest", "balanced"]))
+        alone, general = fill_from(lines, (source,), policy), fill_from(lines, (source, empty), policy)
+        assert alone == general and (str(alone.cost), str(alone.score)) == (str(general.cost), str(general.score))
