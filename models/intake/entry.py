@@ -13,7 +13,7 @@ from models.core.errors import ValidationFailed
 from models.core.stages import REVIEW
 from models.core.text_messages import TextMessage
 from models.core.texts import Text
-from models.intake.rules import ops_scope, partner_scope
+from models.intake.rules import OPS_SCOPE_PREFIX, ops_scope, partner_scope
 from models.inventory.tables import Product
 from models.orders.states import ORDER_RECEIVED, ORDER_REVIEWING
 from models.orders.tables import Order, OrderLine
@@ -38,12 +38,15 @@ def place_order(data: dict, *, actor: str, placed_by: Partner | None = None,
     """
     if unknown_skus not in UNKNOWN_SKU_POLICIES:
         raise ValueError(f"unknown_skus must be one of {', '.join(UNKNOWN_SKU_POLICIES)}, not {unknown_skus!r}")
-    # Ops place for the customer: its row gives the scope and, below, the buyer (one look-up, not two).
-    customer = None if placed_by is not None else Partner.get_or_none(Partner.code == data["customer_code"])
-    scope = scope or _scope_of(placed_by, customer)
-    existing = _existing(data, scope)
-    if existing is not None:
-        return existing, False
+    given_scope = scope or (partner_scope(placed_by.id) if placed_by is not None else None)
+    customer, existing_id = _customer_and_existing(data, given_scope)
+    scope = given_scope or _scope_of(placed_by, customer)
+    if existing_id is not None:
+        return Order.get_by_id(existing_id), False
+    if customer is None:  # no such customer (now): its reference may still name an order placed before
+        existing = _existing(data, scope)
+        if existing is not None:
+            return existing, False
     try:
         with database.atomic():
             return _create(data, actor=actor, placed_by=placed_by, scope=scope, customer=customer,
@@ -61,6 +64,21 @@ def _scope_of(placed_by: Partner | None, customer: Partner | None) -> str | None
     if placed_by is not None:
         return partner_scope(placed_by.id)
     return None if customer is None else ops_scope(customer.id)
+
+
+def _customer_and_existing(data: dict, scope: str | None) -> tuple[Partner | None, int | None]:
+    """The buyer's row and the id of the order its reference already names, in one query: the order in
+    ``scope``, or without one (ops placing) in the customer's own ops scope."""
+    wanted = (peewee.Value(scope) if scope is not None
+              else peewee.Value(OPS_SCOPE_PREFIX).concat(Partner.id.cast("TEXT")))
+    existing = (Order.select(Order.id).where(Order.channel == data["channel"],
+                                             Order.external_ref == data["external_ref"],
+                                             Order.intake_scope == wanted).limit(1))
+    customer = (Partner.select(Partner, existing.alias("existing_order_id"))
+                .where(Partner.code == data["customer_code"]).first())
+    if customer is None:
+        return None, None
+    return customer, customer.existing_order_id
 
 
 def _existing(data: dict, scope: str | None) -> Order | None:

@@ -13,10 +13,13 @@ def partner_scope(partner_id: int) -> str:
     return f"partner:{partner_id}"
 
 
+OPS_SCOPE_PREFIX = "ops:customer:"  # then the customer's id
+
+
 def ops_scope(customer_id: int) -> str:
     """References keyed in by ops staff (no partner) are the customer's own PO numbers: scoped per customer,
     so two customers' PO-100 are two orders and ops re-sending one is still answered with the first."""
-    return f"ops:customer:{customer_id}"
+    return f"{OPS_SCOPE_PREFIX}{customer_id}"
 
 
 def channel_scope(channel_code: str) -> str:

@@ -46,14 +46,20 @@ def test_place_order_writes_order_lines_audit_and_one_review_message(any_db):
     assert outbox == [("oms_review", "review_orders", [[order.id]], None)]
 
 
-def test_an_order_placed_by_ops_looks_its_customer_up_once(any_db):
-    make_world()
+@pytest.mark.parametrize("by", ["ops", "distributor"])
+def test_a_new_order_reads_its_customer_and_reference_in_one_statement(any_db, by):
+    world = make_world()
+    placed_by = world["distributor"] if by == "distributor" else None
     with counted_statements() as statements:
-        place()
+        order, created = place(placed_by=placed_by)
     customer_reads = [sql for sql in statements if sql.startswith("SELECT") and '"partner"' in sql]
-    assert len(customer_reads) == 1, customer_reads
-    # the customer, the reference, the products; the order, its lines, its audit, the review nudge
-    assert len([sql for sql in statements if not sql.startswith(("BEGIN", "COMMIT"))]) <= 7, statements
+    assert len(customer_reads) == 1 and '"order"' in customer_reads[0], customer_reads
+    # the customer with the reference; the products; the order, its lines, its audit, the review nudge
+    assert len([sql for sql in statements if not sql.startswith(("BEGIN", "COMMIT"))]) <= 6, statements
+    with counted_statements() as statements:
+        again, created_again = place(placed_by=placed_by)
+    assert (created, created_again, again.id) == (True, False, order.id)
+    assert len(statements) == 2, statements  # the customer with the reference, then the order it names
 
 
 @pytest.mark.parametrize("quantity, unit_price, expected", [
