@@ -177,9 +177,9 @@ def plan_allocation(lines: Sequence[LineDemand], sources: Sequence[SourceOption]
     shortfall = _shortfall(lines, picks)
     chosen = _candidate(best)
     runner_up = _candidate(fills[1]) if len(fills) > 1 else None
-    text = [opening, _chosen_sentence(chosen, policy.strategy)]
+    text = [opening, _chosen_sentence(chosen.key(policy.strategy))]
     if runner_up is not None:
-        text.append(_runner_up_sentence(runner_up, policy.strategy, *_lost_on(policy, best, fills[1])))
+        text.append(_runner_up_sentence(runner_up.key(policy.strategy), _lost_on(policy, best, fills[1])))
     else:
         text.append(_ONLY_PLAN)
     if shortfall:
@@ -331,23 +331,15 @@ def _opening(strategy: str, sources: int, plans: int, exact: bool) -> Text:
                 search=Text("exact") if exact else Text("greedy"))
 
 
-def _chosen_sentence(chosen: PlanCandidate, strategy: str) -> Text:
-    return _chosen_cached(chosen.key(strategy), chosen, strategy)
+@lru_cache(maxsize=4096)
+def _chosen_sentence(plan_key: tuple) -> Text:
+    """The chosen plan's sentence, by ``PlanCandidate.key``."""
+    return Text("Chosen: %(plan)s.", plan=_described(*plan_key))
 
 
 @lru_cache(maxsize=4096)
-def _chosen_cached(key: tuple, chosen: PlanCandidate, strategy: str) -> Text:
-    return Text("Chosen: %(plan)s.", plan=chosen.describe_text(strategy))
-
-
-def _runner_up_sentence(runner_up: PlanCandidate, strategy: str, label: str, theirs: object, mine: object,
-                        theirs_read: str, mine_read: str) -> Text:
-    return _runner_up_cached(runner_up.key(strategy), (label, theirs_read, mine_read), runner_up, strategy,
-                             label, theirs, mine)
-
-
-@lru_cache(maxsize=4096)
-def _runner_up_cached(key: tuple, lost_key: tuple, runner_up: PlanCandidate, strategy: str, label: str,
-                      theirs: object, mine: object) -> Text:
-    return Text("Runner-up: %(plan)s; lost on %(measure)s.", plan=runner_up.describe_text(strategy),
+def _runner_up_sentence(plan_key: tuple, lost: tuple) -> Text:
+    """The runner-up's sentence, by ``PlanCandidate.key`` and what ``_lost_on`` says it lost on."""
+    label, theirs, mine, _, _ = lost
+    return Text("Runner-up: %(plan)s; lost on %(measure)s.", plan=_described(*plan_key),
                 measure=_lost_on_text(label, theirs, mine))

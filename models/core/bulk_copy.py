@@ -53,16 +53,11 @@ def copy_value(value) -> str:
     raise TypeError(f"no COPY text for a {type(value).__name__}")
 
 
-def copy_rows(model: type[peewee.Model], fields: Sequence[peewee.Field], rows: Iterable[Sequence]) -> None:
-    """COPY into ``model``'s ``fields`` the ``rows``, each a sequence of the fields' database values."""
-    copy_lines(model, fields, ("\t".join([copy_value(value) for value in row]) + "\n" for row in rows))
-
-
 def copy_dicts(model: type[peewee.Model], fields: Sequence[peewee.Field], rows: Iterable[Mapping],
                defaults: Mapping[str, object]) -> None:
     """COPY into ``model``'s ``fields`` the ``rows``, dicts by field name as ``insert_many`` takes them (a field left
     out gets ``defaults[name]``), each value through its field's ``db_value`` as peewee would write it, except the
-    values an integer, text or time field passes on unchanged, formatted at once."""
+    values ``db_value`` would give back unchanged (``models.core.bulk_values.unchanged_by``), formatted at once."""
     columns = [(field.name, defaults[field.name], _formatter(field)) for field in fields]
     copy_lines(model, fields, ("\t".join([form(row.get(name, default)) for name, default, form in columns]) + "\n"
                                for row in rows))

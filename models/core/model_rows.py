@@ -53,14 +53,19 @@ def value_rows(query: peewee.ModelSelect) -> list[tuple]:
     """``list(query.tuples())`` for a select of plain fields (of any models joined), each value converted only
     where the driver does not already give it as the field would (on SQLite: all of them)."""
     selected = query._returning
-    if not selected or not all(isinstance(node, peewee.Field) and not isinstance(node, peewee.FieldAlias)
-                               for node in selected):
+    if not _plain_fields(selected):
         return list(query.tuples())
     converters = _converters(selected)
     rows = database.execute(query).fetchall()
     if converters:
         return [tuple(_converted(row, converters)) for row in rows]
     return rows
+
+
+def _plain_fields(selected: Sequence) -> bool:
+    """Every selected column a field of a model (no expression, alias or field of an aliased model)."""
+    return bool(selected) and all(isinstance(node, peewee.Field) and not isinstance(node, peewee.FieldAlias)
+                                  for node in selected)
 
 
 def _converters(selected: Sequence[peewee.Field]) -> list[tuple[int, Callable]]:
@@ -89,8 +94,7 @@ def _plan(query: peewee.ModelSelect):
     or None when a selected column is not a plain field of the model or of a model it names."""
     model = query.model
     selected = query._returning
-    if not selected or not all(isinstance(node, peewee.Field) and not isinstance(node, peewee.FieldAlias)
-                               for node in selected):
+    if not _plain_fields(selected):
         return None
     names = []
     index = 0

@@ -100,8 +100,7 @@ def price_order(order: OrderToPrice, book: PriceBook, rates: Sequence[TaxRate], 
 
     def resolve(query: PriceQuery) -> PriceResolution | None:
         # one resolution for every quantity of a class (book.quantity_class): 3 and 7 units alike below a break of 10
-        key = (query.sku, book.quantity_class(query.sku, query.quantity), query.currency, query.day, query.customer,
-               query.distributor, query.customer_group, query.catalogue_price, query.catalogue_currency)
+        key = replace(query, quantity=book.quantity_class(query.sku, query.quantity))
         resolution = known.get(key, _UNKNOWN)
         if resolution is _UNKNOWN:
             resolution = known[key] = _with_book_tolerance(book, resolve_price(book, query, convert=convert))

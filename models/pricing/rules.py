@@ -112,15 +112,14 @@ class PriceBook:
         object.__setattr__(self, "lists", tuple(self.lists))
         object.__setattr__(self, "contracts", tuple(self.contracts))
         by_code: dict[str, PriceList] = {}
-        for price_list in self.lists:
-            by_code.setdefault(price_list.code, price_list)  # the first of a code, as a scan of ``lists`` finds it
-        object.__setattr__(self, "_by_code", by_code)
         breaks: dict[str, set[int]] = {}
         for price_list in self.lists:
+            by_code.setdefault(price_list.code, price_list)  # the first of a code, as a scan of ``lists`` finds it
             for sku, rows in price_list.entries.items():
                 breaks.setdefault(sku, set()).update(row.min_quantity for row in rows)
         for contract in self.contracts:
             breaks.setdefault(contract.sku, set()).add(contract.min_quantity)
+        object.__setattr__(self, "_by_code", by_code)
         object.__setattr__(self, "_breaks", {sku: sorted(units) for sku, units in breaks.items()})
 
     def list_by_code(self, code: str) -> PriceList | None:
