@@ -11,7 +11,7 @@ from models.core.audit import StatusChange
 from models.core.base import utc_now
 from models.core.bulk_insert import insert_values
 from models.core.bulk_values import CHUNK, driver_value, quote  # noqa: F401 - imported from here too
-from models.core.db import database
+from models.core.db import database, is_sqlite
 from models.core.errors import InvalidTransition
 from models.core.registry import status_table
 from models.core.states import MACHINES, can_transition
@@ -97,6 +97,7 @@ def update_from_values(model: type[peewee.Model], columns: Sequence[str], rows: 
     param = database.param
     updated: set[int] = set()
     constants = constants or {}
+    sqlite = is_sqlite()
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
         width = len(columns)
@@ -108,8 +109,12 @@ def update_from_values(model: type[peewee.Model], columns: Sequence[str], rows: 
         for name, node in constants.items():  # plain values, the same for every row
             assignments.append(f"{quote(name)} = {param}")
             params.append(driver_value(node))
-        for row in chunk:
-            params.extend(driver_value(value) for value in row)
+        if sqlite:
+            for row in chunk:
+                params.extend(driver_value(value) for value in row)
+        else:  # psycopg2 binds every value as it is
+            for row in chunk:
+                params.extend(row)
         casts = casts or {}
         selected = ", ".join((f"CAST(column{i + 1} AS {casts[name]})" if name in casts else f"column{i + 1}")
                              + f" AS {quote(name)}" for i, name in enumerate(columns))
