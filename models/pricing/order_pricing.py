@@ -25,6 +25,7 @@ from models.pricing.rules import (
 from models.pricing.tax_rules import (
     ONE,
     ZERO,
+    TaxFinding,
     TaxRate,
     line_tax,
     order_total,
@@ -109,7 +110,8 @@ def price_order(order: OrderToPrice, book: PriceBook, rates: Sequence[TaxRate], 
     resolved = {line.line_no: resolve(_query(order, line)) for line in order.lines if line.matched}
     flags = {resolution.tax_included for resolution in resolved.values() if resolution is not None}
     included = flags == {True}
-    priced = tuple(_priced_line(order, line, resolved.get(line.line_no), rates, included) for line in order.lines)
+    priced = tuple(_priced_line(order, line, resolved.get(line.line_no), _tax(order, line, rates, known), included)
+                   for line in order.lines)
     subtotal = sum((line.line_total for line in priced), ZERO).quantize(CENT)
     tax = sum((line.tax_amount for line in priced), ZERO).quantize(CENT)
     return PricedOrder(priced, subtotal, tax, order_total(subtotal, order.shipping_total, tax, included=included),
@@ -132,9 +134,23 @@ def _query(order: OrderToPrice, line: LineToPrice) -> PriceQuery:
                       catalogue_price=line.catalogue_price, catalogue_currency=line.catalogue_currency)
 
 
+def _tax(order: OrderToPrice, line: LineToPrice, rates: Sequence[TaxRate], known: dict) -> TaxFinding | None:
+    """The tax finding of a catalogue line (None for another), found once per tax class and destination and day
+    among the orders sharing ``known``."""
+    if not line.matched:
+        return None
+    key = (_TAX, line.tax_class, order.country, order.region, order.day)
+    finding = known.get(key)
+    if finding is None:
+        finding = known[key] = rate_for(rates, line.tax_class, order.country, order.region, order.day)
+    return finding
+
+
+_TAX = object()  # marks the tax findings' keys among the resolutions' in ``known``
+
+
 def _priced_line(order: OrderToPrice, line: LineToPrice, resolution: PriceResolution | None,
-                 rates: Sequence[TaxRate], included: bool) -> PricedLine:
-    tax = rate_for(rates, line.tax_class, order.country, order.region, order.day) if line.matched else None
+                 tax: TaxFinding | None, included: bool) -> PricedLine:
     rate = tax.rate if tax is not None else ZERO
     if resolution is not None and resolution.tax_included and not included:
         net = (resolution.price / (ONE + rate)).quantize(CENT, rounding=ROUND_HALF_UP)

@@ -112,18 +112,32 @@ class PriceBook:
         object.__setattr__(self, "lists", tuple(self.lists))
         object.__setattr__(self, "contracts", tuple(self.contracts))
         by_code: dict[str, PriceList] = {}
+        by_party: dict[tuple[str, str, str], list[PriceList]] = {}
+        by_buyer: dict[tuple[str, str, str], list[ContractPrice]] = {}
         breaks: dict[str, set[int]] = {}
         for price_list in self.lists:
             by_code.setdefault(price_list.code, price_list)  # the first of a code, as a scan of ``lists`` finds it
+            by_party.setdefault((price_list.applies_to, price_list.party, price_list.currency), []).append(price_list)
             for sku, rows in price_list.entries.items():
                 breaks.setdefault(sku, set()).update(row.min_quantity for row in rows)
         for contract in self.contracts:
+            by_buyer.setdefault((contract.customer, contract.sku, contract.currency), []).append(contract)
             breaks.setdefault(contract.sku, set()).add(contract.min_quantity)
         object.__setattr__(self, "_by_code", by_code)
+        object.__setattr__(self, "_by_party", {key: tuple(found) for key, found in by_party.items()})
+        object.__setattr__(self, "_by_buyer", {key: tuple(found) for key, found in by_buyer.items()})
         object.__setattr__(self, "_breaks", {sku: sorted(units) for sku, units in breaks.items()})
 
     def list_by_code(self, code: str) -> PriceList | None:
         return self._by_code.get(code)
+
+    def lists_for(self, applies_to: str, party: str, currency: str) -> tuple[PriceList, ...]:
+        """The lists of one step of the chain for one party in one currency, in the book's order."""
+        return self._by_party.get((applies_to, party, currency), ())
+
+    def contracts_for(self, customer: str, sku: str, currency: str) -> tuple[ContractPrice, ...]:
+        """The contracts agreed with ``customer`` for ``sku`` in ``currency``, in the book's order."""
+        return self._by_buyer.get((customer, sku, currency), ())
 
     def quantity_class(self, sku: str, quantity: int) -> int | None:
         """The largest quantity break of any list or contract for ``sku`` that ``quantity`` reaches (None: none).
@@ -189,9 +203,7 @@ def resolve_price(book: PriceBook, query: PriceQuery, *, convert: Converter | No
                               ("group", query.customer_group), ("catalogue", "")):
         if applies_to != "catalogue" and not party:
             continue
-        found = [priced for price_list in book.lists
-                 if price_list.applies_to == applies_to and price_list.party == party
-                 and price_list.currency == query.currency
+        found = [priced for price_list in book.lists_for(applies_to, party, query.currency)
                  if (priced := _list_price(book, price_list, query, set())) is not None]
         if found:
             return min(found, key=lambda r: (r.price, r.source_code))
@@ -206,7 +218,7 @@ def allowed_minimum(resolution: PriceResolution, default_tolerance_percent: Deci
 
 
 def _contract_price(book: PriceBook, query: PriceQuery) -> PriceResolution | None:
-    applicable = [c for c in book.contracts if c.applies(query)]
+    applicable = [c for c in book.contracts_for(query.customer, query.sku, query.currency) if c.applies(query)]
     if not applicable:
         return None
     # the largest quantity break reached, then the lowest price, then the reference: one answer for any input order

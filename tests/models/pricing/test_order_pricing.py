@@ -1,4 +1,5 @@
 """Pricing and taxing a whole order: resolved prices for lines given none, tax per line, totals. Pure."""
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -106,3 +107,22 @@ def test_quantities_reaching_the_same_breaks_share_a_resolution_and_price_as_if_
     assert shared == alone
     assert [p.unit_price for p in shared[1:]] == [Decimal(p) for p in (
         "10.00", "10.00", "10.00", "9.00", "9.00", "9.00", "7.50", "7.50", "7.50", "7.50", "7.50", "7.50")]
+
+
+def test_lines_sharing_a_tax_class_destination_and_day_find_their_rate_once_and_price_as_if_alone(monkeypatch):
+    from models.pricing import order_pricing
+    calls = []
+    real = order_pricing.rate_for
+    monkeypatch.setattr(order_pricing, "rate_for", lambda *a: calls.append(a[1:]) or real(*a))
+    rates = RATES + (TaxRate("standard", "GB", "SCT", Decimal("0.1"), name="VAT Scotland"),
+                     TaxRate("reduced", "GB", "", Decimal("0.05"), name="VAT reduced"),
+                     TaxRate("standard", "GB", "", Decimal("0.25"), valid_from=date(2026, 7, 1), name="VAT new"))
+    reduced = LineToPrice(3, "SKU-C", 1, Decimal("0.00"), False, True, Decimal("4.00"), "GBP", "reduced")
+    orders = [replace(order(line(), line(2, "SKU-B", 1, catalogue="10.00"), reduced), region=region, day=day)
+              for region in ("ENG", "SCT", "ENG") for day in (date(2026, 6, 1), date(2026, 7, 1), date(2026, 6, 1))]
+    known: dict = {}
+    shared = [price_order(each, PriceBook(), rates, known=known) for each in orders]
+    assert len(calls) == len(set(calls)) == 8  # 2 classes x 2 regions x 2 days, each found once
+    assert shared == [price_order(each, PriceBook(), rates) for each in orders]
+    assert {(p.lines[0].tax_rate, p.lines[2].tax_rate) for p in shared} == {
+        (Decimal("0.2"), Decimal("0.05")), (Decimal("0.1"), Decimal("0.05")), (Decimal("0.25"), Decimal("0.05"))}

@@ -1,5 +1,6 @@
 """The price resolver: plain cases for breaks, validity, the fallback chain and contracts, and properties that
 hold for any book (hypothesis)."""
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -180,3 +181,29 @@ def test_resolution_does_not_depend_on_the_order_of_the_lists(book, quantity, da
 @given(books, quantities, days)
 def test_no_list_for_the_sku_and_no_product_price_is_no_price(book, quantity, day):
     assert resolve_price(book, query(quantity, sku="Z", day=day)) is None
+
+
+PARTIES = ("", "C1", "D1", "trade")
+CURRENCIES = ("USD", "EUR")
+any_list = st.builds(lambda applies_to, party, currency, price: PriceList(
+    "", currency, applies_to, party=party, entries={"A": (PriceBreak(1, Decimal(price)),)}),
+    st.sampled_from(("customer", "distributor", "group", "catalogue")), st.sampled_from(PARTIES),
+    st.sampled_from(CURRENCIES), st.sampled_from(("1.00", "2.00")))
+any_contract = st.builds(lambda customer, sku, currency, quantity: ContractPrice(
+    customer, sku, currency, Decimal("1.00"), reference=f"K{quantity}", min_quantity=quantity),
+    st.sampled_from(("C1", "C2")), st.sampled_from(("A", "B")), st.sampled_from(CURRENCIES), st.integers(1, 3))
+
+
+@given(st.lists(any_list, max_size=12), st.lists(any_contract, max_size=12))
+def test_a_books_lists_and_contracts_by_party_are_those_a_scan_of_the_book_finds_in_its_order(lists, contracts):
+    book = PriceBook(lists=tuple(replace(pl, code=f"L{n}") for n, pl in enumerate(lists)), contracts=contracts)
+    for applies_to in ("customer", "distributor", "group", "catalogue"):
+        for party in PARTIES:
+            for currency in CURRENCIES:
+                assert book.lists_for(applies_to, party, currency) == tuple(
+                    pl for pl in book.lists if (pl.applies_to, pl.party, pl.currency) == (applies_to, party, currency))
+    for customer in ("C1", "C2", "C3"):
+        for sku in ("A", "B"):
+            for currency in CURRENCIES:
+                assert book.contracts_for(customer, sku, currency) == tuple(
+                    c for c in book.contracts if (c.customer, c.sku, c.currency) == (customer, sku, currency))
