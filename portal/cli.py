@@ -137,6 +137,7 @@ def _register_commands() -> None:
     from portal.cli_bench_allocation import bench_allocation
     from portal.cli_bench_forecast import bench_forecast
     from portal.cli_bench_intake import bench_intake
+    from portal.cli_bench_pricing import bench_pricing
     from portal.cli_bench_reports import bench_reports
     from portal.cli_bench_stages import bench_stages
     from portal.cli_channels import channel_command
@@ -155,6 +156,7 @@ def _register_commands() -> None:
     bench.add_command(bench_forecast)
     bench.add_command(bench_reports)
     bench.add_command(bench_stages)
+    bench.add_command(bench_pricing)
     for command in (user_unlock, user_deactivate):
         user.add_command(command)
     token.add_command(token_revoke)
