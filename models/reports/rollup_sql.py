@@ -5,6 +5,7 @@ upserted in key order, so two batches shipping at once lock the rows they share 
 they do not deadlock."""
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -69,20 +70,33 @@ def _run(template: str, selection: Selection, day_source: str) -> None:
     status_filter = "o.status IN ('shipped', 'delivered')" if selection.counted_only else "1 = 1"
     day_filter, day_params = _day_where(f"date({day_source})", selection.since, selection.until)
     for id_filter, id_params in _id_filters(ids):
-        sql = template.format(ids=id_filter, status=status_filter, days=day_filter)
-        # The ids are bound in the leading WITH, the days once per place the template filters on them.
-        database.execute_sql(sql, id_params * template.count("{ids}") + day_params * template.count("{days}"))
+        filters = {name: id_filter.format(column=column) for name, column in ID_COLUMNS.items()}
+        shipped_only = "sc.to_status = 'shipped'" if ids is None else "1 = 1"
+        sql = template.format(status=status_filter, days=day_filter, shipped_only=shipped_only, **filters)
+        # each filter's parameters where it stands in the text
+        params = [param for name in _PLACEHOLDER.findall(template)
+                  for param in (day_params if name == "days" else id_params)]
+        database.execute_sql(sql, params)
+
+
+# The placeholders a template filters the batch's orders with, and the column each one tests. The orders' and
+# lines' own filters let both planners look the batch's rows up by key: joined only to the audit rows' ids,
+# PostgreSQL's planner (its statistics taken before the day's orders shipped) read the whole orders table for
+# each batch.
+ID_COLUMNS = {"ids": "sc.entity_id", "orders": "o.id", "line_orders": "ol.order_id"}
+_PLACEHOLDER = re.compile(r"\{(ids|orders|line_orders|days)\}")
 
 
 def _id_filters(ids: list[int] | None) -> list[tuple[str, list]]:
-    """The audit rows' filter on the orders ``ids`` and its parameters, one per statement: none for every order;
-    on PostgreSQL one array parameter, whatever the count; SQLite, which has no arrays, IN lists of 500."""
+    """A filter on the orders ``ids`` (its column left as ``{column}``) and its parameters, one per statement:
+    none for every order; on PostgreSQL one array parameter, whatever the count; SQLite, which has no arrays, IN
+    lists of 500."""
     if ids is None:
         return [("1 = 1", [])]
     if not is_sqlite():
-        return [(f"sc.entity_id = ANY({database.param})", [ids])]
+        return [(f"{{column}} = ANY({database.param})", [ids])]
     chunks = [ids[start:start + 500] for start in range(0, len(ids), 500)]
-    return [(f"sc.entity_id IN ({', '.join([database.param] * len(chunk))})", chunk) for chunk in chunks]
+    return [(f"{{column}} IN ({', '.join([database.param] * len(chunk))})", chunk) for chunk in chunks]
 
 
 def _day_where(expression: str, since: date | None, until: date | None) -> tuple[str, list]:
@@ -101,9 +115,14 @@ def _upsert(table: str, key: Sequence[str], sums: Sequence[str]) -> str:
     return f'ON CONFLICT ({", ".join(chr(34) + c + chr(34) for c in key)}) DO UPDATE SET {updates}'
 
 
-SHIPPED = """WITH shipped AS (
-  SELECT sc.entity_id AS order_id, MAX(sc."at") AS shipped_at FROM "status_change" sc
-  WHERE sc.entity = 'order' AND sc.to_status = 'shipped' AND {ids} GROUP BY sc.entity_id)
+# When each order last shipped. For a batch's ids the status is tested in the aggregate, not the WHERE: given
+# ``to_status = 'shipped'`` there, PostgreSQL's planner may take the index of every shipped order's milestone
+# instead of the batch's own audit rows, and read it whole for each batch. The rebuild, over every order, keeps
+# the filter (``{shipped_only}``) and reads only the shipped milestones.
+SHIPPED_AT = "MAX(CASE WHEN sc.to_status = 'shipped' THEN sc.\"at\" END)"
+SHIPPED = f"""WITH shipped AS (
+  SELECT sc.entity_id AS order_id, {SHIPPED_AT} AS shipped_at FROM "status_change" sc
+  WHERE sc.entity = 'order' AND {{ids}} AND {{shipped_only}} GROUP BY sc.entity_id HAVING {SHIPPED_AT} IS NOT NULL)
 """
 
 
@@ -127,8 +146,9 @@ def _sales_sql(sign: int, table: str = "report_sales_day", key: Sequence[str] = 
 SELECT {keys}, {sign} * COUNT(*), {sign} * SUM(COALESCE(u.units, 0)), {sign} * SUM({NET_SUBTOTAL})
 FROM shipped s JOIN "order" o ON o.id = s.order_id
 LEFT JOIN (SELECT ol.order_id, SUM(ol.quantity) AS units FROM "order_line" ol
-           WHERE ol.order_id IN (SELECT order_id FROM shipped) GROUP BY ol.order_id) u ON u.order_id = o.id
-WHERE {{status}} AND {{days}}
+           WHERE {{line_orders}} AND ol.order_id IN (SELECT order_id FROM shipped) GROUP BY ol.order_id) u
+  ON u.order_id = o.id
+WHERE {{orders}} AND {{status}} AND {{days}}
 GROUP BY {keys}
 ORDER BY {", ".join(str(n + 1) for n in range(len(key)))}
 """ + _upsert(table, key, ("orders", "units", "revenue")))
@@ -141,7 +161,7 @@ def _sku_sql(sign: int, table: str = "report_sku_day", key: Sequence[str] = SKU_
     return (SHIPPED + f"""INSERT INTO "{table}" ({columns})
 SELECT {keys}, {sign} * COUNT(DISTINCT o.id), {sign} * SUM(ol.quantity), {sign} * SUM({NET_LINE_TOTAL})
 FROM shipped s JOIN "order" o ON o.id = s.order_id JOIN "order_line" ol ON ol.order_id = o.id
-WHERE {{status}} AND {{days}}
+WHERE {{orders}} AND {{line_orders}} AND {{status}} AND {{days}}
 GROUP BY {keys}
 ORDER BY {", ".join(str(n + 1) for n in range(len(key)))}
 """ + _upsert(table, key, ("orders", "units", "revenue")))
@@ -167,7 +187,8 @@ def _cycle_sql(steps: Sequence[str], sign: int) -> str:
         start, end = (POINTS[point] for point in STEPS[step])
         parts.append(f"SELECT {end_day} AS day, '{step}' AS step, {_seconds(end, start)} AS seconds "
                      f"FROM t JOIN \"order\" o ON o.id = t.order_id "
-                     f"WHERE {{status}}{delivered} AND {{days}} AND {start} IS NOT NULL AND {end} IS NOT NULL")
+                     f"WHERE {{orders}} AND {{status}}{delivered} AND {{days}} AND {start} IS NOT NULL "
+                     f"AND {end} IS NOT NULL")
     columns = ", ".join(f'"{c}"' for c in (*CYCLE_KEY, "orders"))
     return (TRAIL + f"""INSERT INTO "report_cycle_time_day" ({columns})
 SELECT d.day, d.step, {_bucket_case("d.seconds")}, {sign} * COUNT(*)
