@@ -247,14 +247,17 @@ def _fulfil_reservations(shipment_ids: list[int], *, actor: str) -> tuple[dict[i
     """The goods left the warehouses: the shipments' active reservations are fulfilled (one update) and each
     shipment's units leave the stock ledger as one movement per stock row (one insert). Returns the units taken
     per stock row, for ``take_from_stock`` to drop on_hand and reserved by (the caller does it last), and when."""
-    held = (ShipmentLine.select(Reservation.id).join(Shipment)
-            .join(Reservation, on=((Reservation.order_line == ShipmentLine.order_line)
-                                   & (Reservation.warehouse == Shipment.warehouse)))
-            .where(among(ShipmentLine.shipment, shipment_ids)))
+    # The ids first, then the update by id: as one statement (``id IN (subquery)``) PostgreSQL's planner, its
+    # statistics taken before the batch's reservations existed, scanned every active reservation for each batch.
+    held = sorted({reservation_id for (reservation_id,) in (
+        ShipmentLine.select(Reservation.id).join(Shipment)
+        .join(Reservation, on=((Reservation.order_line == ShipmentLine.order_line)
+                               & (Reservation.warehouse == Shipment.warehouse)))
+        .where(among(ShipmentLine.shipment, shipment_ids)).tuples())})
     now = utc_now()
     fulfilled = (Reservation.update(status="fulfilled", updated_at=now)
-                 .where(Reservation.id.in_(held), Reservation.status == "active")
-                 .returning(Reservation.id, Reservation.stock, Reservation.quantity).tuples().execute())
+                 .where(among(Reservation.id, held), Reservation.status == "active")
+                 .returning(Reservation.id, Reservation.stock, Reservation.quantity).tuples().execute()) if held else []
     taken: dict[int, int] = {}
     for _, stock_id, quantity in fulfilled:
         taken[stock_id] = taken.get(stock_id, 0) + quantity
