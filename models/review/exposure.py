@@ -2,6 +2,7 @@
 to, with the rates to convert it: a fixed number of grouped queries per batch whatever its size."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -66,11 +67,13 @@ class CreditExposures:
     group_of: dict[int, Partner]  # customer id -> the capped distributor whose group it is in
 
     @classmethod
-    def load(cls, customers: dict[int, Partner], day: date) -> CreditExposures:
+    def load(cls, customers: dict[int, Partner], day: date, weighed: Iterable[int] | None = None) -> CreditExposures:
         """The exposures of ``customers`` (by id), which must hold the distributors with a group credit limit that
         serve them: the review step locks those with the customers, so two batches cannot both squeeze under one
-        group cap. Three statements at most."""
-        ids = sorted(customers)
+        group cap. Three statements at most. ``weighed``: the customers whose own exposure a rule reads (default
+        all); the others' count as nothing owed, as no rule looks (summing every open invoice and order of a
+        customer without a limit cost a review batch more server time than the rest of it, growing with them)."""
+        ids = sorted(customers if weighed is None else set(weighed) & set(customers))
         by_customer = exposures_of(Partner.id, among(Partner.id, ids)) if ids else {}
         group_of = {}
         for customer in customers.values():

@@ -30,6 +30,7 @@ from models.review.rules import (
     RecentOrder,
     ReviewFacts,
     RuleSettings,
+    needs_own_exposure,
 )
 from models.supply.states import PO_OPEN_STATES
 from models.supply.tables import PurchaseOrder, PurchaseOrderLine
@@ -82,7 +83,10 @@ class ReviewBatch:
         product_ids = sorted({line[3] for order in orders for line in lines.get(order.id, ()) if line[3] is not None})
         return cls(customers=customers, lines={order.id: lines.get(order.id, []) for order in orders},
                    supply=_supply(product_ids), served_regions=_served_regions({o.ship_to_region for o in orders}),
-                   exposures=CreditExposures.load(customers, now.date()),
+                   exposures=CreditExposures.load(customers, now.date(), weighed=[
+                       customer.id for customer in customers.values()
+                       if needs_own_exposure(settings, customer_code=customer.code,
+                                             credit_limit=customer.credit_limit)]),
                    overdue=overdue_positions(customer_ids, now.date()), recent=candidates, line_sets=line_sets,
                    now=now)
 

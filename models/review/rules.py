@@ -453,6 +453,12 @@ _RULES: tuple[tuple[str, Callable[[ReviewFacts, RuleSettings], ReviewReason | No
 )
 
 
+def needs_own_exposure(settings: RuleSettings, *, customer_code: str, credit_limit: Decimal | None) -> bool:
+    """Whether the credit rules read this buyer's own exposure: only against its limit or a temporary one (the
+    exchange-rate rule too runs under ``credit_limit``). A distributor group's cap reads the group's exposure."""
+    return "credit_limit" in settings.enabled and (credit_limit is not None or customer_code in settings.overrides)
+
+
 def weighs_credit(settings: RuleSettings, *, customer_code: str, credit_limit: Decimal | None,
                   group_credit_limit: Decimal | None) -> bool:
     """Whether reviewing this partner's orders weighs exposure against a limit (its own, a temporary one, or as a

@@ -142,3 +142,24 @@ def test_a_batch_with_currencies_and_a_group_cap_costs_the_same_statements_whate
         assert set(review(*batch).values()) == {"approve"}
         costs.append(len(statements))
     assert costs[0] == costs[1]
+
+
+def test_only_customers_whose_limit_a_rule_weighs_have_their_exposure_read(any_db, monkeypatch):
+    from models.review import exposure
+    world = make_world(credit_limit="100.00")
+    Partner.create(code="CUST2", name="Customer Two", kind="customer", region="R1", distributor=world["distributor"])
+    set_opening_balance(Partner.get(Partner.code == "CUST2"), D("5000.00"), currency="USD")
+    set_opening_balance(Partner.get(Partner.code == "CUST1"), D("5.00"), currency="USD")
+    summed: list[set[int]] = []  # the partners each exposure query found something for
+
+    def recorded(key, partners):
+        found = real(key, partners)
+        summed.append(set(found))
+        return found
+    real = exposure.exposures_of
+    monkeypatch.setattr(exposure, "exposures_of", recorded)
+    limited, unlimited = placed("L-1", "90.00", "USD"), placed("U-1", "90.00", "USD", customer_code="CUST2")
+    over = placed("L-2", "20.00", "USD")
+    assert review(limited, unlimited, over) == {limited: "approve", unlimited: "approve", over: "hold"}
+    cust1, cust2 = (Partner.get(Partner.code == code).id for code in ("CUST1", "CUST2"))
+    assert summed == [{cust1}]  # CUST2 owes 5,000 and has no limit: never summed, and its order approved

@@ -7,6 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from models.review.rules import (
     APPROVE,
@@ -26,6 +28,7 @@ from models.review.rules import (
     ReviewReason,
     RuleSettings,
     may_release,
+    needs_own_exposure,
     review_order,
 )
 
@@ -451,3 +454,23 @@ def test_only_a_partner_weighed_against_a_limit_needs_its_reviews_serialized():
     with_override = replace(DEFAULT_SETTINGS, overrides={"C1": CreditOverride(temporary_limit=Decimal("50"))})
     assert weighs_credit(with_override, **free)  # a temporary limit counts, whenever it applies
     assert not weighs_credit(replace(DEFAULT_SETTINGS, enabled=DEFAULT_SETTINGS.enabled - {"credit_limit"}), **limited)
+
+
+AMOUNTS = st.decimals(min_value=0, max_value=100000, places=2)
+
+
+@given(limit=st.none() | AMOUNTS, override=st.sampled_from([None, CreditOverride(bypass=True),
+                                                             CreditOverride(temporary_limit=Decimal("10.00"))]),
+       credit_rule=st.booleans(), outstanding=AMOUNTS, open_orders=AMOUNTS, missing=st.booleans())
+def test_a_buyers_exposure_changes_no_decision_where_its_own_exposure_is_not_needed(
+        limit, override, credit_rule, outstanding, open_orders, missing):
+    rules = settings(overrides={} if override is None else {"ACME": override},
+                     enabled=DEFAULT_SETTINGS.enabled if credit_rule else DEFAULT_SETTINGS.enabled - {"credit_limit"})
+    needed = needs_own_exposure(rules, customer_code="ACME", credit_limit=limit)
+    assert needed == (credit_rule and (limit is not None or override is not None))
+    if needed:
+        return
+    known = facts(credit_limit=limit, outstanding_balance=outstanding, open_orders_value=open_orders,
+                  missing_rates=("no exchange rate for HKD on or before 2024-05-06",) if missing else ())
+    unread = facts(credit_limit=limit)  # as the review step hands it when it does not load the exposure
+    assert review_order(known, rules) == review_order(unread, rules)
