@@ -94,9 +94,10 @@ class PricedOrder:
 
 def price_order(order: OrderToPrice, book: PriceBook, rates: Sequence[TaxRate], *,
                 convert: Converter | None = None, known: dict | None = None) -> PricedOrder:
-    """Every line of ``order`` priced under ``book`` and taxed under ``rates``. ``known``: resolutions already made
-    under this book with this day's ``convert``, by query (its quantity by class), kept and added to (a batch
-    prices the same SKU for the same customer many times)."""
+    """Every line of ``order`` priced under ``book`` and taxed under ``rates``. ``known``: what was already worked
+    out under this book and these rates with this day's ``convert`` — resolutions by query (its quantity by class),
+    tax findings by class, destination and day — kept and added to (a batch prices the same SKU for the same
+    customer many times)."""
     known = {} if known is None else known
 
     def resolve(query: PriceQuery) -> PriceResolution | None:

@@ -69,9 +69,9 @@ def _run(template: str, selection: Selection, day_source: str) -> None:
         return
     status_filter = "o.status IN ('shipped', 'delivered')" if selection.counted_only else "1 = 1"
     day_filter, day_params = _day_where(f"date({day_source})", selection.since, selection.until)
+    shipped_only = "sc.to_status = 'shipped'" if ids is None else "1 = 1"
     for id_filter, id_params in _id_filters(ids):
         filters = {name: id_filter.format(column=column) for name, column in ID_COLUMNS.items()}
-        shipped_only = "sc.to_status = 'shipped'" if ids is None else "1 = 1"
         sql = template.format(status=status_filter, days=day_filter, shipped_only=shipped_only, **filters)
         # each filter's parameters where it stands in the text
         params = [param for name in _PLACEHOLDER.findall(template)

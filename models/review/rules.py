@@ -463,6 +463,5 @@ def weighs_credit(settings: RuleSettings, *, customer_code: str, credit_limit: D
                   group_credit_limit: Decimal | None) -> bool:
     """Whether reviewing this partner's orders weighs exposure against a limit (its own, a temporary one, or as a
     distributor its group's): only then must two reviews of its orders run one after the other."""
-    if "credit_limit" not in settings.enabled:
-        return False
-    return credit_limit is not None or group_credit_limit is not None or customer_code in settings.overrides
+    return (needs_own_exposure(settings, customer_code=customer_code, credit_limit=credit_limit)
+            or ("credit_limit" in settings.enabled and group_credit_limit is not None))
