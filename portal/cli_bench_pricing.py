@@ -20,7 +20,7 @@ from models.pricing.order_pricing import (
 from models.pricing.rules import ContractPrice, PriceBook, PriceBreak, PriceList
 from models.pricing.tax_rules import TaxRate
 
-SKUS = 500
+SKU_CODES = tuple(f"SKU{n:04d}" for n in range(500))
 SKUS_PER_LIST = 20
 TAX_CLASSES = ("standard", "reduced", "zero", "food")
 DAY = date(2026, 12, 1)
@@ -62,7 +62,7 @@ def bench_pricing(customers: int, distributors: int, contracts: int, regions: in
 
 
 def _book(rng: random.Random, customers: int, distributors: int, contracts: int) -> PriceBook:
-    skus = [f"SKU{n:04d}" for n in range(SKUS)]
+    skus = SKU_CODES
 
     def entries() -> dict:
         return {sku: (PriceBreak(1, Decimal("10.00")), PriceBreak(10, Decimal("9.00")))
@@ -82,7 +82,7 @@ def _rates(regions: int) -> tuple[TaxRate, ...]:
 
 
 def _orders(rng: random.Random, count: int, customers: int, distributors: int, regions: int) -> list[OrderToPrice]:
-    skus = [f"SKU{n:04d}" for n in range(SKUS)]
+    skus = SKU_CODES
     batch = []
     for _ in range(count):
         customer = rng.randrange(customers)
