@@ -27,21 +27,27 @@ ROLLUP_TABLES = ("report_sales_day", "report_sku_day", "report_sales_summary_day
 @dataclass(frozen=True)
 class Selection:
     """Which orders a statement covers: ``ids`` (None: all) and the days of ``since``..``until`` (None: any);
-    ``counted_only`` keeps orders now shipped or delivered (off when taking away an order just moved back)."""
+    ``counted_only`` keeps orders now shipped or delivered (off when taking away an order just moved back);
+    ``just_shipped`` says the ``ids`` moved to shipped in this transaction, so their shipped time is their status
+    time and the audit trail need not be read for it."""
 
     ids: Sequence[int] | None = None
     since: date | None = None
     until: date | None = None
     counted_only: bool = True
+    just_shipped: bool = False
 
 
 def add_sales(selection: Selection, *, sign: int = 1) -> None:
     """Add (``sign`` 1) or take away (-1) the selected orders at order grain and at line grain, and in their
     summaries."""
-    _run(_sales_sql(sign), selection, "s.shipped_at")
-    _run(_sku_sql(sign), selection, "s.shipped_at")
-    _run(_sales_sql(sign, "report_sales_summary_day", SALES_SUMMARY_KEY), selection, "s.shipped_at")
-    _run(_sku_sql(sign, "report_sku_summary_day", SKU_SUMMARY_KEY), selection, "s.shipped_at")
+    if selection.just_shipped and selection.ids is None:
+        raise ValueError("just_shipped needs the ids that shipped")
+    shipped = SHIPPED_NOW if selection.just_shipped else SHIPPED
+    _run(_sales_sql(sign, shipped=shipped), selection, "s.shipped_at")
+    _run(_sku_sql(sign, shipped=shipped), selection, "s.shipped_at")
+    _run(_sales_sql(sign, "report_sales_summary_day", SALES_SUMMARY_KEY, shipped=shipped), selection, "s.shipped_at")
+    _run(_sku_sql(sign, "report_sku_summary_day", SKU_SUMMARY_KEY, shipped=shipped), selection, "s.shipped_at")
 
 
 def add_cycle_times(selection: Selection, steps: Sequence[str], *, sign: int = 1) -> None:
@@ -67,7 +73,8 @@ def _run(template: str, selection: Selection, day_source: str) -> None:
     ids = list(selection.ids) if selection.ids is not None else None
     if ids == []:
         return
-    status_filter = "o.status IN ('shipped', 'delivered')" if selection.counted_only else "1 = 1"
+    counted = selection.counted_only and not selection.just_shipped
+    status_filter = "o.status IN ('shipped', 'delivered')" if counted else "1 = 1"
     day_filter, day_params = _day_where(f"date({day_source})", selection.since, selection.until)
     shipped_only = "sc.to_status = 'shipped'" if ids is None else "1 = 1"
     for id_filter, id_params in _id_filters(ids):
@@ -83,8 +90,8 @@ def _run(template: str, selection: Selection, day_source: str) -> None:
 # lines' own filters let both planners look the batch's rows up by key: joined only to the audit rows' ids,
 # PostgreSQL's planner (its statistics taken before the day's orders shipped) read the whole orders table for
 # each batch.
-ID_COLUMNS = {"ids": "sc.entity_id", "orders": "o.id", "line_orders": "ol.order_id"}
-_PLACEHOLDER = re.compile(r"\{(ids|orders|line_orders|days)\}")
+ID_COLUMNS = {"ids": "sc.entity_id", "orders": "o.id", "line_orders": "ol.order_id", "shipped_orders": "sn.id"}
+_PLACEHOLDER = re.compile(r"\{(ids|orders|line_orders|shipped_orders|days)\}")
 
 
 def _id_filters(ids: list[int] | None) -> list[tuple[str, list]]:
@@ -124,6 +131,12 @@ SHIPPED = f"""WITH shipped AS (
   SELECT sc.entity_id AS order_id, {SHIPPED_AT} AS shipped_at FROM "status_change" sc
   WHERE sc.entity = 'order' AND {{ids}} AND {{shipped_only}} GROUP BY sc.entity_id HAVING {SHIPPED_AT} IS NOT NULL)
 """
+# Orders moved to shipped in this very transaction: the guarded move set their status time and wrote their shipped
+# milestone with one and the same timestamp, so the status time is the trail's latest shipped time (what SHIPPED
+# finds, and what a rebuild counts), read from the batch's own order rows.
+SHIPPED_NOW = """WITH shipped AS MATERIALIZED (
+  SELECT sn.id AS order_id, sn.status_changed_at AS shipped_at FROM "order" sn WHERE {shipped_orders})
+"""
 
 
 # Each rollup column of the sales tables as computed from an order ``o`` (and a line ``ol``) shipped at ``s``.
@@ -138,11 +151,12 @@ NET_SUBTOTAL = "o.subtotal - CASE WHEN o.prices_include_tax THEN o.tax_total ELS
 NET_LINE_TOTAL = "ol.line_total - CASE WHEN o.prices_include_tax THEN ol.tax_amount ELSE 0 END"
 
 
-def _sales_sql(sign: int, table: str = "report_sales_day", key: Sequence[str] = SALES_KEY) -> str:
+def _sales_sql(sign: int, table: str = "report_sales_day", key: Sequence[str] = SALES_KEY, *,
+               shipped: str = SHIPPED) -> str:
     """Orders at order grain into ``table`` keyed by ``key``: orders, units and subtotals."""
     columns = ", ".join(f'"{c}"' for c in (*key, "orders", "units", "revenue"))
     keys = ", ".join(ORDER_COLUMNS[c] for c in key)
-    return (SHIPPED + f"""INSERT INTO "{table}" ({columns})
+    return (shipped + f"""INSERT INTO "{table}" ({columns})
 SELECT {keys}, {sign} * COUNT(*), {sign} * SUM(COALESCE(u.units, 0)), {sign} * SUM({NET_SUBTOTAL})
 FROM shipped s JOIN "order" o ON o.id = s.order_id
 LEFT JOIN (SELECT ol.order_id, SUM(ol.quantity) AS units FROM "order_line" ol
@@ -154,11 +168,12 @@ ORDER BY {", ".join(str(n + 1) for n in range(len(key)))}
 """ + _upsert(table, key, ("orders", "units", "revenue")))
 
 
-def _sku_sql(sign: int, table: str = "report_sku_day", key: Sequence[str] = SKU_KEY) -> str:
+def _sku_sql(sign: int, table: str = "report_sku_day", key: Sequence[str] = SKU_KEY, *,
+             shipped: str = SHIPPED) -> str:
     """Lines into ``table`` keyed by ``key`` (SKU among them): orders holding the SKU, units, line totals."""
     columns = ", ".join(f'"{c}"' for c in (*key, "orders", "units", "revenue"))
     keys = ", ".join(ORDER_COLUMNS[c] for c in key)
-    return (SHIPPED + f"""INSERT INTO "{table}" ({columns})
+    return (shipped + f"""INSERT INTO "{table}" ({columns})
 SELECT {keys}, {sign} * COUNT(DISTINCT o.id), {sign} * SUM(ol.quantity), {sign} * SUM({NET_LINE_TOTAL})
 FROM shipped s JOIN "order" o ON o.id = s.order_id JOIN "order_line" ol ON ol.order_id = o.id
 WHERE {{orders}} AND {{line_orders}} AND {{status}} AND {{days}}

@@ -22,8 +22,8 @@ def record_orders_shipped(order_ids: Iterable[int]) -> None:
     """Count orders just moved to shipped: sales on the day they shipped and their cycle times to shipping."""
     ids = sorted(set(order_ids))
     if ids:
-        add_sales(Selection(ids=ids))
-        add_cycle_times(Selection(ids=ids), SHIP_STEPS)
+        add_sales(Selection(ids=ids, just_shipped=True))
+        add_cycle_times(Selection(ids=ids, just_shipped=True), SHIP_STEPS)
 
 
 def record_orders_unshipped(order_ids: Iterable[int]) -> None:

@@ -13,6 +13,7 @@ from models.orders.tables import Order
 from models.pricing.rules import PriceBook, PriceBreak, PriceList
 from models.pricing.tax_tables import TaxRateRow
 from models.pricing.versions import save_price_book
+from models.reports.rollup_sql import Selection, add_sales
 from models.reports.sales_rollup import rebuild_rollups
 from models.reports.tables import CycleTimeDay, SalesDay, SkuDay
 from models.shipping.tables import Shipment
@@ -101,3 +102,8 @@ def test_a_rebuild_of_a_range_keeps_the_other_days(orders):
     assert kept_rollups() == raw_rollups()
     assert SkuDay.select().where(SkuDay.day < today - timedelta(days=10)).count() == 2
     assert CycleTimeDay.select().where(CycleTimeDay.day < today - timedelta(days=10)).count() >= 1
+
+
+def test_orders_just_shipped_are_named_by_their_ids():
+    with pytest.raises(ValueError, match="needs the ids"):
+        add_sales(Selection(just_shipped=True))
