@@ -9,6 +9,7 @@ import peewee
 
 from models.core.audit import StatusChange
 from models.core.base import utc_now
+from models.core.bulk_arrays import column_type, inferred_type, unnest_source
 from models.core.bulk_insert import insert_values
 from models.core.bulk_values import CHUNK, driver_value, quote  # noqa: F401 - imported from here too
 from models.core.db import database, is_sqlite
@@ -86,44 +87,74 @@ def update_from_values(model: type[peewee.Model], columns: Sequence[str], rows: 
                        match: Sequence[tuple[str, str]] = (("id", "id"),),
                        extra_where: str = "", extra_params: Sequence = (),
                        casts: dict[str, str] | None = None, increments: dict[str, str] | None = None) -> set[int]:
-    """``UPDATE model SET col = v.col …, col = col + v.x …, col = constant … FROM (VALUES rows) AS v(columns)
+    """``UPDATE model SET col = v.col …, col = col + v.x …, col = constant … FROM rows AS v(columns)
     WHERE match [AND extra_where] RETURNING model.id``; returns the ids updated. ``set_from_values`` names columns
     of ``columns`` written to the same-named table column; ``increments`` maps a table column to the values column
-    added to it; ``match`` pairs (table column, values column). ``casts`` types a values column for PostgreSQL,
-    which reads a column of parameters as text (e.g. ``{"total": "NUMERIC(14, 2)"}``; needed for a NULL or a date)."""
+    added to it; ``match`` pairs (table column, values column). ``casts`` types a values column for PostgreSQL
+    (e.g. ``{"total": "NUMERIC(14, 2)"}``); a column without one takes the type of the model's column of its
+    name, else the type its values have. On PostgreSQL the rows go as one array a column (``models.core.
+    bulk_arrays``), on SQLite, or with a value no array literal here can spell, as a VALUES list."""
     if not rows:
         return set()
     table = model._meta.table_name
     param = database.param
     updated: set[int] = set()
     constants = constants or {}
+    casts = casts or {}
     sqlite = is_sqlite()
+    assignments = [f"{quote(name)} = v.{quote(name)}" for name in set_from_values]
+    assignments += [f"{quote(column)} = {quote(table)}.{quote(column)} + v.{quote(name)}"
+                    for column, name in (increments or {}).items()]
+    assignments += [f"{quote(name)} = {param}" for name in constants]  # plain values, the same for every row
+    constant_params = [driver_value(node) for node in constants.values()]
+    conditions = " AND ".join(f"{quote(table)}.{quote(col)} = v.{quote(val)}" for col, val in match)
+    if extra_where:
+        conditions += f" AND ({extra_where})"
+    declared = None if sqlite else _declared_types(model, columns, casts)
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
-        width = len(columns)
-        values_sql = ", ".join("(" + ", ".join([param] * width) + ")" for _ in chunk)
-        params: list = []
-        assignments = [f"{quote(name)} = v.{quote(name)}" for name in set_from_values]
-        assignments += [f"{quote(column)} = {quote(table)}.{quote(column)} + v.{quote(name)}"
-                        for column, name in (increments or {}).items()]
-        for name, node in constants.items():  # plain values, the same for every row
-            assignments.append(f"{quote(name)} = {param}")
-            params.append(driver_value(node))
-        if sqlite:
-            for row in chunk:
-                params.extend(driver_value(value) for value in row)
-        else:  # psycopg2 binds every value as it is
-            for row in chunk:
-                params.extend(row)
-        casts = casts or {}
-        selected = ", ".join((f"CAST(column{i + 1} AS {casts[name]})" if name in casts else f"column{i + 1}")
-                             + f" AS {quote(name)}" for i, name in enumerate(columns))
-        conditions = " AND ".join(f"{quote(table)}.{quote(col)} = v.{quote(val)}" for col, val in match)
-        if extra_where:
-            conditions += f" AND ({extra_where})"
-            params.extend(extra_params)
-        sql = (f"UPDATE {quote(table)} SET {', '.join(assignments)} "
-               f"FROM (SELECT {selected} FROM (VALUES {values_sql}) AS vv) AS v "
+        source = None if sqlite else _unnest_rows(columns, chunk, declared)
+        if source is None:
+            source = _values_rows(columns, chunk, casts, sqlite)
+        source_sql, source_params = source
+        sql = (f"UPDATE {quote(table)} SET {', '.join(assignments)} FROM {source_sql} "
                f"WHERE {conditions} RETURNING {quote(table)}.{quote('id')}")
+        params = constant_params + source_params + (list(extra_params) if extra_where else [])
         updated.update(row[0] for row in database.execute_sql(sql, params).fetchall())
     return updated
+
+
+def _declared_types(model: type[peewee.Model], columns: Sequence[str],
+                    casts: Mapping[str, str]) -> list[str | None]:
+    """Each values column's type where it is known before the values: a cast asked for, else the type of the
+    model's column of that name."""
+    fields = {field.column_name: field for field in model._meta.sorted_fields}
+    return [casts.get(name) or (column_type(fields[name]) if name in fields else None) for name in columns]
+
+
+def _unnest_rows(columns: Sequence[str], chunk: Sequence[tuple],
+                 declared: Sequence[str | None]) -> tuple[str, list] | None:
+    """``unnest(…) AS v(columns)`` over the chunk's columns (PostgreSQL), None if a value needs the VALUES list."""
+    by_column = list(zip(*chunk))
+    types = [kind or inferred_type(values) for kind, values in zip(declared, by_column)]
+    if None in types:
+        return None
+    source = unnest_source(by_column, types)
+    if source is None:
+        return None
+    sql, params = source
+    return f"{sql} AS v({', '.join(quote(name) for name in columns)})", params
+
+
+def _values_rows(columns: Sequence[str], chunk: Sequence[tuple], casts: Mapping[str, str],
+                 sqlite: bool) -> tuple[str, list]:
+    """``(SELECT … FROM (VALUES (…), …)) AS v``: a parameter a value."""
+    param = database.param
+    values_sql = ", ".join("(" + ", ".join([param] * len(columns)) + ")" for _ in chunk)
+    if sqlite:
+        params = [driver_value(value) for row in chunk for value in row]
+    else:  # psycopg2 binds every value as it is
+        params = [value for row in chunk for value in row]
+    selected = ", ".join((f"CAST(column{i + 1} AS {casts[name]})" if name in casts else f"column{i + 1}")
+                         + f" AS {quote(name)}" for i, name in enumerate(columns))
+    return f"(SELECT {selected} FROM (VALUES {values_sql}) AS vv) AS v", params

@@ -10,6 +10,7 @@ from collections.abc import Callable, Sequence
 
 import peewee
 
+from models.core.bulk_arrays import column_type, unnest_source
 from models.core.bulk_copy import copy_dicts
 from models.core.bulk_values import CHUNK, driver_value, quote, unchanged_by
 from models.core.db import database, is_sqlite
@@ -19,7 +20,8 @@ COPY_FROM_ROWS = 20  # rows from which a plain insert goes by COPY on PostgreSQL
 
 def insert_values(model: type[peewee.Model], rows: Sequence[dict], *, returning: Sequence[str] = (),
                   ignore_conflicts: bool = False, replace_on: Sequence[str] = ()) -> list[tuple]:
-    """``INSERT INTO model (…) VALUES (…), (…) [ON CONFLICT …] [RETURNING …]``, one statement per 500 rows.
+    """``INSERT INTO model (…) VALUES (…), (…) [ON CONFLICT …] [RETURNING …]``, one statement per 500 rows (on
+    PostgreSQL the rows as one array a column, ``SELECT * FROM unnest(…)``).
     ``rows`` are dicts by field name, as ``insert_many`` takes them; a field left out gets its default (a callable
     default called once for all rows). ``ignore_conflicts``: a row that breaks a unique key is skipped;
     ``replace_on`` (the columns of a unique key): such a row replaces the other columns of the one there. Returns
@@ -46,10 +48,19 @@ def insert_values(model: type[peewee.Model], rows: Sequence[dict], *, returning:
     tail = conflict + (" RETURNING " + ", ".join(quote(name) for name in returning) if returning else "")
     inserted: list[tuple] = []
     columns_in = [(field.name, defaults[field.name], _parameter(field)) for field in fields]
+    types = None if is_sqlite() else [column_type(field) for field in fields]
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
-        params = [form(row.get(name, default)) for row in chunk for name, default, form in columns_in]
-        sql = f"INSERT INTO {quote(model._meta.table_name)} ({columns}) VALUES {', '.join([one_row] * len(chunk))}"
+        source = None
+        if types is not None and None not in types:  # one array a column (models.core.bulk_arrays)
+            source = unnest_source([[form(row.get(name, default)) for row in chunk]
+                                    for name, default, form in columns_in], types)
+        into = f"INSERT INTO {quote(model._meta.table_name)} ({columns})"
+        if source is not None:
+            sql, params = f"{into} SELECT * FROM {source[0]}", source[1]
+        else:
+            params = [form(row.get(name, default)) for row in chunk for name, default, form in columns_in]
+            sql = f"{into} VALUES {', '.join([one_row] * len(chunk))}"
         cursor = database.execute_sql(sql + tail, params)
         if returning:
             inserted.extend(tuple(row) for row in cursor.fetchall())

@@ -91,7 +91,8 @@ def test_among_matches_ids_as_in_does_with_one_parameter_on_postgres(any_db):
     assert [w.id for w in query] == wanted
     assert list(Warehouse.select().where(among(Warehouse.id, []))) == []
     sql, params = query.sql()
-    assert (sql.count("%s"), params) == (1, [wanted]) if not is_sqlite() else params == wanted
+    literal = "{" + ",".join(map(str, wanted)) + "}"
+    assert (sql.count("%s"), params) == (1, [literal]) if not is_sqlite() else params == wanted
 
 
 @pytest.mark.parametrize("count", [3, 25])
@@ -123,3 +124,15 @@ def test_insert_values_writes_each_value_as_given_in_one_statement(any_db, count
 def test_a_value_copy_has_no_text_for_is_refused():
     with pytest.raises(TypeError, match="no COPY text for a dict"):
         copy_value({"a": 1})
+
+
+def test_update_from_values_writes_any_text_and_a_column_of_nulls_exactly(any_db):
+    texts = ["", "NULL", 'say "hi"', "back\\slash", "{a,b}", "it's", "漢字"]
+    orders = [make_order(ORDER_REVIEWING) for _ in texts]
+    Order.update(placed_by=Partner.select(Partner.id).limit(1)).execute()
+    rows = [(o.id, text, None) for o, text in zip(orders, texts)]
+    updated = update_from_values(Order, ("id", "status_reason", "placed_by_id"), rows,
+                                 set_from_values=("status_reason", "placed_by_id"))
+    assert updated == {o.id for o in orders}
+    assert [(Order.get_by_id(o.id).status_reason, Order.get_by_id(o.id).placed_by_id) for o in orders] == [
+        (text, None) for text in texts]
