@@ -247,23 +247,20 @@ def _fulfil_reservations(shipment_ids: list[int], *, actor: str) -> tuple[dict[i
     """The goods left the warehouses: the shipments' active reservations are fulfilled (one update) and each
     shipment's units leave the stock ledger as one movement per stock row (one insert). Returns the units taken
     per stock row, for ``take_from_stock`` to drop on_hand and reserved by (the caller does it last), and when."""
-    # The ids first, then the update by id: as one statement (``id IN (subquery)``) PostgreSQL's planner, its
-    # statistics taken before the batch's reservations existed, scanned every active reservation for each batch.
-    held = sorted({reservation_id for (reservation_id,) in (
-        ShipmentLine.select(Reservation.id).join(Shipment)
-        .join(Reservation, on=((Reservation.order_line == ShipmentLine.order_line)
-                               & (Reservation.warehouse == Shipment.warehouse)))
-        .where(among(ShipmentLine.shipment, shipment_ids)).tuples())})
+    # What the shipments carry first, then the update by id: as one statement (``id IN (subquery)``) PostgreSQL's
+    # planner, its statistics taken before the batch's reservations existed, scanned every active reservation
+    # for each batch. The same read gives the stock movements of the reservations the update fulfils.
+    carried = _carried(shipment_ids)
     now = utc_now()
+    held = sorted({row[0] for row in carried})
     fulfilled = (Reservation.update(status="fulfilled", updated_at=now)
                  .where(among(Reservation.id, held), Reservation.status == "active")
                  .returning(Reservation.id, Reservation.stock, Reservation.quantity).tuples().execute()) if held else []
     taken: dict[int, int] = {}
     for _, stock_id, quantity in fulfilled:
         taken[stock_id] = taken.get(stock_id, 0) + quantity
-    if taken:
-        record_shipment_movements(shipment_ids, [reservation_id for reservation_id, _, _ in fulfilled],
-                                  kind="shipment", sign=-1, actor=actor, at=now)
+    done = {reservation_id for reservation_id, _, _ in fulfilled}
+    _write_movements([row for row in carried if row[0] in done], kind="shipment", sign=-1, actor=actor, at=now)
     return taken, now
 
 
@@ -271,17 +268,30 @@ def record_shipment_movements(shipment_ids: list[int], reservation_ids: list[int
                               actor: str, at: datetime) -> None:
     """One StockMovement per shipment and stock row for the units of ``reservation_ids`` it carried:
     ``sign`` -1 when they left (shipped), +1 when they came back (a waybill cancelled before pickup)."""
-    # Each reservation counted once, with the first of the shipments carrying its line (waves share a line).
-    rows = (ShipmentLine.select(Reservation.id, peewee.fn.MIN(Shipment.id), Stock.warehouse, Stock.product,
-                                Reservation.quantity)
-            .join(Shipment)
-            .join(Reservation, on=((Reservation.order_line == ShipmentLine.order_line)
-                                   & (Reservation.warehouse == Shipment.warehouse)))
-            .join(Stock, on=(Reservation.stock == Stock.id))
-            .where(among(ShipmentLine.shipment, shipment_ids), among(Reservation.id, reservation_ids))
-            .group_by(Reservation.id, Stock.warehouse, Stock.product, Reservation.quantity).tuples())
+    _write_movements(_carried(shipment_ids, reservation_ids), kind=kind, sign=sign, actor=actor, at=at)
+
+
+def _carried(shipment_ids: list[int], reservation_ids: list[int] | None = None) -> list[tuple]:
+    """(reservation id, shipment id, warehouse id, product id, units) for each reservation the shipments carry
+    (of ``reservation_ids`` only, when given): each counted once, with the first of the shipments carrying its line
+    (waves share a line)."""
+    wanted = [among(ShipmentLine.shipment, shipment_ids)]
+    if reservation_ids is not None:
+        wanted.append(among(Reservation.id, reservation_ids))
+    return list(ShipmentLine.select(Reservation.id, peewee.fn.MIN(Shipment.id), Stock.warehouse, Stock.product,
+                                    Reservation.quantity)
+                .join(Shipment)
+                .join(Reservation, on=((Reservation.order_line == ShipmentLine.order_line)
+                                       & (Reservation.warehouse == Shipment.warehouse)))
+                .join(Stock, on=(Reservation.stock == Stock.id))
+                .where(*wanted)
+                .group_by(Reservation.id, Stock.warehouse, Stock.product, Reservation.quantity).tuples())
+
+
+def _write_movements(carried: list[tuple], *, kind: str, sign: int, actor: str, at: datetime) -> None:
+    """One StockMovement per shipment and stock row of the ``carried`` rows (as ``_carried`` gives them)."""
     units: dict[tuple[int, int, int], int] = {}
-    for _, shipment_id, warehouse_id, product_id, quantity in rows:
+    for _, shipment_id, warehouse_id, product_id, quantity in carried:
         key = (shipment_id, warehouse_id, product_id)
         units[key] = units.get(key, 0) + quantity
     movements = [{"warehouse": warehouse_id, "product": product_id, "kind": kind, "quantity": sign * quantity,
