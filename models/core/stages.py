@@ -10,7 +10,10 @@ from models.core.outbox import OutboxMessage, enqueue_after_commit
 class Stage:
     queue_name: str
     actor_name: str
-    max_batch: int = 500  # ids per message when the relay merges nudges; small where each id waits on a network
+    # Ids per message at most when the relay merges nudges: small where each id waits on a network; None takes as
+    # many as OMS_STAGE_MAX_BATCH allows (the set-based stages, whose cost an order falls as batches grow).
+    max_batch: int | None = None
+
     def nudge(self, *args) -> OutboxMessage:
         """Write this stage's message to the outbox; call inside the transaction that made the change."""
         return enqueue_after_commit(self.queue_name, self.actor_name, *args)
@@ -21,17 +24,19 @@ REVIEW = Stage("oms_review", "review_orders")
 ALLOCATION = Stage("oms_allocation", "allocate_orders")
 SHIPPING = Stage("oms_shipping", "create_shipments")
 WAYBILLS = Stage("oms_carrier", "request_waybills", max_batch=250)  # one batch call per carrier
-ALERT_MAILS = Stage("oms_notify", "mail_stock_alerts")  # low-stock mails, sent after the alert is committed
-SHIPMENT_MAILS = Stage("oms_notify", "mail_shipment_events")  # shipped / out for delivery / delivered mails
+# Mails: each id waits on the mail server.
+ALERT_MAILS = Stage("oms_notify", "mail_stock_alerts", max_batch=500)  # low-stock mails, after the alert commits
+SHIPMENT_MAILS = Stage("oms_notify", "mail_shipment_events", max_batch=500)  # shipped, out for delivery, delivered
 TRACKING_POLLS = Stage("oms_carrier", "poll_tracking", max_batch=20)  # carriers without webhooks: asked for events
 # Failed bookings of cancelled shipments: a last unanswered call may have booked them; cancel that at the carrier.
 WAYBILL_RELEASES = Stage("oms_carrier", "release_failed_bookings", max_batch=20)
 RETURNS = Stage("oms_returns", "advance_returns", max_batch=20)  # approved returns: exchange, label; settling
-RETURN_MAILS = Stage("oms_notify", "mail_return_updates")  # the customer's mail at each step of a return
+RETURN_MAILS = Stage("oms_notify", "mail_return_updates", max_batch=500)  # the customer's mail at each step of a return
 # The supplier's mail when a purchase order is sent, changed or cancelled, or its counter-proposal decided.
-SUPPLIER_MAILS = Stage("oms_notify", "mail_purchase_order_updates")
+SUPPLIER_MAILS = Stage("oms_notify", "mail_purchase_order_updates", max_batch=500)
 FORECASTS = Stage("oms_planning", "recompute_forecasts", max_batch=1)  # a whole run: every series, or one SKU's
-REPLENISHMENT = Stage("oms_planning", "compute_replenishment")  # product ids whose suggestions to recompute
+# Product ids whose replenishment suggestions to recompute.
+REPLENISHMENT = Stage("oms_planning", "compute_replenishment", max_batch=500)
 REPORT_ROLLUPS = Stage("oms_planning", "refresh_report_rollups", max_batch=1)  # the inventory report's days
 # Outbound webhook deliveries: one HTTP post each (up to OMS_WEBHOOK_TIMEOUT_SECONDS), so few per message.
 WEBHOOKS = Stage("oms_webhooks", "deliver_webhooks", max_batch=10)
@@ -39,4 +44,4 @@ WEBHOOKS = Stage("oms_webhooks", "deliver_webhooks", max_batch=10)
 ALL_STAGES = (INTAKE, REVIEW, ALLOCATION, SHIPPING, WAYBILLS, ALERT_MAILS, SHIPMENT_MAILS, TRACKING_POLLS,
               WAYBILL_RELEASES, RETURNS, RETURN_MAILS, SUPPLIER_MAILS, FORECASTS, REPLENISHMENT,
               REPORT_ROLLUPS, WEBHOOKS)
-MAX_BATCH_BY_ACTOR = {stage.actor_name: stage.max_batch for stage in ALL_STAGES}
+MAX_BATCH_BY_ACTOR = {stage.actor_name: stage.max_batch for stage in ALL_STAGES if stage.max_batch is not None}
