@@ -15,7 +15,7 @@ from models.core.errors import (
     CarrierRejected,
     CarrierUnavailable,
 )
-from models.core.stages import SHIPPING, WAYBILL_RELEASES, WAYBILLS
+from models.core.stages import CARRIER_CALL_MAX, SHIPPING, WAYBILL_RELEASES, WAYBILLS
 from models.shipping.booking import BookedWaybill, prepare_waybills, record_waybills
 from models.shipping.creation import create_shipments_for
 from models.shipping.dispatch import (
@@ -68,10 +68,10 @@ def request_waybill(shipment_id: int) -> None:
 
 
 def book_waybills(shipment_ids: list[int]) -> BatchResult:
-    """Book a batch: commit each shipment's idempotency key, ask each chosen carrier once for all its shipments,
-    record every issued waybill in one transaction. A refused shipment, or one out of attempts, waits for ops at
-    once; one the carrier may still book keeps its error and is set aside for the retry of the message (finished
-    shipments skip by their guards then)."""
+    """Book a batch: commit each shipment's idempotency key, ask each chosen carrier for its shipments in calls of
+    CARRIER_CALL_MAX, record every issued waybill in one transaction. A refused shipment, or one out of attempts,
+    waits for ops at once; one the carrier may still book keeps its error and is set aside for the retry of the
+    message (finished shipments skip by their guards then)."""
     settings = current_settings()
     jobs = prepare_waybills(shipment_ids, choose=lambda parcels: choose_carriers(parcels, settings))
     result, booked, notes = BatchResult(), {}, {}
@@ -80,7 +80,9 @@ def book_waybills(shipment_ids: list[int]) -> BatchResult:
         # A polled carrier is asked for its events; only webhook carriers are given our callback.
         callback = f"{settings.portal_url}/api/v1/carriers/{name}/events" if profile.tracking == "webhook" else None
         poll_every = timedelta(seconds=settings.tracking_poll_seconds) if profile.tracking == "poll" else None
-        answers = book_all(carrier, [_waybill_request(job, callback) for job in group])
+        answers = [answer for start in range(0, len(group), CARRIER_CALL_MAX)
+                   for answer in book_all(carrier, [_waybill_request(job, callback)
+                                                    for job in group[start:start + CARRIER_CALL_MAX]])]
         for job, answer in zip(group, answers):
             if isinstance(answer, IssuedWaybill):
                 booked[job.shipment_id] = BookedWaybill(answer.waybill_number, answer.tracking_url, poll_every)

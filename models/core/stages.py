@@ -23,7 +23,9 @@ INTAKE = Stage("oms_intake", "intake_orders")
 REVIEW = Stage("oms_review", "review_orders")
 ALLOCATION = Stage("oms_allocation", "allocate_orders")
 SHIPPING = Stage("oms_shipping", "create_shipments")
-WAYBILLS = Stage("oms_carrier", "request_waybills", max_batch=250)  # one batch call per carrier
+# Waybills: the stage's database work is set-based; each carrier is asked in calls of CARRIER_CALL_MAX shipments.
+WAYBILLS = Stage("oms_carrier", "request_waybills")
+CARRIER_CALL_MAX = 250  # shipments in one batch call to a carrier (carriers' batch label APIs cap a request)
 # Mails: each id waits on the mail server.
 ALERT_MAILS = Stage("oms_notify", "mail_stock_alerts", max_batch=500)  # low-stock mails, after the alert commits
 SHIPMENT_MAILS = Stage("oms_notify", "mail_shipment_events", max_batch=500)  # shipped, out for delivery, delivered

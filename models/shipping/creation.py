@@ -17,7 +17,7 @@ from models.core.bulk_values import among
 from models.core.db import database, lock_for_update
 from models.core.outbox import OutboxMessage
 from models.core.outbox import written as outbox_written
-from models.core.stages import WAYBILLS
+from models.core.stages import CARRIER_CALL_MAX, WAYBILLS
 from models.inventory.tables import Product
 from models.orders.states import ORDER_ALLOCATED
 from models.orders.tables import Order, OrderLine, Reservation
@@ -81,12 +81,12 @@ def insert_shipments(drafts: list[ShipmentDraft]) -> dict[tuple[int, int], int]:
 
 
 def nudge_waybills(shipment_ids: list[int]) -> None:
-    """The waybill stage's outbox rows, in one statement: one row per ``WAYBILLS.max_batch`` shipments, because
-    that stage calls a carrier per shipment and the relay never splits a row. Call in the creating transaction."""
+    """The waybill stage's outbox rows, in one statement: one row per ``CARRIER_CALL_MAX`` shipments (the relay
+    merges rows up to the stage's batch size, never splits one). Call in the creating transaction."""
     if not shipment_ids:
         return
     rows = [{"queue_name": WAYBILLS.queue_name, "actor_name": WAYBILLS.actor_name, "payload": json.dumps([chunk])}
-            for chunk in peewee.chunked(shipment_ids, WAYBILLS.max_batch)]
+            for chunk in peewee.chunked(shipment_ids, CARRIER_CALL_MAX)]
     insert_values(OutboxMessage, rows)
     outbox_written.set()  # as enqueue_after_commit does: a relay in this process wakes at once
 

@@ -61,12 +61,12 @@ def test_stage_max_batch_caps_the_ids_per_message(db):
 def test_a_set_based_stage_takes_as_many_ids_as_the_setting_allows_a_network_stage_its_own_cap(db):
     for start in (0, 400, 800):
         enqueue_after_commit("oms_review", "review_orders", list(range(start, start + 400)))
-    for start in (0, 200):
-        enqueue_after_commit("oms_carrier", "request_waybills", list(range(start, start + 200)))
+    for start in (0, 300):
+        enqueue_after_commit("oms_notify", "mail_shipment_events", list(range(start, start + 300)))
     broker = RecordingBroker()
     assert relay.relay_once(broker, max_ids=2000) == 5
     sizes = sorted((m.actor_name, len(m.args[0])) for m in broker.enqueued)
-    assert sizes == [("request_waybills", 200), ("request_waybills", 200), ("review_orders", 1200)]
+    assert sizes == [("mail_shipment_events", 300), ("mail_shipment_events", 300), ("review_orders", 1200)]
 
 
 def _published_within(broker: RecordingBroker, write, seconds: float) -> float:

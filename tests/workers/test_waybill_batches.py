@@ -119,6 +119,22 @@ def test_a_batch_costs_the_same_statements_and_one_booking_call_for_n_and_2n_shi
     assert Order.select().where(Order.status == "shipped").count() == len(small) + len(large)
 
 
+def test_a_batch_larger_than_a_carrier_call_is_booked_in_calls_of_the_cap_and_recorded_at_once(carrier, monkeypatch):
+    make_world()
+    ids = ready_shipments(5)
+    monkeypatch.setattr(shipping, "CARRIER_CALL_MAX", 2)
+    with counted_statements() as statements:
+        shipping.request_waybills.fn(ids)
+    assert bookings(carrier) == 3
+    assert shipment_statuses(ids) == ["dispatched"] * 5
+    assert len(carrier.books) == 5 and Waybill.select().where(Waybill.status == "issued").count() == 5
+    monkeypatch.setattr(shipping, "CARRIER_CALL_MAX", 250)
+    more = ready_shipments(5, "M")
+    with counted_statements() as one_call:
+        shipping.request_waybills.fn(more)
+    assert len(statements) == len(one_call)  # the database work is the same set-based batch
+
+
 def test_a_redelivered_batch_books_nothing_twice(carrier):
     make_world()
     ids = ready_shipments(3)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from models.allocation.step import allocate_orders
 from models.core.db import database
 from models.core.outbox import OutboxMessage
-from models.core.stages import WAYBILLS
+from models.core.stages import CARRIER_CALL_MAX, WAYBILLS
 from models.core.transitions import transition
 from models.intake.entry import place_order
 from models.orders.tables import Order
@@ -105,7 +105,7 @@ def test_re_drive_of_a_batch_sends_the_same_statements_for_n_and_2n_orders(any_d
 
 
 def test_waybill_nudges_keep_to_the_carrier_stages_batch_size_in_one_statement(any_db):
-    ids = list(range(1, 2 * WAYBILLS.max_batch + 6))
+    ids = list(range(1, 2 * CARRIER_CALL_MAX + 6))
     nudge_waybills(ids)
-    assert waybill_nudges() == [ids[:WAYBILLS.max_batch], ids[WAYBILLS.max_batch:2 * WAYBILLS.max_batch],
-                                ids[2 * WAYBILLS.max_batch:]]
+    assert waybill_nudges() == [ids[:CARRIER_CALL_MAX], ids[CARRIER_CALL_MAX:2 * CARRIER_CALL_MAX],
+                                ids[2 * CARRIER_CALL_MAX:]]
