@@ -5,7 +5,13 @@ from decimal import Decimal
 
 import pytest
 
-from models.core.bulk_arrays import array_literal, column_type, id_array, inferred_type, unnest_source
+from models.core.bulk_arrays import (
+    array_literal,
+    column_type,
+    id_array,
+    inferred_type,
+    unnest_source,
+)
 from models.core.db import database
 from models.orders.tables import Order, OrderLine
 
