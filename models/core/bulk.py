@@ -47,7 +47,7 @@ def transition_many(entity: str, moves: Iterable[Move], to: str, *, actor: str,
                     casts: Mapping[str, str] | None = None) -> set[int]:
     """Move every row of ``moves`` still in its expected status to ``to``; returns the ids this call moved.
 
-    One ``UPDATE … FROM (VALUES (id, expected, reason) …) WHERE status = expected RETURNING id`` and one multi-row
+    One ``UPDATE … FROM rows (id, expected, reason) WHERE status = expected RETURNING id`` and one multi-row
     audit insert per chunk: a redelivered batch, or a row another caller moved first, changes nothing. Call inside
     the stage's transaction. ``also_set`` columns are written in the same update, from ``also_values[id]`` (one
     value per column; ``casts`` types them as ``update_from_values`` does): a stage that decides more than the
