@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import dramatiq
+import peewee
 
 from models.core.bulk import BatchResult
 from models.core.config import Settings
@@ -80,9 +81,8 @@ def book_waybills(shipment_ids: list[int]) -> BatchResult:
         # A polled carrier is asked for its events; only webhook carriers are given our callback.
         callback = f"{settings.portal_url}/api/v1/carriers/{name}/events" if profile.tracking == "webhook" else None
         poll_every = timedelta(seconds=settings.tracking_poll_seconds) if profile.tracking == "poll" else None
-        answers = [answer for start in range(0, len(group), CARRIER_CALL_MAX)
-                   for answer in book_all(carrier, [_waybill_request(job, callback)
-                                                    for job in group[start:start + CARRIER_CALL_MAX]])]
+        answers = [answer for chunk in peewee.chunked(group, CARRIER_CALL_MAX)
+                   for answer in book_all(carrier, [_waybill_request(job, callback) for job in chunk])]
         for job, answer in zip(group, answers):
             if isinstance(answer, IssuedWaybill):
                 booked[job.shipment_id] = BookedWaybill(answer.waybill_number, answer.tracking_url, poll_every)

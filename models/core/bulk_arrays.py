@@ -34,8 +34,7 @@ def inferred_type(values: Sequence) -> str | None:
     if not kinds or kinds == {str}:
         return "text"
     if kinds == {int}:
-        low, high = INT4
-        return "integer" if all(value is None or low <= value <= high for value in values) else "bigint"
+        return _int_type(value for value in values if value is not None)
     if kinds <= {int, Decimal}:
         return "numeric"
     if kinds <= {int, float}:
@@ -66,9 +65,12 @@ def id_array(ids: Sequence[int]) -> tuple[str, str] | None:
     """The literal and element type of a batch's integer ids, None if one is not a plain int."""
     if not all(type(value) is int for value in ids):
         return None
+    return "{" + ",".join(map(str, ids)) + "}", _int_type(ids)
+
+
+def _int_type(values: Iterable[int]) -> str:
     low, high = INT4
-    kind = "integer" if all(low <= value <= high for value in ids) else "bigint"
-    return "{" + ",".join(map(str, ids)) + "}", kind
+    return "integer" if all(low <= value <= high for value in values) else "bigint"
 
 
 def _element(value) -> str | None:
