@@ -14,12 +14,28 @@ from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import default_middleware
 
 from models.core.config import Settings, load_settings
+from models.core.stages import PIPELINE_QUEUES
 from workers.dead_letters import DeadLetterLog
 from workers.heap import FrozenBootHeap
 from workers.log_context import MessageLogContext
 from workers.message_arguments import RejectUnbindableArguments
 from workers.metrics_middleware import MessageMetrics
 from workers.middleware import DatabaseConnection
+
+# Messages a worker process takes ahead from each order pipeline queue. Dramatiq's default (twice its threads) would
+# pull a backlog into the workers as small messages; taken one at a time, the rest wait in the broker, where the relay
+# sees them and merges the nudges behind them into large batches (workers/relay.py), and a stage's cost an order
+# falls with its batch (`oms bench stages`).
+PIPELINE_PREFETCH = 1
+
+
+class PipelineBroker(RabbitmqBroker):
+    """RabbitMQ, with the order pipeline's queues consumed ``PIPELINE_PREFETCH`` messages at a time."""
+
+    def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000):
+        if queue_name in PIPELINE_QUEUES:
+            prefetch = min(prefetch, PIPELINE_PREFETCH)
+        return super().consume(queue_name, prefetch=prefetch, timeout=timeout)
 
 
 @lru_cache(maxsize=1)
@@ -33,7 +49,7 @@ def build_broker(settings: Settings) -> dramatiq.Broker:
     middleware = [MessageLogContext(), MessageMetrics(), DeadLetterLog(), RejectUnbindableArguments()]
     middleware += [m() for m in default_middleware] + [DatabaseConnection(settings.database_url), FrozenBootHeap()]
     if settings.uses_rabbitmq:
-        return RabbitmqBroker(url=settings.broker_url, confirm_delivery=True, middleware=middleware)
+        return PipelineBroker(url=settings.broker_url, confirm_delivery=True, middleware=middleware)
     return StubBroker(middleware=middleware)
 
 

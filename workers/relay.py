@@ -31,11 +31,8 @@ from models.core.outbox import (
 )
 from models.core.rate_limits import forget_old_windows
 from models.core.stages import (
-    ALLOCATION,
     MAX_BATCH_BY_ACTOR,
-    REVIEW,
-    SHIPPING,
-    WAYBILLS,
+    PIPELINE_QUEUES,
 )
 from models.inventory.alerts import sweep_alerts
 from models.partners.login_throttle import forget_old_failures
@@ -60,7 +57,6 @@ LEASE = timedelta(seconds=60)
 # time), so that a backlog is sent as a few messages of many ids instead of many messages of one: a stage's cost is
 # mostly per message.
 HOLD_FOR = timedelta(seconds=1)
-PIPELINE_QUEUES = tuple(dict.fromkeys(stage.queue_name for stage in (REVIEW, ALLOCATION, SHIPPING, WAYBILLS)))
 # Sent rows pruned per sweep at most (batches of PRUNE_BATCH): a backlog goes over several sweeps, never
 # holding up publishing for long.
 PRUNE_BATCHES_PER_SWEEP = 10

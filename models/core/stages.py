@@ -46,4 +46,6 @@ WEBHOOKS = Stage("oms_webhooks", "deliver_webhooks", max_batch=10)
 ALL_STAGES = (INTAKE, REVIEW, ALLOCATION, SHIPPING, WAYBILLS, ALERT_MAILS, SHIPMENT_MAILS, TRACKING_POLLS,
               WAYBILL_RELEASES, RETURNS, RETURN_MAILS, SUPPLIER_MAILS, FORECASTS, REPLENISHMENT,
               REPORT_ROLLUPS, WEBHOOKS)
+# The order pipeline's queues: while one has messages waiting, the relay merges its nudges in the outbox.
+PIPELINE_QUEUES = tuple(dict.fromkeys(stage.queue_name for stage in (REVIEW, ALLOCATION, SHIPPING, WAYBILLS)))
 MAX_BATCH_BY_ACTOR = {stage.actor_name: stage.max_batch for stage in ALL_STAGES if stage.max_batch is not None}
