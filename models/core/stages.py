@@ -26,12 +26,15 @@ SHIPPING = Stage("oms_shipping", "create_shipments")
 # Waybills: the stage's database work is set-based; each carrier is asked in calls of CARRIER_CALL_MAX shipments.
 WAYBILLS = Stage("oms_carrier", "request_waybills")
 CARRIER_CALL_MAX = 250  # shipments in one batch call to a carrier (carriers' batch label APIs cap a request)
+# Calls to a carrier an id at a time (tracking polls, releases of failed bookings) have a queue of their own: the
+# waybill stage's queue is taken a message at a time (PIPELINE_QUEUES), and a slow carrier must not hold it up.
+CARRIER_CALLS = "oms_carrier_calls"
 # Mails: each id waits on the mail server.
 ALERT_MAILS = Stage("oms_notify", "mail_stock_alerts", max_batch=500)  # low-stock mails, after the alert commits
 SHIPMENT_MAILS = Stage("oms_notify", "mail_shipment_events", max_batch=500)  # shipped, out for delivery, delivered
-TRACKING_POLLS = Stage("oms_carrier", "poll_tracking", max_batch=20)  # carriers without webhooks: asked for events
+TRACKING_POLLS = Stage(CARRIER_CALLS, "poll_tracking", max_batch=20)  # carriers without webhooks: asked for events
 # Failed bookings of cancelled shipments: a last unanswered call may have booked them; cancel that at the carrier.
-WAYBILL_RELEASES = Stage("oms_carrier", "release_failed_bookings", max_batch=20)
+WAYBILL_RELEASES = Stage(CARRIER_CALLS, "release_failed_bookings", max_batch=20)
 RETURNS = Stage("oms_returns", "advance_returns", max_batch=20)  # approved returns: exchange, label; settling
 RETURN_MAILS = Stage("oms_notify", "mail_return_updates", max_batch=500)  # the customer's mail at each step of a return
 # The supplier's mail when a purchase order is sent, changed or cancelled, or its counter-proposal decided.

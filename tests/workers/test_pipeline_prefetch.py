@@ -6,7 +6,7 @@ import dramatiq
 import pika
 import pytest
 
-from models.core.stages import ALERT_MAILS, REVIEW
+from models.core.stages import ALERT_MAILS, ALL_STAGES, PIPELINE_QUEUES, REVIEW
 from tests.pipeline_support import wait_until
 from tests.workers.conftest import delete_queues
 from workers.broker import PIPELINE_PREFETCH, PipelineBroker
@@ -47,3 +47,11 @@ def test_a_consumer_takes_ahead_only_what_its_queue_allows(rabbitmq_url, stage, 
     finally:
         broker.close()
         delete_queues(rabbitmq_url)
+
+
+def test_the_queues_taken_one_at_a_time_carry_only_set_based_stages():
+    """A stage whose ids each wait on a network (mails, tracking polls, releases at a carrier) never shares a queue
+    taken one message at a time: a slow carrier would hold up the waybill batches behind it."""
+    sharing = {stage.actor_name for stage in ALL_STAGES if stage.queue_name in PIPELINE_QUEUES}
+    assert sharing == {"review_orders", "allocate_orders", "create_shipments", "request_waybills"}
+    assert all(stage.max_batch is None for stage in ALL_STAGES if stage.queue_name in PIPELINE_QUEUES)
