@@ -5,8 +5,8 @@ a tenth of it changed; with autovacuum off (as on some test servers) the tables 
 takes every ``= ANY(…)`` of a batch for most of the table and joins whole tables (on a 100,000-order run
 PostgreSQL's CPU per order more than doubled). The bench then does what autovacuum would: ANALYZE the demo world
 once it is loaded (autovacuum analyzes a freshly filled table within a minute; a running system's tables have
-statistics), then every ``every`` seconds, on its own connection, left out of the statement count like the bench's other look-ups; the CPU it costs
-the server is counted with the bench database's backends."""
+statistics), then every ``every`` seconds, on its own connection, left out of the statement count like the bench's
+other look-ups; the CPU it costs the server is counted with the bench database's backends."""
 from __future__ import annotations
 
 import logging

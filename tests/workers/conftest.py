@@ -29,6 +29,15 @@ def delete_queues(url: str) -> None:
     connection.close()
 
 
+def messages_ready(url: str, queue: str) -> int:
+    """Messages of ``queue`` that no consumer has taken (a passive declare)."""
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+    try:
+        return connection.channel().queue_declare(queue, passive=True).method.message_count
+    finally:
+        connection.close()
+
+
 def queue_depth(url: str) -> int:
     connection = pika.BlockingConnection(pika.URLParameters(url))
     channel = connection.channel()

@@ -6,7 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 import dramatiq
-import pika
 import pytest
 from dramatiq.brokers.rabbitmq import DEAD_MESSAGE_TTL, RabbitmqBroker
 
@@ -21,7 +20,7 @@ from portal.app import create_app
 from tests.conftest import settings_for
 from tests.factories import make_world, order_body
 from tests.pipeline_support import wait_until
-from tests.workers.conftest import delete_queues
+from tests.workers.conftest import delete_queues, messages_ready
 from workers.dead_letter_drain import drain_dead_letters
 
 pytestmark = [pytest.mark.postgres, pytest.mark.rabbitmq, pytest.mark.slow]
@@ -53,11 +52,7 @@ def publish(url: str, queue: str, actor: str, *args) -> dramatiq.Message:
 
 
 def xq_depth(url: str, queue: str) -> int:
-    connection = pika.BlockingConnection(pika.URLParameters(url))
-    try:
-        return connection.channel().queue_declare(f"{queue}.XQ", passive=True).method.message_count
-    finally:
-        connection.close()
+    return messages_ready(url, f"{queue}.XQ")
 
 
 def test_a_message_that_dies_lands_in_the_table_and_leaves_the_xq(stack, api, rabbitmq_url):

@@ -3,23 +3,14 @@ broker where the relay sees it; other queues keep Dramatiq's prefetch."""
 from __future__ import annotations
 
 import dramatiq
-import pika
 import pytest
 
 from models.core.stages import ALERT_MAILS, ALL_STAGES, PIPELINE_QUEUES, REVIEW
 from tests.pipeline_support import wait_until
-from tests.workers.conftest import delete_queues
+from tests.workers.conftest import delete_queues, messages_ready
 from workers.broker import PIPELINE_PREFETCH, PipelineBroker
 
 pytestmark = [pytest.mark.rabbitmq]
-
-
-def ready(url: str, queue: str) -> int:
-    connection = pika.BlockingConnection(pika.URLParameters(url))
-    try:
-        return connection.channel().queue_declare(queue, passive=True).method.message_count
-    finally:
-        connection.close()
 
 
 @pytest.mark.parametrize(("stage", "left_in_broker"), [(REVIEW, 5 - PIPELINE_PREFETCH), (ALERT_MAILS, 0)])
@@ -35,12 +26,12 @@ def test_a_consumer_takes_ahead_only_what_its_queue_allows(rabbitmq_url, stage, 
         try:
             first = next(m for m in consumer if m is not None)
             assert list(first.args) == [[0]]
-            wait_until(lambda: ready(rabbitmq_url, stage.queue_name) == left_in_broker, timeout=5,
+            wait_until(lambda: messages_ready(rabbitmq_url, stage.queue_name) == left_in_broker, timeout=5,
                        what=f"{left_in_broker} messages ready in {stage.queue_name}")
             consumer.ack(first)  # sent as the consumer next asks for a message
             second = next(m for m in consumer if m is not None)
             assert list(second.args) == [[1]]
-            wait_until(lambda: ready(rabbitmq_url, stage.queue_name) == max(0, left_in_broker - 1), timeout=5,
+            wait_until(lambda: messages_ready(rabbitmq_url, stage.queue_name) == max(0, left_in_broker - 1), timeout=5,
                        what="one more message taken once the first is acknowledged")
         finally:
             consumer.close()
