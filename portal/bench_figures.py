@@ -67,8 +67,8 @@ def report_lines(figures: Figures) -> list[str]:
     """The human-readable report, one figure a line."""
     f = figures
     p50, p99 = percentile(f.latencies, 0.50), percentile(f.latencies, 0.99)
-    parts = ", ".join(f"{name} {f.per_order_ms(seconds):.1f}" for name, seconds in f.cpu_seconds.items())
-    side = "".join(f"; {name} {f.per_order_ms(seconds):.1f} (shared server, not in the total)"
+    parts = ", ".join(f"{name} {f.per_order_ms(seconds):.2f}" for name, seconds in f.cpu_seconds.items())
+    side = "".join(f"; {name} {f.per_order_ms(seconds):.2f} (shared server, not in the total)"
                    for name, seconds in f.side_cpu_seconds.items())
     sql_parts = "".join(f", {name} {count / f.orders:.1f}" for name, count in f.statements_by_part.items())
     placers = placer_words(f.placers, f.placer_kind)
@@ -81,7 +81,7 @@ def report_lines(figures: Figures) -> list[str]:
         f"{f.orders_per_s:,.1f} orders/s end to end, {f.ratio:.4f} of the raw rate",
         f"latency  placed → waybill p50 {p50 * 1000:,.0f} ms, p99 {p99 * 1000:,.0f} ms, "
         f"max {(f.latencies[-1] if f.latencies else 0) * 1000:,.0f} ms",
-        f"cpu      {f.cpu_ms_per_order:.1f} ms/order: {parts}{side}",
+        f"cpu      {f.cpu_ms_per_order:.2f} ms/order: {parts}{side}",
         f"sql      {f.sql_per_order:.1f} statements/order ({f.statements} sent by every process in the window"
         f"{sql_parts})",
         f"messages {f.published / f.orders:.2f} published/order by the relay ({f.outbox_rows / f.orders:.2f} "
