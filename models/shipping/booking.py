@@ -85,6 +85,12 @@ PARCEL_ORDER_FIELDS = (Order.id, Order.external_ref, Order.ship_to_name, Order.s
                        Order.ship_to_city, Order.ship_to_region, Order.ship_to_postcode, Order.ship_to_country)
 
 
+# What recording a batch's waybills reads of its orders: the shipped news (reference, mail address), the guarded
+# move to shipped (status) and the invoices (customer, currency, total); the other columns are not decoded.
+RECORDED_ORDER_FIELDS = (Order.id, Order.status, Order.external_ref, Order.ship_to_email, Order.customer,
+                         Order.currency, Order.total)
+
+
 # What a job needs of its waybill row, in this order.
 JOB_COLUMNS = (Waybill.shipment, Waybill.carrier, Waybill.service_level, Waybill.idempotency_key, Waybill.attempts)
 
@@ -205,7 +211,8 @@ def record_waybills(booked: Mapping[int, BookedWaybill], *, actor: str) -> set[i
         if not rows:
             return set()
         orders = {order.id: order for order in model_rows(lock_for_update(  # every step locks the order first
-            Order.select().where(among(Order.id, sorted({row[1] for row in rows}))).order_by(Order.id)))}
+            Order.select(*RECORDED_ORDER_FIELDS).where(among(Order.id, sorted({row[1] for row in rows})))
+            .order_by(Order.id)))}
         moves = [Move(row[0], SHIPMENT_READY, say(WAYBILL, waybill=booked[row[0]].waybill_number)) for row in rows]
         moved = transition_many("shipment", moves, SHIPMENT_DISPATCHED, actor=actor)
         if not moved:
