@@ -12,16 +12,17 @@ one block while Python formats the next.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date, time
+from datetime import date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
 
 import peewee
 
-from models.core.bulk_values import is_text, unchanged_by
+from models.core.bulk_values import is_text, passed_on_kind, unchanged_by
 from models.core.db import database
 
 NULL = "\\N"
+MEMO = 4096  # amounts a money column remembers the text of
 READ_CHARS = 32 * 1024  # text handed to the driver per read: a few hundred rows
 _AS_THEY_READ = (int, float, Decimal, date, time)  # bool is an int: True and False read as PostgreSQL takes them
 _SPECIAL = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
@@ -64,7 +65,10 @@ def copy_dicts(model: type[peewee.Model], fields: Sequence[peewee.Field], rows: 
 
 
 def _formatter(field: peewee.Field) -> Callable[[object], str]:
-    """``copy_value(field.db_value(value))``, written at once for a value ``db_value`` would give back unchanged."""
+    """``copy_value(field.db_value(value))``, written at once where ``db_value`` would give the value back as it is
+    (``models.core.bulk_values.unchanged_by``): None as NULL, an int or boolean as it reads, text escaped only when
+    it holds a character COPY reads specially, a batch's shared timestamp formatted once, a money amount formatted
+    once per amount."""
     unchanged = unchanged_by(field)
 
     def generic(value) -> str:
@@ -72,13 +76,58 @@ def _formatter(field: peewee.Field) -> Callable[[object], str]:
     if unchanged is None:
         return generic
     if unchanged is is_text:
-        def text(value) -> str:
-            return value.translate(_SPECIAL) if type(value) is str else generic(value)
-        return text
+        return _text_formatter(generic)
+    if type(field) is peewee.DateTimeField:
+        return _timestamp_formatter(generic)
+    if isinstance(field, peewee.DecimalField):
+        return _money_formatter(unchanged, generic)
+    kind = passed_on_kind(field)
 
     def as_it_reads(value) -> str:
-        return str(value) if unchanged(value) else generic(value)
+        if type(value) is kind:
+            return str(value)
+        return NULL if value is None else generic(value)
     return as_it_reads
+
+
+def _text_formatter(generic: Callable[[object], str]) -> Callable[[object], str]:
+    def text(value) -> str:
+        if type(value) is not str:
+            return NULL if value is None else generic(value)
+        return value if value.isprintable() and "\\" not in value else value.translate(_SPECIAL)
+    return text
+
+
+def _timestamp_formatter(generic: Callable[[object], str]) -> Callable[[object], str]:
+    """A batch stamps its rows with one reading of the clock: the same object is formatted once."""
+    last: list = [None, NULL]
+
+    def timestamp(value) -> str:
+        if value is last[0]:
+            return last[1]
+        written = str(value) if type(value) is datetime else generic(value)
+        last[0], last[1] = value, written
+        return written
+    return timestamp
+
+
+def _money_formatter(unchanged: Callable[[object], bool], generic: Callable[[object], str]) -> Callable[[object], str]:
+    """Equal amounts read alike once rounded to the field's places, so each is formatted once (MEMO of them at a
+    time); testing an amount's places, the costly part, is skipped for one seen before. Zeros are left out: 0.00
+    and -0.00 are equal but read differently."""
+    seen: dict[Decimal, str] = {}
+
+    def money(value) -> str:
+        if type(value) is not Decimal or not value.is_normal():  # zeros (signed ones too), NaN, infinities: as ever
+            return NULL if value is None else (str(value) if unchanged(value) else generic(value))
+        written = seen.get(value)
+        if written is None:
+            written = str(value) if unchanged(value) else generic(value)
+            if len(seen) >= MEMO:
+                seen.clear()
+            seen[value] = written
+        return written
+    return money
 
 
 def copy_expert(cursor, sql: str, stream) -> None:

@@ -37,15 +37,19 @@ def unchanged_by(field: peewee.Field) -> Callable[[object], bool] | None:
     if isinstance(field, peewee.DecimalField) and field.auto_round:
         places = -field.decimal_places
         return lambda value: type(value) is Decimal and value.as_tuple().exponent == places
-    if type(field) is peewee.ForeignKeyField and type(field.rel_field) in (peewee.AutoField, peewee.IntegerField):
-        kind = int
-    else:
-        kind = _PASSED_ON.get(type(field))
+    kind = passed_on_kind(field)
     if kind is None:
         return None
     if kind is str:
         return is_text
     return lambda value: type(value) is kind
+
+
+def passed_on_kind(field: peewee.Field) -> type | None:
+    """The type of value ``field.db_value`` gives back as it is (int, str, datetime, bool), or None."""
+    if type(field) is peewee.ForeignKeyField and type(field.rel_field) in (peewee.AutoField, peewee.IntegerField):
+        return int
+    return _PASSED_ON.get(type(field))
 
 
 # Field types whose db_value gives back a value of these types unchanged.
