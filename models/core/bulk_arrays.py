@@ -43,7 +43,13 @@ def inferred_type(values: Sequence) -> str | None:
 
 
 def array_literal(values: Iterable) -> str | None:
-    """``values`` as the text of a PostgreSQL array (``{1,NULL,"a \\"b\\""}``), None if one cannot be written."""
+    """``values`` as the text of a PostgreSQL array (``{1,NULL,"a \\"b\\""}``), None if one cannot be written. A
+    column holding one timestamp object for every row (a batch's reading of the clock) is spelled once."""
+    values = values if isinstance(values, Sequence) else list(values)
+    first = values[0] if values else None
+    if type(first) is datetime and all(value is first for value in values):
+        one = _element(first)
+        return None if one is None else "{" + ",".join([one] * len(values)) + "}"
     elements = [_element(value) for value in values]
     return None if None in elements else "{" + ",".join(elements) + "}"
 

@@ -54,6 +54,17 @@ def test_an_aware_time_is_written_as_utc_without_its_offset():
     assert array_literal([aware]) == '{"2026-12-04 21:00:00"}'
 
 
+def test_a_column_of_one_timestamp_reads_as_the_same_column_spelled_value_by_value():
+    stamp = datetime(2026, 12, 5, 4, 0, 0, 123456)
+    aware = datetime(2026, 12, 5, 6, 0, tzinfo=timezone(timedelta(hours=2)))
+    assert array_literal([stamp] * 3) == '{"2026-12-05 04:00:00.123456","2026-12-05 04:00:00.123456",' \
+                                         '"2026-12-05 04:00:00.123456"}'
+    assert array_literal(iter([aware, aware])) == '{"2026-12-05 04:00:00","2026-12-05 04:00:00"}'
+    equal_not_same = [stamp, datetime(2026, 12, 5, 4, 0, 0, 123456), None]
+    assert array_literal(equal_not_same) == '{"2026-12-05 04:00:00.123456","2026-12-05 04:00:00.123456",NULL}'
+    assert array_literal([]) == "{}"
+
+
 def test_model_columns_are_read_as_their_database_types():
     assert [column_type(field) for field in (Order.id, Order.customer, Order.total, Order.created_at,
                                              OrderLine.price_given, OrderLine.sku)] == [
