@@ -27,12 +27,16 @@ ALLOCATABLE = (ORDER_APPROVED, ORDER_BACKORDERED)
 # What allocation reads of a line's product (its other columns are not converted for every line of a batch).
 PLANNED_PRODUCT_FIELDS = (Product.id, Product.sku, Product.weight_kg, Product.dropship, Product.supplier,
                           Product.allow_backorders)
+# What allocation reads of a line: what it plans (product, units), and the price a backorder split moves; not the
+# price notes, list price and tax review wrote (two texts, three amounts a line).
+PLANNED_LINE_FIELDS = (OrderLine.id, OrderLine.order, OrderLine.line_no, OrderLine.product, OrderLine.sku,
+                       OrderLine.quantity, OrderLine.unit_price, OrderLine.line_total)
 
 
 @dataclass(frozen=True)
 class BatchInputs:
     orders: list[Order]  # the allocatable ones, by id, locked
-    lines: dict[int, list[OrderLine]]  # order -> lines by line number, each with its product (PLANNED_PRODUCT_FIELDS)
+    lines: dict[int, list[OrderLine]]  # order -> lines by line number (PLANNED_LINE_FIELDS), each with its product
     customer_codes: dict[int, str]  # customer id -> code
     rules_version: int
     settings: AllocationSettings
@@ -52,7 +56,7 @@ def load_batch(order_ids: list[int], *, lock_stock: bool = False) -> BatchInputs
         return None
     ids = [order.id for order in orders]
     lines: dict[int, list[OrderLine]] = {order_id: [] for order_id in ids}
-    for line in model_rows(OrderLine.select(OrderLine, *PLANNED_PRODUCT_FIELDS).join(Product)
+    for line in model_rows(OrderLine.select(*PLANNED_LINE_FIELDS, *PLANNED_PRODUCT_FIELDS).join(Product)
                            .where(among(OrderLine.order, ids)).order_by(OrderLine.order, OrderLine.line_no)):
         lines[line.order_id].append(line)
     customer_codes = dict(Partner.select(Partner.id, Partner.code)
