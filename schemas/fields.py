@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timezone
 
+import orjson
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 EMAIL_MAX = 254  # Order.ship_to_email; RFC 5321's limit for a forward path
@@ -55,6 +56,8 @@ def text_problem(text: str) -> str | None:
 def unstorable_text(value, *, depth: int = 0) -> dict | list | None:
     """Where a loaded value (JSON-like: dicts, lists, text) holds text no database can store, as marshmallow's
     error messages nest (``{"lines": {0: {"sku": [why]}}}``); None when all of it can be stored."""
+    if depth == 0 and type(value) in (dict, list) and _storable_at_a_glance(value):
+        return None
     if isinstance(value, str):
         problem = text_problem(value)
         return [problem] if problem else None
@@ -74,6 +77,18 @@ def unstorable_text(value, *, depth: int = 0) -> dict | list | None:
                  if (problems := unstorable_text(item, depth=depth + 1)) is not None}
         return found or None
     return None
+
+
+def _storable_at_a_glance(value: dict | list) -> bool:
+    """True when every text in ``value`` can be stored, as one pass of orjson in C sees it: it refuses a lone
+    surrogate outright and writes a NUL as \\u0000. False (then the walk above finds where, if anywhere) for those,
+    for what orjson does not write (keys that are not text, other types, great depth), and for a text that merely
+    reads \\u0000 with its backslash escaped."""
+    try:
+        written = orjson.dumps(value)
+    except TypeError:  # orjson.JSONEncodeError among them
+        return False
+    return b"\\u0000" not in written
 
 
 class Text(fields.String):
