@@ -100,15 +100,19 @@ def price_order(order: OrderToPrice, book: PriceBook, rates: Sequence[TaxRate], 
     customer many times)."""
     known = {} if known is None else known
 
-    def resolve(query: PriceQuery) -> PriceResolution | None:
-        # one resolution for every quantity of a class (book.quantity_class): 3 and 7 units alike below a break of 10
-        key = replace(query, quantity=book.quantity_class(query.sku, query.quantity))
+    def resolve(line: LineToPrice) -> PriceResolution | None:
+        # one resolution for every quantity of a class (book.quantity_class): 3 and 7 units alike below a break of 10;
+        # looked up by the query's fields as a tuple, the query itself built only when it is new
+        quantity = book.quantity_class(line.sku, line.quantity)
+        key = (line.sku, quantity, order.currency, order.day, order.customer, order.distributor,
+               order.customer_group, line.catalogue_price, line.catalogue_currency)
         resolution = known.get(key, _UNKNOWN)
         if resolution is _UNKNOWN:
-            resolution = known[key] = _with_book_tolerance(book, resolve_price(book, query, convert=convert))
+            resolution = known[key] = _with_book_tolerance(
+                book, resolve_price(book, _query(order, line), convert=convert))
         return resolution
 
-    resolved = {line.line_no: resolve(_query(order, line)) for line in order.lines if line.matched}
+    resolved = {line.line_no: resolve(line) for line in order.lines if line.matched}
     flags = {resolution.tax_included for resolution in resolved.values() if resolution is not None}
     included = flags == {True}
     priced = tuple(_priced_line(order, line, resolved.get(line.line_no), _tax(order, line, rates, known), included)
