@@ -24,6 +24,9 @@ from models.orders.tables import Order, OrderLine, Reservation
 from models.partners.tables import Partner
 
 ALLOCATABLE = (ORDER_APPROVED, ORDER_BACKORDERED)
+# What allocation reads of an order: what routes and plans it, and its status to move it (the rarer paths, a
+# drop-ship purchase order or a backorder split, read the whole order again).
+PLANNED_ORDER_FIELDS = (Order.id, Order.status, Order.channel, Order.priority, Order.ship_to_region, Order.customer)
 # What allocation reads of a line's product (its other columns are not converted for every line of a batch).
 PLANNED_PRODUCT_FIELDS = (Product.id, Product.sku, Product.weight_kg, Product.dropship, Product.supplier,
                           Product.allow_backorders)
@@ -35,7 +38,7 @@ PLANNED_LINE_FIELDS = (OrderLine.id, OrderLine.order, OrderLine.line_no, OrderLi
 
 @dataclass(frozen=True)
 class BatchInputs:
-    orders: list[Order]  # the allocatable ones, by id, locked
+    orders: list[Order]  # the allocatable ones (PLANNED_ORDER_FIELDS), by id, locked
     lines: dict[int, list[OrderLine]]  # order -> lines by line number (PLANNED_LINE_FIELDS), each with its product
     customer_codes: dict[int, str]  # customer id -> code
     rules_version: int
@@ -50,8 +53,8 @@ def load_batch(order_ids: list[int], *, lock_stock: bool = False) -> BatchInputs
     """Lock and load the allocatable orders among ``order_ids`` and all they are planned from; None when there
     are none. Locks are taken orders first, then (with ``lock_stock``) stock rows, each in id order. Call inside
     the transaction."""
-    orders = model_rows(lock_for_update(Order.select().where(among(Order.id, sorted(set(order_ids))),
-                                                             Order.status.in_(ALLOCATABLE)).order_by(Order.id)))
+    orders = model_rows(lock_for_update(Order.select(*PLANNED_ORDER_FIELDS).where(
+        among(Order.id, sorted(set(order_ids))), Order.status.in_(ALLOCATABLE)).order_by(Order.id)))
     if not orders:
         return None
     ids = [order.id for order in orders]

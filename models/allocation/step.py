@@ -196,10 +196,11 @@ def _order_from_suppliers(allocating: list[_Planned], failed: dict[int, Exceptio
         if dropship or not one.plan.complete:
             try:
                 with database.atomic():
+                    order = Order.get_by_id(one.order.id)  # the whole order: the batch read what it plans from
                     if dropship:
-                        order_dropship(one.order, one.plan, actor=actor, confirm_within=confirm_within)
+                        order_dropship(order, one.plan, actor=actor, confirm_within=confirm_within)
                     if not one.plan.complete:
-                        split_backorder(one.order, one.lines, one.plan, actor=actor)
+                        split_backorder(order, one.lines, one.plan, actor=actor)
             except Exception as exc:  # noqa: BLE001 - rolled back to the savepoint; the rest of the batch goes on
                 failed[one.order.id] = exc
                 continue
