@@ -155,25 +155,32 @@ def install_from_env() -> None:
         install(os.environ[ENV])
 
 
-_gate_open = False
+_gates_open: set[int] = set()
 
 
-def record_noop() -> None:
-    """One no-op message consumed, now: once the bench opened the gate (a worker thread waits for it here)."""
-    global _gate_open
+def gate_name(round_no: int) -> str:
+    """The file that lets round ``round_no``'s no-op messages through."""
+    return GATE if round_no == 0 else f"{GATE}.{round_no}"
+
+
+def record_noop(round_no: int = 0) -> None:
+    """One no-op message of round ``round_no`` consumed, now: once the bench opened that round's gate (a worker
+    thread waits for it here)."""
     slot = _current_slot()
     if slot is None:
         return
-    while not _gate_open:
-        _gate_open = (_folder / GATE).exists()
-        time.sleep(0 if _gate_open else 0.005)
+    while round_no not in _gates_open:
+        if (_folder / gate_name(round_no)).exists():
+            _gates_open.add(round_no)
+        else:
+            time.sleep(0.005)
     slot.add(noop=True)
 
 
-def open_gate(folder: str | Path) -> int:
-    """Let the no-op messages through; return the time (monotonic ns) they were let through."""
+def open_gate(folder: str | Path, round_no: int = 0) -> int:
+    """Let round ``round_no``'s no-op messages through; return the time (monotonic ns) they were let through."""
     opened = time.monotonic_ns()
-    (Path(folder) / GATE).touch()
+    (Path(folder) / gate_name(round_no)).touch()
     return opened
 
 

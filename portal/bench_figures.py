@@ -26,13 +26,14 @@ class Figures:
     published: int  # messages the relay published
     outbox_rows: int
     raw_messages: int
-    raw_rate: float  # no-op messages/s on the same broker and workers
+    raw_rate: float  # no-op messages/s on the same broker and workers: the best of ``raw_rounds``
     side_cpu_seconds: dict[str, float] = field(default_factory=dict)  # shared servers, not in the total
     statements_by_part: dict[str, int] = field(default_factory=dict)  # placing, relay, workers
     placers: int = 1  # placing processes or threads
     placer_kind: str = "process"  # or "thread"
     rate: float | None = None  # orders/s the placers were paced to; None: as fast as they could
     placing_batch: int | None = None  # bodies per place_orders call; None: one by one through place_order
+    raw_rounds: tuple[float, ...] = ()  # each round's raw rate, when there were several
 
     @property
     def orders_per_s(self) -> float:
@@ -74,7 +75,9 @@ def report_lines(figures: Figures) -> list[str]:
     placers = placer_words(f.placers, f.placer_kind)
     paced = f", paced at {f.rate:,.0f} orders/s" if f.rate else ""
     return [
-        f"raw      {f.raw_messages} no-op messages consumed at {f.raw_rate:,.0f} msgs/s by the same workers",
+        f"raw      {f.raw_messages} no-op messages consumed at {f.raw_rate:,.0f} msgs/s by the same workers"
+        + (f" (the best of {len(f.raw_rounds)} rounds: {', '.join(f'{r:,.0f}' for r in f.raw_rounds)})"
+           if len(f.raw_rounds) > 1 else ""),
         f"placed   {f.orders} orders in {f.placing_seconds:.2f} s ({f.orders / f.placing_seconds:,.0f} orders/s, "
         f"{placers} through the API's validation and {_placing(f)}{paced})",
         f"shipped  {f.shipped}/{f.orders} in {f.span_seconds:.2f} s from the first placed to the last waybill: "

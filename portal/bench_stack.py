@@ -98,21 +98,25 @@ class Stack:
         worker.start()
         return worker
 
-    def raw_rate(self, noop_actor, count: int) -> float:
-        """No-op messages/s through the running workers: ``count`` are sent while a gate holds them (the first
-        few wait in worker threads), then let through and timed from the gate to the last one."""
+    def raw_rates(self, noop_actor, count: int, rounds: int = 1) -> list[float]:
+        """No-op messages/s through the running workers, one figure a round: ``count`` are sent while the round's
+        gate holds them (the first few wait in worker threads), then let through and timed from the gate to the
+        last one."""
         counters = self.folder / "counters"
-        for _ in range(count):
-            noop_actor.send()
-        opened = open_gate(counters)
-        deadline = time.monotonic() + max(60.0, count / 100)
-        while sum(r.noops for r in read_counters(counters).values()) < count:
-            if time.monotonic() > deadline:
-                raise click.ClickException(f"the workers did not consume {count} no-op messages in time"
-                                           + self.log_tail())
-            time.sleep(0.02)
-        last = max(r.last_noop_ns for r in read_counters(counters).values())
-        return count / ((last - opened) / 1e9)
+        rates = []
+        for round_no in range(rounds):
+            for _ in range(count):
+                noop_actor.send(round_no)
+            opened = open_gate(counters, round_no)
+            deadline = time.monotonic() + max(60.0, count / 100)
+            while sum(r.noops for r in read_counters(counters).values()) < count * (round_no + 1):
+                if time.monotonic() > deadline:
+                    raise click.ClickException(f"the workers did not consume {count} no-op messages in time"
+                                               + self.log_tail())
+                time.sleep(0.02)
+            last = max(r.last_noop_ns for r in read_counters(counters).values())
+            rates.append(count / ((last - opened) / 1e9))
+        return rates
 
     def log_tail(self) -> str:
         log = self.folder / "workers.log"

@@ -14,9 +14,9 @@ __all__ = ["ACTORS", "NOOP_QUEUE", "bench_noop"]
 
 
 @dramatiq.actor(queue_name=NOOP_QUEUE, max_retries=0)
-def bench_noop() -> None:
-    """Nothing: what a message costs in the broker and Dramatiq alone."""
-    record_noop()
+def bench_noop(round_no: int = 0) -> None:
+    """Nothing: what a message costs in the broker and Dramatiq alone (counted in the raw rate's round)."""
+    record_noop(round_no)
 
 
 def _no_connection_for_noops(broker: dramatiq.Broker) -> None:

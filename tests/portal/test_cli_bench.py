@@ -48,6 +48,11 @@ def _assert_sane(output: str, result: dict[str, float], orders: int) -> None:
     assert set(split) == {"placing", "relay", "workers"} and all(count > 0 for count in split.values()), sql
     assert sum(split.values()) == pytest.approx(result["sql_per_order"], abs=0.2), sql
     assert "placing" in next(line for line in output.splitlines() if line.startswith("cpu ")), output
+    raw = re.search(r"^raw .* at ([\d,]+) msgs/s by the same workers \(the best of 3 rounds: ([\d,]+), ([\d,]+), "
+                    r"([\d,]+)\)$", output, re.M)
+    assert raw, output
+    best, *rounds = (int(figure.replace(",", "")) for figure in raw.groups())
+    assert best == max(rounds) == round(result["raw_msgs_per_s"]), output
 
 
 def _environment(**settings: str) -> dict[str, str]:
@@ -167,6 +172,15 @@ def test_the_result_line_is_machine_readable():
     assert RESULT.match(result_line(figures))
     assert [percentile([1.0, 2.0, 3.0], share) for share in (0.0, 0.5, 0.99, 1.0)] == [1.0, 2.0, 3.0, 3.0]
     assert percentile([], 0.5) == 0.0
+
+
+def test_the_raw_rate_is_the_best_of_its_rounds_and_the_ratio_is_taken_against_it():
+    figures = Figures(orders=4, shipped=4, placing_seconds=0.5, span_seconds=2.0, latencies=[1.0], cpu_seconds={},
+                      statements=4, published=0, outbox_rows=0, raw_messages=100, raw_rate=1000.0,
+                      raw_rounds=(800.0, 1000.0, 950.0))
+    assert report_lines(figures)[0] == ("raw      100 no-op messages consumed at 1,000 msgs/s by the same workers "
+                                        "(the best of 3 rounds: 800, 1,000, 950)")
+    assert figures.ratio == 2.0 / 1000.0
 
 
 def test_the_report_splits_the_statements_by_part():
