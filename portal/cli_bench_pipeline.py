@@ -83,8 +83,8 @@ def _free_port() -> int:
 
 
 def _run(folder: Path, *, orders: int, lines: int, threads: int, processes: int, raw_messages: int,
-         placers: int | None, rate: float | None, max_batch: int | None, batch: int | None = None,
-         raw_rounds: int = 1) -> bool:
+         raw_rounds: int, placers: int | None, rate: float | None, max_batch: int | None,
+         batch: int | None = None) -> bool:
     from models.core.db import bind_database, connection
     from models.core.migrate import upgrade_database
     from portal.bench_counters import install, uncounted

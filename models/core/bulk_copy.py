@@ -118,14 +118,16 @@ def _money_formatter(unchanged: Callable[[object], bool], generic: Callable[[obj
     seen: dict[Decimal, str] = {}
 
     def money(value) -> str:
-        if type(value) is not Decimal or not value.is_normal():  # zeros (signed ones too), NaN, infinities: as ever
-            return NULL if value is None else (str(value) if unchanged(value) else generic(value))
-        written = seen.get(value)
+        if value is None:
+            return NULL
+        remembered = type(value) is Decimal and value.is_normal()  # not zeros (signed ones too), NaN, infinities
+        written = seen.get(value) if remembered else None
         if written is None:
             written = str(value) if unchanged(value) else generic(value)
-            if len(seen) >= MEMO:
-                seen.clear()
-            seen[value] = written
+            if remembered:
+                if len(seen) >= MEMO:
+                    seen.clear()
+                seen[value] = written
         return written
     return money
 
