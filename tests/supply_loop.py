@@ -16,6 +16,8 @@ from tests.factories import allow_repeat_orders, make_world, order_body
 
 WEEKLY = 20  # widgets shipped from EAST every week of the history
 HISTORY_WEEKS = 60
+EAST_ON_HAND = 30  # WIDGET's stock in EAST at the start
+DRAWN = 25  # units the second order takes from EAST, leaving it below the reorder point
 
 
 def build_loop_world(client) -> dict:
@@ -23,7 +25,8 @@ def build_loop_world(client) -> dict:
     shipped from EAST, and ops and supplier API tokens on ``client``."""
     world = make_world(on_hand=0)
     allow_repeat_orders()
-    Stock.update(on_hand=30).where(Stock.product == world["widget"].id, Stock.warehouse == world["east"].id).execute()
+    Stock.update(on_hand=EAST_ON_HAND).where(Stock.product == world["widget"].id,
+                                             Stock.warehouse == world["east"].id).execute()
     Product.update(reorder_point=20, pack_size=12).where(Product.id == world["widget"].id).execute()
     this_week = week_start(utc_now())
     write_shipped_orders([
@@ -57,18 +60,21 @@ def run_loop(client, *, settle: Callable[[str, Callable[[], bool]], None]) -> di
     for the workers). Returns the figures the callers check."""
     backordered = place(client, "LOOP-BIG", 40)  # more than EAST holds: waits for stock
     settle("the big order backordered", lambda: order_status(client, backordered) == "backordered")
-    drawn = place(client, "LOOP-DRAW", 25)  # allocated: 5 left, below the reorder point of 20
+    drawn = place(client, "LOOP-DRAW", DRAWN)  # allocated: 5 left, below the reorder point of 20
     settle("the second order allocated", lambda: order_status(client, drawn) in ("allocated", "shipped",
                                                                                   "delivered"))
     alerts = client.get("/api/v1/stock?sku=WIDGET&warehouse=EAST", headers=client.ops).get_json()["items"]
     assert alerts[0]["alert_open"] is True
 
     def suggested() -> bool:
-        """A suggestion to order, computed from the forecast (not only from the alert before any forecast)."""
+        """A suggestion to order computed from the forecast (not only from the alert before any forecast) and from
+        the stock left after the second order (a forecast run may have finished before it drew EAST down, and the
+        alert's recomputation then follows)."""
         items = client.get("/api/v1/replenishment?sku=WIDGET&warehouse=EAST", headers=client.ops).get_json()["items"]
         forecasts = client.get("/api/v1/forecasts?sku=WIDGET&warehouse=EAST", headers=client.ops).get_json()["items"]
         return bool(items and forecasts) and items[0]["suggested_quantity"] > 0 and \
-            items[0]["computed_at"] >= forecasts[0]["computed_at"]
+            items[0]["computed_at"] >= forecasts[0]["computed_at"] and \
+            items[0]["on_hand"] - items[0]["reserved"] == EAST_ON_HAND - DRAWN
     settle("a forecast and a replenishment suggestion", suggested)
     forecast = client.get("/api/v1/forecasts?sku=WIDGET&warehouse=EAST", headers=client.ops).get_json()["items"][0]
     [suggestion] = client.get("/api/v1/replenishment?sku=WIDGET&warehouse=EAST",
