@@ -118,11 +118,15 @@ def _message(row: OutboxMessage, args: tuple) -> dramatiq.Message:
 
 def busy_queues(broker: dramatiq.Broker, queues: Collection[str] = PIPELINE_QUEUES) -> set[str]:
     """The queues among ``queues`` holding messages that no consumer has taken yet (RabbitMQ: one passive declare
-    each; the in-process broker: its queue's size). Unknown to the broker, or not answered: not busy."""
+    each; the in-process broker: its queue's size). Unknown to the broker, not yet declared on the server by it, or
+    not answered: not busy."""
     declared = getattr(broker, "queues", None) or ()
+    # A passive declare of a queue the server does not have yet closes the channel (a 404, logged by pika as a
+    # warning, and the next publish would fail on it): ask only about queues this broker has declared there.
+    pending = getattr(broker, "queues_pending", ())
     busy = set()
     for queue in queues:
-        if queue not in declared:
+        if queue not in declared or queue in pending:
             continue
         try:
             found = declared[queue] if isinstance(declared, dict) else None
@@ -130,10 +134,20 @@ def busy_queues(broker: dramatiq.Broker, queues: Collection[str] = PIPELINE_QUEU
                 broker.channel.queue_declare(queue=queue, passive=True).method.message_count
         except Exception:  # noqa: BLE001 - a broker hiccup: publish as usual, the publish itself reports it
             logger.debug("queue depth of %s not read", queue, exc_info=True)
+            _forget_channel(broker)
             continue
         if waiting:
             busy.add(queue)
     return busy
+
+
+def _forget_channel(broker: dramatiq.Broker) -> None:
+    """Drop the broker's channel of this thread (closed by the server after a failed declare), so that the next
+    call opens another instead of failing on it."""
+    try:
+        del broker.channel
+    except AttributeError:  # the in-process broker has none
+        pass
 
 
 class QueueHolds:
