@@ -7,7 +7,10 @@ import peewee
 
 from models.core.audit import StatusChange
 from models.core.base import CENT
+from models.core.db import database
 from models.inventory.tables import Product, Stock, StockAlert, StockMovement, Warehouse
+from models.orders.allocation_plans import OrderAllocationPlan
+from models.orders.order_list import ORDER_REFERENCES
 from models.orders.states import ORDER_DELIVERED, ORDER_SHIPPED
 from models.orders.tables import Order, OrderLine, Reservation
 from models.partners.tables import Partner
@@ -16,7 +19,7 @@ from models.returns.refunds import CREDIT_NOTE, REFUNDABLE_STATES, refund_refere
 from models.returns.tables import Refund, ReturnLine, ReturnRequest
 from models.review.reviews import OrderReview, ReviewRuleSet
 from models.shipping.states import SHIPMENT_CANCELLED, WAYBILL_ISSUED
-from models.shipping.tables import Shipment, Waybill
+from models.shipping.tables import Shipment, ShipmentEvent, ShipmentLine, Waybill
 
 
 def stock_within_bounds() -> list[str]:
@@ -155,18 +158,31 @@ UNCHECKED_REFERENCES = (
     (Invoice.customer, Partner), (OrderReview.rule_set, ReviewRuleSet), (StockMovement.product, Product),
     (StockMovement.warehouse, Warehouse),
 )
+# The references between an order's own rows, checked on PostgreSQL by a trigger per statement (migration 0039).
+ORDER_ROW_REFERENCES = (
+    (OrderLine.order, Order), (Reservation.order_line, OrderLine), (Shipment.order, Order),
+    (ShipmentLine.shipment, Shipment), (ShipmentLine.order_line, OrderLine), (Waybill.shipment, Shipment),
+    (Invoice.order, Order), (OrderReview.order, Order), (OrderAllocationPlan.order, Order),
+    (ShipmentEvent.order, Order), (ShipmentEvent.shipment, Shipment),
+)
 
 
 def references_name_existing_rows() -> list[str]:
     problems = []
-    for field, master in UNCHECKED_REFERENCES:
+    for field, master in UNCHECKED_REFERENCES + ORDER_ROW_REFERENCES:
         model = field.model
+        key = model._meta.primary_key
         named = master.select(master.id).where(master.id == field)
-        missing = (model.select(model.id, field).where(field.is_null(False), ~peewee.fn.EXISTS(named))
-                   .order_by(model.id).limit(20).tuples())
+        missing = (model.select(key, field).where(field.is_null(False), ~peewee.fn.EXISTS(named))
+                   .order_by(key).limit(20).tuples())
         problems += [f"{model._meta.table_name} {row_id}: {field.column_name} {value} names no "
                      f"{master._meta.table_name}" for row_id, value in missing]
-    return problems
+    if not database.table_exists(ORDER_REFERENCES.__name__):  # SQLite, or PostgreSQL without pg_trgm
+        return problems
+    searched = ORDER_REFERENCES.order_id
+    missing = (ORDER_REFERENCES.select(searched).where(~peewee.fn.EXISTS(Order.select(Order.id).where(
+        Order.id == searched))).order_by(searched).limit(20).tuples().bind(database))
+    return problems + [f"order_reference {order_id}: order_id {order_id} names no order" for (order_id,) in missing]
 
 
 CHECKS = {
@@ -178,7 +194,7 @@ CHECKS = {
     "receivables add up to each customer's outstanding balance": receivables_add_up,
     "every refund matches its return and its credit note": refunds_add_up,
     "at most one open low-stock alert per warehouse and SKU": one_open_alert_per_stock,
-    "every order, line, reservation, shipment, invoice, review and stock movement names master data that exists":
+    "every row written for an order names master data and rows of its order that exist":
         references_name_existing_rows,
 }
 
