@@ -3,8 +3,9 @@
 A foreign key runs, for every row inserted, a query that looks its parent up and locks it FOR KEY SHARE (a write
 to the parent's page and a WAL record). An order's lines, reservations, shipment and its lines, waybill, invoice,
 review, plan, reference and shipped event made some 22 such checks an order: with these twelve keys replaced,
-`oms bench pipeline` (20,000 orders, 2 x 4) ran its PostgreSQL backends at 0.41-0.44 ms an order against 0.49 with
-the keys, and a COPY of 30,000 shipment lines took 103-132 ms against 245-260 (68-72 with no check at all).
+`oms bench pipeline` (20,000 orders, 2 x 4, three pairs interleaved) ran its PostgreSQL backends at 0.45-0.47 ms an
+order against 0.49-0.50 with the keys, and a COPY of 30,000 shipment lines took 103-132 ms against 238-260 (62-72
+with no check at all).
 
 What the keys protected stays protected:
 - an insert naming a parent that does not exist is refused at the end of its statement, as a key did, with the
