@@ -44,7 +44,7 @@ def place_share(conn, bodies: list[dict], rate: float | None, offset: float, bat
     with connection():
         while time.monotonic() < go:
             time.sleep(go - time.monotonic())
-        started = time.monotonic()
+        started = go  # the schedule's start: a placer let go late still owes its first order from here
         step = batch or 1
         for start in range(0, len(bodies), step):
             chunk = bodies[start:start + step]
