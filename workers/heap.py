@@ -5,11 +5,15 @@ import gc
 
 import dramatiq
 
-# Allocations between two young-generation passes, and young passes per middle one (middle per full): Python's
-# defaults are (700, 10, 10). A set-based stage holds a batch's rows (some 100,000 objects for 2,000 orders) while it
-# allocates as many again, and at the defaults every 70,000 allocations a full pass walked every one of them: 8 % of
-# a worker's CPU in a pipeline bench. Garbage here is rarely cyclic; what reference counting frees is unaffected.
-THRESHOLDS = (50_000, 20, 20)
+# Net allocations (of objects the collector tracks, less those freed) between two young-generation passes, and
+# young passes per middle one (middle per full): Python's defaults are (700, 10, 10). A set-based stage holds a
+# batch's rows (some 100,000 objects for 2,000 orders, up to four batches at once in a process) and frees them when
+# the batch ends. Each young pass walks every object still alive since the last one, so a threshold under that live
+# set walked every row of every batch once more: at 50,000, 69-73 passes and 1.6-1.9 s of a worker process's 37 s
+# of CPU over a 100,000-order pipeline bench. Above it no pass runs while batches come and go (none in the same
+# bench) and a worker's memory stays where it was (155 MB either way); garbage here is rarely cyclic, and what
+# reference counting frees is unaffected. Should cycles pile up, a pass runs after half a million of them.
+THRESHOLDS = (500_000, 20, 20)
 
 
 class FrozenBootHeap(dramatiq.Middleware):
