@@ -33,7 +33,7 @@ def test_a_batch_held_and_freed_runs_no_collection_pass():
     try:
         FrozenBootHeap().after_process_boot(broker)  # collects once, before the batches
         gc.callbacks.append(count)
-        for _ in range(3):  # three batches of 2,000 orders' rows (lists of tuples), held at once and let go
+        for _ in range(3):  # three batches of 2,000 orders' rows (lists of tuples), each held whole, then let go
             batch = [[(n, "line", n * 2) for n in range(30)] for _ in range(4_000)]
             del batch
         assert passes == []  # at the old threshold (50,000) each batch's rows were walked again
