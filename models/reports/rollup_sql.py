@@ -2,7 +2,8 @@
 order ids, added or taken away) and the rebuild (every order, or the days of a range): one ``INSERT … SELECT …
 GROUP BY … ON CONFLICT DO UPDATE SET x = x + EXCLUDED.x`` per table, on PostgreSQL and SQLite alike. Rows are
 upserted in key order, so two batches shipping at once lock the rows they share in the same order: they queue,
-they do not deadlock."""
+they do not deadlock. Orders just shipped on PostgreSQL go in one statement built of the same upserts
+(models.reports.shipped_now)."""
 from __future__ import annotations
 
 import re
@@ -122,7 +123,7 @@ def _day_where(expression: str, since: date | None, until: date | None) -> tuple
     return " AND ".join(clauses) or "1 = 1", params
 
 
-def _upsert(table: str, key: Sequence[str], sums: Sequence[str]) -> str:
+def upsert_clause(table: str, key: Sequence[str], sums: Sequence[str]) -> str:
     updates = ", ".join(f'"{column}" = "{table}"."{column}" + EXCLUDED."{column}"' for column in sums)
     return f'ON CONFLICT ({", ".join(chr(34) + c + chr(34) for c in key)}) DO UPDATE SET {updates}'
 
@@ -159,32 +160,49 @@ NET_LINE_TOTAL = "ol.line_total - CASE WHEN o.prices_include_tax THEN ol.tax_amo
 def _sales_sql(sign: int, table: str = "report_sales_day", key: Sequence[str] = SALES_KEY, *,
                shipped: str = SHIPPED) -> str:
     """Orders at order grain into ``table`` keyed by ``key``: orders, units and subtotals."""
-    columns = ", ".join(f'"{c}"' for c in (*key, "orders", "units", "revenue"))
-    keys = ", ".join(ORDER_COLUMNS[c] for c in key)
-    return (shipped + f"""INSERT INTO "{table}" ({columns})
-SELECT {keys}, {sign} * COUNT(*), {sign} * SUM(COALESCE(u.units, 0)), {sign} * SUM({NET_SUBTOTAL})
-FROM shipped s JOIN "order" o ON o.id = s.order_id
-LEFT JOIN (SELECT ol.order_id, SUM(ol.quantity) AS units FROM "order_line" ol
-           WHERE {{line_orders}} AND ol.order_id IN (SELECT order_id FROM shipped) GROUP BY ol.order_id) u
-  ON u.order_id = o.id
-WHERE {{orders}} AND {{status}} AND {{days}}
-GROUP BY {keys}
-ORDER BY {", ".join(str(n + 1) for n in range(len(key)))}
-""" + _upsert(table, key, ("orders", "units", "revenue")))
+    return shipped + sales_insert(sign, table, key, ORDERS_WITH_UNITS, "COALESCE(u.units, 0)",
+                                  "{orders} AND {status} AND {days}")
 
 
 def _sku_sql(sign: int, table: str = "report_sku_day", key: Sequence[str] = SKU_KEY, *,
              shipped: str = SHIPPED) -> str:
     """Lines into ``table`` keyed by ``key`` (SKU among them): orders holding the SKU, units, line totals."""
+    return shipped + sku_insert(sign, table, key, LINES_SHIPPED, "{orders} AND {line_orders} AND {status} AND {days}")
+
+
+# Where the statements read the orders (``o``, shipped at ``s.shipped_at``) and their lines (``ol``) from.
+ORDERS_SHIPPED = 'shipped s JOIN "order" o ON o.id = s.order_id'
+LINES_SHIPPED = ORDERS_SHIPPED + ' JOIN "order_line" ol ON ol.order_id = o.id'
+UNITS_SHIPPED = """SELECT ol.order_id, SUM(ol.quantity) AS units FROM "order_line" ol
+           WHERE {line_orders} AND ol.order_id IN (SELECT order_id FROM shipped) GROUP BY ol.order_id"""
+ORDERS_WITH_UNITS = ORDERS_SHIPPED + f"\nLEFT JOIN ({UNITS_SHIPPED}) u\n  ON u.order_id = o.id"
+
+
+def sales_insert(sign: int, table: str, key: Sequence[str], orders: str, units: str, where: str) -> str:
+    """The upsert of ``table`` from the shipped ``orders`` (a FROM clause) and their ``units`` (an expression),
+    grouped by ``key``."""
     columns = ", ".join(f'"{c}"' for c in (*key, "orders", "units", "revenue"))
     keys = ", ".join(ORDER_COLUMNS[c] for c in key)
-    return (shipped + f"""INSERT INTO "{table}" ({columns})
-SELECT {keys}, {sign} * COUNT(DISTINCT o.id), {sign} * SUM(ol.quantity), {sign} * SUM({NET_LINE_TOTAL})
-FROM shipped s JOIN "order" o ON o.id = s.order_id JOIN "order_line" ol ON ol.order_id = o.id
-WHERE {{orders}} AND {{line_orders}} AND {{status}} AND {{days}}
+    return f"""INSERT INTO "{table}" ({columns})
+SELECT {keys}, {sign} * COUNT(*), {sign} * SUM({units}), {sign} * SUM({NET_SUBTOTAL})
+FROM {orders}
+WHERE {where}
 GROUP BY {keys}
 ORDER BY {", ".join(str(n + 1) for n in range(len(key)))}
-""" + _upsert(table, key, ("orders", "units", "revenue")))
+""" + upsert_clause(table, key, ("orders", "units", "revenue"))
+
+
+def sku_insert(sign: int, table: str, key: Sequence[str], lines: str, where: str) -> str:
+    """The upsert of ``table`` from the shipped orders' ``lines`` (a FROM clause), grouped by ``key``."""
+    columns = ", ".join(f'"{c}"' for c in (*key, "orders", "units", "revenue"))
+    keys = ", ".join(ORDER_COLUMNS[c] for c in key)
+    return f"""INSERT INTO "{table}" ({columns})
+SELECT {keys}, {sign} * COUNT(DISTINCT o.id), {sign} * SUM(ol.quantity), {sign} * SUM({NET_LINE_TOTAL})
+FROM {lines}
+WHERE {where}
+GROUP BY {keys}
+ORDER BY {", ".join(str(n + 1) for n in range(len(key)))}
+""" + upsert_clause(table, key, ("orders", "units", "revenue"))
 
 
 TRAIL = """WITH t AS (
@@ -211,11 +229,11 @@ def _cycle_sql(steps: Sequence[str], sign: int) -> str:
                      f"AND {end} IS NOT NULL")
     columns = ", ".join(f'"{c}"' for c in (*CYCLE_KEY, "orders"))
     return (TRAIL + f"""INSERT INTO "report_cycle_time_day" ({columns})
-SELECT d.day, d.step, {_bucket_case("d.seconds")}, {sign} * COUNT(*)
+SELECT d.day, d.step, {bucket_case("d.seconds")}, {sign} * COUNT(*)
 FROM ({" UNION ALL ".join(parts)}) d WHERE d.day IS NOT NULL
-GROUP BY d.day, d.step, {_bucket_case("d.seconds")}
+GROUP BY d.day, d.step, {bucket_case("d.seconds")}
 ORDER BY 1, 2, 3
-""" + _upsert("report_cycle_time_day", CYCLE_KEY, ("orders",)))
+""" + upsert_clause("report_cycle_time_day", CYCLE_KEY, ("orders",)))
 
 
 def _seconds(end: str, start: str) -> str:
@@ -224,7 +242,7 @@ def _seconds(end: str, start: str) -> str:
     return f"EXTRACT(EPOCH FROM ({end} - {start}))"
 
 
-def _bucket_case(expression: str) -> str:
+def bucket_case(expression: str) -> str:
     """models.reports.cycle_rules.bucket_of as SQL: the same bounds, so both sides agree to the bucket. On
     PostgreSQL ``width_bucket`` over the sorted bounds (how many are ≤ the value: a binary search, where a CASE
     tried every bound in turn, for every step of every order shipped); SQLite has no such function."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from models.core.db import database
+from models.core.db import database, is_sqlite
 from models.reports.cycle_rules import DELIVERY_STEPS, SHIP_STEPS
 from models.reports.rollup_sql import (
     ROLLUP_TABLES,
@@ -16,12 +16,15 @@ from models.reports.rollup_sql import (
     clear,
     drop_empty_rows,
 )
+from models.reports.shipped_now import add_shipped_now
 
 
 def record_orders_shipped(order_ids: Iterable[int]) -> None:
     """Count orders just moved to shipped: sales on the day they shipped and their cycle times to shipping."""
     ids = sorted(set(order_ids))
-    if ids:
+    if ids and not is_sqlite():
+        add_shipped_now(ids)  # one statement for every table
+    elif ids:
         add_sales(Selection(ids=ids, just_shipped=True))
         add_cycle_times(Selection(ids=ids, just_shipped=True), SHIP_STEPS)
 
