@@ -10,6 +10,7 @@ from models.core.text_messages import TextMessage
 from models.core.texts import N_, Text
 from models.orders.tables import CHANNELS
 from schemas.fields import InputSchema, OptionalEmail
+from schemas.plain_load import PlainLoader
 
 
 def _two_decimals(value: Decimal) -> None:
@@ -36,6 +37,10 @@ class OrderLineSchema(Schema):
                                 validate=[validate.Range(min=0), _two_decimals], allow_nan=False)
 
 
+# the schema's hooks the plain loader stands in for: unstorable text declines there, and _skus_once checks the SKUs
+PLAIN_HOOKS = frozenset({"_refuse_unstorable_text", "_one_line_per_sku"})
+
+
 class OrderSchema(InputSchema):
     channel = fields.String(load_default="api", validate=validate.OneOf(CHANNELS))
     external_ref = fields.String(required=True, validate=validate.Length(min=1, max=128))
@@ -47,6 +52,18 @@ class OrderSchema(InputSchema):
     notes = fields.String(load_default="", validate=validate.Length(max=4000))
     priority = fields.Integer(load_default=0, strict=True, validate=validate.Range(min=0, max=9))
 
+    def load(self, data, *, many=None, partial=None, unknown=None):
+        """A plain body (schemas.plain_load) loaded by a glance; any other through marshmallow, which words the
+        errors."""
+        if many is None and partial is None and unknown is None:
+            plain = self.__dict__.get("_plain")
+            if plain is None:  # read from this instance's own fields (``only``, ``exclude``), once
+                plain = self._plain = PlainLoader(self, understood_hooks=PLAIN_HOOKS, check=_skus_once)
+            loaded = plain.load(data)
+            if loaded is not None:
+                return loaded
+        return super().load(data, many=many, partial=partial, unknown=unknown)
+
     @validates_schema
     def _one_line_per_sku(self, data: dict, **kwargs) -> None:
         skus = [line["sku"] for line in data.get("lines", [])]
@@ -54,6 +71,11 @@ class OrderSchema(InputSchema):
         if duplicates:
             raise ValidationError(TextMessage(Text("each SKU once per order; repeated: %(skus)s",
                                                    skus=", ".join(duplicates))), "lines")
+
+
+def _skus_once(loaded: dict) -> bool:
+    skus = [line["sku"] for line in loaded["lines"]]
+    return len(set(skus)) == len(skus)
 
 
 order_schema = OrderSchema()
