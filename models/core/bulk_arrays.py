@@ -50,6 +50,11 @@ def array_literal(values: Iterable) -> str | None:
     if type(first) is datetime and all(value is first for value in values):
         one = _element(first)
         return None if one is None else "{" + ",".join([one] * len(values)) + "}"
+    kinds = set(map(type, values))
+    if kinds <= _AS_STR:  # numbers only, or (below) text only: spelled in one pass, not value by value
+        return "{" + ",".join(map(str, values)) + "}"
+    if kinds == _TEXT:
+        return '{"' + '","'.join([value.replace("\\", "\\\\").replace('"', '\\"') for value in values]) + '"}'
     elements = [_element(value) for value in values]
     return None if None in elements else "{" + ",".join(elements) + "}"
 
@@ -101,6 +106,8 @@ def _element(value) -> str | None:
     return None
 
 
+_AS_STR = frozenset({int, Decimal})  # str() is their element's spelling
+_TEXT = frozenset({str})
 _FIELD_TYPES = {"AUTO": "integer", "INT": "integer", "BIGAUTO": "bigint", "BIGINT": "bigint",
                 "SMALLINT": "smallint", "VARCHAR": "text", "CHAR": "text", "TEXT": "text", "DECIMAL": "numeric",
                 "DATETIME": "timestamp", "DATE": "date", "TIME": "time", "BOOL": "boolean", "FLOAT": "real",

@@ -81,3 +81,13 @@ def test_every_value_reads_back_exactly_from_postgres(pg_rolled_back):
     assert [list(column) for column in zip(*rows)] == [
         [Decimal(value) if kind == "numeric" and value is not None else value for value in column]
         for kind, column in zip(kinds, columns)]
+
+
+@pytest.mark.postgres
+def test_a_column_of_text_only_or_of_numbers_only_reads_back_exactly_from_postgres(pg_rolled_back):
+    numbers = [Decimal("12.30"), Decimal("-0.0001"), Decimal("1E+3"), 5, 2**31 - 1]
+    columns = [TEXTS, (numbers * 3)[:len(TEXTS)], list(range(-7, len(TEXTS) - 7))]
+    assert all(None not in column for column in columns)  # none of them spelled value by value
+    sql, params = unnest_source(columns, ["text", "numeric", "integer"])
+    rows = database.execute_sql(f"SELECT * FROM {sql}", params).fetchall()
+    assert [list(column) for column in zip(*rows)] == [TEXTS, [Decimal(value) for value in columns[1]], columns[2]]
