@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import peewee
 
@@ -80,16 +81,19 @@ def record_reviews(decisions: dict[int, ReviewDecision], rule_set_id: int, *, ac
                    price_book_version: int | None = None) -> None:
     """Record the decision on each order under one rule-set version (and price book version), in one multi-row
     insert per 500."""
-    rows = [{**_review_row(order_id, decision, rule_set_id, actor=actor), "price_book_version": price_book_version}
-            for order_id, decision in decisions.items()]
+    decided_at = utc_now()  # one reading of the clock for the batch
+    rows = [{**_review_row(order_id, decision, rule_set_id, actor=actor, decided_at=decided_at),
+             "price_book_version": price_book_version} for order_id, decision in decisions.items()]
     insert_values(OrderReview, rows)
 
 
-def _review_row(order_id: int, decision: ReviewDecision, rule_set_id: int, *, actor: str) -> dict:
+def _review_row(order_id: int, decision: ReviewDecision, rule_set_id: int, *, actor: str,
+                decided_at: datetime | None = None) -> dict:
     return {"order": order_id, "outcome": decision.outcome, "rule_set": rule_set_id,
             "reasons_json": json.dumps([reason.as_document() for reason in decision.reasons]),
             "codes": f" {' '.join(decision.codes)} " if decision.codes else "",
-            "release_roles": " ".join(decision.release_roles), "actor": actor, "decided_at": utc_now()}
+            "release_roles": " ".join(decision.release_roles), "actor": actor,
+            "decided_at": decided_at or utc_now()}
 
 
 def latest_review(order_id: int) -> OrderReview | None:
