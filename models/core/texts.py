@@ -101,10 +101,30 @@ _ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATE
 
 
 def _orjson_default(value: Any) -> Any:
-    if isinstance(value, Text):
-        return {TEMPLATE_KEY: value.template, VALUES_KEY: value.values}
-    if isinstance(value, Joined):
-        return {JOIN_KEY: value.separator, "parts": value.parts}
+    if isinstance(value, (Text, Joined)):
+        return _tree(value)
+    return str(value)  # Decimal, dates: as they read
+
+
+def _tree(value: Any) -> Any:
+    """``value`` as orjson writes it without calling back: a Text or Joined as its template's dict, kept on it once
+    built (the sentences many orders share are written out once, not walked again for every order)."""
+    if isinstance(value, (Text, Joined)):
+        tree = value.__dict__.get("_tree")
+        if tree is None:
+            if isinstance(value, Text):
+                tree = {TEMPLATE_KEY: value.template,
+                        VALUES_KEY: {name: _tree(item) for name, item in value.values.items()}}
+            else:
+                tree = {JOIN_KEY: value.separator, "parts": [_tree(part) for part in value.parts]}
+            object.__setattr__(value, "_tree", tree)
+        return tree
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_tree(item) for item in value]
+    if isinstance(value, dict):
+        return {name: _tree(item) for name, item in value.items()}
     return str(value)  # Decimal, dates: as they read
 
 

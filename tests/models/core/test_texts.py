@@ -1,6 +1,6 @@
 """Domain sentences read in English, keep their values through JSON, and render through any catalogue."""
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -32,11 +32,16 @@ def test_rendering_passes_every_template_and_separator_through_the_catalogue():
     assert render(message, lambda t: catalogue.get(t, t)) == "庫存不足：SKU A；SKU B"
 
 
+SHARED = Text("%(when)s: %(cost)s of %(lines)s", when=datetime(2026, 12, 6, 5, 0), cost=Decimal("8.25"),
+              lines=Joined([Text("%(n)s line", n=1)], ", "))
+
+
 @pytest.mark.parametrize("document", [
     Text("plain"),
     {"plan": Text("%(a)s and %(b)s", a=Text("in %(n)s", n=Decimal("1.50")), b=Joined([Text("x"), "y"], " + ")),
      "lines": [Text("on %(day)s", day=date(2026, 12, 3)), "words", 3, None], "flag": True},
     [Text("%(items)s", items=[Text("one"), "two"])],
+    {"twice": [SHARED, SHARED, Text("%(parts)s", parts=(SHARED, 2))], "again": Text("%(s)s", s=SHARED)},
 ])
 def test_dumps_writes_what_json_of_as_json_writes(document):
     def tree(value):
@@ -48,6 +53,7 @@ def test_dumps_writes_what_json_of_as_json_writes(document):
             return [tree(item) for item in value]
         return value
     assert json.loads(dumps(document)) == json.loads(json.dumps(tree(document)))
+    assert dumps(document) == dumps(document)  # the second time from the trees kept on the texts
 
 
 def test_english_reads_as_render_does_and_a_shared_part_is_built_once():
