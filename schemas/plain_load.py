@@ -4,9 +4,10 @@ order of three lines cost 110 µs through OrderSchema.load, most of what placing
 
 The checks are read from the schema's own fields when it is built, so they cannot drift from it; a field of a kind
 not understood here, a field hook or a schema hook not named as understood makes the loader decline every body.
-Anything outside the plain case — a value to coerce, a null, a date or a price to parse, an unknown key, text no
-database can store — returns None, and the schema loads it and words whatever is wrong: errors come from marshmallow
-alone. tests/schemas/test_plain_load.py holds the two to the same result on valid and invalid bodies alike."""
+Anything outside the plain case — a value to coerce, a null where the field refuses one, a date or a price to parse,
+an unknown key, text no database can store — returns None, and the schema loads it and words whatever is wrong:
+errors come from marshmallow alone. tests/schemas/test_plain_load.py holds the two to the same result on valid and
+invalid bodies alike."""
 from __future__ import annotations
 
 from collections.abc import Callable
