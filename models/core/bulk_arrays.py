@@ -79,6 +79,16 @@ def id_array(ids: Sequence[int]) -> tuple[str, str] | None:
     return "{" + ",".join(map(str, ids)) + "}", _int_type(ids)
 
 
+def id_parameter(ids: Sequence[int]) -> tuple[str, object]:
+    """A batch's ids as one statement parameter: its placeholder (``%s::integer[]``, to stand in ``= ANY(…)``) and
+    its value, the array's text; a list psycopg2 writes as ARRAY[…] when an id is not a plain int."""
+    literal = id_array(ids)
+    if literal is None:
+        return database.param, list(ids)
+    text, kind = literal
+    return f"{database.param}::{kind}[]", text
+
+
 def _int_type(values: Iterable[int]) -> str:
     low, high = INT4
     return "integer" if all(low <= value <= high for value in values) else "bigint"

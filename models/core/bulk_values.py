@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import peewee
 
-from models.core.bulk_arrays import id_array
-from models.core.db import database, is_sqlite
+from models.core.bulk_arrays import id_parameter
+from models.core.db import is_sqlite
 
 CHUNK = 500  # rows per statement: far below SQLite's 32,766 parameters and PostgreSQL's 65,535
 
@@ -66,8 +66,5 @@ def among(column: peewee.ColumnBase, ids: Iterable[int]) -> peewee.Expression:
     ids = list(ids)
     if is_sqlite():
         return column.in_(ids)
-    literal = id_array(ids)
-    if literal is None:
-        return peewee.Expression(column, peewee.OP.EQ, peewee.fn.ANY(peewee.Value(ids, converter=False, unpack=False)))
-    text, kind = literal
-    return peewee.Expression(column, peewee.OP.EQ, peewee.SQL(f"ANY({database.param}::{kind}[])", [text]))
+    placeholder, value = id_parameter(ids)
+    return peewee.Expression(column, peewee.OP.EQ, peewee.SQL(f"ANY({placeholder})", [value]))

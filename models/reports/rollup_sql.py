@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from models.core.bulk_arrays import id_array
+from models.core.bulk_arrays import id_parameter
 from models.core.db import database, is_sqlite
 from models.reports.cycle_rules import DELIVERY_STEPS, SHIP_STEPS, STEPS, bucket_bounds
 from models.reports.tables import (
@@ -103,11 +103,8 @@ def _id_filters(ids: list[int] | None) -> list[tuple[str, list]]:
     if ids is None:
         return [("1 = 1", [])]
     if not is_sqlite():
-        literal = id_array(ids)  # as ``among`` writes a batch's ids: one array literal, not ARRAY[…] of each
-        if literal is None:
-            return [(f"{{column}} = ANY({database.param})", [ids])]
-        text, kind = literal
-        return [(f"{{column}} = ANY({database.param}::{kind}[])", [text])]
+        placeholder, value = id_parameter(ids)  # as ``among`` writes a batch's ids: one array literal
+        return [(f"{{column}} = ANY({placeholder})", [value])]
     chunks = [ids[start:start + 500] for start in range(0, len(ids), 500)]
     return [(f"{{column}} IN ({', '.join([database.param] * len(chunk))})", chunk) for chunk in chunks]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from models.core.bulk_arrays import id_array
+from models.core.bulk_arrays import id_parameter
 from models.core.db import database
 from models.reports.cycle_rules import SHIP_STEPS, STEPS
 from models.reports.rollup_sql import (
@@ -90,10 +90,5 @@ def add_shipped_now(ids: Sequence[int]) -> None:
     if not ids:
         return
     sql = shipped_now_sql("{ids}")
-    literal = id_array(ids)
-    if literal is None:
-        param, value = database.param, list(ids)
-    else:
-        value, kind = literal
-        param = f"{database.param}::{kind}[]"
-    database.execute_sql(sql.replace("{ids}", param), [value] * sql.count("{ids}"))
+    placeholder, value = id_parameter(ids)
+    database.execute_sql(sql.replace("{ids}", placeholder), [value] * sql.count("{ids}"))

@@ -95,6 +95,16 @@ def test_among_matches_ids_as_in_does_with_one_parameter_on_postgres(any_db):
     assert (sql.count("%s"), params) == (1, [literal]) if not is_sqlite() else params == wanted
 
 
+class _Id(int):
+    """An id that is not a plain int: no array text is written for it."""
+
+
+def test_among_takes_ids_it_cannot_spell_as_array_text_as_a_list_parameter(any_db):
+    rows = [Warehouse.create(code=f"W{n}", name=f"W{n}", region="r", address="").id for n in range(4)]
+    query = Warehouse.select(Warehouse.id).where(among(Warehouse.id, [_Id(row) for row in rows[1:3]]))
+    assert sorted(w.id for w in query) == rows[1:3]
+
+
 @pytest.mark.parametrize("count", [3, 25])
 def test_insert_values_writes_each_value_as_given_in_one_statement(any_db, count):
     """Below COPY_FROM_ROWS an INSERT, from it on PostgreSQL a COPY: the same rows either way (text with tabs,
