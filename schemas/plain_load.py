@@ -87,8 +87,7 @@ def _compile_field(field: fields.Field) -> Check | None:
     if field.validators and kind is fields.Nested:
         return None
     if kind is fields.Nested and not field.many and isinstance(field.schema, Schema):
-        inner = _compile_schema(field.schema, frozenset())
-        return None if inner is None else inner
+        return _compile_schema(field.schema, frozenset())
     if kind is fields.List and type(field.inner) is fields.Nested:
         bounds = _bounds(field, validate.Length)
         inner = _compile_field(field.inner)
