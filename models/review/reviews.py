@@ -74,7 +74,7 @@ def save_rule_set(settings: RuleSettings, *, actor: str, note: str = "",
 
 
 def record_review(order_id: int, decision: ReviewDecision, rule_set: ReviewRuleSet, *, actor: str) -> OrderReview:
-    return OrderReview.create(**_review_row(order_id, decision, rule_set.id, actor=actor))
+    return OrderReview.create(**_review_row(order_id, decision, rule_set.id, actor=actor, decided_at=utc_now()))
 
 
 def record_reviews(decisions: dict[int, ReviewDecision], rule_set_id: int, *, actor: str,
@@ -88,12 +88,12 @@ def record_reviews(decisions: dict[int, ReviewDecision], rule_set_id: int, *, ac
 
 
 def _review_row(order_id: int, decision: ReviewDecision, rule_set_id: int, *, actor: str,
-                decided_at: datetime | None = None) -> dict:
+                decided_at: datetime) -> dict:
     return {"order": order_id, "outcome": decision.outcome, "rule_set": rule_set_id,
             "reasons_json": json.dumps([reason.as_document() for reason in decision.reasons]),
             "codes": f" {' '.join(decision.codes)} " if decision.codes else "",
             "release_roles": " ".join(decision.release_roles), "actor": actor,
-            "decided_at": decided_at or utc_now()}
+            "decided_at": decided_at}
 
 
 def latest_review(order_id: int) -> OrderReview | None:
