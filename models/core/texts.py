@@ -94,6 +94,12 @@ def dumps(document: Any) -> str:
     as they read: what ``json.dumps`` of the ``as_json`` tree writes, less its spaces, built by orjson in one pass
     instead of a Python dict for every template first (the pipeline stores a plan and three price notes an order).
     """
+    if isinstance(document, (Text, Joined)):  # a note many lines share is written once, kept on it
+        written = document.__dict__.get("_dumped")
+        if written is None:
+            written = orjson.dumps(_tree(document)).decode()
+            object.__setattr__(document, "_dumped", written)
+        return written
     return orjson.dumps(document, default=_orjson_default, option=_ORJSON_OPTIONS).decode()
 
 

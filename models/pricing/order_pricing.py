@@ -100,12 +100,15 @@ def price_order(order: OrderToPrice, book: PriceBook, rates: Sequence[TaxRate], 
     customer many times)."""
     known = {} if known is None else known
 
+    keys: dict[int, tuple] = {}  # line no -> its resolution's key in ``known``
+
     def resolve(line: LineToPrice) -> PriceResolution | None:
         # one resolution for every quantity of a class (book.quantity_class): 3 and 7 units alike below a break of 10;
         # looked up by the query's fields as a tuple, the query itself built only when it is new
         quantity = book.quantity_class(line.sku, line.quantity)
-        key = (line.sku, quantity, order.currency, order.day, order.customer, order.distributor,
-               order.customer_group, line.catalogue_price, line.catalogue_currency)
+        key = keys[line.line_no] = (line.sku, quantity, order.currency, order.day, order.customer,
+                                    order.distributor, order.customer_group, line.catalogue_price,
+                                    line.catalogue_currency)
         resolution = known.get(key, _UNKNOWN)
         if resolution is _UNKNOWN:
             resolution = known[key] = _with_book_tolerance(
@@ -115,7 +118,8 @@ def price_order(order: OrderToPrice, book: PriceBook, rates: Sequence[TaxRate], 
     resolved = {line.line_no: resolve(line) for line in order.lines if line.matched}
     flags = {resolution.tax_included for resolution in resolved.values() if resolution is not None}
     included = flags == {True}
-    priced = tuple(_priced_line(order, line, resolved.get(line.line_no), _tax(order, line, rates, known), included)
+    priced = tuple(_priced_line(order, line, resolved.get(line.line_no), _tax(order, line, rates, known), included,
+                                notes=known, note_key=(_NOTE, keys.get(line.line_no), line.price_given, included))
                    for line in order.lines)
     subtotal = sum((line.line_total for line in priced), ZERO).quantize(CENT)
     tax = sum((line.tax_amount for line in priced), ZERO).quantize(CENT)
@@ -124,6 +128,7 @@ def price_order(order: OrderToPrice, book: PriceBook, rates: Sequence[TaxRate], 
 
 
 _UNKNOWN = object()  # not resolved yet (None is a resolution: nothing prices the line)
+_NOTE = object()  # marks the price notes' keys in ``known``
 
 
 def _with_book_tolerance(book: PriceBook, resolution: PriceResolution | None) -> PriceResolution | None:
@@ -155,7 +160,12 @@ _TAX = object()  # marks the tax findings' keys among the resolutions' in ``know
 
 
 def _priced_line(order: OrderToPrice, line: LineToPrice, resolution: PriceResolution | None,
-                 tax: TaxFinding | None, included: bool) -> PricedLine:
+                 tax: TaxFinding | None, included: bool, *, notes: dict | None = None,
+                 note_key: tuple | None = None) -> PricedLine:
+    """``notes``: the notes already written, by ``note_key`` (what decides a note: the resolution's key, whether the
+    price was given, the order's tax basis; the tax finding follows from the line's class and the order's day and
+    destination, which the resolution's key holds but for the destination, added here): lines priced alike share one
+    note, written once."""
     rate = tax.rate if tax is not None else ZERO
     if resolution is not None and resolution.tax_included and not included:
         net = (resolution.price / (ONE + rate)).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -167,8 +177,13 @@ def _priced_line(order: OrderToPrice, line: LineToPrice, resolution: PriceResolu
     else:
         unit_price = resolution.price
     line_total = (unit_price * line.quantity).quantize(CENT)
-    notes = [_price_words(line, resolution, order.currency)] + ([tax.explanation_text] if tax is not None else [])
-    note = _one_note([note for note in notes if not isinstance(note, str) or note])  # a template reads as something
+    key = None if notes is None or note_key is None else (*note_key, line.tax_class, order.country, order.region)
+    note = None if key is None else notes.get(key)
+    if note is None:
+        parts = [_price_words(line, resolution, order.currency)] + ([tax.explanation_text] if tax is not None else [])
+        note = _one_note([part for part in parts if not isinstance(part, str) or part])  # a template reads as something
+        if key is not None:
+            notes[key] = note
     return PricedLine(line.line_no, line.sku, unit_price, line_total, line.price_given, line.matched, resolution,
                       rate, line_tax(line_total, rate, included=included), note)
 
