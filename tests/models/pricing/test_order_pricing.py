@@ -126,3 +126,15 @@ def test_lines_sharing_a_tax_class_destination_and_day_find_their_rate_once_and_
     assert shared == [price_order(each, PriceBook(), rates) for each in orders]
     assert {(p.lines[0].tax_rate, p.lines[2].tax_rate) for p in shared} == {
         (Decimal("0.2"), Decimal("0.05")), (Decimal("0.1"), Decimal("0.05")), (Decimal("0.25"), Decimal("0.05"))}
+
+
+def test_lines_priced_alike_in_a_batch_share_one_note_and_others_get_their_own():
+    known: dict = {}
+    first, again, given, gross = (price_order(one, book, RATES, known=known).lines[0] for one, book in (
+        (order(line()), PriceBook()), (order(line(no=2, quantity=3)), PriceBook()),
+        (order(line(price="200.00", given=True)), PriceBook()), (order(line()), gross_list("120.00"))))
+    assert again.price_note_text is first.price_note_text
+    assert given.price_note != first.price_note and given.price_note_text is not first.price_note_text
+    assert gross.price_note_text is not first.price_note_text
+    abroad = price_order(order(line(), country="FR"), PriceBook(), RATES, known=known).lines[0]
+    assert abroad.price_note != first.price_note  # no rate for FR: another tax sentence
