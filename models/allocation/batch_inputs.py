@@ -49,12 +49,14 @@ class BatchInputs:
     orders_today: dict[str, int]  # warehouse code -> orders reserved today; empty unless a routing rule caps
 
 
-def load_batch(order_ids: list[int], *, lock_stock: bool = False) -> BatchInputs | None:
-    """Lock and load the allocatable orders among ``order_ids`` and all they are planned from; None when there
-    are none. Locks are taken orders first, then (with ``lock_stock``) stock rows, each in id order. Call inside
-    the transaction."""
+def load_batch(order_ids: list[int], *, lock_stock: bool = False,
+               statuses: tuple[str, ...] = ALLOCATABLE) -> BatchInputs | None:
+    """Lock and load the orders among ``order_ids`` in one of ``statuses`` (the allocatable ones; review's
+    straight path asks for those it approves in its own transaction) and all they are planned from; None when
+    there are none. Locks are taken orders first, then (with ``lock_stock``) stock rows, each in id order. Call
+    inside the transaction."""
     orders = model_rows(lock_for_update(Order.select(*PLANNED_ORDER_FIELDS).where(
-        among(Order.id, sorted(set(order_ids))), Order.status.in_(ALLOCATABLE)).order_by(Order.id)))
+        among(Order.id, sorted(set(order_ids))), Order.status.in_(statuses)).order_by(Order.id)))
     if not orders:
         return None
     ids = [order.id for order in orders]

@@ -5,6 +5,7 @@ yet a linked backorder order when the policy ships what is available: those rare
 transaction."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,7 +36,12 @@ from models.inventory.alerts import evaluate_alerts
 from models.inventory.stock_locks import lock_stock_rows
 from models.inventory.tables import Stock
 from models.orders.allocation_plans import keep_plans
-from models.orders.states import ORDER_ALLOCATED, ORDER_APPROVED, ORDER_BACKORDERED
+from models.orders.states import (
+    ORDER_ALLOCATED,
+    ORDER_APPROVED,
+    ORDER_BACKORDERED,
+    ORDER_REVIEWING,
+)
 from models.orders.tables import Order, OrderLine, Reservation
 from models.partners.tables import Partner
 from models.shipping.creation import (
@@ -45,6 +51,7 @@ from models.shipping.creation import (
     nudge_waybills,
 )
 
+logger = logging.getLogger(__name__)
 # A supplier shipping straight to the customer costs more than our own lanes and is used when they cannot serve.
 DROPSHIP_SHIPMENT_COST = Decimal("25.00")
 DROPSHIP_DEFAULT_DAYS = 7
@@ -129,6 +136,40 @@ def _allocate_once(ids: list[int], *, actor: str, confirm_within: timedelta, loc
     result.outcomes.update({p.order.id: ORDER_ALLOCATED for p in allocating})
     result.outcomes.update({p.order.id: ORDER_BACKORDERED for p in waiting})
     return result
+
+
+def allocate_straight(order_ids: list[int]) -> dict[int, str]:
+    """In review's transaction, for orders it has just approved (still in review in the table): plan them, and for
+    each whose plan ships it whole from our warehouses create its shipments, keep its plan and reserve its stock;
+    returns order id -> the plan's reason, for the caller's one move from review to allocated (through approved).
+
+    The common path, without a second transaction, message and read of the orders. Whatever it leaves out goes
+    through the allocation stage as before: a drop-ship part, a shortfall, a routing rule's backorder, a plan
+    that raised, and all of them when stock moved while reserving or anything else failed (its writes are undone
+    to the savepoint it opens; the allocation stage meets the same fault and reports it)."""
+    ids = sorted(set(order_ids))
+    if not ids:
+        return {}
+    try:
+        with database.atomic():
+            inputs = load_batch(ids, statuses=(ORDER_REVIEWING,))
+            straight = [] if inputs is None else [p for p in _plan_batch(inputs, {}) if _ships_whole(p)]
+            if straight:
+                _create_shipments(straight)
+                planned_at = utc_now().isoformat() + "Z"
+                keep_plans({p.order.id: p.document(inputs.rules_version, planned_at) for p in straight})
+                touched = _reserve(straight, inputs)
+                if touched:
+                    evaluate_alerts(touched)
+    except Exception as exc:  # noqa: BLE001 - the allocation stage takes these orders, as it did before
+        logger.warning("orders %s..%s go to the allocation stage: %r", ids[0], ids[-1], exc)
+        return {}
+    return {p.order.id: p.reason for p in straight}
+
+
+def _ships_whole(planned: _Planned) -> bool:
+    return (planned.allocates and planned.plan.complete
+            and all(pick.warehouse_id is not None for pick in planned.plan.picks))
 
 
 def _plan_batch(inputs: BatchInputs, failed: dict[int, Exception]) -> list[_Planned]:

@@ -44,23 +44,28 @@ class BatchResult:
 
 def transition_many(entity: str, moves: Iterable[Move], to: str, *, actor: str,
                     also_set: Sequence[str] = (), also_values: Mapping[int, tuple] | None = None,
-                    casts: Mapping[str, str] | None = None) -> set[int]:
+                    casts: Mapping[str, str] | None = None, via: str | None = None,
+                    via_reasons: Mapping[int, str] | None = None) -> set[int]:
     """Move every row of ``moves`` still in its expected status to ``to``; returns the ids this call moved.
 
     One ``UPDATE … FROM rows (id, expected, reason) WHERE status = expected RETURNING id`` and one multi-row
     audit insert per chunk: a redelivered batch, or a row another caller moved first, changes nothing. Call inside
     the stage's transaction. ``also_set`` columns are written in the same update, from ``also_values[id]`` (one
     value per column; ``casts`` types them as ``update_from_values`` does): a stage that decides more than the
-    status writes each row once, not once for the status and once for the rest.
+    status writes each row once, not once for the status and once for the rest. ``via``: the rows pass through
+    that status on their way in the same transaction (each step must be a valid transition): the row is written
+    once, and the audit trail records both steps, the first with ``via_reasons[id]``.
     """
     if entity not in MACHINES:
         raise InvalidTransition(TextMessage(Text("unknown entity %(entity)s; known: %(known)s", entity=repr(entity),
                                                   known=", ".join(MACHINES))))
     moves = list(moves)
-    for expected in {move.expected for move in moves}:
-        if not can_transition(entity, expected, to):
+    steps = [(expected, to) for expected in {move.expected for move in moves}] if via is None else \
+        [(expected, via) for expected in {move.expected for move in moves}] + [(via, to)]
+    for source, target in steps:
+        if not can_transition(entity, source, target):
             raise InvalidTransition(TextMessage(Text("%(entity)s may not move from %(source)s to %(to)s", entity=entity,
-                                                      source=repr(expected), to=repr(to))))
+                                                      source=repr(source), to=repr(target))))
     model = status_table(entity)
     now = utc_now()
     with_reason = hasattr(model, "status_reason")
@@ -75,8 +80,12 @@ def transition_many(entity: str, moves: Iterable[Move], to: str, *, actor: str,
                                   set_from_values=(("status_reason",) if with_reason else ()) + also_set,
                                   match=(("id", "id"), ("status", "expected")), casts=dict(casts or {}))
         moved.update(done)
-        audit = [{"entity": entity, "entity_id": m.entity_id, "from_status": m.expected, "to_status": to,
-                  "actor": actor, "reason": m.reason, "at": now} for m in chunk if m.entity_id in done]
+        audit = [{"entity": entity, "entity_id": m.entity_id, "from_status": m.expected if via is None else via,
+                  "to_status": to, "actor": actor, "reason": m.reason, "at": now} for m in chunk if m.entity_id in done]
+        if via is not None:
+            audit = [{"entity": entity, "entity_id": m.entity_id, "from_status": m.expected, "to_status": via,
+                      "actor": actor, "reason": (via_reasons or {}).get(m.entity_id, ""), "at": now}
+                     for m in chunk if m.entity_id in done] + audit
         if audit:
             insert_values(StatusChange, audit)
     return moved

@@ -3,12 +3,16 @@ every decision with its status change and the allocation nudge in one transactio
 statements whatever the batch size."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from models.core.bulk import BatchResult, Move, transition_many
 from models.core.bulk_values import among
 from models.core.db import database, is_sqlite, lock_against_writers, lock_for_update
+from models.core.errors import InvariantViolated
 from models.core.model_rows import model_rows
 from models.core.stages import ALLOCATION
 from models.orders.states import (
+    ORDER_ALLOCATED,
     ORDER_APPROVED,
     ORDER_ON_HOLD,
     ORDER_REJECTED,
@@ -42,10 +46,16 @@ STATUS_AFTER = {APPROVE: ORDER_APPROVED, HOLD: ORDER_ON_HOLD}  # any other outco
 _SETTINGS: dict[tuple[int, str], RuleSettings] = {}
 
 
-def review_orders(order_ids: list[int], *, actor: str) -> BatchResult:
+def review_orders(order_ids: list[int], *, actor: str,
+                  allocate_now: Callable[[list[int]], dict[int, str]] | None = None) -> BatchResult:
     """Review those of ``order_ids`` still in review, one after the other in id order as their facts see it;
     ``outcomes`` maps each reviewed order to its decision (approve, hold, reject). An order whose facts or decision
-    raised is set aside in ``failed`` (still in review) and the rest commit. Safe to run twice."""
+    raised is set aside in ``failed`` (still in review) and the rest commit. Safe to run twice.
+
+    ``allocate_now`` (the review stage's: models.allocation.step.allocate_straight) allocates approved orders in
+    this transaction and returns those it allocated with the plan's reason: they move from review to allocated
+    in one write, the trail recording the approval and the allocation; the other approved orders wait for the
+    allocation stage, nudged as before."""
     result = BatchResult()
     ids = sorted(set(order_ids))
     if not ids:
@@ -77,8 +87,11 @@ def review_orders(order_ids: list[int], *, actor: str) -> BatchResult:
             decisions[order.id] = decision
             prices[order.id] = priced
         persist_prices(prices)  # the lines; the orders' totals are written with their status, in one update
+        approved = sorted(order_id for order_id, decision in decisions.items() if decision.outcome == APPROVE)
+        allocated = allocate_now(approved) if allocate_now is not None and approved else {}
         result.outcomes.update(_persist(decisions, rule_set_id, actor=actor, price_book_version=pricing.version,
-                                        totals={order_id: totals_row(order) for order_id, order in prices.items()}))
+                                        totals={order_id: totals_row(order) for order_id, order in prices.items()},
+                                        allocated=allocated))
     return result
 
 
@@ -119,21 +132,33 @@ def rule_set_in_force() -> tuple[int, RuleSettings]:
 
 
 def _persist(decisions: dict[int, ReviewDecision], rule_set_id: int, *, actor: str,
-             totals: dict[int, tuple], price_book_version: int | None = None) -> dict[int, str]:
-    """Move each order to the status its decision gives (one guarded update per status, writing its ``totals``
-    too), record the decisions of the orders moved, and nudge allocation with the approved ones; returns order
-    id -> outcome."""
+             totals: dict[int, tuple], price_book_version: int | None = None,
+             allocated: dict[int, str] | None = None) -> dict[int, str]:
+    """Move each order to the status its decision gives, or to allocated through approved when it is among
+    ``allocated`` (order id -> the plan's reason): one guarded update per status, writing its ``totals`` too;
+    record the decisions of the orders moved, and nudge allocation with the approved ones left; returns order id
+    -> outcome."""
+    allocated = allocated or {}
     by_status: dict[str, list[Move]] = {}
     for order_id, decision in decisions.items():
+        if order_id in allocated:
+            by_status.setdefault(ORDER_ALLOCATED, []).append(Move(order_id, ORDER_REVIEWING, allocated[order_id]))
+            continue
         status = STATUS_AFTER.get(decision.outcome, ORDER_REJECTED)
         by_status.setdefault(status, []).append(Move(order_id, ORDER_REVIEWING, decision.summary()))
     moved: set[int] = set()
     for status, moves in by_status.items():
+        through = ORDER_APPROVED if status == ORDER_ALLOCATED else None
         moved |= transition_many("order", moves, status, actor=actor, also_set=TOTAL_COLUMNS, also_values=totals,
-                                 casts=TOTAL_CASTS)
+                                 casts=TOTAL_CASTS, via=through,
+                                 via_reasons={move.entity_id: decisions[move.entity_id].summary() for move in moves}
+                                 if through else None)
+    if not moved.issuperset(allocated):
+        raise InvariantViolated("an order locked for review changed status meanwhile")
     record_reviews({order_id: decisions[order_id] for order_id in sorted(moved)}, rule_set_id, actor=actor,
                    price_book_version=price_book_version)
-    approved = sorted(order_id for order_id in moved if decisions[order_id].outcome == APPROVE)
+    approved = sorted(order_id for order_id in moved
+                      if decisions[order_id].outcome == APPROVE and order_id not in allocated)
     if approved:
         ALLOCATION.nudge(approved)
     return {order_id: decisions[order_id].outcome for order_id in sorted(moved)}

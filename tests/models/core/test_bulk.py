@@ -14,6 +14,7 @@ from models.core.errors import InvalidTransition
 from models.intake.entry import place_order
 from models.inventory.tables import Warehouse
 from models.orders.states import (
+    ORDER_ALLOCATED,
     ORDER_APPROVED,
     ORDER_DELIVERED,
     ORDER_ON_HOLD,
@@ -63,6 +64,23 @@ def test_transition_many_refuses_a_move_the_state_machine_forbids(any_db):
     order = make_order(status=ORDER_APPROVED)
     with pytest.raises(InvalidTransition, match="approved"):
         transition_many("order", [Move(order.id, ORDER_APPROVED)], ORDER_DELIVERED, actor="test")
+
+
+def test_transition_many_through_a_status_writes_the_row_once_and_both_steps_to_the_trail(any_db):
+    order, other = make_order(status=ORDER_REVIEWING), make_order(status=ORDER_ON_HOLD)
+    moves = [Move(order.id, ORDER_REVIEWING, "planned"), Move(other.id, ORDER_REVIEWING, "late")]
+
+    moved = transition_many("order", moves, ORDER_ALLOCATED, actor="test", via=ORDER_APPROVED,
+                            via_reasons={order.id: "all checks passed"})
+
+    assert moved == {order.id}
+    assert (Order.get_by_id(order.id).status, Order.get_by_id(order.id).status_reason) == (ORDER_ALLOCATED, "planned")
+    assert [(c.from_status, c.to_status, c.reason) for c in StatusChange.trail("order", order.id)][-2:] == [
+        (ORDER_REVIEWING, ORDER_APPROVED, "all checks passed"), (ORDER_APPROVED, ORDER_ALLOCATED, "planned")]
+    assert not StatusChange.select().where(StatusChange.entity_id == other.id,
+                                           StatusChange.to_status == ORDER_APPROVED).exists()
+    with pytest.raises(InvalidTransition, match="delivered"):  # each step must be one the machine allows
+        transition_many("order", moves, ORDER_DELIVERED, actor="test", via=ORDER_APPROVED)
 
 
 def test_update_from_values_writes_each_rows_own_values_exactly(any_db):
