@@ -17,8 +17,10 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import orjson
 import requests
 from flask import Blueprint, Flask, current_app, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from models.core.errors import ConfigError
@@ -49,6 +51,18 @@ RATE_CARDS = {
 WEBHOOK_TIMEOUT = (2, 5)
 WEBHOOK_BACKOFF_SECONDS = (0.1, 0.3, 0.9)  # one retry after each pause
 BATCH_LIMIT = 500  # waybills per POST /waybills/batch
+
+
+class _OrjsonProvider(DefaultJSONProvider):
+    """The sandbox's JSON in and out through orjson: a batch answer holds hundreds of waybills, which Flask's
+    default (the standard library, keys sorted) wrote at several microseconds each. Values orjson does not know
+    (Decimals) are written as they read, as Flask's default writes them."""
+
+    def dumps(self, obj: Any, **kwargs: Any) -> str:
+        return orjson.dumps(obj, default=str).decode()
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return orjson.loads(s)
 
 
 def _utc_now_iso() -> str:
@@ -178,7 +192,7 @@ class SandboxState:
             if number is not None:
                 return dict(self.waybills[number]), False
             while number is None or number in self.waybills:
-                number = "SBX" + "".join(self.number_dice.choices("0123456789", k=10))
+                number = f"SBX{self.number_dice.randrange(10 ** 10):010d}"  # ten random digits
             waybill = {
                 "waybill_number": number,
                 "carrier": "sandbox",
@@ -471,6 +485,7 @@ def create_sandbox_app(
         if not (math.isfinite(seconds) and seconds >= 0):
             raise ConfigError(f"{name} must be a number >= 0, got {seconds!r}")
     app = Flask(__name__)
+    app.json = _OrjsonProvider(app)
     app.extensions["carrier_sandbox"] = SandboxState(
         webhook_secret=webhook_secret, delivery_seconds=delivery_seconds, fault_rates=rates,
         timeout_sleep_seconds=timeout_sleep_seconds, seed=seed,
