@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import orjson
 import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
@@ -44,13 +45,13 @@ class SandboxCarrier:
         self.session = session or requests.Session()
 
     def quote(self, request: QuoteRequest) -> Quote:
-        return self._quote(self._call("POST", "/quotes", json=self._quote_body(request)))
+        return self._quote(self._call("POST", "/quotes", body=self._quote_body(request)))
 
     def quote_many(self, requests: list[QuoteRequest]) -> list[Quote | CarrierError]:
         """Every parcel priced in one ``POST /quotes/batch``; a whole-call failure raises, an item's refusal or
         unreadable answer is its error."""
         what = "POST /quotes/batch"
-        data = self._call("POST", "/quotes/batch", json={"quotes": [self._quote_body(r) for r in requests]})
+        data = self._call("POST", "/quotes/batch", body={"quotes": [self._quote_body(r) for r in requests]})
         results = self._field(data, "results", what)
         if len(results) != len(requests):
             raise CarrierAmbiguous(f"sandbox carrier answered {len(results)} results to {what} of {len(requests)}")
@@ -78,7 +79,7 @@ class SandboxCarrier:
 
     def create_waybill(self, request: WaybillRequest) -> IssuedWaybill:
         headers = {"Idempotency-Key": request.idempotency_key}
-        data = self._call("POST", "/waybills", json=_waybill_body(request), headers=headers)
+        data = self._call("POST", "/waybills", body=_waybill_body(request), headers=headers)
         return self._issued(data, "POST /waybills")
 
     def create_waybills(self, requests: list[WaybillRequest]) -> list[IssuedWaybill | CarrierError]:
@@ -86,7 +87,7 @@ class SandboxCarrier:
         own idempotency key; a whole-call failure raises, an item's refusal or unreadable answer is its error."""
         what = "POST /waybills/batch"
         items = [_waybill_body(request) | {"idempotency_key": request.idempotency_key} for request in requests]
-        results = self._field(self._call("POST", "/waybills/batch", json={"waybills": items}), "results", what)
+        results = self._field(self._call("POST", "/waybills/batch", body={"waybills": items}), "results", what)
         if len(results) != len(requests):
             raise CarrierAmbiguous(f"sandbox carrier answered {len(results)} results to {what} of {len(requests)}")
         return [self._item_answer(result, request.reference, what) for result, request in zip(results, requests)]
@@ -134,9 +135,13 @@ class SandboxCarrier:
         except (KeyError, TypeError, ValueError) as exc:
             raise CarrierAmbiguous(f"sandbox carrier sent unreadable events for {what}: {exc!r}") from exc
 
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        """Send one request and return its JSON, translating every failure into a carrier error."""
+    def _call(self, method: str, path: str, *, body: Any = None, **kwargs: Any) -> Any:
+        """Send one request (``body``: its JSON, written by orjson) and return its JSON, translating every failure
+        into a carrier error."""
         what = f"{method} {path}"
+        if body is not None:
+            kwargs["data"] = orjson.dumps(body)
+            kwargs["headers"] = {**kwargs.get("headers", {}), "Content-Type": "application/json"}
         try:
             response = self.session.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
         # ConnectTimeout is also a ConnectionError and a Timeout: it must be caught before both.
@@ -151,17 +156,16 @@ class SandboxCarrier:
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError) as exc:
             raise CarrierAmbiguous(f"sandbox carrier sent a broken reply to {what}: {exc}") from exc
 
-        snippet = response.text[:_SNIPPET_CHARS]
         if response.status_code >= 500:
-            raise CarrierUnavailable(f"sandbox carrier answered {response.status_code} to {what}: {snippet}")
+            raise CarrierUnavailable(f"sandbox carrier answered {response.status_code} to {what}: {_snippet(response)}")
         if response.status_code >= 400:
-            raise CarrierRejected(f"sandbox carrier refused {what} ({response.status_code}): {snippet}")
+            raise CarrierRejected(f"sandbox carrier refused {what} ({response.status_code}): {_snippet(response)}")
         try:
-            return response.json()
+            return orjson.loads(response.content)
         except ValueError as exc:
             # A 2xx we cannot read may still have booked the waybill.
             raise CarrierAmbiguous(
-                f"sandbox carrier answered {response.status_code} to {what} with no JSON: {snippet}"
+                f"sandbox carrier answered {response.status_code} to {what} with no JSON: {_snippet(response)}"
             ) from exc
 
     @staticmethod
@@ -192,6 +196,11 @@ def _waybill_body(request: WaybillRequest) -> dict:
 def _ship_to(ship_to: ShipTo) -> dict:
     return {"name": ship_to.name, "address": ship_to.address, "city": ship_to.city, "region": ship_to.region,
             "postcode": ship_to.postcode, "country": ship_to.country, "phone": ship_to.phone}
+
+
+def _snippet(response: requests.Response) -> str:
+    """The start of an answer's text, for an error message (decoded only when one is written)."""
+    return response.text[:_SNIPPET_CHARS]
 
 
 def _never_sent(exc: requests.ConnectionError) -> bool:
