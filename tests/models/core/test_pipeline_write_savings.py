@@ -1,5 +1,5 @@
-"""Migration 0040: on PostgreSQL review's pricing of an order's lines and a shipment's carrier stay on the row's
-page (a HOT update, no new index entries)."""
+"""Migrations 0040 and 0041: on PostgreSQL review's pricing of an order's lines and a shipment's carrier stay on
+the row's page (a HOT update, no new index entries), and the reservations' times are summarized by block range."""
 import importlib
 
 from models.core.db import database
@@ -10,6 +10,7 @@ from schemas.orders import order_schema
 from tests.factories import allow_repeat_orders, make_world, order_body
 
 MIGRATION = importlib.import_module("models.core.migrations.0040_priced_lines_on_their_page")
+TIMES = importlib.import_module("models.core.migrations.0041_reservation_times_summarized")
 
 
 def _pages(table: str) -> dict[int, int]:
@@ -36,3 +37,10 @@ def test_the_fill_factors_are_set(pg_db):
         "SELECT relname, reloptions::text FROM pg_class WHERE relname = ANY(%s)", (list(MIGRATION.FILL_FACTORS),)))
     for table, fill_factor in MIGRATION.FILL_FACTORS.items():
         assert options[table] == f"{{fillfactor={fill_factor}}}"
+
+
+def test_the_reservations_times_are_summarized_by_block_range_on_postgresql(pg_db):
+    methods = dict(database.execute_sql(
+        "SELECT c.relname, a.amname FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE c.relname = ANY(%s)",
+        (list(TIMES.INDEXES),)))
+    assert methods == dict.fromkeys(TIMES.INDEXES, "brin")
