@@ -1,6 +1,7 @@
 """The review step: approve, hold or reject a batch of orders in review under the rule set in force, and persist
-every decision with its status change and the allocation nudge in one transaction, with a fixed number of
-statements whatever the batch size."""
+every decision with its status change in one transaction, with a fixed number of statements whatever the batch
+size; the approved orders are allocated in that transaction when the caller asks (``allocate_now``), the others
+nudge the allocation stage."""
 from __future__ import annotations
 
 from collections.abc import Callable
