@@ -14,6 +14,7 @@ from models.core.bulk_arrays import column_type, unnest_source
 from models.core.bulk_copy import copy_dicts
 from models.core.bulk_values import CHUNK, driver_value, quote, unchanged_by
 from models.core.db import database, is_sqlite
+from models.core.model_rows import instances_of
 
 COPY_FROM_ROWS = 20  # rows from which a plain insert goes by COPY on PostgreSQL (below, one INSERT costs less)
 
@@ -73,7 +74,7 @@ def insert_models(model: type[peewee.Model], rows: Sequence[dict], *,
     fields = model._meta.sorted_fields
     written = insert_values(model, rows, returning=[field.column_name for field in fields],
                             ignore_conflicts=ignore_conflicts)
-    return [model(**{field.name: field.python_value(value) for field, value in zip(fields, row)}) for row in written]
+    return instances_of(model, fields, written)
 
 
 def insert_rows(model: type[peewee.Model], rows: Sequence[dict]) -> int:

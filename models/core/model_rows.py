@@ -62,6 +62,14 @@ def value_rows(query: peewee.ModelSelect) -> list[tuple]:
     return rows
 
 
+def instances_of(model: type[peewee.Model], fields: Sequence[peewee.Field], rows: Sequence[Sequence]) -> list:
+    """Instances of ``model`` from driver rows holding ``fields`` in that order (an INSERT's RETURNING rows, say),
+    each value converted only where the driver does not already give it as the field would."""
+    converters = _converters(fields)
+    names = [field.name for field in fields]
+    return [_instance(model, dict(zip(names, _converted(row, converters) if converters else row))) for row in rows]
+
+
 def _plain_fields(selected: Sequence) -> bool:
     """Every selected column a field of a model (no expression, alias or field of an aliased model)."""
     return bool(selected) and all(isinstance(node, peewee.Field) and not isinstance(node, peewee.FieldAlias)

@@ -73,3 +73,20 @@ def test_value_rows_reads_what_peewee_tuples_read(any_db):
     assert len(read) == 4
     assert [[(type(v), v) for v in row] for row in read] == [[(type(v), v) for v in row] for row in expected]
     assert value_rows(Order.select(peewee.fn.COUNT(Order.id))) == [(2,)]
+
+
+def test_insert_models_returns_what_peewee_reads_back(any_db):
+    from datetime import date, datetime
+    from decimal import Decimal
+
+    from models.core.bulk_insert import insert_models
+    from models.receivables.ledger import Invoice
+
+    world = make_world()
+    order, _ = place_order(order_schema.load(order_body("INV-1")), actor="test")
+    [made] = insert_models(Invoice, [{"number": "INV-T1", "customer": world["customer"].id, "order": order.id,
+                                      "currency": "USD", "amount": Decimal("12.34"), "status": "open",
+                                      "issued_at": datetime(2026, 12, 6, 7, 0), "due_on": date(2027, 1, 5)}])
+    read = Invoice.get_by_id(made.id)
+    assert made.__data__ == read.__data__
+    assert (type(made.amount), type(made.due_on), made.customer_id) == (Decimal, date, world["customer"].id)
