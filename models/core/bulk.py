@@ -60,8 +60,10 @@ def transition_many(entity: str, moves: Iterable[Move], to: str, *, actor: str,
         raise InvalidTransition(TextMessage(Text("unknown entity %(entity)s; known: %(known)s", entity=repr(entity),
                                                   known=", ".join(MACHINES))))
     moves = list(moves)
-    steps = [(expected, to) for expected in {move.expected for move in moves}] if via is None else \
-        [(expected, via) for expected in {move.expected for move in moves}] + [(via, to)]
+    first = to if via is None else via
+    steps = [(expected, first) for expected in {move.expected for move in moves}]
+    if via is not None:
+        steps.append((via, to))
     for source, target in steps:
         if not can_transition(entity, source, target):
             raise InvalidTransition(TextMessage(Text("%(entity)s may not move from %(source)s to %(to)s", entity=entity,
@@ -80,15 +82,21 @@ def transition_many(entity: str, moves: Iterable[Move], to: str, *, actor: str,
                                   set_from_values=(("status_reason",) if with_reason else ()) + also_set,
                                   match=(("id", "id"), ("status", "expected")), casts=dict(casts or {}))
         moved.update(done)
-        audit = [{"entity": entity, "entity_id": m.entity_id, "from_status": m.expected if via is None else via,
-                  "to_status": to, "actor": actor, "reason": m.reason, "at": now} for m in chunk if m.entity_id in done]
-        if via is not None:
-            audit = [{"entity": entity, "entity_id": m.entity_id, "from_status": m.expected, "to_status": via,
-                      "actor": actor, "reason": (via_reasons or {}).get(m.entity_id, ""), "at": now}
-                     for m in chunk if m.entity_id in done] + audit
+        audit = [{"entity": entity, "entity_id": m.entity_id, "from_status": source, "to_status": target,
+                  "actor": actor, "reason": reason, "at": now}
+                 for m in chunk if m.entity_id in done
+                 for source, target, reason in _trail_steps(m, to, via, via_reasons)]
         if audit:
             insert_values(StatusChange, audit)
     return moved
+
+
+def _trail_steps(move: Move, to: str, via: str | None,
+                 via_reasons: Mapping[int, str] | None) -> list[tuple[str, str, str]]:
+    """The audit rows of one move as (from, to, reason): one step, or two through ``via``."""
+    if via is None:
+        return [(move.expected, to, move.reason)]
+    return [(move.expected, via, (via_reasons or {}).get(move.entity_id, "")), (via, to, move.reason)]
 
 
 def update_from_values(model: type[peewee.Model], columns: Sequence[str], rows: Sequence[tuple],
