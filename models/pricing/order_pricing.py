@@ -118,8 +118,10 @@ def price_order(order: OrderToPrice, book: PriceBook, rates: Sequence[TaxRate], 
     resolved = {line.line_no: resolve(line) for line in order.lines if line.matched}
     flags = {resolution.tax_included for resolution in resolved.values() if resolution is not None}
     included = flags == {True}
+    # a note follows from the line's resolution and tax finding, whether its price was given and the order's basis
     priced = tuple(_priced_line(order, line, resolved.get(line.line_no), _tax(order, line, rates, known), included,
-                                notes=known, note_key=(_NOTE, keys.get(line.line_no), line.price_given, included))
+                                notes=known, note_key=(_NOTE, keys.get(line.line_no), _tax_key(order, line),
+                                                       line.price_given, included))
                    for line in order.lines)
     subtotal = sum((line.line_total for line in priced), ZERO).quantize(CENT)
     tax = sum((line.tax_amount for line in priced), ZERO).quantize(CENT)
@@ -149,11 +151,15 @@ def _tax(order: OrderToPrice, line: LineToPrice, rates: Sequence[TaxRate], known
     among the orders sharing ``known``."""
     if not line.matched:
         return None
-    key = (_TAX, line.tax_class, order.country, order.region, order.day)
+    key = _tax_key(order, line)
     finding = known.get(key)
     if finding is None:
         finding = known[key] = rate_for(rates, line.tax_class, order.country, order.region, order.day)
     return finding
+
+
+def _tax_key(order: OrderToPrice, line: LineToPrice) -> tuple:
+    return (_TAX, line.tax_class, order.country, order.region, order.day)
 
 
 _TAX = object()  # marks the tax findings' keys among the resolutions' in ``known``
@@ -162,10 +168,8 @@ _TAX = object()  # marks the tax findings' keys among the resolutions' in ``know
 def _priced_line(order: OrderToPrice, line: LineToPrice, resolution: PriceResolution | None,
                  tax: TaxFinding | None, included: bool, *, notes: dict | None = None,
                  note_key: tuple | None = None) -> PricedLine:
-    """``notes``: the notes already written, by ``note_key`` (what decides a note: the resolution's key, whether the
-    price was given, the order's tax basis; the tax finding follows from the line's class and the order's day and
-    destination, which the resolution's key holds but for the destination, added here): lines priced alike share one
-    note, written once."""
+    """``notes``: the notes already written, by ``note_key`` (all that decides a line's note): lines priced alike
+    share one note, written once."""
     rate = tax.rate if tax is not None else ZERO
     if resolution is not None and resolution.tax_included and not included:
         net = (resolution.price / (ONE + rate)).quantize(CENT, rounding=ROUND_HALF_UP)
@@ -177,13 +181,13 @@ def _priced_line(order: OrderToPrice, line: LineToPrice, resolution: PriceResolu
     else:
         unit_price = resolution.price
     line_total = (unit_price * line.quantity).quantize(CENT)
-    key = None if notes is None or note_key is None else (*note_key, line.tax_class, order.country, order.region)
-    note = None if key is None else notes.get(key)
+    cached = notes is not None and note_key is not None
+    note = notes.get(note_key) if cached else None
     if note is None:
         parts = [_price_words(line, resolution, order.currency)] + ([tax.explanation_text] if tax is not None else [])
         note = _one_note([part for part in parts if not isinstance(part, str) or part])  # a template reads as something
-        if key is not None:
-            notes[key] = note
+        if cached:
+            notes[note_key] = note
     return PricedLine(line.line_no, line.sku, unit_price, line_total, line.price_given, line.matched, resolution,
                       rate, line_tax(line_total, rate, included=included), note)
 
