@@ -128,11 +128,8 @@ def _allocate_once(ids: list[int], *, actor: str, confirm_within: timedelta, loc
         waiting = [p for p in planned if not p.allocates]
         _create_shipments(allocating)
         _move(allocating, waiting, actor=actor)
-        planned_at = utc_now().isoformat() + "Z"  # one reading of the clock for the batch
-        keep_plans({p.order.id: p.document(inputs.rules_version, planned_at) for p in allocating + waiting})
-        touched = _reserve(allocating, inputs)  # last: the stock rows stay locked only from here to COMMIT
-        if touched:
-            evaluate_alerts(touched)
+        _keep_plans(allocating + waiting, inputs)
+        _reserve_last(allocating, inputs)
     result.outcomes.update({p.order.id: ORDER_ALLOCATED for p in allocating})
     result.outcomes.update({p.order.id: ORDER_BACKORDERED for p in waiting})
     return result
@@ -156,15 +153,25 @@ def allocate_straight(order_ids: list[int]) -> dict[int, str]:
             straight = [] if inputs is None else [p for p in _plan_batch(inputs, {}) if _ships_whole(p)]
             if straight:
                 _create_shipments(straight)
-                planned_at = utc_now().isoformat() + "Z"
-                keep_plans({p.order.id: p.document(inputs.rules_version, planned_at) for p in straight})
-                touched = _reserve(straight, inputs)
-                if touched:
-                    evaluate_alerts(touched)
+                _keep_plans(straight, inputs)
+                _reserve_last(straight, inputs)
     except Exception as exc:  # noqa: BLE001 - the allocation stage takes these orders, as it did before
         logger.warning("orders %s..%s go to the allocation stage: %r", ids[0], ids[-1], exc)
         return {}
     return {p.order.id: p.reason for p in straight}
+
+
+def _keep_plans(planned: list[_Planned], inputs: BatchInputs) -> None:
+    planned_at = utc_now().isoformat() + "Z"  # one reading of the clock for the batch
+    keep_plans({p.order.id: p.document(inputs.rules_version, planned_at) for p in planned})
+
+
+def _reserve_last(allocating: list[_Planned], inputs: BatchInputs) -> None:
+    """``_reserve``, then the low-stock alerts of the rows it touched: the transaction's last writes, so the stock
+    rows stay locked only from here to COMMIT."""
+    touched = _reserve(allocating, inputs)
+    if touched:
+        evaluate_alerts(touched)
 
 
 def _ships_whole(planned: _Planned) -> bool:
