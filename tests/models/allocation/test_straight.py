@@ -19,7 +19,7 @@ from models.shipping.tables import Shipment
 from schemas.orders import order_schema
 from tests.dropship_support import add_dropship
 from tests.factories import allow_repeat_orders, make_world, order_body
-from tests.models.allocation.test_batch_step import clean, waybill_nudges
+from tests.models.allocation.test_batch_step import clean, statements_of, waybill_nudges
 
 ACTOR = "worker:test"
 
@@ -110,3 +110,19 @@ def test_a_redelivered_review_changes_nothing(any_db):
     assert review_orders(ids, actor=ACTOR, allocate_now=allocate_straight).outcomes == {}
     assert (StatusChange.select().count(), Reservation.select().count(), Shipment.select().count(),
             OutboxMessage.select().count()) == before
+
+
+def test_a_batch_of_n_and_one_of_2n_send_the_same_statements(any_db, monkeypatch):
+    make_world(on_hand=1000)
+    allow_repeat_orders()
+    warm = in_review(order_body("WARM"))
+    review_orders(warm, actor=ACTOR, allocate_now=allocate_straight)  # the rule sets in force, parsed once
+    small = in_review(*(order_body(f"A-{n}") for n in range(4)))
+    large = in_review(*(order_body(f"B-{n}") for n in range(8)))
+
+    counts = [statements_of(monkeypatch, lambda ids=ids: review_orders(ids, actor=ACTOR,
+                                                                       allocate_now=allocate_straight))
+              for ids in (small, large)]
+
+    assert counts[0] == counts[1], counts
+    assert Order.select().where(Order.id.in_(small + large), Order.status == "allocated").count() == 12
